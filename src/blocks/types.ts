@@ -1,0 +1,63 @@
+// The building blocks a claim file composes: one definition per block, registered by name with a
+// zod parameter schema, so validation knows every block, parameter and expression field.
+import { z } from 'zod';
+import type { Dataset } from '../numeric/data.js';
+import type { Loss } from '../numeric/losses.js';
+import type { Model } from '../numeric/models.js';
+import type { Objective } from '../numeric/objective.js';
+import type { SimResult } from '../numeric/dynamics.js';
+import type { Rng } from '../numeric/rng.js';
+
+export type BlockKind = 'data' | 'model' | 'loss' | 'dynamics' | 'metric';
+
+/** A number, or an expression string over the trial's variables (e.g. "0.05 / Rmax"). */
+export const numExpr = z.union([z.number(), z.string().min(1)]);
+export type NumExpr = z.infer<typeof numExpr>;
+
+export interface BlockContext {
+  /** Resolve a number-or-expression in the trial scope. */
+  num(v: NumExpr): number;
+  int(v: NumExpr): number;
+  rng: Rng;
+}
+
+export interface SimState {
+  model: Model;
+  data?: Dataset;
+  theta0: Float64Array;
+  theta: Float64Array;
+  sim?: SimResult;
+  objective?: Objective;
+}
+
+export interface LossProduct {
+  loss: Loss;
+  reduction: 'sum' | 'mean';
+}
+
+export type DynamicsProduct = (obj: Objective, theta0: Float64Array) => SimResult;
+export type MetricProduct = (s: SimState) => number;
+
+export interface ProductOf {
+  data: Dataset;
+  model: Model;
+  loss: LossProduct;
+  dynamics: DynamicsProduct;
+  metric: MetricProduct;
+}
+
+export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject = z.ZodObject> {
+  kind: K;
+  name: string;
+  summary: string;
+  params: S;
+  /** Fields that hold expressions: 'trial' = over the trial's scope; a list = over those local symbols only. */
+  expressions: Record<string, 'trial' | readonly string[]>;
+  create(params: z.infer<S>, ctx: BlockContext): ProductOf[K];
+  /** Parameters for the stricter re-run that decides whether a witness is genuine (smaller step, tighter tolerance). */
+  refine?(params: z.infer<S>): z.infer<S>;
+}
+
+export function defineBlock<K extends BlockKind, S extends z.ZodObject>(def: BlockDef<K, S>): BlockDef<K, S> {
+  return def;
+}

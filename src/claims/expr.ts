@@ -1,0 +1,198 @@
+// Expressions in claim files are data: parsed by mathjs into an AST, checked against an
+// explicit whitelist of node types, functions and symbols, and evaluated by our own walker.
+// Nothing in a claim file ever reaches eval, new Function or mathjs's evaluate.
+import { parse, type MathNode } from 'mathjs';
+
+export const ALLOWED_FUNCTIONS: Record<string, (...a: number[]) => number> = {
+  abs: Math.abs,
+  sqrt: Math.sqrt,
+  cbrt: Math.cbrt,
+  exp: Math.exp,
+  log: Math.log,
+  log10: Math.log10,
+  log1p: Math.log1p,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  atan: Math.atan,
+  atan2: Math.atan2,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  min: (...a) => Math.min(...a),
+  max: (...a) => Math.max(...a),
+  sign: Math.sign,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: Math.round,
+};
+
+export const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E, Infinity: Infinity };
+
+const BINARY: Record<string, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  subtract: (a, b) => a - b,
+  multiply: (a, b) => a * b,
+  divide: (a, b) => a / b,
+  pow: (a, b) => Math.pow(a, b),
+  mod: (a, b) => a % b,
+  smaller: (a, b) => (a < b ? 1 : 0),
+  smallerEq: (a, b) => (a <= b ? 1 : 0),
+  larger: (a, b) => (a > b ? 1 : 0),
+  largerEq: (a, b) => (a >= b ? 1 : 0),
+  equal: (a, b) => (a === b ? 1 : 0),
+  unequal: (a, b) => (a !== b ? 1 : 0),
+  and: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  or: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+};
+const UNARY: Record<string, (a: number) => number> = {
+  unaryMinus: (a) => -a,
+  unaryPlus: (a) => a,
+  not: (a) => (a === 0 ? 1 : 0),
+};
+
+export class ExprError extends Error {}
+
+export interface Expr {
+  source: string;
+  node: MathNode;
+  symbols: Set<string>;
+  functions: Set<string>;
+}
+
+/** Parse and whitelist-check an expression. `extraFunctions` are names a caller defines itself (e.g. phi in a case split). */
+export function parseExpr(source: string, extraFunctions: Iterable<string> = []): Expr {
+  if (typeof source !== 'string') throw new ExprError(`expected an expression string, found ${typeof source}`);
+  if (source.length > 2000) throw new ExprError('expression longer than 2000 characters');
+  let node: MathNode;
+  try {
+    node = parse(source);
+  } catch (e) {
+    throw new ExprError(`cannot parse "${source}": ${(e as Error).message}`);
+  }
+  const extra = new Set(extraFunctions);
+  const symbols = new Set<string>();
+  const functions = new Set<string>();
+  let depth = 0;
+  const visit = (n: MathNode, d: number): void => {
+    depth = Math.max(depth, d);
+    if (d > 200) throw new ExprError('expression nested too deeply');
+    switch (n.type) {
+      case 'ConstantNode': {
+        const v = (n as unknown as { value: unknown }).value;
+        if (typeof v !== 'number') throw new ExprError(`only numeric constants are allowed, found ${JSON.stringify(v)}`);
+        return;
+      }
+      case 'SymbolNode': {
+        const name = (n as unknown as { name: string }).name;
+        checkName(name);
+        if (!(name in CONSTANTS)) symbols.add(name);
+        return;
+      }
+      case 'ParenthesisNode':
+        return visit((n as unknown as { content: MathNode }).content, d + 1);
+      case 'OperatorNode': {
+        const op = n as unknown as { fn: string; args: MathNode[] };
+        const known = op.args.length === 1 ? op.fn in UNARY : op.fn in BINARY;
+        if (!known) throw new ExprError(`operator "${op.fn}" is not allowed`);
+        for (const a of op.args) visit(a, d + 1);
+        return;
+      }
+      case 'RelationalNode': {
+        const r = n as unknown as { conditionals: string[]; params: MathNode[] };
+        for (const c of r.conditionals) if (!(c in BINARY)) throw new ExprError(`comparison "${c}" is not allowed`);
+        for (const p of r.params) visit(p, d + 1);
+        return;
+      }
+      case 'ConditionalNode': {
+        const c = n as unknown as { condition: MathNode; trueExpr: MathNode; falseExpr: MathNode };
+        visit(c.condition, d + 1);
+        visit(c.trueExpr, d + 1);
+        visit(c.falseExpr, d + 1);
+        return;
+      }
+      case 'FunctionNode': {
+        const f = n as unknown as { fn: MathNode; args: MathNode[] };
+        if (f.fn.type !== 'SymbolNode') throw new ExprError('only named functions can be called');
+        const name = (f.fn as unknown as { name: string }).name;
+        checkName(name);
+        if (!(name in ALLOWED_FUNCTIONS) && !extra.has(name)) {
+          throw new ExprError(`unknown function "${name}"; allowed: ${[...Object.keys(ALLOWED_FUNCTIONS), ...extra].join(', ')}`);
+        }
+        functions.add(name);
+        for (const a of f.args) visit(a, d + 1);
+        return;
+      }
+      default:
+        throw new ExprError(`${n.type} is not allowed in claim expressions`);
+    }
+  };
+  visit(node, 0);
+  return { source, node, symbols, functions };
+}
+
+const FORBIDDEN = new Set(['constructor', '__proto__', 'prototype', 'process', 'import', 'require', 'eval', 'Function', 'globalThis', 'this']);
+function checkName(name: string): void {
+  if (FORBIDDEN.has(name) || name.startsWith('__')) throw new ExprError(`the name "${name}" is reserved`);
+}
+
+export type Scope = Record<string, number>;
+
+/** Evaluate a whitelisted AST in float64. Unknown symbols are an error naming them. */
+export function evaluate(e: Expr | MathNode, scope: Scope): number {
+  const node = 'node' in e ? e.node : e;
+  return evalNode(node, scope);
+}
+
+function evalNode(n: MathNode, scope: Scope): number {
+  switch (n.type) {
+    case 'ConstantNode':
+      return (n as unknown as { value: number }).value;
+    case 'SymbolNode': {
+      const name = (n as unknown as { name: string }).name;
+      if (Object.prototype.hasOwnProperty.call(scope, name)) return scope[name];
+      if (name in CONSTANTS) return CONSTANTS[name];
+      throw new ExprError(`unknown symbol "${name}"; known: ${Object.keys(scope).sort().join(', ')}`);
+    }
+    case 'ParenthesisNode':
+      return evalNode((n as unknown as { content: MathNode }).content, scope);
+    case 'OperatorNode': {
+      const op = n as unknown as { fn: string; args: MathNode[] };
+      if (op.args.length === 1) return UNARY[op.fn](evalNode(op.args[0], scope));
+      if (op.fn === 'and') return evalNode(op.args[0], scope) !== 0 && evalNode(op.args[1], scope) !== 0 ? 1 : 0;
+      if (op.fn === 'or') return evalNode(op.args[0], scope) !== 0 || evalNode(op.args[1], scope) !== 0 ? 1 : 0;
+      return BINARY[op.fn](evalNode(op.args[0], scope), evalNode(op.args[1], scope));
+    }
+    case 'RelationalNode': {
+      const r = n as unknown as { conditionals: string[]; params: MathNode[] };
+      const vals = r.params.map((p) => evalNode(p, scope));
+      for (let i = 0; i < r.conditionals.length; i++) if (!BINARY[r.conditionals[i]](vals[i], vals[i + 1])) return 0;
+      return 1;
+    }
+    case 'ConditionalNode': {
+      const c = n as unknown as { condition: MathNode; trueExpr: MathNode; falseExpr: MathNode };
+      return evalNode(c.condition, scope) !== 0 ? evalNode(c.trueExpr, scope) : evalNode(c.falseExpr, scope);
+    }
+    case 'FunctionNode': {
+      const f = n as unknown as { fn: { name: string }; args: MathNode[] };
+      const fn = ALLOWED_FUNCTIONS[f.fn.name];
+      if (!fn) throw new ExprError(`function "${f.fn.name}" has no numeric definition here`);
+      return fn(...f.args.map((a) => evalNode(a, scope)));
+    }
+    default:
+      throw new ExprError(`${n.type} is not allowed`);
+  }
+}
+
+/** For a comparison `a <= b` (or <, >=, >, ==): the two sides, so a report can show both numbers. */
+export function comparisonSides(e: Expr, scope: Scope): { op: string; lhs: number; rhs: number } | undefined {
+  let n = e.node;
+  while (n.type === 'ParenthesisNode') n = (n as unknown as { content: MathNode }).content;
+  if (n.type === 'OperatorNode') {
+    const op = n as unknown as { fn: string; op: string; args: MathNode[] };
+    if (['smaller', 'smallerEq', 'larger', 'largerEq', 'equal'].includes(op.fn) && op.args.length === 2) {
+      return { op: op.op, lhs: evalNode(op.args[0], scope), rhs: evalNode(op.args[1], scope) };
+    }
+  }
+  return undefined;
+}

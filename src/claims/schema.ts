@@ -1,0 +1,234 @@
+// The claim-file schema (zod). Field-by-field documentation with a worked example: docs/claim-format.md.
+import { z } from 'zod';
+import { BLOCKS, DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
+import type { BlockKind } from '../blocks/types.js';
+import { ExprError, parseExpr } from './expr.js';
+
+const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an identifier: a letter, then letters, digits or _');
+const expr = z.string().min(1);
+
+export const provenanceTags = ['V', 'A', 'R', 'D', 'N'] as const;
+
+export const domainSchema = z
+  .strictObject({
+    int: z.tuple([z.number().int(), z.number().int()]).optional(),
+    grid: z.array(z.number().finite()).min(1).max(10000).optional(),
+    range: z.tuple([z.number().finite(), z.number().finite()]).optional(),
+    step: z.number().positive().finite().optional(),
+    log: z.tuple([z.number().positive().finite(), z.number().positive().finite()]).optional(),
+    per_decade: z.number().int().positive().max(1000).optional(),
+  })
+  .superRefine((d, ctx) => {
+    const kinds = (['int', 'grid', 'range', 'log'] as const).filter((k) => d[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `a domain needs exactly one of int, grid, range (with step), log (with per_decade); found ${kinds.length ? kinds.join(', ') : 'none'}` });
+      return;
+    }
+    const k = kinds[0];
+    if (k === 'int' && d.int![0] > d.int![1]) ctx.addIssue({ code: 'custom', path: ['int'], message: `empty integer range [${d.int}]` });
+    if (k === 'range') {
+      if (d.step === undefined) ctx.addIssue({ code: 'custom', path: ['step'], message: 'a range domain needs a step (searches draw from a readable grid)' });
+      else if ((d.range![1] - d.range![0]) / d.step > 10000) ctx.addIssue({ code: 'custom', path: ['step'], message: 'range/step gives more than 10000 grid points' });
+      if (d.range![0] > d.range![1]) ctx.addIssue({ code: 'custom', path: ['range'], message: `empty range [${d.range}]` });
+    }
+    if (k === 'log') {
+      if (d.per_decade === undefined) ctx.addIssue({ code: 'custom', path: ['per_decade'], message: 'a log domain needs per_decade' });
+      if (d.log![0] > d.log![1]) ctx.addIssue({ code: 'custom', path: ['log'], message: `empty range [${d.log}]` });
+    }
+    if (k !== 'range' && d.step !== undefined) ctx.addIssue({ code: 'custom', path: ['step'], message: 'step belongs to a range domain' });
+    if (k !== 'log' && d.per_decade !== undefined) ctx.addIssue({ code: 'custom', path: ['per_decade'], message: 'per_decade belongs to a log domain' });
+  });
+export type Domain = z.infer<typeof domainSchema>;
+
+const blockRef = z.looseObject({ block: z.string() });
+export type BlockRef = z.infer<typeof blockRef>;
+
+const caseSchema = z.strictObject({
+  name: z.string().min(1),
+  when: z.array(expr).default([]),
+  define: z.record(z.string(), expr).default({}),
+});
+
+export const symbolicStepSchema = z
+  .strictObject({
+    id: identifier,
+    kind: z.enum(['identity', 'inequality', 'conserved']),
+    statement: z.string().optional(),
+    note: z.string().optional(),
+    lhs: expr.optional(),
+    rhs: expr.optional(),
+    relation: z.enum(['<=', '<', '>=', '>']).optional(),
+    certificate: expr.optional(),
+    quantity: expr.optional(),
+    flow: z.record(identifier, expr).optional(),
+    derivative: expr.default('0'),
+    variables: z.record(identifier, z.tuple([z.number().finite(), z.number().finite()])),
+    where: z.record(identifier, expr).default({}),
+    assume: z.array(expr).default([]),
+    cases: z.array(caseSchema).min(1).optional(),
+    points: z.number().int().min(200).max(100000).default(200),
+  })
+  .superRefine((s, ctx) => {
+    const need = (f: keyof typeof s) => {
+      if (s[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `a ${s.kind} step needs "${f}"` });
+    };
+    if (s.kind === 'identity') (need('lhs'), need('rhs'));
+    if (s.kind === 'inequality') (need('lhs'), need('rhs'), need('relation'));
+    if (s.kind === 'conserved') (need('quantity'), need('flow'));
+  });
+export type SymbolicStep = z.infer<typeof symbolicStepSchema>;
+
+export const searchSchema = z.strictObject({
+  trials: z.number().int().min(1).max(1_000_000).default(100),
+  min_in_regime: z.number().int().min(1).optional(),
+  timeout_s: z.number().positive().max(3600).default(60),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  space: z.record(identifier, domainSchema),
+  data: blockRef.optional(),
+  model: blockRef.optional(),
+  loss: blockRef.optional(),
+  dynamics: blockRef.optional(),
+  metrics: z.record(identifier, blockRef),
+  let: z.record(identifier, expr).default({}),
+  hypotheses: z.record(identifier, expr).default({}),
+  property: expr,
+});
+export type SearchSpec = z.infer<typeof searchSchema>;
+
+export const claimSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, "." and "-"'),
+    title: z.string().min(1),
+    statement: z.strictObject({ text: z.string().min(1), latex: z.string().min(1) }),
+    source: z.strictObject({ location: z.string().min(1), quote: z.string().optional(), via: z.string().optional() }),
+    provenance: z.enum(provenanceTags),
+    provenance_note: z.string().optional(),
+    expect: z.enum(['holds', 'refuted']),
+    refutes: z.string().optional(),
+    notes: z.string().optional(),
+    symbolic: z.array(symbolicStepSchema).default([]),
+    search: searchSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.symbolic.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
+    c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
+    if (c.search) checkSearch(c.search, ctx);
+  });
+export type Claim = z.infer<typeof claimSchema>;
+
+export const paperSchema = z.strictObject({
+  key: z.string().regex(/^[a-z0-9]+$/),
+  authors: z.array(z.string().min(1)).min(1),
+  title: z.string().min(1),
+  year: z.number().int().min(1900).max(2100),
+  arxiv: z.string().regex(/^\d{4}\.\d{4,5}$/).optional(),
+  venue: z.string().optional(),
+});
+export type Paper = z.infer<typeof paperSchema>;
+
+type Ctx = z.RefinementCtx;
+type Path = (string | number)[];
+
+function checkExpr(source: string, known: Set<string>, path: Path, ctx: Ctx, extraFns: string[] = []): void {
+  try {
+    const e = parseExpr(source, extraFns);
+    const unknown = [...e.symbols].filter((s) => !known.has(s));
+    if (unknown.length) {
+      ctx.addIssue({ code: 'custom', path, message: `unknown name${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in "${source}"; valid names: ${[...known].sort().join(', ') || '(none)'}` });
+    }
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', path, message: e instanceof ExprError ? e.message : String(e) });
+  }
+}
+
+function checkStepExpressions(s: SymbolicStep, base: Path, ctx: Ctx): void {
+  const vars = new Set(Object.keys(s.variables));
+  const scope = new Set([...vars, ...Object.keys(s.where)]);
+  const fnNames = new Set<string>();
+  for (const c of s.cases ?? []) for (const k of Object.keys(c.define)) fnNames.add(parseFnHead(k)?.name ?? k);
+  const fns = [...fnNames];
+  for (const [k, v] of Object.entries(s.where)) checkExpr(v, vars, [...base, 'where', k], ctx, fns);
+  for (const f of ['lhs', 'rhs', 'quantity', 'derivative', 'certificate'] as const) {
+    const v = s[f];
+    if (v !== undefined) checkExpr(v, scope, [...base, f], ctx, fns);
+  }
+  for (const [k, v] of Object.entries(s.flow ?? {})) {
+    if (!vars.has(k)) ctx.addIssue({ code: 'custom', path: [...base, 'flow', k], message: `flow variable "${k}" is not among the step's variables: ${[...vars].join(', ')}` });
+    checkExpr(v, scope, [...base, 'flow', k], ctx, fns);
+  }
+  s.assume.forEach((a, i) => checkExpr(a, scope, [...base, 'assume', i], ctx, fns));
+  (s.cases ?? []).forEach((c, ci) => {
+    c.when.forEach((w, i) => checkExpr(w, scope, [...base, 'cases', ci, 'when', i], ctx));
+    for (const [head, body] of Object.entries(c.define)) {
+      const h = parseFnHead(head);
+      if (!h) {
+        ctx.addIssue({ code: 'custom', path: [...base, 'cases', ci, 'define', head], message: `a definition is written "name(arg, …)", found "${head}"` });
+        continue;
+      }
+      checkExpr(body, new Set([...h.args, ...vars]), [...base, 'cases', ci, 'define', head], ctx);
+    }
+  });
+}
+
+export function parseFnHead(head: string): { name: string; args: string[] } | undefined {
+  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*\(\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s*\)\s*$/.exec(head);
+  if (!m) return undefined;
+  return { name: m[1], args: m[2].split(',').map((a) => a.trim()) };
+}
+
+const STAGES = ['data', 'model', 'loss', 'dynamics'] as const;
+
+function checkSearch(s: SearchSpec, ctx: Ctx): void {
+  const base: Path = ['search'];
+  const scope = new Set<string>(['seed', ...Object.keys(s.space)]);
+  if (Object.keys(s.space).includes('seed')) ctx.addIssue({ code: 'custom', path: [...base, 'space', 'seed'], message: '"seed" is implicit in every search: each trial draws its own seed' });
+  for (const stage of STAGES) {
+    const ref = s[stage];
+    if (ref) checkBlock(stage, ref, scope, [...base, stage], ctx);
+    if (stage === 'data' && ref) for (const n of DATA_STAT_NAMES) scope.add(n);
+  }
+  if (s.dynamics && !(s.model && s.data && s.loss)) ctx.addIssue({ code: 'custom', path: [...base, 'dynamics'], message: 'dynamics need a data set, a model and a loss' });
+  for (const [name, ref] of Object.entries(s.metrics)) {
+    if (scope.has(name)) ctx.addIssue({ code: 'custom', path: [...base, 'metrics', name], message: `metric name "${name}" shadows a variable` });
+    checkBlock('metric', ref, scope, [...base, 'metrics', name], ctx);
+  }
+  for (const name of Object.keys(s.metrics)) scope.add(name);
+  for (const [name, v] of Object.entries(s.let)) {
+    checkExpr(v, scope, [...base, 'let', name], ctx);
+    if (scope.has(name)) ctx.addIssue({ code: 'custom', path: [...base, 'let', name], message: `"${name}" is already defined` });
+    scope.add(name);
+  }
+  for (const [name, v] of Object.entries(s.hypotheses)) checkExpr(v, scope, [...base, 'hypotheses', name], ctx);
+  checkExpr(s.property, scope, [...base, 'property'], ctx);
+  if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) ctx.addIssue({ code: 'custom', path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
+}
+
+function checkBlock(kind: BlockKind, ref: BlockRef, scope: Set<string>, path: Path, ctx: Ctx): void {
+  const def = getBlock(kind, ref.block);
+  if (!def) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'block'], message: `unknown ${kind} block "${ref.block}"; valid ${kind} blocks: ${blockNames(kind).join(', ')}` });
+    return;
+  }
+  const { block: _b, ...params } = ref;
+  const r = def.params.safeParse(params);
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      let message = issue.message;
+      if (issue.code === 'unrecognized_keys') message = `${message}; parameters of ${kind} block "${def.name}": ${Object.keys(def.params.shape).join(', ')}`;
+      ctx.addIssue({ code: 'custom', path: [...path, ...(issue.path as Path)], message });
+    }
+    return;
+  }
+  for (const [field, where] of Object.entries(def.expressions)) {
+    const v = (r.data as Record<string, unknown>)[field];
+    if (typeof v !== 'string') continue;
+    checkExpr(v, where === 'trial' ? scope : new Set(where), [...path, field], ctx);
+  }
+}
+
+export function parseBlockParams(kind: BlockKind, ref: BlockRef): Record<string, unknown> {
+  const def = BLOCKS[kind].get(ref.block);
+  if (!def) throw new Error(`unknown ${kind} block "${ref.block}"`);
+  const { block: _b, ...params } = ref;
+  return def.params.parse(params) as Record<string, unknown>;
+}

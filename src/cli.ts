@@ -1,0 +1,188 @@
+// The command line: run, validate, replay, list.
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { defineCommand, runMain } from 'citty';
+import { SingleBar, Presets } from 'cli-progress';
+import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
+import { environment } from './report/environment.js';
+import { fmt } from './report/markdown.js';
+import { buildReport, writeReport, type Report } from './report/report.js';
+import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
+import { createPool } from './search/pool.js';
+import { valuesAtPath } from './search/search.js';
+import { runTrial } from './search/trial.js';
+
+const EXIT_MISMATCH = 1;
+const EXIT_INPUT = 2;
+
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new Error(`cannot read the duration "${s}" (examples: 30s, 5m, 1h)`);
+  const k = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * k;
+}
+
+function intArg(v: unknown, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+/** Positional arguments are files/folders, or claim ids (selecting from claims/). */
+function select(targets: string[]): { loads: ClaimLoad[]; papers: ReturnType<typeof loadClaims>['papers']; paperErrors: ReturnType<typeof loadClaims>['paperErrors'] } {
+  const paths = targets.filter((t) => existsSync(t));
+  const ids = targets.filter((t) => !existsSync(t));
+  const { claims, papers, paperErrors } = loadClaims(paths.length || !ids.length ? (paths.length ? paths : ['claims']) : ['claims']);
+  if (!ids.length) return { loads: claims, papers, paperErrors };
+  const chosen = claims.filter((c) => ids.includes(c.ok ? c.claim.id : (c.id ?? '')));
+  const missing = ids.filter((id) => !chosen.some((c) => (c.ok ? c.claim.id : c.id) === id));
+  if (missing.length) {
+    const known = claims.map((c) => (c.ok ? c.claim.id : c.id)).filter(Boolean);
+    throw new Error(`no claim file or claim id ${missing.map((m) => `"${m}"`).join(', ')}; known ids: ${known.join(', ')}`);
+  }
+  return { loads: chosen, papers, paperErrors };
+}
+
+const MARK: Record<string, string> = { holds: 'holds', refuted: 'REFUTED', inconclusive: 'inconclusive', invalid: 'INVALID' };
+
+function verdictLine(r: ClaimResult): string {
+  const agree = r.verdict === 'invalid' ? 'invalid file' : r.matches ? 'as expected' : `expected ${r.expect}`;
+  const w = r.search?.witness ? ` [${r.search.witness.status} witness: ${r.search.witness.replay}]` : '';
+  return `${r.matches ? '✓' : '✗'} ${r.id}: ${MARK[r.verdict]} (${agree}) — ${r.reason}${w}`;
+}
+
+const run = defineCommand({
+  meta: { name: 'run', description: 'check claims (default: every claim under claims/) and write the report' },
+  args: {
+    targets: { type: 'positional', required: false, description: 'claim files, folders or ids' },
+    trials: { type: 'string', description: 'trials per search (default: each claim file’s own)' },
+    seed: { type: 'string', description: 'run seed for every search (default: each claim file’s own)' },
+    budget: { type: 'string', description: 'time budget per search, e.g. 30s or 5m' },
+    out: { type: 'string', default: 'reports/latest', description: 'report folder' },
+    threads: { type: 'string', description: 'worker threads (default: all cores)' },
+  },
+  async run({ args }) {
+    const t0 = performance.now();
+    const targets = (args._ as string[]) ?? [];
+    const trials = intArg(args.trials, 'trials');
+    const seed = intArg(args.seed, 'seed');
+    const budgetMs = args.budget ? parseDuration(args.budget) : undefined;
+    const threads = intArg(args.threads, 'threads') ?? availableParallelism();
+    const { loads, papers, paperErrors } = select(targets);
+    for (const e of paperErrors) console.error(formatError(e));
+    const pool = createPool(threads);
+    const results: ClaimResult[] = [];
+    const tty = process.stderr.isTTY;
+    try {
+      for (const l of loads) {
+        if (!l.ok) {
+          const r = invalidResult(l);
+          results.push(r);
+          console.log(verdictLine(r));
+          for (const e of l.errors) console.log(`    ${formatError(e)}`);
+          continue;
+        }
+        let bar: SingleBar | undefined;
+        if (tty && l.claim.search) {
+          bar = new SingleBar({ format: `  ${l.claim.id} [{bar}] {value}/{total} trials · {duration}s`, hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic);
+          bar.start(trials ?? l.claim.search.trials, 0);
+        } else if (l.claim.search) {
+          console.error(`  checking ${l.claim.id} (${trials ?? l.claim.search.trials} trials)…`);
+        }
+        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, onProgress: (d, t) => bar?.update(d, { total: t }) });
+        bar?.stop();
+        results.push(r);
+        console.log(verdictLine(r));
+      }
+    } finally {
+      await pool.close();
+    }
+    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs }, performance.now() - t0);
+    const files = writeReport(report, args.out);
+    const s = report.summary;
+    console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
+    console.log(`Report: ${files.md} (data: ${files.json})`);
+    process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
+  },
+});
+
+const validate = defineCommand({
+  meta: { name: 'validate', description: 'check claim files against the schema without running anything' },
+  args: { targets: { type: 'positional', required: false, description: 'claim files or folders (default: claims/)' } },
+  run({ args }) {
+    const targets = (args._ as string[])?.length ? (args._ as string[]) : ['claims'];
+    const { claims, paperErrors } = loadClaims(targets);
+    for (const e of paperErrors) console.log(formatError(e));
+    let bad = 0;
+    for (const c of claims) {
+      if (c.ok) continue;
+      bad++;
+      for (const e of c.errors) console.log(formatError(e));
+    }
+    console.log(`${claims.length - bad} of ${claims.length} claim files valid${paperErrors.length ? `; ${paperErrors.length} paper-entry error(s)` : ''}.`);
+    process.exitCode = bad || paperErrors.length ? EXIT_INPUT : 0;
+  },
+});
+
+const replay = defineCommand({
+  meta: { name: 'replay', description: 're-run exactly the trial named by a claim id, a run seed and a fast-check path, and print its metrics' },
+  args: {
+    id: { type: 'positional', required: true, description: 'claim id' },
+    seed: { type: 'string', required: true, description: 'the run seed printed with the counterexample' },
+    path: { type: 'string', description: 'the fast-check path printed with the counterexample (default: 0, the first trial)' },
+    refine: { type: 'boolean', default: false, description: 'use each block’s stricter settings (the genuine/potential re-check)' },
+  },
+  run({ args }) {
+    const { loads } = select([args.id]);
+    const l = loads[0];
+    if (!l.ok) {
+      for (const e of l.errors) console.log(formatError(e));
+      process.exitCode = EXIT_INPUT;
+      return;
+    }
+    if (!l.claim.search) throw new Error(`claim ${l.claim.id} has no search to replay`);
+    const seed = intArg(args.seed, 'seed')!;
+    const path = args.path ?? '0';
+    const values = valuesAtPath(l.claim.search, seed, path);
+    const r = runTrial(l.claim.search, values, { refine: args.refine });
+    console.log(`claim     ${l.claim.id}  (seed ${seed}, path ${path}${args.refine ? ', refined' : ''})`);
+    for (const [k, v] of Object.entries(values)) console.log(`  ${k.padEnd(12)} := ${fmt(v)}`);
+    for (const [k, v] of Object.entries(r.quantities)) console.log(`  ${k.padEnd(12)} =  ${fmt(v)}`);
+    for (const [k, v] of Object.entries(r.hypotheses)) console.log(`  hypothesis ${k}: ${v}`);
+    const p = r.property;
+    console.log(`property  ${l.claim.search.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`);
+    console.log(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
+  },
+});
+
+const list = defineCommand({
+  meta: { name: 'list', description: 'the claims, their papers and their last verdicts' },
+  args: { report: { type: 'string', default: 'reports/latest/report.json', description: 'report to read the last verdicts from' } },
+  run({ args }) {
+    const { claims, papers } = loadClaims(['claims']);
+    let last: Report | undefined;
+    if (existsSync(args.report)) last = JSON.parse(readFileSync(args.report, 'utf8')) as Report;
+    const lastOf = (id: string) => last?.claims.find((c) => c.id === id);
+    for (const c of claims) {
+      const id = c.ok ? c.claim.id : (c.id ?? c.file);
+      const p = papers[c.paperKey];
+      const l = lastOf(id);
+      const lastText = l ? `${l.verdict}${l.matches ? '' : ' (disagrees)'}` : 'never run';
+      console.log(`${id.padEnd(40)} ${(p ? `${p.authors[0].split(' ').pop()} et al. ${p.year}` : c.paperKey).padEnd(22)} ${c.ok ? `expects ${c.claim.expect}`.padEnd(16) : 'INVALID'.padEnd(16)} last: ${lastText}`);
+    }
+    if (last) console.log(`\n(last verdicts from ${args.report}, ${last.generatedAt})`);
+  },
+});
+
+export const main = defineCommand({
+  meta: { name: 'claimcheck', description: 'a symbolic–numeric checker for theorems of deep-learning theory' },
+  subCommands: { run, validate, replay, list },
+});
+
+export function cli(): void {
+  void runMain(main).catch((e: Error) => {
+    console.error(`claimcheck: ${e.message}`);
+    process.exit(EXIT_INPUT);
+  });
+}

@@ -1,0 +1,183 @@
+// Training dynamics on an Objective: gradient descent, and gradient flow dθ/dt = −∇L(θ)
+// integrated by Dormand–Prince 5(4) with step-size control (error checked in test/dynamics.test.ts).
+import type { Objective } from './objective.js';
+
+export class DivergedError extends Error {
+  constructor(public readonly at: string) {
+    super(`simulation diverged (non-finite value) at ${at}`);
+  }
+}
+
+export interface TrajectoryPoint {
+  t: number;
+  loss: number;
+}
+
+export interface SimResult {
+  theta: Float64Array;
+  loss: number;
+  steps: number;
+  time: number;
+  /** Sum of the integrator's local error estimates (max-norm); 0 for gradient descent, which is exact by definition. */
+  errorEstimate: number;
+  trajectory: TrajectoryPoint[];
+  stoppedBy: 'steps' | 'time' | 'loss' | 'max-steps';
+}
+
+function recorder(total: number) {
+  const points: TrajectoryPoint[] = [];
+  let next = 0;
+  return {
+    points,
+    record(k: number, t: number, loss: number, force = false) {
+      if (force || k >= next) {
+        points.push({ t, loss });
+        next = Math.max(k + 1, Math.ceil(k * 1.08));
+      }
+      void total;
+    },
+  };
+}
+
+function assertFinite(theta: Float64Array, loss: number, at: string): void {
+  if (!Number.isFinite(loss)) throw new DivergedError(at);
+  for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(at);
+}
+
+export interface GradientDescentOptions {
+  steps: number;
+  eta: number;
+  stopLoss?: number;
+}
+
+/** θ ← θ − η∇L(θ), for `steps` steps or until L < stopLoss. */
+export function gradientDescent(obj: Objective, theta0: Float64Array, o: GradientDescentOptions): SimResult {
+  const theta = Float64Array.from(theta0);
+  const grad = new Float64Array(obj.nParams);
+  const rec = recorder(o.steps);
+  let loss = obj.valueAndGrad(theta, grad);
+  rec.record(0, 0, loss, true);
+  let k = 0;
+  let stoppedBy: SimResult['stoppedBy'] = 'steps';
+  for (; k < o.steps; k++) {
+    if (o.stopLoss !== undefined && loss < o.stopLoss) {
+      stoppedBy = 'loss';
+      break;
+    }
+    for (let i = 0; i < theta.length; i++) theta[i] -= o.eta * grad[i];
+    loss = obj.valueAndGrad(theta, grad);
+    assertFinite(theta, loss, `step ${k + 1}`);
+    rec.record(k + 1, k + 1, loss);
+  }
+  rec.record(k, k, loss, true);
+  return { theta, loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy };
+}
+
+export interface GradientFlowOptions {
+  time: number;
+  rtol: number;
+  atol: number;
+  maxSteps: number;
+  stopLoss?: number;
+  h0?: number;
+}
+
+// Dormand–Prince coefficients (Hairer, Nørsett & Wanner, Solving ODEs I, Table 5.2).
+const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
+const A: number[][] = [
+  [],
+  [1 / 5],
+  [3 / 40, 9 / 40],
+  [44 / 45, -56 / 15, 32 / 9],
+  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
+  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
+  [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+];
+const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
+const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
+
+/** Adaptive Dormand–Prince integration of dθ/dt = F(θ). Generic: F writes into its output. */
+export function integrateDopri(
+  F: (theta: Float64Array, out: Float64Array) => number,
+  theta0: Float64Array,
+  o: GradientFlowOptions,
+): SimResult {
+  const n = theta0.length;
+  let y = Float64Array.from(theta0);
+  const k = Array.from({ length: 7 }, () => new Float64Array(n));
+  const tmp = new Float64Array(n);
+  let y5 = new Float64Array(n);
+  let t = 0;
+  let loss = F(y, k[0]);
+  assertFinite(y, loss, 't = 0');
+  let h = o.h0 ?? Math.min(o.time, 1e-3);
+  let steps = 0;
+  let errSum = 0;
+  let lossAtEnd = loss;
+  const rec = recorder(o.maxSteps);
+  rec.record(0, 0, loss, true);
+  let stoppedBy: SimResult['stoppedBy'] = 'time';
+  while (t < o.time) {
+    if (o.stopLoss !== undefined && loss < o.stopLoss) {
+      stoppedBy = 'loss';
+      break;
+    }
+    if (steps >= o.maxSteps) {
+      stoppedBy = 'max-steps';
+      break;
+    }
+    if (t + h > o.time) h = o.time - t;
+    for (let s = 1; s < 7; s++) {
+      for (let i = 0; i < n; i++) {
+        let acc = y[i];
+        for (let r = 0; r < s; r++) acc += h * A[s][r] * k[r][i];
+        tmp[i] = acc;
+      }
+      const l = F(tmp, k[s]);
+      if (s === 6) lossAtEnd = l;
+    }
+    let err = 0;
+    let absErr = 0;
+    for (let i = 0; i < n; i++) {
+      let a5 = 0, a4 = 0;
+      for (let s = 0; s < 7; s++) {
+        a5 += B5[s] * k[s][i];
+        a4 += B4[s] * k[s][i];
+      }
+      y5[i] = y[i] + h * a5;
+      const e = h * Math.abs(a5 - a4);
+      absErr = Math.max(absErr, e);
+      const sc = o.atol + o.rtol * Math.max(Math.abs(y[i]), Math.abs(y5[i]));
+      err = Math.max(err, e / sc);
+    }
+    if (!Number.isFinite(err)) throw new DivergedError(`t = ${t}`);
+    if (err <= 1) {
+      t += h;
+      steps++;
+      errSum += absErr;
+      const swap = y;
+      y = y5;
+      y5 = swap;
+      // FSAL: the last stage was evaluated at the accepted point.
+      k[0].set(k[6]);
+      loss = lossAtEnd;
+      assertFinite(y, loss, `t = ${t}`);
+      rec.record(steps, t, loss);
+    }
+    const factor = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2)));
+    h *= factor;
+    if (h < 1e-14 * Math.max(1, t)) throw new DivergedError(`t = ${t} (step size underflow)`);
+  }
+  rec.record(steps, t, loss, true);
+  return { theta: y, loss, steps, time: t, errorEstimate: errSum, trajectory: rec.points, stoppedBy };
+}
+
+/** Gradient flow dθ/dt = −∇L(θ). */
+export function gradientFlow(obj: Objective, theta0: Float64Array, o: GradientFlowOptions): SimResult {
+  const F = (theta: Float64Array, out: Float64Array): number => {
+    const v = obj.valueAndGrad(theta, out);
+    for (let i = 0; i < out.length; i++) out[i] = -out[i];
+    return v;
+  };
+  return integrateDopri(F, theta0, o);
+}

@@ -1,0 +1,120 @@
+// float64 dense linear algebra on row-major Float64Array. Hot kernels are plain loops;
+// decompositions come from ml-matrix (tested against known matrices in test/linalg.test.ts).
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+
+export interface Mat {
+  rows: number;
+  cols: number;
+  data: Float64Array; // row-major
+}
+
+export function mat(rows: number, cols: number, data?: ArrayLike<number>): Mat {
+  const d = new Float64Array(rows * cols);
+  if (data) {
+    if (data.length !== rows * cols) throw new Error(`mat: expected ${rows * cols} entries, got ${data.length}`);
+    d.set(data);
+  }
+  return { rows, cols, data: d };
+}
+
+export function fromRows(rows: number[][]): Mat {
+  const r = rows.length;
+  const c = r ? rows[0].length : 0;
+  const m = mat(r, c);
+  rows.forEach((row, i) => m.data.set(row, i * c));
+  return m;
+}
+
+export function toRows(a: Mat): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < a.rows; i++) out.push(Array.from(a.data.subarray(i * a.cols, (i + 1) * a.cols)));
+  return out;
+}
+
+/** C = A·B (i-k-j loop order, cache-friendly for row-major). */
+export function matmul(a: Mat, b: Mat, out?: Mat): Mat {
+  if (a.cols !== b.rows) throw new Error(`matmul: ${a.rows}x${a.cols} · ${b.rows}x${b.cols}`);
+  const c = out ?? mat(a.rows, b.cols);
+  const A = a.data, B = b.data, C = c.data;
+  const n = a.rows, K = a.cols, m = b.cols;
+  C.fill(0);
+  for (let i = 0; i < n; i++) {
+    const ci = i * m;
+    for (let k = 0; k < K; k++) {
+      const aik = A[i * K + k];
+      if (aik === 0) continue;
+      const bk = k * m;
+      for (let j = 0; j < m; j++) C[ci + j] += aik * B[bk + j];
+    }
+  }
+  return c;
+}
+
+export function transpose(a: Mat): Mat {
+  const t = mat(a.cols, a.rows);
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j];
+  return t;
+}
+
+/** Gram matrix A·Aᵀ (rows × rows). */
+export function gramRows(a: Mat): Mat {
+  const n = a.rows, d = a.cols, A = a.data;
+  const g = mat(n, n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      const ii = i * d, jj = j * d;
+      for (let k = 0; k < d; k++) s += A[ii + k] * A[jj + k];
+      g.data[i * n + j] = s;
+      g.data[j * n + i] = s;
+    }
+  }
+  return g;
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length, ao = 0, bo = 0): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
+  return s;
+}
+
+export function frobeniusNormSq(a: Mat | Float64Array): number {
+  const d = 'data' in a ? a.data : a;
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+  return s;
+}
+
+export function frobeniusNorm(a: Mat | Float64Array): number {
+  return Math.sqrt(frobeniusNormSq(a));
+}
+
+/** Singular values, descending. */
+export function singularValues(a: Mat): number[] {
+  if (a.rows === 0 || a.cols === 0) return [];
+  const m = new Matrix(toRows(a));
+  const svd = new SingularValueDecomposition(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
+  return Array.from(svd.diagonal).sort((x, y) => y - x);
+}
+
+export function spectralNorm(a: Mat): number {
+  return singularValues(a)[0] ?? 0;
+}
+
+export function nuclearNorm(a: Mat): number {
+  return singularValues(a).reduce((s, x) => s + x, 0);
+}
+
+/** ‖A‖_F² / ‖A‖₂²: 1 ≤ stableRank ≤ rank. */
+export function stableRank(a: Mat): number {
+  const s = singularValues(a);
+  if (!s.length || s[0] === 0) return 0;
+  return s.reduce((t, x) => t + x * x, 0) / (s[0] * s[0]);
+}
+
+/** σ_k / σ_1 (k is 1-based); 0 when A has fewer than k singular values. */
+export function singularValueRatio(a: Mat, k: number): number {
+  const s = singularValues(a);
+  if (!s.length || s[0] === 0) return 0;
+  return (s[k - 1] ?? 0) / s[0];
+}

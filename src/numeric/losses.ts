@@ -1,0 +1,47 @@
+// Per-example losses ℓ(p, y) of a prediction p and a target y, with dℓ/dp.
+// Margin losses (logistic, exponential) are written in q = y·p and computed stably for large |q|.
+
+export interface Loss {
+  name: string;
+  value(p: number, y: number): number;
+  /** dℓ/dp */
+  derivative(p: number, y: number): number;
+}
+
+export const squareLoss: Loss = {
+  name: 'square',
+  value: (p, y) => 0.5 * (p - y) * (p - y),
+  derivative: (p, y) => p - y,
+};
+
+/** log(1 + e^{-q}) without overflow or loss of digits for large |q|. */
+export function logisticOfMargin(q: number): number {
+  return q > 0 ? Math.log1p(Math.exp(-q)) : -q + Math.log1p(Math.exp(q));
+}
+
+/** −ℓ′(q) = 1/(1+e^{q}), computed directly (never 1+e^{−q} rounded to 1). */
+export function logisticNegDerivative(q: number): number {
+  if (q >= 0) {
+    const e = Math.exp(-q);
+    return e / (1 + e);
+  }
+  return 1 / (1 + Math.exp(q));
+}
+
+export const logisticLoss: Loss = {
+  name: 'logistic',
+  value: (p, y) => logisticOfMargin(y * p),
+  derivative: (p, y) => -y * logisticNegDerivative(y * p),
+};
+
+export const exponentialLoss: Loss = {
+  name: 'exponential',
+  value: (p, y) => Math.exp(-y * p),
+  derivative: (p, y) => -y * Math.exp(-y * p),
+};
+
+export const LOSSES: Record<string, Loss> = {
+  square: squareLoss,
+  logistic: logisticLoss,
+  exponential: exponentialLoss,
+};

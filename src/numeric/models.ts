@@ -1,0 +1,126 @@
+// Models: parameters live in one Float64Array θ; each model knows its layout, its forward pass
+// and its hand-derived gradient (checked against finite differences and TensorFlow.js autodiff).
+import type { Mat } from './linalg.js';
+import type { Rng } from './rng.js';
+
+export interface Activation {
+  name: string;
+  phi(z: number): number;
+  /** φ′(z), with φ′(0) fixed by the activation's declared convention. */
+  dphi(z: number): number;
+}
+
+/** Leaky ReLU max(γz, z) for γ ∈ [0,1]; γ = 0 is ReLU. φ′(0) is a declared parameter (Vardi–Shamir take 1, Timor et al. 0). */
+export function leakyRelu(gamma: number, dphiAtZero = 1): Activation {
+  return {
+    name: gamma === 0 ? 'relu' : `leaky-relu(${gamma})`,
+    phi: (z) => (z > 0 ? z : gamma * z),
+    dphi: (z) => (z > 0 ? 1 : z < 0 ? gamma : dphiAtZero),
+  };
+}
+
+export const linearActivation: Activation = { name: 'linear', phi: (z) => z, dphi: () => 1 };
+
+export interface Model {
+  name: string;
+  nParams: number;
+  /** Mask of trained parameters (1) and frozen ones (0). */
+  trainable: Float64Array;
+  init(rng: Rng): Float64Array;
+  /** Predictions f(x_i; θ) for the rows of X. */
+  forward(theta: Float64Array, X: Mat, out: Float64Array): void;
+  /** grad = Σ_i c_i ∂f(x_i;θ)/∂θ (only trained entries are written; others are 0). */
+  backward(theta: Float64Array, X: Mat, c: Float64Array, grad: Float64Array): void;
+  /** Named weight matrices, for metrics. */
+  layers(theta: Float64Array): Record<string, Mat>;
+  /** Per-hidden-neuron quantities, for conservation laws: wnorm = ‖w_j‖, v = output weight. */
+  neurons?(theta: Float64Array): Array<Record<string, number>>;
+}
+
+export interface TwoLayerOptions {
+  d: number;
+  width: number;
+  activation: Activation;
+  /** Train the output weights v (Vardi–Shamir, Du et al.) or keep them fixed (Frei et al.). */
+  trainOutput: boolean;
+  wScale: number;
+  vScale: number;
+  /** How v is initialised: Gaussian N(0, vScale²), random signs ±vScale, or balanced ±‖w_j‖. */
+  vInit: 'gaussian' | 'sign' | 'balanced';
+}
+
+/** f(x) = Σ_j v_j φ(⟨w_j, x⟩); θ = [W (m×d, row-major), v (m)]. */
+export function twoLayerNet(o: TwoLayerOptions): Model {
+  const { d, width: m, activation: act } = o;
+  const nW = m * d;
+  const trainable = new Float64Array(nW + m).fill(1);
+  if (!o.trainOutput) trainable.fill(0, nW);
+  let z = new Float64Array(0);
+  return {
+    name: 'two-layer',
+    nParams: nW + m,
+    trainable,
+    init(rng) {
+      const theta = new Float64Array(nW + m);
+      const rw = rng.fork('W'), rv = rng.fork('v');
+      for (let i = 0; i < nW; i++) theta[i] = o.wScale * rw.normal();
+      for (let j = 0; j < m; j++) {
+        if (o.vInit === 'gaussian') theta[nW + j] = o.vScale * rv.normal();
+        else if (o.vInit === 'sign') theta[nW + j] = o.vScale * rv.sign();
+        else {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += theta[j * d + k] ** 2;
+          theta[nW + j] = rv.sign() * Math.sqrt(s);
+        }
+      }
+      return theta;
+    },
+    forward(theta, X, out) {
+      const n = X.rows, A = X.data;
+      for (let i = 0; i < n; i++) {
+        let f = 0;
+        for (let j = 0; j < m; j++) {
+          let s = 0;
+          const wj = j * d, xi = i * d;
+          for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
+          f += theta[nW + j] * act.phi(s);
+        }
+        out[i] = f;
+      }
+    },
+    backward(theta, X, c, grad) {
+      const n = X.rows, A = X.data;
+      grad.fill(0);
+      if (z.length < m) z = new Float64Array(m);
+      for (let i = 0; i < n; i++) {
+        const ci = c[i];
+        if (ci === 0) continue;
+        const xi = i * d;
+        for (let j = 0; j < m; j++) {
+          let s = 0;
+          const wj = j * d;
+          for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
+          const vj = theta[nW + j];
+          if (o.trainOutput) grad[nW + j] += ci * act.phi(s);
+          const g = ci * vj * act.dphi(s);
+          if (g !== 0) for (let k = 0; k < d; k++) grad[wj + k] += g * A[xi + k];
+        }
+      }
+    },
+    layers(theta) {
+      return {
+        W: { rows: m, cols: d, data: theta.subarray(0, nW) },
+        v: { rows: 1, cols: m, data: theta.subarray(nW) },
+      };
+    },
+    neurons(theta) {
+      const out: Array<Record<string, number>> = [];
+      for (let j = 0; j < m; j++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += theta[j * d + k] ** 2;
+        out.push({ wnorm: Math.sqrt(s), v: theta[nW + j] });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// The training objective L(θ) = Σ_i ℓ(f(x_i;θ), y_i), or the mean over i.
+import type { Mat } from './linalg.js';
+import type { Loss } from './losses.js';
+import type { Model } from './models.js';
+
+export interface Objective {
+  nParams: number;
+  value(theta: Float64Array): number;
+  /** Writes ∇L(θ) into grad and returns L(θ). Frozen parameters get 0. */
+  valueAndGrad(theta: Float64Array, grad: Float64Array): number;
+}
+
+export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, reduction: 'sum' | 'mean'): Objective {
+  const n = X.rows;
+  const pred = new Float64Array(n);
+  const c = new Float64Array(n);
+  const w = reduction === 'mean' ? 1 / n : 1;
+  return {
+    nParams: model.nParams,
+    value(theta) {
+      model.forward(theta, X, pred);
+      let s = 0;
+      for (let i = 0; i < n; i++) s += loss.value(pred[i], y[i]);
+      return w * s;
+    },
+    valueAndGrad(theta, grad) {
+      model.forward(theta, X, pred);
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        s += loss.value(pred[i], y[i]);
+        c[i] = w * loss.derivative(pred[i], y[i]);
+      }
+      model.backward(theta, X, c, grad);
+      return w * s;
+    },
+  };
+}

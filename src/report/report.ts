@@ -1,0 +1,58 @@
+// report.json is the single source; report.md (and any later format) is a rendering of it.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Paper } from '../claims/schema.js';
+import type { ValidationError } from '../claims/load.js';
+import type { ClaimResult, Verdict } from '../runner.js';
+import type { Environment } from './environment.js';
+import { renderMarkdown } from './markdown.js';
+
+export interface Report {
+  schemaVersion: 1;
+  generatedAt: string;
+  environment: Environment;
+  options: { trials?: number; seed?: number; budgetMs?: number };
+  summary: { claims: number; matching: number; mismatching: number; invalid: number; byVerdict: Record<Verdict, number> };
+  papers: Record<string, Paper>;
+  paperErrors: ValidationError[];
+  claims: ClaimResult[];
+  wallMs: number;
+}
+
+export function buildReport(claims: ClaimResult[], papers: Record<string, Paper>, paperErrors: ValidationError[], env: Environment, options: Report['options'], wallMs: number): Report {
+  const byVerdict: Record<Verdict, number> = { holds: 0, refuted: 0, inconclusive: 0, invalid: 0 };
+  for (const c of claims) byVerdict[c.verdict]++;
+  return {
+    schemaVersion: 1,
+    generatedAt: new Date().toISOString(),
+    environment: env,
+    options,
+    summary: {
+      claims: claims.length,
+      matching: claims.filter((c) => c.matches).length,
+      mismatching: claims.filter((c) => !c.matches && (c.verdict === 'holds' || c.verdict === 'refuted')).length,
+      invalid: byVerdict.invalid,
+      byVerdict,
+    },
+    papers,
+    paperErrors,
+    claims,
+    wallMs,
+  };
+}
+
+/** Write atomically: a temp file renamed into place, so a killed run never leaves half a report. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export function writeReport(report: Report, dir: string): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'report.json');
+  const md = join(dir, 'report.md');
+  writeAtomic(json, JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+  writeAtomic(md, renderMarkdown(report));
+  return { json, md };
+}

@@ -1,0 +1,100 @@
+// Checking one claim: its symbolic steps, then its search, combined into one verdict that is
+// compared with what the paper asserts (`expect`).
+import type { ClaimLoad, ValidationError } from './claims/load.js';
+import type { Claim } from './claims/schema.js';
+import { runSearch, type SearchResult } from './search/search.js';
+import type { TrialRunner } from './search/pool.js';
+import { checkStep, type StepResult } from './symbolic/check.js';
+
+export type Verdict = 'holds' | 'refuted' | 'inconclusive' | 'invalid';
+
+export interface ClaimResult {
+  id: string;
+  file: string;
+  paperKey: string;
+  hash?: string;
+  claim?: Omit<Claim, 'symbolic' | 'search'>;
+  searchSpec?: Claim['search'];
+  expect?: Claim['expect'];
+  verdict: Verdict;
+  /** does our verdict agree with what the claim file says the paper asserts? */
+  matches: boolean;
+  reason: string;
+  symbolic: StepResult[];
+  search?: SearchResult;
+  errors?: ValidationError[];
+  ms: number;
+}
+
+export interface CheckOptions {
+  runner: TrialRunner;
+  trials?: number;
+  seed?: number;
+  budgetMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function invalidResult(c: Extract<ClaimLoad, { ok: false }>): ClaimResult {
+  return {
+    id: c.id ?? c.file,
+    file: c.file,
+    paperKey: c.paperKey,
+    verdict: 'invalid',
+    matches: false,
+    reason: `${c.errors.length} validation error(s)`,
+    symbolic: [],
+    errors: c.errors,
+    ms: 0,
+  };
+}
+
+export function combineVerdict(symbolic: StepResult[], search?: SearchResult): { verdict: Verdict; reason: string } {
+  const refutedSteps = symbolic.filter((s) => s.verdict === 'refuted' || s.verdict === 'cas-fault');
+  const brokenSteps = symbolic.filter((s) => s.verdict === 'error');
+  if (search?.verdict === 'refuted' || refutedSteps.length) {
+    const parts: string[] = [];
+    if (search?.verdict === 'refuted') parts.push(`search: ${search.reason}`);
+    if (refutedSteps.length) parts.push(`symbolic: ${refutedSteps.map((s) => s.id).join(', ')} refuted`);
+    return { verdict: 'refuted', reason: parts.join('; ') };
+  }
+  if (search?.verdict === 'inconclusive' || brokenSteps.length) {
+    const parts: string[] = [];
+    if (search?.verdict === 'inconclusive') parts.push(`search: ${search.reason}`);
+    if (brokenSteps.length) parts.push(`symbolic: ${brokenSteps.map((s) => s.id).join(', ')} could not be checked`);
+    return { verdict: 'inconclusive', reason: parts.join('; ') };
+  }
+  const parts: string[] = [];
+  if (symbolic.length) {
+    const v = symbolic.filter((s) => s.verdict === 'verified').length;
+    parts.push(`${v}/${symbolic.length} symbolic step(s) verified${v < symbolic.length ? `, ${symbolic.length - v} numeric-only` : ''}`);
+  }
+  if (search) parts.push(search.reason);
+  return { verdict: 'holds', reason: parts.join('; ') };
+}
+
+export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: CheckOptions): Promise<ClaimResult> {
+  const t0 = performance.now();
+  const { claim } = loaded;
+  const baseSeed = o.seed ?? claim.search?.seed ?? 1;
+  const symbolic = claim.symbolic.map((s, i) => checkStep(s, baseSeed + i));
+  const search = claim.search
+    ? await runSearch(claim.search, { claimId: claim.id, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, onProgress: o.onProgress })
+    : undefined;
+  const { verdict, reason } = combineVerdict(symbolic, search);
+  const { symbolic: _s, search: searchSpec, ...meta } = claim;
+  return {
+    id: claim.id,
+    file: loaded.file,
+    paperKey: loaded.paperKey,
+    hash: loaded.hash,
+    claim: meta,
+    searchSpec,
+    expect: claim.expect,
+    verdict,
+    matches: verdict === claim.expect,
+    reason,
+    symbolic,
+    search,
+    ms: performance.now() - t0,
+  };
+}

@@ -1,0 +1,61 @@
+// Trials run on a piscina worker pool sized to the cores. A trial past its time limit is aborted
+// (its worker is terminated and replaced) and recorded as `timeout`; a worker that dies is
+// recorded as `error`. Results never depend on the number of workers: each trial is a pure
+// function of (spec, values).
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { SearchSpec } from '../claims/schema.js';
+import type { TrialValues } from './space.js';
+import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
+import type { TrialTask } from './worker.js';
+
+export interface TrialRunner {
+  run(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions): Promise<TrialResult>;
+  threads: number;
+  close(): Promise<void>;
+}
+
+export function createPool(threads = availableParallelism()): TrialRunner {
+  const here = import.meta.url;
+  const isTs = here.endsWith('.ts');
+  const filename = fileURLToPath(new URL(`./worker.${isTs ? 'ts' : 'js'}`, here));
+  const pool = new Piscina({
+    filename,
+    minThreads: 1,
+    maxThreads: Math.max(1, threads),
+    idleTimeout: 2000,
+    execArgv: isTs ? ['--import', 'tsx'] : [],
+  });
+  return {
+    threads: Math.max(1, threads),
+    async run(spec, values, timeoutMs, options) {
+      const t0 = performance.now();
+      const task: TrialTask = { spec, values, options };
+      try {
+        return (await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult;
+      } catch (e) {
+        const err = e as Error;
+        const timedOut = err.name === 'AbortError' || /abort/i.test(err.message);
+        return {
+          status: timedOut ? 'timeout' : 'error',
+          values,
+          quantities: {},
+          hypotheses: {},
+          message: timedOut ? `exceeded the trial time limit of ${timeoutMs / 1000} s` : `worker failed: ${err.message}`,
+          ms: performance.now() - t0,
+        };
+      }
+    },
+    close: () => pool.destroy(),
+  };
+}
+
+/** Same interface on the calling thread (no time limit): for tests and for replay. */
+export function inlineRunner(): TrialRunner {
+  return {
+    threads: 1,
+    run: async (spec, values, _t, options) => runTrial(spec, values, options),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,196 @@
+// The falsification search: sample the declared space with fast-check (seeded), run the trials on
+// the pool, shrink the first counterexample with fast-check, and re-check it (smaller step,
+// tighter tolerance, the final inequality in 64-digit arithmetic) before calling it genuine.
+import fc from 'fast-check';
+import { parseExpr } from '../claims/expr.js';
+import type { SearchSpec } from '../claims/schema.js';
+import { evaluateBig } from '../symbolic/cas.js';
+import type { TrialRunner } from './pool.js';
+import { domainValues, sampleSpace, spaceArbitrary, type TrialValues } from './space.js';
+import type { TrialResult, TrialStatus } from './trial.js';
+
+export type SearchVerdict = 'holds' | 'refuted' | 'inconclusive';
+
+export interface Witness {
+  values: TrialValues;
+  /** fast-check run seed and path: together they name this exact trial */
+  seed: number;
+  path: string;
+  numShrinks: number;
+  /** the first failing trial, before shrinking */
+  original: { values: TrialValues; path: string };
+  result: TrialResult;
+  recheck: { result: TrialResult; bigNumberProperty?: string; note: string };
+  status: 'genuine' | 'potential';
+  replay: string;
+}
+
+export interface SearchResult {
+  seed: number;
+  trialsRequested: number;
+  /** trials judged: a contiguous prefix of the seed's sequence (up to the first failure, the budget, or the end) */
+  trialsRun: number;
+  counts: Record<TrialStatus, number>;
+  minInRegime: number;
+  verdict: SearchVerdict;
+  reason: string;
+  witness?: Witness;
+  /** up to 10 trials that diverged, timed out or threw, with their parameters */
+  problems: TrialResult[];
+  /** the in-regime trial whose property held with the least relative slack */
+  closest?: TrialResult & { slack: number };
+  space: Record<string, { size: number; first: number; last: number }>;
+  spaceSize: number;
+  budgetExhausted: boolean;
+  ms: number;
+}
+
+export interface SearchOptions {
+  claimId: string;
+  runner: TrialRunner;
+  trials?: number;
+  seed?: number;
+  budgetMs?: number;
+  shrinkBudgetMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const emptyCounts = (): Record<TrialStatus, number> => ({ pass: 0, fail: 0, 'out-of-regime': 0, diverged: 0, timeout: 0, error: 0 });
+
+export function relativeSlack(r: TrialResult): number | undefined {
+  const p = r.property;
+  if (!p || p.lhs === undefined || p.rhs === undefined || !p.op) return undefined;
+  const scale = Math.abs(p.lhs) + Math.abs(p.rhs) || 1;
+  const s = p.op.startsWith('<') ? p.rhs - p.lhs : p.op.startsWith('>') ? p.lhs - p.rhs : -Math.abs(p.lhs - p.rhs);
+  return s / scale;
+}
+
+export function replayCommand(claimId: string, seed: number, path: string): string {
+  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}`;
+}
+
+/** The point of the space that fast-check's run (seed, path) visits. */
+export function valuesAtPath(spec: SearchSpec, seed: number, path: string): TrialValues {
+  const r = fc.check(fc.property(spaceArbitrary(spec.space), () => false), { seed, path, endOnFailure: true });
+  if (!r.failed || !r.counterexample) throw new Error(`no trial at seed ${seed}, path ${path}`);
+  return r.counterexample[0] as TrialValues;
+}
+
+export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<SearchResult> {
+  const t0 = performance.now();
+  const seed = o.seed ?? spec.seed;
+  const N = o.trials ?? spec.trials;
+  const minInRegime = Math.min(N, spec.min_in_regime ?? Math.ceil(N / 4));
+  const timeoutMs = spec.timeout_s * 1000;
+  const points = sampleSpace(spec.space, seed, N);
+  const results: (TrialResult | undefined)[] = new Array(N);
+  let next = 0, done = 0, firstFail = Infinity, budgetExhausted = false;
+
+  await new Promise<void>((resolve) => {
+    let inFlight = 0;
+    const pump = (): void => {
+      while (inFlight < o.runner.threads * 2 && next < N && next < firstFail) {
+        if (o.budgetMs !== undefined && performance.now() - t0 > o.budgetMs) {
+          budgetExhausted = true;
+          break;
+        }
+        const k = next++;
+        inFlight++;
+        void o.runner.run(spec, points[k], timeoutMs).then((r) => {
+          results[k] = r;
+          inFlight--;
+          done++;
+          if (r.status === 'fail') firstFail = Math.min(firstFail, k);
+          o.onProgress?.(done, N);
+          pump();
+        });
+      }
+      if (inFlight === 0) resolve();
+    };
+    pump();
+  });
+
+  // Judge the contiguous prefix that is complete (and, after a failure, stop at the first one):
+  // this makes counts independent of the number of workers.
+  let prefix = 0;
+  while (prefix < N && results[prefix] && prefix <= firstFail) prefix++;
+  const counts = emptyCounts();
+  const problems: TrialResult[] = [];
+  let closest: SearchResult['closest'];
+  for (let k = 0; k < prefix; k++) {
+    const r = results[k]!;
+    counts[r.status]++;
+    if (['diverged', 'timeout', 'error'].includes(r.status) && problems.length < 10) problems.push(r);
+    if (r.status === 'pass') {
+      const s = relativeSlack(r);
+      if (s !== undefined && (!closest || s < closest.slack)) closest = { ...r, slack: s };
+    }
+  }
+
+  let witness: Witness | undefined;
+  if (firstFail < Infinity) witness = await shrinkAndRecheck(spec, o, seed, firstFail, points[firstFail], timeoutMs);
+
+  const inRegime = counts.pass + counts.fail;
+  const troubled = counts.diverged + counts.timeout + counts.error;
+  let verdict: SearchVerdict, reason: string;
+  if (witness) {
+    verdict = 'refuted';
+    reason = `counterexample (${witness.status}) found at trial ${firstFail + 1} of ${N}, shrunk ${witness.numShrinks} time(s)`;
+  } else if (troubled > 0) {
+    verdict = 'inconclusive';
+    reason = `${troubled} trial(s) diverged, timed out or failed to run; no counterexample among the other ${prefix - troubled}`;
+  } else if (inRegime < minInRegime) {
+    verdict = 'inconclusive';
+    reason = `only ${inRegime} of ${prefix} trials were inside the hypotheses (at least ${minInRegime} needed)`;
+  } else {
+    verdict = 'holds';
+    reason = `no counterexample in ${inRegime} in-regime trials (${counts['out-of-regime']} out of regime)${budgetExhausted ? `; stopped by the time budget after ${prefix} of ${N}` : ''}`;
+  }
+
+  const space: SearchResult['space'] = {};
+  let spaceSize = 1;
+  for (const [k, d] of Object.entries(spec.space)) {
+    const v = domainValues(d);
+    space[k] = { size: v.length, first: v[0], last: v[v.length - 1] };
+    spaceSize *= v.length;
+  }
+  return { seed, trialsRequested: N, trialsRun: prefix, counts, minInRegime, verdict, reason, witness, problems, closest, space, spaceSize, budgetExhausted, ms: performance.now() - t0 };
+}
+
+async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, k: number, originalValues: TrialValues, timeoutMs: number): Promise<Witness> {
+  const check = await fc.check(
+    fc.asyncProperty(spaceArbitrary(spec.space), async (v) => (await o.runner.run(spec, v, timeoutMs)).status !== 'fail'),
+    { seed, path: String(k), numRuns: k + 1, interruptAfterTimeLimit: o.shrinkBudgetMs ?? 120_000 },
+  );
+  const values = check.failed && check.counterexample ? check.counterexample[0] : originalValues;
+  const path = check.failed && check.counterexamplePath ? check.counterexamplePath : String(k);
+  const result = await o.runner.run(spec, values, timeoutMs, { keepTrajectory: true });
+  const refined = await o.runner.run(spec, values, timeoutMs * 10, { refine: true, keepTrajectory: true });
+  let bigNumberProperty: string | undefined;
+  let note: string;
+  let genuine = false;
+  if (refined.status === 'fail') {
+    try {
+      bigNumberProperty = evaluateBig(parseExpr(spec.property).node, { ...refined.values, ...refined.quantities });
+      genuine = bigNumberProperty === 'false' || bigNumberProperty === '0';
+      note = genuine
+        ? 'the violation survives the stricter re-run (each block’s refined settings), and the final inequality is false in 64-digit arithmetic'
+        : `the stricter re-run fails in float64, but the final inequality evaluates to ${bigNumberProperty} in 64-digit arithmetic`;
+    } catch (e) {
+      note = `the stricter re-run fails, but the 64-digit re-check could not run: ${(e as Error).message}`;
+    }
+  } else {
+    note = `the stricter re-run gives "${refined.status}"${refined.message ? ` (${refined.message})` : ''}: the float64 witness may be a discretization artefact`;
+  }
+  return {
+    values,
+    seed,
+    path,
+    numShrinks: check.numShrinks,
+    original: { values: originalValues, path: String(k) },
+    result,
+    recheck: { result: refined, bigNumberProperty, note },
+    status: genuine ? 'genuine' : 'potential',
+    replay: replayCommand(o.claimId, seed, path),
+  };
+}

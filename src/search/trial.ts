@@ -1,0 +1,121 @@
+// One trial: build the declared blocks for one point of the space, simulate in float64, record the
+// metrics, then judge the hypotheses and the property. Runs in a worker thread; never throws.
+import { BLOCKS, DATA_STAT_NAMES } from '../blocks/index.js';
+import type { BlockContext, BlockKind, DynamicsProduct, LossProduct, MetricProduct, SimState } from '../blocks/types.js';
+import { comparisonSides, evaluate, parseExpr, type Scope } from '../claims/expr.js';
+import type { BlockRef, SearchSpec } from '../claims/schema.js';
+import type { Dataset } from '../numeric/data.js';
+import { DivergedError, type TrajectoryPoint } from '../numeric/dynamics.js';
+import type { Model } from '../numeric/models.js';
+import { objective } from '../numeric/objective.js';
+import { Rng } from '../numeric/rng.js';
+import type { TrialValues } from './space.js';
+
+export type TrialStatus = 'pass' | 'fail' | 'out-of-regime' | 'diverged' | 'timeout' | 'error';
+
+export interface TrialResult {
+  status: TrialStatus;
+  values: TrialValues;
+  /** data statistics, metrics and `let` values */
+  quantities: Scope;
+  hypotheses: Record<string, boolean>;
+  property?: { holds: boolean; op?: string; lhs?: number; rhs?: number };
+  message?: string;
+  trajectory?: TrajectoryPoint[];
+  ms: number;
+}
+
+export interface TrialOptions {
+  /** re-run with each block's stricter settings (the genuine/potential re-check) */
+  refine?: boolean;
+  keepTrajectory?: boolean;
+}
+
+function context(scope: Scope, rng: Rng): BlockContext {
+  const num = (v: number | string): number => {
+    const x = typeof v === 'number' ? v : evaluate(parseExpr(v), scope);
+    if (!Number.isFinite(x)) throw new Error(`parameter "${v}" evaluates to ${x}`);
+    return x;
+  };
+  return {
+    num,
+    int: (v) => {
+      const x = num(v);
+      if (!Number.isInteger(x)) throw new Error(`parameter "${v}" must be an integer, got ${x}`);
+      return x;
+    },
+    rng,
+  };
+}
+
+function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: Rng, refine: boolean) {
+  const def = BLOCKS[kind].get(ref.block)!;
+  const { block: _b, ...raw } = ref;
+  let params = def.params.parse(raw);
+  if (refine && def.refine) params = def.refine(params);
+  return def.create(params, context(scope, rng.fork(`${kind}:${ref.block}`)));
+}
+
+/** κ is ∞ for a single point or exactly orthogonal data: a value, not a divergence. */
+const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
+
+export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions = {}): TrialResult {
+  const t0 = performance.now();
+  const scope: Scope = { ...values };
+  const quantities: Scope = {};
+  const hypotheses: Record<string, boolean> = {};
+  const base = (status: TrialStatus, message?: string): TrialResult => ({ status, values, quantities, hypotheses, message, ms: performance.now() - t0 });
+  try {
+    const rng = new Rng(values.seed);
+    const refine = !!o.refine;
+    let data: Dataset | undefined;
+    if (spec.data) {
+      data = build('data', spec.data, scope, rng, refine) as Dataset;
+      for (const k of DATA_STAT_NAMES) scope[k] = quantities[k] = data.stats[k];
+    }
+    let model: Model | undefined;
+    if (spec.model) model = build('model', spec.model, scope, rng, refine) as Model;
+    if (!model) throw new Error('a search needs a model block');
+    const theta0 = model.init(rng.fork('init'));
+    const state: SimState = { model, data, theta0, theta: theta0 };
+    if (spec.loss && data) {
+      const l = build('loss', spec.loss, scope, rng, refine) as LossProduct;
+      state.objective = objective(model, l.loss, data.X, data.y, l.reduction);
+    }
+    if (spec.dynamics && state.objective) {
+      const run = build('dynamics', spec.dynamics, scope, rng, refine) as DynamicsProduct;
+      state.sim = run(state.objective, theta0);
+      state.theta = state.sim.theta;
+    }
+    for (const [name, ref] of Object.entries(spec.metrics)) {
+      const f = build('metric', ref, scope, rng, refine) as MetricProduct;
+      scope[name] = quantities[name] = f(state);
+    }
+    for (const [name, src] of Object.entries(spec.let)) scope[name] = quantities[name] = evaluate(parseExpr(src), scope);
+    const traj = o.keepTrajectory ? state.sim?.trajectory : undefined;
+    // A non-finite simulation output is a divergence; a non-finite derived value only matters inside the hypotheses.
+    const nonFinite = (names: string[]) => names.filter((k) => Number.isNaN(quantities[k]) || (!Number.isFinite(quantities[k]) && !MAY_BE_INFINITE.has(k)));
+    const badMetrics = nonFinite(Object.keys(spec.metrics));
+    if (badMetrics.length) return { ...base('diverged', `non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj };
+    let inRegime = true;
+    for (const [name, src] of Object.entries(spec.hypotheses)) {
+      const v = evaluate(parseExpr(src), scope);
+      hypotheses[name] = v !== 0 && !Number.isNaN(v);
+      inRegime &&= hypotheses[name];
+    }
+    const badLets = nonFinite(Object.keys(spec.let));
+    if (inRegime && badLets.length) return { ...base('diverged', `non-finite ${badLets.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj };
+    if (!inRegime) return { ...base('out-of-regime', `outside ${Object.entries(hypotheses).filter(([, b]) => !b).map(([k]) => k).join(', ')}`), trajectory: traj };
+    const prop = parseExpr(spec.property);
+    const v = evaluate(prop, scope);
+    const sides = comparisonSides(prop, scope);
+    if (Number.isNaN(v) || (sides && (Number.isNaN(sides.lhs) || Number.isNaN(sides.rhs)))) {
+      return { ...base('diverged', 'the property evaluates to NaN'), trajectory: traj };
+    }
+    const holds = v !== 0;
+    return { ...base(holds ? 'pass' : 'fail'), property: { holds, ...(sides ?? {}) }, trajectory: traj };
+  } catch (e) {
+    if (e instanceof DivergedError) return base('diverged', e.message);
+    return base('error', (e as Error).message);
+  }
+}

@@ -1,0 +1,76 @@
+// The one small interface to the computer-algebra packages. The CAS proposes; the numbers decide
+// (check.ts): nerdamer and mathjs have silent wrong answers (shared/research/anchors-and-ecosystem.md §A3).
+import { createRequire } from 'node:module';
+import { create, all, parse, simplify as mathjsSimplify, type MathNode } from 'mathjs';
+
+const require = createRequire(import.meta.url);
+type Nerdamer = ((e: string) => { toString(): string }) & { version(): string };
+let nerdamerFn: Nerdamer | undefined;
+function nerdamer(): Nerdamer {
+  if (!nerdamerFn) {
+    nerdamerFn = require('nerdamer-prime') as Nerdamer;
+    require('nerdamer-prime/Algebra');
+    require('nerdamer-prime/Calculus');
+  }
+  return nerdamerFn;
+}
+
+/** The packages behind this interface, for the report's environment section. */
+export const CAS_PACKAGES = ['nerdamer-prime', 'mathjs'];
+
+export interface ZeroTest {
+  /** 'zero': some engine reduced the expression to 0; 'nonzero': none could (it may still be 0). */
+  result: 'zero' | 'nonzero' | 'failed';
+  engine: string;
+  /** The normal form the engines reached when it was not 0. */
+  normalForm?: string;
+  error?: string;
+}
+
+/** Try to reduce an expression to 0: polynomial normal form first (expand), then rational simplification. */
+export function reducesToZero(expr: string): ZeroTest {
+  const attempts: Array<[string, () => string]> = [
+    ['nerdamer-prime expand', () => nerdamer()(`expand(${expr})`).toString()],
+    ['nerdamer-prime simplify', () => nerdamer()(`simplify(${expr})`).toString()],
+    ['mathjs simplify', () => mathjsSimplify(expr).toString()],
+  ];
+  let normalForm: string | undefined;
+  const errors: string[] = [];
+  for (const [engine, f] of attempts) {
+    try {
+      const r = f().replace(/\s+/g, '');
+      if (r === '0') return { result: 'zero', engine };
+      normalForm ??= r;
+    } catch (e) {
+      errors.push(`${engine}: ${(e as Error).message}`);
+    }
+  }
+  if (normalForm === undefined) return { result: 'failed', engine: 'none', error: errors.join('; ') };
+  return { result: 'nonzero', engine: attempts.map((a) => a[0]).join(', '), normalForm };
+}
+
+/** ∂expr/∂x by nerdamer-prime, parsed back into a mathjs AST. */
+export function differentiate(expr: string, x: string): MathNode {
+  return parse(nerdamer()(`diff(${expr}, ${x})`).toString());
+}
+
+/** If expr reduces to a numeric constant, its value. */
+export function constantValue(expr: string): number | undefined {
+  try {
+    const r = nerdamer()(`expand(${expr})`).toString();
+    const v = Number(parse(r).evaluate());
+    return /^[-+0-9.e/()*^ ]+$/i.test(r) && Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const big = create(all, { number: 'BigNumber', precision: 64 });
+
+/** Evaluate an already-whitelisted AST in 64-digit BigNumber arithmetic (mathjs). Returns a decimal string. */
+export function evaluateBig(node: MathNode, scope: Record<string, number>): string {
+  const s: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(scope)) s[k] = big.bignumber(v);
+  const r = big.parse(node.toString()).compile().evaluate(s);
+  return String(r);
+}

@@ -1,0 +1,290 @@
+// Symbolic steps: identities, inequalities under assumptions, and conservation laws along a flow.
+// Each case of a case split is reduced by the CAS and cross-checked in float64 at ≥ 200 seeded
+// random points of its region; a failing point is re-evaluated in 64-digit BigNumber arithmetic.
+import { parse, type MathNode } from 'mathjs';
+import { evaluate, parseExpr, type Scope } from '../claims/expr.js';
+import { parseFnHead, type SymbolicStep } from '../claims/schema.js';
+import { Rng } from '../numeric/rng.js';
+import { differentiate, evaluateBig, reducesToZero, type ZeroTest } from './cas.js';
+
+export type StepVerdict = 'verified' | 'refuted' | 'numeric-only' | 'cas-fault' | 'error';
+
+export interface PointReport {
+  point: Scope;
+  lhs: number;
+  rhs: number;
+  /** the same difference in 64-digit arithmetic */
+  bigDifference?: string;
+}
+
+export interface CaseResult {
+  name: string;
+  conditions: string[];
+  /** what was handed to the CAS, after the case's definitions were substituted */
+  expression: string;
+  cas: ZeroTest & { certificate?: 'checked' | 'not-nonnegative' };
+  numeric: { points: number; attempts: number; failures: number; maxError: number; tolerance: string; worst?: PointReport };
+  verdict: StepVerdict;
+  message: string;
+}
+
+export interface StepResult {
+  id: string;
+  kind: SymbolicStep['kind'];
+  statement?: string;
+  verdict: StepVerdict;
+  cases: CaseResult[];
+  message: string;
+  seed: number;
+}
+
+type Node = MathNode & { type: string };
+
+function substitute(node: MathNode, symbols: Record<string, MathNode>, fns: Record<string, { args: string[]; body: MathNode }>): MathNode {
+  return node.transform((n: MathNode) => {
+    const nd = n as Node;
+    if (nd.type === 'FunctionNode') {
+      const f = nd as unknown as { fn: { name: string }; args: MathNode[] };
+      const def = fns[f.fn.name];
+      if (def) {
+        if (def.args.length !== f.args.length) throw new Error(`${f.fn.name} takes ${def.args.length} argument(s), called with ${f.args.length}`);
+        const argMap: Record<string, MathNode> = {};
+        def.args.forEach((a, i) => (argMap[a] = parse(`(${substitute(f.args[i], symbols, fns).toString()})`)));
+        return parse(`(${substitute(def.body, argMap, {}).toString()})`);
+      }
+    }
+    if (nd.type === 'SymbolNode') {
+      const name = (nd as unknown as { name: string }).name;
+      if (symbols[name]) return symbols[name];
+    }
+    return n;
+  });
+}
+
+/** Expand `where` definitions (which may refer to one another) and a case's function definitions. */
+function expander(step: SymbolicStep, define: Record<string, string>) {
+  const fns: Record<string, { args: string[]; body: MathNode }> = {};
+  for (const [head, body] of Object.entries(define)) {
+    const h = parseFnHead(head)!;
+    fns[h.name] = { args: h.args, body: parse(body) };
+  }
+  const fnNames = Object.keys(fns);
+  const where: Record<string, MathNode> = {};
+  for (const [k, v] of Object.entries(step.where)) where[k] = parse(`(${v})`);
+  return (source: string): MathNode => {
+    let node = parseExpr(source, fnNames).node;
+    for (let i = 0; i < 20; i++) {
+      const next = substitute(node, where, fns);
+      if (next.toString() === node.toString()) return node;
+      node = next;
+    }
+    throw new Error(`definitions in "where" refer to each other in a cycle`);
+  };
+}
+
+function sampler(step: SymbolicStep, conditions: MathNode[], rng: Rng, want: number) {
+  const vars = Object.entries(step.variables);
+  const maxAttempts = want * 1000;
+  const points: Scope[] = [];
+  let attempts = 0;
+  while (points.length < want && attempts < maxAttempts) {
+    attempts++;
+    const p: Scope = {};
+    for (const [k, [lo, hi]] of vars) p[k] = rng.uniformIn(lo, hi);
+    if (conditions.every((c) => evaluate(c, p) !== 0)) points.push(p);
+  }
+  return { points, attempts };
+}
+
+/** Is e built only from non-negative pieces (squares, even powers, abs, sqrt, exp, positive constants, assumed-non-negative symbols)? */
+export function syntacticallyNonnegative(node: MathNode, nonneg: Set<string>): boolean {
+  const n = node as Node;
+  switch (n.type) {
+    case 'ConstantNode':
+      return (n as unknown as { value: number }).value >= 0;
+    case 'SymbolNode':
+      return nonneg.has((n as unknown as { name: string }).name) || ['pi', 'e'].includes((n as unknown as { name: string }).name);
+    case 'ParenthesisNode':
+      return syntacticallyNonnegative((n as unknown as { content: MathNode }).content, nonneg);
+    case 'FunctionNode': {
+      const f = n as unknown as { fn: { name: string }; args: MathNode[] };
+      return ['abs', 'sqrt', 'exp', 'cosh'].includes(f.fn.name);
+    }
+    case 'OperatorNode': {
+      const op = n as unknown as { fn: string; args: MathNode[] };
+      if (op.fn === 'pow') {
+        const ex = op.args[1] as Node;
+        if (ex.type === 'ConstantNode' && Number.isInteger((ex as unknown as { value: number }).value) && (ex as unknown as { value: number }).value % 2 === 0) return true;
+        return syntacticallyNonnegative(op.args[0], nonneg);
+      }
+      if (['add', 'multiply', 'divide'].includes(op.fn)) return op.args.every((a) => syntacticallyNonnegative(a, nonneg));
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+function nonnegativeSymbols(assume: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of assume) {
+    const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|>)\s*(0|[0-9.]+)\s*$/.exec(a) ?? /^\s*(?:0|[0-9.]+)\s*(<=|<)\s*([A-Za-z][A-Za-z0-9_]*)\s*$/.exec(a);
+    if (m) out.add(/^[A-Za-z]/.test(m[1]) ? m[1] : m[2]);
+  }
+  return out;
+}
+
+const TOL = 1e-9;
+
+export function checkStep(step: SymbolicStep, seed: number): StepResult {
+  const cases = step.cases ?? [{ name: 'all', when: [], define: {} }];
+  const results: CaseResult[] = [];
+  const rng = new Rng(seed);
+  for (const c of cases) {
+    try {
+      results.push(checkCase(step, c, rng.fork(c.name)));
+    } catch (e) {
+      results.push({
+        name: c.name,
+        conditions: [...step.assume, ...c.when],
+        expression: '',
+        cas: { result: 'failed', engine: 'none', error: (e as Error).message },
+        numeric: { points: 0, attempts: 0, failures: 0, maxError: NaN, tolerance: '' },
+        verdict: 'error',
+        message: `could not check: ${(e as Error).message}`,
+      });
+    }
+  }
+  const order: StepVerdict[] = ['refuted', 'cas-fault', 'error', 'numeric-only', 'verified'];
+  const verdict = order.find((v) => results.some((r) => r.verdict === v)) ?? 'error';
+  const message =
+    verdict === 'verified'
+      ? `verified on ${results.length} case(s): CAS and ${results.reduce((s, r) => s + r.numeric.points, 0)} numeric points agree`
+      : results.filter((r) => r.verdict === verdict).map((r) => `${r.name}: ${r.message}`).join('; ');
+  return { id: step.id, kind: step.kind, statement: step.statement, verdict, cases: results, message, seed };
+}
+
+function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define: Record<string, string> }, rng: Rng): CaseResult {
+  const expand = expander(step, c.define);
+  const conditionSources = [...step.assume, ...c.when];
+  const conditions = conditionSources.map((s) => expand(s));
+  const { points, attempts } = sampler(step, conditions, rng, step.points);
+  if (points.length < step.points) {
+    throw new Error(`only ${points.length} of ${step.points} random points satisfied the conditions ${conditionSources.join(', ')} in ${attempts} attempts; widen the variables' ranges`);
+  }
+
+  // lhs − rhs (identity), rhs − lhs ≥ 0 (inequality), or d/dt Q − expected (conserved).
+  let diff: MathNode;
+  let numericPair: (p: Scope) => { lhs: number; rhs: number; scale: number };
+  let bigDiff: (p: Scope) => string;
+  if (step.kind === 'conserved') {
+    const Q = expand(step.quantity!);
+    const expected = expand(step.derivative);
+    const flow = Object.fromEntries(Object.entries(step.flow!).map(([k, v]) => [k, expand(v)]));
+    const terms = Object.entries(flow).map(([k, F]) => `(${differentiate(Q.toString(), k).toString()}) * (${F.toString()})`);
+    diff = parse(`${terms.join(' + ')} - (${expected.toString()})`);
+    // Independent of the CAS's derivative: a Richardson-extrapolated central difference of Q along the flow.
+    numericPair = (p) => {
+      const dir: Scope = {};
+      let fnorm = 0;
+      for (const [k, F] of Object.entries(flow)) {
+        dir[k] = evaluate(F, p);
+        fnorm = Math.max(fnorm, Math.abs(dir[k]));
+      }
+      const at = (h: number) => {
+        const q: Scope = { ...p };
+        for (const k of Object.keys(dir)) q[k] = p[k] + h * dir[k];
+        return evaluate(Q, q);
+      };
+      const central = (h: number) => (at(h) - at(-h)) / (2 * h);
+      const h = 1e-3 / Math.max(1, fnorm);
+      const dQ = (4 * central(h / 2) - central(h)) / 3;
+      return { lhs: dQ, rhs: evaluate(expected, p), scale: 1e-3 * (1 + fnorm * (1 + Math.abs(evaluate(Q, p)))) };
+    };
+    bigDiff = (p) => evaluateBig(diff, p);
+  } else {
+    const L = expand(step.lhs!), R = expand(step.rhs!);
+    const rhsFirst = step.kind === 'inequality' && step.relation!.startsWith('<');
+    diff = rhsFirst ? parse(`(${R.toString()}) - (${L.toString()})`) : parse(`(${L.toString()}) - (${R.toString()})`);
+    numericPair = (p) => {
+      const l = evaluate(L, p), r = evaluate(R, p);
+      return { lhs: l, rhs: r, scale: 1 + Math.abs(l) + Math.abs(r) };
+    };
+    bigDiff = (p) => evaluateBig(diff, p);
+  }
+
+  // The numbers.
+  let failures = 0, maxError = 0;
+  let worst: PointReport | undefined;
+  let worstErr = -Infinity;
+  const strict = step.relation === '<' || step.relation === '>';
+  for (const p of points) {
+    const { lhs, rhs, scale } = numericPair(p);
+    let err: number;
+    if (step.kind === 'inequality') {
+      const slack = step.relation!.startsWith('<') ? rhs - lhs : lhs - rhs;
+      err = -slack / scale; // > 0 means violated
+      const violated = strict ? slack <= 0 : err > TOL;
+      if (violated) failures++;
+      if (err > worstErr) (worstErr = err), (worst = { point: p, lhs, rhs });
+      maxError = Math.max(maxError, Math.max(0, err));
+    } else {
+      err = Math.abs(lhs - rhs) / scale;
+      const tol = step.kind === 'conserved' ? 1e-6 : TOL;
+      if (!(err <= tol)) failures++;
+      if (!(err <= worstErr)) (worstErr = err), (worst = { point: p, lhs, rhs });
+      maxError = Math.max(maxError, Number.isNaN(err) ? Infinity : err);
+    }
+  }
+  // A float64 failure must survive 64-digit arithmetic to count (identities and inequalities; a flow's derivative is checked by the CAS expression).
+  if (failures && worst) {
+    try {
+      worst.bigDifference = bigDiff(worst.point);
+      const b = Number(worst.bigDifference);
+      const { scale } = numericPair(worst.point);
+      const stillFails = step.kind === 'inequality' ? (strict ? b <= 0 : b < -TOL * scale) : Math.abs(b) > (step.kind === 'conserved' ? 1e-6 : TOL) * scale;
+      if (!stillFails) failures = 0;
+    } catch {
+      /* keep the float64 verdict */
+    }
+  }
+  const tolerance = step.kind === 'conserved' ? '1e-6 relative (Richardson central difference along the flow)' : step.kind === 'inequality' ? `slack ≥ −${TOL}·(1+|lhs|+|rhs|)` : `|lhs − rhs| ≤ ${TOL}·(1+|lhs|+|rhs|)`;
+  const numeric = { points: points.length, attempts, failures, maxError, tolerance, worst: failures ? worst : undefined };
+
+  // The CAS.
+  let cas: CaseResult['cas'];
+  if (step.kind === 'inequality') {
+    if (step.certificate) {
+      const cert = expand(step.certificate);
+      const z = reducesToZero(`(${diff.toString()}) - (${cert.toString()})`);
+      const nonneg = syntacticallyNonnegative(cert, nonnegativeSymbols(step.assume));
+      cas = { ...z, certificate: nonneg ? 'checked' : 'not-nonnegative' };
+      if (!nonneg) cas = { ...cas, result: 'nonzero' };
+    } else {
+      cas = { result: 'nonzero', engine: 'none', normalForm: 'no certificate given: the CAS cannot decide an inequality by itself' };
+    }
+  } else {
+    cas = reducesToZero(diff.toString());
+  }
+
+  const expression = diff.toString();
+  const casSaysTrue = cas.result === 'zero';
+  let verdict: StepVerdict, message: string;
+  if (failures) {
+    verdict = casSaysTrue ? 'cas-fault' : 'refuted';
+    const w = worst!;
+    const pt = Object.entries(w.point).map(([k, v]) => `${k}=${v.toPrecision(6)}`).join(', ');
+    message = `${casSaysTrue ? `the CAS (${cas.engine}) reduced it to 0, but ` : ''}${failures}/${points.length} points fail; worst at ${pt}: lhs=${w.lhs.toPrecision(8)}, rhs=${w.rhs.toPrecision(8)}`;
+  } else if (casSaysTrue) {
+    verdict = 'verified';
+    message = `${cas.engine} reduces it to 0${cas.certificate ? ' with a non-negative certificate' : ''}; ${points.length} points agree (max error ${maxError.toExponential(2)})`;
+  } else {
+    verdict = 'numeric-only';
+    message = `the CAS did not reduce it (${cas.error ?? `normal form ${truncate(cas.normalForm ?? '', 120)}`}); ${points.length} points agree (max error ${maxError.toExponential(2)})`;
+  }
+  return { name: c.name, conditions: conditionSources, expression, cas, numeric, verdict, message };
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + '…' : s;
+}
