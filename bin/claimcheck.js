@@ -7,4 +7,4 @@ if (!existsSync(built)) {
   process.exit(2);
 }
 const { cli } = await import(built.href);
-cli();
+await cli();

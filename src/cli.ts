@@ -1,7 +1,7 @@
 // The command line: run, validate, replay, list.
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { defineCommand, runMain } from 'citty';
+import { defineCommand, runCommand, runMain, showUsage } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
 import { environment } from './report/environment.js';
@@ -180,9 +180,14 @@ export const main = defineCommand({
   subCommands: { run, validate, replay, list },
 });
 
-export function cli(): void {
-  void runMain(main).catch((e: Error) => {
-    console.error(`claimcheck: ${e.message}`);
-    process.exit(EXIT_INPUT);
-  });
+export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {
+  if (rawArgs.some((a) => a === '--help' || a === '-h') || rawArgs.length === 0) return runMain(main, { rawArgs });
+  try {
+    await runCommand(main, { rawArgs });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.name === 'CLIError' || err.code?.startsWith('E_')) await showUsage(main);
+    console.error(`claimcheck: ${err.message}`);
+    process.exitCode = EXIT_INPUT;
+  }
 }

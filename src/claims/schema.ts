@@ -70,7 +70,7 @@ export const symbolicStepSchema = z
   })
   .superRefine((s, ctx) => {
     const need = (f: keyof typeof s) => {
-      if (s[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `a ${s.kind} step needs "${f}"` });
+      if (s[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `${s.kind === 'conserved' ? 'a' : 'an'} ${s.kind} step needs "${f}"` });
     };
     if (s.kind === 'identity') (need('lhs'), need('rhs'));
     if (s.kind === 'inequality') (need('lhs'), need('rhs'), need('relation'));

@@ -74,3 +74,18 @@ export function evaluateBig(node: MathNode, scope: Record<string, number>): stri
   const r = big.parse(node.toString()).compile().evaluate(s);
   return String(r);
 }
+
+/** (Q(p + h·dir) − Q(p − h·dir)) / 2h in 64-digit arithmetic with h = 1e-24: a directional derivative that trusts no CAS. */
+export function directionalDerivativeBig(node: MathNode, p: Record<string, number>, dir: Record<string, number>): string {
+  const h = big.bignumber('1e-24');
+  const f = big.parse(node.toString()).compile();
+  const at = (sign: number) => {
+    const s: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(p)) {
+      const x = big.bignumber(v);
+      s[k] = k in dir ? big.add(x, big.multiply(big.multiply(big.bignumber(dir[k]), h), sign)) : x;
+    }
+    return f.evaluate(s);
+  };
+  return String(big.divide(big.subtract(at(1), at(-1)), big.multiply(h, 2)));
+}

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { claimsFixture } from './helpers.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'claimcheck.js');
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const SRANK = readFileSync(join(ROOT, 'claims/frei2022/gaussian-stable-rank-at-most-2.yaml'), 'utf8');
+
+describe('command line', () => {
+  it('validate: passes on claims/ and exits 2 with file:line:column on a bad file', () => {
+    const ok = cli(['validate', 'claims']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/claim files valid/);
+    const dir = claimsFixture({ 'bad.yaml': SRANK.replace('provenance: D', 'provenance: maybe') });
+    const bad = cli(['validate', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/bad\.yaml:\d+:\d+: provenance: expected one of "V", "A", "R", "D", "N", found the string "maybe"/);
+  });
+
+  it('run: writes report.json and report.md, exits 0 when verdicts match, 1 when not, 2 for invalid input', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cc-report-'));
+    const dir = claimsFixture({
+      'refuted.yaml': SRANK,
+      'wrongly-expected.yaml': SRANK.replace('id: frei2022.gaussian-srank-at-most-2', 'id: t.expects-holds').replace('expect: refuted', 'expect: holds'),
+    });
+    const r = cli(['run', dir, '--out', out, '--threads', '2']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/✗ t\.expects-holds: REFUTED \(expected holds\)/);
+    expect(r.out).toMatch(/✓ frei2022\.gaussian-srank-at-most-2: REFUTED \(as expected\)/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.summary).toMatchObject({ claims: 2, matching: 1, mismatching: 1 });
+    expect(report.environment.libraries['nerdamer-prime']).toMatch(/^\d/);
+    expect(report.claims[0].search.witness.replay).toMatch(/^npx claimcheck replay /);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/#### Counterexample \(genuine, \d+ shrinks\)/);
+    expect(md).toMatch(/\*\*DISAGREES\*\*/);
+
+    const one = cli(['run', join(dir, 'refuted.yaml'), '--out', out]);
+    expect(one.code).toBe(0);
+
+    writeFileSync(join(dir, 'broken.yaml'), 'id: [');
+    const broken = cli(['run', dir, '--out', out]);
+    expect(broken.code).toBe(2);
+    expect(broken.out).toMatch(/INVALID/);
+    expect(broken.out).toMatch(/REFUTED \(as expected\)/); // the other claims still ran
+  });
+
+  it('replay: re-runs the named trial and prints its metrics', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cc-report-'));
+    cli(['run', 'frei2022.gaussian-srank-at-most-2', '--out', out]);
+    const w = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).claims[0].search.witness;
+    const r = cli(['replay', 'frei2022.gaussian-srank-at-most-2', '--seed', String(w.seed), '--path', w.path]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/property\s+srank <= 2: FALSE/);
+    expect(r.out).toContain(`m            := ${w.values.m}`);
+    expect(r.out).toMatch(/status\s+fail/);
+  });
+
+  it('list: shows claims with their papers and expectations', () => {
+    const r = cli(['list']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/vardi2021\.balancedness\s+Vardi et al\. 2021\s+expects holds/);
+  });
+
+  it('exits 2 with a message for an unknown claim id', () => {
+    const r = cli(['run', 'no.such.claim']);
+    expect(r.code).toBe(2);
+    expect(r.err + r.out).toMatch(/no claim file or claim id "no\.such\.claim"/);
+  });
+
+  it('the bin exists after the build', () => {
+    expect(existsSync(join(ROOT, 'dist', 'cli.js'))).toBe(true);
+  });
+});

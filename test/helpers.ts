@@ -1,0 +1,17 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** fast-check settings: a fixed seed in CI (override with FC_SEED); fast-check prints seed and path on failure. */
+export const FC_SEED = Number(process.env.FC_SEED ?? 20261123);
+export const fcRuns = (numRuns: number) => ({ seed: FC_SEED, numRuns });
+
+/** A throw-away claims folder holding one paper and the given claim files. */
+export function claimsFixture(files: Record<string, string>, paperKey = 'testpaper'): string {
+  const root = mkdtempSync(join(tmpdir(), 'claimcheck-'));
+  const dir = join(root, paperKey);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'paper.yaml'), `key: ${paperKey}\nauthors: [A. Author]\ntitle: A test paper\nyear: 2024\n`);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}

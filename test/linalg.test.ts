@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromRows, gramRows, mat, matmul, nuclearNorm, singularValueRatio, singularValues, spectralNorm, stableRank, transpose, frobeniusNorm } from '../src/numeric/linalg.js';
+import { Rng } from '../src/numeric/rng.js';
+import { fcRuns } from './helpers.js';
+
+function naiveMatmul(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
+}
+
+describe('linear algebra', () => {
+  it('multiplies like the textbook triple loop', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (n, k, m, seed) => {
+        const r = new Rng(seed);
+        const a = Array.from({ length: n }, () => Array.from({ length: k }, () => r.normal()));
+        const b = Array.from({ length: k }, () => Array.from({ length: m }, () => r.normal()));
+        const c = matmul(fromRows(a), fromRows(b));
+        const ref = naiveMatmul(a, b).flat();
+        ref.forEach((x, i) => expect(c.data[i]).toBeCloseTo(x, 12));
+      }),
+      fcRuns(100),
+    );
+  });
+
+  it('finds the singular values of known matrices', () => {
+    expect(singularValues(fromRows([[3, 0], [0, -4]]))).toEqual([4, 3]);
+    // rank one: u vᵀ with ‖u‖ = 5, ‖v‖ = √2
+    const r1 = singularValues(fromRows([[3, 3], [4, 4]]));
+    expect(r1[0]).toBeCloseTo(5 * Math.SQRT2, 12);
+    expect(r1[1]).toBeLessThan(1e-14);
+    // a rotation times diag(2, 1/2): singular values 2 and 1/2
+    const c = Math.cos(0.7), s = Math.sin(0.7);
+    const R = fromRows([[c, -s], [s, c]]);
+    const sv = singularValues(matmul(R, fromRows([[2, 0], [0, 0.5]])));
+    expect(sv[0]).toBeCloseTo(2, 13);
+    expect(sv[1]).toBeCloseTo(0.5, 13);
+    // wide and tall shapes agree
+    const W = fromRows([[1, 2, 3], [4, 5, 6]]);
+    expect(singularValues(W).map((x) => x.toFixed(10))).toEqual(singularValues(transpose(W)).map((x) => x.toFixed(10)));
+  });
+
+  it('computes norms and stable rank of a known matrix', () => {
+    const A = fromRows([[3, 0, 0], [0, 4, 0]]);
+    expect(spectralNorm(A)).toBeCloseTo(4, 14);
+    expect(frobeniusNorm(A)).toBeCloseTo(5, 14);
+    expect(nuclearNorm(A)).toBeCloseTo(7, 14);
+    expect(stableRank(A)).toBeCloseTo(25 / 16, 14);
+    expect(singularValueRatio(A, 2)).toBeCloseTo(3 / 4, 14);
+    expect(singularValueRatio(A, 3)).toBe(0);
+    expect(stableRank(mat(2, 2))).toBe(0);
+  });
+
+  it('keeps 1 ≤ stable rank ≤ rank and ‖A‖_F² = Σσ² (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer(), (m, d, r, seed) => {
+        const rng = new Rng(seed);
+        const k = Math.min(r, m, d);
+        const U = mat(m, k), V = mat(k, d);
+        rng.fillNormal(U.data);
+        rng.fillNormal(V.data);
+        const A = matmul(U, V);
+        const s = singularValues(A);
+        const sr = stableRank(A);
+        expect(sr).toBeGreaterThanOrEqual(1 - 1e-12);
+        expect(sr).toBeLessThanOrEqual(k + 1e-9);
+        expect(s.reduce((t, x) => t + x * x, 0)).toBeCloseTo(frobeniusNorm(A) ** 2, 8);
+        expect(s.filter((x) => x > 1e-9 * s[0]).length).toBe(k);
+      }),
+      fcRuns(100),
+    );
+  });
+
+  it('computes Gram matrices', () => {
+    const X = fromRows([[1, 2], [3, 4], [0, 1]]);
+    const G = gramRows(X);
+    expect(Array.from(G.data)).toEqual(Array.from(matmul(X, transpose(X)).data));
+  });
+});

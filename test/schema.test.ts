@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatError, loadClaimText, loadClaims } from '../src/claims/load.js';
+import { claimsFixture } from './helpers.js';
+
+const VALID = `id: test.minimal
+title: A minimal claim
+statement:
+  text: x squared is non-negative
+  latex: 'x^2 \\ge 0'
+source:
+  location: Lemma 0
+provenance: D
+expect: holds
+symbolic:
+  - id: square_nonneg
+    kind: inequality
+    lhs: 'x^2'
+    rhs: '0'
+    relation: '>='
+    certificate: 'x^2'
+    variables: { x: [-3, 3] }
+search:
+  trials: 10
+  space:
+    m: { int: [1, 4] }
+    d: { int: [1, 4] }
+  model: { block: two-layer, d: d, width: m, w_scale: 1 }
+  metrics:
+    srank: { block: stable-rank, layer: W }
+  property: 'srank >= 1'
+`;
+
+function errorsOf(text: string): string[] {
+  const r = loadClaimText('claims/test/c.yaml', text, 'test');
+  if (r.ok) return [];
+  return r.errors.map(formatError);
+}
+
+describe('claim-file validation', () => {
+  it('accepts a valid file', () => {
+    expect(errorsOf(VALID)).toEqual([]);
+  });
+
+  it('accepts every claim in claims/', () => {
+    const { claims, paperErrors } = loadClaims([join(import.meta.dirname, '..', 'claims')]);
+    expect(paperErrors).toEqual([]);
+    for (const c of claims) expect(c.ok ? [] : c.errors.map(formatError)).toEqual([]);
+    expect(claims.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reports a wrong type with file:line:column, the field, expected and found', () => {
+    const errs = errorsOf(VALID.replace('trials: 10', 'trials: "ten"'));
+    expect(errs).toEqual(['claims/test/c.yaml:19:11: search.trials: expected number, found the string "ten"']);
+  });
+
+  it('reports a bad enum value with the valid ones', () => {
+    const errs = errorsOf(VALID.replace('provenance: D', 'provenance: Q'));
+    expect(errs[0]).toMatch(/^claims\/test\/c\.yaml:8:13: provenance: expected one of "V", "A", "R", "D", "N", found the string "Q"/);
+  });
+
+  it('reports an unknown field at the key', () => {
+    const errs = errorsOf(VALID.replace('expect: holds', 'expect: holds\ntolerence: 3'));
+    expect(errs).toEqual(['claims/test/c.yaml:10:1: tolerence: unknown field "tolerence"']);
+  });
+
+  it('reports a missing field at its parent', () => {
+    const errs = errorsOf(VALID.replace('  location: Lemma 0\n', '  quote: hi\n'));
+    expect(errs[0]).toMatch(/^claims\/test\/c\.yaml:7:3: source\.location: expected string, found nothing/);
+  });
+
+  it('names an unknown block and lists the valid ones', () => {
+    const errs = errorsOf(VALID.replace('block: two-layer', 'block: three-layer'));
+    expect(errs[0]).toMatch(/c\.yaml:23:19: search\.model\.block: unknown model block "three-layer"; valid model blocks: two-layer/);
+  });
+
+  it('names an unknown block parameter and lists the valid ones', () => {
+    const errs = errorsOf(VALID.replace('w_scale: 1 }', 'w_scale: 1, lr: 3 }'));
+    expect(errs[0]).toMatch(/search\.model: Unrecognized key: "lr"; parameters of model block "two-layer": d, width, activation/);
+  });
+
+  it('names an unknown variable in an expression and lists the valid names', () => {
+    const errs = errorsOf(VALID.replace("property: 'srank >= 1'", "property: 'srnak >= 1'"));
+    expect(errs[0]).toMatch(/c\.yaml:26:13: search\.property: unknown name "srnak" in "srnak >= 1"; valid names: .*srank/);
+  });
+
+  it('rejects expressions that try to reach JavaScript', () => {
+    for (const bad of ['constructor', 'process.exit(1)', '__proto__', 'import("fs")', 'this']) {
+      const errs = errorsOf(VALID.replace("property: 'srank >= 1'", `property: '${bad}'`));
+      expect(errs.length, bad).toBeGreaterThan(0);
+      expect(errs[0]).toMatch(/search\.property/);
+    }
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const errs = errorsOf('id: x\ntitle: [unclosed\n');
+    expect(errs[0]).toMatch(/^claims\/test\/c\.yaml:\d+:\d+: YAML: /);
+  });
+
+  it('reports a symbolic step missing its fields', () => {
+    const errs = errorsOf(VALID.replace("    rhs: '0'\n", ''));
+    expect(errs.some((e) => /symbolic\[0\]\.rhs: an inequality step needs "rhs"/.test(e))).toBe(true);
+  });
+
+  it('reports a bad domain', () => {
+    const errs = errorsOf(VALID.replace('m: { int: [1, 4] }', 'm: { range: [0, 1] }'));
+    expect(errs[0]).toMatch(/search\.space\.m\.step: a range domain needs a step/);
+  });
+
+  it('keeps loading the other claims when one file is invalid', () => {
+    const dir = claimsFixture({ 'good.yaml': VALID, 'bad.yaml': VALID.replace('test.minimal', 'test.bad').replace('provenance: D', 'provenance: 7') });
+    const { claims } = loadClaims([dir]);
+    expect(claims.map((c) => c.ok)).toEqual([false, true]);
+    const bad = claims[0];
+    expect(!bad.ok && bad.id).toBe('test.bad');
+  });
+
+  it('rejects duplicate claim ids', () => {
+    const dir = claimsFixture({ 'a.yaml': VALID, 'b.yaml': VALID });
+    const { claims } = loadClaims([dir]);
+    expect(claims.filter((c) => !c.ok)).toHaveLength(1);
+  });
+});

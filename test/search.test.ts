@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadClaims, loadClaimText, type LoadedClaim } from '../src/claims/load.js';
+import type { SearchSpec } from '../src/claims/schema.js';
+import { checkClaim } from '../src/runner.js';
+import { createPool, inlineRunner } from '../src/search/pool.js';
+import { runSearch, valuesAtPath, type SearchResult } from '../src/search/search.js';
+import { runTrial } from '../src/search/trial.js';
+
+const CLAIMS = join(import.meta.dirname, '..', 'claims');
+const { claims } = loadClaims([CLAIMS]);
+function claim(id: string): LoadedClaim {
+  const c = claims.find((x) => x.ok && x.claim.id === id);
+  if (!c || !c.ok) throw new Error(`no valid claim ${id}`);
+  return c;
+}
+const inline = inlineRunner();
+const pool = createPool(2);
+afterAll(() => pool.close());
+
+function stripTimes(r: SearchResult): unknown {
+  return JSON.parse(JSON.stringify(r, (k, v) => (k === 'ms' ? 0 : v)));
+}
+
+function fixture(search: string): SearchSpec {
+  const text = `id: t.fixture
+title: fixture
+statement: { text: t, latex: t }
+source: { location: here }
+provenance: D
+expect: holds
+search:
+${search.replace(/^/gm, '  ')}
+`;
+  const r = loadClaimText('fixture.yaml', text, 't');
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.claim.search!;
+}
+
+describe('falsification search', () => {
+  it('refutes the false stable-rank claim with a small genuine witness that replays', async () => {
+    const c = claim('frei2022.gaussian-srank-at-most-2');
+    const r = await runSearch(c.claim.search!, { claimId: c.claim.id, runner: inline });
+    expect(r.verdict).toBe('refuted');
+    const w = r.witness!;
+    expect(w.status).toBe('genuine');
+    expect(w.result.status).toBe('fail');
+    expect(w.values.m * w.values.d).toBeLessThanOrEqual(w.original.values.m * w.original.values.d);
+    expect(w.result.quantities.srank).toBeGreaterThan(2);
+    // replay: seed + path name exactly this trial
+    const replayed = valuesAtPath(c.claim.search!, w.seed, w.path);
+    expect(replayed).toEqual(w.values);
+    expect(runTrial(c.claim.search!, replayed).quantities.srank).toBe(w.result.quantities.srank);
+    expect(w.replay).toBe(`npx claimcheck replay ${c.claim.id} --seed ${w.seed} --path ${w.path}`);
+  });
+
+  it('refutes "‖w‖ − |v| is conserved" (symbolically and by search), and finds balancedness holding', async () => {
+    const bad = await checkClaim(claim('vardi2021.norm-difference-conserved'), { runner: pool, trials: 12 });
+    expect(bad.verdict).toBe('refuted');
+    expect(bad.matches).toBe(true);
+    expect(bad.search!.witness!.status).toBe('genuine');
+    expect(bad.symbolic[0].verdict).toBe('refuted');
+    const good = await checkClaim(claim('vardi2021.balancedness'), { runner: pool });
+    expect(good.symbolic[0].verdict).toBe('verified');
+    expect(good.search!.verdict).toBe('holds');
+    expect(good.search!.counts.fail).toBe(0);
+    expect(good.search!.counts.pass).toBeGreaterThanOrEqual(24);
+    expect(good.verdict).toBe('holds');
+  });
+
+  it('can fail the P1 claim: a wrong prediction is refuted by the same search', async () => {
+    const spec = claim('frei2022.p1-init-stable-rank').claim.search!;
+    const wrong: SearchSpec = { ...spec, let: { ...spec.let, predicted: 'm * d / (m + d)' } };
+    const r = await runSearch(wrong, { claimId: 'mutant', runner: inline, trials: 60 });
+    expect(r.verdict).toBe('refuted');
+    const right = await runSearch(spec, { claimId: 'p1', runner: inline });
+    expect(right.verdict).toBe('holds');
+  });
+
+  it('gives the same result for the same seed, whatever the number of workers', async () => {
+    const c = claim('frei2022.gaussian-srank-at-most-2');
+    const a = await runSearch(c.claim.search!, { claimId: 'x', runner: inline, seed: 99 });
+    const b = await runSearch(c.claim.search!, { claimId: 'x', runner: pool, seed: 99 });
+    expect(stripTimes(b)).toEqual(stripTimes(a));
+    const other = await runSearch(c.claim.search!, { claimId: 'x', runner: inline, seed: 100 });
+    expect(other.witness!.original.values).not.toEqual(a.witness!.original.values);
+  });
+
+  it('records diverging trials as diverged, with parameters, and never as passes', async () => {
+    const spec = fixture(`trials: 6
+space: { eta: { grid: [50, 100] } }
+data: { block: isotropic-gaussian, n: 4, d: 3, labels: gaussian }
+model: { block: two-layer, d: 3, width: 3, w_scale: 1 }
+loss: { block: square }
+dynamics: { block: gradient-descent, steps: 2000, eta: eta }
+metrics: { lossT: { block: loss } }
+property: 'lossT >= 0'`);
+    const r = await runSearch(spec, { claimId: 't', runner: inline });
+    expect(r.counts.diverged).toBe(6);
+    expect(r.counts.pass).toBe(0);
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.problems[0].values.eta).toBeDefined();
+    expect(r.problems[0].message).toMatch(/diverged/);
+  });
+
+  it('records a trial past its time limit as timeout, and goes on with the others', async () => {
+    const spec = fixture(`trials: 3
+timeout_s: 0.3
+space: { T: { grid: [1000000] } }
+data: { block: isotropic-gaussian, n: 30, d: 30, labels: gaussian }
+model: { block: two-layer, d: 30, width: 30, w_scale: 1 }
+loss: { block: square }
+dynamics: { block: gradient-flow, time: T, rtol: 1e-13, max_steps: 100000000 }
+metrics: { lossT: { block: loss } }
+property: 'lossT >= 0'`);
+    const r = await runSearch(spec, { claimId: 't', runner: pool });
+    expect(r.counts.timeout).toBe(3);
+    expect(r.verdict).toBe('inconclusive');
+  });
+
+  it('counts trials outside the hypotheses as out of regime, not as evidence', async () => {
+    const spec = fixture(`trials: 8
+space: { m: { int: [1, 3] } }
+model: { block: two-layer, d: 2, width: m, w_scale: 1 }
+metrics: { srank: { block: stable-rank, layer: W } }
+hypotheses: { never: 'm > 10' }
+property: 'srank > 100'`);
+    const r = await runSearch(spec, { claimId: 't', runner: inline });
+    expect(r.counts['out-of-regime']).toBe(8);
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reason).toMatch(/only 0 of 8 trials were inside the hypotheses/);
+  });
+});
