@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { defineCommand, runCommand, runMain, showUsage } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
+import { blockTable } from './blocks/table.js';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
 import { environment } from './report/environment.js';
 import { fmt } from './report/markdown.js';
@@ -175,9 +176,16 @@ const list = defineCommand({
   },
 });
 
+const blocks = defineCommand({
+  meta: { name: 'blocks', description: 'the building blocks a claim file can name, with their parameters' },
+  run() {
+    console.log(blockTable());
+  },
+});
+
 export const main = defineCommand({
   meta: { name: 'claimcheck', description: 'a symbolic–numeric checker for theorems of deep-learning theory' },
-  subCommands: { run, validate, replay, list },
+  subCommands: { run, validate, replay, list, blocks },
 });
 
 export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {

@@ -121,3 +121,21 @@ describe('claim-file validation', () => {
     expect(claims.filter((c) => !c.ok)).toHaveLength(1);
   });
 });
+
+describe('docs/claim-format.md', () => {
+  it('lists every registered block with its parameters (regenerate with `npx claimcheck blocks`)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { blockTable } = await import('../src/blocks/table.js');
+    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'claim-format.md'), 'utf8');
+    const embedded = doc.split('<!-- blocks:begin -->')[1].split('<!-- blocks:end -->')[0].trim();
+    expect(embedded).toBe(blockTable());
+  });
+
+  it('its worked example is the real claim file and validates', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'claim-format.md'), 'utf8');
+    const example = doc.split('```yaml\n')[1].split('```')[0];
+    const r = loadClaimText('docs-example.yaml', example, 'vardi2021');
+    expect(r.ok ? [] : r.errors.map(formatError)).toEqual([]);
+  });
+});
