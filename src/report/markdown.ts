@@ -127,6 +127,7 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     out.push(`- property: \`${spec.property}\``);
     out.push(`- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space).map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`).join('; ')}`);
     out.push(`- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} passed, ${s.counts.fail} failed, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s`);
+    if (Object.keys(s.outOfRegimeBy).length) out.push(`- out of regime because of: ${Object.entries(s.outOfRegimeBy).map(([h, n]) => `${h} false in ${n}`).join(', ')}`);
     if (s.closest) out.push(`- closest call among passing trials (relative slack ${fmt(s.closest.slack)}): ${values(s.closest.values)}; ${propertyLine(s.closest, spec.property)}`);
     for (const p of s.problems) out.push(`- ${p.status}: ${values(p.values)} — ${p.message ?? ''}`);
     out.push('');

@@ -31,6 +31,8 @@ export interface SearchResult {
   /** trials judged: a contiguous prefix of the seed's sequence (up to the first failure, the budget, or the end) */
   trialsRun: number;
   counts: Record<TrialStatus, number>;
+  /** for out-of-regime trials: how many failed each hypothesis */
+  outOfRegimeBy: Record<string, number>;
   minInRegime: number;
   verdict: SearchVerdict;
   reason: string;
@@ -116,11 +118,13 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   while (prefix < N && results[prefix] && prefix <= firstFail) prefix++;
   const counts = emptyCounts();
   const problems: TrialResult[] = [];
+  const outOfRegimeBy: Record<string, number> = {};
   let closest: SearchResult['closest'];
   for (let k = 0; k < prefix; k++) {
     const r = results[k]!;
     counts[r.status]++;
     if (['diverged', 'timeout', 'error'].includes(r.status) && problems.length < 10) problems.push(r);
+    if (r.status === 'out-of-regime') for (const [h, ok] of Object.entries(r.hypotheses)) if (!ok) outOfRegimeBy[h] = (outOfRegimeBy[h] ?? 0) + 1;
     if (r.status === 'pass') {
       const s = relativeSlack(r);
       if (s !== undefined && (!closest || s < closest.slack)) closest = { ...r, slack: s };
@@ -154,7 +158,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     space[k] = { size: v.length, first: v[0], last: v[v.length - 1] };
     spaceSize *= v.length;
   }
-  return { seed, trialsRequested: N, trialsRun: prefix, counts, minInRegime, verdict, reason, witness, problems, closest, space, spaceSize, budgetExhausted, ms: performance.now() - t0 };
+  return { seed, trialsRequested: N, trialsRun: prefix, counts, outOfRegimeBy, minInRegime, verdict, reason, witness, problems, closest, space, spaceSize, budgetExhausted, ms: performance.now() - t0 };
 }
 
 async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, k: number, originalValues: TrialValues, timeoutMs: number): Promise<Witness> {
