@@ -31,10 +31,10 @@ function intArg(v: unknown, name: string): number | undefined {
 }
 
 /** Positional arguments are files/folders, or claim ids (selecting from claims/). */
-function select(targets: string[]): { loads: ClaimLoad[]; papers: ReturnType<typeof loadClaims>['papers']; paperErrors: ReturnType<typeof loadClaims>['paperErrors'] } {
+function select(targets: string[], root = 'claims'): { loads: ClaimLoad[]; papers: ReturnType<typeof loadClaims>['papers']; paperErrors: ReturnType<typeof loadClaims>['paperErrors'] } {
   const paths = targets.filter((t) => existsSync(t));
   const ids = targets.filter((t) => !existsSync(t));
-  const { claims, papers, paperErrors } = loadClaims(paths.length || !ids.length ? (paths.length ? paths : ['claims']) : ['claims']);
+  const { claims, papers, paperErrors } = loadClaims(paths.length ? paths : [root]);
   if (!ids.length) return { loads: claims, papers, paperErrors };
   const chosen = claims.filter((c) => ids.includes(c.ok ? c.claim.id : (c.id ?? '')));
   const missing = ids.filter((id) => !chosen.some((c) => (c.ok ? c.claim.id : c.id) === id));
@@ -133,9 +133,10 @@ const replay = defineCommand({
     seed: { type: 'string', required: true, description: 'the run seed printed with the counterexample' },
     path: { type: 'string', description: 'the fast-check path printed with the counterexample (default: 0, the first trial)' },
     refine: { type: 'boolean', default: false, description: 'use each block’s stricter settings (the genuine/potential re-check)' },
+    claims: { type: 'string', default: 'claims', description: 'folder to find the claim id in' },
   },
   run({ args }) {
-    const { loads } = select([args.id]);
+    const { loads } = select([args.id], args.claims);
     const l = loads[0];
     if (!l.ok) {
       for (const e of l.errors) console.log(formatError(e));

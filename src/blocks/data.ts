@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isotropicGaussian } from '../numeric/data.js';
+import { exactGram, isotropicGaussian } from '../numeric/data.js';
 import { defineBlock, numExpr } from './types.js';
 
 export const gaussianData = defineBlock({
@@ -16,4 +16,25 @@ export const gaussianData = defineBlock({
   create: (p, ctx) => isotropicGaussian(ctx.rng, ctx.int(p.n), ctx.int(p.d), ctx.num(p.scale), p.labels),
 });
 
-export const dataBlocks = [gaussianData];
+export const exactGramData = defineBlock({
+  kind: 'data',
+  name: 'exact-gram',
+  summary:
+    'n points in R^d (d ≥ n) with a prescribed Gram matrix: near-orthogonality κ = R_min²/(n·p) exact, off-diagonal sign pattern anti-aligned (−y_iy_j, adversarial), aligned (+y_iy_j), random, or orthogonal; norms from 1 to Rratio; the first n_positive (default ⌊n/2⌋) points labelled +1. Not positive definite → out of regime.',
+  params: z.strictObject({
+    n: numExpr,
+    d: numExpr,
+    kappa: numExpr.default(1e6),
+    pattern: z.enum(['anti-aligned', 'aligned', 'random', 'orthogonal']).default('anti-aligned'),
+    Rratio: numExpr.default(1),
+    n_positive: numExpr.optional(),
+  }),
+  expressions: { n: 'trial', d: 'trial', kappa: 'trial', Rratio: 'trial', n_positive: 'trial' },
+  create: (p, ctx) => {
+    const n = ctx.int(p.n);
+    const nPositive = p.n_positive === undefined ? Math.floor(n / 2) : ctx.int(p.n_positive);
+    return exactGram(ctx.rng, { n, d: ctx.int(p.d), kappa: ctx.num(p.kappa), pattern: p.pattern, Rratio: ctx.num(p.Rratio), nPositive });
+  },
+});
+
+export const dataBlocks = [gaussianData, exactGramData];

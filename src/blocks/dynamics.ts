@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { gradientDescent, gradientFlow } from '../numeric/dynamics.js';
+import { gradientDescent, gradientFlow, normalizedFlow } from '../numeric/dynamics.js';
 import { defineBlock, numExpr } from './types.js';
 
 export const gradientDescentBlock = defineBlock({
   kind: 'dynamics',
   name: 'gradient-descent',
   summary: 'θ ← θ − eta·∇L(θ) for `steps` steps, stopping early once L < stop_loss.',
-  params: z.strictObject({ steps: numExpr, eta: numExpr, stop_loss: numExpr.optional() }),
+  params: z.strictObject({ steps: numExpr, eta: numExpr, stop_loss: numExpr.optional(), snapshots: z.boolean().default(false) }),
   expressions: { steps: 'trial', eta: 'trial', stop_loss: 'trial' },
   create: (p, ctx) => {
-    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss) };
-    return (obj, theta0) => gradientDescent(obj, theta0, o);
+    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss), snapshots: p.snapshots };
+    return ({ objective }, theta0) => gradientDescent(objective, theta0, o);
   },
   // GD with a given step is the object of study; its re-check re-runs it exactly (the final inequality is re-checked in BigNumber).
   refine: (p) => p,
@@ -37,9 +37,24 @@ export const gradientFlowBlock = defineBlock({
       maxSteps: ctx.int(p.max_steps),
       stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss),
     };
-    return (obj, theta0) => gradientFlow(obj, theta0, o);
+    return ({ objective }, theta0) => gradientFlow(objective, theta0, o);
   },
   refine: (p) => ({ ...p, rtol: `(${p.rtol}) / 100`, atol: `(${p.atol}) / 100`, max_steps: `(${p.max_steps}) * 10` }),
 });
 
-export const dynamicsBlocks = [gradientDescentBlock, gradientFlowBlock];
+export const normalizedFlowBlock = defineBlock({
+  kind: 'dynamics',
+  name: 'normalized-flow',
+  summary:
+    'θ ← θ + eta·Σ_i π_i ∇q_i, π = softmax(−q), q_i = y_i f(x_i): exponential-loss gradient flow up to a time change (same limit direction), for `steps` steps. Labels must be ±1.',
+  params: z.strictObject({ steps: numExpr, eta: numExpr, snapshots: z.boolean().default(false) }),
+  expressions: { steps: 'trial', eta: 'trial' },
+  create: (p, ctx) => {
+    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), snapshots: p.snapshots };
+    return ({ model, data }, theta0) => normalizedFlow(model, data.X, data.y, theta0, o);
+  },
+  // A smaller step over proportionally more steps follows the same path more closely.
+  refine: (p) => ({ ...p, steps: `2 * (${p.steps})`, eta: `(${p.eta}) / 2` }),
+});
+
+export const dynamicsBlocks = [gradientDescentBlock, gradientFlowBlock, normalizedFlowBlock];

@@ -1,12 +1,24 @@
 import { z } from 'zod';
 import { evaluate, parseExpr } from '../claims/expr.js';
+import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
 import { frobeniusNorm, nuclearNorm, singularValueRatio, spectralNorm, stableRank, type Mat } from '../numeric/linalg.js';
 import { defineBlock, numExpr, type SimState } from './types.js';
 
-const at = z.enum(['final', 'initial']).default('final');
+const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
+type At = z.infer<typeof at>;
 
-function layerOf(s: SimState, layer: string, when: 'final' | 'initial'): Mat {
-  const layers = s.model.layers(when === 'final' ? s.theta : s.theta0);
+/** θ at the end, at the start, after the first step, or at step ⌈T/10⌉ (the last two need `snapshots: true` on the dynamics). */
+export function thetaAt(s: SimState, when: At): Float64Array {
+  if (when === 'final') return s.theta;
+  if (when === 'initial') return s.theta0;
+  const step = when === 'step1' ? 1 : Math.ceil((s.sim?.steps ?? 0) / 10);
+  const snap = s.sim?.snapshots?.find((x) => x.step === step);
+  if (!snap) throw new Error(`metric at "${when}" needs dynamics with snapshots: true`);
+  return snap.theta;
+}
+
+function layerOf(s: SimState, layer: string, when: At): Mat {
+  const layers = s.model.layers(thetaAt(s, when));
   const m = layers[layer];
   if (!m) throw new Error(`model "${s.model.name}" has no layer "${layer}"; layers: ${Object.keys(layers).join(', ')}`);
   return m;
@@ -21,6 +33,17 @@ const matrixMetric = (name: string, summary: string, f: (m: Mat) => number) =>
     expressions: {},
     create: (p) => (s: SimState) => f(layerOf(s, p.layer, p.at)),
   });
+
+function twoLayerParts(s: SimState): { W: Mat; a: Float64Array; gamma: number } {
+  const L = s.model.layers(s.theta);
+  if (!L.W || !L.v || s.model.meta?.gamma === undefined) throw new Error(`this metric needs the two-layer leaky-ReLU model, got "${s.model.name}"`);
+  return { W: L.W, a: L.v.data, gamma: s.model.meta.gamma };
+}
+
+function needData(s: SimState) {
+  if (!s.data) throw new Error('this metric needs data');
+  return s.data;
+}
 
 const NEURON_SYMBOLS = ['wnorm', 'v'] as const;
 
@@ -48,7 +71,7 @@ export const metricBlocks = [
     expressions: {},
     create: (p) => (s) => {
       if (!s.objective) throw new Error('metric "loss" needs data, a loss and a model');
-      return s.objective.value(p.at === 'final' ? s.theta : s.theta0);
+      return s.objective.value(thetaAt(s, p.at));
     },
   }),
   defineBlock({
@@ -70,6 +93,96 @@ export const metricBlocks = [
         }
         return p.normalize ? drift / (scale || 1) : drift;
       };
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'max-stable-rank',
+    summary: 'max over the dynamics’ snapshots after the first step (steps 1, ⌈T/10⌉, T and a geometric grid between) of a layer’s stable rank; needs snapshots: true',
+    params: z.strictObject({ layer: z.string() }),
+    expressions: {},
+    create: (p) => (s) => {
+      const snaps = s.sim?.snapshots;
+      if (!snaps?.length) throw new Error('max-stable-rank needs dynamics with snapshots: true');
+      return Math.max(...snaps.map((x) => stableRank(s.model.layers(x.theta)[p.layer])));
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'min-margin',
+    summary: 'min_i y_i f(x_i); with normalize, divided by ‖W‖_F of the two-layer net’s trained first layer (the normalized margin of a 1-homogeneous net)',
+    params: z.strictObject({ normalize: z.boolean().default(false), at }),
+    expressions: {},
+    create: (p) => (s) => {
+      const d = needData(s);
+      const theta = thetaAt(s, p.at);
+      const q = Math.min(...margins(s.model, theta, d.X, d.y));
+      return p.normalize ? q / frobeniusNorm(s.model.layers(theta).W) : q;
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'kkt-residual',
+    summary:
+      'KKT check of the max-margin problem (P) for the two-layer leaky-ReLU net with fixed output weights, as an LP (HiGHS) that allows φ′ ∈ [γ, 1] on the kink (|cos| ≤ eps): output "residual" (relative ℓ₁ stationarity residual of W̄ = W/min q), "slackness" (max λ_i(q̄_i − 1)/max λ) or "kink-fraction"',
+    params: z.strictObject({ output: z.enum(['residual', 'slackness', 'kink-fraction']).default('residual'), eps: z.number().positive().default(1e-3) }),
+    expressions: {},
+    create: (p) => (s) => {
+      const d = needData(s);
+      const { W, a, gamma } = twoLayerParts(s);
+      const r = kktResidual(W, a, d.X, d.y, gamma, p.eps);
+      return p.output === 'residual' ? r.residual : p.output === 'slackness' ? r.slackness : r.kinkFraction;
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'linear-boundary-disagreement',
+    summary:
+      'fraction of test points where sign f(x) ≠ sign⟨Wᵀa, x⟩: `circle` points on the unit circle of the top-2 right-singular plane of W plus `random` N(0, I) points (points with |⟨z,x⟩| < 1e-9‖z‖‖x‖ are skipped)',
+    params: z.strictObject({ circle: z.number().int().min(0).default(720), random: z.number().int().min(0).default(500) }),
+    expressions: {},
+    create: (p, ctx) => {
+      const rng = ctx.rng.fork('test-points');
+      return (s) => {
+        const { W, a } = twoLayerParts(s);
+        const d = W.cols;
+        const zdir = new Float64Array(d);
+        for (let j = 0; j < W.rows; j++) for (let k = 0; k < d; k++) zdir[k] += a[j] * W.data[j * d + k];
+        const pts: number[][] = [];
+        const [v1, v2] = topRightSingularVectors(W, 2);
+        for (let t = 0; t < p.circle && v1 && v2; t++) {
+          const th = (2 * Math.PI * t) / p.circle;
+          pts.push(v1.map((x, k) => Math.cos(th) * x + Math.sin(th) * v2[k]));
+        }
+        for (let t = 0; t < p.random; t++) pts.push(Array.from({ length: d }, () => rng.normal()));
+        const X = { rows: pts.length, cols: d, data: Float64Array.from(pts.flat()) };
+        const f = new Float64Array(pts.length);
+        s.model.forward(s.theta, X, f);
+        const zn = Math.sqrt(zdir.reduce((t, x) => t + x * x, 0));
+        let counted = 0, bad = 0;
+        pts.forEach((x, i) => {
+          const zx = x.reduce((t, xi, k) => t + xi * zdir[k], 0);
+          const xn = Math.sqrt(x.reduce((t, xi) => t + xi * xi, 0));
+          if (Math.abs(zx) < 1e-9 * zn * xn) return;
+          counted++;
+          if (Math.sign(zx) !== Math.sign(f[i])) bad++;
+        });
+        return counted ? bad / counted : 0;
+      };
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'margin-ratio',
+    summary: 'margin of z = Wᵀa (the linear boundary’s normal) divided by the hard-margin linear SVM’s margin (dual by exact coordinate descent)',
+    params: z.strictObject({}),
+    expressions: {},
+    create: () => (s) => {
+      const d = needData(s);
+      const { W, a } = twoLayerParts(s);
+      const z = new Float64Array(W.cols);
+      for (let j = 0; j < W.rows; j++) for (let k = 0; k < W.cols; k++) z[k] += a[j] * W.data[j * W.cols + k];
+      return linearMargin(z, d.X, d.y) / hardMarginSvm(d.X, d.y).margin;
     },
   }),
   defineBlock({

@@ -1,35 +1,39 @@
 import { z } from 'zod';
-import { leakyRelu, linearActivation, twoLayerNet } from '../numeric/models.js';
+import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
 import { defineBlock, numExpr } from './types.js';
 
 export const twoLayerBlock = defineBlock({
   kind: 'model',
   name: 'two-layer',
   summary:
-    'x ↦ Σ_j v_j φ(⟨w_j, x⟩), W ∈ R^{m×d} (layer "W"), v ∈ R^m (layer "v"); φ leaky ReLU with slope gamma (0 = ReLU) or linear; φ′(0) = dphi_at_zero.',
+    'x ↦ Σ_j v_j φ(⟨w_j, x⟩), W ∈ R^{m×d} (layer "W"), v ∈ R^m (layer "v"); φ leaky ReLU max(γz, z) (gamma = 0: ReLU; φ′(0) = dphi_at_zero), the γ-leaky H-smooth activation, or linear. v_init "split" fixes v_j = +v_scale for the first round(positive_fraction·m) neurons and −v_scale for the rest (Frei et al.: a_j = ±1/√m, trained = false).',
   params: z.strictObject({
     d: numExpr,
     width: numExpr,
-    activation: z.enum(['leaky-relu', 'linear']).default('leaky-relu'),
+    activation: z.enum(['leaky-relu', 'smooth-leaky-relu', 'linear']).default('leaky-relu'),
     gamma: numExpr.default(0),
+    H: numExpr.default(1),
     dphi_at_zero: numExpr.default(1),
     train_output: z.boolean().default(true),
     w_scale: numExpr,
     v_scale: numExpr.default(1),
-    v_init: z.enum(['gaussian', 'sign', 'balanced']).default('gaussian'),
+    v_init: z.enum(['gaussian', 'sign', 'balanced', 'split']).default('gaussian'),
+    positive_fraction: numExpr.default(0.5),
   }),
-  expressions: { d: 'trial', width: 'trial', gamma: 'trial', dphi_at_zero: 'trial', w_scale: 'trial', v_scale: 'trial' },
+  expressions: { d: 'trial', width: 'trial', gamma: 'trial', H: 'trial', dphi_at_zero: 'trial', w_scale: 'trial', v_scale: 'trial', positive_fraction: 'trial' },
   create: (p, ctx) => {
     const gamma = ctx.num(p.gamma);
     if (!(gamma >= 0 && gamma <= 1)) throw new Error(`two-layer: gamma must lie in [0, 1], got ${gamma}`);
     return twoLayerNet({
       d: ctx.int(p.d),
       width: ctx.int(p.width),
-      activation: p.activation === 'linear' ? linearActivation : leakyRelu(gamma, ctx.num(p.dphi_at_zero)),
+      activation:
+        p.activation === 'linear' ? linearActivation : p.activation === 'smooth-leaky-relu' ? smoothLeakyRelu(gamma, ctx.num(p.H)) : leakyRelu(gamma, ctx.num(p.dphi_at_zero)),
       trainOutput: p.train_output,
       wScale: ctx.num(p.w_scale),
       vScale: ctx.num(p.v_scale),
       vInit: p.v_init,
+      positiveFraction: ctx.num(p.positive_fraction),
     });
   },
 });

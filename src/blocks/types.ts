@@ -35,7 +35,7 @@ export interface LossProduct {
   reduction: 'sum' | 'mean';
 }
 
-export type DynamicsProduct = (obj: Objective, theta0: Float64Array) => SimResult;
+export type DynamicsProduct = (problem: { objective: Objective; model: Model; data: Dataset }, theta0: Float64Array) => SimResult;
 export type MetricProduct = (s: SimState) => number;
 
 export interface ProductOf {

@@ -1,6 +1,7 @@
 // Data-set generators. Every generator returns X (n×d rows x_i), targets y, and the
 // statistics that hypotheses refer to (near-orthogonality κ, norm ratio R; Frei et al. note §4.3).
-import { mat, type Mat } from './linalg.js';
+import { OutsideDomainError } from './errors.js';
+import { cholesky, mat, type Mat } from './linalg.js';
 import type { Rng } from './rng.js';
 
 export interface Dataset {
@@ -59,5 +60,50 @@ export function isotropicGaussian(rng: Rng, n: number, d: number, scale: number,
   } else {
     for (let i = 0; i < n; i++) y[i] = labels === 'sign' ? ry.sign() : ry.normal();
   }
+  return { X, y, stats: dataStats(X) };
+}
+
+export type GramPattern = 'anti-aligned' | 'aligned' | 'random' | 'orthogonal';
+
+export interface ExactGramOptions {
+  n: number;
+  d: number;
+  /** κ = R_min² / (n·p), set exactly (ignored for the orthogonal pattern, where p = 0) */
+  kappa: number;
+  pattern: GramPattern;
+  /** R = R_max / R_min: norms spread linearly from 1 to R */
+  Rratio: number;
+  /** number of points labelled +1 (the first ones); the rest are −1 */
+  nPositive: number;
+}
+
+/**
+ * Data with a prescribed Gram matrix (Frei et al. note §4.3): G = D(I + ρS)D with S_ii = 0,
+ * S_ij = −y_iy_j (anti-aligned), +y_iy_j (aligned) or random ±1, D = diag(norms), ρ chosen so that
+ * κ is exact; X = chol(G), padded with zeros to d ≥ n columns.
+ */
+export function exactGram(rng: Rng, o: ExactGramOptions): Dataset {
+  const { n, d } = o;
+  if (d < n) throw new OutsideDomainError(`exact-Gram data needs d ≥ n (got d = ${d}, n = ${n})`);
+  if (o.nPositive < 0 || o.nPositive > n) throw new OutsideDomainError(`n_positive must lie in [0, n]`);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) y[i] = i < o.nPositive ? 1 : -1;
+  const r = Array.from({ length: n }, (_, i) => (n === 1 ? 1 : 1 + ((o.Rratio - 1) * i) / (n - 1)));
+  let maxProd = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) maxProd = Math.max(maxProd, r[i] * r[j]);
+  const rho = o.pattern === 'orthogonal' || maxProd === 0 ? 0 : 1 / (o.kappa * n * maxProd);
+  const rs = rng.fork('signs');
+  const G = mat(n, n);
+  for (let i = 0; i < n; i++) {
+    G.data[i * n + i] = r[i] * r[i];
+    for (let j = 0; j < i; j++) {
+      const s = o.pattern === 'anti-aligned' ? -y[i] * y[j] : o.pattern === 'aligned' ? y[i] * y[j] : o.pattern === 'random' ? rs.sign() : 0;
+      G.data[i * n + j] = G.data[j * n + i] = rho * s * r[i] * r[j];
+    }
+  }
+  const L = cholesky(G);
+  if (!L) throw new OutsideDomainError(`the ${o.pattern} Gram matrix with κ = ${o.kappa}, n = ${n} is not positive definite`);
+  const X = mat(n, d);
+  for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) X.data[i * d + k] = L.data[i * n + k];
   return { X, y, stats: dataStats(X) };
 }

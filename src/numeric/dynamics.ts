@@ -1,5 +1,7 @@
 // Training dynamics on an Objective: gradient descent, and gradient flow dθ/dt = −∇L(θ)
 // integrated by Dormand–Prince 5(4) with step-size control (error checked in test/dynamics.test.ts).
+import type { Mat } from './linalg.js';
+import type { Model } from './models.js';
 import type { Objective } from './objective.js';
 
 export class DivergedError extends Error {
@@ -22,6 +24,15 @@ export interface SimResult {
   errorEstimate: number;
   trajectory: TrajectoryPoint[];
   stoppedBy: 'steps' | 'time' | 'loss' | 'max-steps';
+  /** parameters after chosen steps (step 1, ⌈T/10⌉, roughly geometric in between, T), when asked for */
+  snapshots?: Array<{ step: number; theta: Float64Array }>;
+}
+
+/** Steps at which to keep a copy of θ: 1, ⌈T/10⌉, T and a geometric grid (ratio 1.5) in between. */
+export function snapshotSchedule(T: number): Set<number> {
+  const s = new Set<number>([1, Math.ceil(T / 10), T]);
+  for (let k = 1; k <= T; k = Math.ceil(k * 1.5)) s.add(k);
+  return s;
 }
 
 function recorder(total: number) {
@@ -48,6 +59,7 @@ export interface GradientDescentOptions {
   steps: number;
   eta: number;
   stopLoss?: number;
+  snapshots?: boolean;
 }
 
 /** θ ← θ − η∇L(θ), for `steps` steps or until L < stopLoss. */
@@ -57,6 +69,8 @@ export function gradientDescent(obj: Objective, theta0: Float64Array, o: Gradien
   const rec = recorder(o.steps);
   let loss = obj.valueAndGrad(theta, grad);
   rec.record(0, 0, loss, true);
+  const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
+  const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
   let k = 0;
   let stoppedBy: SimResult['stoppedBy'] = 'steps';
   for (; k < o.steps; k++) {
@@ -68,9 +82,10 @@ export function gradientDescent(obj: Objective, theta0: Float64Array, o: Gradien
     loss = obj.valueAndGrad(theta, grad);
     assertFinite(theta, loss, `step ${k + 1}`);
     rec.record(k + 1, k + 1, loss);
+    if (schedule?.has(k + 1)) snapshots!.push({ step: k + 1, theta: Float64Array.from(theta) });
   }
   rec.record(k, k, loss, true);
-  return { theta, loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy };
+  return { theta, loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy, snapshots };
 }
 
 export interface GradientFlowOptions {
@@ -180,4 +195,52 @@ export function gradientFlow(obj: Objective, theta0: Float64Array, o: GradientFl
     return v;
   };
   return integrateDopri(F, theta0, o);
+}
+
+export interface NormalizedFlowOptions {
+  steps: number;
+  eta: number;
+  snapshots?: boolean;
+}
+
+/**
+ * The normalized flow θ ← θ + η Σ_i π_i ∇_θ q_i with q_i = y_i f(x_i; θ) and π = softmax(−q):
+ * gradient flow on the exponential loss up to a time change, so it has the same limit direction,
+ * reached in ~10⁴ steps where plain GD needs ~10⁶ (Frei et al. note §4.1 item 8, §4.2).
+ * The recorded "loss" is the exponential loss Σ_i e^{−q_i} of the current iterate.
+ */
+export function normalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Float64Array, o: NormalizedFlowOptions): SimResult {
+  const n = X.rows;
+  const theta = Float64Array.from(theta0);
+  const grad = new Float64Array(model.nParams);
+  const pred = new Float64Array(n);
+  const c = new Float64Array(n);
+  const rec = recorder(o.steps);
+  const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
+  const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
+  const expLoss = (): number => {
+    model.forward(theta, X, pred);
+    let qmin = Infinity, s = 0;
+    for (let i = 0; i < n; i++) qmin = Math.min(qmin, y[i] * pred[i]);
+    for (let i = 0; i < n; i++) {
+      c[i] = Math.exp(-(y[i] * pred[i] - qmin));
+      s += c[i];
+    }
+    for (let i = 0; i < n; i++) c[i] = (c[i] / s) * y[i];
+    return Math.exp(-qmin) * s;
+  };
+  let loss = expLoss();
+  rec.record(0, 0, loss, true);
+  let k = 0;
+  for (; k < o.steps; k++) {
+    model.backward(theta, X, c, grad);
+    for (let i = 0; i < theta.length; i++) theta[i] += o.eta * grad[i];
+    loss = expLoss();
+    if (Number.isNaN(loss)) throw new DivergedError(`step ${k + 1}`);
+    for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(`step ${k + 1}`);
+    rec.record(k + 1, k + 1, loss);
+    if (schedule?.has(k + 1)) snapshots!.push({ step: k + 1, theta: Float64Array.from(theta) });
+  }
+  rec.record(k, k, loss, true);
+  return { theta, loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy: 'steps', snapshots };
 }

@@ -118,3 +118,23 @@ export function singularValueRatio(a: Mat, k: number): number {
   if (!s.length || s[0] === 0) return 0;
   return (s[k - 1] ?? 0) / s[0];
 }
+
+/** Lower-triangular L with A = L·Lᵀ, or undefined when A is not (numerically) positive definite. */
+export function cholesky(a: Mat): Mat | undefined {
+  const n = a.rows;
+  const L = mat(n, n);
+  const A = a.data, D = L.data;
+  for (let j = 0; j < n; j++) {
+    let s = A[j * n + j];
+    for (let k = 0; k < j; k++) s -= D[j * n + k] ** 2;
+    if (!(s > 1e-14 * Math.abs(A[j * n + j]))) return undefined;
+    const ljj = Math.sqrt(s);
+    D[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let t = A[i * n + j];
+      for (let k = 0; k < j; k++) t -= D[i * n + k] * D[j * n + k];
+      D[i * n + i - (i - j)] = t / ljj;
+    }
+  }
+  return L;
+}

@@ -5,6 +5,8 @@ import type { Rng } from './rng.js';
 
 export interface Activation {
   name: string;
+  /** slope on the negative side, for piecewise-linear activations */
+  gamma?: number;
   phi(z: number): number;
   /** φ′(z), with φ′(0) fixed by the activation's declared convention. */
   dphi(z: number): number;
@@ -13,9 +15,23 @@ export interface Activation {
 /** Leaky ReLU max(γz, z) for γ ∈ [0,1]; γ = 0 is ReLU. φ′(0) is a declared parameter (Vardi–Shamir take 1, Timor et al. 0). */
 export function leakyRelu(gamma: number, dphiAtZero = 1): Activation {
   return {
+    gamma,
     name: gamma === 0 ? 'relu' : `leaky-relu(${gamma})`,
     phi: (z) => (z > 0 ? z : gamma * z),
     dphi: (z) => (z > 0 ? 1 : z < 0 ? gamma : dphiAtZero),
+  };
+}
+
+/**
+ * The γ-leaky, H-smooth activation (Frei et al. note §1, formula [R], properties [D]): z for z ≥ 1/H,
+ * γz for z ≤ −1/H, and the quadratic (1−γ)H/4·z² + (1+γ)/2·z + (1−γ)/(4H) between; C¹ with φ′ ∈ [γ, 1], φ″ ≤ H.
+ */
+export function smoothLeakyRelu(gamma: number, H: number): Activation {
+  const c = 1 / H;
+  return {
+    name: `smooth-leaky-relu(${gamma}, H=${H})`,
+    phi: (z) => (z >= c ? z : z <= -c ? gamma * z : ((1 - gamma) * H) / 4 * z * z + ((1 + gamma) / 2) * z + (1 - gamma) / (4 * H)),
+    dphi: (z) => (z >= c ? 1 : z <= -c ? gamma : ((1 - gamma) * H) / 2 * z + (1 + gamma) / 2),
   };
 }
 
@@ -35,6 +51,8 @@ export interface Model {
   layers(theta: Float64Array): Record<string, Mat>;
   /** Per-hidden-neuron quantities, for conservation laws: wnorm = ‖w_j‖, v = output weight. */
   neurons?(theta: Float64Array): Array<Record<string, number>>;
+  /** Facts metrics may need: the activation's slope γ on the negative side, whether the output layer is trained. */
+  meta?: { gamma?: number; trainOutput?: boolean };
 }
 
 export interface TwoLayerOptions {
@@ -45,8 +63,9 @@ export interface TwoLayerOptions {
   trainOutput: boolean;
   wScale: number;
   vScale: number;
-  /** How v is initialised: Gaussian N(0, vScale²), random signs ±vScale, or balanced ±‖w_j‖. */
-  vInit: 'gaussian' | 'sign' | 'balanced';
+  /** How v is initialised: Gaussian N(0, vScale²), random signs ±vScale, balanced ±‖w_j‖, or a fixed split (+vScale for the first round(positiveFraction·m) neurons, −vScale for the rest). */
+  vInit: 'gaussian' | 'sign' | 'balanced' | 'split';
+  positiveFraction?: number;
 }
 
 /** f(x) = Σ_j v_j φ(⟨w_j, x⟩); θ = [W (m×d, row-major), v (m)]. */
@@ -58,6 +77,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
   let z = new Float64Array(0);
   return {
     name: 'two-layer',
+    meta: { gamma: act.gamma, trainOutput: o.trainOutput },
     nParams: nW + m,
     trainable,
     init(rng) {
@@ -67,6 +87,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       for (let j = 0; j < m; j++) {
         if (o.vInit === 'gaussian') theta[nW + j] = o.vScale * rv.normal();
         else if (o.vInit === 'sign') theta[nW + j] = o.vScale * rv.sign();
+        else if (o.vInit === 'split') theta[nW + j] = j < Math.round((o.positiveFraction ?? 0.5) * m) ? o.vScale : -o.vScale;
         else {
           let s = 0;
           for (let k = 0; k < d; k++) s += theta[j * d + k] ** 2;

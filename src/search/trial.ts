@@ -6,6 +6,7 @@ import { comparisonSides, evaluate, parseExpr, type Scope } from '../claims/expr
 import type { BlockRef, SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
 import { DivergedError, type TrajectoryPoint } from '../numeric/dynamics.js';
+import { OutsideDomainError } from '../numeric/errors.js';
 import type { Model } from '../numeric/models.js';
 import { objective } from '../numeric/objective.js';
 import { Rng } from '../numeric/rng.js';
@@ -82,9 +83,9 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
       const l = build('loss', spec.loss, scope, rng, refine) as LossProduct;
       state.objective = objective(model, l.loss, data.X, data.y, l.reduction);
     }
-    if (spec.dynamics && state.objective) {
+    if (spec.dynamics && state.objective && data) {
       const run = build('dynamics', spec.dynamics, scope, rng, refine) as DynamicsProduct;
-      state.sim = run(state.objective, theta0);
+      state.sim = run({ objective: state.objective, model, data }, theta0);
       state.theta = state.sim.theta;
     }
     for (const [name, ref] of Object.entries(spec.metrics)) {
@@ -116,6 +117,10 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
     return { ...base(holds ? 'pass' : 'fail'), property: { holds, ...(sides ?? {}) }, trajectory: traj };
   } catch (e) {
     if (e instanceof DivergedError) return base('diverged', e.message);
+    if (e instanceof OutsideDomainError) {
+      hypotheses['block-domain'] = false;
+      return base('out-of-regime', e.message);
+    }
     return base('error', (e as Error).message);
   }
 }

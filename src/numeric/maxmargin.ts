@@ -1,0 +1,159 @@
+// Max-margin checks for two-layer nets with a fixed output layer (Frei et al. note §1, §4.2):
+// the KKT residual of (P) as a linear program, the hard-margin linear SVM, and the linear boundary.
+import * as highsModule from 'highs';
+import { SingularValueDecomposition, Matrix } from 'ml-matrix';
+import { toRows, type Mat } from './linalg.js';
+import type { Model } from './models.js';
+
+interface LpSolution {
+  Status: string;
+  ObjectiveValue: number;
+  Columns: Record<string, { Primal?: number }>;
+}
+// highs ships CommonJS typings for an ES module; its default export is the loader.
+const loadHighs = (highsModule as unknown as { default: () => Promise<{ solve(lp: string): LpSolution }> }).default;
+const highs = await loadHighs();
+
+/** q_i = y_i f(x_i; θ). */
+export function margins(model: Model, theta: Float64Array, X: Mat, y: Float64Array): Float64Array {
+  const p = new Float64Array(X.rows);
+  model.forward(theta, X, p);
+  for (let i = 0; i < p.length; i++) p[i] *= y[i];
+  return p;
+}
+
+export interface KktResult {
+  /** ‖W̄ − [a_j Σ_i y_i μ_ij x_i]_j‖₁ / ‖W̄‖₁ at the best multipliers, W̄ = W / min_i q_i */
+  residual: number;
+  /** max_i λ_i (q̄_i − 1) / max_i λ_i: complementary slackness */
+  slackness: number;
+  /** fraction of (i, j) pairs on the kink (|cos ∠(w_j, x_i)| ≤ eps), where φ′ ∈ [γ, 1] */
+  kinkFraction: number;
+}
+
+/**
+ * Fit λ ≥ 0 and the multipliers μ_ij by an LP: μ_ij = λ_i above the kink, γλ_i below it, and
+ * γλ_i ≤ μ_ij ≤ λ_i on it (cosine within eps), minimizing the ℓ₁ residual of stationarity.
+ * A plain NNLS with φ′ ∈ {1, γ} reports false failures at limits on the kink (note §4.2).
+ */
+export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Array, gamma: number, eps = 1e-3): KktResult {
+  const m = W.rows, d = W.cols, n = X.rows;
+  const q = new Float64Array(n);
+  const z = new Float64Array(m * n);
+  for (let i = 0; i < n; i++) {
+    let f = 0;
+    let xn = 0;
+    for (let k = 0; k < d; k++) xn += X.data[i * d + k] ** 2;
+    for (let j = 0; j < m; j++) {
+      let s = 0, wn = 0;
+      for (let k = 0; k < d; k++) {
+        s += W.data[j * d + k] * X.data[i * d + k];
+        wn += W.data[j * d + k] ** 2;
+      }
+      z[j * n + i] = s / (Math.sqrt(wn * xn) || 1);
+      f += a[j] * (s > 0 ? s : gamma * s);
+    }
+    q[i] = y[i] * f;
+  }
+  const qmin = Math.min(...q);
+  if (!(qmin > 0)) return { residual: Infinity, slackness: Infinity, kinkFraction: NaN };
+  const Wbar = Array.from(W.data, (w) => w / qmin);
+  // Columns: l_i (λ), u_ij (μ on the kink), ep_jk, en_jk (residual parts).
+  const lines: string[] = ['Minimize', ' obj: ' + Array.from({ length: m * d }, (_, t) => `ep${t} + en${t}`).join(' + '), 'Subject To'];
+  let kinks = 0;
+  const muTerm = (i: number, j: number): string => {
+    const c = z[j * n + i];
+    if (c > eps) return `l${i}`;
+    if (c < -eps) return `${gamma} l${i}`;
+    kinks++;
+    return `u${i}_${j}`;
+  };
+  const mu: string[][] = Array.from({ length: m }, (_, j) => Array.from({ length: n }, (_, i) => muTerm(i, j)));
+  for (let j = 0; j < m; j++) {
+    for (let k = 0; k < d; k++) {
+      const terms: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const coef = a[j] * y[i] * X.data[i * d + k];
+        if (coef === 0) continue;
+        const t = mu[j][i];
+        const [c0, v] = t.includes(' ') ? [Number(t.split(' ')[0]) * coef, t.split(' ')[1]] : [coef, t];
+        if (c0 !== 0) terms.push(`${c0 >= 0 ? '+' : '-'} ${Math.abs(c0)} ${v}`);
+      }
+      const t = j * d + k;
+      lines.push(` s${t}: ${terms.join(' ')} + ep${t} - en${t} = ${Wbar[t]}`.replace(':  +', ': ').replace(': +', ': '));
+    }
+  }
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < n; i++) {
+      const t = mu[j][i];
+      if (!t.startsWith('u')) continue;
+      lines.push(` k${i}_${j}a: ${t} - l${i} <= 0`, ` k${i}_${j}b: ${t} - ${gamma} l${i} >= 0`);
+    }
+  }
+  lines.push('Bounds');
+  for (let i = 0; i < n; i++) lines.push(` l${i} >= 0`);
+  lines.push('End');
+  const r = highs.solve(lines.join('\n'));
+  if (r.Status !== 'Optimal') return { residual: Infinity, slackness: Infinity, kinkFraction: kinks / (m * n) };
+  let l1 = 0;
+  for (const w of Wbar) l1 += Math.abs(w);
+  const lambda = Array.from({ length: n }, (_, i) => r.Columns[`l${i}`]?.Primal ?? 0);
+  const lmax = Math.max(...lambda);
+  let slack = 0;
+  for (let i = 0; i < n; i++) slack = Math.max(slack, lambda[i] * (q[i] / qmin - 1));
+  return { residual: r.ObjectiveValue / (l1 || 1), slackness: lmax > 0 ? slack / lmax : Infinity, kinkFraction: kinks / (m * n) };
+}
+
+/**
+ * Hard-margin linear SVM without bias through its dual, min_{α ≥ 0} ½αᵀQα − 1ᵀα with
+ * Q_ij = y_iy_j⟨x_i, x_j⟩, by exact coordinate descent. Returns the max-margin direction u and its margin.
+ */
+export function hardMarginSvm(X: Mat, y: Float64Array, tol = 1e-13, maxSweeps = 100000): { u: Float64Array; margin: number } {
+  const n = X.rows, d = X.cols;
+  const Q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += X.data[i * d + k] * X.data[j * d + k];
+    Q[i * n + j] = y[i] * y[j] * s;
+  }
+  const alpha = new Float64Array(n);
+  const g = new Float64Array(n).fill(-1); // Qα − 1
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    let change = 0;
+    for (let i = 0; i < n; i++) {
+      const next = Math.max(0, alpha[i] - g[i] / Q[i * n + i]);
+      const delta = next - alpha[i];
+      if (delta !== 0) {
+        alpha[i] = next;
+        for (let j = 0; j < n; j++) g[j] += delta * Q[j * n + i];
+        change = Math.max(change, Math.abs(delta) * Math.sqrt(Q[i * n + i]));
+      }
+    }
+    if (change < tol) break;
+  }
+  const u = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) u[k] += alpha[i] * y[i] * X.data[i * d + k];
+  return { u, margin: linearMargin(u, X, y) };
+}
+
+/** min_i y_i⟨u, x_i⟩ / ‖u‖. */
+export function linearMargin(u: ArrayLike<number>, X: Mat, y: Float64Array): number {
+  const d = X.cols;
+  let un = 0;
+  for (let k = 0; k < d; k++) un += u[k] * u[k];
+  let m = Infinity;
+  for (let i = 0; i < X.rows; i++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += u[k] * X.data[i * d + k];
+    m = Math.min(m, (y[i] * s) / Math.sqrt(un));
+  }
+  return m;
+}
+
+/** The top-k right singular vectors of W (rows of the result). */
+export function topRightSingularVectors(W: Mat, k: number): number[][] {
+  const svd = new SingularValueDecomposition(new Matrix(toRows(W)), { computeLeftSingularVectors: false, autoTranspose: true });
+  const V = svd.rightSingularVectors;
+  const order = Array.from(svd.diagonal.keys()).sort((p, q) => svd.diagonal[q] - svd.diagonal[p]);
+  return order.slice(0, k).map((c) => V.getColumn(c));
+}
