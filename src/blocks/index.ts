@@ -28,5 +28,5 @@ export function blockNames(kind: BlockKind): string[] {
   return [...BLOCKS[kind].keys()].sort();
 }
 
-/** Names a data block adds to the trial scope. */
+/** Names a data block adds to the trial scope (n and d too, unless the space already defines them). */
 export const DATA_STAT_NAMES = ['Rmin', 'Rmax', 'pmax', 'kappa', 'Rratio'] as const;

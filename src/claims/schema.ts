@@ -185,7 +185,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   for (const stage of STAGES) {
     const ref = s[stage];
     if (ref) checkBlock(stage, ref, scope, [...base, stage], ctx);
-    if (stage === 'data' && ref) for (const n of DATA_STAT_NAMES) scope.add(n);
+    if (stage === 'data' && ref) for (const n of [...DATA_STAT_NAMES, 'n', 'd']) scope.add(n);
   }
   if (s.dynamics && !(s.model && s.data && s.loss)) ctx.addIssue({ code: 'custom', path: [...base, 'dynamics'], message: 'dynamics need a data set, a model and a loss' });
   for (const [name, ref] of Object.entries(s.metrics)) {

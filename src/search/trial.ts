@@ -73,6 +73,7 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
     if (spec.data) {
       data = build('data', spec.data, scope, rng, refine) as Dataset;
       for (const k of DATA_STAT_NAMES) scope[k] = quantities[k] = data.stats[k];
+      for (const k of ['n', 'd'] as const) if (!(k in scope)) scope[k] = data.stats[k];
     }
     let model: Model | undefined;
     if (spec.model) model = build('model', spec.model, scope, rng, refine) as Model;
