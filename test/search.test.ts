@@ -54,18 +54,13 @@ describe('falsification search', () => {
     expect(w.replay).toBe(`npx claimcheck replay ${c.claim.id} --seed ${w.seed} --path ${w.path}`);
   });
 
-  it('refutes "‖w‖ − |v| is conserved" (symbolically and by search), and finds balancedness holding', async () => {
+  it('refutes "‖w‖ − |v| is conserved" both symbolically and by search', async () => {
     const bad = await checkClaim(claim('vardi2021.norm-difference-conserved'), { runner: pool, trials: 12 });
     expect(bad.verdict).toBe('refuted');
     expect(bad.matches).toBe(true);
     expect(bad.search!.witness!.status).toBe('genuine');
     expect(bad.symbolic[0].verdict).toBe('refuted');
-    const good = await checkClaim(claim('vardi2021.balancedness'), { runner: pool });
-    expect(good.symbolic[0].verdict).toBe('verified');
-    expect(good.search!.verdict).toBe('holds');
-    expect(good.search!.counts.fail).toBe(0);
-    expect(good.search!.counts.pass).toBeGreaterThanOrEqual(24);
-    expect(good.verdict).toBe('holds');
+    // (vardi2021.balancedness holding at full size is checked in claims.test.ts)
   });
 
   it('can fail the P1 claim: a wrong prediction is refuted by the same search', async () => {

@@ -2,6 +2,7 @@
 // (its worker is terminated and replaced) and recorded as `timeout`; a worker that dies is
 // recorded as `error`. Results never depend on the number of workers: each trial is a pure
 // function of (spec, values).
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -16,16 +17,21 @@ export interface TrialRunner {
   close(): Promise<void>;
 }
 
-export function createPool(threads = availableParallelism()): TrialRunner {
+/** The compiled worker (dist/search/worker.js): also used when this module runs from src/ under vitest, so the workers run what `npm run build` produced. */
+function workerFile(): string {
   const here = import.meta.url;
-  const isTs = here.endsWith('.ts');
-  const filename = fileURLToPath(new URL(`./worker.${isTs ? 'ts' : 'js'}`, here));
+  const compiled = here.endsWith('.ts') ? new URL('../../dist/search/worker.js', here) : new URL('./worker.js', here);
+  const file = fileURLToPath(compiled);
+  if (!existsSync(file)) throw new Error(`the worker ${file} is missing: run \`npm run build\` first`);
+  return file;
+}
+
+export function createPool(threads = availableParallelism()): TrialRunner {
   const pool = new Piscina({
-    filename,
+    filename: workerFile(),
     minThreads: 1,
     maxThreads: Math.max(1, threads),
     idleTimeout: 2000,
-    execArgv: isTs ? ['--import', 'tsx'] : [],
   });
   return {
     threads: Math.max(1, threads),

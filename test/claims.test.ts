@@ -1,0 +1,40 @@
+// Every claim in claims/ at its CI size: the verdict must match what the claim file says the paper
+// asserts. Refutation targets must be refuted with a genuine witness that replays.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadClaims } from '../src/claims/load.js';
+import { checkClaim } from '../src/runner.js';
+import { createPool } from '../src/search/pool.js';
+import { valuesAtPath } from '../src/search/search.js';
+import { runTrial } from '../src/search/trial.js';
+
+const { claims } = loadClaims([join(import.meta.dirname, '..', 'claims')]);
+const pool = createPool(2);
+afterAll(() => pool.close());
+
+describe('every claim file', () => {
+  for (const c of claims) {
+    if (!c.ok) {
+      it(`${c.file} is valid`, () => expect(c.errors).toEqual([]));
+      continue;
+    }
+    it(`${c.claim.id}: ${c.claim.expect}`, async () => {
+      const r = await checkClaim(c, { runner: pool });
+      expect(r.verdict, r.reason).toBe(c.claim.expect);
+      if (c.claim.expect === 'refuted' && r.search) {
+        const w = r.search.witness!;
+        expect(w, 'a refutation target must be refuted by its search').toBeDefined();
+        expect(w.status).toBe('genuine');
+        const again = runTrial(c.claim.search!, valuesAtPath(c.claim.search!, w.seed, w.path));
+        expect(again.status).toBe('fail');
+        expect(again.quantities).toEqual(w.result.quantities);
+      }
+      if (c.claim.expect === 'holds' && r.search) expect(r.search.counts.pass).toBeGreaterThanOrEqual(r.search.minInRegime);
+    });
+  }
+  it('keeps a refutation target beside the true claims of each paper', () => {
+    const byPaper = new Map<string, Set<string>>();
+    for (const c of claims) if (c.ok) byPaper.set(c.paperKey, (byPaper.get(c.paperKey) ?? new Set()).add(c.claim.expect));
+    for (const [paper, expects] of byPaper) expect(expects.has('refuted'), paper).toBe(true);
+  });
+});
