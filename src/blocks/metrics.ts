@@ -122,14 +122,39 @@ export const metricBlocks = [
   }),
   defineBlock({
     kind: 'metric',
-    name: 'kkt-residual',
+    name: 'restart-norm-ratio',
     summary:
-      'KKT check of the max-margin problem (P) for the two-layer leaky-ReLU net with fixed output weights, as an LP (HiGHS) that allows φ′ ∈ [γ, 1] on the kink (|cos| ≤ eps): output "residual" (relative ℓ₁ stationarity residual of W̄ = W/min q), "slackness" (max λ_i(q̄_i − 1)/max λ) or "kink-fraction"',
-    params: z.strictObject({ output: z.enum(['residual', 'slackness', 'kink-fraction']).default('residual'), eps: z.number().positive().default(1e-3) }),
+      'global optimality of the limit (Frei et al. T1.2): re-runs the dynamics from `restarts` other initializations (trained entries scaled by each of `scales` in turn) and returns min over interpolating restarts of ‖W̄_r‖_F / ‖W̄‖_F, W̄ = W / min_i q_i (a value < 1 is a feasible point of (P) with a smaller norm); output "spread" gives max/min − 1 over all runs instead',
+    params: z.strictObject({ restarts: z.number().int().min(1).max(64).default(4), scales: z.array(z.number().positive()).min(1).default([1, 10, 0.1]), output: z.enum(['min-ratio', 'spread']).default('min-ratio') }),
     expressions: {},
     create: (p) => (s) => {
       const d = needData(s);
-      const { W, a, gamma } = twoLayerParts(s);
+      if (!s.restart) throw new Error('restart-norm-ratio needs dynamics');
+      const normAtMarginOne = (theta: Float64Array): number | undefined => {
+        const q = Math.min(...margins(s.model, theta, d.X, d.y));
+        return q > 0 ? frobeniusNorm(s.model.layers(theta).W) / q : undefined;
+      };
+      const own = normAtMarginOne(s.theta);
+      if (own === undefined) return NaN;
+      const norms = [own];
+      for (let k = 0; k < p.restarts; k++) {
+        const r = normAtMarginOne(s.restart(k, p.scales[k % p.scales.length]));
+        if (r !== undefined) norms.push(r);
+      }
+      return p.output === 'spread' ? Math.max(...norms) / Math.min(...norms) - 1 : Math.min(...norms.slice(1), Infinity) / own;
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'kkt-residual',
+    summary:
+      'KKT check of the max-margin problem (P) for the two-layer leaky-ReLU net with fixed output weights, as an LP (HiGHS) that allows φ′ ∈ [γ, 1] on the kink (|cos| ≤ eps): output "residual" (relative ℓ₁ stationarity residual of W̄ = W/min q), "slackness" (max λ_i(q̄_i − 1)/max λ) or "kink-fraction"',
+    params: z.strictObject({ output: z.enum(['residual', 'slackness', 'kink-fraction']).default('residual'), eps: z.number().positive().default(1e-3), at }),
+    expressions: {},
+    create: (p) => (s) => {
+      const d = needData(s);
+      const { a, gamma } = twoLayerParts(s);
+      const W = s.model.layers(thetaAt(s, p.at)).W;
       const r = kktResidual(W, a, d.X, d.y, gamma, p.eps);
       return p.output === 'residual' ? r.residual : p.output === 'slackness' ? r.slackness : r.kinkFraction;
     },

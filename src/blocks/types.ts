@@ -28,6 +28,8 @@ export interface SimState {
   theta: Float64Array;
   sim?: SimResult;
   objective?: Objective;
+  /** Re-run the same dynamics from restart k's initialization with its trained entries scaled by `scale`; returns the final θ. */
+  restart?: (k: number, scale: number) => Float64Array;
 }
 
 export interface LossProduct {

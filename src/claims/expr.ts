@@ -184,15 +184,29 @@ function evalNode(n: MathNode, scope: Scope): number {
   }
 }
 
-/** For a comparison `a <= b` (or <, >=, >, ==): the two sides, so a report can show both numbers. */
-export function comparisonSides(e: Expr, scope: Scope): { op: string; lhs: number; rhs: number } | undefined {
-  let n = e.node;
-  while (n.type === 'ParenthesisNode') n = (n as unknown as { content: MathNode }).content;
-  if (n.type === 'OperatorNode') {
+/**
+ * For a comparison `a <= b` (or <, >=, >, ==): the two sides, so a report can show both numbers.
+ * For a conjunction of comparisons: the first false conjunct, or, when all hold, the tightest one.
+ */
+export function comparisonSides(e: Expr, scope: Scope): { op: string; lhs: number; rhs: number; conjunct?: string } | undefined {
+  const strip = (n: MathNode): MathNode => (n.type === 'ParenthesisNode' ? strip((n as unknown as { content: MathNode }).content) : n);
+  const conjuncts: MathNode[] = [];
+  const collect = (n: MathNode): void => {
+    const m = strip(n);
+    const op = m as unknown as { fn?: string; args?: MathNode[] };
+    if (m.type === 'OperatorNode' && op.fn === 'and') op.args!.forEach(collect);
+    else conjuncts.push(m);
+  };
+  collect(e.node);
+  const sides = conjuncts.map((n) => {
     const op = n as unknown as { fn: string; op: string; args: MathNode[] };
-    if (['smaller', 'smallerEq', 'larger', 'largerEq', 'equal'].includes(op.fn) && op.args.length === 2) {
-      return { op: op.op, lhs: evalNode(op.args[0], scope), rhs: evalNode(op.args[1], scope) };
-    }
-  }
-  return undefined;
+    if (n.type !== 'OperatorNode' || !['smaller', 'smallerEq', 'larger', 'largerEq', 'equal'].includes(op.fn) || op.args.length !== 2) return undefined;
+    const lhs = evalNode(op.args[0], scope), rhs = evalNode(op.args[1], scope);
+    const slack = (op.op.startsWith('<') ? rhs - lhs : op.op.startsWith('>') ? lhs - rhs : -Math.abs(lhs - rhs)) / (Math.abs(lhs) + Math.abs(rhs) || 1);
+    return { op: op.op, lhs, rhs, holds: evalNode(n, scope) !== 0, slack, conjunct: n.toString() };
+  });
+  if (sides.some((x) => x === undefined)) return undefined;
+  const all = sides as NonNullable<(typeof sides)[number]>[];
+  const pick = all.find((x) => !x.holds) ?? all.reduce((a, b) => (b.slack < a.slack ? b : a));
+  return { op: pick.op, lhs: pick.lhs, rhs: pick.rhs, conjunct: all.length > 1 ? pick.conjunct : undefined };
 }

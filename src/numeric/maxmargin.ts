@@ -59,7 +59,18 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
   if (!(qmin > 0)) return { residual: Infinity, slackness: Infinity, kinkFraction: NaN };
   const Wbar = Array.from(W.data, (w) => w / qmin);
   // Columns: l_i (λ), u_ij (μ on the kink), ep_jk, en_jk (residual parts).
-  const lines: string[] = ['Minimize', ' obj: ' + Array.from({ length: m * d }, (_, t) => `ep${t} + en${t}`).join(' + '), 'Subject To'];
+  // Objective: the ℓ₁ stationarity residual plus complementary slackness Σ_i λ_i(q̄_i − 1), in the
+  // same units (λ_i x_i a_j is a row of W̄), so the LP prefers multipliers on the support vectors.
+  let aSum = 0;
+  for (let j = 0; j < m; j++) aSum += Math.abs(a[j]);
+  const slackTerms: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let xn = 0;
+    for (let k = 0; k < d; k++) xn += Math.abs(X.data[i * d + k]);
+    const c = (q[i] / qmin - 1) * xn * aSum;
+    if (c > 0) slackTerms.push(`${c} l${i}`);
+  }
+  const lines: string[] = ['Minimize', ' obj: ' + [...Array.from({ length: m * d }, (_, t) => `ep${t} + en${t}`), ...slackTerms].join(' + '), 'Subject To'];
   let kinks = 0;
   const muTerm = (i: number, j: number): string => {
     const c = z[j * n + i];
@@ -101,7 +112,9 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
   const lmax = Math.max(...lambda);
   let slack = 0;
   for (let i = 0; i < n; i++) slack = Math.max(slack, lambda[i] * (q[i] / qmin - 1));
-  return { residual: r.ObjectiveValue / (l1 || 1), slackness: lmax > 0 ? slack / lmax : Infinity, kinkFraction: kinks / (m * n) };
+  let resid = 0;
+  for (let t = 0; t < m * d; t++) resid += (r.Columns[`ep${t}`]?.Primal ?? 0) + (r.Columns[`en${t}`]?.Primal ?? 0);
+  return { residual: resid / (l1 || 1), slackness: lmax > 0 ? slack / lmax : Infinity, kinkFraction: kinks / (m * n) };
 }
 
 /**

@@ -68,7 +68,7 @@ function stepSection(s: StepResult): string[] {
 function propertyLine(r: TrialResult, property: string): string {
   const p = r.property;
   if (!p) return `\`${property}\` — not evaluated (${r.status}${r.message ? `: ${r.message}` : ''})`;
-  const sides = p.lhs !== undefined ? ` — left side ${fmt(p.lhs)}, right side ${fmt(p.rhs)}` : '';
+  const sides = p.lhs !== undefined ? ` — ${p.conjunct ? `in \`${p.conjunct}\`: ` : ''}left side ${fmt(p.lhs)}, right side ${fmt(p.rhs)}` : '';
   return `\`${property}\` is **${p.holds ? 'true' : 'false'}**${sides}`;
 }
 

@@ -20,7 +20,7 @@ export interface TrialResult {
   /** data statistics, metrics and `let` values */
   quantities: Scope;
   hypotheses: Record<string, boolean>;
-  property?: { holds: boolean; op?: string; lhs?: number; rhs?: number };
+  property?: { holds: boolean; op?: string; lhs?: number; rhs?: number; conjunct?: string };
   message?: string;
   trajectory?: TrajectoryPoint[];
   ms: number;
@@ -86,8 +86,15 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
     }
     if (spec.dynamics && state.objective && data) {
       const run = build('dynamics', spec.dynamics, scope, rng, refine) as DynamicsProduct;
-      state.sim = run({ objective: state.objective, model, data }, theta0);
+      const problem = { objective: state.objective, model, data };
+      state.sim = run(problem, theta0);
       state.theta = state.sim.theta;
+      const m = model;
+      state.restart = (k, scale) => {
+        const t0 = m.init(rng.fork(`restart-${k}`));
+        for (let i = 0; i < t0.length; i++) if (m.trainable[i]) t0[i] *= scale;
+        return run(problem, t0).theta;
+      };
     }
     for (const [name, ref] of Object.entries(spec.metrics)) {
       const f = build('metric', ref, scope, rng, refine) as MetricProduct;
