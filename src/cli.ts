@@ -62,6 +62,7 @@ const run = defineCommand({
     budget: { type: 'string', description: 'time budget per search, e.g. 30s or 5m' },
     out: { type: 'string', default: 'reports/latest', description: 'report folder' },
     threads: { type: 'string', description: 'worker threads (default: all cores)' },
+    boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids (--no-boundary to skip)' },
   },
   async run({ args }) {
     const t0 = performance.now();
@@ -91,7 +92,7 @@ const run = defineCommand({
         } else if (l.claim.search) {
           console.error(`  checking ${l.claim.id} (${trials ?? l.claim.search.trials} trials)…`);
         }
-        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, onProgress: (d, t) => bar?.update(d, { total: t }) });
+        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, onProgress: (d, t) => bar?.update(d, { total: t }) });
         bar?.stop();
         results.push(r);
         console.log(verdictLine(r));
@@ -100,7 +101,7 @@ const run = defineCommand({
       await pool.close();
     }
     const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs }, performance.now() - t0);
-    const files = writeReport(report, args.out);
+    const files = await writeReport(report, args.out);
     const s = report.summary;
     console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
     console.log(`Report: ${files.md} (data: ${files.json})`);

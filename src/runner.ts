@@ -2,6 +2,7 @@
 // compared with what the paper asserts (`expect`).
 import type { ClaimLoad, ValidationError } from './claims/load.js';
 import type { Claim } from './claims/schema.js';
+import { runBoundary, type BoundaryResult } from './search/boundary.js';
 import { runSearch, type SearchResult } from './search/search.js';
 import type { TrialRunner } from './search/pool.js';
 import { checkStep, type StepResult } from './symbolic/check.js';
@@ -13,7 +14,7 @@ export interface ClaimResult {
   file: string;
   paperKey: string;
   hash?: string;
-  claim?: Omit<Claim, 'symbolic' | 'search'>;
+  claim?: Omit<Claim, 'symbolic' | 'search' | 'boundary'>;
   searchSpec?: Claim['search'];
   expect?: Claim['expect'];
   verdict: Verdict;
@@ -22,6 +23,8 @@ export interface ClaimResult {
   reason: string;
   symbolic: StepResult[];
   search?: SearchResult;
+  /** the hypothesis-boundary grid, when the claim declares one and it was run */
+  boundary?: BoundaryResult & { plot?: { spec: unknown; file: string } };
   errors?: ValidationError[];
   ms: number;
 }
@@ -31,6 +34,8 @@ export interface CheckOptions {
   trials?: number;
   seed?: number;
   budgetMs?: number;
+  /** run the claims' boundary grids (default true) */
+  boundary?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -80,8 +85,9 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
   const search = claim.search
     ? await runSearch(claim.search, { claimId: claim.id, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, onProgress: o.onProgress })
     : undefined;
+  const boundary = claim.boundary && claim.search && o.boundary !== false ? await runBoundary(claim.search, claim.boundary, o.runner) : undefined;
   const { verdict, reason } = combineVerdict(symbolic, search);
-  const { symbolic: _s, search: searchSpec, ...meta } = claim;
+  const { symbolic: _s, search: searchSpec, boundary: _b, ...meta } = claim;
   return {
     id: claim.id,
     file: loaded.file,
@@ -95,6 +101,7 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
     reason,
     symbolic,
     search,
+    boundary,
     ms: performance.now() - t0,
   };
 }

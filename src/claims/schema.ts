@@ -95,6 +95,17 @@ export const searchSchema = z.strictObject({
 });
 export type SearchSpec = z.infer<typeof searchSchema>;
 
+export const boundarySchema = z.strictObject({
+  x: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200) }),
+  y: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200), log: z.boolean().default(false) }),
+  metric: identifier,
+  fixed: z.record(identifier, z.number().finite()).default({}),
+  seed: z.number().int().min(0).default(0),
+  threshold: z.number().finite().optional(),
+  curves: z.array(z.strictObject({ name: z.string().min(1), y: expr, provenance: z.enum(provenanceTags).optional() })).default([]),
+});
+export type BoundarySpec = z.infer<typeof boundarySchema>;
+
 export const claimSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, "." and "-"'),
@@ -108,8 +119,10 @@ export const claimSchema = z
     notes: z.string().optional(),
     symbolic: z.array(symbolicStepSchema).default([]),
     search: searchSchema.optional(),
+    boundary: boundarySchema.optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.boundary) checkBoundary(c.boundary, c.search, ctx);
     if (!c.symbolic.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
     c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
     if (c.search) checkSearch(c.search, ctx);
@@ -201,6 +214,22 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   for (const [name, v] of Object.entries(s.hypotheses)) checkExpr(v, scope, [...base, 'hypotheses', name], ctx);
   checkExpr(s.property, scope, [...base, 'property'], ctx);
   if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) ctx.addIssue({ code: 'custom', path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
+}
+
+function checkBoundary(b: BoundarySpec, s: SearchSpec | undefined, ctx: Ctx): void {
+  const base: Path = ['boundary'];
+  if (!s) {
+    ctx.addIssue({ code: 'custom', path: base, message: 'a boundary map needs a search (it runs the search’s trial on a grid)' });
+    return;
+  }
+  const vars = Object.keys(s.space);
+  for (const axis of ['x', 'y'] as const) {
+    if (!vars.includes(b[axis].var)) ctx.addIssue({ code: 'custom', path: [...base, axis, 'var'], message: `"${b[axis].var}" is not a variable of the search space: ${vars.join(', ')}` });
+  }
+  const missing = vars.filter((v) => v !== b.x.var && v !== b.y.var && !(v in b.fixed));
+  if (missing.length) ctx.addIssue({ code: 'custom', path: [...base, 'fixed'], message: `fix the other variables of the space: missing ${missing.join(', ')}` });
+  if (!(b.metric in s.metrics) && !(b.metric in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'metric'], message: `"${b.metric}" is not a metric or let of the search: ${[...Object.keys(s.metrics), ...Object.keys(s.let)].join(', ')}` });
+  b.curves.forEach((c, i) => checkExpr(c.y, new Set([b.x.var, ...Object.keys(b.fixed)]), [...base, 'curves', i, 'y'], ctx));
 }
 
 function checkBlock(kind: BlockKind, ref: BlockRef, scope: Set<string>, path: Path, ctx: Ctx): void {

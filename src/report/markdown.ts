@@ -90,6 +90,25 @@ function witnessCard(c: ClaimResult, w: Witness): string[] {
   return out;
 }
 
+function boundarySection(c: ClaimResult): string[] {
+  const b = c.boundary!;
+  const xs = [...new Set(b.cells.map((x) => x.x))];
+  const ys = [...new Set(b.cells.map((x) => x.y))];
+  const cell = (x: number, y: number) => b.cells.find((q) => q.x === x && q.y === y)!;
+  const out = [
+    `**Hypothesis boundary**: \`${b.metric}\` over ${b.xVar} × ${b.yVar} (${b.cells.length} trials, trial seed ${b.seed}, fixed ${values(b.fixed)}; ${(b.ms / 1000).toFixed(1)} s)${b.threshold !== undefined ? `; cells marked ✓ are ≤ ${b.threshold}, ✗ above` : ''}.`,
+    '',
+  ];
+  if (b.plot) out.push(`![${b.metric} over ${b.xVar} and ${b.yVar}: points coloured by log10 ${b.metric}, shaped by whether it is below the threshold, with the overlay curves ${b.curves.map((q) => q.name).join('; ')}](${b.plot.file})`, '');
+  out.push(`| ${b.yVar} \\ ${b.xVar} | ${xs.map(fmt).join(' | ')} |`, `|---|${xs.map(() => '---').join('|')}|`);
+  for (const y of [...ys].sort((p, q) => q - p)) {
+    out.push(`| ${fmt(y)} | ${xs.map((x) => { const q = cell(x, y); return q.value === null ? q.status : `${fmt(q.value)}${b.threshold === undefined ? '' : q.value <= b.threshold ? ' ✓' : ' ✗'}`; }).join(' | ')} |`);
+  }
+  out.push('');
+  for (const q of b.curves) out.push(`- overlay: ${q.name}: ${b.yVar} = \`${q.expression}\`${q.provenance ? ` [${q.provenance}]` : ''}`);
+  return out;
+}
+
 function claimSection(c: ClaimResult, r: Report): string[] {
   const out: string[] = [];
   const meta = c.claim;
@@ -133,6 +152,7 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     out.push('');
     if (s.witness) out.push(...witnessCard(c, s.witness), '');
   }
+  if (c.boundary) out.push(...boundarySection(c), '');
   return out;
 }
 

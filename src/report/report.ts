@@ -6,6 +6,7 @@ import type { ValidationError } from '../claims/load.js';
 import type { ClaimResult, Verdict } from '../runner.js';
 import type { Environment } from './environment.js';
 import { renderMarkdown } from './markdown.js';
+import { boundarySpec, renderSvg } from './plots.js';
 
 export interface Report {
   schemaVersion: 1;
@@ -48,10 +49,17 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-export function writeReport(report: Report, dir: string): { json: string; md: string } {
+export async function writeReport(report: Report, dir: string): Promise<{ json: string; md: string }> {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'report.json');
   const md = join(dir, 'report.md');
+  for (const c of report.claims) {
+    if (!c.boundary) continue;
+    const spec = boundarySpec(c.boundary, `${c.id}: ${c.boundary.metric} over (${c.boundary.xVar}, ${c.boundary.yVar})`);
+    const file = `${c.id}.boundary.svg`;
+    writeAtomic(join(dir, file), await renderSvg(spec));
+    c.boundary.plot = { spec, file };
+  }
   writeAtomic(json, JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   writeAtomic(md, renderMarkdown(report));
   return { json, md };

@@ -1,0 +1,60 @@
+// Plots as vega-lite specs (embedded in report.json so a reviewer can re-render them) rendered to
+// SVG at report time with vega's headless renderer; no network, no canvas.
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { BoundaryResult } from '../search/boundary.js';
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  return view.toSVG();
+}
+
+/** Heat map of the boundary metric (log10 colour, viridis), with shapes for below/above the threshold and the overlay curves. */
+export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
+  const cells = b.cells.map((c) => ({
+    [b.xVar]: c.x,
+    [b.yVar]: c.y,
+    value: c.value,
+    log10: c.value !== null && c.value > 0 ? Math.log10(c.value) : null,
+    outcome: c.value === null ? `no value (${c.status})` : b.threshold === undefined ? 'measured' : c.value <= b.threshold ? `≤ ${b.threshold}` : `> ${b.threshold}`,
+  }));
+  const ys = b.cells.map((c) => c.y);
+  const yDomain = [Math.min(...ys) / (b.yLog ? 1.3 : 1), Math.max(...ys) * (b.yLog ? 1.3 : 1)];
+  const curves = b.curves.flatMap((c) => c.points.filter((p) => p.y >= yDomain[0] && p.y <= yDomain[1]).map((p) => ({ [b.xVar]: p.x, [b.yVar]: p.y, curve: c.name })));
+  const yScale = { type: b.yLog ? 'log' : 'linear', domain: yDomain } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 320,
+    layer: [
+      {
+        data: { values: cells },
+        mark: { type: 'point', filled: true, size: 260, opacity: 0.9 },
+        encoding: {
+          x: { field: b.xVar, type: 'quantitative', title: b.xVar },
+          y: { field: b.yVar, type: 'quantitative', title: b.yVar, scale: yScale },
+          color: { field: 'log10', type: 'quantitative', title: `log10 ${b.metric}`, scale: { scheme: 'viridis' } },
+          shape: {
+            field: 'outcome',
+            type: 'nominal',
+            title: b.metric,
+            scale: b.threshold === undefined ? undefined : { domain: [`≤ ${b.threshold}`, `> ${b.threshold}`], range: ['circle', 'cross'] },
+          },
+          tooltip: [{ field: b.xVar }, { field: b.yVar }, { field: 'value', title: b.metric }, { field: 'outcome' }],
+        },
+      },
+      {
+        data: { values: curves },
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          x: { field: b.xVar, type: 'quantitative' },
+          y: { field: b.yVar, type: 'quantitative', scale: yScale },
+          strokeDash: { field: 'curve', type: 'nominal', title: 'overlay', legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
+          color: { value: '#d62728' },
+        },
+      },
+    ],
+    resolve: { scale: { color: 'independent' } },
+  } as TopLevelSpec;
+}
