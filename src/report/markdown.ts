@@ -96,7 +96,7 @@ function boundarySection(c: ClaimResult): string[] {
   const ys = [...new Set(b.cells.map((x) => x.y))];
   const cell = (x: number, y: number) => b.cells.find((q) => q.x === x && q.y === y)!;
   const out = [
-    `**Hypothesis boundary**: \`${b.metric}\` over ${b.xVar} × ${b.yVar} (${b.cells.length} trials, trial seed ${b.seed}, fixed ${values(b.fixed)}; ${(b.ms / 1000).toFixed(1)} s)${b.threshold !== undefined ? `; cells marked ✓ are ≤ ${b.threshold}, ✗ above` : ''}.`,
+    `**Hypothesis boundary**: \`${b.metric}\` over ${b.xVar} × ${b.yVar} (${b.cells.length} trials, trial seed ${b.seed}, fixed: ${Object.keys(b.fixed).length ? values(b.fixed) : "none"}; ${(b.ms / 1000).toFixed(1)} s)${b.threshold !== undefined ? `; cells marked ✓ are ≤ ${b.threshold}, ✗ above` : ''}.`,
     '',
   ];
   if (b.plot) out.push(`![${b.metric} over ${b.xVar} and ${b.yVar}: points coloured by log10 ${b.metric}, shaped by whether it is below the threshold, with the overlay curves ${b.curves.map((q) => q.name).join('; ')}](${b.plot.file})`, '');
