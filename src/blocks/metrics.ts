@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { evaluate, parseExpr } from '../claims/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
-import { frobeniusNorm, nuclearNorm, singularValueRatio, spectralNorm, stableRank, type Mat } from '../numeric/linalg.js';
+import { frobeniusNorm, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
 import { defineBlock, numExpr, type SimState } from './types.js';
 
 const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
@@ -17,24 +17,29 @@ export function thetaAt(s: SimState, when: At): Float64Array {
   return snap.theta;
 }
 
-function layerOf(s: SimState, layer: string, when: At): Mat {
-  const layers = s.model.layers(thetaAt(s, when));
-  const m = layers[layer];
-  if (!m) throw new Error(`model "${s.model.name}" has no layer "${layer}"; layers: ${Object.keys(layers).join(', ')}`);
-  return m;
+
+/** Singular values of a layer, descending; through the model's layer Gram matrix when it holds the layer implicitly. */
+function layerSingularValues(s: SimState, layer: string, when: At | Float64Array): number[] {
+  const theta = when instanceof Float64Array ? when : thetaAt(s, when);
+  const G = s.model.layerGram?.(theta, layer);
+  if (G) return singularValuesFromGram(G);
+  const m = s.model.layers(theta)[layer];
+  if (!m) throw new Error(`model "${s.model.name}" has no layer "${layer}"; layers: ${Object.keys(s.model.layers(theta)).join(', ')}`);
+  return singularValues(m);
 }
 
-const matrixMetric = (name: string, summary: string, f: (m: Mat) => number) =>
+const matrixMetric = (name: string, summary: string, f: (sv: number[]) => number) =>
   defineBlock({
     kind: 'metric',
     name,
     summary,
     params: z.strictObject({ layer: z.string(), at }),
     expressions: {},
-    create: (p) => (s: SimState) => f(layerOf(s, p.layer, p.at)),
+    create: (p) => (s: SimState) => f(layerSingularValues(s, p.layer, p.at)),
   });
 
 function twoLayerParts(s: SimState): { W: Mat; a: Float64Array; gamma: number } {
+  if (s.model.layerGram) throw new Error('this metric needs the full first layer; it is not available in Gram coordinates');
   const L = s.model.layers(s.theta);
   if (!L.W || !L.v || s.model.meta?.gamma === undefined) throw new Error(`this metric needs the two-layer leaky-ReLU model, got "${s.model.name}"`);
   return { W: L.W, a: L.v.data, gamma: s.model.meta.gamma };
@@ -48,10 +53,10 @@ function needData(s: SimState) {
 const NEURON_SYMBOLS = ['wnorm', 'v'] as const;
 
 export const metricBlocks = [
-  matrixMetric('stable-rank', 'stable rank ‖W‖_F² / ‖W‖₂² of a layer', stableRank),
-  matrixMetric('spectral-norm', 'largest singular value of a layer', spectralNorm),
-  matrixMetric('frobenius-norm', 'Frobenius norm of a layer', frobeniusNorm),
-  matrixMetric('nuclear-norm', 'sum of singular values of a layer', nuclearNorm),
+  matrixMetric('stable-rank', 'stable rank ‖W‖_F² / ‖W‖₂² of a layer', stableRankOf),
+  matrixMetric('spectral-norm', 'largest singular value of a layer', (sv) => sv[0] ?? 0),
+  matrixMetric('frobenius-norm', 'Frobenius norm of a layer', (sv) => Math.sqrt(sv.reduce((t, x) => t + x * x, 0))),
+  matrixMetric('nuclear-norm', 'sum of singular values of a layer', (sv) => sv.reduce((t, x) => t + x, 0)),
   defineBlock({
     kind: 'metric',
     name: 'singular-value-ratio',
@@ -60,7 +65,7 @@ export const metricBlocks = [
     expressions: { k: 'trial' },
     create: (p, ctx) => {
       const k = ctx.int(p.k);
-      return (s) => singularValueRatio(layerOf(s, p.layer, p.at), k);
+      return (s) => singularValueRatioOf(layerSingularValues(s, p.layer, p.at), k);
     },
   }),
   defineBlock({
@@ -104,7 +109,7 @@ export const metricBlocks = [
     create: (p) => (s) => {
       const snaps = s.sim?.snapshots;
       if (!snaps?.length) throw new Error('max-stable-rank needs dynamics with snapshots: true');
-      return Math.max(...snaps.map((x) => stableRank(s.model.layers(x.theta)[p.layer])));
+      return Math.max(...snaps.map((x) => stableRankOf(layerSingularValues(s, p.layer, x.theta))));
     },
   }),
   defineBlock({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inGramCoordinates } from '../numeric/gram.js';
 import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
 import { defineBlock, numExpr } from './types.js';
 
@@ -6,7 +7,7 @@ export const twoLayerBlock = defineBlock({
   kind: 'model',
   name: 'two-layer',
   summary:
-    'x ↦ Σ_j v_j φ(⟨w_j, x⟩), W ∈ R^{m×d} (layer "W"), v ∈ R^m (layer "v"); φ leaky ReLU max(γz, z) (gamma = 0: ReLU; φ′(0) = dphi_at_zero), the γ-leaky H-smooth activation, or linear. v_init "split" fixes v_j = +v_scale for the first round(positive_fraction·m) neurons and −v_scale for the rest (Frei et al.: a_j = ±1/√m, trained = false).',
+    'x ↦ Σ_j v_j φ(⟨w_j, x⟩), W ∈ R^{m×d} (layer "W"), v ∈ R^m (layer "v"); φ leaky ReLU max(γz, z) (gamma = 0: ReLU; φ′(0) = dphi_at_zero), the γ-leaky H-smooth activation, or linear. v_init "split" fixes v_j = +v_scale for the first round(positive_fraction·m) neurons and −v_scale for the rest (Frei et al.: a_j = ±1/√m, trained = false). coordinates "gram" simulates in the data\'s span (O(m·n²) a step for any d), with the frozen orthogonal part of the initialization carried as a Wishart term; metrics that need the full W are then unavailable.',
   params: z.strictObject({
     d: numExpr,
     width: numExpr,
@@ -19,13 +20,19 @@ export const twoLayerBlock = defineBlock({
     v_scale: numExpr.default(1),
     v_init: z.enum(['gaussian', 'sign', 'balanced', 'split']).default('gaussian'),
     positive_fraction: numExpr.default(0.5),
+    coordinates: z.enum(['full', 'gram']).default('full'),
   }),
   expressions: { d: 'trial', width: 'trial', gamma: 'trial', H: 'trial', dphi_at_zero: 'trial', w_scale: 'trial', v_scale: 'trial', positive_fraction: 'trial' },
   create: (p, ctx) => {
     const gamma = ctx.num(p.gamma);
     if (!(gamma >= 0 && gamma <= 1)) throw new Error(`two-layer: gamma must lie in [0, 1], got ${gamma}`);
-    return twoLayerNet({
-      d: ctx.int(p.d),
+    const d = ctx.int(p.d);
+    if (p.coordinates === 'gram') {
+      if (!ctx.data) throw new Error('two-layer: coordinates "gram" needs a data block');
+      if (ctx.data.X.cols !== d) throw new Error(`two-layer: d = ${d} but the data have ${ctx.data.X.cols} columns`);
+    }
+    const net = (inputs: number) => twoLayerNet({
+      d: inputs,
       width: ctx.int(p.width),
       activation:
         p.activation === 'linear' ? linearActivation : p.activation === 'smooth-leaky-relu' ? smoothLeakyRelu(gamma, ctx.num(p.H)) : leakyRelu(gamma, ctx.num(p.dphi_at_zero)),
@@ -35,6 +42,7 @@ export const twoLayerBlock = defineBlock({
       vInit: p.v_init,
       positiveFraction: ctx.num(p.positive_fraction),
     });
+    return p.coordinates === 'gram' ? inGramCoordinates(net, ctx.data!.X, ctx.int(p.width), ctx.num(p.w_scale)) : net(d);
   },
 });
 

@@ -19,6 +19,8 @@ export interface BlockContext {
   num(v: NumExpr): number;
   int(v: NumExpr): number;
   rng: Rng;
+  /** the trial's data set, for blocks built after it (e.g. a model in Gram coordinates) */
+  data?: Dataset;
 }
 
 export interface SimState {

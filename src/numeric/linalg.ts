@@ -1,6 +1,6 @@
 // float64 dense linear algebra on row-major Float64Array. Hot kernels are plain loops;
 // decompositions come from ml-matrix (tested against known matrices in test/linalg.test.ts).
-import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 
 export interface Mat {
   rows: number;
@@ -107,14 +107,15 @@ export function nuclearNorm(a: Mat): number {
 
 /** ‖A‖_F² / ‖A‖₂²: 1 ≤ stableRank ≤ rank. */
 export function stableRank(a: Mat): number {
-  const s = singularValues(a);
-  if (!s.length || s[0] === 0) return 0;
-  return s.reduce((t, x) => t + x * x, 0) / (s[0] * s[0]);
+  return stableRankOf(singularValues(a));
 }
 
 /** σ_k / σ_1 (k is 1-based); 0 when A has fewer than k singular values. */
 export function singularValueRatio(a: Mat, k: number): number {
-  const s = singularValues(a);
+  return singularValueRatioOf(singularValues(a), k);
+}
+
+export function singularValueRatioOf(s: number[], k: number): number {
   if (!s.length || s[0] === 0) return 0;
   return (s[k - 1] ?? 0) / s[0];
 }
@@ -137,4 +138,15 @@ export function cholesky(a: Mat): Mat | undefined {
     }
   }
   return L;
+}
+
+/** Singular values of L from its Gram matrix G = L Lᵀ (descending): √ of the eigenvalues, negatives from rounding clipped to 0. */
+export function singularValuesFromGram(G: Mat): number[] {
+  const e = new EigenvalueDecomposition(new Matrix(toRows(G)), { assumeSymmetric: true });
+  return e.realEigenvalues.map((l) => Math.sqrt(Math.max(0, l))).sort((x, y) => y - x);
+}
+
+export function stableRankOf(s: number[]): number {
+  if (!s.length || s[0] === 0) return 0;
+  return s.reduce((t, x) => t + x * x, 0) / (s[0] * s[0]);
 }

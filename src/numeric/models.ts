@@ -51,6 +51,8 @@ export interface Model {
   layers(theta: Float64Array): Record<string, Mat>;
   /** Per-hidden-neuron quantities, for conservation laws: wnorm = ‖w_j‖, v = output weight. */
   neurons?(theta: Float64Array): Array<Record<string, number>>;
+  /** For models that hold a layer only implicitly (Gram coordinates): its Gram matrix L Lᵀ. */
+  layerGram?(theta: Float64Array, name: string): Mat | undefined;
   /** Facts metrics may need: the activation's slope γ on the negative side, whether the output layer is trained. */
   meta?: { gamma?: number; trainOutput?: boolean };
 }

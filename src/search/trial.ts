@@ -32,7 +32,7 @@ export interface TrialOptions {
   keepTrajectory?: boolean;
 }
 
-function context(scope: Scope, rng: Rng): BlockContext {
+function context(scope: Scope, rng: Rng, data?: Dataset): BlockContext {
   const num = (v: number | string): number => {
     const x = typeof v === 'number' ? v : evaluate(parseExpr(v), scope);
     if (!Number.isFinite(x)) throw new Error(`parameter "${v}" evaluates to ${x}`);
@@ -46,15 +46,16 @@ function context(scope: Scope, rng: Rng): BlockContext {
       return x;
     },
     rng,
+    data,
   };
 }
 
-function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: Rng, refine: boolean) {
+function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: Rng, refine: boolean, data?: Dataset) {
   const def = BLOCKS[kind].get(ref.block)!;
   const { block: _b, ...raw } = ref;
   let params = def.params.parse(raw);
   if (refine && def.refine) params = def.refine(params);
-  return def.create(params, context(scope, rng.fork(`${kind}:${ref.block}`)));
+  return def.create(params, context(scope, rng.fork(`${kind}:${ref.block}`), data));
 }
 
 /** κ is ∞ for a single point or exactly orthogonal data: a value, not a divergence. */
@@ -76,7 +77,7 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
       for (const k of ['n', 'd'] as const) if (!(k in scope)) scope[k] = data.stats[k];
     }
     let model: Model | undefined;
-    if (spec.model) model = build('model', spec.model, scope, rng, refine) as Model;
+    if (spec.model) model = build('model', spec.model, scope, rng, refine, data) as Model;
     if (!model) throw new Error('a search needs a model block');
     const theta0 = model.init(rng.fork('init'));
     const state: SimState = { model, data, theta0, theta: theta0 };
