@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exactGram, isotropicGaussian } from '../numeric/data.js';
+import { exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
 import { defineBlock, numExpr } from './types.js';
 
 export const gaussianData = defineBlock({
@@ -37,4 +37,16 @@ export const exactGramData = defineBlock({
   },
 });
 
-export const dataBlocks = [gaussianData, exactGramData];
+export const mixtureData = defineBlock({
+  kind: 'data',
+  name: 'gaussian-mixture',
+  summary: 'two clusters x_i = y_i μ + z_i, z_i ~ N(0, I_d), ‖μ‖ = mu_norm in a random direction; the first n_positive (default ⌊n/2⌋) points labelled +1. A larger ‖μ‖ lowers κ.',
+  params: z.strictObject({ n: numExpr, d: numExpr, mu_norm: numExpr, n_positive: numExpr.optional() }),
+  expressions: { n: 'trial', d: 'trial', mu_norm: 'trial', n_positive: 'trial' },
+  create: (p, ctx) => {
+    const n = ctx.int(p.n);
+    return gaussianMixture(ctx.rng, n, ctx.int(p.d), ctx.num(p.mu_norm), p.n_positive === undefined ? Math.floor(n / 2) : ctx.int(p.n_positive));
+  },
+});
+
+export const dataBlocks = [gaussianData, exactGramData, mixtureData];

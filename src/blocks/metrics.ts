@@ -205,11 +205,12 @@ export const metricBlocks = [
     kind: 'metric',
     name: 'margin-ratio',
     summary: 'margin of z = Wᵀa (the linear boundary’s normal) divided by the hard-margin linear SVM’s margin (dual by exact coordinate descent)',
-    params: z.strictObject({}),
+    params: z.strictObject({ at }),
     expressions: {},
-    create: () => (s) => {
+    create: (p) => (s) => {
       const d = needData(s);
-      const { W, a } = twoLayerParts(s);
+      const { a } = twoLayerParts(s);
+      const W = s.model.layers(thetaAt(s, p.at)).W;
       const z = new Float64Array(W.cols);
       for (let j = 0; j < W.rows; j++) for (let k = 0; k < W.cols; k++) z[k] += a[j] * W.data[j * W.cols + k];
       return linearMargin(z, d.X, d.y) / hardMarginSvm(d.X, d.y).margin;

@@ -63,6 +63,20 @@ export function isotropicGaussian(rng: Rng, n: number, d: number, scale: number,
   return { X, y, stats: dataStats(X) };
 }
 
+/** Two-cluster mixture x_i = y_i μ + z_i, z_i ~ N(0, I_d), μ a random direction of norm muNorm, labels ±1 (the first nPositive +1). Raising ‖μ‖ lowers κ (Frei et al. note §4.3). */
+export function gaussianMixture(rng: Rng, n: number, d: number, muNorm: number, nPositive: number): Dataset {
+  const mu = rng.fork('mu').fillNormal(new Float64Array(d));
+  const scale = muNorm / Math.sqrt(mu.reduce((t, x) => t + x * x, 0) || 1);
+  const X = mat(n, d);
+  rng.fork('X').fillNormal(X.data);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i < nPositive ? 1 : -1;
+    for (let k = 0; k < d; k++) X.data[i * d + k] += y[i] * scale * mu[k];
+  }
+  return { X, y, stats: dataStats(X) };
+}
+
 export type GramPattern = 'anti-aligned' | 'aligned' | 'random' | 'orthogonal';
 
 export interface ExactGramOptions {
