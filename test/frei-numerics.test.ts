@@ -106,3 +106,15 @@ describe('max-margin checks', () => {
     expect(r.margin).toBeCloseTo(2 / Math.sqrt(5), 10);
   });
 });
+
+describe('two-cluster mixture data', () => {
+  it('lowers κ as the cluster mean grows, and puts each class on its side of μ', async () => {
+    const { gaussianMixture } = await import('../src/numeric/data.js');
+    const k = [0, 8, 30].map((mu) => gaussianMixture(new Rng(4), 20, 4000, mu, 10).stats.kappa);
+    expect(k[0]).toBeGreaterThan(k[1]);
+    expect(k[1]).toBeGreaterThan(k[2]);
+    const D = gaussianMixture(new Rng(4), 6, 50, 100, 3);
+    const mean = (i: number) => D.X.data.subarray(i * 50, (i + 1) * 50).reduce((s, x) => s + x, 0);
+    expect(Math.sign(mean(0))).toBe(-Math.sign(mean(5)));
+  });
+});
