@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
+import { dataStats, exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
+import { mat } from '../numeric/linalg.js';
 import { defineBlock, numExpr } from './types.js';
 
 export const gaussianData = defineBlock({
@@ -49,4 +50,19 @@ export const mixtureData = defineBlock({
   },
 });
 
-export const dataBlocks = [gaussianData, exactGramData, mixtureData];
+export const explicitData = defineBlock({
+  kind: 'data',
+  name: 'explicit',
+  summary: 'a data set written out in the claim file: `rows` (each a list of numbers or expressions, e.g. the construction X_γ of Vardi & Shamir Thm 3) and targets `y`',
+  params: z.strictObject({ rows: z.array(z.array(numExpr).min(1)).min(1).max(1000), y: z.array(numExpr).min(1).max(1000) }),
+  expressions: { rows: 'trial', y: 'trial' },
+  create: (p, ctx) => {
+    const d = p.rows[0].length;
+    if (p.rows.some((r) => r.length !== d)) throw new Error('explicit data: every row needs the same length');
+    if (p.y.length !== p.rows.length) throw new Error(`explicit data: ${p.rows.length} rows but ${p.y.length} targets`);
+    const X = mat(p.rows.length, d, p.rows.flat().map((v) => ctx.num(v)));
+    return { X, y: Float64Array.from(p.y.map((v) => ctx.num(v))), stats: dataStats(X) };
+  },
+});
+
+export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData];

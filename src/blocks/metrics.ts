@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { evaluate, parseExpr } from '../claims/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
-import { frobeniusNorm, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
+import { Matrix, solve } from 'ml-matrix';
+import { frobeniusNorm, gramRows, toRows, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
 import { defineBlock, numExpr, type SimState } from './types.js';
 
 const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
@@ -66,6 +67,81 @@ export const metricBlocks = [
     create: (p, ctx) => {
       const k = ctx.int(p.k);
       return (s) => singularValueRatioOf(layerSingularValues(s, p.layer, p.at), k);
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'layer-entry',
+    summary: 'one entry (row, col; 0-based) of a layer, at the final or initial parameters (e.g. the third coordinate of a single neuron’s limit)',
+    params: z.strictObject({ layer: z.string(), row: z.number().int().min(0).default(0), col: z.number().int().min(0), at }),
+    expressions: {},
+    create: (p) => (s) => {
+      const L = s.model.layers(thetaAt(s, p.at))[p.layer];
+      if (!L) throw new Error(`model "${s.model.name}" has no layer "${p.layer}"`);
+      if (p.row >= L.rows || p.col >= L.cols) throw new Error(`layer ${p.layer} is ${L.rows}×${L.cols}; no entry (${p.row}, ${p.col})`);
+      return L.data[p.row * L.cols + p.col];
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'closest-zero-loss-distance',
+    summary:
+      'for a single neuron x ↦ σ(⟨w, x⟩) with a strictly increasing leaky ReLU (γ > 0, fixed output 1): ‖w(∞) − w*‖ / ‖w*‖ where w* = w(0) + Xᵀ(XXᵀ)⁻¹(σ⁻¹(y) − Xw(0)) is the zero-loss point closest to w(0) (Vardi & Shamir Thm 1); needs n ≤ d and independent inputs',
+    params: z.strictObject({}),
+    expressions: {},
+    create: () => (s) => {
+      const d = needData(s);
+      const { W, a, gamma } = twoLayerParts(s);
+      if (W.rows !== 1 || a[0] !== 1 || !(gamma > 0)) throw new Error('closest-zero-loss-distance needs one neuron with output weight 1 and γ > 0');
+      const X = d.X, n = X.rows, dim = X.cols;
+      const w0 = s.theta0.subarray(0, dim);
+      const r = Array.from({ length: n }, (_, i) => {
+        const z = d.y[i] >= 0 ? d.y[i] : d.y[i] / gamma;
+        let xw = 0;
+        for (let k = 0; k < dim; k++) xw += X.data[i * dim + k] * w0[k];
+        return z - xw;
+      });
+      const G = new Matrix(toRows(gramRows(X)));
+      const c = solve(G, Matrix.columnVector(r)).to1DArray();
+      let num = 0, den = 0;
+      for (let k = 0; k < dim; k++) {
+        let wk = w0[k];
+        for (let i = 0; i < n; i++) wk += c[i] * X.data[i * dim + k];
+        num += (W.data[k] - wk) ** 2;
+        den += wk * wk;
+      }
+      return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'gd-balancedness-step-error',
+    summary:
+      'max_j |(Δ_j(θ − η∇L) − Δ_j(θ)) − η²(‖g_wj‖² − g_vj²)| / max_j(‖w_j‖² + v_j²) at θ = the final (or initial) parameters, Δ_j = ‖w_j‖² − v_j²: the exact gradient-descent form of balancedness (Vardi & Shamir note, C8)',
+    params: z.strictObject({ eta: numExpr, at }),
+    expressions: { eta: 'trial' },
+    create: (p, ctx) => {
+      const eta = ctx.num(p.eta);
+      return (s) => {
+        if (!s.objective || !s.model.neurons) throw new Error('gd-balancedness-step-error needs a loss and a two-layer model');
+        const theta = thetaAt(s, p.at);
+        const g = new Float64Array(theta.length);
+        s.objective.valueAndGrad(theta, g);
+        const next = theta.map((t, i) => t - eta * g[i]);
+        const a = s.model.neurons(theta), b = s.model.neurons(next);
+        const { W } = s.model.layers(theta);
+        const dd = W.cols, m = W.rows;
+        let err = 0, scale = 0;
+        for (let j = 0; j < m; j++) {
+          let gw = 0;
+          for (let k = 0; k < dd; k++) gw += g[j * dd + k] ** 2;
+          const gv = g[m * dd + j];
+          const lhs = b[j].wnorm ** 2 - b[j].v ** 2 - (a[j].wnorm ** 2 - a[j].v ** 2);
+          err = Math.max(err, Math.abs(lhs - eta * eta * (gw - gv * gv)));
+          scale = Math.max(scale, a[j].wnorm ** 2 + a[j].v ** 2);
+        }
+        return err / (scale || 1);
+      };
     },
   }),
   defineBlock({

@@ -55,7 +55,7 @@ export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject
   name: string;
   summary: string;
   params: S;
-  /** Fields that hold expressions: 'trial' = over the trial's scope; a list = over those local symbols only. */
+  /** Fields that hold expressions (strings anywhere inside them, lists included): 'trial' = over the trial's scope; a list = over those local symbols only. */
   expressions: Record<string, 'trial' | readonly string[]>;
   create(params: z.infer<S>, ctx: BlockContext): ProductOf[K];
   /** Parameters for the stricter re-run that decides whether a witness is genuine (smaller step, tighter tolerance). */

@@ -160,7 +160,7 @@ function checkStepExpressions(s: SymbolicStep, base: Path, ctx: Ctx): void {
   const fnNames = new Set<string>();
   for (const c of s.cases ?? []) for (const k of Object.keys(c.define)) fnNames.add(parseFnHead(k)?.name ?? k);
   const fns = [...fnNames];
-  for (const [k, v] of Object.entries(s.where)) checkExpr(v, vars, [...base, 'where', k], ctx, fns);
+  for (const [k, v] of Object.entries(s.where)) checkExpr(v, new Set([...scope].filter((n) => n !== k)), [...base, 'where', k], ctx, fns);
   for (const f of ['lhs', 'rhs', 'quantity', 'derivative', 'certificate'] as const) {
     const v = s[f];
     if (v !== undefined) checkExpr(v, scope, [...base, f], ctx, fns);
@@ -249,9 +249,11 @@ function checkBlock(kind: BlockKind, ref: BlockRef, scope: Set<string>, path: Pa
     return;
   }
   for (const [field, where] of Object.entries(def.expressions)) {
-    const v = (r.data as Record<string, unknown>)[field];
-    if (typeof v !== 'string') continue;
-    checkExpr(v, where === 'trial' ? scope : new Set(where), [...path, field], ctx);
+    const visit = (v: unknown, at: Path): void => {
+      if (typeof v === 'string') checkExpr(v, where === 'trial' ? scope : new Set(where), at, ctx);
+      else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...at, i]));
+    };
+    visit((r.data as Record<string, unknown>)[field], [...path, field]);
   }
 }
 
