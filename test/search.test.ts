@@ -137,7 +137,7 @@ describe('the closest-zero-loss metric (Vardi & Shamir Thm 1)', () => {
     const model = twoLayerNet({ d: 3, width: 1, activation: leakyRelu(0.5), trainOutput: false, wScale: 0, vScale: 1, vInit: 'split', positiveFraction: 1 });
     const theta0 = Float64Array.from([0, 0, 0, 1]);
     // σ⁻¹(y) = (2, −2): closest point to 0 is (2, −1, −1)
-    const metric = BLOCKS.metric.get('closest-zero-loss-distance')!.create({}, {} as never) as (s: unknown) => number;
+    const metric = BLOCKS.metric.get('closest-zero-loss')!.create({ output: 'distance' }, {} as never) as (s: unknown) => number;
     const at = (w: number[]) => metric({ model, data: { X, y, stats: {} }, theta0, theta: Float64Array.from([...w, 1]) });
     expect(at([2, -1, -1])).toBeLessThan(1e-15);
     expect(at([2, -2, 0])).toBeGreaterThan(0.3); // also zero loss, but farther from w(0)

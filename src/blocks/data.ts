@@ -6,12 +6,12 @@ import { defineBlock, numExpr } from './types.js';
 export const gaussianData = defineBlock({
   kind: 'data',
   name: 'isotropic-gaussian',
-  summary: 'n points x_i ~ N(0, scale² I_d); labels random ±1 ("sign"), a random linear teacher ("teacher"), or N(0,1) targets ("gaussian").',
+  summary: 'n points x_i ~ N(0, scale² I_d); labels random ±1 ("sign"), a random linear teacher ("teacher"), N(0,1) targets ("gaussian"), or max(0, ⟨u, x⟩) for a random u ("relu-teacher", realizable by one ReLU neuron).',
   params: z.strictObject({
     n: numExpr,
     d: numExpr,
     scale: numExpr.default(1),
-    labels: z.enum(['sign', 'teacher', 'gaussian']).default('sign'),
+    labels: z.enum(['sign', 'teacher', 'gaussian', 'relu-teacher']).default('sign'),
   }),
   expressions: { n: 'trial', d: 'trial', scale: 'trial' },
   create: (p, ctx) => isotropicGaussian(ctx.rng, ctx.int(p.n), ctx.int(p.d), ctx.num(p.scale), p.labels),

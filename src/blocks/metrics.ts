@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { evaluate, parseExpr } from '../claims/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
-import { Matrix, solve } from 'ml-matrix';
-import { frobeniusNorm, gramRows, toRows, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
+import { closestZeroLossPoint } from '../numeric/neuron.js';
+import { frobeniusNorm, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
 import { defineBlock, numExpr, type SimState } from './types.js';
 
 const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
@@ -84,33 +84,24 @@ export const metricBlocks = [
   }),
   defineBlock({
     kind: 'metric',
-    name: 'closest-zero-loss-distance',
+    name: 'closest-zero-loss',
     summary:
-      'for a single neuron x ↦ σ(⟨w, x⟩) with a strictly increasing leaky ReLU (γ > 0, fixed output 1): ‖w(∞) − w*‖ / ‖w*‖ where w* = w(0) + Xᵀ(XXᵀ)⁻¹(σ⁻¹(y) − Xw(0)) is the zero-loss point closest to w(0) (Vardi & Shamir Thm 1); needs n ≤ d and independent inputs',
-    params: z.strictObject({}),
+      'for a single neuron x ↦ σ(⟨w, x⟩) (leaky ReLU or ReLU, output weight fixed at 1): w* = the zero-loss point closest to w(0) (exact: equalities where σ is invertible, ⟨w, x_i⟩ ≤ 0 for zero labels under ReLU); output "distance" = ‖w(∞) − w*‖/‖w*‖ (Vardi & Shamir Thm 1) or "ratio" = ‖w(∞) − w(0)‖/‖w* − w(0)‖ (Thm 8)',
+    params: z.strictObject({ output: z.enum(['distance', 'ratio']).default('distance') }),
     expressions: {},
-    create: () => (s) => {
+    create: (p) => (s) => {
       const d = needData(s);
       const { W, a, gamma } = twoLayerParts(s);
-      if (W.rows !== 1 || a[0] !== 1 || !(gamma > 0)) throw new Error('closest-zero-loss-distance needs one neuron with output weight 1 and γ > 0');
-      const X = d.X, n = X.rows, dim = X.cols;
-      const w0 = s.theta0.subarray(0, dim);
-      const r = Array.from({ length: n }, (_, i) => {
-        const z = d.y[i] >= 0 ? d.y[i] : d.y[i] / gamma;
-        let xw = 0;
-        for (let k = 0; k < dim; k++) xw += X.data[i * dim + k] * w0[k];
-        return z - xw;
-      });
-      const G = new Matrix(toRows(gramRows(X)));
-      const c = solve(G, Matrix.columnVector(r)).to1DArray();
-      let num = 0, den = 0;
-      for (let k = 0; k < dim; k++) {
-        let wk = w0[k];
-        for (let i = 0; i < n; i++) wk += c[i] * X.data[i * dim + k];
-        num += (W.data[k] - wk) ** 2;
-        den += wk * wk;
-      }
-      return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
+      if (W.rows !== 1 || a[0] !== 1) throw new Error('closest-zero-loss needs one neuron with output weight 1');
+      const w0 = s.theta0.subarray(0, W.cols);
+      const star = closestZeroLossPoint(d.X, d.y, gamma, Float64Array.from(w0));
+      if (!star) return NaN;
+      const norm = (f: (k: number) => number) => Math.sqrt(Array.from({ length: W.cols }, (_, k) => f(k) ** 2).reduce((t, x) => t + x, 0));
+      if (p.output === 'distance') return norm((k) => W.data[k] - star[k]) / Math.max(norm((k) => star[k]), 1e-300);
+      const moved = norm((k) => W.data[k] - w0[k]), needed = norm((k) => star[k] - w0[k]);
+      // w(0) already has zero loss: the flow must stay put (ratio 1), anything else is unbounded.
+      if (needed === 0) return moved === 0 ? 1 : Infinity;
+      return moved / needed;
     },
   }),
   defineBlock({

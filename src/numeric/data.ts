@@ -42,20 +42,20 @@ export function dataStats(X: Mat): DataStats {
   return { n, d, Rmin, Rmax, pmax, kappa, Rratio: Rmin > 0 ? Rmax / Rmin : Infinity };
 }
 
-export type LabelRule = 'sign' | 'teacher' | 'gaussian';
+export type LabelRule = 'sign' | 'teacher' | 'gaussian' | 'relu-teacher';
 
-/** x_i ~ N(0, scale² I_d); labels: random ±1, the sign of a random teacher ⟨u, x⟩, or N(0,1) regression targets. */
+/** x_i ~ N(0, scale² I_d); labels: random ±1, the sign of a random teacher ⟨u, x⟩, N(0,1) regression targets, or max(0, ⟨u, x⟩) of a random teacher (realizable by one ReLU neuron). */
 export function isotropicGaussian(rng: Rng, n: number, d: number, scale: number, labels: LabelRule): Dataset {
   const X = mat(n, d);
   const rx = rng.fork('X'), ry = rng.fork('y');
   rx.fillNormal(X.data, scale);
   const y = new Float64Array(n);
-  if (labels === 'teacher') {
+  if (labels === 'teacher' || labels === 'relu-teacher') {
     const u = ry.fillNormal(new Float64Array(d));
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let k = 0; k < d; k++) s += u[k] * X.data[i * d + k];
-      y[i] = s >= 0 ? 1 : -1;
+      y[i] = labels === 'teacher' ? (s >= 0 ? 1 : -1) : Math.max(0, s);
     }
   } else {
     for (let i = 0; i < n; i++) y[i] = labels === 'sign' ? ry.sign() : ry.normal();

@@ -1,0 +1,54 @@
+// The zero-loss set of a single neuron x ↦ σ(⟨w, x⟩), σ(z) = max(γz, z), under the square loss, and
+// its point closest to an initialization (Vardi & Shamir Thm 1 and Thm 8).
+import { Matrix, solve } from 'ml-matrix';
+import type { Mat } from './linalg.js';
+
+/** Projection of w0 onto {w : ⟨w, a_k⟩ = b_k}; undefined when the a_k are dependent. */
+function projectAffine(w0: Float64Array, A: Float64Array[], b: number[]): Float64Array | undefined {
+  const out = Float64Array.from(w0);
+  if (!A.length) return out;
+  const G = new Matrix(A.map((ai) => A.map((aj) => ai.reduce((s, x, k) => s + x * aj[k], 0))));
+  const r = A.map((ai, i) => b[i] - ai.reduce((s, x, k) => s + x * w0[k], 0));
+  let c: number[];
+  try {
+    c = solve(G, Matrix.columnVector(r)).to1DArray();
+  } catch {
+    return undefined;
+  }
+  if (c.some((x) => !Number.isFinite(x))) return undefined;
+  A.forEach((ai, i) => ai.forEach((x, k) => (out[k] += c[i] * x)));
+  const ok = A.every((ai, i) => Math.abs(ai.reduce((s, x, k) => s + x * out[k], 0) - b[i]) <= 1e-9 * (1 + Math.abs(b[i])));
+  return ok ? out : undefined;
+}
+
+/**
+ * argmin ‖w − w0‖ over the zero-loss set: ⟨w, x_i⟩ = σ⁻¹(y_i) where σ is invertible at y_i, and
+ * ⟨w, x_i⟩ ≤ 0 for y_i = 0 under ReLU (γ = 0). Exact, by enumerating which inequalities are tight
+ * (2^k subsets, k = number of zero labels; at most 16 allowed). Undefined when the set is empty.
+ */
+export function closestZeroLossPoint(X: Mat, y: ArrayLike<number>, gamma: number, w0: Float64Array): Float64Array | undefined {
+  const d = X.cols;
+  const row = (i: number) => X.data.subarray(i * d, (i + 1) * d);
+  const eqA: Float64Array[] = [], eqb: number[] = [], ineq: Float64Array[] = [];
+  for (let i = 0; i < X.rows; i++) {
+    if (y[i] > 0) (eqA.push(row(i)), eqb.push(y[i]));
+    else if (gamma > 0) (eqA.push(row(i)), eqb.push(y[i] / gamma));
+    else if (y[i] === 0) ineq.push(row(i));
+    else return undefined; // a ReLU cannot output a negative target
+  }
+  if (ineq.length > 16) throw new Error('closestZeroLossPoint: more than 16 inequality constraints');
+  let best: Float64Array | undefined;
+  let bestDist = Infinity;
+  for (let mask = 0; mask < 1 << ineq.length; mask++) {
+    const A = [...eqA], b = [...eqb];
+    ineq.forEach((a, k) => {
+      if (mask & (1 << k)) (A.push(a), b.push(0));
+    });
+    const w = projectAffine(w0, A, b);
+    if (!w) continue;
+    if (!ineq.every((a) => a.reduce((s, x, k) => s + x * w[k], 0) <= 1e-9)) continue;
+    const dist = Math.sqrt(w.reduce((s, x, k) => s + (x - w0[k]) ** 2, 0));
+    if (dist < bestDist) (bestDist = dist), (best = w);
+  }
+  return best;
+}
