@@ -80,7 +80,7 @@ describe('the normalized flow', () => {
 describe('max-margin checks', () => {
   it('the KKT residual vanishes at the L1 construction and not at a perturbation of it', () => {
     // orthonormal data, two positive and two negative points; a_j = ±1/√m with both signs
-    const n = 4, m = 4, gamma = 0.3;
+    const m = 4, gamma = 0.3;
     const X = fromRows([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
     const y = Float64Array.from([1, 1, -1, -1]);
     const a = Float64Array.from([0.5, 0.5, -0.5, -0.5]);
@@ -94,7 +94,6 @@ describe('max-margin checks', () => {
     bent.data[0] += 0.3;
     bent.data[5] -= 0.2;
     expect(kktResidual(bent, a, X, y, gamma).residual).toBeGreaterThan(1e-2);
-    void n;
   });
 
   it('the hard-margin SVM finds margin 1/√n on orthonormal points and matches a known 2-D case', () => {

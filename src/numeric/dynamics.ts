@@ -35,7 +35,7 @@ export function snapshotSchedule(T: number): Set<number> {
   return s;
 }
 
-function recorder(total: number) {
+function recorder() {
   const points: TrajectoryPoint[] = [];
   let next = 0;
   return {
@@ -45,7 +45,6 @@ function recorder(total: number) {
         points.push({ t, loss });
         next = Math.max(k + 1, Math.ceil(k * 1.08));
       }
-      void total;
     },
   };
 }
@@ -66,7 +65,7 @@ export interface GradientDescentOptions {
 export function gradientDescent(obj: Objective, theta0: Float64Array, o: GradientDescentOptions): SimResult {
   const theta = Float64Array.from(theta0);
   const grad = new Float64Array(obj.nParams);
-  const rec = recorder(o.steps);
+  const rec = recorder();
   let loss = obj.valueAndGrad(theta, grad);
   rec.record(0, 0, loss, true);
   const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
@@ -98,7 +97,6 @@ export interface GradientFlowOptions {
 }
 
 // Dormand–Prince coefficients (Hairer, Nørsett & Wanner, Solving ODEs I, Table 5.2).
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
 const A: number[][] = [
   [],
   [1 / 5],
@@ -129,7 +127,7 @@ export function integrateDopri(
   let steps = 0;
   let errSum = 0;
   let lossAtEnd = loss;
-  const rec = recorder(o.maxSteps);
+  const rec = recorder();
   rec.record(0, 0, loss, true);
   let stoppedBy: SimResult['stoppedBy'] = 'time';
   while (t < o.time) {
@@ -215,7 +213,7 @@ export function normalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Fl
   const grad = new Float64Array(model.nParams);
   const pred = new Float64Array(n);
   const c = new Float64Array(n);
-  const rec = recorder(o.steps);
+  const rec = recorder();
   const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
   const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
   const expLoss = (): number => {
