@@ -29,6 +29,8 @@ export function fmt(x: number | string | undefined): string {
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : String(Number(x.toPrecision(6)));
 }
 
+const anchor = (id: string) => `claim-${id.replace(/[^a-z0-9-]/g, '-')}`;
+
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function values(v: Record<string, number>): string {
@@ -112,7 +114,7 @@ function boundarySection(c: ClaimResult): string[] {
 function claimSection(c: ClaimResult, r: Report): string[] {
   const out: string[] = [];
   const meta = c.claim;
-  out.push(`### ${c.id}${meta ? ` — ${meta.title}` : ''}`, '');
+  out.push(`<a id="${anchor(c.id)}"></a>`, '', `### ${c.id}${meta ? ` — ${meta.title}` : ''}`, '');
   out.push(`**Verdict: ${VERDICT_LABEL[c.verdict]}** · the paper asserts: ${c.expect === 'refuted' ? 'this is false (a refutation target)' : c.expect === 'holds' ? 'this holds' : '–'} · ${agreement(c)}`, '');
   out.push(`${c.reason}`, '');
   if (c.errors) {
@@ -173,7 +175,7 @@ export function renderMarkdown(r: Report): string {
   const rank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : !c.matches && c.verdict !== 'inconclusive' ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
   const ordered = [...r.claims].sort((a, b) => rank(a) - rank(b) || a.paperKey.localeCompare(b.paperKey) || a.id.localeCompare(b.id));
   for (const c of ordered) {
-    out.push(`| [${c.id}](#${c.id.replace(/\./g, '')}) | ${c.paperKey} | ${c.expect ?? '–'} | ${c.verdict}${c.search?.witness ? ` (${c.search.witness.status})` : ''} | ${agreement(c)} | ${c.claim?.provenance ?? '–'} | ${searchCounts(c)} | ${symbolicSummary(c)} | ${(c.ms / 1000).toFixed(1)} s |`);
+    out.push(`| [${c.id}](#${anchor(c.id)}) | ${c.paperKey} | ${c.expect ?? '–'} | ${c.verdict}${c.search?.witness ? ` (${c.search.witness.status})` : ''} | ${agreement(c)} | ${c.claim?.provenance ?? '–'} | ${searchCounts(c)} | ${symbolicSummary(c)} | ${(c.ms / 1000).toFixed(1)} s |`);
   }
   out.push('');
   if (r.paperErrors.length) {
