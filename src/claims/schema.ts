@@ -89,6 +89,8 @@ export const searchSchema = z.strictObject({
   loss: blockRef.optional(),
   dynamics: blockRef.optional(),
   metrics: z.record(identifier, blockRef),
+  /** the same trial re-run with some variables changed (same seed); metric m of variant v is named m_v */
+  variants: z.record(identifier, z.record(identifier, expr)).default({}),
   let: z.record(identifier, expr).default({}),
   hypotheses: z.record(identifier, expr).default({}),
   property: expr,
@@ -206,6 +208,15 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
     checkBlock('metric', ref, scope, [...base, 'metrics', name], ctx);
   }
   for (const name of Object.keys(s.metrics)) scope.add(name);
+  const spaceVars = new Set(['seed', ...Object.keys(s.space)]);
+  for (const [variant, overrides] of Object.entries(s.variants)) {
+    for (const [k, v] of Object.entries(overrides)) {
+      if (!spaceVars.has(k)) ctx.addIssue({ code: 'custom', path: [...base, 'variants', variant, k], message: `a variant changes variables of the space; "${k}" is not one: ${[...spaceVars].join(', ')}` });
+      checkExpr(v, spaceVars, [...base, 'variants', variant, k], ctx);
+    }
+    for (const name of Object.keys(s.metrics)) scope.add(`${name}_${variant}`);
+    if (s.data) for (const n of DATA_STAT_NAMES) scope.add(`${n}_${variant}`);
+  }
   for (const [name, v] of Object.entries(s.let)) {
     checkExpr(v, scope, [...base, 'let', name], ctx);
     if (scope.has(name)) ctx.addIssue({ code: 'custom', path: [...base, 'let', name], message: `"${name}" is already defined` });

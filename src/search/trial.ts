@@ -61,6 +61,48 @@ function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: R
 /** κ is ∞ for a single point or exactly orthogonal data: a value, not a divergence. */
 const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
 
+/** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
+function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantities: Scope, refine: boolean, suffix = ''): SimState {
+  const local: Scope = { ...values };
+  const rng = new Rng(values.seed);
+  let data: Dataset | undefined;
+  if (spec.data) {
+    data = build('data', spec.data, local, rng, refine) as Dataset;
+    for (const k of DATA_STAT_NAMES) local[k] = scope[k + suffix] = quantities[k + suffix] = data.stats[k];
+    for (const k of ['n', 'd'] as const) {
+      if (k in local) continue;
+      local[k] = data.stats[k];
+      if (!suffix) scope[k] = data.stats[k];
+    }
+  }
+  let model: Model | undefined;
+  if (spec.model) model = build('model', spec.model, local, rng, refine, data) as Model;
+  if (!model) throw new Error('a search needs a model block');
+  const theta0 = model.init(rng.fork('init'));
+  const state: SimState = { model, data, theta0, theta: theta0 };
+  if (spec.loss && data) {
+    const l = build('loss', spec.loss, local, rng, refine) as LossProduct;
+    state.objective = objective(model, l.loss, data.X, data.y, l.reduction);
+  }
+  if (spec.dynamics && state.objective && data) {
+    const run = build('dynamics', spec.dynamics, local, rng, refine) as DynamicsProduct;
+    const problem = { objective: state.objective, model, data };
+    state.sim = run(problem, theta0);
+    state.theta = state.sim.theta;
+    const m = model;
+    state.restart = (k, scale) => {
+      const t0 = m.init(rng.fork(`restart-${k}`));
+      for (let i = 0; i < t0.length; i++) if (m.trainable[i]) t0[i] *= scale;
+      return run(problem, t0).theta;
+    };
+  }
+  for (const [name, ref] of Object.entries(spec.metrics)) {
+    const f = build('metric', ref, local, rng, refine) as MetricProduct;
+    local[name] = scope[name + suffix] = quantities[name + suffix] = f(state);
+  }
+  return state;
+}
+
 export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions = {}): TrialResult {
   const t0 = performance.now();
   const scope: Scope = { ...values };
@@ -68,38 +110,13 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
   const hypotheses: Record<string, boolean> = {};
   const base = (status: TrialStatus, message?: string): TrialResult => ({ status, values, quantities, hypotheses, message, ms: performance.now() - t0 });
   try {
-    const rng = new Rng(values.seed);
     const refine = !!o.refine;
-    let data: Dataset | undefined;
-    if (spec.data) {
-      data = build('data', spec.data, scope, rng, refine) as Dataset;
-      for (const k of DATA_STAT_NAMES) scope[k] = quantities[k] = data.stats[k];
-      for (const k of ['n', 'd'] as const) if (!(k in scope)) scope[k] = data.stats[k];
-    }
-    let model: Model | undefined;
-    if (spec.model) model = build('model', spec.model, scope, rng, refine, data) as Model;
-    if (!model) throw new Error('a search needs a model block');
-    const theta0 = model.init(rng.fork('init'));
-    const state: SimState = { model, data, theta0, theta: theta0 };
-    if (spec.loss && data) {
-      const l = build('loss', spec.loss, scope, rng, refine) as LossProduct;
-      state.objective = objective(model, l.loss, data.X, data.y, l.reduction);
-    }
-    if (spec.dynamics && state.objective && data) {
-      const run = build('dynamics', spec.dynamics, scope, rng, refine) as DynamicsProduct;
-      const problem = { objective: state.objective, model, data };
-      state.sim = run(problem, theta0);
-      state.theta = state.sim.theta;
-      const m = model;
-      state.restart = (k, scale) => {
-        const t0 = m.init(rng.fork(`restart-${k}`));
-        for (let i = 0; i < t0.length; i++) if (m.trainable[i]) t0[i] *= scale;
-        return run(problem, t0).theta;
-      };
-    }
-    for (const [name, ref] of Object.entries(spec.metrics)) {
-      const f = build('metric', ref, scope, rng, refine) as MetricProduct;
-      scope[name] = quantities[name] = f(state);
+    const state = simulate(spec, values, scope, quantities, refine);
+    // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
+    for (const [variant, overrides] of Object.entries(spec.variants)) {
+      const changed: TrialValues = { ...values };
+      for (const [k, src] of Object.entries(overrides)) changed[k] = evaluate(parseExpr(src), values);
+      simulate(spec, changed, scope, quantities, refine, `_${variant}`);
     }
     for (const [name, src] of Object.entries(spec.let)) scope[name] = quantities[name] = evaluate(parseExpr(src), scope);
     const traj = o.keepTrajectory ? state.sim?.trajectory : undefined;
