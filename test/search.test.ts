@@ -143,3 +143,38 @@ describe('the closest-zero-loss metric (Vardi & Shamir Thm 1)', () => {
     expect(at([2, -2, 0])).toBeGreaterThan(0.3); // also zero loss, but farther from w(0)
   });
 });
+
+describe('search variants', () => {
+  it('re-run the same trial with changed variables and expose metric_variant', () => {
+    const spec = fixture(`trials: 2
+space: { m: { int: [2, 4] }, d: { int: [3, 5] } }
+model: { block: two-layer, d: d, width: m, w_scale: 1 }
+metrics: { srank: { block: stable-rank, layer: W } }
+variants: { wide: { m: 'm + 3' } }
+property: 'srank_wide >= 1'`);
+    const r = runTrial(spec, { m: 2, d: 4, seed: 7 });
+    expect(r.status).toBe('pass');
+    const direct = runTrial({ ...spec, variants: {} }, { m: 5, d: 4, seed: 7 });
+    expect(r.quantities.srank_wide).toBe(direct.quantities.srank);
+    expect(r.quantities.srank).not.toBe(r.quantities.srank_wide);
+  });
+
+  it('are validated: only space variables can change', () => {
+    const text = `id: t.v
+title: t
+statement: { text: t, latex: t }
+source: { location: here }
+provenance: D
+expect: holds
+search:
+  space: { m: { int: [2, 4] } }
+  model: { block: two-layer, d: 3, width: m, w_scale: 1 }
+  metrics: { srank: { block: stable-rank, layer: W } }
+  variants: { b: { width: 3 } }
+  property: 'srank_b >= 1'
+`;
+    const r = loadClaimText('v.yaml', text, 't');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors[0].message).toMatch(/a variant changes variables of the space; "width" is not one/);
+  });
+});

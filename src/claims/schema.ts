@@ -90,7 +90,7 @@ export const searchSchema = z.strictObject({
   dynamics: blockRef.optional(),
   metrics: z.record(identifier, blockRef),
   /** the same trial re-run with some variables changed (same seed); metric m of variant v is named m_v */
-  variants: z.record(identifier, z.record(identifier, expr)).default({}),
+  variants: z.record(identifier, z.record(identifier, z.union([z.number().finite(), expr]))).default({}),
   let: z.record(identifier, expr).default({}),
   hypotheses: z.record(identifier, expr).default({}),
   property: expr,
@@ -212,7 +212,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   for (const [variant, overrides] of Object.entries(s.variants)) {
     for (const [k, v] of Object.entries(overrides)) {
       if (!spaceVars.has(k)) ctx.addIssue({ code: 'custom', path: [...base, 'variants', variant, k], message: `a variant changes variables of the space; "${k}" is not one: ${[...spaceVars].join(', ')}` });
-      checkExpr(v, spaceVars, [...base, 'variants', variant, k], ctx);
+      if (typeof v === 'string') checkExpr(v, spaceVars, [...base, 'variants', variant, k], ctx);
     }
     for (const name of Object.keys(s.metrics)) scope.add(`${name}_${variant}`);
     if (s.data) for (const n of DATA_STAT_NAMES) scope.add(`${n}_${variant}`);

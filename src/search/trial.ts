@@ -115,7 +115,7 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
     // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
     for (const [variant, overrides] of Object.entries(spec.variants)) {
       const changed: TrialValues = { ...values };
-      for (const [k, src] of Object.entries(overrides)) changed[k] = evaluate(parseExpr(src), values);
+      for (const [k, src] of Object.entries(overrides)) changed[k] = typeof src === 'number' ? src : evaluate(parseExpr(src), values);
       simulate(spec, changed, scope, quantities, refine, `_${variant}`);
     }
     for (const [name, src] of Object.entries(spec.let)) scope[name] = quantities[name] = evaluate(parseExpr(src), scope);
