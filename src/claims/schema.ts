@@ -99,8 +99,10 @@ export type SearchSpec = z.infer<typeof searchSchema>;
 
 export const boundarySchema = z.strictObject({
   x: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200) }),
-  y: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200), log: z.boolean().default(false) }),
+  y: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200), log: z.boolean().default(false) }).optional(),
   metric: identifier,
+  /** a metric or let giving the half-width of an error bar (sweeps without y) */
+  error: identifier.optional(),
   fixed: z.record(identifier, z.number().finite()).default({}),
   seed: z.number().int().min(0).default(0),
   threshold: z.number().finite().optional(),
@@ -235,10 +237,12 @@ function checkBoundary(b: BoundarySpec, s: SearchSpec | undefined, ctx: Ctx): vo
   }
   const vars = Object.keys(s.space);
   for (const axis of ['x', 'y'] as const) {
-    if (!vars.includes(b[axis].var)) ctx.addIssue({ code: 'custom', path: [...base, axis, 'var'], message: `"${b[axis].var}" is not a variable of the search space: ${vars.join(', ')}` });
+    const ax = b[axis];
+    if (ax && !vars.includes(ax.var)) ctx.addIssue({ code: 'custom', path: [...base, axis, 'var'], message: `"${ax.var}" is not a variable of the search space: ${vars.join(', ')}` });
   }
-  const missing = vars.filter((v) => v !== b.x.var && v !== b.y.var && !(v in b.fixed));
+  const missing = vars.filter((v) => v !== b.x.var && v !== b.y?.var && !(v in b.fixed));
   if (missing.length) ctx.addIssue({ code: 'custom', path: [...base, 'fixed'], message: `fix the other variables of the space: missing ${missing.join(', ')}` });
+  if (b.error && !(b.error in s.metrics) && !(b.error in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'error'], message: `"${b.error}" is not a metric or let of the search` });
   if (!(b.metric in s.metrics) && !(b.metric in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'metric'], message: `"${b.metric}" is not a metric or let of the search: ${[...Object.keys(s.metrics), ...Object.keys(s.let)].join(', ')}` });
   b.curves.forEach((c, i) => checkExpr(c.y, new Set([b.x.var, ...Object.keys(b.fixed)]), [...base, 'curves', i, 'y'], ctx));
 }

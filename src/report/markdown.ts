@@ -1,5 +1,6 @@
 // report.md: what a reviewer reads. Everything here is rendered from report.json.
 import type { ClaimResult } from '../runner.js';
+import type { BoundaryCell } from '../search/boundary.js';
 import type { Witness } from '../search/search.js';
 import type { TrialResult } from '../search/trial.js';
 import type { StepResult } from '../symbolic/check.js';
@@ -97,17 +98,23 @@ function boundarySection(c: ClaimResult): string[] {
   const xs = [...new Set(b.cells.map((x) => x.x))];
   const ys = [...new Set(b.cells.map((x) => x.y))];
   const cell = (x: number, y: number) => b.cells.find((q) => q.x === x && q.y === y)!;
+  const mark = (v: number) => (b.threshold === undefined ? '' : v <= b.threshold ? ' ✓' : ' ✗');
+  const show = (q: BoundaryCell) => (q.value === null ? q.status : `${fmt(q.value)}${q.error !== undefined && q.error !== null ? ` ± ${fmt(q.error)}` : ''}${mark(q.value)}`);
+  const what = b.yVar ? `over ${b.xVar} × ${b.yVar}` : `against ${b.xVar}`;
   const out = [
-    `**Hypothesis boundary**: \`${b.metric}\` over ${b.xVar} × ${b.yVar} (${b.cells.length} trials, trial seed ${b.seed}, fixed: ${Object.keys(b.fixed).length ? values(b.fixed) : "none"}; ${(b.ms / 1000).toFixed(1)} s)${b.threshold !== undefined ? `; cells marked ✓ are ≤ ${b.threshold}, ✗ above` : ''}.`,
+    `**${b.yVar ? 'Hypothesis boundary' : 'Sweep'}**: \`${b.metric}\` ${what} (${b.cells.length} trials, trial seed ${b.seed}, fixed: ${Object.keys(b.fixed).length ? values(b.fixed) : 'none'}; ${(b.ms / 1000).toFixed(1)} s)${b.threshold !== undefined ? `; cells marked ✓ are ≤ ${b.threshold}, ✗ above` : ''}.`,
     '',
   ];
-  if (b.plot) out.push(`![${b.metric} over ${b.xVar} and ${b.yVar}: points coloured by log10 ${b.metric}, shaped by whether it is below the threshold, with the overlay curves ${b.curves.map((q) => q.name).join('; ')}](${b.plot.file})`, '');
-  out.push(`| ${b.yVar} \\ ${b.xVar} | ${xs.map(fmt).join(' | ')} |`, `|---|${xs.map(() => '---').join('|')}|`);
-  for (const y of [...ys].sort((p, q) => q - p)) {
-    out.push(`| ${fmt(y)} | ${xs.map((x) => { const q = cell(x, y); return q.value === null ? q.status : `${fmt(q.value)}${b.threshold === undefined ? '' : q.value <= b.threshold ? ' ✓' : ' ✗'}`; }).join(' | ')} |`);
+  if (b.plot) out.push(`![${b.metric} ${what}${b.yVar ? `: points coloured by log10 ${b.metric}, shaped by whether it is below the threshold` : ', with error bars'}${b.curves.length ? `, with the overlay curves ${b.curves.map((q) => q.name).join('; ')}` : ''}](${b.plot.file})`, '');
+  if (b.yVar) {
+    out.push(`| ${b.yVar} \\ ${b.xVar} | ${xs.map(fmt).join(' | ')} |`, `|---|${xs.map(() => '---').join('|')}|`);
+    for (const y of [...ys].sort((p, q) => q - p)) out.push(`| ${fmt(y)} | ${xs.map((x) => show(cell(x, y))).join(' | ')} |`);
+  } else {
+    out.push(`| ${b.xVar} | ${b.metric} |`, '|---|---|');
+    for (const x of xs) out.push(`| ${fmt(x)} | ${show(cell(x, 0))} |`);
   }
   out.push('');
-  for (const q of b.curves) out.push(`- overlay: ${q.name}: ${b.yVar} = \`${q.expression}\`${q.provenance ? ` [${q.provenance}]` : ''}`);
+  for (const q of b.curves) out.push(`- overlay: ${q.name}: ${b.yVar ?? b.metric} = \`${q.expression}\`${q.provenance ? ` [${q.provenance}]` : ''}`);
   return out;
 }
 

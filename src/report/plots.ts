@@ -11,16 +11,18 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** Heat map of the boundary metric (log10 colour, viridis), with shapes for below/above the threshold and the overlay curves. */
 export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
+  if (!b.yVar) return sweepSpec(b, title);
+  const yVar = b.yVar;
   const cells = b.cells.map((c) => ({
     [b.xVar]: c.x,
-    [b.yVar]: c.y,
+    [yVar]: c.y,
     value: c.value,
     log10: c.value !== null && c.value > 0 ? Math.log10(c.value) : null,
     outcome: c.value === null ? `no value (${c.status})` : b.threshold === undefined ? 'measured' : c.value <= b.threshold ? `≤ ${b.threshold}` : `> ${b.threshold}`,
   }));
   const ys = b.cells.map((c) => c.y);
   const yDomain = [Math.min(...ys) / (b.yLog ? 1.3 : 1), Math.max(...ys) * (b.yLog ? 1.3 : 1)];
-  const curves = b.curves.flatMap((c) => c.points.filter((p) => p.y >= yDomain[0] && p.y <= yDomain[1]).map((p) => ({ [b.xVar]: p.x, [b.yVar]: p.y, curve: c.name })));
+  const curves = b.curves.flatMap((c) => c.points.filter((p) => p.y >= yDomain[0] && p.y <= yDomain[1]).map((p) => ({ [b.xVar]: p.x, [yVar]: p.y, curve: c.name })));
   const yScale = { type: b.yLog ? 'log' : 'linear', domain: yDomain } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -33,7 +35,7 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
         mark: { type: 'point', filled: true, size: 260, opacity: 0.9 },
         encoding: {
           x: { field: b.xVar, type: 'quantitative', title: b.xVar },
-          y: { field: b.yVar, type: 'quantitative', title: b.yVar, scale: yScale },
+          y: { field: yVar, type: 'quantitative', title: yVar, scale: yScale },
           color: { field: 'log10', type: 'quantitative', title: `log10 ${b.metric}`, scale: { scheme: 'viridis' } },
           shape: {
             field: 'outcome',
@@ -49,12 +51,38 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
           x: { field: b.xVar, type: 'quantitative' },
-          y: { field: b.yVar, type: 'quantitative', scale: yScale },
+          y: { field: yVar, type: 'quantitative', scale: yScale },
           strokeDash: { field: 'curve', type: 'nominal', title: 'overlay', legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
           color: { value: '#d62728' },
         },
       },
     ],
     resolve: { scale: { color: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** A one-dimensional sweep: the metric against x, with error bars when the sweep declares an error metric, and the overlay curves. */
+export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
+  const points = b.cells
+    .filter((c) => c.value !== null)
+    .map((c) => ({ [b.xVar]: c.x, value: c.value, lo: (c.value as number) - (c.error ?? 0), hi: (c.value as number) + (c.error ?? 0), status: c.status }));
+  const curves = b.curves.flatMap((c) => c.points.map((p) => ({ [b.xVar]: p.x, value: p.y, curve: c.name })));
+  const x = { field: b.xVar, type: 'quantitative', title: b.xVar } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 280,
+    layer: [
+      { data: { values: points }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: b.metric }, y2: { field: 'hi' } } },
+      {
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 80, color: '#1f77b4' },
+        encoding: { x, y: { field: 'value', type: 'quantitative', title: b.metric }, tooltip: [{ field: b.xVar }, { field: 'value', title: b.metric }, { field: 'status' }] },
+      },
+      ...(curves.length
+        ? [{ data: { values: curves }, mark: { type: 'line' as const, color: '#d62728' }, encoding: { x, y: { field: 'value', type: 'quantitative' as const }, strokeDash: { field: 'curve', type: 'nominal' as const, title: 'overlay' } } }]
+        : []),
+    ],
   } as TopLevelSpec;
 }

@@ -55,7 +55,8 @@ export async function writeReport(report: Report, dir: string): Promise<{ json: 
   const md = join(dir, 'report.md');
   for (const c of report.claims) {
     if (!c.boundary) continue;
-    const spec = boundarySpec(c.boundary, `${c.id}: ${c.boundary.metric} over (${c.boundary.xVar}, ${c.boundary.yVar})`);
+    const b = c.boundary;
+    const spec = boundarySpec(b, `${c.id}: ${b.metric} ${b.yVar ? `over (${b.xVar}, ${b.yVar})` : `against ${b.xVar}${b.cells.some((q) => q.error) ? ' (error bars: integrator estimate)' : ''}`}`);
     const file = `${c.id}.boundary.svg`;
     writeAtomic(join(dir, file), await renderSvg(spec));
     c.boundary.plot = { spec, file };

@@ -9,13 +9,16 @@ export interface BoundaryCell {
   x: number;
   y: number;
   value: number | null;
+  /** half-width of the error bar, for sweeps that declare one */
+  error?: number | null;
   status: TrialStatus;
   message?: string;
 }
 
 export interface BoundaryResult {
   xVar: string;
-  yVar: string;
+  /** undefined for a one-dimensional sweep */
+  yVar?: string;
   yLog: boolean;
   metric: string;
   threshold?: number;
@@ -28,14 +31,22 @@ export interface BoundaryResult {
 
 export async function runBoundary(spec: SearchSpec, b: BoundarySpec, runner: TrialRunner, onProgress?: (done: number, total: number) => void): Promise<BoundaryResult> {
   const t0 = performance.now();
-  const points = b.y.values.flatMap((y) => b.x.values.map((x) => ({ ...b.fixed, [b.x.var]: x, [b.y.var]: y, seed: b.seed })));
+  const yAxis = b.y;
+  const points: Array<Record<string, number>> = (yAxis ? yAxis.values : [0]).flatMap((y) => b.x.values.map((x) => ({ ...b.fixed, [b.x.var]: x, ...(yAxis ? { [yAxis.var]: y } : {}), seed: b.seed })));
   let done = 0;
   const cells = await Promise.all(
     points.map(async (values) => {
       const r = await runner.run(spec, values, spec.timeout_s * 1000);
       onProgress?.(++done, points.length);
-      const v = r.quantities[b.metric];
-      return { x: values[b.x.var], y: values[b.y.var], value: v === undefined || !Number.isFinite(v) ? null : v, status: r.status, message: r.message };
+      const finite = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+      return {
+        x: values[b.x.var],
+        y: yAxis ? values[yAxis.var] : 0,
+        value: finite(r.quantities[b.metric]),
+        error: b.error ? finite(r.quantities[b.error]) : undefined,
+        status: r.status,
+        message: r.message,
+      };
     }),
   );
   const xs = b.x.values;
@@ -45,5 +56,5 @@ export async function runBoundary(spec: SearchSpec, b: BoundarySpec, runner: Tri
     const e = parseExpr(c.y);
     return { name: c.name, expression: c.y, provenance: c.provenance, points: dense.map((x) => ({ x, y: evaluate(e, { ...b.fixed, [b.x.var]: x }) })).filter((p) => Number.isFinite(p.y)) };
   });
-  return { xVar: b.x.var, yVar: b.y.var, yLog: b.y.log, metric: b.metric, threshold: b.threshold, fixed: b.fixed, seed: b.seed, cells, curves, ms: performance.now() - t0 };
+  return { xVar: b.x.var, yVar: yAxis?.var, yLog: yAxis?.log ?? false, metric: b.metric, threshold: b.threshold, fixed: b.fixed, seed: b.seed, cells, curves, ms: performance.now() - t0 };
 }
