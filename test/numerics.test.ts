@@ -78,11 +78,11 @@ describe('two-layer net gradients', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }),
-        fc.constantFrom(0, 0.1, 0.5, 1), fc.constantFrom('square', 'logistic', 'exponential'), fc.constantFrom('sum', 'mean'), fc.boolean(), fc.integer({ min: 0, max: 1e6 }), fc.boolean(),
-        (n, d, m, gamma, lossName, reduction, trainOutput, seed, smooth) => {
+        fc.constantFrom(0, 0.1, 0.5, 1), fc.constantFrom('square', 'logistic', 'exponential'), fc.constantFrom('sum', 'mean'), fc.boolean(), fc.integer({ min: 0, max: 1e6 }), fc.boolean(), fc.boolean(),
+        (n, d, m, gamma, lossName, reduction, trainOutput, seed, smooth, hiddenBias) => {
           const rng = new Rng(seed);
           const data = isotropicGaussian(rng.fork('data'), n, d, 1, lossName === 'square' ? 'gaussian' : 'sign');
-          const model = twoLayerNet({ d, width: m, activation: smooth ? smoothLeakyRelu(gamma, 2) : leakyRelu(gamma), trainOutput, wScale: 0.7, vScale: 0.7, vInit: 'gaussian' });
+          const model = twoLayerNet({ d, width: m, activation: smooth ? smoothLeakyRelu(gamma, 2) : leakyRelu(gamma), trainOutput, wScale: 0.7, vScale: 0.7, vInit: 'gaussian', hiddenBias, bScale: 0.5 });
           const theta = model.init(rng.fork('init'));
           const obj = objective(model, LOSSES[lossName as 'square'], data.X, data.y, reduction as 'sum');
           const g = new Float64Array(model.nParams);

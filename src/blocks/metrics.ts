@@ -51,7 +51,7 @@ function needData(s: SimState) {
   return s.data;
 }
 
-const NEURON_SYMBOLS = ['wnorm', 'v'] as const;
+const NEURON_SYMBOLS = ['wnorm', 'v', 'b'] as const;
 
 export const metricBlocks = [
   matrixMetric('stable-rank', 'stable rank ‖W‖_F² / ‖W‖₂² of a layer', stableRankOf),
@@ -150,7 +150,7 @@ export const metricBlocks = [
     kind: 'metric',
     name: 'neuron-quantity-drift',
     summary:
-      'max_j |Q_j(final) − Q_j(initial)| for a per-neuron quantity Q over wnorm = ‖w_j‖ and v = v_j; with normalize, divided by max_j (‖w_j(0)‖² + v_j(0)²).',
+      'max_j |Q_j(final) − Q_j(initial)| for a per-neuron quantity Q over wnorm = ‖w_j‖, v = v_j and b = b_j (0 without a hidden bias); with normalize, divided by max_j (‖w_j(0)‖² + b_j(0)² + v_j(0)²).',
     params: z.strictObject({ quantity: z.string(), normalize: z.boolean().default(true) }),
     expressions: { quantity: NEURON_SYMBOLS },
     create: (p) => {
@@ -161,7 +161,7 @@ export const metricBlocks = [
         let drift = 0, scale = 0;
         for (let j = 0; j < a.length; j++) {
           drift = Math.max(drift, Math.abs(evaluate(q, b[j]) - evaluate(q, a[j])));
-          scale = Math.max(scale, a[j].wnorm ** 2 + a[j].v ** 2);
+          scale = Math.max(scale, a[j].wnorm ** 2 + (a[j].b ?? 0) ** 2 + a[j].v ** 2);
         }
         return p.normalize ? drift / (scale || 1) : drift;
       };

@@ -7,7 +7,7 @@ export const twoLayerBlock = defineBlock({
   kind: 'model',
   name: 'two-layer',
   summary:
-    'x ↦ Σ_j v_j φ(⟨w_j, x⟩), W ∈ R^{m×d} (layer "W"), v ∈ R^m (layer "v"); φ leaky ReLU max(γz, z) (gamma = 0: ReLU; φ′(0) = dphi_at_zero), the γ-leaky H-smooth activation, or linear. v_init "split" fixes v_j = +v_scale for the first round(positive_fraction·m) neurons and −v_scale for the rest (Frei et al.: a_j = ±1/√m, trained = false). coordinates "gram" simulates in the data\'s span (O(m·n²) a step for any d), with the frozen orthogonal part of the initialization carried as a Wishart term; metrics that need the full W are then unavailable.',
+    'x ↦ Σ_j v_j φ(⟨w_j, x⟩), W ∈ R^{m×d} (layer "W"), v ∈ R^m (layer "v"); φ leaky ReLU max(γz, z) (gamma = 0: ReLU; φ′(0) = dphi_at_zero), the γ-leaky H-smooth activation, or linear. v_init "split" fixes v_j = +v_scale for the first round(positive_fraction·m) neurons and −v_scale for the rest (Frei et al.: a_j = ±1/√m, trained = false). coordinates "gram" simulates in the data\'s span (O(m·n²) a step for any d), with the frozen orthogonal part of the initialization carried as a Wishart term; metrics that need the full W are then unavailable. hidden_bias adds trained biases b_j (layer "b", per-neuron symbol b).',
   params: z.strictObject({
     d: numExpr,
     width: numExpr,
@@ -21,8 +21,10 @@ export const twoLayerBlock = defineBlock({
     v_init: z.enum(['gaussian', 'sign', 'balanced', 'split']).default('gaussian'),
     positive_fraction: numExpr.default(0.5),
     coordinates: z.enum(['full', 'gram']).default('full'),
+    hidden_bias: z.boolean().default(false),
+    b_scale: numExpr.default(1),
   }),
-  expressions: { d: 'trial', width: 'trial', gamma: 'trial', H: 'trial', dphi_at_zero: 'trial', w_scale: 'trial', v_scale: 'trial', positive_fraction: 'trial' },
+  expressions: { d: 'trial', width: 'trial', gamma: 'trial', H: 'trial', dphi_at_zero: 'trial', w_scale: 'trial', v_scale: 'trial', positive_fraction: 'trial', b_scale: 'trial' },
   create: (p, ctx) => {
     const gamma = ctx.num(p.gamma);
     if (!(gamma >= 0 && gamma <= 1)) throw new Error(`two-layer: gamma must lie in [0, 1], got ${gamma}`);
@@ -41,6 +43,8 @@ export const twoLayerBlock = defineBlock({
       vScale: ctx.num(p.v_scale),
       vInit: p.v_init,
       positiveFraction: ctx.num(p.positive_fraction),
+      hiddenBias: p.hidden_bias,
+      bScale: ctx.num(p.b_scale),
     });
     return p.coordinates === 'gram' ? inGramCoordinates(net, ctx.data!.X, ctx.int(p.width), ctx.num(p.w_scale)) : net(d);
   },

@@ -68,22 +68,31 @@ export interface TwoLayerOptions {
   /** How v is initialised: Gaussian N(0, vScale²), random signs ±vScale, balanced ±‖w_j‖, or a fixed split (+vScale for the first round(positiveFraction·m) neurons, −vScale for the rest). */
   vInit: 'gaussian' | 'sign' | 'balanced' | 'split';
   positiveFraction?: number;
+  /** a trained hidden bias b_j (θ gains m entries after v), initialised N(0, bScale²) */
+  hiddenBias?: boolean;
+  bScale?: number;
 }
 
-/** f(x) = Σ_j v_j φ(⟨w_j, x⟩); θ = [W (m×d, row-major), v (m)]. */
+/** f(x) = Σ_j v_j φ(⟨w_j, x⟩ + b_j); θ = [W (m×d, row-major), v (m), b (m, only with a hidden bias)]. */
 export function twoLayerNet(o: TwoLayerOptions): Model {
   const { d, width: m, activation: act } = o;
   const nW = m * d;
-  const trainable = new Float64Array(nW + m).fill(1);
-  if (!o.trainOutput) trainable.fill(0, nW);
+  const nb = o.hiddenBias ? m : 0;
+  const nB = nW + m; // offset of b
+  const trainable = new Float64Array(nW + m + nb).fill(1);
+  if (!o.trainOutput) trainable.fill(0, nW, nW + m);
   let z = new Float64Array(0);
   return {
     name: 'two-layer',
     meta: { gamma: act.gamma, trainOutput: o.trainOutput },
-    nParams: nW + m,
+    nParams: nW + m + nb,
     trainable,
     init(rng) {
-      const theta = new Float64Array(nW + m);
+      const theta = new Float64Array(nW + m + nb);
+      if (nb) {
+        const rb = rng.fork('b');
+        for (let j = 0; j < m; j++) theta[nB + j] = (o.bScale ?? 1) * rb.normal();
+      }
       const rw = rng.fork('W'), rv = rng.fork('v');
       for (let i = 0; i < nW; i++) theta[i] = o.wScale * rw.normal();
       for (let j = 0; j < m; j++) {
@@ -103,7 +112,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       for (let i = 0; i < n; i++) {
         let f = 0;
         for (let j = 0; j < m; j++) {
-          let s = 0;
+          let s = nb ? theta[nB + j] : 0;
           const wj = j * d, xi = i * d;
           for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
           f += theta[nW + j] * act.phi(s);
@@ -120,12 +129,13 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
         if (ci === 0) continue;
         const xi = i * d;
         for (let j = 0; j < m; j++) {
-          let s = 0;
+          let s = nb ? theta[nB + j] : 0;
           const wj = j * d;
           for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
           const vj = theta[nW + j];
           if (o.trainOutput) grad[nW + j] += ci * act.phi(s);
           const g = ci * vj * act.dphi(s);
+          if (nb) grad[nB + j] += g;
           if (g !== 0) for (let k = 0; k < d; k++) grad[wj + k] += g * A[xi + k];
         }
       }
@@ -133,7 +143,8 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
     layers(theta) {
       return {
         W: { rows: m, cols: d, data: theta.subarray(0, nW) },
-        v: { rows: 1, cols: m, data: theta.subarray(nW) },
+        v: { rows: 1, cols: m, data: theta.subarray(nW, nW + m) },
+        ...(nb ? { b: { rows: 1, cols: m, data: theta.subarray(nB, nB + m) } } : {}),
       };
     },
     neurons(theta) {
@@ -141,7 +152,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       for (let j = 0; j < m; j++) {
         let s = 0;
         for (let k = 0; k < d; k++) s += theta[j * d + k] ** 2;
-        out.push({ wnorm: Math.sqrt(s), v: theta[nW + j] });
+        out.push({ wnorm: Math.sqrt(s), v: theta[nW + j], b: nb ? theta[nB + j] : 0 });
       }
       return out;
     },
