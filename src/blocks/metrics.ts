@@ -115,6 +115,7 @@ export const metricBlocks = [
       const eta = ctx.num(p.eta);
       return (s) => {
         if (!s.objective || !s.model.neurons) throw new Error('gd-balancedness-step-error needs a loss and a two-layer model');
+        if (s.model.layers(s.theta).b) throw new Error('gd-balancedness-step-error is written for nets without a hidden bias');
         const theta = thetaAt(s, p.at);
         const g = new Float64Array(theta.length);
         s.objective.valueAndGrad(theta, g);
