@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gradientDescent, gradientFlow, normalizedFlow } from '../numeric/dynamics.js';
+import { gradientDescent, gradientFlow, gradientFlowRichardson, normalizedFlow } from '../numeric/dynamics.js';
 import { defineBlock, numExpr } from './types.js';
 
 export const gradientDescentBlock = defineBlock({
@@ -10,7 +10,7 @@ export const gradientDescentBlock = defineBlock({
   expressions: { steps: 'trial', eta: 'trial', stop_loss: 'trial' },
   create: (p, ctx) => {
     const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss), snapshots: p.snapshots };
-    return ({ objective }, theta0) => gradientDescent(objective, theta0, o);
+    return ({ objective }, theta0, observe) => gradientDescent(objective, theta0, { ...o, observe });
   },
   // GD with a given step is the object of study; its re-check re-runs it exactly (the final inequality is re-checked in BigNumber).
   refine: (p) => p,
@@ -37,9 +37,23 @@ export const gradientFlowBlock = defineBlock({
       maxSteps: ctx.int(p.max_steps),
       stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss),
     };
-    return ({ objective }, theta0) => gradientFlow(objective, theta0, o);
+    return ({ objective }, theta0, observe) => gradientFlow(objective, theta0, { ...o, observe });
   },
   refine: (p) => ({ ...p, rtol: `(${p.rtol}) / 100`, atol: `(${p.atol}) / 100`, max_steps: `(${p.max_steps}) * 10` }),
+});
+
+export const richardsonFlowBlock = defineBlock({
+  kind: 'dynamics',
+  name: 'gradient-flow-richardson',
+  summary:
+    'dθ/dt = −∇L(θ) up to time `time` by explicit Euler with steps eta and eta/2, Richardson-extrapolated (θ = 2θ_{η/2} − θ_η); "integrator-error" is ‖θ_{η/2} − θ_η‖_∞. Fixed steps suit non-smooth flows (ReLU kinks), where adaptive solvers stall.',
+  params: z.strictObject({ time: numExpr, eta: numExpr }),
+  expressions: { time: 'trial', eta: 'trial' },
+  create: (p, ctx) => {
+    const o = { time: ctx.num(p.time), eta: ctx.num(p.eta) };
+    return ({ objective }, theta0, observe) => gradientFlowRichardson(objective, theta0, { ...o, observe });
+  },
+  refine: (p) => ({ ...p, eta: `(${p.eta}) / 4` }),
 });
 
 export const normalizedFlowBlock = defineBlock({
@@ -51,10 +65,10 @@ export const normalizedFlowBlock = defineBlock({
   expressions: { steps: 'trial', eta: 'trial' },
   create: (p, ctx) => {
     const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), snapshots: p.snapshots };
-    return ({ model, data }, theta0) => normalizedFlow(model, data.X, data.y, theta0, o);
+    return ({ model, data }, theta0, observe) => normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
   },
   // A smaller step over proportionally more steps follows the same path more closely.
   refine: (p) => ({ ...p, steps: `2 * (${p.steps})`, eta: `(${p.eta}) / 2` }),
 });
 
-export const dynamicsBlocks = [gradientDescentBlock, gradientFlowBlock, normalizedFlowBlock];
+export const dynamicsBlocks = [gradientDescentBlock, gradientFlowBlock, richardsonFlowBlock, normalizedFlowBlock];

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { evaluate, parseExpr } from '../claims/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
-import { closestZeroLossPoint } from '../numeric/neuron.js';
+import { activeSet, closestZeroLossPoint, linearRegimePoint } from '../numeric/neuron.js';
+import { OutsideDomainError } from '../numeric/errors.js';
 import { frobeniusNorm, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
-import { defineBlock, numExpr, type SimState } from './types.js';
+import { defineBlock, numExpr, type MetricProduct, type SimState } from './types.js';
 
 const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
 type At = z.infer<typeof at>;
@@ -102,6 +103,61 @@ export const metricBlocks = [
       // w(0) already has zero loss: the flow must stay put (ratio 1), anything else is unbounded.
       if (needed === 0) return moved === 0 ? 1 : Infinity;
       return moved / needed;
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'active-set-changes',
+    summary:
+      'how many accepted steps of the dynamics changed the two-layer net’s activation pattern {(i, j) : ⟨w_j, x_i⟩ + b_j > 0} (w(0) included; a pre-activation exactly 0 counts as inactive). 0 means every unit kept its active examples along the whole path.',
+    params: z.strictObject({}),
+    expressions: {},
+    watchesPath: true,
+    create: () => {
+      let changes = 0, observed = false;
+      const f = ((_s: SimState) => {
+        if (!observed) throw new Error('active-set-changes needs dynamics (it watches every step)');
+        return changes;
+      }) as MetricProduct;
+      f.watch = (model, data) => {
+        let prev: Uint8Array | undefined;
+        const n = data.X.rows;
+        return (theta) => {
+          const { W, b } = model.layers(theta);
+          if (!W) throw new Error(`active-set-changes needs a model with a first layer W, got "${model.name}"`);
+          const d = W.cols, m = W.rows;
+          const cur = new Uint8Array(n * m);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < m; j++) {
+              let z = b ? b.data[j] : 0;
+              for (let k = 0; k < d; k++) z += W.data[j * d + k] * data.X.data[i * d + k];
+              cur[i * m + j] = z > 0 ? 1 : 0;
+            }
+          if (prev && cur.some((x, i) => x !== prev![i])) changes++;
+          prev = cur;
+          observed = true;
+        };
+      };
+      return f;
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'linear-regime-distance',
+    summary:
+      'for one neuron x ↦ v·σ(⟨w, x⟩) with a fixed output weight v: ‖w(∞) − w_I‖ / ‖w_I‖, where w_I = w(0) + X_Iᵀ(X_I X_Iᵀ)⁻¹(y_I/(v s_I) − X_I w(0)) is the limit the flow would have if the examples active at w(0) (slopes s_I; leaky ReLU: all) stayed active (Vardi & Shamir note C5). Dependent rows of X_I: out of regime.',
+    params: z.strictObject({}),
+    expressions: {},
+    create: () => (s) => {
+      const d = needData(s);
+      const { W, a, gamma } = twoLayerParts(s);
+      if (W.rows !== 1 || s.model.meta?.trainOutput || s.model.layers(s.theta).b) throw new Error('linear-regime-distance needs one neuron with a fixed output weight and no bias');
+      const w0 = Float64Array.from(s.theta0.subarray(0, W.cols));
+      const wI = linearRegimePoint(d.X, d.y, activeSet(d.X, w0, gamma), a[0], w0);
+      if (!wI) throw new OutsideDomainError('the rows active at w(0) are linearly dependent: the linear-regime point is not unique');
+      let num = 0, den = 0;
+      for (let k = 0; k < W.cols; k++) (num += (W.data[k] - wI[k]) ** 2), (den += wI[k] ** 2);
+      return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
     },
   }),
   defineBlock({

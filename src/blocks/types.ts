@@ -5,7 +5,7 @@ import type { Dataset } from '../numeric/data.js';
 import type { Loss } from '../numeric/losses.js';
 import type { Model } from '../numeric/models.js';
 import type { Objective } from '../numeric/objective.js';
-import type { SimResult } from '../numeric/dynamics.js';
+import type { Observer, SimResult } from '../numeric/dynamics.js';
 import type { Rng } from '../numeric/rng.js';
 
 export type BlockKind = 'data' | 'model' | 'loss' | 'dynamics' | 'metric';
@@ -39,8 +39,9 @@ export interface LossProduct {
   reduction: 'sum' | 'mean';
 }
 
-export type DynamicsProduct = (problem: { objective: Objective; model: Model; data: Dataset }, theta0: Float64Array) => SimResult;
-export type MetricProduct = (s: SimState) => number;
+export type DynamicsProduct = (problem: { objective: Objective; model: Model; data: Dataset }, theta0: Float64Array, observe?: Observer) => SimResult;
+/** A metric reads the finished simulation; one that needs the whole path also watches every accepted step. */
+export type MetricProduct = ((s: SimState) => number) & { watch?: (model: Model, data: Dataset) => Observer };
 
 export interface ProductOf {
   data: Dataset;
@@ -58,6 +59,8 @@ export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject
   /** Fields that hold expressions (strings anywhere inside them, lists included): 'trial' = over the trial's scope; a list = over those local symbols only. */
   expressions: Record<string, 'trial' | readonly string[]>;
   create(params: z.infer<S>, ctx: BlockContext): ProductOf[K];
+  /** Metrics only: the product has `watch`, and sees every accepted step of the dynamics. */
+  watchesPath?: boolean;
   /** Parameters for the stricter re-run that decides whether a witness is genuine (smaller step, tighter tolerance). */
   refine?(params: z.infer<S>): z.infer<S>;
 }

@@ -98,7 +98,7 @@ export const searchSchema = z.strictObject({
 export type SearchSpec = z.infer<typeof searchSchema>;
 
 export const boundarySchema = z.strictObject({
-  x: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200) }),
+  x: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200), log: z.boolean().default(false) }),
   y: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200), log: z.boolean().default(false) }).optional(),
   metric: identifier,
   /** a metric or let giving the half-width of an error bar (sweeps without y) */

@@ -54,11 +54,15 @@ function assertFinite(theta: Float64Array, loss: number, at: string): void {
   for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(at);
 }
 
+/** Called with θ at the start and after every accepted step (e.g. to track which units are active). */
+export type Observer = (theta: Float64Array) => void;
+
 export interface GradientDescentOptions {
   steps: number;
   eta: number;
   stopLoss?: number;
   snapshots?: boolean;
+  observe?: Observer;
 }
 
 /** θ ← θ − η∇L(θ), for `steps` steps or until L < stopLoss. */
@@ -68,6 +72,7 @@ export function gradientDescent(obj: Objective, theta0: Float64Array, o: Gradien
   const rec = recorder();
   let loss = obj.valueAndGrad(theta, grad);
   rec.record(0, 0, loss, true);
+  o.observe?.(theta);
   const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
   const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
   let k = 0;
@@ -80,11 +85,41 @@ export function gradientDescent(obj: Objective, theta0: Float64Array, o: Gradien
     for (let i = 0; i < theta.length; i++) theta[i] -= o.eta * grad[i];
     loss = obj.valueAndGrad(theta, grad);
     assertFinite(theta, loss, `step ${k + 1}`);
+    o.observe?.(theta);
     rec.record(k + 1, k + 1, loss);
     if (schedule?.has(k + 1)) snapshots!.push({ step: k + 1, theta: Float64Array.from(theta) });
   }
   rec.record(k, k, loss, true);
   return { theta, loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy, snapshots };
+}
+
+export interface RichardsonOptions {
+  time: number;
+  eta: number;
+  observe?: Observer;
+}
+
+/**
+ * Gradient flow to time T by explicit Euler with steps η and η/2, combined by Richardson
+ * extrapolation: θ = 2θ_{η/2} − θ_η removes the O(η) term of Euler's global error. The error
+ * estimate is ‖θ_{η/2} − θ_η‖_∞, the leading error of the finer run (so a bound with margin for θ).
+ * Both runs cover the same time, so there is no early stop. Observers see the finer run.
+ */
+export function gradientFlowRichardson(obj: Objective, theta0: Float64Array, o: RichardsonOptions): SimResult {
+  const steps = Math.ceil(o.time / o.eta - 1e-9);
+  const eta = o.time / steps;
+  const coarse = gradientDescent(obj, theta0, { steps, eta });
+  const fine = gradientDescent(obj, theta0, { steps: 2 * steps, eta: eta / 2, observe: o.observe });
+  const theta = new Float64Array(theta0.length);
+  let err = 0;
+  for (let i = 0; i < theta.length; i++) {
+    theta[i] = 2 * fine.theta[i] - coarse.theta[i];
+    err = Math.max(err, Math.abs(fine.theta[i] - coarse.theta[i]));
+  }
+  const loss = obj.value(theta);
+  assertFinite(theta, loss, `t = ${o.time} (extrapolated)`);
+  const trajectory = fine.trajectory.map((p) => ({ t: (p.t * eta) / 2, loss: p.loss }));
+  return { theta, loss, steps: 3 * steps, time: o.time, errorEstimate: err, trajectory, stoppedBy: 'time' };
 }
 
 export interface GradientFlowOptions {
@@ -94,6 +129,7 @@ export interface GradientFlowOptions {
   maxSteps: number;
   stopLoss?: number;
   h0?: number;
+  observe?: Observer;
 }
 
 // Dormand–Prince coefficients (Hairer, Nørsett & Wanner, Solving ODEs I, Table 5.2).
@@ -123,6 +159,7 @@ export function integrateDopri(
   let t = 0;
   let loss = F(y, k[0]);
   assertFinite(y, loss, 't = 0');
+  o.observe?.(y);
   let h = o.h0 ?? Math.min(o.time, 1e-3);
   let steps = 0;
   let errSum = 0;
@@ -175,6 +212,7 @@ export function integrateDopri(
       k[0].set(k[6]);
       loss = lossAtEnd;
       assertFinite(y, loss, `t = ${t}`);
+      o.observe?.(y);
       rec.record(steps, t, loss);
     }
     const factor = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2)));
@@ -199,6 +237,7 @@ export interface NormalizedFlowOptions {
   steps: number;
   eta: number;
   snapshots?: boolean;
+  observe?: Observer;
 }
 
 /**
@@ -229,6 +268,7 @@ export function normalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Fl
   };
   let loss = expLoss();
   rec.record(0, 0, loss, true);
+  o.observe?.(theta);
   let k = 0;
   for (; k < o.steps; k++) {
     model.backward(theta, X, c, grad);
@@ -236,6 +276,7 @@ export function normalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Fl
     loss = expLoss();
     if (Number.isNaN(loss)) throw new DivergedError(`step ${k + 1}`);
     for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(`step ${k + 1}`);
+    o.observe?.(theta);
     rec.record(k + 1, k + 1, loss);
     if (schedule?.has(k + 1)) snapshots!.push({ step: k + 1, theta: Float64Array.from(theta) });
   }

@@ -4,7 +4,7 @@ import { Matrix, solve } from 'ml-matrix';
 import type { Mat } from './linalg.js';
 
 /** Projection of w0 onto {w : ⟨w, a_k⟩ = b_k}; undefined when the a_k are dependent. */
-function projectAffine(w0: Float64Array, A: Float64Array[], b: number[]): Float64Array | undefined {
+export function projectAffine(w0: Float64Array, A: Float64Array[], b: number[]): Float64Array | undefined {
   const out = Float64Array.from(w0);
   if (!A.length) return out;
   const G = new Matrix(A.map((ai) => A.map((aj) => ai.reduce((s, x, k) => s + x * aj[k], 0))));
@@ -51,4 +51,32 @@ export function closestZeroLossPoint(X: Mat, y: ArrayLike<number>, gamma: number
     if (dist < bestDist) (bestDist = dist), (best = w);
   }
   return best;
+}
+
+/** The examples a single neuron x ↦ v·σ(⟨w, x⟩) uses at w, with their slopes σ′: those with ⟨w, x_i⟩ > 0 (slope 1) and, for leaky ReLU (γ > 0), those below 0 (slope γ). */
+export function activeSet(X: Mat, w: ArrayLike<number>, gamma: number): Array<{ i: number; slope: number }> {
+  const d = X.cols;
+  const out: Array<{ i: number; slope: number }> = [];
+  for (let i = 0; i < X.rows; i++) {
+    let z = 0;
+    for (let k = 0; k < d; k++) z += X.data[i * d + k] * w[k];
+    if (z > 0) out.push({ i, slope: 1 });
+    else if (z < 0 && gamma > 0) out.push({ i, slope: gamma });
+  }
+  return out;
+}
+
+/**
+ * The linear-regime limit (Vardi & Shamir note §3, C5): while the active set I stays fixed, the flow
+ * of w moves only in the span of the rows x_i, i ∈ I, so a zero-loss limit is the point of
+ * {w : v·s_i⟨w, x_i⟩ = y_i, i ∈ I} closest to w0: w0 + X_Iᵀ(X_I X_Iᵀ)⁻¹(y_I/(v s_I) − X_I w0).
+ * Undefined when the rows of X_I are dependent.
+ */
+export function linearRegimePoint(X: Mat, y: ArrayLike<number>, I: Array<{ i: number; slope: number }>, v: number, w0: Float64Array): Float64Array | undefined {
+  const d = X.cols;
+  return projectAffine(
+    w0,
+    I.map(({ i }) => X.data.subarray(i * d, (i + 1) * d)),
+    I.map(({ i, slope }) => y[i] / (v * slope)),
+  );
 }

@@ -24,6 +24,7 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
   const yDomain = [Math.min(...ys) / (b.yLog ? 1.3 : 1), Math.max(...ys) * (b.yLog ? 1.3 : 1)];
   const curves = b.curves.flatMap((c) => c.points.filter((p) => p.y >= yDomain[0] && p.y <= yDomain[1]).map((p) => ({ [b.xVar]: p.x, [yVar]: p.y, curve: c.name })));
   const yScale = { type: b.yLog ? 'log' : 'linear', domain: yDomain } as const;
+  const xScale = { type: b.xLog ? 'log' : 'linear' } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -34,7 +35,7 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
         data: { values: cells },
         mark: { type: 'point', filled: true, size: 260, opacity: 0.9 },
         encoding: {
-          x: { field: b.xVar, type: 'quantitative', title: b.xVar },
+          x: { field: b.xVar, type: 'quantitative', title: b.xVar, scale: xScale },
           y: { field: yVar, type: 'quantitative', title: yVar, scale: yScale },
           color: { field: 'log10', type: 'quantitative', title: `log10 ${b.metric}`, scale: { scheme: 'viridis' } },
           shape: {
@@ -50,7 +51,7 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
         data: { values: curves },
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
-          x: { field: b.xVar, type: 'quantitative' },
+          x: { field: b.xVar, type: 'quantitative', scale: xScale },
           y: { field: yVar, type: 'quantitative', scale: yScale },
           strokeDash: { field: 'curve', type: 'nominal', title: 'overlay', legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
           color: { value: '#d62728' },
@@ -67,7 +68,7 @@ export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
     .filter((c) => c.value !== null)
     .map((c) => ({ [b.xVar]: c.x, value: c.value, lo: (c.value as number) - (c.error ?? 0), hi: (c.value as number) + (c.error ?? 0), status: c.status }));
   const curves = b.curves.flatMap((c) => c.points.map((p) => ({ [b.xVar]: p.x, value: p.y, curve: c.name })));
-  const x = { field: b.xVar, type: 'quantitative', title: b.xVar } as const;
+  const x = { field: b.xVar, type: 'quantitative', title: b.xVar, scale: { type: b.xLog ? 'log' : 'linear' } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

@@ -19,6 +19,7 @@ export interface BoundaryResult {
   xVar: string;
   /** undefined for a one-dimensional sweep */
   yVar?: string;
+  xLog: boolean;
   yLog: boolean;
   metric: string;
   threshold?: number;
@@ -51,10 +52,12 @@ export async function runBoundary(spec: SearchSpec, b: BoundarySpec, runner: Tri
   );
   const xs = b.x.values;
   const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
-  const dense = Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
+  const dense = b.x.log && lo > 0
+    ? Array.from({ length: 60 }, (_, i) => lo * (hi / lo) ** (i / 59))
+    : Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
   const curves = b.curves.map((c) => {
     const e = parseExpr(c.y);
     return { name: c.name, expression: c.y, provenance: c.provenance, points: dense.map((x) => ({ x, y: evaluate(e, { ...b.fixed, [b.x.var]: x }) })).filter((p) => Number.isFinite(p.y)) };
   });
-  return { xVar: b.x.var, yVar: yAxis?.var, yLog: yAxis?.log ?? false, metric: b.metric, threshold: b.threshold, fixed: b.fixed, seed: b.seed, cells, curves, ms: performance.now() - t0 };
+  return { xVar: b.x.var, yVar: yAxis?.var, xLog: b.x.log, yLog: yAxis?.log ?? false, metric: b.metric, threshold: b.threshold, fixed: b.fixed, seed: b.seed, cells, curves, ms: performance.now() - t0 };
 }

@@ -84,10 +84,15 @@ function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantitie
     const l = build('loss', spec.loss, local, rng, refine) as LossProduct;
     state.objective = objective(model, l.loss, data.X, data.y, l.reduction);
   }
+  // Metrics that watch the path are built before the dynamics; the others after it, so that the
+  // random streams of existing claims (restarts, test points) stay as they were.
+  const watching = new Map<string, MetricProduct>();
+  for (const [name, ref] of Object.entries(spec.metrics)) if (BLOCKS.metric.get(ref.block)!.watchesPath) watching.set(name, build('metric', ref, local, rng, refine) as MetricProduct);
   if (spec.dynamics && state.objective && data) {
     const run = build('dynamics', spec.dynamics, local, rng, refine) as DynamicsProduct;
     const problem = { objective: state.objective, model, data };
-    state.sim = run(problem, theta0);
+    const watchers = [...watching.values()].map((f) => f.watch!(model, data));
+    state.sim = run(problem, theta0, watchers.length ? (theta) => watchers.forEach((w) => w(theta)) : undefined);
     state.theta = state.sim.theta;
     const m = model;
     state.restart = (k, scale) => {
@@ -97,7 +102,7 @@ function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantitie
     };
   }
   for (const [name, ref] of Object.entries(spec.metrics)) {
-    const f = build('metric', ref, local, rng, refine) as MetricProduct;
+    const f = watching.get(name) ?? (build('metric', ref, local, rng, refine) as MetricProduct);
     local[name] = scope[name + suffix] = quantities[name + suffix] = f(state);
   }
   return state;

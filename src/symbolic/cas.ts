@@ -4,13 +4,19 @@ import { createRequire } from 'node:module';
 import { create, all, parse, simplify as mathjsSimplify, type MathNode } from 'mathjs';
 
 const require = createRequire(import.meta.url);
-type Nerdamer = ((e: string) => { toString(): string }) & { version(): string };
+type Nerdamer = ((e: string) => { toString(): string }) & { version(): string; set(setting: string, value: unknown): void };
+/**
+ * nerdamer-prime gives up on any call after TIMEOUT ms (default 800): a 12-variable expansion takes
+ * ~0.7 s, so the verdict depended on machine load. A generous limit keeps it a function of the input.
+ */
+export const CAS_TIMEOUT_MS = 60_000;
 let nerdamerFn: Nerdamer | undefined;
 function nerdamer(): Nerdamer {
   if (!nerdamerFn) {
     nerdamerFn = require('nerdamer-prime') as Nerdamer;
     require('nerdamer-prime/Algebra');
     require('nerdamer-prime/Calculus');
+    nerdamerFn.set('TIMEOUT', CAS_TIMEOUT_MS);
   }
   return nerdamerFn;
 }
@@ -46,7 +52,7 @@ export function reducesToZero(expr: string): ZeroTest {
     }
   }
   if (normalForm === undefined) return { result: 'failed', engine: 'none', error: errors.join('; ') };
-  return { result: 'nonzero', engine: attempts.map((a) => a[0]).join(', '), normalForm };
+  return { result: 'nonzero', engine: attempts.map((a) => a[0]).join(', '), normalForm, ...(errors.length ? { error: errors.join('; ') } : {}) };
 }
 
 /** ∂expr/∂x by nerdamer-prime, parsed back into a mathjs AST. */
