@@ -3,6 +3,7 @@
 import type { ClaimLoad, ValidationError } from './claims/load.js';
 import type { Claim } from './claims/schema.js';
 import { runBoundary, type BoundaryResult } from './search/boundary.js';
+import { runTrajectory, type TrajectoryResult } from './search/trajectory.js';
 import { runSearch, type SearchResult } from './search/search.js';
 import type { TrialRunner } from './search/pool.js';
 import { checkStep, type StepResult } from './symbolic/check.js';
@@ -14,7 +15,7 @@ export interface ClaimResult {
   file: string;
   paperKey: string;
   hash?: string;
-  claim?: Omit<Claim, 'symbolic' | 'search' | 'boundary'>;
+  claim?: Omit<Claim, 'symbolic' | 'search' | 'boundary' | 'trajectory'>;
   searchSpec?: Claim['search'];
   expect?: Claim['expect'];
   verdict: Verdict;
@@ -25,6 +26,8 @@ export interface ClaimResult {
   search?: SearchResult;
   /** the hypothesis-boundary grid, when the claim declares one and it was run */
   boundary?: BoundaryResult & { plot?: { spec: unknown; file: string } };
+  /** the trajectory plot's traces, when the claim declares one and it was run */
+  trajectory?: TrajectoryResult;
   errors?: ValidationError[];
   ms: number;
 }
@@ -34,7 +37,7 @@ export interface CheckOptions {
   trials?: number;
   seed?: number;
   budgetMs?: number;
-  /** run the claims' boundary grids (default true) */
+  /** run the claims' boundary grids and trajectory plots (default true) */
   boundary?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
@@ -87,7 +90,8 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
     : undefined;
   const boundary = claim.boundary && claim.search && o.boundary !== false ? await runBoundary(claim.search, claim.boundary, o.runner) : undefined;
   const { verdict, reason } = combineVerdict(symbolic, search);
-  const { symbolic: _s, search: searchSpec, boundary: _b, ...meta } = claim;
+  const trajectory = claim.trajectory && claim.search && o.boundary !== false ? await runTrajectory(claim.search, claim.trajectory, o.runner) : undefined;
+  const { symbolic: _s, search: searchSpec, boundary: _b, trajectory: _t, ...meta } = claim;
   return {
     id: claim.id,
     file: loaded.file,
@@ -102,6 +106,7 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
     symbolic,
     search,
     boundary,
+    trajectory,
     ms: performance.now() - t0,
   };
 }

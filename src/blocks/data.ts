@@ -65,4 +65,29 @@ export const explicitData = defineBlock({
   },
 });
 
-export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData];
+export const matrixCompletionData = defineBlock({
+  kind: 'data',
+  name: 'matrix-completion',
+  summary:
+    'observed entries of a rows×cols matrix, `observed: [[i, j, value], …]` (1-based, value a number or expression): example k is the measurement e_i e_jᵀ (its row-major vec) with target b_ij, for the deep-linear model (Razin & Cohen: [[1, 2, 1], [2, 1, 1], [2, 2, 0]])',
+  params: z.strictObject({
+    rows: z.number().int().min(1).max(64),
+    cols: z.number().int().min(1).max(64),
+    observed: z.array(z.tuple([z.number().int().min(1), z.number().int().min(1), numExpr])).min(1),
+  }),
+  expressions: { observed: 'trial' },
+  create: (p, ctx) => {
+    const X = mat(p.observed.length, p.rows * p.cols);
+    const seen = new Set<number>();
+    p.observed.forEach(([i, j], k) => {
+      if (i > p.rows || j > p.cols) throw new Error(`matrix-completion: entry (${i}, ${j}) is outside the ${p.rows}×${p.cols} matrix`);
+      const at = (i - 1) * p.cols + (j - 1);
+      if (seen.has(at)) throw new Error(`matrix-completion: entry (${i}, ${j}) is observed twice`);
+      seen.add(at);
+      X.data[k * X.cols + at] = 1;
+    });
+    return { X, y: Float64Array.from(p.observed.map(([, , v]) => ctx.num(v))), stats: dataStats(X) };
+  },
+});
+
+export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData, matrixCompletionData];

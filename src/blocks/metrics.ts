@@ -3,7 +3,9 @@ import { evaluate, parseExpr } from '../claims/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
 import { activeSet, closestZeroLossPoint, linearRegimePoint } from '../numeric/neuron.js';
 import { OutsideDomainError } from '../numeric/errors.js';
-import { frobeniusNorm, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
+import { effectiveRankOf, frobeniusNorm, schattenOf, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
+import { determinant } from '../numeric/deeplinear.js';
+import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, pathSymbols } from './path.js';
 import { defineBlock, numExpr, type MetricProduct, type SimState } from './types.js';
 
 const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
@@ -54,11 +56,81 @@ function needData(s: SimState) {
 
 const NEURON_SYMBOLS = ['wnorm', 'v', 'b'] as const;
 
+function namedLayer(model: SimState['model'], theta: Float64Array, name: string): Mat {
+  const m = model.layers(theta)[name];
+  if (!m) throw new Error(`model "${model.name}" has no layer "${name}"; layers: ${Object.keys(model.layers(theta)).join(', ')}`);
+  return m;
+}
+
+
+
 export const metricBlocks = [
   matrixMetric('stable-rank', 'stable rank ‖W‖_F² / ‖W‖₂² of a layer', stableRankOf),
   matrixMetric('spectral-norm', 'largest singular value of a layer', (sv) => sv[0] ?? 0),
   matrixMetric('frobenius-norm', 'Frobenius norm of a layer', (sv) => Math.sqrt(sv.reduce((t, x) => t + x * x, 0))),
   matrixMetric('nuclear-norm', 'sum of singular values of a layer', (sv) => sv.reduce((t, x) => t + x, 0)),
+  matrixMetric('effective-rank', 'effective rank exp(H(σ/Σσ)) of a layer (Razin & Cohen’s rank surrogate; 1 for rank 1)', effectiveRankOf),
+  defineBlock({
+    kind: 'metric',
+    name: 'schatten-norm',
+    summary: 'Schatten-p (quasi-)norm (Σ σ_i^p)^{1/p} of a layer; p < 1 gives a quasi-norm',
+    params: z.strictObject({ layer: z.string(), p: numExpr, at }),
+    expressions: { p: 'trial' },
+    create: (p, ctx) => {
+      const q = ctx.num(p.p);
+      return (s) => schattenOf(layerSingularValues(s, p.layer, p.at), q);
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'determinant',
+    summary: 'determinant of a square layer (e.g. the product W of a deep-linear model)',
+    params: z.strictObject({ layer: z.string(), at }),
+    expressions: {},
+    create: (p) => (s) => determinant(namedLayer(s.model, thetaAt(s, p.at), p.layer)),
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'path-extreme',
+    summary: `min or max, over every accepted step of the dynamics (the start included), of an expression \`of\` in the path symbols of one layer: ${PATH_SYMBOLS_DOC}. Only steps where \`when\` holds count, and the watch stops for good at the first step where \`until\` holds (e.g. once det W is below float64 precision). output "count" gives the number of steps that counted. No step counted: \`default\` if given, else an error.`,
+    params: z.strictObject({
+      layer: z.string(),
+      of: z.string().min(1),
+      extreme: z.enum(['min', 'max']).default('min'),
+      when: z.string().min(1).optional(),
+      until: z.string().min(1).optional(),
+      output: z.enum(['value', 'count']).default('value'),
+      default: z.number().optional(),
+    }),
+    expressions: { of: PATH_SYMBOLS, when: PATH_SYMBOLS, until: PATH_SYMBOLS },
+    watchesPath: true,
+    create: (p) => {
+      const of = parseExpr(p.of), when = p.when ? parseExpr(p.when) : undefined, until = p.until ? parseExpr(p.until) : undefined;
+      let best = p.extreme === 'min' ? Infinity : -Infinity, count = 0, stopped = false, watched = false;
+      const f = ((_s: SimState) => {
+        if (!watched) throw new Error('path-extreme needs dynamics (it watches every step)');
+        if (p.output === 'count') return count;
+        if (count === 0) {
+          if (p.default === undefined) throw new Error(`path-extreme: no step of the path satisfied "${p.when}"`);
+          return p.default;
+        }
+        return best;
+      }) as MetricProduct;
+      f.watch = ({ model, objective }) => (theta) => {
+        watched = true;
+        if (stopped) return;
+        const m = model.layers(theta)[p.layer];
+        if (!m) throw new Error(`model "${model.name}" has no layer "${p.layer}"; layers: ${Object.keys(model.layers(theta)).join(', ')}`);
+        const scope = pathSymbols(m, objective.value(theta));
+        if (until && evaluate(until, scope) !== 0) return void (stopped = true);
+        if (when && evaluate(when, scope) === 0) return;
+        const v = evaluate(of, scope);
+        count++;
+        best = p.extreme === 'min' ? Math.min(best, v) : Math.max(best, v);
+      };
+      return f;
+    },
+  }),
   defineBlock({
     kind: 'metric',
     name: 'singular-value-ratio',
@@ -119,7 +191,7 @@ export const metricBlocks = [
         if (!observed) throw new Error('active-set-changes needs dynamics (it watches every step)');
         return changes;
       }) as MetricProduct;
-      f.watch = (model, data) => {
+      f.watch = ({ model, data }) => {
         let prev: Uint8Array | undefined;
         const n = data.X.rows;
         return (theta) => {

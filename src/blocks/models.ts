@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deepLinearNet } from '../numeric/deeplinear.js';
 import { inGramCoordinates } from '../numeric/gram.js';
 import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
 import { defineBlock, numExpr } from './types.js';
@@ -50,4 +51,26 @@ export const twoLayerBlock = defineBlock({
   },
 });
 
-export const modelBlocks = [twoLayerBlock];
+export const deepLinearBlock = defineBlock({
+  kind: 'model',
+  name: 'deep-linear',
+  summary:
+    'a depth-L linear factorization W = W_L ⋯ W_1 of a rows×cols matrix (layers "W1" … "WL", product "W"), predicting ⟨A_k, W⟩ for measurement matrices A_k (matrix-completion data). init "balanced": a Gaussian product P = USVᵀ with entries N(0, scale²), W_1 = S^{1/L}Vᵀ, middle layers S^{1/L}, W_L = US^{1/L} (W_{j+1}ᵀW_{j+1} = W_jW_jᵀ); "gaussian": every entry of every layer N(0, scale²) (unbalanced, as the authors’ code). det_sign fixes the sign of det W(0) for square products.',
+  params: z.strictObject({
+    rows: numExpr,
+    cols: numExpr,
+    depth: numExpr,
+    width: numExpr.optional(),
+    init: z.enum(['balanced', 'gaussian']).default('balanced'),
+    scale: numExpr,
+    det_sign: z.enum(['positive', 'negative', 'any']).default('any'),
+  }),
+  expressions: { rows: 'trial', cols: 'trial', depth: 'trial', width: 'trial', scale: 'trial' },
+  create: (p, ctx) => {
+    const rows = ctx.int(p.rows), cols = ctx.int(p.cols);
+    if (ctx.data && ctx.data.X.cols !== rows * cols) throw new Error(`deep-linear: a ${rows}×${cols} product needs measurements with ${rows * cols} entries, the data have ${ctx.data.X.cols}`);
+    return deepLinearNet({ rows, cols, depth: ctx.int(p.depth), width: p.width === undefined ? Math.min(rows, cols) : ctx.int(p.width), init: p.init, scale: ctx.num(p.scale), detSign: p.det_sign });
+  },
+});
+
+export const modelBlocks = [twoLayerBlock, deepLinearBlock];

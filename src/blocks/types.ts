@@ -41,7 +41,7 @@ export interface LossProduct {
 
 export type DynamicsProduct = (problem: { objective: Objective; model: Model; data: Dataset }, theta0: Float64Array, observe?: Observer) => SimResult;
 /** A metric reads the finished simulation; one that needs the whole path also watches every accepted step. */
-export type MetricProduct = ((s: SimState) => number) & { watch?: (model: Model, data: Dataset) => Observer };
+export type MetricProduct = ((s: SimState) => number) & { watch?: (problem: { objective: Objective; model: Model; data: Dataset }) => Observer };
 
 export interface ProductOf {
   data: Dataset;

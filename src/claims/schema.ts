@@ -1,6 +1,7 @@
 // The claim-file schema (zod). Field-by-field documentation with a worked example: docs/claim-format.md.
 import { z } from 'zod';
 import { BLOCKS, DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
+import { PATH_SYMBOLS } from '../blocks/path.js';
 import type { BlockKind } from '../blocks/types.js';
 import { ExprError, parseExpr } from './expr.js';
 
@@ -110,6 +111,24 @@ export const boundarySchema = z.strictObject({
 });
 export type BoundarySpec = z.infer<typeof boundarySchema>;
 
+/** A picture of the path: y against x (path expressions of one layer) for each value of a series variable. */
+export const trajectorySchema = z.strictObject({
+  layer: identifier,
+  x: expr,
+  y: expr,
+  series: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(12) }),
+  fixed: z.record(identifier, z.number().finite()).default({}),
+  seed: z.number().int().min(0).default(0),
+  x_log: z.boolean().default(false),
+  y_log: z.boolean().default(false),
+  x_reversed: z.boolean().default(false),
+  /** points from the first step where this holds are drawn as imprecise (e.g. det W below float64 precision) */
+  until: expr.optional(),
+  /** overlays: y as an expression of the x symbol (x must then be a single symbol) */
+  curves: z.array(z.strictObject({ name: z.string().min(1), y: expr, provenance: z.enum(provenanceTags).optional() })).default([]),
+});
+export type TrajectorySpec = z.infer<typeof trajectorySchema>;
+
 export const claimSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, "." and "-"'),
@@ -124,9 +143,11 @@ export const claimSchema = z
     symbolic: z.array(symbolicStepSchema).default([]),
     search: searchSchema.optional(),
     boundary: boundarySchema.optional(),
+    trajectory: trajectorySchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.boundary) checkBoundary(c.boundary, c.search, ctx);
+    if (c.trajectory) checkTrajectory(c.trajectory, c.search, ctx);
     if (!c.symbolic.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
     c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
     if (c.search) checkSearch(c.search, ctx);
@@ -245,6 +266,24 @@ function checkBoundary(b: BoundarySpec, s: SearchSpec | undefined, ctx: Ctx): vo
   if (b.error && !(b.error in s.metrics) && !(b.error in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'error'], message: `"${b.error}" is not a metric or let of the search` });
   if (!(b.metric in s.metrics) && !(b.metric in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'metric'], message: `"${b.metric}" is not a metric or let of the search: ${[...Object.keys(s.metrics), ...Object.keys(s.let)].join(', ')}` });
   b.curves.forEach((c, i) => checkExpr(c.y, new Set([b.x.var, ...Object.keys(b.fixed)]), [...base, 'curves', i, 'y'], ctx));
+}
+
+function checkTrajectory(t: TrajectorySpec, s: SearchSpec | undefined, ctx: Ctx): void {
+  const base: Path = ['trajectory'];
+  if (!s?.dynamics) {
+    ctx.addIssue({ code: 'custom', path: base, message: 'a trajectory plot needs a search with dynamics (it traces the search’s trial)' });
+    return;
+  }
+  const vars = Object.keys(s.space);
+  if (!vars.includes(t.series.var)) ctx.addIssue({ code: 'custom', path: [...base, 'series', 'var'], message: `"${t.series.var}" is not a variable of the search space: ${vars.join(', ')}` });
+  const missing = vars.filter((v) => v !== t.series.var && !(v in t.fixed));
+  if (missing.length) ctx.addIssue({ code: 'custom', path: [...base, 'fixed'], message: `fix the other variables of the space: missing ${missing.join(', ')}` });
+  const symbols = new Set(PATH_SYMBOLS);
+  for (const k of ['x', 'y', 'until'] as const) if (t[k] !== undefined) checkExpr(t[k]!, symbols, [...base, k], ctx);
+  if (t.curves.length) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(t.x.trim())) ctx.addIssue({ code: 'custom', path: [...base, 'x'], message: 'overlay curves need x to be a single path symbol (e.g. loss)' });
+    t.curves.forEach((c, i) => checkExpr(c.y, new Set([t.x.trim()]), [...base, 'curves', i, 'y'], ctx));
+  }
 }
 
 function checkBlock(kind: BlockKind, ref: BlockRef, scope: Set<string>, path: Path, ctx: Ctx): void {

@@ -92,6 +92,7 @@ export function frobeniusNorm(a: Mat | Float64Array): number {
 /** Singular values, descending. */
 export function singularValues(a: Mat): number[] {
   if (a.rows === 0 || a.cols === 0) return [];
+  if (a.rows === 2 && a.cols === 2) return singularValues2x2(a.data);
   const m = new Matrix(toRows(a));
   const svd = new SingularValueDecomposition(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
   return Array.from(svd.diagonal).sort((x, y) => y - x);
@@ -149,4 +150,29 @@ export function singularValuesFromGram(G: Mat): number[] {
 export function stableRankOf(s: number[]): number {
   if (!s.length || s[0] === 0) return 0;
   return s.reduce((t, x) => t + x * x, 0) / (s[0] * s[0]);
+}
+
+/** Singular values of a 2×2 matrix in closed form: σ₁² = (F + √(F² − 4D²))/2 with F = ‖A‖_F², D = det A; σ₂ = |D|/σ₁ (accurate when σ₂ ≪ σ₁). */
+export function singularValues2x2(a: ArrayLike<number>): number[] {
+  const F = a[0] * a[0] + a[1] * a[1] + a[2] * a[2] + a[3] * a[3];
+  const D = a[0] * a[3] - a[1] * a[2];
+  const s1 = Math.sqrt((F + Math.sqrt(Math.max(0, F * F - 4 * D * D))) / 2);
+  return s1 === 0 ? [0, 0] : [s1, Math.abs(D) / s1];
+}
+
+/** exp of the entropy of σ/Σσ (Roy & Vetterli; Razin & Cohen's rank surrogate): 1 for rank 1, k for k equal singular values. */
+export function effectiveRankOf(s: number[]): number {
+  const total = s.reduce((t, x) => t + x, 0);
+  if (total === 0) return 0;
+  let h = 0;
+  for (const x of s) if (x > 0) h -= (x / total) * Math.log(x / total);
+  return Math.exp(h);
+}
+
+/** Schatten-p (quasi-)norm (Σ σ^p)^{1/p}, p > 0 (p < 1: a quasi-norm). */
+export function schattenOf(s: number[], p: number): number {
+  if (!(p > 0)) throw new Error(`Schatten-p needs p > 0, got ${p}`);
+  const m = Math.max(...s, 0);
+  if (m === 0) return 0;
+  return m * Math.pow(s.reduce((t, x) => t + Math.pow(x / m, p), 0), 1 / p);
 }

@@ -118,6 +118,24 @@ function boundarySection(c: ClaimResult): string[] {
   return out;
 }
 
+function trajectorySection(c: ClaimResult): string[] {
+  const t = c.trajectory!;
+  const out = [
+    `**Trajectory**: \`${t.y}\` against \`${t.x}\` of layer ${t.layer}, one run per ${t.seriesVar} (trial seed ${t.seed}, fixed: ${Object.keys(t.fixed).length ? values(t.fixed) : 'none'}; ${(t.ms / 1000).toFixed(1)} s)${t.until ? `; points after \`${t.until}\` first holds are drawn hollow (imprecise)` : ''}.`,
+    '',
+  ];
+  if (t.plot) out.push(`![${t.y} against ${t.x}${t.xLog || t.yLog ? ' (log axes)' : ''}${t.xReversed ? ', x reversed' : ''}, one line per ${t.seriesVar}${t.curves.length ? `, with the overlay curves ${t.curves.map((q) => q.name).join('; ')}` : ''}](${t.plot.file})`, '');
+  out.push(`| ${t.seriesVar} | status | points | last ${t.x} | last ${t.y} | precise part ends at ${t.x} |`, '|---|---|---|---|---|---|');
+  for (const s of t.series) {
+    const last = s.points.at(-1);
+    const firstImprecise = s.points.find((p) => !p.precise);
+    out.push(`| ${fmt(s.value)} | ${s.status}${s.message ? ` (${esc(s.message)})` : ''} | ${s.points.length} | ${last ? fmt(last.x) : '–'} | ${last ? fmt(last.y) : '–'} | ${firstImprecise ? fmt(firstImprecise.x) : 'never imprecise'} |`);
+  }
+  out.push('');
+  for (const q of t.curves) out.push(`- overlay: ${q.name}: ${t.y} = \`${q.expression}\`${q.provenance ? ` [${q.provenance}]` : ''}`);
+  return out;
+}
+
 function claimSection(c: ClaimResult, r: Report): string[] {
   const out: string[] = [];
   const meta = c.claim;
@@ -162,6 +180,7 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     if (s.witness) out.push(...witnessCard(c, s.witness), '');
   }
   if (c.boundary) out.push(...boundarySection(c), '');
+  if (c.trajectory) out.push(...trajectorySection(c), '');
   return out;
 }
 

@@ -3,6 +3,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { BoundaryResult } from '../search/boundary.js';
+import type { TrajectoryResult } from '../search/trajectory.js';
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -83,6 +84,40 @@ export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
       },
       ...(curves.length
         ? [{ data: { values: curves }, mark: { type: 'line' as const, color: '#d62728' }, encoding: { x, y: { field: 'value', type: 'quantitative' as const }, strokeDash: { field: 'curve', type: 'nominal' as const, title: 'overlay' } } }]
+        : []),
+    ],
+  } as TopLevelSpec;
+}
+
+/** Category colours without red or black (those mark overlays), readable by colour-blind readers together with the dash patterns. */
+const SERIES_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#e377c2', '#bcbd22'];
+
+/** y against x along the path, one line per series value (colour and dash, so not colour alone), imprecise points hollow, overlay curves black dotted. */
+export function trajectorySpec(t: TrajectoryResult, title: string): TopLevelSpec {
+  const ok = (p: { x: number; y: number }) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!t.xLog || p.x > 0) && (!t.yLog || p.y > 0);
+  const label = (v: number) => `${t.seriesVar} = ${v}`;
+  const points = t.series.flatMap((s) => s.points.filter(ok).map((p) => ({ x: p.x, y: p.y, series: label(s.value), precision: p.precise ? 'precise' : 'imprecise' })));
+  const curves = t.curves.flatMap((c) => c.points.map((p) => ({ x: p.x, y: p.y, curve: c.name })));
+  const x = { field: 'x', type: 'quantitative', title: t.x, scale: { type: t.xLog ? 'log' : 'linear', reverse: t.xReversed } } as const;
+  const y = { field: 'y', type: 'quantitative', title: t.y, scale: { type: t.yLog ? 'log' : 'linear' } } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 440,
+    height: 300,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: { x, y, color: { field: 'series', type: 'nominal', title: t.seriesVar, scale: { range: SERIES_COLOURS } }, strokeDash: { field: 'series', type: 'nominal', title: t.seriesVar } },
+      },
+      {
+        data: { values: points.filter((p) => p.precision === 'imprecise') },
+        mark: { type: 'point', size: 14, filled: false, opacity: 0.5 },
+        encoding: { x, y, color: { field: 'series', type: 'nominal' }, shape: { field: 'precision', type: 'nominal', title: 'float64' } },
+      },
+      ...(curves.length
+        ? [{ data: { values: curves }, mark: { type: 'line' as const, color: 'black', strokeWidth: 1.5, strokeDash: [2, 2] }, encoding: { x, y, detail: { field: 'curve', type: 'nominal' as const }, tooltip: [{ field: 'curve', type: 'nominal' as const }] } }]
         : []),
     ],
   } as TopLevelSpec;

@@ -6,7 +6,7 @@ import type { ValidationError } from '../claims/load.js';
 import type { ClaimResult, Verdict } from '../runner.js';
 import type { Environment } from './environment.js';
 import { renderMarkdown } from './markdown.js';
-import { boundarySpec, renderSvg } from './plots.js';
+import { boundarySpec, renderSvg, trajectorySpec } from './plots.js';
 
 export interface Report {
   schemaVersion: 1;
@@ -54,6 +54,13 @@ export async function writeReport(report: Report, dir: string): Promise<{ json: 
   const json = join(dir, 'report.json');
   const md = join(dir, 'report.md');
   for (const c of report.claims) {
+    const t = c.trajectory;
+    if (t) {
+      const spec = trajectorySpec(t, `${c.id}: ${t.y} against ${t.x}${t.curves.length ? ` (dotted: ${t.curves.map((q) => q.name).join('; ')})` : ''}`);
+      const file = `${c.id}.trajectory.svg`;
+      writeAtomic(join(dir, file), await renderSvg(spec));
+      t.plot = { spec, file };
+    }
     if (!c.boundary) continue;
     const b = c.boundary;
     const spec = boundarySpec(b, `${c.id}: ${b.metric} ${b.yVar ? `over (${b.xVar}, ${b.yVar})` : `against ${b.xVar}${b.cells.some((q) => q.error) ? ' (error bars: integrator estimate)' : ''}`}`);

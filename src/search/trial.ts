@@ -5,7 +5,9 @@ import type { BlockContext, BlockKind, DynamicsProduct, LossProduct, MetricProdu
 import { comparisonSides, evaluate, parseExpr, type Scope } from '../claims/expr.js';
 import type { BlockRef, SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
-import { DivergedError, type TrajectoryPoint } from '../numeric/dynamics.js';
+import { DivergedError, type Observer, type TrajectoryPoint } from '../numeric/dynamics.js';
+import type { Objective } from '../numeric/objective.js';
+import { pathSymbols } from '../blocks/path.js';
 import { OutsideDomainError } from '../numeric/errors.js';
 import type { Model } from '../numeric/models.js';
 import { objective } from '../numeric/objective.js';
@@ -23,13 +25,31 @@ export interface TrialResult {
   property?: { holds: boolean; op?: string; lhs?: number; rhs?: number; conjunct?: string };
   message?: string;
   trajectory?: TrajectoryPoint[];
+  trace?: TracePoint[];
   ms: number;
+}
+
+export interface TraceRequest {
+  layer: string;
+  x: string;
+  y: string;
+  /** points from the first step where this holds on are marked imprecise */
+  until?: string;
+}
+
+export interface TracePoint {
+  x: number;
+  y: number;
+  /** false once `until` has held (e.g. det W below float64 precision) */
+  precise: boolean;
 }
 
 export interface TrialOptions {
   /** re-run with each block's stricter settings (the genuine/potential re-check) */
   refine?: boolean;
   keepTrajectory?: boolean;
+  /** record (x, y) of path expressions of one layer along the dynamics (trajectory plots) */
+  trace?: TraceRequest;
 }
 
 function context(scope: Scope, rng: Rng, data?: Dataset): BlockContext {
@@ -62,7 +82,28 @@ function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: R
 const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
 
 /** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
-function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantities: Scope, refine: boolean, suffix = ''): SimState {
+/** Thinned (x, y) along the path, for plots: a point whenever x or y moved by 2% (relative), at most 2000 points, and always the last one; 7 significant digits. */
+function tracer(req: TraceRequest, out: TracePoint[]) {
+  const x = parseExpr(req.x), y = parseExpr(req.y), until = req.until ? parseExpr(req.until) : undefined;
+  let precise = true, kept: TracePoint | undefined, latest: TracePoint | undefined;
+  const moved = (a: number, b: number) => Math.abs(a - b) > 0.02 * Math.max(Math.abs(a), Math.abs(b));
+  const round = (v: number) => Number(v.toPrecision(7));
+  return {
+    watch: ({ objective, model }: { objective: Objective; model: Model }): Observer => (theta) => {
+      const m = model.layers(theta)[req.layer];
+      if (!m) throw new Error(`trace: model "${model.name}" has no layer "${req.layer}"`);
+      const scope = pathSymbols(m, objective.value(theta));
+      if (precise && until && evaluate(until, scope) !== 0) precise = false;
+      latest = { x: round(evaluate(x, scope)), y: round(evaluate(y, scope)), precise };
+      if (!kept || latest.precise !== kept.precise || ((moved(latest.x, kept.x) || moved(latest.y, kept.y)) && out.length < 2000)) out.push((kept = latest));
+    },
+    finish: () => {
+      if (latest && latest !== kept) out.push(latest);
+    },
+  };
+}
+
+function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantities: Scope, refine: boolean, suffix = '', trace?: { req: TraceRequest; out: TracePoint[] }): SimState {
   const local: Scope = { ...values };
   const rng = new Rng(values.seed);
   let data: Dataset | undefined;
@@ -91,8 +132,11 @@ function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantitie
   if (spec.dynamics && state.objective && data) {
     const run = build('dynamics', spec.dynamics, local, rng, refine) as DynamicsProduct;
     const problem = { objective: state.objective, model, data };
-    const watchers = [...watching.values()].map((f) => f.watch!(model, data));
+    const watchers = [...watching.values()].map((f) => f.watch!(problem));
+    const tr = trace && tracer(trace.req, trace.out);
+    if (tr) watchers.push(tr.watch(problem));
     state.sim = run(problem, theta0, watchers.length ? (theta) => watchers.forEach((w) => w(theta)) : undefined);
+    tr?.finish();
     state.theta = state.sim.theta;
     const m = model;
     state.restart = (k, scale) => {
@@ -113,10 +157,11 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
   const scope: Scope = { ...values };
   const quantities: Scope = {};
   const hypotheses: Record<string, boolean> = {};
-  const base = (status: TrialStatus, message?: string): TrialResult => ({ status, values, quantities, hypotheses, message, ms: performance.now() - t0 });
+  const trace = o.trace ? { req: o.trace, out: [] as TracePoint[] } : undefined;
+  const base = (status: TrialStatus, message?: string): TrialResult => ({ status, values, quantities, hypotheses, message, ms: performance.now() - t0, ...(trace ? { trace: trace.out } : {}) });
   try {
     const refine = !!o.refine;
-    const state = simulate(spec, values, scope, quantities, refine);
+    const state = simulate(spec, values, scope, quantities, refine, '', trace);
     // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
     for (const [variant, overrides] of Object.entries(spec.variants)) {
       const changed: TrialValues = { ...values };
