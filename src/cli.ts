@@ -5,6 +5,7 @@ import { defineCommand, runCommand, runMain, showUsage } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
 import { blockTable } from './blocks/table.js';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
+import { searchAtScale } from './claims/schema.js';
 import { environment } from './report/environment.js';
 import { fmt } from './report/markdown.js';
 import { buildReport, writeReport, type Report } from './report/report.js';
@@ -62,7 +63,8 @@ const run = defineCommand({
     budget: { type: 'string', description: 'time budget per search, e.g. 30s or 5m' },
     out: { type: 'string', default: 'reports/latest', description: 'report folder' },
     threads: { type: 'string', description: 'worker threads (default: all cores)' },
-    boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids (--no-boundary to skip)' },
+    boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
+    full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
   },
   async run({ args }) {
     const t0 = performance.now();
@@ -88,11 +90,11 @@ const run = defineCommand({
         let bar: SingleBar | undefined;
         if (tty && l.claim.search) {
           bar = new SingleBar({ format: `  ${l.claim.id} [{bar}] {value}/{total} trials · {duration}s`, hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic);
-          bar.start(trials ?? l.claim.search.trials, 0);
+          bar.start(trials ?? searchAtScale(l.claim.search, args.full).trials, 0);
         } else if (l.claim.search) {
-          console.error(`  checking ${l.claim.id} (${trials ?? l.claim.search.trials} trials)…`);
+          console.error(`  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`);
         }
-        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, onProgress: (d, t) => bar?.update(d, { total: t }) });
+        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, onProgress: (d, t) => bar?.update(d, { total: t }) });
         bar?.stop();
         results.push(r);
         console.log(verdictLine(r));
@@ -100,7 +102,7 @@ const run = defineCommand({
     } finally {
       await pool.close();
     }
-    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs }, performance.now() - t0);
+    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full }, performance.now() - t0);
     const files = await writeReport(report, args.out);
     const s = report.summary;
     console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
@@ -135,6 +137,7 @@ const replay = defineCommand({
     path: { type: 'string', description: 'the fast-check path printed with the counterexample (default: 0, the first trial)' },
     refine: { type: 'boolean', default: false, description: 'use each block’s stricter settings (the genuine/potential re-check)' },
     claims: { type: 'string', default: 'claims', description: 'folder to find the claim id in' },
+    full: { type: 'boolean', default: false, description: 'the search at the authors’ scale (for witnesses found with run --full)' },
   },
   run({ args }) {
     const { loads } = select([args.id], args.claims);
@@ -145,16 +148,17 @@ const replay = defineCommand({
       return;
     }
     if (!l.claim.search) throw new Error(`claim ${l.claim.id} has no search to replay`);
+    const spec = searchAtScale(l.claim.search, args.full);
     const seed = intArg(args.seed, 'seed')!;
     const path = args.path ?? '0';
-    const values = valuesAtPath(l.claim.search, seed, path);
-    const r = runTrial(l.claim.search, values, { refine: args.refine });
+    const values = valuesAtPath(spec, seed, path);
+    const r = runTrial(spec, values, { refine: args.refine });
     console.log(`claim     ${l.claim.id}  (seed ${seed}, path ${path}${args.refine ? ', refined' : ''})`);
     for (const [k, v] of Object.entries(values)) console.log(`  ${k.padEnd(12)} := ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.quantities)) console.log(`  ${k.padEnd(12)} =  ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.hypotheses)) console.log(`  hypothesis ${k}: ${v}`);
     const p = r.property;
-    console.log(`property  ${l.claim.search.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`);
+    console.log(`property  ${spec.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`);
     console.log(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
   },
 });

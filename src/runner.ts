@@ -1,7 +1,7 @@
 // Checking one claim: its symbolic steps, then its search, combined into one verdict that is
 // compared with what the paper asserts (`expect`).
 import type { ClaimLoad, ValidationError } from './claims/load.js';
-import type { Claim } from './claims/schema.js';
+import { searchAtScale, type Claim } from './claims/schema.js';
 import { runBoundary, type BoundaryResult } from './search/boundary.js';
 import { runTrajectory, type TrajectoryResult } from './search/trajectory.js';
 import { runSearch, type SearchResult } from './search/search.js';
@@ -39,6 +39,8 @@ export interface CheckOptions {
   budgetMs?: number;
   /** run the claims' boundary grids and trajectory plots (default true) */
   boundary?: boolean;
+  /** run each search at the authors' scale (its `full` section) */
+  full?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -85,13 +87,14 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
   const { claim } = loaded;
   const baseSeed = o.seed ?? claim.search?.seed ?? 1;
   const symbolic = claim.symbolic.map((s, i) => checkStep(s, baseSeed + i));
-  const search = claim.search
-    ? await runSearch(claim.search, { claimId: claim.id, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, onProgress: o.onProgress })
+  const searchSpec = claim.search && searchAtScale(claim.search, !!o.full);
+  const search = searchSpec
+    ? await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, onProgress: o.onProgress })
     : undefined;
-  const boundary = claim.boundary && claim.search && o.boundary !== false ? await runBoundary(claim.search, claim.boundary, o.runner) : undefined;
+  const boundary = claim.boundary && searchSpec && o.boundary !== false ? await runBoundary(searchSpec, claim.boundary, o.runner) : undefined;
+  const trajectory = claim.trajectory && searchSpec && o.boundary !== false ? await runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined;
   const { verdict, reason } = combineVerdict(symbolic, search);
-  const trajectory = claim.trajectory && claim.search && o.boundary !== false ? await runTrajectory(claim.search, claim.trajectory, o.runner) : undefined;
-  const { symbolic: _s, search: searchSpec, boundary: _b, trajectory: _t, ...meta } = claim;
+  const { symbolic: _s, search: _search, boundary: _b, trajectory: _t, ...meta } = claim;
   return {
     id: claim.id,
     file: loaded.file,

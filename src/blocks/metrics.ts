@@ -3,7 +3,7 @@ import { evaluate, parseExpr } from '../claims/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
 import { activeSet, closestZeroLossPoint, linearRegimePoint } from '../numeric/neuron.js';
 import { OutsideDomainError } from '../numeric/errors.js';
-import { effectiveRankOf, frobeniusNorm, schattenOf, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
+import { effectiveRankOf, frobeniusNorm, gramCols, gramRows, schattenOf, subtract, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
 import { determinant } from '../numeric/deeplinear.js';
 import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, pathSymbols } from './path.js';
 import { defineBlock, numExpr, type MetricProduct, type SimState } from './types.js';
@@ -91,8 +91,30 @@ export const metricBlocks = [
   }),
   defineBlock({
     kind: 'metric',
+    name: 'layer-balance-drift',
+    summary:
+      'for a deep-linear model: max_j ‖D_j(T) − D_j(0)‖_F / max_j ‖W_j(T)‖_F², D_j = W_{j+1}ᵀW_{j+1} − W_jW_jᵀ (form "balanced": conserved by gradient flow, Arora et al. 2018) or W_{j+1}W_{j+1}ᵀ − W_jᵀW_j (form "transposed": not conserved, for a refutation target)',
+    params: z.strictObject({ form: z.enum(['balanced', 'transposed']).default('balanced') }),
+    expressions: {},
+    create: (p) => (s) => {
+      const list = (theta: Float64Array) => {
+        const L = s.model.layers(theta);
+        const out: Mat[] = [];
+        for (let j = 1; L[`W${j}`]; j++) out.push(L[`W${j}`]);
+        if (out.length < 2) throw new Error(`layer-balance-drift needs a model with layers W1, W2, …; "${s.model.name}" has ${Object.keys(L).join(', ')}`);
+        return out;
+      };
+      const gaps = (Ws: Mat[]) => Ws.slice(1).map((next, j) => (p.form === 'balanced' ? subtract(gramCols(next), gramRows(Ws[j])) : subtract(gramRows(next), gramCols(Ws[j]))));
+      const a = gaps(list(s.theta0)), b = gaps(list(s.theta));
+      const drift = Math.max(...a.map((g, j) => frobeniusNorm(subtract(b[j], g))));
+      const scale = Math.max(...list(s.theta).map((w) => frobeniusNorm(w) ** 2), 1e-300);
+      return drift / scale;
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
     name: 'path-extreme',
-    summary: `min or max, over every accepted step of the dynamics (the start included), of an expression \`of\` in the path symbols of one layer: ${PATH_SYMBOLS_DOC}. Only steps where \`when\` holds count, and the watch stops for good at the first step where \`until\` holds (e.g. once det W is below float64 precision). output "count" gives the number of steps that counted. No step counted: \`default\` if given, else an error.`,
+    summary: `min or max, over every accepted step of the dynamics (the start included), of an expression \`of\` in the trial's variables and the path symbols of one layer: ${PATH_SYMBOLS_DOC}. Only steps where \`when\` holds count, and the watch stops for good at the first step where \`until\` holds (e.g. once det W is below float64 precision). output "count" gives the number of steps that counted. No step counted: \`default\` if given, else an error.`,
     params: z.strictObject({
       layer: z.string(),
       of: z.string().min(1),
@@ -102,9 +124,10 @@ export const metricBlocks = [
       output: z.enum(['value', 'count']).default('value'),
       default: z.number().optional(),
     }),
-    expressions: { of: PATH_SYMBOLS, when: PATH_SYMBOLS, until: PATH_SYMBOLS },
+    expressions: { of: { trialAnd: PATH_SYMBOLS }, when: { trialAnd: PATH_SYMBOLS }, until: { trialAnd: PATH_SYMBOLS } },
     watchesPath: true,
-    create: (p) => {
+    create: (p, ctx) => {
+      const trial = { ...ctx.scope };
       const of = parseExpr(p.of), when = p.when ? parseExpr(p.when) : undefined, until = p.until ? parseExpr(p.until) : undefined;
       let best = p.extreme === 'min' ? Infinity : -Infinity, count = 0, stopped = false, watched = false;
       const f = ((_s: SimState) => {
@@ -121,7 +144,7 @@ export const metricBlocks = [
         if (stopped) return;
         const m = model.layers(theta)[p.layer];
         if (!m) throw new Error(`model "${model.name}" has no layer "${p.layer}"; layers: ${Object.keys(model.layers(theta)).join(', ')}`);
-        const scope = pathSymbols(m, objective.value(theta));
+        const scope = { ...trial, ...pathSymbols(m, objective.value(theta)) };
         if (until && evaluate(until, scope) !== 0) return void (stopped = true);
         if (when && evaluate(when, scope) === 0) return;
         const v = evaluate(of, scope);

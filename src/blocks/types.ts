@@ -19,6 +19,8 @@ export interface BlockContext {
   num(v: NumExpr): number;
   int(v: NumExpr): number;
   rng: Rng;
+  /** the trial's variables and the values computed so far (read-only) */
+  scope: Readonly<Record<string, number>>;
   /** the trial's data set, for blocks built after it (e.g. a model in Gram coordinates) */
   data?: Dataset;
 }
@@ -56,8 +58,8 @@ export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject
   name: string;
   summary: string;
   params: S;
-  /** Fields that hold expressions (strings anywhere inside them, lists included): 'trial' = over the trial's scope; a list = over those local symbols only. */
-  expressions: Record<string, 'trial' | readonly string[]>;
+  /** Fields that hold expressions (strings anywhere inside them, lists included): 'trial' = over the trial's scope; a list = over those local symbols only; { trialAnd } = both. */
+  expressions: Record<string, 'trial' | readonly string[] | { trialAnd: readonly string[] }>;
   create(params: z.infer<S>, ctx: BlockContext): ProductOf[K];
   /** Metrics only: the product has `watch`, and sees every accepted step of the dynamics. */
   watchesPath?: boolean;

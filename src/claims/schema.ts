@@ -95,8 +95,24 @@ export const searchSchema = z.strictObject({
   let: z.record(identifier, expr).default({}),
   hypotheses: z.record(identifier, expr).default({}),
   property: expr,
+  /** the authors' scale, run by `claimcheck run --full`: more trials, other domains for some variables (e.g. a lower target loss) */
+  full: z
+    .strictObject({
+      trials: z.number().int().min(1).max(1_000_000).optional(),
+      min_in_regime: z.number().int().min(1).optional(),
+      timeout_s: z.number().positive().max(3600).optional(),
+      space: z.record(identifier, domainSchema).default({}),
+    })
+    .optional(),
 });
 export type SearchSpec = z.infer<typeof searchSchema>;
+
+/** The search at CI size (as written) or at the authors' scale (`full` merged in). */
+export function searchAtScale(s: SearchSpec, full: boolean): SearchSpec {
+  if (!full || !s.full) return s;
+  const { space, ...rest } = s.full;
+  return { ...s, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), space: { ...s.space, ...space } };
+}
 
 export const boundarySchema = z.strictObject({
   x: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(200), log: z.boolean().default(false) }),
@@ -247,6 +263,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   }
   for (const [name, v] of Object.entries(s.hypotheses)) checkExpr(v, scope, [...base, 'hypotheses', name], ctx);
   checkExpr(s.property, scope, [...base, 'property'], ctx);
+  for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) ctx.addIssue({ code: 'custom', path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
   if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) ctx.addIssue({ code: 'custom', path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
 }
 
@@ -304,7 +321,7 @@ function checkBlock(kind: BlockKind, ref: BlockRef, scope: Set<string>, path: Pa
   }
   for (const [field, where] of Object.entries(def.expressions)) {
     const visit = (v: unknown, at: Path): void => {
-      if (typeof v === 'string') checkExpr(v, where === 'trial' ? scope : new Set(where), at, ctx);
+      if (typeof v === 'string') checkExpr(v, where === 'trial' ? scope : 'trialAnd' in where ? new Set([...scope, ...where.trialAnd]) : new Set(where), at, ctx);
       else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...at, i]));
     };
     visit((r.data as Record<string, unknown>)[field], [...path, field]);

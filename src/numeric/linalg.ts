@@ -176,3 +176,13 @@ export function schattenOf(s: number[], p: number): number {
   if (m === 0) return 0;
   return m * Math.pow(s.reduce((t, x) => t + Math.pow(x / m, p), 0), 1 / p);
 }
+
+/** AᵀA (cols × cols). */
+export function gramCols(a: Mat): Mat {
+  return gramRows(transpose(a));
+}
+
+export function subtract(a: Mat, b: Mat): Mat {
+  if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`subtract: ${a.rows}×${a.cols} and ${b.rows}×${b.cols}`);
+  return { rows: a.rows, cols: a.cols, data: a.data.map((x, i) => x - b.data[i]) };
+}

@@ -190,6 +190,12 @@ export function renderMarkdown(r: Report): string {
   out.push('# claimcheck report', '');
   out.push(`Generated ${r.generatedAt} by \`${e.command}\` (claimcheck ${e.toolVersion}, commit ${e.gitCommit.slice(0, 10)}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${(r.wallMs / 1000).toFixed(1)} s.`, '');
   out.push(
+    r.options.full
+      ? 'Scale: **full** — each search with a `full` section ran at the authors’ scale (`--full`).'
+      : 'Scale: CI size — the searches as written in the claim files; `npx claimcheck run --full` runs those with a `full` section at the authors’ scale.',
+    '',
+  );
+  out.push(
     `**${r.summary.matching} of ${r.summary.claims} claims agree with what the paper asserts**; ${r.summary.mismatching} disagree, ${r.summary.byVerdict.inconclusive} inconclusive, ${r.summary.invalid} invalid.`,
     '',
   );

@@ -93,7 +93,7 @@ export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
 const SERIES_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#e377c2', '#bcbd22'];
 
 /** y against x along the path, one line per series value (colour and dash, so not colour alone), imprecise points hollow, overlay curves black dotted. */
-export function trajectorySpec(t: TrajectoryResult, title: string): TopLevelSpec {
+export function trajectorySpec(t: TrajectoryResult, title: string | { text: string; subtitle: string[] }): TopLevelSpec {
   const ok = (p: { x: number; y: number }) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!t.xLog || p.x > 0) && (!t.yLog || p.y > 0);
   const label = (v: number) => `${t.seriesVar} = ${v}`;
   const points = t.series.flatMap((s) => s.points.filter(ok).map((p) => ({ x: p.x, y: p.y, series: label(s.value), precision: p.precise ? 'precise' : 'imprecise' })));
@@ -111,11 +111,13 @@ export function trajectorySpec(t: TrajectoryResult, title: string): TopLevelSpec
         mark: { type: 'line', strokeWidth: 1.5 },
         encoding: { x, y, color: { field: 'series', type: 'nominal', title: t.seriesVar, scale: { range: SERIES_COLOURS } }, strokeDash: { field: 'series', type: 'nominal', title: t.seriesVar } },
       },
-      {
-        data: { values: points.filter((p) => p.precision === 'imprecise') },
-        mark: { type: 'point', size: 14, filled: false, opacity: 0.5 },
-        encoding: { x, y, color: { field: 'series', type: 'nominal' }, shape: { field: 'precision', type: 'nominal', title: 'float64' } },
-      },
+      ...(points.some((p) => p.precision === 'imprecise')
+        ? [{
+            data: { values: points.filter((p) => p.precision === 'imprecise') },
+            mark: { type: 'point' as const, size: 14, filled: false, opacity: 0.5 },
+            encoding: { x, y, color: { field: 'series', type: 'nominal' as const }, shape: { field: 'precision', type: 'nominal' as const, title: 'float64' } },
+          }]
+        : []),
       ...(curves.length
         ? [{ data: { values: curves }, mark: { type: 'line' as const, color: 'black', strokeWidth: 1.5, strokeDash: [2, 2] }, encoding: { x, y, detail: { field: 'curve', type: 'nominal' as const }, tooltip: [{ field: 'curve', type: 'nominal' as const }] } }]
         : []),

@@ -12,7 +12,7 @@ export interface Report {
   schemaVersion: 1;
   generatedAt: string;
   environment: Environment;
-  options: { trials?: number; seed?: number; budgetMs?: number };
+  options: { trials?: number; seed?: number; budgetMs?: number; full?: boolean };
   summary: { claims: number; matching: number; mismatching: number; invalid: number; byVerdict: Record<Verdict, number> };
   papers: Record<string, Paper>;
   paperErrors: ValidationError[];
@@ -56,7 +56,7 @@ export async function writeReport(report: Report, dir: string): Promise<{ json: 
   for (const c of report.claims) {
     const t = c.trajectory;
     if (t) {
-      const spec = trajectorySpec(t, `${c.id}: ${t.y} against ${t.x}${t.curves.length ? ` (dotted: ${t.curves.map((q) => q.name).join('; ')})` : ''}`);
+      const spec = trajectorySpec(t, { text: `${c.id}: ${t.y} against ${t.x}`, subtitle: t.curves.map((q) => `dotted: ${q.name}`) });
       const file = `${c.id}.trajectory.svg`;
       writeAtomic(join(dir, file), await renderSvg(spec));
       t.plot = { spec, file };

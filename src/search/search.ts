@@ -49,6 +49,8 @@ export interface SearchResult {
 
 export interface SearchOptions {
   claimId: string;
+  /** the search runs at the authors' scale (`--full`): the replay command says so */
+  full?: boolean;
   runner: TrialRunner;
   trials?: number;
   seed?: number;
@@ -67,8 +69,8 @@ export function relativeSlack(r: TrialResult): number | undefined {
   return s / scale;
 }
 
-export function replayCommand(claimId: string, seed: number, path: string): string {
-  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}`;
+export function replayCommand(claimId: string, seed: number, path: string, full = false): string {
+  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${full ? ' --full' : ''}`;
 }
 
 /** The point of the space that fast-check's run (seed, path) visits. */
@@ -195,6 +197,6 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     result,
     recheck: { result: refined, bigNumberProperty, note },
     status: genuine ? 'genuine' : 'potential',
-    replay: replayCommand(o.claimId, seed, path),
+    replay: replayCommand(o.claimId, seed, path, o.full),
   };
 }

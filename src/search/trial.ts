@@ -66,6 +66,7 @@ function context(scope: Scope, rng: Rng, data?: Dataset): BlockContext {
       return x;
     },
     rng,
+    scope,
     data,
   };
 }
