@@ -5,7 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadClaimText } from '../src/claims/load.js';
 import { searchAtScale, type SearchSpec } from '../src/claims/schema.js';
+import { completionData } from '../src/numeric/data.js';
 import { deepLinearNet, determinant, layerShapes } from '../src/numeric/deeplinear.js';
+import { cpFactorization, randomLowRankTensor } from '../src/numeric/tensor.js';
 import { effectiveRankOf, frobeniusNorm, gramCols, gramRows, mat, schattenOf, singularValues, singularValues2x2, subtract } from '../src/numeric/linalg.js';
 import { LOSSES } from '../src/numeric/losses.js';
 import { objective } from '../src/numeric/objective.js';
@@ -222,5 +224,66 @@ describe('matrix-completion data', () => {
     expect(out.message).toMatch(/outside the 2×2 matrix/);
     const twice = runTrial(spec(C3_SEARCH.replace('[2, 2, 0]]', '[2, 1, 0]]')), { L: 3, alpha: 0.1, seed: 1 });
     expect(twice.message).toMatch(/observed twice/);
+  });
+});
+
+describe('CP factorization and tensor completion', () => {
+  it('has gradients that match central finite differences (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (dims, R, seed) => {
+        const rng = new Rng(seed);
+        const model = cpFactorization({ dims, rank: R, scale: 0.9 });
+        const size = dims.reduce((a, b) => a * b, 1);
+        const data = completionData(rng.fork('d'), randomLowRankTensor(rng.fork('t'), dims, 1), Math.max(1, Math.ceil(size / 2)));
+        const obj = objective(model, LOSSES.square, data.X, data.y, 'sum');
+        const theta = model.init(rng.fork('init'));
+        const g = new Float64Array(model.nParams);
+        obj.valueAndGrad(theta, g);
+        for (let i = 0; i < theta.length; i++) {
+          const p = Float64Array.from(theta), m = Float64Array.from(theta);
+          p[i] += 1e-6;
+          m[i] -= 1e-6;
+          const fd = (obj.value(p) - obj.value(m)) / 2e-6;
+          expect(Math.abs(fd - g[i])).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
+        }
+      }),
+      fcRuns(60),
+    );
+  });
+
+  it('builds T = Σ_r a_r ⊗ b_r ⊗ c_r, normalizes random targets, and observes distinct entries', () => {
+    const m = cpFactorization({ dims: [2, 3], rank: 1, scale: 1 });
+    const theta = Float64Array.from([1, 2, 3, 4, 5]); // a = (1, 2), b = (3, 4, 5)
+    expect(Array.from(m.layers(theta).T.data)).toEqual([3, 4, 5, 6, 8, 10]);
+    expect(m.layers(theta).components.data[0]).toBeCloseTo(Math.sqrt(5) * Math.sqrt(50), 12);
+    const t = randomLowRankTensor(new Rng(3), [3, 3, 3], 2);
+    expect(Math.hypot(...t)).toBeCloseTo(1, 14);
+    const d = completionData(new Rng(4), t, 10);
+    const seen = new Set<number>();
+    for (let k = 0; k < 10; k++) {
+      const at = d.X.data.subarray(k * 27, (k + 1) * 27).findIndex((x) => x === 1);
+      seen.add(at);
+      expect(d.y[k]).toBe(t[at]);
+    }
+    expect(seen.size).toBe(10);
+    expect(() => completionData(new Rng(4), t, 28)).toThrow(/cannot observe/);
+  });
+
+  it('reconstruction error of the model and of the memorizer, and the component count', () => {
+    const search = `
+trials: 1
+space: { s: { grid: [1] } }
+data: { block: tensor-completion, dims: [3, 3], rank: 1, observed: 9 }
+model: { block: cp-factorization, dims: [3, 3], rank: 2, scale: s }
+metrics:
+  err: { block: reconstruction-error }
+  mem: { block: reconstruction-error, of: memorizer }
+  big: { block: count-above, layer: components, fraction: 0 }
+property: 'mem == 0'`;
+    const r = runTrial(spec(search), { s: 1, seed: 2 });
+    expect(r.quantities.mem).toBe(0); // every entry observed
+    expect(r.quantities.err).toBeGreaterThan(0.1); // a random start is not the target
+    expect(r.quantities.big).toBe(2);
+    expect(r.status).toBe('pass');
   });
 });

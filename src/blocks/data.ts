@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { dataStats, exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
+import { completionData, dataStats, exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
+import { randomLowRankTensor } from '../numeric/tensor.js';
 import { mat } from '../numeric/linalg.js';
 import { defineBlock, numExpr } from './types.js';
 
@@ -90,4 +91,18 @@ export const matrixCompletionData = defineBlock({
   },
 });
 
-export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData, matrixCompletionData];
+export const tensorCompletionData = defineBlock({
+  kind: 'data',
+  name: 'tensor-completion',
+  summary:
+    'a random tensor of the given dims with CP rank `rank` and Frobenius norm 1 (Gaussian factors, normalized), of which `observed` entries chosen at random are the examples (one-hot rows, for cp-factorization); the whole tensor is kept as ground truth for reconstruction-error',
+  params: z.strictObject({ dims: z.array(numExpr).min(1).max(6), rank: numExpr.default(1), observed: numExpr }),
+  expressions: { dims: 'trial', rank: 'trial', observed: 'trial' },
+  create: (p, ctx) => {
+    const dims = p.dims.map((d) => ctx.int(d));
+    if (dims.some((d) => d < 1) || dims.reduce((a, b) => a * b, 1) > 4096) throw new Error(`tensor-completion: dims ${dims} must be positive, with at most 4096 entries`);
+    return completionData(ctx.rng.fork('observed'), randomLowRankTensor(ctx.rng.fork('target'), dims, ctx.int(p.rank)), ctx.int(p.observed));
+  },
+});
+
+export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData, matrixCompletionData, tensorCompletionData];

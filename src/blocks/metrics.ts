@@ -91,6 +91,45 @@ export const metricBlocks = [
   }),
   defineBlock({
     kind: 'metric',
+    name: 'reconstruction-error',
+    summary:
+      'completion problems: ‖T − T*‖_F / ‖T*‖_F between the model’s full matrix or tensor (layer, as a row-major block) and the data’s ground truth; of "memorizer": the same for the baseline that keeps the observed entries and puts 0 elsewhere',
+    params: z.strictObject({ layer: z.string().default('T'), of: z.enum(['model', 'memorizer']).default('model') }),
+    expressions: {},
+    create: (p) => (s) => {
+      const d = needData(s);
+      if (!d.truth) throw new Error('reconstruction-error needs completion data (a data block with a ground truth)');
+      const truth = d.truth;
+      let est: ArrayLike<number>;
+      if (p.of === 'model') est = namedLayer(s.model, s.theta, p.layer).data;
+      else {
+        const m = new Float64Array(truth.length);
+        for (let k = 0; k < d.X.rows; k++) for (let e = 0; e < truth.length; e++) if (d.X.data[k * d.X.cols + e] !== 0) m[e] = d.y[k];
+        est = m;
+      }
+      if (est.length !== truth.length) throw new Error(`reconstruction-error: layer ${p.layer} has ${est.length} entries, the ground truth ${truth.length}`);
+      let num = 0, den = 0;
+      for (let e = 0; e < truth.length; e++) (num += (est[e] - truth[e]) ** 2), (den += truth[e] ** 2);
+      return Math.sqrt(num / den);
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'count-above',
+    summary: 'how many entries of a layer exceed `fraction` × its largest entry in absolute value (e.g. the CP components that matter: layer "components" of cp-factorization, a proxy for CP rank)',
+    params: z.strictObject({ layer: z.string(), fraction: numExpr.default(1e-3), at }),
+    expressions: { fraction: 'trial' },
+    create: (p, ctx) => {
+      const f = ctx.num(p.fraction);
+      return (s) => {
+        const v = Array.from(namedLayer(s.model, thetaAt(s, p.at), p.layer).data, Math.abs);
+        const m = Math.max(...v, 0);
+        return m === 0 ? 0 : v.filter((x) => x > f * m).length;
+      };
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
     name: 'layer-balance-drift',
     summary:
       'for a deep-linear model: max_j ‖D_j(T) − D_j(0)‖_F / max_j ‖W_j(T)‖_F², D_j = W_{j+1}ᵀW_{j+1} − W_jW_jᵀ (form "balanced": conserved by gradient flow, Arora et al. 2018) or W_{j+1}W_{j+1}ᵀ − W_jᵀW_j (form "transposed": not conserved, for a refutation target)',

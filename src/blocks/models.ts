@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deepLinearNet } from '../numeric/deeplinear.js';
 import { inGramCoordinates } from '../numeric/gram.js';
+import { cpFactorization } from '../numeric/tensor.js';
 import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
 import { defineBlock, numExpr } from './types.js';
 
@@ -73,4 +74,19 @@ export const deepLinearBlock = defineBlock({
   },
 });
 
-export const modelBlocks = [twoLayerBlock, deepLinearBlock];
+export const cpFactorizationBlock = defineBlock({
+  kind: 'model',
+  name: 'cp-factorization',
+  summary:
+    'T = Σ_{r ≤ rank} a_r^(1) ⊗ … ⊗ a_r^(N) for a tensor of the given dims (Razin & Cohen’s tensor completion; factors "A1" … "AN", the tensor "T" as a 1×size row, and the component norms Π_m ‖a_r^(m)‖ as the row "components"), predicting ⟨A_k, T⟩; factor entries N(0, scale²)',
+  params: z.strictObject({ dims: z.array(numExpr).min(1).max(6), rank: numExpr, scale: numExpr }),
+  expressions: { dims: 'trial', rank: 'trial', scale: 'trial' },
+  create: (p, ctx) => {
+    const dims = p.dims.map((d) => ctx.int(d));
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (ctx.data && ctx.data.X.cols !== size) throw new Error(`cp-factorization: a tensor of ${size} entries needs measurements with ${size} entries, the data have ${ctx.data.X.cols}`);
+    return cpFactorization({ dims, rank: ctx.int(p.rank), scale: ctx.num(p.scale) });
+  },
+});
+
+export const modelBlocks = [twoLayerBlock, deepLinearBlock, cpFactorizationBlock];

@@ -8,6 +8,8 @@ export interface Dataset {
   X: Mat;
   y: Float64Array;
   stats: DataStats;
+  /** completion problems: the whole ground truth (row-major), of which the rows of X observe entries */
+  truth?: Float64Array;
 }
 
 export interface DataStats {
@@ -120,4 +122,19 @@ export function exactGram(rng: Rng, o: ExactGramOptions): Dataset {
   const X = mat(n, d);
   for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) X.data[i * d + k] = L.data[i * n + k];
   return { X, y, stats: dataStats(X) };
+}
+
+/** Completion of a ground truth `truth`: `k` distinct entries chosen at random are observed (one-hot rows of X). */
+export function completionData(rng: Rng, truth: Float64Array, k: number): Dataset {
+  const size = truth.length;
+  if (!(k >= 1 && k <= size)) throw new Error(`completion: cannot observe ${k} of ${size} entries`);
+  const order = Array.from({ length: size }, (_, i) => i);
+  for (let i = size - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const X = mat(k, size);
+  const y = new Float64Array(k);
+  order.slice(0, k).forEach((at, r) => ((X.data[r * size + at] = 1), (y[r] = truth[at])));
+  return { X, y, stats: dataStats(X), truth };
 }
