@@ -8,7 +8,8 @@ import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
 import { searchAtScale } from './claims/schema.js';
 import { environment } from './report/environment.js';
 import { fmt } from './report/markdown.js';
-import { buildReport, writeReport, type Report } from './report/report.js';
+import { diffReports, formatDiff } from './report/diff.js';
+import { buildReport, readReport, writeReport, type Report } from './report/report.js';
 import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
 import { createPool } from './search/pool.js';
 import { valuesAtPath } from './search/search.js';
@@ -106,7 +107,7 @@ const run = defineCommand({
     const files = await writeReport(report, args.out);
     const s = report.summary;
     console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
-    console.log(`Report: ${files.md} (data: ${files.json})`);
+    console.log(`Report: ${files.html} (also ${files.md}; data: ${files.json})`);
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
   },
 });
@@ -182,6 +183,20 @@ const list = defineCommand({
   },
 });
 
+const diff = defineCommand({
+  meta: { name: 'diff', description: 'which verdicts changed and which counterexamples are new between two report.json files' },
+  args: {
+    old: { type: 'positional', required: true, description: 'the earlier report.json' },
+    new: { type: 'positional', required: true, description: 'the later report.json' },
+  },
+  run({ args }) {
+    for (const f of [args.old, args.new]) if (!existsSync(f)) throw new Error(`no report at ${f}`);
+    const d = diffReports(readReport(args.old), readReport(args.new));
+    console.log(formatDiff(d));
+    process.exitCode = d.changed.length ? EXIT_MISMATCH : 0;
+  },
+});
+
 const blocks = defineCommand({
   meta: { name: 'blocks', description: 'the building blocks a claim file can name, with their parameters' },
   run() {
@@ -191,7 +206,7 @@ const blocks = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'claimcheck', description: 'a symbolic–numeric checker for theorems of deep-learning theory' },
-  subCommands: { run, validate, replay, list, blocks },
+  subCommands: { run, validate, replay, list, diff, blocks },
 });
 
 export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {

@@ -44,8 +44,18 @@ describe('command line', () => {
     expect(md).toMatch(/#### Counterexample \(genuine, \d+ shrinks\)/);
     expect(md).toMatch(/\*\*DISAGREES\*\*/);
 
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+    const before = join(out, 'before.json');
+    writeFileSync(before, readFileSync(join(out, 'report.json')));
+
     const one = cli(['run', join(dir, 'refuted.yaml'), '--out', out]);
     expect(one.code).toBe(0);
+    // diff: the claim that was dropped from the run shows as a change, exit 1; a report against itself, exit 0
+    const d = cli(['diff', before, join(out, 'report.json')]);
+    expect(d.code).toBe(1);
+    expect(d.out).toMatch(/t\.expects-holds\s+refuted\s+→ absent/);
+    expect(cli(['diff', before, before]).out).toMatch(/No verdict changed/);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toMatch(/Changes since the previous report[\s\S]*t\.expects-holds/);
 
     writeFileSync(join(dir, 'broken.yaml'), 'id: [');
     const broken = cli(['run', dir, '--out', out]);

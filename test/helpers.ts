@@ -1,6 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Objective } from '../src/numeric/objective.js';
 
 /** fast-check settings: a fixed seed in CI (override with FC_SEED); fast-check prints seed and path on failure. */
 export const FC_SEED = Number(process.env.FC_SEED ?? 20261123);
@@ -15,3 +16,13 @@ export function claimsFixture(files: Record<string, string>, paperKey = 'testpap
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
+
+/** L(θ) = ½ Σ_i a_i θ_i²: gradient flow has the closed form θ_i(t) = θ_i(0) e^{−a_i t}. */
+export const quadratic = (A: number[]): Objective => ({
+  nParams: A.length,
+  value: (t) => 0.5 * A.reduce((s, a, i) => s + a * t[i] * t[i], 0),
+  valueAndGrad(t, g) {
+    A.forEach((a, i) => (g[i] = a * t[i]));
+    return this.value(t);
+  },
+});

@@ -7,7 +7,7 @@ import { LOSSES, logisticLoss, logisticNegDerivative, logisticOfMargin } from '.
 import { leakyRelu, smoothLeakyRelu, twoLayerNet } from '../src/numeric/models.js';
 import { objective, type Objective } from '../src/numeric/objective.js';
 import { Rng } from '../src/numeric/rng.js';
-import { fcRuns } from './helpers.js';
+import { fcRuns, quadratic } from './helpers.js';
 
 describe('random source', () => {
   it('gives the same stream for the same seed on every machine (golden values)', () => {
@@ -120,15 +120,6 @@ describe('two-layer net gradients', () => {
 });
 
 describe('dynamics', () => {
-  const quadratic = (A: number[]): Objective => ({
-    nParams: A.length,
-    value: (t) => 0.5 * A.reduce((s, a, i) => s + a * t[i] * t[i], 0),
-    valueAndGrad(t, g) {
-      A.forEach((a, i) => (g[i] = a * t[i]));
-      return this.value(t);
-    },
-  });
-
   it('gradient flow on a quadratic matches exp(−At) within the requested tolerance', () => {
     const A = [1, 3, 0.2];
     const theta0 = Float64Array.from([1, -2, 0.5]);

@@ -71,7 +71,7 @@ describe('claim-file validation', () => {
 
   it('names an unknown block and lists the valid ones', () => {
     const errs = errorsOf(VALID.replace('block: two-layer', 'block: three-layer'));
-    expect(errs[0]).toMatch(/c\.yaml:23:19: search\.model\.block: unknown model block "three-layer"; valid model blocks: deep-linear, two-layer/);
+    expect(errs[0]).toMatch(/c\.yaml:23:19: search\.model\.block: unknown model block "three-layer"; valid model blocks: (\w[\w-]*, )*two-layer/);
   });
 
   it('names an unknown block parameter and lists the valid ones', () => {

@@ -7,18 +7,10 @@ import { gradientFlow, gradientFlowRichardson } from '../src/numeric/dynamics.js
 import { fromRows } from '../src/numeric/linalg.js';
 import { leakyRelu, twoLayerNet } from '../src/numeric/models.js';
 import { activeSet, linearRegimePoint } from '../src/numeric/neuron.js';
-import { objective, type Objective } from '../src/numeric/objective.js';
+import { objective } from '../src/numeric/objective.js';
 import { LOSSES } from '../src/numeric/losses.js';
 import { runTrial } from '../src/search/trial.js';
-
-const quadratic = (A: number[]): Objective => ({
-  nParams: A.length,
-  value: (t) => 0.5 * A.reduce((s, a, i) => s + a * t[i] * t[i], 0),
-  valueAndGrad(t, g) {
-    A.forEach((a, i) => (g[i] = a * t[i]));
-    return this.value(t);
-  },
-});
+import { quadratic } from './helpers.js';
 
 function spec(search: string): SearchSpec {
   const text = `id: t.fixture\ntitle: fixture\nstatement: { text: t, latex: t }\nsource: { location: here }\nprovenance: D\nexpect: holds\nsearch:\n${search.replace(/^/gm, '  ')}\n`;

@@ -1,10 +1,11 @@
 // report.json is the single source; report.md (and any later format) is a rendering of it.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paper } from '../claims/schema.js';
 import type { ValidationError } from '../claims/load.js';
 import type { ClaimResult, Verdict } from '../runner.js';
 import type { Environment } from './environment.js';
+import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { boundarySpec, renderSvg, trajectorySpec } from './plots.js';
 
@@ -49,26 +50,40 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-export async function writeReport(report: Report, dir: string): Promise<{ json: string; md: string }> {
+/** Read a report.json (numbers that were not finite are written as strings). */
+export function readReport(file: string): Report {
+  return JSON.parse(readFileSync(file, 'utf8')) as Report;
+}
+
+export async function writeReport(report: Report, dir: string): Promise<{ json: string; md: string; html: string }> {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'report.json');
   const md = join(dir, 'report.md');
+  const html = join(dir, 'index.html');
+  let previous: Report | undefined;
+  try {
+    if (existsSync(json)) previous = readReport(json);
+  } catch {
+    previous = undefined; // an unreadable old report only loses the changes section
+  }
+  const svgs: Record<string, string> = {};
   for (const c of report.claims) {
     const t = c.trajectory;
     if (t) {
       const spec = trajectorySpec(t, { text: `${c.id}: ${t.y} against ${t.x}`, subtitle: t.curves.map((q) => `dotted: ${q.name}`) });
       const file = `${c.id}.trajectory.svg`;
-      writeAtomic(join(dir, file), await renderSvg(spec));
+      writeAtomic(join(dir, file), (svgs[file] = await renderSvg(spec)));
       t.plot = { spec, file };
     }
     if (!c.boundary) continue;
     const b = c.boundary;
     const spec = boundarySpec(b, `${c.id}: ${b.metric} ${b.yVar ? `over (${b.xVar}, ${b.yVar})` : `against ${b.xVar}${b.cells.some((q) => q.error) ? ' (error bars: integrator estimate)' : ''}`}`);
     const file = `${c.id}.boundary.svg`;
-    writeAtomic(join(dir, file), await renderSvg(spec));
+    writeAtomic(join(dir, file), (svgs[file] = await renderSvg(spec)));
     c.boundary.plot = { spec, file };
   }
   writeAtomic(json, JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   writeAtomic(md, renderMarkdown(report));
-  return { json, md };
+  writeAtomic(html, renderHtml(report, svgs, previous));
+  return { json, md, html };
 }

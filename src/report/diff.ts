@@ -1,0 +1,30 @@
+// What changed between two reports: verdicts that moved and counterexamples that are new
+// (`claimcheck diff old.json new.json`, and the changes section of index.html).
+import type { Report } from './report.js';
+
+export interface ReportDiff {
+  previousGeneratedAt: string;
+  previousCommit: string;
+  changed: Array<{ id: string; before?: string; after?: string; newWitness: boolean }>;
+}
+
+export function diffReports(before: Report, after: Report): ReportDiff {
+  const old = new Map(before.claims.map((c) => [c.id, c]));
+  const now = new Map(after.claims.map((c) => [c.id, c]));
+  const changed: ReportDiff['changed'] = [];
+  for (const id of [...new Set([...old.keys(), ...now.keys()])].sort()) {
+    const a = old.get(id), b = now.get(id);
+    const wa = a?.search?.witness, wb = b?.search?.witness;
+    const newWitness = !!wb && (!wa || JSON.stringify(wa.values) !== JSON.stringify(wb.values));
+    if (a?.verdict !== b?.verdict || newWitness) changed.push({ id, before: a?.verdict, after: b?.verdict, newWitness });
+  }
+  return { previousGeneratedAt: before.generatedAt, previousCommit: before.environment.gitCommit, changed };
+}
+
+export function formatDiff(d: ReportDiff): string {
+  if (!d.changed.length) return `No verdict changed and no new counterexample since ${d.previousGeneratedAt} (commit ${d.previousCommit.slice(0, 10)}).`;
+  return [
+    `${d.changed.length} change(s) since ${d.previousGeneratedAt} (commit ${d.previousCommit.slice(0, 10)}):`,
+    ...d.changed.map((x) => `  ${x.id.padEnd(44)} ${(x.before ?? 'absent').padEnd(13)} → ${(x.after ?? 'absent').padEnd(13)}${x.newWitness ? ' new counterexample' : ''}`),
+  ].join('\n');
+}
