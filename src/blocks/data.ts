@@ -105,4 +105,38 @@ export const tensorCompletionData = defineBlock({
   },
 });
 
-export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData, matrixCompletionData, tensorCompletionData];
+export const explicitVectorData = defineBlock({
+  kind: 'data',
+  name: 'explicit-vector',
+  summary:
+    'inputs x_i and vector targets y_i written out (numbers or expressions), optionally normalized to unit inputs, for models with vector outputs (relu-net): example (i, c) is the row [x_i, e_c] with target y_i[c], so the summed square loss is ½Σ_i ‖N(x_i) − y_i‖²',
+  params: z.strictObject({
+    inputs: z.array(z.array(numExpr).min(1)).min(1).max(1000),
+    targets: z.array(z.array(numExpr).min(1)).min(1).max(1000),
+    normalize: z.boolean().default(false),
+  }),
+  expressions: { inputs: 'trial', targets: 'trial' },
+  create: (p, ctx) => {
+    const d = p.inputs[0].length, k = p.targets[0].length;
+    if (p.inputs.some((r) => r.length !== d) || p.targets.some((r) => r.length !== k)) throw new Error('explicit-vector: every input (and every target) needs the same length');
+    if (p.inputs.length !== p.targets.length) throw new Error(`explicit-vector: ${p.inputs.length} inputs but ${p.targets.length} targets`);
+    const xs = p.inputs.map((r) => {
+      const x = r.map((v) => ctx.num(v));
+      const n = Math.hypot(...x);
+      return p.normalize ? x.map((v) => v / n) : x;
+    });
+    const X = mat(xs.length * k, d + k);
+    const y = new Float64Array(xs.length * k);
+    xs.forEach((x, i) => {
+      for (let c = 0; c < k; c++) {
+        const row = i * k + c;
+        x.forEach((v, q) => (X.data[row * (d + k) + q] = v));
+        X.data[row * (d + k) + d + c] = 1;
+        y[row] = ctx.num(p.targets[i][c]);
+      }
+    });
+    return { X, y, stats: { ...dataStats(mat(xs.length, d, xs.flat())) } };
+  },
+});
+
+export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData, matrixCompletionData, tensorCompletionData, explicitVectorData];

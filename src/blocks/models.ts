@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deepLinearNet } from '../numeric/deeplinear.js';
 import { inGramCoordinates } from '../numeric/gram.js';
+import { reluNet } from '../numeric/relunet.js';
 import { cpFactorization } from '../numeric/tensor.js';
 import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
 import { defineBlock, numExpr } from './types.js';
@@ -89,4 +90,27 @@ export const cpFactorizationBlock = defineBlock({
   },
 });
 
-export const modelBlocks = [twoLayerBlock, deepLinearBlock, cpFactorizationBlock];
+export const reluNetBlock = defineBlock({
+  kind: 'model',
+  name: 'relu-net',
+  summary:
+    'a bias-free deep network x ↦ W_k σ(⋯ σ(W_1 x)) with vector outputs (layers "W1" … "Wk"), σ leaky ReLU max(γz, z) with σ′(0) = dphi_at_zero (Timor et al. take ReLU with σ′(0) = 0), for explicit-vector data; `sizes` = [d_in, h_1, …, d_out]. init "sphere": every hidden row and every column of W_k uniform on the sphere of radius `scale` (the authors’ small init); "sphere-zero-last": the same with W_k = 0; "gaussian": Xavier normal times `scale`.',
+  params: z.strictObject({
+    sizes: z.array(numExpr).min(2).max(32),
+    gamma: numExpr.default(0),
+    dphi_at_zero: numExpr.default(0),
+    init: z.enum(['sphere', 'sphere-zero-last', 'gaussian']).default('sphere'),
+    scale: numExpr,
+  }),
+  expressions: { sizes: 'trial', gamma: 'trial', dphi_at_zero: 'trial', scale: 'trial' },
+  create: (p, ctx) => {
+    const sizes = p.sizes.map((s) => ctx.int(s));
+    if (sizes.some((s) => s < 1)) throw new Error(`relu-net: sizes must be positive, got ${sizes}`);
+    if (ctx.data && ctx.data.X.cols !== sizes[0] + sizes.at(-1)!) throw new Error(`relu-net: inputs of size ${sizes[0]} and ${sizes.at(-1)} outputs need data rows of ${sizes[0] + sizes.at(-1)!} entries (explicit-vector data), the data have ${ctx.data.X.cols}`);
+    const gamma = ctx.num(p.gamma);
+    if (!(gamma >= 0 && gamma <= 1)) throw new Error(`relu-net: gamma must lie in [0, 1], got ${gamma}`);
+    return reluNet({ sizes, activation: leakyRelu(gamma, ctx.num(p.dphi_at_zero)), init: p.init, scale: ctx.num(p.scale) });
+  },
+});
+
+export const modelBlocks = [twoLayerBlock, deepLinearBlock, cpFactorizationBlock, reluNetBlock];

@@ -74,7 +74,7 @@ figure { margin: 1rem 0 } figure svg { max-width: 100%; height: auto } figcaptio
 button { font: inherit; font-size: .85rem; padding: .1rem .5rem; cursor: pointer }
 details { margin: .3rem 0 } summary { cursor: pointer; color: var(--muted) }
 .badge { display: inline-block; border: 1px solid var(--line); border-radius: 3px; padding: 0 .3rem; font-size: .85rem }
-@media print { body { max-width: none; font-size: 11pt } button, details > summary::marker { display: none } h3 { break-before: auto } figure, .card, table { break-inside: avoid } a { color: inherit } }
+@media print { body { max-width: none; font-size: 11pt } h2, h3, h4, h5 { break-after: avoid } button, details > summary::marker { display: none } h3 { break-before: auto } figure, .card, table { break-inside: avoid } a { color: inherit } }
 `;
 
 const SCRIPT = `
@@ -135,7 +135,12 @@ function overview(r: Report, byPaper: Map<string, ClaimResult[]>): string {
         `<tr data-claim="${h(c.id)}"><td><a href="#${claimAnchor(c.id)}">${h(c.id)}</a></td><td>${c.expect === 'refuted' ? 'false (refutation target)' : c.expect === 'holds' ? 'holds' : '–'}</td><td>${verdictCell(c)}</td><td>${agreementCell(c)}</td><td><abbr title="${h(PROVENANCE[c.claim?.provenance ?? ''] ?? '')}">${c.claim?.provenance ?? '–'}</abbr></td><td>${trialsCell(c)}</td><td>${symbolicCell(c)}</td><td>${(c.ms / 1000).toFixed(1)} s</td></tr>`,
       );
   }
+  const attention = r.claims.filter((c) => rank(c) < 3).sort((a, b) => rank(a) - rank(b));
+  const attentionHtml = attention.length
+    ? `<div class="card" role="note" id="attention"><strong>Needs attention first (${attention.length}):</strong><ul>${attention.map((c) => `<li><a href="#${claimAnchor(c.id)}">${h(c.id)}</a>: ${verdictCell(c)} · ${agreementCell(c)} — ${h(c.reason)}</li>`).join('')}</ul></div>`
+    : '<p id="attention">Nothing needs attention first: no disagreement, no undecided or invalid claim.</p>';
   return `<section aria-labelledby="overview"><h2 id="overview">Overview</h2>
+${attentionHtml}
 <p id="summary"><strong><span id="count-matching">${s.matching}</span> of <span id="count-claims">${s.claims}</span> claims agree with what the paper asserts</strong>; <span id="count-mismatching">${s.mismatching}</span> disagree, <span id="count-inconclusive">${s.byVerdict.inconclusive}</span> inconclusive, <span id="count-invalid">${s.invalid}</span> invalid. Disagreements and undecided claims are listed first in each paper.</p>
 <p class="meta">How to read this: <em>holds</em> means no counterexample in the stated number of in-regime trials — evidence, not proof. <em>Refuted</em> comes with a counterexample; it is <em>genuine</em> when it survives a stricter re-run (tighter integrator tolerances, smaller steps) and a 64-digit check of the final inequality, <em>potential</em> otherwise. A symbolic step is <em>verified</em> when the computer algebra reduces it to 0 and ≥ 200 random points agree, <em>numeric-only</em> when only the numbers confirm it. Provenance: V read in the paper, A in the authors' slides or blog, D derived by us, R recalled (never a pass/fail threshold), N not found.</p>
 <table id="overview-table"><thead><tr><th scope="col">claim</th><th scope="col">the paper asserts</th><th scope="col">our verdict</th><th scope="col">agreement</th><th scope="col">provenance</th><th scope="col">trials</th><th scope="col">symbolic steps</th><th scope="col">time</th></tr></thead>

@@ -82,7 +82,6 @@ function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: R
 /** κ is ∞ for a single point or exactly orthogonal data: a value, not a divergence. */
 const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
 
-/** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
 /** Thinned (x, y) along the path, for plots: a point whenever x or y moved by 2% (relative), at most 2000 points, and always the last one; 7 significant digits. */
 function tracer(req: TraceRequest, out: TracePoint[]) {
   const x = parseExpr(req.x), y = parseExpr(req.y), until = req.until ? parseExpr(req.until) : undefined;
@@ -104,6 +103,7 @@ function tracer(req: TraceRequest, out: TracePoint[]) {
   };
 }
 
+/** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
 function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantities: Scope, refine: boolean, suffix = '', trace?: { req: TraceRequest; out: TracePoint[] }): SimState {
   const local: Scope = { ...values };
   const rng = new Rng(values.seed);

@@ -1,0 +1,118 @@
+// Bias-free deep ReLU networks with vector outputs, x ↦ W_k σ(⋯ σ(W_1 x)) (Timor, Vardi & Shamir 2023;
+// the authors' DFFNet), as a scalar Model: example i is the row [x_i, e_c] of an input and a one-hot
+// output coordinate c, and the prediction is N(x_i)_c. The square loss summed over the rows is then
+// ½Σ_i ‖N(x_i) − y_i‖², and the gradient is the usual back-propagation.
+import type { Mat } from './linalg.js';
+import type { Activation, Model } from './models.js';
+import type { Rng } from './rng.js';
+
+export interface ReluNetOptions {
+  /** layer sizes [d_in, h_1, …, h_{k−1}, d_out] */
+  sizes: number[];
+  activation: Activation;
+  /** 'sphere': every row of the hidden layers and every column of the last layer uniform on the sphere of radius `scale` (the authors' small init); 'sphere-zero-last': the same with W_k = 0 (their Thm 3 init); 'gaussian': N(0, scale²·2/(fan_in + fan_out)) (Xavier normal times scale) */
+  init: 'sphere' | 'sphere-zero-last' | 'gaussian';
+  scale: number;
+}
+
+export function reluNet(o: ReluNetOptions): Model {
+  const { sizes, activation: act } = o;
+  const k = sizes.length - 1;
+  if (k < 1) throw new Error('relu-net: needs at least an input and an output size');
+  const dIn = sizes[0], dOut = sizes[k];
+  const offsets: number[] = [];
+  let nParams = 0;
+  for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
+  const W = (theta: Float64Array, j: number) => theta.subarray(offsets[j], offsets[j] + sizes[j + 1] * sizes[j]);
+  // pre-activations z_j and activations a_j of one example; a_0 = x
+  const z = sizes.map((s) => new Float64Array(s));
+  const a = sizes.map((s) => new Float64Array(s));
+  const delta = sizes.map((s) => new Float64Array(s));
+
+  function forwardOne(theta: Float64Array, X: Mat, i: number): void {
+    for (let q = 0; q < dIn; q++) a[0][q] = X.data[i * X.cols + q];
+    for (let j = 0; j < k; j++) {
+      const w = W(theta, j), rows = sizes[j + 1], cols = sizes[j], zj = z[j + 1], aj = a[j + 1], prev = a[j];
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let c = 0; c < cols; c++) s += w[r * cols + c] * prev[c];
+        zj[r] = s;
+        aj[r] = j === k - 1 ? s : act.phi(s);
+      }
+    }
+  }
+  const outputOf = (X: Mat, i: number): number => {
+    for (let c = 0; c < dOut; c++) if (X.data[i * X.cols + dIn + c] !== 0) return c;
+    throw new Error(`relu-net: row ${i} selects no output coordinate`);
+  };
+
+  return {
+    name: 'relu-net',
+    nParams,
+    trainable: new Float64Array(nParams).fill(1),
+    init(rng: Rng) {
+      const theta = new Float64Array(nParams);
+      for (let j = 0; j < k; j++) {
+        const rows = sizes[j + 1], cols = sizes[j], w = W(theta, j), last = j === k - 1;
+        if (o.init === 'gaussian') {
+          const sd = o.scale * Math.sqrt(2 / (rows + cols));
+          for (let e = 0; e < w.length; e++) w[e] = sd * rng.normal();
+          continue;
+        }
+        if (last && o.init === 'sphere-zero-last') continue;
+        // hidden layers: each row (a neuron's incoming weights); last layer: each column (a neuron's outgoing weights)
+        const count = last ? cols : rows, len = last ? rows : cols;
+        for (let t = 0; t < count; t++) {
+          const v = Array.from({ length: len }, () => rng.normal());
+          const n = Math.hypot(...v) || 1;
+          v.forEach((x, e) => (w[last ? e * cols + t : t * cols + e] = (o.scale * x) / n));
+        }
+      }
+      return theta;
+    },
+    forward(theta, X, out) {
+      for (let i = 0; i < X.rows; i++) {
+        forwardOne(theta, X, i);
+        out[i] = a[k][outputOf(X, i)];
+      }
+    },
+    backward(theta, X, cvec, grad) {
+      grad.fill(0);
+      for (let i = 0; i < X.rows; i++) {
+        if (cvec[i] === 0) continue;
+        forwardOne(theta, X, i);
+        delta[k].fill(0);
+        delta[k][outputOf(X, i)] = cvec[i];
+        for (let j = k - 1; j >= 0; j--) {
+          const w = W(theta, j), g = grad.subarray(offsets[j], offsets[j] + w.length), rows = sizes[j + 1], cols = sizes[j];
+          for (let r = 0; r < rows; r++) {
+            const d = delta[j + 1][r];
+            if (d !== 0) for (let c = 0; c < cols; c++) g[r * cols + c] += d * a[j][c];
+          }
+          if (j === 0) break;
+          for (let c = 0; c < cols; c++) {
+            let s = 0;
+            for (let r = 0; r < rows; r++) s += w[r * cols + c] * delta[j + 1][r];
+            delta[j][c] = s * act.dphi(z[j][c]);
+          }
+        }
+      }
+    },
+    layers(theta) {
+      const out: Record<string, Mat> = {};
+      for (let j = 0; j < k; j++) out[`W${j + 1}`] = { rows: sizes[j + 1], cols: sizes[j], data: W(theta, j) };
+      return out;
+    },
+    neurons(theta) {
+      // depth 2: ‖w_j‖ (row j of W1) and ‖v_j‖ (column j of W2), for the per-neuron conservation law
+      if (k !== 2) return [];
+      const m = sizes[1], w1 = W(theta, 0), w2 = W(theta, 1);
+      return Array.from({ length: m }, (_, j) => {
+        let sw = 0, sv = 0;
+        for (let c = 0; c < dIn; c++) sw += w1[j * dIn + c] ** 2;
+        for (let r = 0; r < dOut; r++) sv += w2[r * m + j] ** 2;
+        return { wnorm: Math.sqrt(sw), v: Math.sqrt(sv), b: 0 };
+      });
+    },
+  };
+}
