@@ -82,3 +82,27 @@ describe('deep ReLU networks with vector outputs', () => {
     expect(t.message).toMatch(/need data rows of 5 entries/);
   });
 });
+
+describe('symbolic steps shared between claims (`uses`)', () => {
+  it('resolve from the claims folder even when one file is loaded, and are marked as shared', async () => {
+    const { loadClaims } = await import('../src/claims/load.js');
+    const { join } = await import('node:path');
+    const file = join(import.meta.dirname, '..', 'claims', 'timor2022', 'c2-per-neuron-balance.yaml');
+    const [c] = loadClaims([file]).claims;
+    if (!c.ok) throw new Error(JSON.stringify(c.errors));
+    const step = c.claim.symbolic.find((s) => s.id === 'drift_vanishes') as { sharedFrom?: string; kind: string };
+    expect(step.sharedFrom).toBe('vardi2021.balancedness');
+    expect(step.kind).toBe('conserved');
+  });
+
+  it('name the file, the line and the field for an unknown claim or step', async () => {
+    const { loadClaims } = await import('../src/claims/load.js');
+    const { claimsFixture } = await import('./helpers.js');
+    const base = `id: t.shared\ntitle: t\nstatement: { text: t, latex: t }\nsource: { location: here }\nprovenance: D\nexpect: holds\nuses: ['REF']\n`;
+    const dir = claimsFixture({ 'a.yaml': base.replace('REF', 'no.such-claim#x'), 'b.yaml': base.replace('t.shared', 't.other').replace('REF', 't.shared#nope') });
+    const out = loadClaims([dir]).claims;
+    const msgs = out.flatMap((c) => (c.ok ? [] : c.errors.map((e) => `${e.file}:${e.line}: ${e.path}: ${e.message}`)));
+    expect(msgs.some((m) => /a\.yaml:7: uses: no claim "no\.such-claim"/.test(m))).toBe(true);
+    expect(msgs.some((m) => /b\.yaml:7: uses: claim "t\.shared" has no symbolic step "nope"/.test(m))).toBe(true);
+  });
+});

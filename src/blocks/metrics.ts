@@ -132,8 +132,8 @@ export const metricBlocks = [
     kind: 'metric',
     name: 'layer-balance-drift',
     summary:
-      'for a deep-linear model: max_j ‖D_j(T) − D_j(0)‖_F / max_j ‖W_j(T)‖_F², D_j = W_{j+1}ᵀW_{j+1} − W_jW_jᵀ (form "balanced": conserved by gradient flow, Arora et al. 2018) or W_{j+1}W_{j+1}ᵀ − W_jᵀW_j (form "transposed": not conserved, for a refutation target)',
-    params: z.strictObject({ form: z.enum(['balanced', 'transposed']).default('balanced') }),
+      'for a model with layers W1, W2, … (deep-linear, relu-net): max_j ‖D_j(T) − D_j(0)‖_F / max_j ‖W_j(T)‖_F², D_j = W_{j+1}ᵀW_{j+1} − W_jW_jᵀ (form "balanced": conserved by gradient flow for linear nets, Arora et al. 2018), only its diagonal (form "diagonal": ‖column i of W_{j+1}‖² − ‖row i of W_j‖² per hidden neuron, conserved for homogeneous activations such as ReLU, Du et al. 2018), or W_{j+1}W_{j+1}ᵀ − W_jᵀW_j (form "transposed": not conserved, for a refutation target)',
+    params: z.strictObject({ form: z.enum(['balanced', 'diagonal', 'transposed']).default('balanced') }),
     expressions: {},
     create: (p) => (s) => {
       const list = (theta: Float64Array) => {
@@ -143,7 +143,11 @@ export const metricBlocks = [
         if (out.length < 2) throw new Error(`layer-balance-drift needs a model with layers W1, W2, …; "${s.model.name}" has ${Object.keys(L).join(', ')}`);
         return out;
       };
-      const gaps = (Ws: Mat[]) => Ws.slice(1).map((next, j) => (p.form === 'balanced' ? subtract(gramCols(next), gramRows(Ws[j])) : subtract(gramRows(next), gramCols(Ws[j]))));
+      const diagonal = (m: Mat): Mat => ({ rows: m.rows, cols: m.cols, data: m.data.map((x, e) => (Math.floor(e / m.cols) === e % m.cols ? x : 0)) });
+      const gaps = (Ws: Mat[]) =>
+        Ws.slice(1).map((next, j) =>
+          p.form === 'transposed' ? subtract(gramRows(next), gramCols(Ws[j])) : p.form === 'diagonal' ? diagonal(subtract(gramCols(next), gramRows(Ws[j]))) : subtract(gramCols(next), gramRows(Ws[j])),
+        );
       const a = gaps(list(s.theta0)), b = gaps(list(s.theta));
       const drift = Math.max(...a.map((g, j) => frobeniusNorm(subtract(b[j], g))));
       const scale = Math.max(...list(s.theta).map((w) => frobeniusNorm(w) ** 2), 1e-300);

@@ -94,17 +94,28 @@ export const reluNetBlock = defineBlock({
   kind: 'model',
   name: 'relu-net',
   summary:
-    'a bias-free deep network x ↦ W_k σ(⋯ σ(W_1 x)) with vector outputs (layers "W1" … "Wk"), σ leaky ReLU max(γz, z) with σ′(0) = dphi_at_zero (Timor et al. take ReLU with σ′(0) = 0), for explicit-vector data; `sizes` = [d_in, h_1, …, d_out]. init "sphere": every hidden row and every column of W_k uniform on the sphere of radius `scale` (the authors’ small init); "sphere-zero-last": the same with W_k = 0; "gaussian": Xavier normal times `scale`.',
+    'a bias-free deep network x ↦ W_k σ(⋯ σ(W_1 x)) with vector outputs (layers "W1" … "Wk"), σ leaky ReLU max(γz, z) with σ′(0) = dphi_at_zero (Timor et al. take ReLU with σ′(0) = 0), for explicit-vector data; `sizes` = [d_in, h_1, …, d_out]. init "sphere": every hidden row and every column of W_k uniform on the sphere of radius `scale` (the authors’ small init); "sphere-zero-last": the same with W_k = 0; "gaussian": Xavier normal times `scale`. Instead of `sizes`: d_in, width, depth and d_out (depth − 1 hidden layers of the same width).',
   params: z.strictObject({
-    sizes: z.array(numExpr).min(2).max(32),
+    sizes: z.array(numExpr).min(2).max(32).optional(),
+    d_in: numExpr.optional(),
+    width: numExpr.optional(),
+    depth: numExpr.optional(),
+    d_out: numExpr.optional(),
     gamma: numExpr.default(0),
     dphi_at_zero: numExpr.default(0),
     init: z.enum(['sphere', 'sphere-zero-last', 'gaussian']).default('sphere'),
     scale: numExpr,
   }),
-  expressions: { sizes: 'trial', gamma: 'trial', dphi_at_zero: 'trial', scale: 'trial' },
+  expressions: { sizes: 'trial', d_in: 'trial', width: 'trial', depth: 'trial', d_out: 'trial', gamma: 'trial', dphi_at_zero: 'trial', scale: 'trial' },
   create: (p, ctx) => {
-    const sizes = p.sizes.map((s) => ctx.int(s));
+    let sizes: number[];
+    if (p.sizes) sizes = p.sizes.map((s) => ctx.int(s));
+    else {
+      if ([p.d_in, p.width, p.depth, p.d_out].some((v) => v === undefined)) throw new Error('relu-net: give `sizes`, or all of d_in, width, depth and d_out');
+      const depth = ctx.int(p.depth!);
+      if (depth < 1) throw new Error(`relu-net: depth must be at least 1, got ${depth}`);
+      sizes = [ctx.int(p.d_in!), ...Array<number>(depth - 1).fill(ctx.int(p.width!)), ctx.int(p.d_out!)];
+    }
     if (sizes.some((s) => s < 1)) throw new Error(`relu-net: sizes must be positive, got ${sizes}`);
     if (ctx.data && ctx.data.X.cols !== sizes[0] + sizes.at(-1)!) throw new Error(`relu-net: inputs of size ${sizes[0]} and ${sizes.at(-1)} outputs need data rows of ${sizes[0] + sizes.at(-1)!} entries (explicit-vector data), the data have ${ctx.data.X.cols}`);
     const gamma = ctx.num(p.gamma);

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { LineCounter, isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { claimSchema, paperSchema, type Claim, type Paper } from './schema.js';
+import { claimSchema, paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
 
 export interface ValidationError {
   file: string;
@@ -205,6 +205,7 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
     }
     claims.push(loadClaimFile(f, papers[basename(dir)]));
   }
+  resolveSharedSteps(claims);
   const ids = new Map<string, string>();
   for (const c of claims) {
     if (!c.ok) continue;
@@ -215,4 +216,53 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
     } else ids.set(c.claim.id, c.file);
   }
   return { claims, paperErrors, papers };
+}
+
+/**
+ * Put the steps named in each claim's `uses` into its symbolic steps (marked sharedFrom). The named
+ * claim is looked up among the loaded claims, then in the claims folder the citing file lives in
+ * (so that running one file still finds its references). An unknown claim or step invalidates the file.
+ */
+function resolveSharedSteps(claims: ClaimLoad[]): void {
+  const byId = new Map<string, Claim>();
+  for (const c of claims) if (c.ok) byId.set(c.claim.id, c.claim);
+  const scanned = new Set<string>();
+  claims.forEach((c, idx) => {
+    if (!c.ok || !c.claim.uses.length) return;
+    const errors: ValidationError[] = [];
+    for (const ref of c.claim.uses) {
+      const [id, stepId] = ref.split('#');
+      if (!byId.has(id)) {
+        const root = dirname(dirname(resolve(c.file)));
+        if (!scanned.has(root)) {
+          scanned.add(root);
+          for (const d of readdirSync(root).map((e) => join(root, e)).filter((p) => statSync(p).isDirectory()))
+            for (const f of readdirSync(d).filter((e) => /\.ya?ml$/.test(e) && e !== 'paper.yaml')) {
+              const l = loadClaimFile(join(d, f));
+              if (l.ok && !byId.has(l.claim.id)) byId.set(l.claim.id, l.claim);
+            }
+        }
+      }
+      const other = byId.get(id);
+      const step = other?.symbolic.find((s) => s.id === stepId);
+      const line = lineOf(c.file, ref);
+      if (!other) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `no claim "${id}" for the shared step "${ref}"` });
+      else if (!step) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `claim "${id}" has no symbolic step "${stepId}"; its steps: ${other.symbolic.map((s) => s.id).join(', ') || 'none'}` });
+      else if (other.uses.includes(`${c.claim.id}#${stepId}`)) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `"${ref}" and ${id} use each other's steps` });
+      else {
+        const steps = c.claim.symbolic as SymbolicStep[];
+        if (!steps.some((s) => s.sharedFrom === id && s.id === stepId)) steps.push({ ...step, sharedFrom: id });
+      }
+    }
+    if (errors.length) claims[idx] = { ok: false, file: c.file, paperKey: c.paperKey, id: c.claim.id, errors };
+  });
+}
+
+function lineOf(file: string, text: string): number {
+  try {
+    const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
+    return i >= 0 ? i + 1 : 1;
+  } catch {
+    return 1;
+  }
 }

@@ -77,7 +77,7 @@ export const symbolicStepSchema = z
     if (s.kind === 'inequality') (need('lhs'), need('rhs'), need('relation'));
     if (s.kind === 'conserved') (need('quantity'), need('flow'));
   });
-export type SymbolicStep = z.infer<typeof symbolicStepSchema>;
+export type SymbolicStep = z.infer<typeof symbolicStepSchema> & { /** set by the loader for a step named in `uses` */ sharedFrom?: string };
 
 export const searchSchema = z.strictObject({
   trials: z.number().int().min(1).max(1_000_000).default(100),
@@ -157,6 +157,8 @@ export const claimSchema = z
     refutes: z.string().optional(),
     notes: z.string().optional(),
     symbolic: z.array(symbolicStepSchema).default([]),
+    /** symbolic steps of other claims that this claim rests on too, as "claim-id#step-id": checked here as well, never copied */
+    uses: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*#[A-Za-z_][A-Za-z0-9_]*$/, 'a shared step is named "claim-id#step-id"')).default([]),
     search: searchSchema.optional(),
     boundary: boundarySchema.optional(),
     trajectory: trajectorySchema.optional(),
@@ -164,7 +166,7 @@ export const claimSchema = z
   .superRefine((c, ctx) => {
     if (c.boundary) checkBoundary(c.boundary, c.search, ctx);
     if (c.trajectory) checkTrajectory(c.trajectory, c.search, ctx);
-    if (!c.symbolic.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
+    if (!c.symbolic.length && !c.uses.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
     c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
     if (c.search) checkSearch(c.search, ctx);
   });

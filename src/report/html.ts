@@ -179,7 +179,7 @@ function stepHtml(s: StepResult): string {
         `<tr><td>${h(c.name)}</td><td>${c.conditions.length ? c.conditions.map((x) => `<code>${h(x)}</code>`).join(', ') : 'none'}</td><td>${h(c.verdict)}</td><td>${c.cas.result === 'zero' ? `reduced to 0 by ${h(c.cas.engine)}` : c.cas.result === 'failed' ? `failed (${h(c.cas.error ?? '')})` : `not reduced${c.cas.error ? ` (${h(c.cas.error)})` : ''}`}${c.cas.certificate ? `; certificate ${h(c.cas.certificate)}` : ''}</td><td>${c.numeric.points} points, ${c.numeric.failures} failing, max error ${h(fmt(c.numeric.maxError))}<br><span class="meta">${h(c.numeric.tolerance)}</span>${c.numeric.worst ? `<br>failing point: ${values(c.numeric.worst.point)}; lhs = ${h(fmt(c.numeric.worst.lhs))}, rhs = ${h(fmt(c.numeric.worst.rhs))}` : ''}</td></tr>`,
     )
     .join('');
-  return `<li><strong>${h(s.id)}</strong> (${h(s.kind)}): <span class="verdict">${s.verdict === 'verified' ? '✔' : s.verdict === 'numeric-only' ? '≈' : '✘'} ${h(s.verdict)}</span> — ${h(s.message)}
+  return `<li><strong>${h(s.id)}</strong> (${h(s.kind)}${s.sharedFrom ? `, shared with <a href="#${claimAnchor(s.sharedFrom)}">${h(s.sharedFrom)}</a>` : ''}): <span class="verdict">${s.verdict === 'verified' ? '✔' : s.verdict === 'numeric-only' ? '≈' : '✘'} ${h(s.verdict)}</span> — ${h(s.message)}
 ${s.statement ? `<div class="formula">${tex(s.statement, true)}</div>` : ''}
 <table><thead><tr><th scope="col">case</th><th scope="col">conditions</th><th scope="col">verdict</th><th scope="col">computer algebra</th><th scope="col">numeric cross-check</th></tr></thead><tbody>${cases}</tbody></table></li>`;
 }

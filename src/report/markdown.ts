@@ -58,7 +58,7 @@ function symbolicSummary(c: ClaimResult): string {
 }
 
 function stepSection(s: StepResult): string[] {
-  const out = [`- **${s.id}** (${s.kind}): **${s.verdict}** — ${esc(s.message)}`];
+  const out = [`- **${s.id}** (${s.kind}${s.sharedFrom ? `, shared with ${s.sharedFrom}` : ''}): **${s.verdict}** — ${esc(s.message)}`];
   if (s.statement) out.push(`  - statement: $${s.statement}$`);
   for (const c of s.cases) {
     const cond = c.conditions.length ? c.conditions.join(', ') : 'no conditions';

@@ -36,6 +36,8 @@ export interface StepResult {
   cases: CaseResult[];
   message: string;
   seed: number;
+  /** the claim this step belongs to, when this claim names it in `uses` */
+  sharedFrom?: string;
 }
 
 type Node = MathNode & { type: string };
@@ -161,7 +163,7 @@ export function checkStep(step: SymbolicStep, seed: number): StepResult {
     verdict === 'verified'
       ? `verified on ${results.length} case(s): CAS and ${results.reduce((s, r) => s + r.numeric.points, 0)} numeric points agree`
       : results.filter((r) => r.verdict === verdict).map((r) => `${r.name}: ${r.message}`).join('; ');
-  return { id: step.id, kind: step.kind, statement: step.statement, verdict, cases: results, message, seed };
+  return { id: step.id, kind: step.kind, statement: step.statement, verdict, cases: results, message, seed, ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}) };
 }
 
 function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define: Record<string, string> }, rng: Rng): CaseResult {
