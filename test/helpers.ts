@@ -26,3 +26,18 @@ export const quadratic = (A: number[]): Objective => ({
     return this.value(t);
   },
 });
+
+/** Central finite differences of L at θ, coordinate by coordinate. */
+export function fdGradient(obj: Objective, theta: Float64Array, h = 1e-6): Float64Array {
+  const g = new Float64Array(theta.length);
+  const t = Float64Array.from(theta);
+  for (let i = 0; i < theta.length; i++) {
+    t[i] = theta[i] + h;
+    const a = obj.value(t);
+    t[i] = theta[i] - h;
+    const b = obj.value(t);
+    t[i] = theta[i];
+    g[i] = (a - b) / (2 * h);
+  }
+  return g;
+}

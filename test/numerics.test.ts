@@ -5,9 +5,9 @@ import { DivergedError, gradientDescent, gradientFlow, integrateDopri } from '..
 import { fromRows } from '../src/numeric/linalg.js';
 import { LOSSES, logisticLoss, logisticNegDerivative, logisticOfMargin } from '../src/numeric/losses.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet } from '../src/numeric/models.js';
-import { objective, type Objective } from '../src/numeric/objective.js';
+import { objective } from '../src/numeric/objective.js';
 import { Rng } from '../src/numeric/rng.js';
-import { fcRuns, quadratic } from './helpers.js';
+import { fcRuns, fdGradient, quadratic } from './helpers.js';
 
 describe('random source', () => {
   it('gives the same stream for the same seed on every machine (golden values)', () => {
@@ -33,20 +33,6 @@ describe('random source', () => {
 });
 // Pinned: change only when the generator is deliberately changed (that changes every seed's trials).
 const GOLDEN_42 = [2837322924, 544945897, 479756282];
-
-function fdGradient(obj: Objective, theta: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(theta.length);
-  const t = Float64Array.from(theta);
-  for (let i = 0; i < theta.length; i++) {
-    t[i] = theta[i] + h;
-    const a = obj.value(t);
-    t[i] = theta[i] - h;
-    const b = obj.value(t);
-    t[i] = theta[i];
-    g[i] = (a - b) / (2 * h);
-  }
-  return g;
-}
 
 describe('losses', () => {
   it('are stable for large margins', () => {

@@ -15,7 +15,7 @@ import { Rng } from '../src/numeric/rng.js';
 import { inlineRunner } from '../src/search/pool.js';
 import { runTrajectory } from '../src/search/trajectory.js';
 import { runTrial } from '../src/search/trial.js';
-import { fcRuns } from './helpers.js';
+import { fcRuns, fdGradient } from './helpers.js';
 
 function claimText(search: string, extra = ''): string {
   return `id: t.fixture\ntitle: fixture\nstatement: { text: t, latex: t }\nsource: { location: here }\nprovenance: D\nexpect: holds\nsearch:\n${search.replace(/^/gm, '  ')}\n${extra}`;
@@ -45,14 +45,8 @@ describe('deep linear factorization', () => {
         const theta = model.init(rng.fork('init'));
         const g = new Float64Array(model.nParams);
         obj.valueAndGrad(theta, g);
-        const h = 1e-6;
-        for (let i = 0; i < theta.length; i++) {
-          const p = Float64Array.from(theta), m = Float64Array.from(theta);
-          p[i] += h;
-          m[i] -= h;
-          const fd = (obj.value(p) - obj.value(m)) / (2 * h);
-          expect(Math.abs(fd - g[i])).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
-        }
+        const fd = fdGradient(obj, theta);
+        for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i])).toBeLessThan(1e-6 * (1 + Math.abs(fd[i])));
       }),
       fcRuns(60),
     );
@@ -239,13 +233,8 @@ describe('CP factorization and tensor completion', () => {
         const theta = model.init(rng.fork('init'));
         const g = new Float64Array(model.nParams);
         obj.valueAndGrad(theta, g);
-        for (let i = 0; i < theta.length; i++) {
-          const p = Float64Array.from(theta), m = Float64Array.from(theta);
-          p[i] += 1e-6;
-          m[i] -= 1e-6;
-          const fd = (obj.value(p) - obj.value(m)) / 2e-6;
-          expect(Math.abs(fd - g[i])).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
-        }
+        const fd = fdGradient(obj, theta);
+        for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i])).toBeLessThan(1e-6 * (1 + Math.abs(fd[i])));
       }),
       fcRuns(60),
     );

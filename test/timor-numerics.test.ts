@@ -10,7 +10,7 @@ import { objective } from '../src/numeric/objective.js';
 import { reluNet } from '../src/numeric/relunet.js';
 import { Rng } from '../src/numeric/rng.js';
 import { runTrial } from '../src/search/trial.js';
-import { fcRuns } from './helpers.js';
+import { fcRuns, fdGradient } from './helpers.js';
 
 /** Rows [x_i, e_c] for n random inputs of size d and k outputs, with N(0,1) targets. */
 function vectorData(rng: Rng, n: number, d: number, k: number) {
@@ -36,13 +36,8 @@ describe('deep ReLU networks with vector outputs', () => {
         const theta = model.init(rng.fork('init'));
         const g = new Float64Array(model.nParams);
         obj.valueAndGrad(theta, g);
-        for (let i = 0; i < theta.length; i++) {
-          const p = Float64Array.from(theta), m = Float64Array.from(theta);
-          p[i] += 1e-6;
-          m[i] -= 1e-6;
-          const fd = (obj.value(p) - obj.value(m)) / 2e-6;
-          expect(Math.abs(fd - g[i])).toBeLessThan(1e-5 * (1 + Math.abs(fd)));
-        }
+        const fd = fdGradient(obj, theta);
+        for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i])).toBeLessThan(1e-5 * (1 + Math.abs(fd[i])));
       }),
       fcRuns(60),
     );
