@@ -1,5 +1,5 @@
 // The command line: run, validate, replay, list.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { defineCommand, runCommand, runMain, showUsage } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
@@ -170,7 +170,7 @@ const list = defineCommand({
   run({ args }) {
     const { claims, papers } = loadClaims(['claims']);
     let last: Report | undefined;
-    if (existsSync(args.report)) last = JSON.parse(readFileSync(args.report, 'utf8')) as Report;
+    if (existsSync(args.report)) last = readReport(args.report);
     const lastOf = (id: string) => last?.claims.find((c) => c.id === id);
     for (const c of claims) {
       const id = c.ok ? c.claim.id : (c.id ?? c.file);

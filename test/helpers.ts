@@ -1,6 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { Objective } from '../src/numeric/objective.js';
 
 /** fast-check settings: a fixed seed in CI (override with FC_SEED); fast-check prints seed and path on failure. */
@@ -40,4 +41,12 @@ export function fdGradient(obj: Objective, theta: Float64Array, h = 1e-6): Float
     g[i] = (a - b) / (2 * h);
   }
   return g;
+}
+
+/** The objective's hand-derived gradient at θ agrees with central differences, coordinate by coordinate, to tol·(1 + |fd|). */
+export function expectGradientMatchesFD(obj: Objective, theta: Float64Array, tol: number): void {
+  const g = new Float64Array(theta.length);
+  obj.valueAndGrad(theta, g);
+  const fd = fdGradient(obj, theta);
+  for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i]), `coordinate ${i}`).toBeLessThan(tol * (1 + Math.abs(fd[i])));
 }

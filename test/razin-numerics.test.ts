@@ -15,7 +15,7 @@ import { Rng } from '../src/numeric/rng.js';
 import { inlineRunner } from '../src/search/pool.js';
 import { runTrajectory } from '../src/search/trajectory.js';
 import { runTrial } from '../src/search/trial.js';
-import { fcRuns, fdGradient } from './helpers.js';
+import { expectGradientMatchesFD, fcRuns } from './helpers.js';
 
 function claimText(search: string, extra = ''): string {
   return `id: t.fixture\ntitle: fixture\nstatement: { text: t, latex: t }\nsource: { location: here }\nprovenance: D\nexpect: holds\nsearch:\n${search.replace(/^/gm, '  ')}\n${extra}`;
@@ -43,10 +43,7 @@ describe('deep linear factorization', () => {
         const { X, y } = completion(rng, rows, cols, Math.max(1, Math.floor((rows * cols) / 2)));
         const obj = objective(model, LOSSES.square, X, y, 'sum');
         const theta = model.init(rng.fork('init'));
-        const g = new Float64Array(model.nParams);
-        obj.valueAndGrad(theta, g);
-        const fd = fdGradient(obj, theta);
-        for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i])).toBeLessThan(1e-6 * (1 + Math.abs(fd[i])));
+        expectGradientMatchesFD(obj, theta, 1e-6);
       }),
       fcRuns(60),
     );
@@ -231,10 +228,7 @@ describe('CP factorization and tensor completion', () => {
         const data = completionData(rng.fork('d'), randomLowRankTensor(rng.fork('t'), dims, 1), Math.max(1, Math.ceil(size / 2)));
         const obj = objective(model, LOSSES.square, data.X, data.y, 'sum');
         const theta = model.init(rng.fork('init'));
-        const g = new Float64Array(model.nParams);
-        obj.valueAndGrad(theta, g);
-        const fd = fdGradient(obj, theta);
-        for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i])).toBeLessThan(1e-6 * (1 + Math.abs(fd[i])));
+        expectGradientMatchesFD(obj, theta, 1e-6);
       }),
       fcRuns(60),
     );

@@ -10,7 +10,7 @@ import { objective } from '../src/numeric/objective.js';
 import { reluNet } from '../src/numeric/relunet.js';
 import { Rng } from '../src/numeric/rng.js';
 import { runTrial } from '../src/search/trial.js';
-import { fcRuns, fdGradient } from './helpers.js';
+import { expectGradientMatchesFD, fcRuns } from './helpers.js';
 
 /** Rows [x_i, e_c] for n random inputs of size d and k outputs, with N(0,1) targets. */
 function vectorData(rng: Rng, n: number, d: number, k: number) {
@@ -34,10 +34,7 @@ describe('deep ReLU networks with vector outputs', () => {
         const { X, y } = vectorData(rng, 3, sizes[0], sizes.at(-1)!);
         const obj = objective(model, LOSSES.square, X, y, 'sum');
         const theta = model.init(rng.fork('init'));
-        const g = new Float64Array(model.nParams);
-        obj.valueAndGrad(theta, g);
-        const fd = fdGradient(obj, theta);
-        for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i])).toBeLessThan(1e-5 * (1 + Math.abs(fd[i])));
+        expectGradientMatchesFD(obj, theta, 1e-5);
       }),
       fcRuns(60),
     );

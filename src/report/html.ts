@@ -10,18 +10,11 @@ import type { Witness } from '../search/search.js';
 import type { TrialResult } from '../search/trial.js';
 import type { StepResult } from '../symbolic/check.js';
 import { diffReports, type ReportDiff } from './diff.js';
-import { fmt } from './markdown.js';
+import { attentionRank, fmt, PROVENANCE_MEANING } from './markdown.js';
 import type { Report } from './report.js';
 
 const require = createRequire(import.meta.url);
 
-const PROVENANCE: Record<string, string> = {
-  V: 'read in the paper',
-  A: "read in the authors' slides or blog",
-  R: 'recalled, unverified',
-  D: 'derived and checked by us',
-  N: 'not found in the sources',
-};
 
 /** Verdicts are shown by a symbol and a word, never by colour alone. */
 const VERDICT: Record<string, { symbol: string; word: string }> = {
@@ -122,7 +115,7 @@ function symbolicCell(c: ClaimResult): string {
   return Object.entries(by).map(([k, n]) => `${n} ${k}`).join(', ');
 }
 
-const rank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : !c.matches && c.verdict !== 'inconclusive' ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
+const rank = attentionRank;
 
 function overview(r: Report, byPaper: Map<string, ClaimResult[]>): string {
   const s = r.summary;
@@ -132,7 +125,7 @@ function overview(r: Report, byPaper: Map<string, ClaimResult[]>): string {
     rows.push(`<tr><th colspan="8" scope="colgroup">${h(p ? `${p.authors.join(', ')} (${p.year}): ${p.title}` : key)}</th></tr>`);
     for (const c of claims)
       rows.push(
-        `<tr data-claim="${h(c.id)}"><td><a href="#${claimAnchor(c.id)}">${h(c.id)}</a></td><td>${c.expect === 'refuted' ? 'false (refutation target)' : c.expect === 'holds' ? 'holds' : '–'}</td><td>${verdictCell(c)}</td><td>${agreementCell(c)}</td><td><abbr title="${h(PROVENANCE[c.claim?.provenance ?? ''] ?? '')}">${c.claim?.provenance ?? '–'}</abbr></td><td>${trialsCell(c)}</td><td>${symbolicCell(c)}</td><td>${(c.ms / 1000).toFixed(1)} s</td></tr>`,
+        `<tr data-claim="${h(c.id)}"><td><a href="#${claimAnchor(c.id)}">${h(c.id)}</a></td><td>${c.expect === 'refuted' ? 'false (refutation target)' : c.expect === 'holds' ? 'holds' : '–'}</td><td>${verdictCell(c)}</td><td>${agreementCell(c)}</td><td><abbr title="${h(PROVENANCE_MEANING[c.claim?.provenance ?? ''] ?? '')}">${c.claim?.provenance ?? '–'}</abbr></td><td>${trialsCell(c)}</td><td>${symbolicCell(c)}</td><td>${(c.ms / 1000).toFixed(1)} s</td></tr>`,
       );
   }
   const attention = r.claims.filter((c) => rank(c) < 3).sort((a, b) => rank(a) - rank(b));
@@ -228,7 +221,7 @@ function claimHtml(c: ClaimResult, r: Report, svgs: Record<string, string>): str
     out.push(
       `<ul><li>source: ${p ? `${h(p.authors.join(', '))} (${p.year}), <cite>${h(p.title)}</cite>${p.arxiv ? `, <a href="https://arxiv.org/abs/${h(p.arxiv)}">arXiv:${h(p.arxiv)}</a>` : ''}${p.venue ? `, ${h(p.venue)}` : ''}` : h(c.paperKey)} — ${h(meta.source.location)}${meta.source.via ? ` <span class="meta">(via ${h(meta.source.via)})</span>` : ''}</li>
 ${meta.source.quote ? `<li>quoted: <q>${h(meta.source.quote)}</q></li>` : ''}
-<li>provenance: <strong>${meta.provenance}</strong> — ${h(PROVENANCE[meta.provenance])}${meta.provenance_note ? `. ${h(meta.provenance_note)}` : ''}</li>
+<li>provenance: <strong>${meta.provenance}</strong> — ${h(PROVENANCE_MEANING[meta.provenance])}${meta.provenance_note ? `. ${h(meta.provenance_note)}` : ''}</li>
 ${meta.refutes ? `<li>refutation target beside: <a href="#${claimAnchor(meta.refutes)}">${h(meta.refutes)}</a></li>` : ''}
 ${meta.notes ? `<li>notes: ${h(meta.notes)}</li>` : ''}
 <li>file: <code>${h(c.file)}</code> (sha256 ${h(c.hash?.slice(0, 12) ?? '')})</li></ul>`,

@@ -13,13 +13,17 @@ const VERDICT_LABEL: Record<string, string> = {
   invalid: 'INVALID claim file',
 };
 
-const PROVENANCE: Record<string, string> = {
-  V: 'V — read in the paper',
-  A: "A — read in the authors' slides or blog",
-  R: 'R — recalled, unverified',
-  D: 'D — derived and checked by us',
-  N: 'N — not found in the sources',
+/** What each provenance tag means (claim files, both renderings). */
+export const PROVENANCE_MEANING: Record<string, string> = {
+  V: 'read in the paper',
+  A: "read in the authors' slides or blog",
+  R: 'recalled, unverified',
+  D: 'derived and checked by us',
+  N: 'not found in the sources',
 };
+
+/** Disagreements and invalid files first, then undecided claims, then the rest. */
+export const attentionRank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : !c.matches && c.verdict !== 'inconclusive' ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
 
 export function fmt(x: number | string | undefined): string {
   if (x === undefined) return '–';
@@ -152,7 +156,7 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     out.push(`- formula: $${meta.statement.latex}$`);
     out.push(`- source: ${paper ? `${paper.authors.join(', ')} (${paper.year}), *${paper.title}*${paper.arxiv ? `, arXiv:${paper.arxiv}` : ''}` : c.paperKey} — ${meta.source.location}${meta.source.via ? ` (via ${meta.source.via})` : ''}`);
     if (meta.source.quote) out.push(`- quoted: “${esc(meta.source.quote)}”`);
-    out.push(`- provenance: ${PROVENANCE[meta.provenance]}${meta.provenance_note ? ` — ${esc(meta.provenance_note)}` : ''}`);
+    out.push(`- provenance: ${meta.provenance} — ${PROVENANCE_MEANING[meta.provenance]}${meta.provenance_note ? ` — ${esc(meta.provenance_note)}` : ''}`);
     if (meta.refutes) out.push(`- refutation target for: ${meta.refutes}`);
     if (meta.notes) out.push(`- notes: ${esc(meta.notes)}`);
     out.push(`- file: \`${c.file}\` (sha256 ${c.hash?.slice(0, 12)})`, '');
@@ -204,7 +208,7 @@ export function renderMarkdown(r: Report): string {
     '',
   );
   out.push('| claim | paper | the paper asserts | our verdict | agreement | provenance | trials | symbolic steps | time |', '|---|---|---|---|---|---|---|---|---|');
-  const rank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : !c.matches && c.verdict !== 'inconclusive' ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
+  const rank = attentionRank;
   const ordered = [...r.claims].sort((a, b) => rank(a) - rank(b) || a.paperKey.localeCompare(b.paperKey) || a.id.localeCompare(b.id));
   for (const c of ordered) {
     out.push(`| [${c.id}](#${anchor(c.id)}) | ${c.paperKey} | ${c.expect ?? '–'} | ${c.verdict}${c.search?.witness ? ` (${c.search.witness.status})` : ''} | ${agreement(c)} | ${c.claim?.provenance ?? '–'} | ${searchCounts(c)} | ${symbolicSummary(c)} | ${(c.ms / 1000).toFixed(1)} s |`);
