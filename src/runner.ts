@@ -1,7 +1,7 @@
 // Checking one claim: its symbolic steps, then its search, combined into one verdict that is
 // compared with what the paper asserts (`expect`).
 import type { ClaimLoad, ValidationError } from './claims/load.js';
-import { searchAtScale, type Claim } from './claims/schema.js';
+import { searchAtScale, type Claim, type HistogramSpec } from './claims/schema.js';
 import { runBoundary, type BoundaryResult } from './search/boundary.js';
 import { runTrajectory, type TrajectoryResult } from './search/trajectory.js';
 import { runSearch, type SearchResult } from './search/search.js';
@@ -15,7 +15,7 @@ export interface ClaimResult {
   file: string;
   paperKey: string;
   hash?: string;
-  claim?: Omit<Claim, 'symbolic' | 'search' | 'boundary' | 'trajectory'>;
+  claim?: Omit<Claim, 'symbolic' | 'search' | 'boundary' | 'trajectory' | 'histogram'>;
   searchSpec?: Claim['search'];
   expect?: Claim['expect'];
   verdict: Verdict;
@@ -28,6 +28,8 @@ export interface ClaimResult {
   boundary?: BoundaryResult & { plot?: { spec: unknown; file: string } };
   /** the trajectory plot's traces, when the claim declares one and it was run */
   trajectory?: TrajectoryResult;
+  /** the histogram the claim declares, of its search's judged trials */
+  histogram?: HistogramSpec & { plot?: { spec: unknown; file: string } };
   errors?: ValidationError[];
   ms: number;
 }
@@ -89,12 +91,12 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
   const symbolic = claim.symbolic.map((s, i) => checkStep(s, baseSeed + i));
   const searchSpec = claim.search && searchAtScale(claim.search, !!o.full);
   const search = searchSpec
-    ? await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, onProgress: o.onProgress })
+    ? await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, collect: claim.histogram ? [claim.histogram.metric] : undefined, onProgress: o.onProgress })
     : undefined;
   const boundary = claim.boundary && searchSpec && o.boundary !== false ? await runBoundary(searchSpec, claim.boundary, o.runner) : undefined;
   const trajectory = claim.trajectory && searchSpec && o.boundary !== false ? await runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined;
   const { verdict, reason } = combineVerdict(symbolic, search);
-  const { symbolic: _s, search: _search, boundary: _b, trajectory: _t, ...meta } = claim;
+  const { symbolic: _s, search: _search, boundary: _b, trajectory: _t, histogram, ...meta } = claim;
   return {
     id: claim.id,
     file: loaded.file,
@@ -110,6 +112,7 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
     search,
     boundary,
     trajectory,
+    histogram: histogram && search?.samples ? { ...histogram } : undefined,
     ms: performance.now() - t0,
   };
 }

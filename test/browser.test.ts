@@ -14,8 +14,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(ROOT, 'reports', 'browser-test');
 const hasChromium = existsSync(CHROMIUM);
 
-/** Claims that exercise every part of the page: symbolic steps, a witness card, a trajectory, a sweep on a log axis. */
-const FIRST = ['razin2020.c1-solution-norms', 'razin2020.min-nuclear-norm', 'vardi2021.assumption12-u3-negative'];
+/** Claims that exercise every part of the page: symbolic steps, a witness card, a trajectory, a sweep on a log axis, a frequency claim with a sweep over seeds, a histogram. */
+const FIRST = ['razin2020.c1-solution-norms', 'razin2020.min-nuclear-norm', 'vardi2021.assumption12-u3-negative', 'timor2022.thm3-event-probability', 'timor2022.experiment-stable-ranks'];
 const SECOND = [...FIRST, 'vardi2021.c5-without-fixed-active-set'];
 
 function run(ids: string[]) {
@@ -51,7 +51,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(`the HTML report in Chromium ($
     expect(await page.locator('.katex').count()).toBeGreaterThan(5);
 
     const figures = page.locator('figure[data-plot]');
-    const plots = report.claims.flatMap((c: { boundary?: { plot?: unknown }; trajectory?: { plot?: unknown } }) => [c.boundary?.plot, c.trajectory?.plot].filter(Boolean));
+    const plots = report.claims.flatMap((c: { boundary?: { plot?: unknown }; trajectory?: { plot?: unknown }; histogram?: { plot?: unknown } }) => [c.boundary?.plot, c.trajectory?.plot, c.histogram?.plot].filter(Boolean));
     expect(await figures.count()).toBe(plots.length);
     for (let i = 0; i < plots.length; i++) {
       const svg = figures.nth(i).locator('svg[role="img"]');

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadClaims } from '../src/claims/load.js';
 import { checkClaim } from '../src/runner.js';
 import { createPool } from '../src/search/pool.js';
-import { valuesAtPath } from '../src/search/search.js';
+import { runSearch, valuesAtPath } from '../src/search/search.js';
 import { runTrial } from '../src/search/trial.js';
 
 const { claims } = loadClaims([join(import.meta.dirname, '..', 'claims')]);
@@ -21,7 +21,12 @@ describe('every claim file', () => {
     it(`${c.claim.id}: ${c.claim.expect}`, async () => {
       const r = await checkClaim(c, { runner: pool });
       expect(r.verdict, r.reason).toBe(c.claim.expect);
-      if (c.claim.expect === 'refuted' && r.search) {
+      if (c.claim.expect === 'refuted' && r.search?.frequency) {
+        // a frequency claim is refuted by its whole sample: the re-run reproduces it exactly
+        expect(r.search.frequency.outcome).toBe('below');
+        const again = await runSearch(c.claim.search!, { claimId: c.claim.id, runner: pool });
+        expect(again.frequency).toEqual(r.search.frequency);
+      } else if (c.claim.expect === 'refuted' && r.search) {
         const w = r.search.witness!;
         expect(w, 'a refutation target must be refuted by its search').toBeDefined();
         expect(w.status).toBe('genuine');

@@ -132,6 +132,7 @@ metrics:
   early: { block: path-extreme, layer: W, of: 'loss', until: 'loss < 0.4', output: count }
   never: { block: path-extreme, layer: W, of: 'loss', when: 'loss < 0', default: -1 }
   steps: { block: steps }
+  laststep: { block: path-extreme, layer: W, of: 'step', extreme: max }
   w11: { block: layer-entry, layer: W, col: 0 }
   lossT: { block: loss }
 property: 'w11min >= 0'`;
@@ -141,6 +142,7 @@ describe('path-watching metrics', () => {
     const r = runTrial(spec(C3_SEARCH), { L: 3, alpha: 0.1, seed: 1 });
     expect(r.status).toBe('pass');
     const q = r.quantities;
+    expect(q.laststep).toBe(q.steps);
     expect(q.steps_seen).toBe(q.steps + 1); // the start and every accepted step
     expect(q.w11max).toBeCloseTo(Math.abs(q.w11), 12); // |W₁₁| grows along this path
     expect(q.early).toBeGreaterThan(0);
@@ -180,6 +182,35 @@ describe('trajectory plots', () => {
       expect(s.points.at(-1)!.x).toBeLessThan(1e-2 * 1.0001);
     }
     expect(t.curves[0].points.every((p) => Math.abs(p.y - (1 / Math.sqrt(2 * p.x) - 2)) < 1e-12)).toBe(true);
+  });
+
+  it('trace several expressions along one run against the step (a staircase of singular values)', async () => {
+    const text = claimText(C3_SEARCH, `trajectory:\n  layer: W\n  x: step\n  y: [s1, s2]\n  fixed: { alpha: 0.1, L: 2 }\n`);
+    const r = loadClaimText('t.yaml', text, 't');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const t = await runTrajectory(r.claim.search!, r.claim.trajectory!, inlineRunner());
+    expect(t.series.map((s) => s.label)).toEqual(['s1', 's2']);
+    const [a, b] = t.series;
+    expect(a.points.length).toBe(b.points.length);
+    expect(a.points[0].x).toBe(0);
+    // the steps are counted: strictly increasing integers, shared by both expressions
+    a.points.forEach((p, i) => {
+      expect(Number.isInteger(p.x)).toBe(true);
+      if (i) expect(p.x).toBeGreaterThan(a.points[i - 1].x);
+      expect(b.points[i].x).toBe(p.x);
+      expect(p.y).toBeGreaterThanOrEqual(b.points[i].y);
+    });
+  });
+
+  it('need a series for one y and no series for several', () => {
+    for (const [t, re] of [
+      [`trajectory:\n  layer: W\n  x: step\n  y: s1\n  fixed: { alpha: 0.1, L: 2 }\n`, /trajectory\.series: one y expression needs a series/],
+      [`trajectory:\n  layer: W\n  x: step\n  y: [s1, bogus]\n  series: { var: L, values: [2] }\n  fixed: { alpha: 0.1 }\n`, /trajectory\.y\[1\]: unknown name "bogus"[\s\S]*trajectory\.series: several y expressions/],
+    ] as const) {
+      const r = loadClaimText('t.yaml', claimText(C3_SEARCH, t), 't');
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n')).toMatch(re);
+    }
   });
 
   it('reject curves over a compound x and series variables outside the space', () => {

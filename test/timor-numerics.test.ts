@@ -10,6 +10,9 @@ import { objective } from '../src/numeric/objective.js';
 import { reluNet } from '../src/numeric/relunet.js';
 import { Rng } from '../src/numeric/rng.js';
 import { runTrial } from '../src/search/trial.js';
+import { BLOCKS } from '../src/blocks/index.js';
+import type { SimState } from '../src/blocks/types.js';
+import { normalizedFlow } from '../src/numeric/dynamics.js';
 import { expectGradientMatchesFD, fcRuns } from './helpers.js';
 
 /** Rows [x_i, e_c] for n random inputs of size d and k outputs, with N(0,1) targets. */
@@ -96,5 +99,42 @@ describe('symbolic steps shared between claims (`uses`)', () => {
     const msgs = out.flatMap((c) => (c.ok ? [] : c.errors.map((e) => `${e.file}:${e.line}: ${e.path}: ${e.message}`)));
     expect(msgs.some((m) => /a\.yaml:7: uses: no claim "no\.such-claim"/.test(m))).toBe(true);
     expect(msgs.some((m) => /b\.yaml:7: uses: claim "t\.shared" has no symbolic step "nope"/.test(m))).toBe(true);
+  });
+});
+
+describe('the max-margin regime of deep nets (Thm 5 / C7)', () => {
+  it('mean-spectral-ratio averages ‖W_i‖_σ/‖W_i‖_F over every layer (1 for rank 1, 1/√2 for I₂)', () => {
+    const model = reluNet({ sizes: [2, 2, 2, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    // W1 = I₂ (ratio 1/√2), W2 = [[1, 2], [2, 4]] (rank 1: ratio 1), W3 = [3, 4] (a row: ratio 1)
+    const theta = Float64Array.from([1, 0, 0, 1, 1, 2, 2, 4, 3, 4]);
+    const metric = BLOCKS.metric.get('mean-spectral-ratio')!;
+    const f = metric.create(metric.params.parse({}), { num: Number, int: Number, rng: new Rng(1), scope: {} }) as (s: SimState) => number;
+    expect(f({ model, theta0: theta, theta })).toBeCloseTo((1 / Math.sqrt(2) + 1 + 1) / 3, 14);
+  });
+
+  it('unit steps move θ by exactly η, where the plain normalized flow’s steps grow with ‖θ‖^{k−1}', () => {
+    const rng = new Rng(1);
+    const model = reluNet({ sizes: [2, 8, 8, 8, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    const X = mat(2, 3, [1, 0, 1, 0.6, 0.8, 1]);
+    const y = Float64Array.from([1, -1]);
+    const lengths = (unitStep: boolean) => {
+      const out: number[] = [];
+      let prev: Float64Array | undefined;
+      normalizedFlow(model, X, y, model.init(rng.fork('init')), {
+        steps: 300,
+        eta: 0.05,
+        unitStep,
+        observe: (t) => {
+          if (prev) out.push(Math.hypot(...t.map((v, i) => v - prev![i])));
+          prev = Float64Array.from(t);
+        },
+      });
+      return out;
+    };
+    const unit = lengths(true);
+    expect(unit.length).toBe(300);
+    for (const l of unit) expect(l).toBeCloseTo(0.05, 12);
+    const plain = lengths(false);
+    expect(Math.max(...plain) / Math.min(...plain)).toBeGreaterThan(2);
   });
 });

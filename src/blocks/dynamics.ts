@@ -60,11 +60,11 @@ export const normalizedFlowBlock = defineBlock({
   kind: 'dynamics',
   name: 'normalized-flow',
   summary:
-    'θ ← θ + eta·Σ_i π_i ∇q_i, π = softmax(−q), q_i = y_i f(x_i): exponential-loss gradient flow up to a time change (same limit direction), for `steps` steps. Labels must be ±1.',
-  params: z.strictObject({ steps: numExpr, eta: numExpr, snapshots: z.boolean().default(false) }),
+    'θ ← θ + eta·Σ_i π_i ∇q_i, π = softmax(−q), q_i = y_i f(x_i): exponential-loss gradient flow up to a time change (same limit direction), for `steps` steps. Labels must be ±1. With unit_step: true the step has length eta (θ ← θ − eta·∇L/‖∇L‖, the gradient-norm-normalized descent for deep nets, whose gradients grow like ‖θ‖^{k−1}).',
+  params: z.strictObject({ steps: numExpr, eta: numExpr, unit_step: z.boolean().default(false), snapshots: z.boolean().default(false) }),
   expressions: { steps: 'trial', eta: 'trial' },
   create: (p, ctx) => {
-    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), snapshots: p.snapshots };
+    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), unitStep: p.unit_step, snapshots: p.snapshots };
     return ({ model, data }, theta0, observe) => normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
   },
   // A smaller step over proportionally more steps follows the same path more closely.

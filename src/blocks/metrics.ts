@@ -172,7 +172,7 @@ export const metricBlocks = [
     create: (p, ctx) => {
       const trial = { ...ctx.scope };
       const of = parseExpr(p.of), when = p.when ? parseExpr(p.when) : undefined, until = p.until ? parseExpr(p.until) : undefined;
-      let best = p.extreme === 'min' ? Infinity : -Infinity, count = 0, stopped = false, watched = false;
+      let best = p.extreme === 'min' ? Infinity : -Infinity, count = 0, stopped = false, watched = false, step = -1;
       const f = ((_s: SimState) => {
         if (!watched) throw new Error('path-extreme needs dynamics (it watches every step)');
         if (p.output === 'count') return count;
@@ -184,10 +184,11 @@ export const metricBlocks = [
       }) as MetricProduct;
       f.watch = ({ model, objective }) => (theta) => {
         watched = true;
+        step++;
         if (stopped) return;
         const m = model.layers(theta)[p.layer];
         if (!m) throw new Error(`model "${model.name}" has no layer "${p.layer}"; layers: ${Object.keys(model.layers(theta)).join(', ')}`);
-        const scope = { ...trial, ...pathSymbols(m, objective.value(theta)) };
+        const scope = { ...trial, ...pathSymbols(m, objective.value(theta), step) };
         if (until && evaluate(until, scope) !== 0) return void (stopped = true);
         if (when && evaluate(when, scope) === 0) return;
         const v = evaluate(of, scope);
@@ -360,6 +361,22 @@ export const metricBlocks = [
         }
         return p.normalize ? drift / (scale || 1) : drift;
       };
+    },
+  }),
+  defineBlock({
+    kind: 'metric',
+    name: 'mean-spectral-ratio',
+    summary: '(1/k) Σ_i ‖W_i‖_σ/‖W_i‖_F over the model’s layers W1 … Wk (the layer average of Timor, Vardi & Shamir’s Thms 4–5; 1 when every layer has rank 1)',
+    params: z.strictObject({ at }),
+    expressions: {},
+    create: (p) => (s) => {
+      const names = Object.keys(s.model.layers(thetaAt(s, p.at)));
+      const ratios = names.map((n) => {
+        const sv = layerSingularValues(s, n, p.at);
+        const f = Math.sqrt(sv.reduce((t, x) => t + x * x, 0));
+        return f > 0 ? sv[0] / f : NaN;
+      });
+      return ratios.reduce((t, r) => t + r, 0) / ratios.length;
     },
   }),
   defineBlock({

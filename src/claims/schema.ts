@@ -95,6 +95,14 @@ export const searchSchema = z.strictObject({
   let: z.record(identifier, expr).default({}),
   hypotheses: z.record(identifier, expr).default({}),
   property: expr,
+  /** a claim about how often the property (the event) holds: Pr[property] ≥ at_least, judged by an exact binomial interval; no trial is then a counterexample on its own */
+  frequency: z
+    .strictObject({
+      /** the claimed lower bound on the probability; may use the space's variables (averaged over the trials) */
+      at_least: expr,
+      confidence: z.number().min(0.5).max(0.9999).default(0.99),
+    })
+    .optional(),
   /** the authors' scale, run by `claimcheck run --full`: more trials, other domains for some variables (e.g. a lower target loss) */
   full: z
     .strictObject({
@@ -122,6 +130,10 @@ export const boundarySchema = z.strictObject({
   error: identifier.optional(),
   fixed: z.record(identifier, z.number().finite()).default({}),
   seed: z.number().int().min(0).default(0),
+  /** trials per grid point (trial seeds seed, seed + 1, …), summarized by `aggregate` over the in-regime ones */
+  seeds: z.number().int().min(1).max(1000).default(1),
+  /** median (error bars: quartiles), mean (error bars: standard error), or fraction of trials where the metric is non-zero (error bars: exact 95% interval) */
+  aggregate: z.enum(['median', 'mean', 'fraction']).default('median'),
   threshold: z.number().finite().optional(),
   curves: z.array(z.strictObject({ name: z.string().min(1), y: expr, provenance: z.enum(provenanceTags).optional() })).default([]),
 });
@@ -131,8 +143,9 @@ export type BoundarySpec = z.infer<typeof boundarySchema>;
 export const trajectorySchema = z.strictObject({
   layer: identifier,
   x: expr,
-  y: expr,
-  series: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(12) }),
+  /** one expression (one line per series value), or several traced along one run (e.g. [s1, s2, s3] for a staircase; no series then) */
+  y: z.union([expr, z.array(expr).min(1).max(9)]),
+  series: z.strictObject({ var: identifier, values: z.array(z.number().finite()).min(1).max(12) }).optional(),
   fixed: z.record(identifier, z.number().finite()).default({}),
   seed: z.number().int().min(0).default(0),
   x_log: z.boolean().default(false),
@@ -145,6 +158,16 @@ export const trajectorySchema = z.strictObject({
 });
 export type TrajectorySpec = z.infer<typeof trajectorySchema>;
 
+/** A histogram of one metric over the search's judged trials (e.g. the stable ranks of the converged runs, as in a paper's figure). */
+export const histogramSchema = z.strictObject({
+  metric: identifier,
+  bins: z.number().int().min(2).max(200).default(20),
+  range: z.tuple([z.number().finite(), z.number().finite()]).optional(),
+  /** a vertical rule (e.g. the property's threshold) */
+  rule: z.number().finite().optional(),
+});
+export type HistogramSpec = z.infer<typeof histogramSchema>;
+
 export const claimSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, "." and "-"'),
@@ -156,14 +179,21 @@ export const claimSchema = z
     expect: z.enum(['holds', 'refuted']),
     refutes: z.string().optional(),
     notes: z.string().optional(),
+    /** when the search cannot reach the theorem's object (e.g. a global optimum, where the dynamics reach a KKT point at best): what it tests instead, and what a counterexample then means */
+    tested_object: z.strictObject({ what: z.string().min(1), counterexample_means: z.string().min(1) }).optional(),
     symbolic: z.array(symbolicStepSchema).default([]),
     /** symbolic steps of other claims that this claim rests on too, as "claim-id#step-id": checked here as well, never copied */
     uses: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*#[A-Za-z_][A-Za-z0-9_]*$/, 'a shared step is named "claim-id#step-id"')).default([]),
     search: searchSchema.optional(),
     boundary: boundarySchema.optional(),
     trajectory: trajectorySchema.optional(),
+    histogram: histogramSchema.optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.histogram) {
+      if (!c.search) ctx.addIssue({ code: 'custom', path: ['histogram'], message: 'a histogram needs a search (it counts the search’s trials)' });
+      else if (!(c.histogram.metric in c.search.metrics) && !(c.histogram.metric in c.search.let)) ctx.addIssue({ code: 'custom', path: ['histogram', 'metric'], message: `"${c.histogram.metric}" is not a metric or let of the search: ${[...Object.keys(c.search.metrics), ...Object.keys(c.search.let)].join(', ')}` });
+    }
     if (c.boundary) checkBoundary(c.boundary, c.search, ctx);
     if (c.trajectory) checkTrajectory(c.trajectory, c.search, ctx);
     if (!c.symbolic.length && !c.uses.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
@@ -265,6 +295,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   }
   for (const [name, v] of Object.entries(s.hypotheses)) checkExpr(v, scope, [...base, 'hypotheses', name], ctx);
   checkExpr(s.property, scope, [...base, 'property'], ctx);
+  if (s.frequency) checkExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], ctx);
   for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) ctx.addIssue({ code: 'custom', path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
   if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) ctx.addIssue({ code: 'custom', path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
 }
@@ -294,11 +325,15 @@ function checkTrajectory(t: TrajectorySpec, s: SearchSpec | undefined, ctx: Ctx)
     return;
   }
   const vars = Object.keys(s.space);
-  if (!vars.includes(t.series.var)) ctx.addIssue({ code: 'custom', path: [...base, 'series', 'var'], message: `"${t.series.var}" is not a variable of the search space: ${vars.join(', ')}` });
-  const missing = vars.filter((v) => v !== t.series.var && !(v in t.fixed));
+  const multi = Array.isArray(t.y);
+  if (multi && t.series) ctx.addIssue({ code: 'custom', path: [...base, 'series'], message: 'several y expressions are traced along one run: drop series (or give one y per series value)' });
+  if (!multi && !t.series) ctx.addIssue({ code: 'custom', path: [...base, 'series'], message: 'one y expression needs a series variable (one run per value); or give y as a list of expressions' });
+  if (t.series && !vars.includes(t.series.var)) ctx.addIssue({ code: 'custom', path: [...base, 'series', 'var'], message: `"${t.series.var}" is not a variable of the search space: ${vars.join(', ')}` });
+  const missing = vars.filter((v) => v !== t.series?.var && !(v in t.fixed));
   if (missing.length) ctx.addIssue({ code: 'custom', path: [...base, 'fixed'], message: `fix the other variables of the space: missing ${missing.join(', ')}` });
   const symbols = new Set(PATH_SYMBOLS);
-  for (const k of ['x', 'y', 'until'] as const) if (t[k] !== undefined) checkExpr(t[k]!, symbols, [...base, k], ctx);
+  for (const k of ['x', 'until'] as const) if (t[k] !== undefined) checkExpr(t[k]!, symbols, [...base, k], ctx);
+  (Array.isArray(t.y) ? t.y : [t.y]).forEach((y, i) => checkExpr(y, symbols, multi ? [...base, 'y', i] : [...base, 'y'], ctx));
   if (t.curves.length) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(t.x.trim())) ctx.addIssue({ code: 'custom', path: [...base, 'x'], message: 'overlay curves need x to be a single path symbol (e.g. loss)' });
     t.curves.forEach((c, i) => checkExpr(c.y, new Set([t.x.trim()]), [...base, 'curves', i, 'y'], ctx));

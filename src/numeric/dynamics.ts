@@ -236,6 +236,8 @@ export function gradientFlow(obj: Objective, theta0: Float64Array, o: GradientFl
 export interface NormalizedFlowOptions {
   steps: number;
   eta: number;
+  /** steps of length η along the direction (−∇L/‖∇L‖): the gradient-norm-normalized descent of deep homogeneous nets, whose gradients scale like ‖θ‖^{k−1} */
+  unitStep?: boolean;
   snapshots?: boolean;
   observe?: Observer;
 }
@@ -272,7 +274,14 @@ export function normalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Fl
   let k = 0;
   for (; k < o.steps; k++) {
     model.backward(theta, X, c, grad);
-    for (let i = 0; i < theta.length; i++) theta[i] += o.eta * grad[i];
+    let h = o.eta;
+    if (o.unitStep) {
+      let g2 = 0;
+      for (let i = 0; i < grad.length; i++) g2 += grad[i] * grad[i];
+      if (g2 === 0) break;
+      h /= Math.sqrt(g2);
+    }
+    for (let i = 0; i < theta.length; i++) theta[i] += h * grad[i];
     loss = expLoss();
     if (Number.isNaN(loss)) throw new DivergedError(`step ${k + 1}`);
     for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(`step ${k + 1}`);

@@ -10,7 +10,7 @@ import type { Witness } from '../search/search.js';
 import type { TrialResult } from '../search/trial.js';
 import type { StepResult } from '../symbolic/check.js';
 import { diffReports, type ReportDiff } from './diff.js';
-import { attentionRank, fmt, PROVENANCE_MEANING } from './markdown.js';
+import { AGGREGATE_BARS, attentionRank, fmt, PROVENANCE_MEANING } from './markdown.js';
 import type { Report } from './report.js';
 
 const require = createRequire(import.meta.url);
@@ -177,7 +177,7 @@ ${s.statement ? `<div class="formula">${tex(s.statement, true)}</div>` : ''}
 <table><thead><tr><th scope="col">case</th><th scope="col">conditions</th><th scope="col">verdict</th><th scope="col">computer algebra</th><th scope="col">numeric cross-check</th></tr></thead><tbody>${cases}</tbody></table></li>`;
 }
 
-function figure(c: ClaimResult, kind: 'boundary' | 'trajectory', svg: string | undefined, spec: unknown, file: string, alt: string, caption: string): string {
+function figure(c: ClaimResult, kind: 'boundary' | 'trajectory' | 'histogram', svg: string | undefined, spec: unknown, file: string, alt: string, caption: string): string {
   const id = `${claimAnchor(c.id)}-${kind}-spec`;
   const body = svg
     ? svg.replace(/^<svg /, `<svg role="img" aria-label="${h(alt)}" `)
@@ -200,7 +200,8 @@ function searchHtml(c: ClaimResult): string {
 <li>hypotheses (a trial outside them is out of regime, never evidence):${hyps ? `<ul>${hyps}</ul>` : ' none'}</li>
 <li>property: <code>${h(spec.property)}</code></li>
 <li>space (${h(fmt(s.spaceSize))} grid points, plus a per-trial seed): ${space}</li>
-<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} passed, ${s.counts.fail} failed, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
+<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
+${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${s.frequency.outcome === 'below' ? 'the interval lies below the bound: refuted' : s.frequency.outcome === 'above' ? 'the interval clears the bound' : 'the interval contains the bound: not rejected, not shown to exceed it'}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
 <li>verdict of the search: ${h(s.reason)}</li>
 ${s.closest ? `<li>closest call among passing trials (relative slack ${h(fmt(s.closest.slack))}): ${values(s.closest.values)}; ${propertyHtml(s.closest, spec.property)}</li>` : ''}
 ${s.problems.map((p) => `<li>${h(p.status)}: ${values(p.values)} — ${h(p.message ?? '')}</li>`).join('')}
@@ -224,6 +225,7 @@ ${meta.source.quote ? `<li>quoted: <q>${h(meta.source.quote)}</q></li>` : ''}
 <li>provenance: <strong>${meta.provenance}</strong> — ${h(PROVENANCE_MEANING[meta.provenance])}${meta.provenance_note ? `. ${h(meta.provenance_note)}` : ''}</li>
 ${meta.refutes ? `<li>refutation target beside: <a href="#${claimAnchor(meta.refutes)}">${h(meta.refutes)}</a></li>` : ''}
 ${meta.notes ? `<li>notes: ${h(meta.notes)}</li>` : ''}
+${meta.tested_object ? `<li><strong>what the search tests</strong>: ${h(meta.tested_object.what)} — <strong>a counterexample here means</strong>: ${h(meta.tested_object.counterexample_means)}</li>` : ''}
 <li>file: <code>${h(c.file)}</code> (sha256 ${h(c.hash?.slice(0, 12) ?? '')})</li></ul>`,
     );
   }
@@ -233,12 +235,17 @@ ${meta.notes ? `<li>notes: ${h(meta.notes)}</li>` : ''}
   if (b?.plot) {
     const what = b.yVar ? `${b.metric} over ${b.xVar} × ${b.yVar}` : `${b.metric} against ${b.xVar}`;
     const cells = b.cells.map((q) => `${b.xVar} = ${fmt(q.x)}${b.yVar ? `, ${b.yVar} = ${fmt(q.y)}` : ''}: ${q.value === null ? q.status : fmt(q.value)}`).join('; ');
-    out.push(`<h4>${b.yVar ? 'Hypothesis boundary' : 'Sweep'}</h4>` + figure(c, 'boundary', svgs[b.plot.file], b.plot.spec, b.plot.file, `${what}. Values: ${cells}`, `${what} (${b.cells.length} trials, trial seed ${b.seed}${Object.keys(b.fixed).length ? `, fixed ${values(b.fixed)}` : ''})${b.curves.length ? `; overlays: ${b.curves.map((q) => `${q.name} = ${q.expression}${q.provenance ? ` [${q.provenance}]` : ''}`).join('; ')}` : ''}.`));
+    out.push(`<h4>${b.yVar ? 'Hypothesis boundary' : 'Sweep'}</h4>` + figure(c, 'boundary', svgs[b.plot.file], b.plot.spec, b.plot.file, `${what}. Values: ${cells}`, `${what} (${b.seeds > 1 ? `${b.aggregate} over ${b.seeds} trial seeds per point, error bars ${AGGREGATE_BARS[b.aggregate]}` : `${b.cells.length} trials, trial seed ${b.seed}`}${Object.keys(b.fixed).length ? `, fixed ${values(b.fixed)}` : ''})${b.curves.length ? `; overlays: ${b.curves.map((q) => `${q.name} = ${q.expression}${q.provenance ? ` [${q.provenance}]` : ''}`).join('; ')}` : ''}.`));
   }
   const t = c.trajectory;
   if (t?.plot) {
-    const summary = t.series.map((s) => `${t.seriesVar} = ${fmt(s.value)}: ${s.points.length} points, last (${fmt(s.points.at(-1)?.x)}, ${fmt(s.points.at(-1)?.y)})`).join('; ');
+    const summary = t.series.map((s) => `${s.label ?? `${t.seriesVar} = ${fmt(s.value)}`}: ${s.points.length} points, last (${fmt(s.points.at(-1)?.x)}, ${fmt(s.points.at(-1)?.y)})`).join('; ');
     out.push(`<h4>Trajectory</h4>` + figure(c, 'trajectory', svgs[t.plot.file], t.plot.spec, t.plot.file, `${t.y} against ${t.x}, one line per ${t.seriesVar}. ${summary}`, `${t.y} against ${t.x} of layer ${t.layer}${t.xReversed ? ' (x reversed)' : ''}; ${summary}${t.until ? `; hollow points: after ${t.until}` : ''}${t.curves.length ? `; dotted: ${t.curves.map((q) => `${q.name} [${q.provenance ?? '–'}]`).join('; ')}` : ''}.`));
+  }
+  const hg = c.histogram;
+  if (hg?.plot) {
+    const vals = (c.search?.samples ?? []).map((q) => q.values[hg.metric]).filter((v): v is number => v !== null);
+    out.push(`<h4>Histogram</h4>` + figure(c, 'histogram', svgs[hg.plot.file], hg.plot.spec, hg.plot.file, `histogram of ${hg.metric} over ${vals.length} trials, stacked by outcome; range ${fmt(Math.min(...vals))} to ${fmt(Math.max(...vals))}`, `${hg.metric} over the search's judged trials, stacked by outcome (in regime and holding, in regime and failing, out of regime)${hg.rule !== undefined ? `; dashed rule at ${fmt(hg.rule)}` : ''}.`));
   }
   out.push('</section>');
   return out.join('\n');

@@ -97,16 +97,18 @@ function witnessCard(c: ClaimResult, w: Witness): string[] {
   return out;
 }
 
+export const AGGREGATE_BARS = { median: 'the quartiles', mean: '± one standard error', fraction: 'the exact 95% interval' } as const;
+
 function boundarySection(c: ClaimResult): string[] {
   const b = c.boundary!;
   const xs = [...new Set(b.cells.map((x) => x.x))];
   const ys = [...new Set(b.cells.map((x) => x.y))];
   const cell = (x: number, y: number) => b.cells.find((q) => q.x === x && q.y === y)!;
   const mark = (v: number) => (b.threshold === undefined ? '' : v <= b.threshold ? ' ✓' : ' ✗');
-  const show = (q: BoundaryCell) => (q.value === null ? q.status : `${fmt(q.value)}${q.error !== undefined && q.error !== null ? ` ± ${fmt(q.error)}` : ''}${mark(q.value)}`);
+  const show = (q: BoundaryCell) => (q.value === null ? q.message ?? q.status : `${fmt(q.value)}${q.error !== undefined && q.error !== null ? ` ± ${fmt(q.error)}` : ''}${q.lo !== undefined && q.lo !== null ? ` [${fmt(q.lo)}, ${fmt(q.hi ?? NaN)}]` : ''}${q.counted !== undefined ? ` (${q.counted} of ${q.runs})` : ''}${mark(q.value)}`);
   const what = b.yVar ? `over ${b.xVar} × ${b.yVar}` : `against ${b.xVar}`;
   const out = [
-    `**${b.yVar ? 'Hypothesis boundary' : 'Sweep'}**: \`${b.metric}\` ${what} (${b.cells.length} trials, trial seed ${b.seed}, fixed: ${Object.keys(b.fixed).length ? values(b.fixed) : 'none'}; ${(b.ms / 1000).toFixed(1)} s)${b.threshold !== undefined ? `; cells marked ✓ are ≤ ${b.threshold}, ✗ above` : ''}.`,
+    `**${b.yVar ? 'Hypothesis boundary' : 'Sweep'}**: \`${b.metric}\` ${what} (${b.seeds > 1 ? `${b.aggregate} over ${b.seeds} trial seeds ${b.seed}…${b.seed + b.seeds - 1} per point, error bars ${AGGREGATE_BARS[b.aggregate]}` : `${b.cells.length} trials, trial seed ${b.seed}`}, fixed: ${Object.keys(b.fixed).length ? values(b.fixed) : 'none'}; ${(b.ms / 1000).toFixed(1)} s)${b.threshold !== undefined ? `; cells marked ✓ are ≤ ${b.threshold}, ✗ above` : ''}.`,
     '',
   ];
   if (b.plot) out.push(`![${b.metric} ${what}${b.yVar ? `: points coloured by log10 ${b.metric}, shaped by whether it is below the threshold` : ', with error bars'}${b.curves.length ? `, with the overlay curves ${b.curves.map((q) => q.name).join('; ')}` : ''}](${b.plot.file})`, '');
@@ -125,7 +127,7 @@ function boundarySection(c: ClaimResult): string[] {
 function trajectorySection(c: ClaimResult): string[] {
   const t = c.trajectory!;
   const out = [
-    `**Trajectory**: \`${t.y}\` against \`${t.x}\` of layer ${t.layer}, one run per ${t.seriesVar} (trial seed ${t.seed}, fixed: ${Object.keys(t.fixed).length ? values(t.fixed) : 'none'}; ${(t.ms / 1000).toFixed(1)} s)${t.until ? `; points after \`${t.until}\` first holds are drawn hollow (imprecise)` : ''}.`,
+    `**Trajectory**: \`${t.y}\` against \`${t.x}\` of layer ${t.layer}, ${t.series.some((q) => q.label) ? 'all along one run' : `one run per ${t.seriesVar}`} (trial seed ${t.seed}, fixed: ${Object.keys(t.fixed).length ? values(t.fixed) : 'none'}; ${(t.ms / 1000).toFixed(1)} s)${t.until ? `; points after \`${t.until}\` first holds are drawn hollow (imprecise)` : ''}.`,
     '',
   ];
   if (t.plot) out.push(`![${t.y} against ${t.x}${t.xLog || t.yLog ? ' (log axes)' : ''}${t.xReversed ? ', x reversed' : ''}, one line per ${t.seriesVar}${t.curves.length ? `, with the overlay curves ${t.curves.map((q) => q.name).join('; ')}` : ''}](${t.plot.file})`, '');
@@ -133,7 +135,7 @@ function trajectorySection(c: ClaimResult): string[] {
   for (const s of t.series) {
     const last = s.points.at(-1);
     const firstImprecise = s.points.find((p) => !p.precise);
-    out.push(`| ${fmt(s.value)} | ${s.status}${s.message ? ` (${esc(s.message)})` : ''} | ${s.points.length} | ${last ? fmt(last.x) : '–'} | ${last ? fmt(last.y) : '–'} | ${firstImprecise ? fmt(firstImprecise.x) : 'never imprecise'} |`);
+    out.push(`| ${s.label ?? fmt(s.value)} | ${s.status}${s.message ? ` (${esc(s.message)})` : ''} | ${s.points.length} | ${last ? fmt(last.x) : '–'} | ${last ? fmt(last.y) : '–'} | ${firstImprecise ? fmt(firstImprecise.x) : 'never imprecise'} |`);
   }
   out.push('');
   for (const q of t.curves) out.push(`- overlay: ${q.name}: ${t.y} = \`${q.expression}\`${q.provenance ? ` [${q.provenance}]` : ''}`);
@@ -159,6 +161,7 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     out.push(`- provenance: ${meta.provenance} — ${PROVENANCE_MEANING[meta.provenance]}${meta.provenance_note ? ` — ${esc(meta.provenance_note)}` : ''}`);
     if (meta.refutes) out.push(`- refutation target for: ${meta.refutes}`);
     if (meta.notes) out.push(`- notes: ${esc(meta.notes)}`);
+    if (meta.tested_object) out.push(`- **what the search tests**: ${esc(meta.tested_object.what)} — a counterexample here means: ${esc(meta.tested_object.counterexample_means)}`);
     out.push(`- file: \`${c.file}\` (sha256 ${c.hash?.slice(0, 12)})`, '');
   }
   if (c.symbolic.length) {
@@ -176,7 +179,8 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     out.push(`- hypotheses: ${Object.keys(spec.hypotheses).length ? Object.entries(spec.hypotheses).map(([k, v]) => `${k}: \`${v}\``).join('; ') : 'none'}`);
     out.push(`- property: \`${spec.property}\``);
     out.push(`- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space).map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`).join('; ')}`);
-    out.push(`- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} passed, ${s.counts.fail} failed, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s`);
+    out.push(`- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s, ${fmt(s.trialsPerSecond)} trials/s`);
+    if (s.frequency) out.push(`- **frequency claim** Pr[\`${spec.property}\`] ≥ \`${s.frequency.atLeast}\`: ${esc(s.reason)}; re-run this sample: \`${s.frequency.replay}\``);
     if (Object.keys(s.outOfRegimeBy).length) out.push(`- out of regime because of: ${Object.entries(s.outOfRegimeBy).map(([h, n]) => `${h} false in ${n}`).join(', ')}`);
     if (s.closest) out.push(`- closest call among passing trials (relative slack ${fmt(s.closest.slack)}): ${values(s.closest.values)}; ${propertyLine(s.closest, spec.property)}`);
     for (const p of s.problems) out.push(`- ${p.status}: ${values(p.values)} — ${p.message ?? ''}`);
@@ -185,6 +189,7 @@ function claimSection(c: ClaimResult, r: Report): string[] {
   }
   if (c.boundary) out.push(...boundarySection(c), '');
   if (c.trajectory) out.push(...trajectorySection(c), '');
+  if (c.histogram?.plot) out.push(`**Histogram** of \`${c.histogram.metric}\` over the search's ${c.search?.samples?.length ?? 0} judged trials (stacked by outcome${c.histogram.rule !== undefined ? `; dashed rule at ${fmt(c.histogram.rule)}` : ''}).`, '', `![${c.histogram.metric} over the trials, stacked by outcome](${c.histogram.plot.file})`, '');
   return out;
 }
 

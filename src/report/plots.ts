@@ -63,27 +63,34 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** What a sweep's y value is: the metric of one trial, or an aggregate over seeds. */
+export function aggregateLabel(b: Pick<BoundaryResult, 'metric' | 'seeds' | 'aggregate'>): string {
+  if (!b.seeds || b.seeds === 1) return b.metric;
+  return b.aggregate === 'fraction' ? `fraction of trials with ${b.metric}` : `${b.aggregate} ${b.metric} over ${b.seeds} seeds`;
+}
+
 /** A one-dimensional sweep: the metric against x, with error bars when the sweep declares an error metric, and the overlay curves. */
 export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
   const points = b.cells
     .filter((c) => c.value !== null)
-    .map((c) => ({ [b.xVar]: c.x, value: c.value, lo: (c.value as number) - (c.error ?? 0), hi: (c.value as number) + (c.error ?? 0), status: c.status }));
+    .map((c) => ({ [b.xVar]: c.x, value: c.value, lo: c.lo ?? (c.value as number) - (c.error ?? 0), hi: c.hi ?? (c.value as number) + (c.error ?? 0), status: c.status, trials: c.counted === undefined ? 1 : `${c.counted} of ${c.runs}` }));
   const curves = b.curves.flatMap((c) => c.points.map((p) => ({ [b.xVar]: p.x, value: p.y, curve: c.name })));
-  const x = { field: b.xVar, type: 'quantitative', title: b.xVar, scale: { type: b.xLog ? 'log' : 'linear' } } as const;
+  const x = { field: b.xVar, type: 'quantitative', title: b.xVar, scale: { type: b.xLog ? 'log' : 'linear', zero: false } } as const;
+  const yTitle = aggregateLabel(b);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     width: 420,
     height: 280,
     layer: [
-      { data: { values: points }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: b.metric }, y2: { field: 'hi' } } },
+      { data: { values: points }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' } } },
       {
         data: { values: points },
         mark: { type: 'point', filled: true, size: 80, color: '#1f77b4' },
-        encoding: { x, y: { field: 'value', type: 'quantitative', title: b.metric }, tooltip: [{ field: b.xVar }, { field: 'value', title: b.metric }, { field: 'status' }] },
+        encoding: { x, y: { field: 'value', type: 'quantitative', title: yTitle }, tooltip: [{ field: b.xVar }, { field: 'value', title: b.metric }, { field: 'lo' }, { field: 'hi' }, { field: 'trials' }, { field: 'status' }] },
       },
       ...(curves.length
-        ? [{ data: { values: curves }, mark: { type: 'line' as const, color: '#d62728' }, encoding: { x, y: { field: 'value', type: 'quantitative' as const }, strokeDash: { field: 'curve', type: 'nominal' as const, title: 'overlay' } } }]
+        ? [{ data: { values: curves }, mark: { type: 'line' as const, color: '#d62728' }, encoding: { x, y: { field: 'value', type: 'quantitative' as const }, strokeDash: { field: 'curve', type: 'nominal' as const, title: 'overlay', legend: { labelLimit: 400, orient: 'bottom' as const, direction: 'vertical' as const } } } }]
         : []),
     ],
   } as TopLevelSpec;
@@ -95,8 +102,8 @@ const SERIES_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '
 /** y against x along the path, one line per series value (colour and dash, so not colour alone), imprecise points hollow, overlay curves black dotted. */
 export function trajectorySpec(t: TrajectoryResult, title: string | { text: string; subtitle: string[] }): TopLevelSpec {
   const ok = (p: { x: number; y: number }) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!t.xLog || p.x > 0) && (!t.yLog || p.y > 0);
-  const label = (v: number) => `${t.seriesVar} = ${v}`;
-  const points = t.series.flatMap((s) => s.points.filter(ok).map((p) => ({ x: p.x, y: p.y, series: label(s.value), precision: p.precise ? 'precise' : 'imprecise' })));
+  const label = (s: { value: number; label?: string }) => s.label ?? `${t.seriesVar} = ${s.value}`;
+  const points = t.series.flatMap((s) => s.points.filter(ok).map((p) => ({ x: p.x, y: p.y, series: label(s), precision: p.precise ? 'precise' : 'imprecise' })));
   const curves = t.curves.flatMap((c) => c.points.map((p) => ({ x: p.x, y: p.y, curve: c.name })));
   const x = { field: 'x', type: 'quantitative', title: t.x, scale: { type: t.xLog ? 'log' : 'linear', reverse: t.xReversed } } as const;
   const y = { field: 'y', type: 'quantitative', title: t.y, scale: { type: t.yLog ? 'log' : 'linear' } } as const;
@@ -121,6 +128,47 @@ export function trajectorySpec(t: TrajectoryResult, title: string | { text: stri
       ...(curves.length
         ? [{ data: { values: curves }, mark: { type: 'line' as const, color: 'black', strokeWidth: 1.5, strokeDash: [2, 2] }, encoding: { x, y, detail: { field: 'curve', type: 'nominal' as const }, tooltip: [{ field: 'curve', type: 'nominal' as const }] } }]
         : []),
+    ],
+  } as TopLevelSpec;
+}
+
+/** Counts of a metric over the search's trials, stacked by outcome (in regime and holding, in regime and failing, out of regime), with an optional rule. */
+export function histogramSpec(samples: Array<{ status: string; value: number | null }>, h: { metric: string; bins: number; range?: [number, number]; rule?: number }, title: string | { text: string; subtitle: string[] }): TopLevelSpec {
+  const label: Record<string, string> = { pass: 'in regime, property holds', fail: 'in regime, property fails', 'out-of-regime': 'out of regime' };
+  const vals = samples.filter((p) => p.value !== null && label[p.status]).map((p) => ({ value: p.value as number, outcome: label[p.status] }));
+  const xs = vals.map((v) => v.value);
+  const [lo, hi] = h.range ?? [Math.min(...xs, h.rule ?? Infinity), Math.max(...xs, h.rule ?? -Infinity)];
+  const width = (hi - lo) / h.bins || 1;
+  const counts = new Map<string, number>();
+  for (const v of vals) {
+    const i = Math.min(h.bins - 1, Math.max(0, Math.floor((v.value - lo) / width)));
+    const key = `${i}|${v.outcome}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const bars = [...counts].map(([key, count]) => {
+    const [i, outcome] = key.split('|');
+    const start = lo + Number(i) * width;
+    return { start, end: start + width, count, outcome };
+  });
+  const x = { field: 'start', type: 'quantitative', title: h.metric, scale: { domain: [lo, hi], nice: false } } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 240,
+    layer: [
+      {
+        data: { values: bars },
+        mark: { type: 'bar' },
+        encoding: {
+          x,
+          x2: { field: 'end' },
+          y: { aggregate: 'sum', field: 'count', type: 'quantitative', title: 'trials', stack: 'zero' },
+          color: { field: 'outcome', type: 'nominal', title: 'trial', scale: { domain: Object.values(label), range: ['#1f77b4', '#d62728', '#bbbbbb'] }, legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
+          tooltip: [{ field: 'start' }, { field: 'end' }, { field: 'count' }, { field: 'outcome' }],
+        },
+      },
+      ...(h.rule !== undefined ? [{ data: { values: [{ rule: h.rule }] }, mark: { type: 'rule' as const, color: 'black', strokeDash: [4, 3] }, encoding: { x: { field: 'rule', type: 'quantitative' as const } } }] : []),
     ],
   } as TopLevelSpec;
 }

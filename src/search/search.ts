@@ -2,9 +2,10 @@
 // the pool, shrink the first counterexample with fast-check, and re-check it (smaller step,
 // tighter tolerance, the final inequality in 64-digit arithmetic) before calling it genuine.
 import fc from 'fast-check';
-import { parseExpr } from '../claims/expr.js';
+import { evaluate, parseExpr } from '../claims/expr.js';
 import type { SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
+import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
 import type { TrialRunner } from './pool.js';
 import { domainValues, sampleSpace, spaceArbitrary, type TrialValues } from './space.js';
 import type { TrialResult, TrialStatus } from './trial.js';
@@ -44,6 +45,12 @@ export interface SearchResult {
   space: Record<string, { size: number; first: number; last: number }>;
   spaceSize: number;
   budgetExhausted: boolean;
+  /** for a frequency claim: how often the event held, with its interval and the claimed bound */
+  frequency?: FrequencyResult;
+  /** per judged trial, its status and the values of the collected metrics (for histograms) */
+  samples?: Array<{ status: TrialStatus; values: Record<string, number | null> }>;
+  /** judged trials per second of wall time (the whole search, shrinking included) */
+  trialsPerSecond: number;
   ms: number;
 }
 
@@ -56,6 +63,8 @@ export interface SearchOptions {
   seed?: number;
   budgetMs?: number;
   shrinkBudgetMs?: number;
+  /** metrics whose per-trial values the result keeps (`samples`) */
+  collect?: string[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -67,6 +76,10 @@ export function relativeSlack(r: TrialResult): number | undefined {
   const scale = Math.abs(p.lhs) + Math.abs(p.rhs) || 1;
   const s = p.op.startsWith('<') ? p.rhs - p.lhs : p.op.startsWith('>') ? p.lhs - p.rhs : -Math.abs(p.lhs - p.rhs);
   return s / scale;
+}
+
+export function rerunCommand(claimId: string, seed: number, trials: number, full = false): string {
+  return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${full ? ' --full' : ''} --out reports/replay`;
 }
 
 export function replayCommand(claimId: string, seed: number, path: string, full = false): string {
@@ -88,6 +101,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const timeoutMs = spec.timeout_s * 1000;
   const points = sampleSpace(spec.space, seed, N);
   const results: (TrialResult | undefined)[] = new Array(N);
+  // A frequency claim judges every trial: a trial where the event fails is data, not a counterexample.
+  const stopAtFailure = !spec.frequency;
   let next = 0, done = 0, firstFail = Infinity, budgetExhausted = false;
 
   await new Promise<void>((resolve) => {
@@ -104,7 +119,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
           results[k] = r;
           inFlight--;
           done++;
-          if (r.status === 'fail') firstFail = Math.min(firstFail, k);
+          if (r.status === 'fail' && stopAtFailure) firstFail = Math.min(firstFail, k);
           o.onProgress?.(done, N);
           pump();
         });
@@ -138,8 +153,18 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
 
   const inRegime = counts.pass + counts.fail;
   const troubled = counts.diverged + counts.timeout + counts.error;
+  let frequency: FrequencyResult | undefined;
+  if (spec.frequency && inRegime > 0) {
+    const at = parseExpr(spec.frequency.at_least);
+    let sum = 0;
+    for (let k = 0; k < prefix; k++) if (['pass', 'fail'].includes(results[k]!.status)) sum += evaluate(at, results[k]!.values);
+    frequency = judgeFrequency(counts.pass, inRegime, sum / inRegime, spec.frequency.confidence, spec.frequency.at_least, rerunCommand(o.claimId, seed, N, o.full));
+  }
   let verdict: SearchVerdict, reason: string;
-  if (witness) {
+  if (frequency && troubled === 0 && inRegime >= minInRegime) {
+    verdict = frequency.outcome === 'below' ? 'refuted' : 'holds';
+    reason = `${describeFrequency(frequency)}${counts['out-of-regime'] ? ` (${counts['out-of-regime']} trials out of regime, not counted)` : ''}`;
+  } else if (witness) {
     verdict = 'refuted';
     reason = `counterexample (${witness.status}) found at trial ${firstFail + 1} of ${N}, shrunk ${witness.numShrinks} time(s)`;
   } else if (troubled > 0) {
@@ -160,7 +185,11 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     space[k] = { size: v.length, first: v[0], last: v[v.length - 1] };
     spaceSize *= v.length;
   }
-  return { seed, trialsRequested: N, trialsRun: prefix, counts, outOfRegimeBy, minInRegime, verdict, reason, witness, problems, closest, space, spaceSize, budgetExhausted, ms: performance.now() - t0 };
+  const samples = o.collect?.length
+    ? results.slice(0, prefix).map((r) => ({ status: r!.status, values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])) }))
+    : undefined;
+  const ms = performance.now() - t0;
+  return { seed, trialsRequested: N, trialsRun: prefix, counts, outOfRegimeBy, minInRegime, verdict, reason, witness, problems, closest: spec.frequency ? undefined : closest, space, spaceSize, budgetExhausted, frequency, samples, trialsPerSecond: prefix / (ms / 1000), ms };
 }
 
 async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, k: number, originalValues: TrialValues, timeoutMs: number): Promise<Witness> {

@@ -17,7 +17,8 @@ export interface TrajectoryResult {
   yLog: boolean;
   xReversed: boolean;
   until?: string;
-  series: Array<{ value: number; status: TrialStatus; message?: string; points: TracePoint[] }>;
+  /** one per series value, or one per y expression (label) when several are traced along one run */
+  series: Array<{ value: number; label?: string; status: TrialStatus; message?: string; points: TracePoint[] }>;
   curves: Array<{ name: string; expression: string; provenance?: string; points: Array<{ x: number; y: number }> }>;
   ms: number;
   plot?: { spec: unknown; file: string };
@@ -25,12 +26,21 @@ export interface TrajectoryResult {
 
 export async function runTrajectory(spec: SearchSpec, t: TrajectorySpec, runner: TrialRunner): Promise<TrajectoryResult> {
   const t0 = performance.now();
-  const series = await Promise.all(
-    t.series.values.map(async (value) => {
-      const r = await runner.run(spec, { ...t.fixed, [t.series.var]: value, seed: t.seed }, spec.timeout_s * 1000, { trace: { layer: t.layer, x: t.x, y: t.y, until: t.until } });
-      return { value, status: r.status, message: r.message, points: r.trace ?? [] };
-    }),
-  );
+  const ys = t.y;
+  const trace = { layer: t.layer, x: t.x, y: ys, until: t.until };
+  let series: TrajectoryResult['series'];
+  if (Array.isArray(ys)) {
+    const r = await runner.run(spec, { ...t.fixed, seed: t.seed }, spec.timeout_s * 1000, { trace });
+    series = ys.map((label, i) => ({ value: i + 1, label, status: r.status, message: r.message, points: (r.trace ?? []).filter((p) => p.i === i) }));
+  } else {
+    const sv = t.series!;
+    series = await Promise.all(
+      sv.values.map(async (value) => {
+        const r = await runner.run(spec, { ...t.fixed, [sv.var]: value, seed: t.seed }, spec.timeout_s * 1000, { trace });
+        return { value, status: r.status, message: r.message, points: r.trace ?? [] };
+      }),
+    );
+  }
   const xs = series.flatMap((s) => s.points.map((p) => p.x)).filter((x) => Number.isFinite(x) && (!t.x_log || x > 0));
   const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
   const grid = !xs.length ? [] : t.x_log ? Array.from({ length: 80 }, (_, i) => lo * (hi / lo) ** (i / 79)) : Array.from({ length: 80 }, (_, i) => lo + ((hi - lo) * i) / 79);
@@ -42,8 +52,8 @@ export async function runTrajectory(spec: SearchSpec, t: TrajectorySpec, runner:
   return {
     layer: t.layer,
     x: t.x,
-    y: t.y,
-    seriesVar: t.series.var,
+    y: Array.isArray(ys) ? ys.join(', ') : ys,
+    seriesVar: t.series?.var ?? 'curve',
     fixed: t.fixed,
     seed: t.seed,
     xLog: t.x_log,

@@ -32,7 +32,8 @@ export interface TrialResult {
 export interface TraceRequest {
   layer: string;
   x: string;
-  y: string;
+  /** one expression, or several traced along the same run (e.g. the singular values s1, s2, …) */
+  y: string | string[];
   /** points from the first step where this holds on are marked imprecise */
   until?: string;
 }
@@ -42,6 +43,8 @@ export interface TracePoint {
   y: number;
   /** false once `until` has held (e.g. det W below float64 precision) */
   precise: boolean;
+  /** which y expression, when several are traced */
+  i?: number;
 }
 
 export interface TrialOptions {
@@ -82,23 +85,28 @@ function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: R
 /** κ is ∞ for a single point or exactly orthogonal data: a value, not a divergence. */
 const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
 
-/** Thinned (x, y) along the path, for plots: a point whenever x or y moved by 2% (relative), at most 2000 points, and always the last one; 7 significant digits. */
+/** Thinned (x, y) along the path, for plots: a point whenever x or a y moved by 2% (relative), at most 2000 points per y, and always the last one; 7 significant digits. */
 function tracer(req: TraceRequest, out: TracePoint[]) {
-  const x = parseExpr(req.x), y = parseExpr(req.y), until = req.until ? parseExpr(req.until) : undefined;
-  let precise = true, kept: TracePoint | undefined, latest: TracePoint | undefined;
+  const ys = (Array.isArray(req.y) ? req.y : [req.y]).map((e) => parseExpr(e));
+  const multi = Array.isArray(req.y);
+  const x = parseExpr(req.x), until = req.until ? parseExpr(req.until) : undefined;
+  let precise = true, step = -1, kept: { x: number; y: number[]; precise: boolean } | undefined, latest: typeof kept;
   const moved = (a: number, b: number) => Math.abs(a - b) > 0.02 * Math.max(Math.abs(a), Math.abs(b));
   const round = (v: number) => Number(v.toPrecision(7));
+  const push = (p: NonNullable<typeof kept>) => p.y.forEach((y, i) => out.push({ x: p.x, y, precise: p.precise, ...(multi ? { i } : {}) }));
   return {
     watch: ({ objective, model }: { objective: Objective; model: Model }): Observer => (theta) => {
+      step++;
       const m = model.layers(theta)[req.layer];
       if (!m) throw new Error(`trace: model "${model.name}" has no layer "${req.layer}"`);
-      const scope = pathSymbols(m, objective.value(theta));
+      const scope = pathSymbols(m, objective.value(theta), step);
       if (precise && until && evaluate(until, scope) !== 0) precise = false;
-      latest = { x: round(evaluate(x, scope)), y: round(evaluate(y, scope)), precise };
-      if (!kept || latest.precise !== kept.precise || ((moved(latest.x, kept.x) || moved(latest.y, kept.y)) && out.length < 2000)) out.push((kept = latest));
+      latest = { x: round(evaluate(x, scope)), y: ys.map((e) => round(evaluate(e, scope))), precise };
+      const changed = !kept || latest.precise !== kept.precise || moved(latest.x, kept.x) || latest.y.some((v, i) => moved(v, kept!.y[i]));
+      if (changed && (!kept || latest.precise !== kept.precise || out.length < 2000 * ys.length)) push((kept = latest));
     },
     finish: () => {
-      if (latest && latest !== kept) out.push(latest);
+      if (latest && latest !== kept) push(latest);
     },
   };
 }
