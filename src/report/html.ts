@@ -162,6 +162,7 @@ function witnessCard(c: ClaimResult, w: Witness): string {
 <details><summary>all quantities of this trial</summary><table><tbody>${q}</tbody></table></details>
 <p class="meta">re-check: ${h(w.recheck.note)} · first failing trial before shrinking: ${values(w.original.values)} (path ${h(w.original.path)})</p>
 <p>replay: <code class="replay">${h(w.replay)}</code> <button type="button" data-copy="${h(w.replay)}" aria-label="copy the replay command">copy</button></p>
+${c.claim?.tested_object ? `<p><strong>What this counterexample means</strong>: ${h(c.claim.tested_object.counterexample_means)}</p>` : ''}
 </div>`;
 }
 

@@ -93,6 +93,7 @@ function witnessCard(c: ClaimResult, w: Witness): string[] {
     `- re-check: ${w.recheck.note}`,
     `- first failing trial before shrinking: ${values(w.original.values)} (path ${w.original.path})`,
     `- replay: \`${w.replay}\``,
+    ...(c.claim?.tested_object ? [`- **what this counterexample means**: ${esc(c.claim.tested_object.counterexample_means)}`] : []),
   ];
   return out;
 }
