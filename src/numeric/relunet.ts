@@ -29,21 +29,35 @@ export function reluNet(o: ReluNetOptions): Model {
   const a = sizes.map((s) => new Float64Array(s));
   const delta = sizes.map((s) => new Float64Array(s));
 
+  // Allocation-free inner loops: layer j's weights are theta[offsets[j] + r·cols + c].
   function forwardOne(theta: Float64Array, X: Mat, i: number): void {
-    for (let q = 0; q < dIn; q++) a[0][q] = X.data[i * X.cols + q];
+    const a0 = a[0], base = i * X.cols;
+    for (let q = 0; q < dIn; q++) a0[q] = X.data[base + q];
     for (let j = 0; j < k; j++) {
-      const w = W(theta, j), rows = sizes[j + 1], cols = sizes[j], zj = z[j + 1], aj = a[j + 1], prev = a[j];
+      const off = offsets[j], rows = sizes[j + 1], cols = sizes[j], zj = z[j + 1], aj = a[j + 1], prev = a[j], last = j === k - 1;
       for (let r = 0; r < rows; r++) {
         let s = 0;
-        for (let c = 0; c < cols; c++) s += w[r * cols + c] * prev[c];
+        const w = off + r * cols;
+        for (let c = 0; c < cols; c++) s += theta[w + c] * prev[c];
         zj[r] = s;
-        aj[r] = j === k - 1 ? s : act.phi(s);
+        aj[r] = last ? s : act.phi(s);
       }
     }
   }
-  const outputOf = (X: Mat, i: number): number => {
-    for (let c = 0; c < dOut; c++) if (X.data[i * X.cols + dIn + c] !== 0) return c;
-    throw new Error(`relu-net: row ${i} selects no output coordinate`);
+  // the output coordinate each row selects, cached per data matrix
+  let outputsFor: Mat | undefined;
+  let outputs = new Int32Array(0);
+  const outputIndex = (X: Mat): Int32Array => {
+    if (outputsFor === X) return outputs;
+    outputs = new Int32Array(X.rows);
+    for (let i = 0; i < X.rows; i++) {
+      let found = -1;
+      for (let c = 0; c < dOut; c++) if (X.data[i * X.cols + dIn + c] !== 0) (found = c), (c = dOut);
+      if (found < 0) throw new Error(`relu-net: row ${i} selects no output coordinate`);
+      outputs[i] = found;
+    }
+    outputsFor = X;
+    return outputs;
   };
 
   return {
@@ -71,29 +85,32 @@ export function reluNet(o: ReluNetOptions): Model {
       return theta;
     },
     forward(theta, X, out) {
+      const sel = outputIndex(X), top = a[k];
       for (let i = 0; i < X.rows; i++) {
         forwardOne(theta, X, i);
-        out[i] = a[k][outputOf(X, i)];
+        out[i] = top[sel[i]];
       }
     },
     backward(theta, X, cvec, grad) {
       grad.fill(0);
+      const sel = outputIndex(X);
       for (let i = 0; i < X.rows; i++) {
         if (cvec[i] === 0) continue;
         forwardOne(theta, X, i);
         delta[k].fill(0);
-        delta[k][outputOf(X, i)] = cvec[i];
+        delta[k][sel[i]] = cvec[i];
         for (let j = k - 1; j >= 0; j--) {
-          const w = W(theta, j), g = grad.subarray(offsets[j], offsets[j] + w.length), rows = sizes[j + 1], cols = sizes[j];
+          const off = offsets[j], rows = sizes[j + 1], cols = sizes[j], dn = delta[j + 1], aj = a[j];
           for (let r = 0; r < rows; r++) {
-            const d = delta[j + 1][r];
-            if (d !== 0) for (let c = 0; c < cols; c++) g[r * cols + c] += d * a[j][c];
+            const d = dn[r];
+            if (d !== 0) for (let c = 0, g = off + r * cols; c < cols; c++) grad[g + c] += d * aj[c];
           }
           if (j === 0) break;
+          const dj = delta[j], zj = z[j];
           for (let c = 0; c < cols; c++) {
             let s = 0;
-            for (let r = 0; r < rows; r++) s += w[r * cols + c] * delta[j + 1][r];
-            delta[j][c] = s * act.dphi(z[j][c]);
+            for (let r = 0; r < rows; r++) s += theta[off + r * cols + c] * dn[r];
+            dj[c] = s * act.dphi(zj[c]);
           }
         }
       }
