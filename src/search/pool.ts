@@ -1,7 +1,7 @@
 // Trials run on a piscina worker pool sized to the cores. A trial past its time limit is aborted
 // (its worker is terminated and replaced) and recorded as `timeout`; a worker that dies is
-// recorded as `error`. Results never depend on the number of workers: each trial is a pure
-// function of (spec, values).
+// replaced and its trial retried once, then recorded as `error`. Results never depend on the
+// number of workers: each trial is a pure function of (spec, values).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
 import type { TrialTask } from './worker.js';
 
 export interface TrialRunner {
-  run(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions): Promise<TrialResult>;
+  run(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Pick<TrialTask, 'dieUnlessFile' | 'dieAlways'>): Promise<TrialResult>;
   threads: number;
   close(): Promise<void>;
 }
@@ -35,23 +35,23 @@ export function createPool(threads = availableParallelism()): TrialRunner {
   });
   return {
     threads: Math.max(1, threads),
-    async run(spec, values, timeoutMs, options) {
+    async run(spec, values, timeoutMs, options, faults) {
       const t0 = performance.now();
-      const task: TrialTask = { spec, values, options };
-      try {
-        return (await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult;
-      } catch (e) {
-        const err = e as Error;
-        const timedOut = err.name === 'AbortError' || /abort/i.test(err.message);
-        return {
-          status: timedOut ? 'timeout' : 'error',
-          values,
-          quantities: {},
-          hypotheses: {},
-          message: timedOut ? `exceeded the trial time limit of ${timeoutMs / 1000} s` : `worker failed: ${err.message}`,
-          ms: performance.now() - t0,
-        };
+      const task: TrialTask = { spec, values, options, ...faults };
+      const fail = (status: 'timeout' | 'error', message: string): TrialResult => ({ status, values, quantities: {}, hypotheses: {}, message, ms: performance.now() - t0 });
+      let firstDeath: string | undefined;
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          const r = (await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult;
+          return firstDeath ? { ...r, message: [r.message, `retried once after its worker died (${firstDeath})`].filter(Boolean).join('; ') } : r;
+        } catch (e) {
+          const err = e as Error;
+          if (err.name === 'AbortError' || /abort/i.test(err.message)) return fail('timeout', `exceeded the trial time limit of ${timeoutMs / 1000} s`);
+          if (firstDeath) return fail('error', `worker failed twice: ${firstDeath}; then ${err.message}`);
+          firstDeath = err.message;
+        }
       }
+      return fail('error', `worker failed: ${firstDeath}`);
     },
     close: () => pool.destroy(),
   };
