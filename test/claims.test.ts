@@ -34,7 +34,10 @@ describe('every claim file', () => {
         expect(again.status).toBe('fail');
         expect(again.quantities).toEqual(w.result.quantities);
       }
-      if (c.claim.expect === 'holds' && r.search) expect(r.search.counts.pass).toBeGreaterThanOrEqual(r.search.minInRegime);
+      if (c.claim.expect === 'holds' && r.search?.frequency) {
+        expect(r.search.frequency.trials).toBeGreaterThanOrEqual(r.search.minInRegime);
+        expect(r.search.frequency.outcome).not.toBe('below');
+      } else if (c.claim.expect === 'holds' && r.search) expect(r.search.counts.pass).toBeGreaterThanOrEqual(r.search.minInRegime);
     });
   }
   it('keeps a refutation target beside the true claims of each paper', () => {
