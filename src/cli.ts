@@ -1,5 +1,6 @@
 // The command line: run, validate, replay, list.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { defineCommand, runCommand, runMain, showUsage } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
@@ -11,11 +12,13 @@ import { fmt } from './report/markdown.js';
 import { diffReports, formatDiff } from './report/diff.js';
 import { buildReport, readReport, writeReport, type Report } from './report/report.js';
 import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
+import { journaledRunner } from './search/journal.js';
 import { createPool } from './search/pool.js';
 import { valuesAtPath } from './search/search.js';
 import { runTrial } from './search/trial.js';
 
 const EXIT_MISMATCH = 1;
+const JOURNAL = join('.cache', 'claimcheck', 'trials.jsonl');
 const EXIT_INPUT = 2;
 
 export function parseDuration(s: string): number {
@@ -66,6 +69,7 @@ const run = defineCommand({
     threads: { type: 'string', description: 'worker threads (default: all cores)' },
     boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
     full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
+    cache: { type: 'boolean', default: true, description: `reuse trials from the journal ${JOURNAL} (keyed by engine code, search and trial; a killed run resumes from it); --no-cache runs every trial afresh` },
   },
   async run({ args }) {
     const t0 = performance.now();
@@ -76,7 +80,9 @@ const run = defineCommand({
     const threads = intArg(args.threads, 'threads') ?? availableParallelism();
     const { loads, papers, paperErrors } = select(targets);
     for (const e of paperErrors) console.error(formatError(e));
-    const pool = createPool(threads);
+    const workers = createPool(threads);
+    const journal = args.cache ? journaledRunner(workers, JOURNAL) : undefined;
+    const pool = journal ?? workers;
     const results: ClaimResult[] = [];
     const tty = process.stderr.isTTY;
     try {
@@ -108,6 +114,7 @@ const run = defineCommand({
     const s = report.summary;
     console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
     console.log(`Report: ${files.html} (also ${files.md}; data: ${files.json})`);
+    if (journal) console.log(`Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${JOURNAL} (--no-cache to run all afresh).`);
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
   },
 });

@@ -13,7 +13,7 @@ const TIMING = new Set(['ms', 'wallMs', 'trialsPerSecond', 'generatedAt', 'envir
 
 function run(out: string, threads: number): string {
   rmSync(out, { recursive: true, force: true });
-  const r = spawnSync(process.execPath, [BIN, 'run', ...CLAIMS, '--out', out, '--threads', String(threads)], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
+  const r = spawnSync(process.execPath, [BIN, 'run', ...CLAIMS, '--out', out, '--threads', String(threads), '--no-cache'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
   if (r.status !== 0) throw new Error(`claimcheck run failed (${r.status}): ${r.stdout}\n${r.stderr}`);
   return readFileSync(join(out, 'report.json'), 'utf8');
 }
