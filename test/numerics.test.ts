@@ -105,6 +105,26 @@ describe('two-layer net gradients', () => {
   });
 });
 
+describe('two-layer kernel reuse', () => {
+  it('backward after forward reuses the pre-activations and gives the same gradient bit for bit (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), fc.integer({ min: 0, max: 1000 }), (n, d, m, bias, seed) => {
+        const rng = new Rng(seed);
+        const model = twoLayerNet({ d, width: m, activation: leakyRelu(0.2), trainOutput: true, wScale: 1, vScale: 1, vInit: 'gaussian', hiddenBias: bias });
+        const data = isotropicGaussian(rng, n, d, 1, 'sign');
+        const theta = model.init(rng.fork('init'));
+        const c = Float64Array.from({ length: n }, () => rng.normal());
+        const fresh = new Float64Array(model.nParams), reused = new Float64Array(model.nParams);
+        model.backward(theta, data.X, c, fresh);
+        model.forward(theta, data.X, new Float64Array(n));
+        model.backward(theta, data.X, c, reused, true);
+        expect(Array.from(reused)).toEqual(Array.from(fresh));
+      }),
+      fcRuns(100),
+    );
+  });
+});
+
 describe('dynamics', () => {
   it('gradient flow on a quadratic matches exp(−At) within the requested tolerance', () => {
     const A = [1, 3, 0.2];

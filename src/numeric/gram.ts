@@ -68,7 +68,7 @@ export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width
       return theta;
     },
     forward: (theta, Y, out) => inner.forward(theta, view(Y), out),
-    backward: (theta, Y, c, grad) => inner.backward(theta, view(Y), c, grad),
+    backward: (theta, Y, c, grad, afterForward) => inner.backward(theta, view(Y), c, grad, afterForward),
     layerGram(theta, name) {
       if (name !== 'W') return undefined;
       const Ws = inner.layers(theta).W;

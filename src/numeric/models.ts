@@ -45,8 +45,8 @@ export interface Model {
   init(rng: Rng): Float64Array;
   /** Predictions f(x_i; θ) for the rows of X. */
   forward(theta: Float64Array, X: Mat, out: Float64Array): void;
-  /** grad = Σ_i c_i ∂f(x_i;θ)/∂θ (only trained entries are written; others are 0). */
-  backward(theta: Float64Array, X: Mat, c: Float64Array, grad: Float64Array): void;
+  /** grad = Σ_i c_i ∂f(x_i;θ)/∂θ (only trained entries are written; others are 0). `afterForward`: the caller has just called forward(theta, X) and not changed θ since, so a model may reuse what forward computed. */
+  backward(theta: Float64Array, X: Mat, c: Float64Array, grad: Float64Array, afterForward?: boolean): void;
   /** Named weight matrices, for metrics. */
   layers(theta: Float64Array): Record<string, Mat>;
   /** Per-hidden-neuron quantities, for conservation laws: wnorm = ‖w_j‖, v = output weight. */
@@ -109,29 +109,38 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
     },
     forward(theta, X, out) {
       const n = X.rows, A = X.data;
+      if (z.length < n * m) z = new Float64Array(n * m);
       for (let i = 0; i < n; i++) {
         let f = 0;
-        for (let j = 0; j < m; j++) {
-          let s = nb ? theta[nB + j] : 0;
-          const wj = j * d, xi = i * d;
-          for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
-          f += theta[nW + j] * act.phi(s);
-        }
-        out[i] = f;
-      }
-    },
-    backward(theta, X, c, grad) {
-      const n = X.rows, A = X.data;
-      grad.fill(0);
-      if (z.length < m) z = new Float64Array(m);
-      for (let i = 0; i < n; i++) {
-        const ci = c[i];
-        if (ci === 0) continue;
         const xi = i * d;
         for (let j = 0; j < m; j++) {
           let s = nb ? theta[nB + j] : 0;
           const wj = j * d;
           for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
+          z[i * m + j] = s;
+          f += theta[nW + j] * act.phi(s);
+        }
+        out[i] = f;
+      }
+    },
+    backward(theta, X, c, grad, afterForward) {
+      const n = X.rows, A = X.data;
+      grad.fill(0);
+      // the pre-activations ⟨w_j, x_i⟩ + b_j: from the forward pass just made, or computed here
+      const reuse = afterForward && z.length >= n * m;
+      if (z.length < n * m) z = new Float64Array(n * m);
+      for (let i = 0; i < n; i++) {
+        const ci = c[i];
+        if (ci === 0) continue;
+        const xi = i * d;
+        for (let j = 0; j < m; j++) {
+          const wj = j * d;
+          let s: number;
+          if (reuse) s = z[i * m + j];
+          else {
+            s = nb ? theta[nB + j] : 0;
+            for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
+          }
           const vj = theta[nW + j];
           if (o.trainOutput) grad[nW + j] += ci * act.phi(s);
           const g = ci * vj * act.dphi(s);

@@ -30,7 +30,7 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
         s += loss.value(pred[i], y[i]);
         c[i] = w * loss.derivative(pred[i], y[i]);
       }
-      model.backward(theta, X, c, grad);
+      model.backward(theta, X, c, grad, true);
       return w * s;
     },
   };

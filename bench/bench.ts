@@ -1,0 +1,119 @@
+// `npm run bench`: time per gradient step of claimcheck's float64 kernels at the sizes the claims
+// use, against NumPy running the same step (bench/reference.py) in the same run, with the targets
+// of issue 9 stated and judged. A benchmark, not a test: nothing here fails the build.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadClaims } from '../src/claims/load.js';
+import { deepLinearNet } from '../src/numeric/deeplinear.js';
+import { inGramCoordinates } from '../src/numeric/gram.js';
+import { mat, stableRank, type Mat } from '../src/numeric/linalg.js';
+import { logisticLoss, squareLoss } from '../src/numeric/losses.js';
+import { leakyRelu, twoLayerNet, type Model } from '../src/numeric/models.js';
+import { objective, type Objective } from '../src/numeric/objective.js';
+import { reluNet } from '../src/numeric/relunet.js';
+import { Rng } from '../src/numeric/rng.js';
+import { createPool } from '../src/search/pool.js';
+import { runSearch } from '../src/search/search.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+function perCall(f: () => unknown, minMs = 300): number {
+  f();
+  for (let n = 1; ; n *= 2) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    const ms = performance.now() - t0;
+    if (ms >= minMs) return ms / 1000 / n;
+  }
+}
+
+function gdStep(obj: Objective, theta: Float64Array, eta: number): () => number {
+  const grad = new Float64Array(obj.nParams);
+  return () => {
+    const l = obj.valueAndGrad(theta, grad);
+    for (let i = 0; i < theta.length; i++) theta[i] -= eta * grad[i];
+    return l;
+  };
+}
+
+const rng = new Rng(0);
+function gaussianData(n: number, d: number): { X: Mat; y: Float64Array } {
+  const X = mat(n, d, Array.from({ length: n * d }, () => rng.normal() / Math.sqrt(d)));
+  return { X, y: Float64Array.from({ length: n }, () => (rng.normal() > 0 ? 1 : -1)) };
+}
+const twoLayer = (d: number, m: number): Model => twoLayerNet({ d, width: m, activation: leakyRelu(0.3), trainOutput: false, wScale: 1e-3, vScale: 1 / Math.sqrt(m), vInit: 'sign' });
+
+const kernels: Array<{ name: string; ours: () => unknown }> = [];
+for (const [n, d, m] of [[16, 64, 40], [20, 4000, 50]] as const) {
+  const { X, y } = gaussianData(n, d);
+  const model = twoLayer(d, m);
+  kernels.push({ name: `two-layer leaky-ReLU GD step, n=${n} d=${d} m=${m}`, ours: gdStep(objective(model, logisticLoss, X, y, 'sum'), model.init(rng.fork('w')), 0.1) });
+}
+{
+  const model = deepLinearNet({ rows: 2, cols: 2, depth: 3, width: 2, init: 'gaussian', scale: 0.1, detSign: 'any' });
+  const X = mat(3, 4, [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+  kernels.push({ name: 'deep-linear 2x2 GD step, L=3', ours: gdStep(objective(model, squareLoss, X, Float64Array.from([1, 1, 0]), 'sum'), model.init(rng.fork('dl')), 0.01) });
+}
+{
+  const model = reluNet({ sizes: [2, 10, 2], activation: leakyRelu(0, 0), init: 'gaussian', scale: 0.5 });
+  const s = Math.hypot(1, 0.99);
+  const X = mat(4, 4, [1 / s, 0.99 / s, 1, 0, 1 / s, 0.99 / s, 0, 1, -1 / s, 0.99 / s, 1, 0, -1 / s, 0.99 / s, 0, 1]);
+  kernels.push({ name: 'depth-2 ReLU net GD step, width 10', ours: gdStep(objective(model, squareLoss, X, Float64Array.from([1, 0, 0, 1]), 'mean'), model.init(rng.fork('relu')), 0.1) });
+}
+{
+  const W = mat(50, 4000, Array.from({ length: 200000 }, () => rng.normal()));
+  kernels.push({ name: 'stable rank of a 50x4000 matrix', ours: () => stableRank(W) });
+}
+
+let numpy: { numpy: string; seconds: Record<string, number> } | undefined;
+let numpyWhy = '';
+try {
+  numpy = JSON.parse(execFileSync('python3', [join(ROOT, 'bench', 'reference.py')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+} catch (e) {
+  numpyWhy = `NumPy column skipped: python3 with numpy is not available (${(e as Error).message.split('\n')[0]})`;
+}
+
+const us = (s: number) => (s * 1e6).toPrecision(4);
+console.log('claimcheck float64 kernels against NumPy float64 (time per call; ratio = ours / NumPy; target ratio ≤ 1.0)\n');
+console.log(`${'kernel'.padEnd(50)} ${'ours µs'.padStart(10)} ${'NumPy µs'.padStart(10)} ${'ratio'.padStart(7)}  target`);
+let met = 0, judged = 0;
+for (const k of kernels) {
+  const ours = perCall(k.ours);
+  const ref = numpy?.seconds[k.name];
+  const ratio = ref ? ours / ref : undefined;
+  if (ratio !== undefined) (judged++, ratio <= 1 && met++);
+  console.log(`${k.name.padEnd(50)} ${us(ours).padStart(10)} ${(ref ? us(ref) : '–').padStart(10)} ${(ratio?.toFixed(2) ?? '–').padStart(7)}  ${ratio === undefined ? '' : ratio <= 1 ? 'met' : 'MISSED'}`);
+}
+console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or under the NumPy time.` : `\n${numpyWhy}`);
+
+// Gram coordinates (Frei et al.): the d = 4000 step in r = n coordinates, same losses to rounding
+{
+  const { X, y } = gaussianData(20, 4000);
+  const full = twoLayer(4000, 50);
+  const gram = inGramCoordinates((r) => twoLayer(r, 50), X, 50, 1e-3);
+  const tf = full.init(new Rng(5).fork('w'));
+  const tg = gram.init(new Rng(5).fork('w'));
+  const fullStep = gdStep(objective(full, logisticLoss, X, y, 'sum'), tf, 0.1);
+  const gramStep = gdStep(objective(gram, logisticLoss, X, y, 'sum'), tg, 0.1);
+  const a = perCall(fullStep), b = perCall(gramStep);
+  console.log(`\nGram coordinates, n=20 d=4000 m=50: full step ${us(a)} µs, Gram step ${us(b)} µs: ${(a / b).toFixed(0)}× faster (target ≥ 100×: ${a / b >= 100 ? 'met' : 'MISSED'}); results equal to rounding: test/gram.test.ts`);
+}
+
+// a whole search, on all cores
+{
+  const c = loadClaims([join(ROOT, 'claims', 'timor2022', 'experiment-stable-ranks.yaml')]).claims[0];
+  if (c.ok) {
+    const pool = createPool();
+    const r = await runSearch(c.claim.search!, { claimId: c.claim.id, runner: pool });
+    await pool.close();
+    console.log(`\nA whole search (${c.claim.id}, ${r.trialsRun} trials of 3000 GD steps, ${pool.threads} worker threads): ${r.trialsPerSecond.toFixed(1)} trials/s.`);
+  }
+}
+
+const last = join(ROOT, 'reports', 'latest', 'report.json');
+if (existsSync(last)) {
+  const rep = JSON.parse(readFileSync(last, 'utf8'));
+  const min = rep.wallMs / 60000;
+  console.log(`The last \`npm start\` (reports/latest, ${rep.summary.claims} claims, ${rep.environment.threads} threads, ${rep.options.full ? 'full' : 'CI'} scale): ${min.toFixed(1)} min (target < 5 min on 2 cores: ${min < 5 ? 'met' : 'MISSED'}).`);
+} else console.log('No reports/latest/report.json: run `npm start` to time the default run.');
