@@ -50,7 +50,7 @@ function select(targets: string[], root = 'claims'): { loads: ClaimLoad[]; paper
   return { loads: chosen, papers, paperErrors };
 }
 
-const MARK: Record<string, string> = { holds: 'holds', refuted: 'REFUTED', inconclusive: 'inconclusive', invalid: 'INVALID' };
+const MARK: Record<string, string> = { holds: 'holds', refuted: 'REFUTED', inconclusive: 'inconclusive', unstable: 'UNSTABLE', invalid: 'INVALID' };
 
 function verdictLine(r: ClaimResult): string {
   const agree = r.verdict === 'invalid' ? 'invalid file' : r.matches ? 'as expected' : `expected ${r.expect}`;
@@ -69,6 +69,7 @@ const run = defineCommand({
     threads: { type: 'string', description: 'worker threads (default: all cores)' },
     boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
     full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
+    seeds: { type: 'string', description: 'run each search under K consecutive run seeds; a verdict that differs between them is reported as unstable, with the seeds' },
     cache: { type: 'boolean', default: true, description: `reuse trials from the journal ${JOURNAL} (keyed by engine code, search and trial; a killed run resumes from it); --no-cache runs every trial afresh` },
   },
   async run({ args }) {
@@ -101,7 +102,7 @@ const run = defineCommand({
         } else if (l.claim.search) {
           console.error(`  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`);
         }
-        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, onProgress: (d, t) => bar?.update(d, { total: t }) });
+        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, seeds: intArg(args.seeds, 'seeds'), onProgress: (d, t) => bar?.update(d, { total: t }) });
         bar?.stop();
         results.push(r);
         console.log(verdictLine(r));
@@ -112,7 +113,7 @@ const run = defineCommand({
     const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full }, performance.now() - t0);
     const files = await writeReport(report, args.out);
     const s = report.summary;
-    console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
+    console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
     console.log(`Report: ${files.html} (also ${files.md}; data: ${files.json})`);
     if (journal) console.log(`Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${JOURNAL} (--no-cache to run all afresh).`);
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;

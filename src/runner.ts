@@ -8,7 +8,7 @@ import { runSearch, type SearchResult } from './search/search.js';
 import type { TrialRunner } from './search/pool.js';
 import { checkStep, type StepResult } from './symbolic/check.js';
 
-export type Verdict = 'holds' | 'refuted' | 'inconclusive' | 'invalid';
+export type Verdict = 'holds' | 'refuted' | 'inconclusive' | 'unstable' | 'invalid';
 
 export interface ClaimResult {
   id: string;
@@ -31,6 +31,8 @@ export interface ClaimResult {
   /** the histogram the claim declares, of its search's judged trials */
   histogram?: HistogramSpec & { plot?: { spec: unknown; file: string } };
   errors?: ValidationError[];
+  /** with `--seeds K`: the verdict under each run seed (the search above is the first seed's); the claim is `unstable` when they differ */
+  stability?: Array<{ seed: number; verdict: Verdict; reason: string; replay?: string }>;
   ms: number;
 }
 
@@ -43,6 +45,8 @@ export interface CheckOptions {
   boundary?: boolean;
   /** run each search at the authors' scale (its `full` section) */
   full?: boolean;
+  /** run each search under this many consecutive run seeds and report a verdict that differs between them as `unstable` */
+  seeds?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -93,9 +97,27 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
   const search = searchSpec
     ? await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, collect: claim.histogram ? [claim.histogram.metric] : undefined, onProgress: o.onProgress })
     : undefined;
+  const searchSeed = o.seed ?? searchSpec?.seed ?? 1;
+  const extra: SearchResult[] = [];
+  if (searchSpec && (o.seeds ?? 1) > 1)
+    for (let j = 1; j < o.seeds!; j++) extra.push(await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: searchSeed + j, budgetMs: o.budgetMs }));
   const boundary = claim.boundary && searchSpec && o.boundary !== false ? await runBoundary(searchSpec, claim.boundary, o.runner) : undefined;
   const trajectory = claim.trajectory && searchSpec && o.boundary !== false ? await runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined;
-  const { verdict, reason } = combineVerdict(symbolic, search);
+  const first = combineVerdict(symbolic, search);
+  let { verdict, reason } = first;
+  let stability: ClaimResult['stability'];
+  if (search && extra.length) {
+    stability = [search, ...extra].map((x) => {
+      const v = combineVerdict(symbolic, x);
+      const replay = x.witness?.replay ?? (x.frequency && x.verdict === 'refuted' ? x.frequency.replay : undefined);
+      return { seed: x.seed, verdict: v.verdict, reason: v.reason, ...(replay ? { replay } : {}) };
+    });
+    const kinds = [...new Set(stability.map((x) => x.verdict))];
+    if (kinds.length > 1) {
+      verdict = 'unstable';
+      reason = `the verdict flips between run seeds: ${kinds.map((k) => `${k} under ${stability!.filter((x) => x.verdict === k).map((x) => x.seed).join(', ')}`).join('; ')}`;
+    } else reason = `${reason}; the same verdict under all ${stability.length} run seeds ${stability[0].seed}…${stability.at(-1)!.seed}`;
+  }
   const { symbolic: _s, search: _search, boundary: _b, trajectory: _t, histogram, ...meta } = claim;
   return {
     id: claim.id,
@@ -112,6 +134,7 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
     search,
     boundary,
     trajectory,
+    stability,
     histogram: histogram && search?.samples ? { ...histogram } : undefined,
     ms: performance.now() - t0,
   };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadClaimText } from '../src/claims/load.js';
+import { checkClaim } from '../src/runner.js';
 import { createPool } from '../src/search/pool.js';
 
 const text = `id: t.faults
@@ -42,5 +43,46 @@ describe('worker faults', () => {
     expect(dead.values).toEqual({ m: 2, seed: 1 });
     const after = await Promise.all([1, 2, 3, 4].map((seed) => pool.run(spec, { m: 2, seed }, 30_000)));
     expect(after.map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  });
+});
+
+describe('verdicts that flip between run seeds', () => {
+  const claimText = (property: string) => `id: t.flaky
+title: t
+statement: { text: t, latex: t }
+source: { location: here }
+provenance: D
+expect: holds
+search:
+  trials: 3
+  min_in_regime: 1
+  seed: 100
+  space: { m: { grid: [1] } }
+  model: { block: two-layer, d: 2, width: 1, w_scale: 1 }
+  metrics: { w: { block: layer-entry, layer: W, col: 0 } }
+  property: '${property}'
+`;
+  const load = (property: string) => {
+    const r = loadClaimText('t.yaml', claimText(property), 't');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return r;
+  };
+
+  it('are reported as unstable, with the verdict and replay command of each seed', async () => {
+    // a Gaussian entry above 1 has probability 0.16: three trials per seed find one under some seeds only
+    const r = await checkClaim(load('w < 1'), { runner: pool, seeds: 8 });
+    expect(r.verdict).toBe('unstable');
+    expect(r.matches).toBe(false);
+    expect(r.stability!.map((x) => x.seed)).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
+    const kinds = new Set(r.stability!.map((x) => x.verdict));
+    expect(kinds).toEqual(new Set(['holds', 'refuted']));
+    for (const x of r.stability!) if (x.verdict === 'refuted') expect(x.replay).toMatch(new RegExp(`--seed ${x.seed} --path`));
+    expect(r.reason).toMatch(/flips between run seeds: .*holds under .*refuted under|refuted under .*holds under/);
+  });
+
+  it('leave a stable verdict as it is, saying how many seeds agreed', async () => {
+    const r = await checkClaim(load('w < 100'), { runner: pool, seeds: 4 });
+    expect(r.verdict).toBe('holds');
+    expect(r.reason).toMatch(/same verdict under all 4 run seeds 100…103/);
   });
 });

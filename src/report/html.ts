@@ -21,6 +21,7 @@ const VERDICT: Record<string, { symbol: string; word: string }> = {
   holds: { symbol: '✔', word: 'holds' },
   refuted: { symbol: '✘', word: 'refuted' },
   inconclusive: { symbol: '?', word: 'inconclusive' },
+  unstable: { symbol: '~', word: 'unstable' },
   invalid: { symbol: '⚠', word: 'invalid file' },
 };
 
@@ -97,6 +98,7 @@ function verdictCell(c: ClaimResult): string {
 function agreementCell(c: ClaimResult): string {
   if (c.verdict === 'invalid') return '<span class="agree-no">✗ invalid file</span>';
   if (c.verdict === 'inconclusive') return '<span class="agree-undecided">? undecided</span>';
+  if (c.verdict === 'unstable') return '<span class="agree-no">~ UNSTABLE: flips between run seeds</span>';
   return c.matches ? '<span class="agree-yes">✓ agrees</span>' : '<span class="agree-no">✗ DISAGREES</span>';
 }
 
@@ -134,7 +136,7 @@ function overview(r: Report, byPaper: Map<string, ClaimResult[]>): string {
     : '<p id="attention">Nothing needs attention first: no disagreement, no undecided or invalid claim.</p>';
   return `<section aria-labelledby="overview"><h2 id="overview">Overview</h2>
 ${attentionHtml}
-<p id="summary"><strong><span id="count-matching">${s.matching}</span> of <span id="count-claims">${s.claims}</span> claims agree with what the paper asserts</strong>; <span id="count-mismatching">${s.mismatching}</span> disagree, <span id="count-inconclusive">${s.byVerdict.inconclusive}</span> inconclusive, <span id="count-invalid">${s.invalid}</span> invalid. Disagreements and undecided claims are listed first in each paper.</p>
+<p id="summary"><strong><span id="count-matching">${s.matching}</span> of <span id="count-claims">${s.claims}</span> claims agree with what the paper asserts</strong>; <span id="count-mismatching">${s.mismatching}</span> disagree, <span id="count-inconclusive">${s.byVerdict.inconclusive}</span> inconclusive, <span id="count-unstable">${s.byVerdict.unstable ?? 0}</span> unstable, <span id="count-invalid">${s.invalid}</span> invalid. Disagreements and undecided claims are listed first in each paper.</p>
 <p class="meta">How to read this: <em>holds</em> means no counterexample in the stated number of in-regime trials — evidence, not proof. <em>Refuted</em> comes with a counterexample; it is <em>genuine</em> when it survives a stricter re-run (tighter integrator tolerances, smaller steps) and a 64-digit check of the final inequality, <em>potential</em> otherwise. A symbolic step is <em>verified</em> when the computer algebra reduces it to 0 and ≥ 200 random points agree, <em>numeric-only</em> when only the numbers confirm it. Provenance: V read in the paper, A in the authors' slides or blog, D derived by us, R recalled (never a pass/fail threshold), N not found.</p>
 <table id="overview-table"><thead><tr><th scope="col">claim</th><th scope="col">the paper asserts</th><th scope="col">our verdict</th><th scope="col">agreement</th><th scope="col">provenance</th><th scope="col">trials</th><th scope="col">symbolic steps</th><th scope="col">time</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></section>`;
@@ -232,6 +234,7 @@ ${meta.tested_object ? `<li><strong>what the search tests</strong>: ${h(meta.tes
   }
   if (c.symbolic.length) out.push(`<h4>Symbolic steps</h4><ul>${c.symbolic.map(stepHtml).join('\n')}</ul>`);
   if (c.search) out.push(searchHtml(c));
+  if (c.stability) out.push(`<h4>Stability over ${c.stability.length} run seeds</h4><table><thead><tr><th scope="col">run seed</th><th scope="col">verdict</th><th scope="col">reason</th></tr></thead><tbody>${c.stability.map((x) => `<tr><td>${x.seed}</td><td>${h(x.verdict)}</td><td>${h(x.reason)}${x.replay ? ` <code class="replay">${h(x.replay)}</code>` : ''}</td></tr>`).join('')}</tbody></table>`);
   const b = c.boundary;
   if (b?.plot) {
     const what = b.yVar ? `${b.metric} over ${b.xVar} × ${b.yVar}` : `${b.metric} against ${b.xVar}`;

@@ -10,6 +10,7 @@ const VERDICT_LABEL: Record<string, string> = {
   holds: 'HOLDS (no counterexample found)',
   refuted: 'REFUTED',
   inconclusive: 'INCONCLUSIVE',
+  unstable: 'UNSTABLE (the verdict flips between run seeds)',
   invalid: 'INVALID claim file',
 };
 
@@ -23,7 +24,7 @@ export const PROVENANCE_MEANING: Record<string, string> = {
 };
 
 /** Disagreements and invalid files first, then undecided claims, then the rest. */
-export const attentionRank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : !c.matches && c.verdict !== 'inconclusive' ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
+export const attentionRank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : c.verdict === 'unstable' || (!c.matches && c.verdict !== 'inconclusive') ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
 
 export function fmt(x: number | string | undefined): string {
   if (x === undefined) return '–';
@@ -45,6 +46,7 @@ function values(v: Record<string, number>): string {
 export function agreement(c: ClaimResult): string {
   if (c.verdict === 'invalid') return 'invalid file';
   if (c.verdict === 'inconclusive') return 'undecided';
+  if (c.verdict === 'unstable') return '**UNSTABLE**';
   return c.matches ? 'agrees' : '**DISAGREES**';
 }
 
@@ -188,6 +190,11 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     out.push('');
     if (s.witness) out.push(...witnessCard(c, s.witness), '');
   }
+  if (c.stability) {
+    out.push(`**Stability** over ${c.stability.length} run seeds:`, '', '| run seed | verdict | reason |', '|---|---|---|');
+    for (const x of c.stability) out.push(`| ${x.seed} | ${x.verdict} | ${esc(x.reason)}${x.replay ? ` — \`${x.replay}\`` : ''} |`);
+    out.push('');
+  }
   if (c.boundary) out.push(...boundarySection(c), '');
   if (c.trajectory) out.push(...trajectorySection(c), '');
   if (c.histogram?.plot) out.push(`**Histogram** of \`${c.histogram.metric}\` over the search's ${c.search?.samples?.length ?? 0} judged trials (stacked by outcome${c.histogram.rule !== undefined ? `; dashed rule at ${fmt(c.histogram.rule)}` : ''}).`, '', `![${c.histogram.metric} over the trials, stacked by outcome](${c.histogram.plot.file})`, '');
@@ -206,7 +213,7 @@ export function renderMarkdown(r: Report): string {
     '',
   );
   out.push(
-    `**${r.summary.matching} of ${r.summary.claims} claims agree with what the paper asserts**; ${r.summary.mismatching} disagree, ${r.summary.byVerdict.inconclusive} inconclusive, ${r.summary.invalid} invalid.`,
+    `**${r.summary.matching} of ${r.summary.claims} claims agree with what the paper asserts**; ${r.summary.mismatching} disagree, ${r.summary.byVerdict.inconclusive} inconclusive, ${r.summary.byVerdict.unstable ?? 0} unstable, ${r.summary.invalid} invalid.`,
     '',
   );
   out.push(

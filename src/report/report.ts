@@ -22,7 +22,7 @@ export interface Report {
 }
 
 export function buildReport(claims: ClaimResult[], papers: Record<string, Paper>, paperErrors: ValidationError[], env: Environment, options: Report['options'], wallMs: number): Report {
-  const byVerdict: Record<Verdict, number> = { holds: 0, refuted: 0, inconclusive: 0, invalid: 0 };
+  const byVerdict: Record<Verdict, number> = { holds: 0, refuted: 0, inconclusive: 0, unstable: 0, invalid: 0 };
   for (const c of claims) byVerdict[c.verdict]++;
   return {
     schemaVersion: 1,
