@@ -10,7 +10,7 @@ import { searchAtScale } from './claims/schema.js';
 import { environment } from './report/environment.js';
 import { fmt } from './report/markdown.js';
 import { diffReports, formatDiff } from './report/diff.js';
-import { buildReport, readReport, writeReport, type Report } from './report/report.js';
+import { buildReport, mergeReports, readReport, writeReport, type Report } from './report/report.js';
 import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
 import { journaledRunner } from './search/journal.js';
 import { createPool } from './search/pool.js';
@@ -58,6 +58,30 @@ function verdictLine(r: ClaimResult): string {
   return `${r.matches ? '✓' : '✗'} ${r.id}: ${MARK[r.verdict]} (${agree}) — ${r.reason}${w}`;
 }
 
+export function parseShard(s: string): { i: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  const i = Number(m?.[1]), n = Number(m?.[2]);
+  if (!m || n < 1 || i < 1 || i > n) throw new Error(`--shard takes i/N with 1 ≤ i ≤ N (e.g. 2/4), got "${s}"`);
+  return { i, n };
+}
+
+const merge = defineCommand({
+  meta: { name: 'merge', description: 'combine the report.json files of shards (run --shard i/N) into one report, as an unsharded run writes it' },
+  args: {
+    reports: { type: 'positional', required: true, description: 'the shards’ report.json files' },
+    out: { type: 'string', default: 'reports/latest', description: 'report folder' },
+  },
+  async run({ args }) {
+    const files = (args._ as string[]) ?? [];
+    const merged = mergeReports(files.map((f) => readReport(f)));
+    const written = await writeReport(merged, args.out);
+    const s = merged.summary;
+    console.log(`Merged ${files.length} shard report(s): ${s.claims} claims, ${s.matching} agree with the paper's assertion.`);
+    console.log(`Report: ${written.html} (also ${written.md}; data: ${written.json})`);
+    process.exitCode = s.invalid ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
+  },
+});
+
 const run = defineCommand({
   meta: { name: 'run', description: 'check claims (default: every claim under claims/) and write the report' },
   args: {
@@ -69,6 +93,7 @@ const run = defineCommand({
     threads: { type: 'string', description: 'worker threads (default: all cores)' },
     boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
     full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
+    shard: { type: 'string', description: 'run shard i of N (e.g. 2/4): every N-th claim starting at the i-th, in the loader’s order; combine the shards’ reports with `claimcheck merge`' },
     seeds: { type: 'string', description: 'run each search under K consecutive run seeds; a verdict that differs between them is reported as unstable, with the seeds' },
     cache: { type: 'boolean', default: true, description: `reuse trials from the journal ${JOURNAL} (keyed by engine code, search and trial; a killed run resumes from it); --no-cache runs every trial afresh` },
   },
@@ -79,7 +104,10 @@ const run = defineCommand({
     const seed = intArg(args.seed, 'seed');
     const budgetMs = args.budget ? parseDuration(args.budget) : undefined;
     const threads = intArg(args.threads, 'threads') ?? availableParallelism();
-    const { loads, papers, paperErrors } = select(targets);
+    const selected = select(targets);
+    const { papers, paperErrors } = selected;
+    const shard = args.shard ? parseShard(String(args.shard)) : undefined;
+    const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
     for (const e of paperErrors) console.error(formatError(e));
     const workers = createPool(threads);
     const journal = args.cache ? journaledRunner(workers, JOURNAL) : undefined;
@@ -110,7 +138,7 @@ const run = defineCommand({
     } finally {
       await pool.close();
     }
-    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full }, performance.now() - t0);
+    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full, ...(args.seeds ? { seeds: intArg(args.seeds, 'seeds') } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) }, performance.now() - t0);
     const files = await writeReport(report, args.out);
     const s = report.summary;
     console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
@@ -214,7 +242,7 @@ const blocks = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'claimcheck', description: 'a symbolic–numeric checker for theorems of deep-learning theory' },
-  subCommands: { run, validate, replay, list, diff, blocks },
+  subCommands: { run, validate, replay, list, diff, merge, blocks },
 });
 
 export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {

@@ -13,7 +13,7 @@ export interface Report {
   schemaVersion: 1;
   generatedAt: string;
   environment: Environment;
-  options: { trials?: number; seed?: number; budgetMs?: number; full?: boolean };
+  options: { trials?: number; seed?: number; budgetMs?: number; full?: boolean; seeds?: number; shard?: string };
   summary: { claims: number; matching: number; mismatching: number; invalid: number; byVerdict: Record<Verdict, number> };
   papers: Record<string, Paper>;
   paperErrors: ValidationError[];
@@ -95,4 +95,33 @@ export async function writeReport(report: Report, dir: string): Promise<{ json: 
   writeAtomic(md, renderMarkdown(report));
   writeAtomic(html, renderHtml(report, svgs, previous));
   return { json, md, html };
+}
+
+/** Claim files in the order the loader walks them: path segments compared one by one (each folder sorted). */
+export function compareClaimFiles(a: string, b: string): number {
+  const p = a.split(/[\\/]/), q = b.split(/[\\/]/);
+  for (let i = 0; i < Math.min(p.length, q.length); i++) if (p[i] !== q[i]) return p[i] < q[i] ? -1 : 1;
+  return p.length - q.length;
+}
+
+/** One report from the reports of shards (`run --shard i/N`): the claims of all, in the loader's order, the summary recomputed. */
+export function mergeReports(parts: Report[]): Report {
+  if (!parts.length) throw new Error('merge: no reports given');
+  const { shard: _s, ...options } = parts[0].options;
+  for (const r of parts.slice(1)) {
+    const { shard: _t, ...o } = r.options;
+    if (JSON.stringify(o) !== JSON.stringify(options)) throw new Error(`merge: the shards ran with different options (${JSON.stringify(options)} vs ${JSON.stringify(o)})`);
+    if (r.environment.gitCommit !== parts[0].environment.gitCommit) throw new Error(`merge: the shards come from different commits (${parts[0].environment.gitCommit.slice(0, 10)} vs ${r.environment.gitCommit.slice(0, 10)})`);
+  }
+  const claims = parts.flatMap((r) => r.claims);
+  const seen = new Set<string>();
+  for (const c of claims) {
+    if (seen.has(c.id)) throw new Error(`merge: claim ${c.id} appears in more than one shard`);
+    seen.add(c.id);
+  }
+  claims.sort((a, b) => compareClaimFiles(a.file, b.file));
+  const papers = Object.assign({}, ...parts.map((r) => r.papers));
+  const paperErrors = parts[0].paperErrors;
+  const merged = buildReport(claims, papers, paperErrors, parts[0].environment, options, parts.reduce((t, r) => t + r.wallMs, 0));
+  return merged;
 }
