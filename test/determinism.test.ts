@@ -4,12 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { reportWithoutTimings } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'claimcheck.js');
 /** A witness with shrinking, a frequency claim with a sweep over seeds, symbolic steps, a histogram. */
 const CLAIMS = ['frei2022.gaussian-srank-at-most-2', 'timor2022.width2-usually-converges', 'timor2022.c4-aligned-solution', 'timor2022.experiment-stable-ranks'];
-const TIMING = new Set(['ms', 'wallMs', 'trialsPerSecond', 'generatedAt', 'environment']);
 
 function run(out: string, threads: number): string {
   rmSync(out, { recursive: true, force: true });
@@ -18,17 +18,12 @@ function run(out: string, threads: number): string {
   return readFileSync(join(out, 'report.json'), 'utf8');
 }
 
-/** report.json with timing and environment fields blanked; everything else compared byte for byte. */
-function withoutTimings(text: string): string {
-  return JSON.stringify(JSON.parse(text, (k, v) => (TIMING.has(k) ? '(timing)' : v)), null, 2);
-}
-
 describe('reproducibility', () => {
   it('gives a byte-identical report.json (timings and environment aside) on a second run with another number of workers', () => {
     const a = run(join(ROOT, 'reports', 'determinism-a'), 2);
     const b = run(join(ROOT, 'reports', 'determinism-b'), 1);
     expect(a).not.toBe(b); // the timings do differ, so the comparison below is not vacuous
-    expect(withoutTimings(b)).toBe(withoutTimings(a));
+    expect(reportWithoutTimings(b)).toBe(reportWithoutTimings(a));
     const report = JSON.parse(a);
     expect(report.claims.map((c: { id: string }) => c.id).sort()).toEqual([...CLAIMS].sort());
     expect(report.claims.find((c: { id: string }) => c.id === CLAIMS[0]).search.witness.replay).toMatch(/--seed \d+ --path /);

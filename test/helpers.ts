@@ -50,3 +50,9 @@ export function expectGradientMatchesFD(obj: Objective, theta: Float64Array, tol
   const fd = fdGradient(obj, theta);
   for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i]), `coordinate ${i}`).toBeLessThan(tol * (1 + Math.abs(fd[i])));
 }
+
+/** A report.json's text with every timing and the environment blanked: what must be byte-identical between runs. */
+export function reportWithoutTimings(text: string): string {
+  const timing = new Set(['ms', 'wallMs', 'trialsPerSecond', 'generatedAt', 'environment']);
+  return JSON.stringify(JSON.parse(text, (k, v) => (timing.has(k) ? '(timing)' : v)), null, 1);
+}

@@ -6,13 +6,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FC_SEED } from './helpers.js';
+import { FC_SEED, reportWithoutTimings } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'claimcheck.js');
 const CLAIMS = ['timor2022/width2-usually-converges.yaml', 'frei2022/gaussian-stable-rank-at-most-2.yaml', 'timor2022/experiment-stable-ranks.yaml'].map((f) => join(ROOT, 'claims', f));
-const TIMING = new Set(['ms', 'wallMs', 'trialsPerSecond', 'generatedAt', 'environment', 'command']);
-const strip = (file: string) => JSON.stringify(JSON.parse(readFileSync(file, 'utf8'), (k, v) => (TIMING.has(k) ? '(timing)' : v)), null, 1);
+const strip = (file: string) => reportWithoutTimings(readFileSync(file, 'utf8'));
 
 function runSync(cwd: string, out: string, extra: string[] = []): string {
   const r = spawnSync(process.execPath, [BIN, 'run', ...CLAIMS, '--out', out, '--threads', '2', ...extra], { cwd, encoding: 'utf8', timeout: 200_000 });

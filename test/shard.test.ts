@@ -5,13 +5,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { reportWithoutTimings } from './helpers.js';
 import { compareClaimFiles } from '../src/report/report.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'claimcheck.js');
 const CLAIMS = ['frei2022.gaussian-srank-at-most-2', 'timor2022.width2-usually-converges', 'timor2022.c4-aligned-solution', 'razin2020.c1-solution-norms', 'vardi2021.norm-difference-conserved'];
-const TIMING = new Set(['ms', 'wallMs', 'trialsPerSecond', 'generatedAt', 'environment']);
-const strip = (file: string) => JSON.stringify(JSON.parse(readFileSync(file, 'utf8'), (k, v) => (TIMING.has(k) ? '(timing)' : v)), null, 1);
+const strip = (file: string) => reportWithoutTimings(readFileSync(file, 'utf8'));
 
 function cli(args: string[]): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 200_000 });
