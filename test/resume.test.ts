@@ -49,6 +49,8 @@ describe('kill and resume', () => {
     const reused = Number(/(\d+) reused/.exec(resumed)?.[1]);
     expect(reused).toBeGreaterThanOrEqual(Math.min(before, 5));
     expect(strip(join(dir, 'killed', 'report.json'))).toBe(strip(join(dir, 'reference', 'report.json')));
+    const marked = JSON.parse(readFileSync(join(dir, 'killed', 'report.json'), 'utf8')).claims.reduce((t: number, c: { search?: { reusedTrials: number } }) => t + (c.search?.reusedTrials ?? 0), 0);
+    expect(marked, 'the report says which trials came from the journal').toBeGreaterThan(0);
 
     // everything is journaled now: a third run runs almost nothing new (at most the trials the pool
     // had already launched past the first counterexample, which depend on timing, not the report)

@@ -19,7 +19,7 @@ const pool = createPool(2);
 afterAll(() => pool.close());
 
 function stripTimes(r: SearchResult): unknown {
-  return JSON.parse(JSON.stringify(r, (k, v) => (k === 'ms' || k === 'trialsPerSecond' ? 0 : v)));
+  return JSON.parse(JSON.stringify(r, (k, v) => (k === 'ms' || k === 'trialsPerSecond' || k === 'reusedTrials' ? 0 : v)));
 }
 
 function fixture(search: string): SearchSpec {

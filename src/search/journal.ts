@@ -68,7 +68,10 @@ export function journaledRunner(inner: TrialRunner, file: string, engine = engin
       const hit = entries.get(key);
       if (hit) {
         stats.hits++;
-        return hit;
+        // marked for the search's count; not enumerable, so reports stay identical to a fresh run's
+        const r = { ...hit };
+        Object.defineProperty(r, 'reused', { value: true, enumerable: false });
+        return r;
       }
       const r = await inner.run(spec, values, timeoutMs, options, faults);
       stats.runs++;
@@ -86,3 +89,6 @@ export function journaledRunner(inner: TrialRunner, file: string, engine = engin
 export function journalSize(file: string): number {
   return existsSync(file) ? statSync(file).size : 0;
 }
+
+/** Whether a trial result came from the journal rather than a run. */
+export const wasReused = (r: TrialResult): boolean => (r as { reused?: boolean }).reused === true;

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { evaluate, parseExpr } from '../claims/expr.js';
 import type { SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
+import { wasReused } from './journal.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
 import type { TrialRunner } from './pool.js';
 import { domainValues, sampleSpace, spaceArbitrary, type TrialValues } from './space.js';
@@ -51,6 +52,8 @@ export interface SearchResult {
   samples?: Array<{ status: TrialStatus; values: Record<string, number | null> }>;
   /** judged trials per second of wall time (the whole search, shrinking included) */
   trialsPerSecond: number;
+  /** judged trials answered from the trial journal instead of run (their time is not in ms) */
+  reusedTrials: number;
   ms: number;
 }
 
@@ -189,7 +192,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     ? results.slice(0, prefix).map((r) => ({ status: r!.status, values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])) }))
     : undefined;
   const ms = performance.now() - t0;
-  return { seed, trialsRequested: N, trialsRun: prefix, counts, outOfRegimeBy, minInRegime, verdict, reason, witness, problems, closest: spec.frequency ? undefined : closest, space, spaceSize, budgetExhausted, frequency, samples, trialsPerSecond: prefix / (ms / 1000), ms };
+  const reusedTrials = results.slice(0, prefix).filter((r) => wasReused(r!)).length;
+  return { seed, trialsRequested: N, trialsRun: prefix, counts, outOfRegimeBy, minInRegime, verdict, reason, witness, problems, closest: spec.frequency ? undefined : closest, space, spaceSize, budgetExhausted, frequency, samples, trialsPerSecond: prefix / (ms / 1000), reusedTrials, ms };
 }
 
 async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, k: number, originalValues: TrialValues, timeoutMs: number): Promise<Witness> {
