@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromRows, gramRows, mat, matmul, nuclearNorm, singularValueRatio, singularValues, spectralNorm, stableRank, transpose, frobeniusNorm } from '../src/numeric/linalg.js';
+import { fromRows, gramRows, mat, matmul, nuclearNorm, singularValueRatio, singularValues, spectralNorm, stableRank, stableRankOf, transpose, frobeniusNorm } from '../src/numeric/linalg.js';
 import { Rng } from '../src/numeric/rng.js';
 import { fcRuns } from './helpers.js';
 
@@ -66,6 +66,8 @@ describe('linear algebra', () => {
         expect(sr).toBeLessThanOrEqual(k + 1e-9);
         expect(s.reduce((t, x) => t + x * x, 0)).toBeCloseTo(frobeniusNorm(A) ** 2, 8);
         expect(s.filter((x) => x > 1e-9 * s[0]).length).toBe(k);
+        // the Gram route of stableRank agrees with the SVD's σ's
+        expect(Math.abs(sr - stableRankOf(s))).toBeLessThanOrEqual(1e-12 * sr);
       }),
       fcRuns(100),
     );

@@ -3,7 +3,7 @@ import { evaluate, parseExpr } from '../claims/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
 import { activeSet, closestZeroLossPoint, linearRegimePoint } from '../numeric/neuron.js';
 import { OutsideDomainError } from '../numeric/errors.js';
-import { effectiveRankOf, frobeniusNorm, gramCols, gramRows, schattenOf, subtract, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
+import { effectiveRankOf, stableRank, frobeniusNorm, gramCols, gramRows, schattenOf, subtract, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
 import { determinant } from '../numeric/deeplinear.js';
 import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, pathSymbols } from './path.js';
 import { defineBlock, numExpr, type MetricProduct, type SimState } from './types.js';
@@ -65,7 +65,18 @@ function namedLayer(model: SimState['model'], theta: Float64Array, name: string)
 
 
 export const metricBlocks = [
-  matrixMetric('stable-rank', 'stable rank ‖W‖_F² / ‖W‖₂² of a layer', stableRankOf),
+  defineBlock({
+    kind: 'metric',
+    name: 'stable-rank',
+    summary: 'stable rank ‖W‖_F² / ‖W‖₂² of a layer',
+    params: z.strictObject({ layer: z.string(), at }),
+    expressions: {},
+    create: (p) => (s: SimState) => {
+      const theta = thetaAt(s, p.at);
+      const G = s.model.layerGram?.(theta, p.layer);
+      return G ? stableRankOf(singularValuesFromGram(G)) : stableRank(namedLayer(s.model, theta, p.layer));
+    },
+  }),
   matrixMetric('spectral-norm', 'largest singular value of a layer', (sv) => sv[0] ?? 0),
   matrixMetric('frobenius-norm', 'Frobenius norm of a layer', (sv) => Math.sqrt(sv.reduce((t, x) => t + x * x, 0))),
   matrixMetric('nuclear-norm', 'sum of singular values of a layer', (sv) => sv.reduce((t, x) => t + x, 0)),
