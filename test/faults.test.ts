@@ -4,25 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadClaimText } from '../src/claims/load.js';
 import { checkClaim } from '../src/runner.js';
 import { createPool } from '../src/search/pool.js';
+import { loadedWithSearch, searchFixture } from './helpers.js';
 
-const text = `id: t.faults
-title: t
-statement: { text: t, latex: t }
-source: { location: here }
-provenance: D
-expect: holds
-search:
-  space: { m: { grid: [2] } }
-  model: { block: two-layer, d: 2, width: m, w_scale: 1 }
-  metrics: { w: { block: layer-entry, layer: W, col: 0 } }
-  property: 'w == w'
-`;
-const r = loadClaimText('t.yaml', text, 't');
-if (!r.ok) throw new Error(JSON.stringify(r.errors));
-const spec = r.claim.search!;
+const spec = searchFixture(`space: { m: { grid: [2] } }
+model: { block: two-layer, d: 2, width: m, w_scale: 1 }
+metrics: { w: { block: layer-entry, layer: W, col: 0 } }
+property: 'w == w'`);
 const pool = createPool(2);
 afterAll(() => pool.close());
 
@@ -47,26 +36,14 @@ describe('worker faults', () => {
 });
 
 describe('verdicts that flip between run seeds', () => {
-  const claimText = (property: string) => `id: t.flaky
-title: t
-statement: { text: t, latex: t }
-source: { location: here }
-provenance: D
-expect: holds
-search:
-  trials: 3
-  min_in_regime: 1
-  seed: 100
-  space: { m: { grid: [1] } }
-  model: { block: two-layer, d: 2, width: 1, w_scale: 1 }
-  metrics: { w: { block: layer-entry, layer: W, col: 0 } }
-  property: '${property}'
-`;
-  const load = (property: string) => {
-    const r = loadClaimText('t.yaml', claimText(property), 't');
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
-    return r;
-  };
+  const load = (property: string) =>
+    loadedWithSearch(`trials: 3
+min_in_regime: 1
+seed: 100
+space: { m: { grid: [1] } }
+model: { block: two-layer, d: 2, width: 1, w_scale: 1 }
+metrics: { w: { block: layer-entry, layer: W, col: 0 } }
+property: '${property}'`);
 
   it('are reported as unstable, with the verdict and replay command of each seed', async () => {
     // a Gaussian entry above 1 has probability 0.16: three trials per seed find one under some seeds only

@@ -8,14 +8,9 @@ import { summarize } from '../src/search/boundary.js';
 import { binomialCdf, clopperPearson, judgeFrequency } from '../src/search/frequency.js';
 import { inlineRunner } from '../src/search/pool.js';
 import { runSearch } from '../src/search/search.js';
-import { fcRuns } from './helpers.js';
+import { fcRuns, searchFixture } from './helpers.js';
 
-function fixture(search: string): SearchSpec {
-  const text = `id: t.fixture\ntitle: fixture\nstatement: { text: t, latex: t }\nsource: { location: here }\nprovenance: D\nexpect: holds\nsearch:\n${search.replace(/^/gm, '  ')}\n`;
-  const r = loadClaimText('fixture.yaml', text, 't');
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.claim.search!;
-}
+const fixture = (search: string): SearchSpec => searchFixture(search);
 
 describe('exact binomial intervals', () => {
   it('match closed forms at the ends and known values', () => {

@@ -2,6 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { loadClaimText, type LoadedClaim } from '../src/claims/load.js';
+import type { SearchSpec } from '../src/claims/schema.js';
 import type { Objective } from '../src/numeric/objective.js';
 
 /** fast-check settings: a fixed seed in CI (override with FC_SEED); fast-check prints seed and path on failure. */
@@ -56,3 +58,17 @@ export function reportWithoutTimings(text: string): string {
   const timing = new Set(['ms', 'wallMs', 'trialsPerSecond', 'reusedTrials', 'generatedAt', 'environment']);
   return JSON.stringify(JSON.parse(text, (k, v) => (timing.has(k) ? '(timing)' : v)), null, 1);
 }
+
+/** The text of a minimal claim file around a search section (YAML, unindented). */
+export function claimWithSearch(search: string, id = 't.fixture'): string {
+  return `id: ${id}\ntitle: fixture\nstatement: { text: t, latex: t }\nsource: { location: here }\nprovenance: D\nexpect: holds\nsearch:\n${search.replace(/^/gm, '  ')}\n`;
+}
+
+/** A minimal loaded claim around a search section; throws with the validation errors if it is invalid. */
+export function loadedWithSearch(search: string, id = 't.fixture'): LoadedClaim {
+  const r = loadClaimText(`${id}.yaml`, claimWithSearch(search, id), 't');
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r;
+}
+
+export const searchFixture = (search: string, id?: string): SearchSpec => loadedWithSearch(search, id).claim.search!;

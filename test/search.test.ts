@@ -6,6 +6,7 @@ import { checkClaim } from '../src/runner.js';
 import { createPool, inlineRunner } from '../src/search/pool.js';
 import { runSearch, valuesAtPath, type SearchResult } from '../src/search/search.js';
 import { runTrial } from '../src/search/trial.js';
+import { searchFixture } from './helpers.js';
 
 const CLAIMS = join(import.meta.dirname, '..', 'claims');
 const { claims } = loadClaims([CLAIMS]);
@@ -22,20 +23,7 @@ function stripTimes(r: SearchResult): unknown {
   return JSON.parse(JSON.stringify(r, (k, v) => (k === 'ms' || k === 'trialsPerSecond' || k === 'reusedTrials' ? 0 : v)));
 }
 
-function fixture(search: string): SearchSpec {
-  const text = `id: t.fixture
-title: fixture
-statement: { text: t, latex: t }
-source: { location: here }
-provenance: D
-expect: holds
-search:
-${search.replace(/^/gm, '  ')}
-`;
-  const r = loadClaimText('fixture.yaml', text, 't');
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.claim.search!;
-}
+const fixture = (search: string): SearchSpec => searchFixture(search);
 
 describe('falsification search', () => {
   it('refutes the false stable-rank claim with a small genuine witness that replays', async () => {
