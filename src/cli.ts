@@ -103,6 +103,7 @@ const run = defineCommand({
     const trials = intArg(args.trials, 'trials');
     const seed = intArg(args.seed, 'seed');
     const budgetMs = args.budget ? parseDuration(args.budget) : undefined;
+    const seeds = intArg(args.seeds, 'seeds');
     const threads = intArg(args.threads, 'threads') ?? availableParallelism();
     const selected = select(targets);
     const { papers, paperErrors } = selected;
@@ -130,7 +131,7 @@ const run = defineCommand({
         } else if (l.claim.search) {
           console.error(`  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`);
         }
-        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, seeds: intArg(args.seeds, 'seeds'), onProgress: (d, t) => bar?.update(d, { total: t }) });
+        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, seeds, onProgress: (d, t) => bar?.update(d, { total: t }) });
         bar?.stop();
         results.push(r);
         console.log(verdictLine(r));
@@ -138,7 +139,7 @@ const run = defineCommand({
     } finally {
       await pool.close();
     }
-    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full, ...(args.seeds ? { seeds: intArg(args.seeds, 'seeds') } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) }, performance.now() - t0);
+    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) }, performance.now() - t0);
     const files = await writeReport(report, args.out);
     const s = report.summary;
     console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);

@@ -103,8 +103,7 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
     for (let j = 1; j < o.seeds!; j++) extra.push(await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: searchSeed + j, budgetMs: o.budgetMs }));
   const boundary = claim.boundary && searchSpec && o.boundary !== false ? await runBoundary(searchSpec, claim.boundary, o.runner) : undefined;
   const trajectory = claim.trajectory && searchSpec && o.boundary !== false ? await runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined;
-  const first = combineVerdict(symbolic, search);
-  let { verdict, reason } = first;
+  let { verdict, reason } = combineVerdict(symbolic, search);
   let stability: ClaimResult['stability'];
   if (search && extra.length) {
     stability = [search, ...extra].map((x) => {

@@ -52,7 +52,11 @@ export function reluNet(o: ReluNetOptions): Model {
     outputs = new Int32Array(X.rows);
     for (let i = 0; i < X.rows; i++) {
       let found = -1;
-      for (let c = 0; c < dOut; c++) if (X.data[i * X.cols + dIn + c] !== 0) (found = c), (c = dOut);
+      for (let c = 0; c < dOut; c++)
+        if (X.data[i * X.cols + dIn + c] !== 0) {
+          found = c;
+          break;
+        }
       if (found < 0) throw new Error(`relu-net: row ${i} selects no output coordinate`);
       outputs[i] = found;
     }

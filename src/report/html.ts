@@ -10,6 +10,7 @@ import type { Witness } from '../search/search.js';
 import type { TrialResult } from '../search/trial.js';
 import type { StepResult } from '../symbolic/check.js';
 import { diffReports, type ReportDiff } from './diff.js';
+import { frequencyOutcomeWords } from '../search/frequency.js';
 import { AGGREGATE_BARS, attentionRank, fmt, PROVENANCE_MEANING } from './markdown.js';
 import type { Report } from './report.js';
 
@@ -204,7 +205,7 @@ function searchHtml(c: ClaimResult): string {
 <li>property: <code>${h(spec.property)}</code></li>
 <li>space (${h(fmt(s.spaceSize))} grid points, plus a per-trial seed): ${space}</li>
 <li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
-${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${s.frequency.outcome === 'below' ? 'the interval lies below the bound: refuted' : s.frequency.outcome === 'above' ? 'the interval clears the bound' : 'the interval contains the bound: not rejected, not shown to exceed it'}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
+${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${h(frequencyOutcomeWords(s.frequency))}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
 <li>verdict of the search: ${h(s.reason)}</li>
 ${s.closest ? `<li>closest call among passing trials (relative slack ${h(fmt(s.closest.slack))}): ${values(s.closest.values)}; ${propertyHtml(s.closest, spec.property)}</li>` : ''}
 ${s.problems.map((p) => `<li>${h(p.status)}: ${values(p.values)} — ${h(p.message ?? '')}</li>`).join('')}

@@ -71,6 +71,11 @@ export function judgeFrequency(events: number, trials: number, bound: number, co
   return { events, trials, rate: events / trials, confidence, lo, hi, bound, atLeast, outcome, replay };
 }
 
+/** The outcome in words, shared by the verdict reason and the HTML report. */
+export function frequencyOutcomeWords(f: FrequencyResult): string {
+  return f.outcome === 'below' ? 'the whole interval lies below the bound: refuted' : f.outcome === 'above' ? 'the interval clears the bound' : 'the interval contains the bound: not rejected, though not shown to exceed it';
+}
+
 export function describeFrequency(f: FrequencyResult): string {
   const pct = `${Math.round(f.confidence * 100)}%`;
   const r = (x: number) => x.toPrecision(3);

@@ -4,7 +4,7 @@
 // worker errors are never journaled (they depend on the machine's load), and a line cut short by a
 // kill is skipped.
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrialRunner } from './pool.js';
@@ -85,10 +85,6 @@ export function journaledRunner(inner: TrialRunner, file: string, engine = engin
   };
 }
 
-/** Size of the journal on disk, for the CLI's summary. */
-export function journalSize(file: string): number {
-  return existsSync(file) ? statSync(file).size : 0;
-}
 
 /** Whether a trial result came from the journal rather than a run. */
 export const wasReused = (r: TrialResult): boolean => (r as { reused?: boolean }).reused === true;
