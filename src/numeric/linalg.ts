@@ -1,6 +1,8 @@
-// float64 dense linear algebra on row-major Float64Array. Hot kernels are plain loops;
-// decompositions come from ml-matrix (tested against known matrices in test/linalg.test.ts).
+// float64 dense linear algebra on row-major Float64Array. Hot kernels are plain loops (the Gram
+// product blocked, in dense.ts); decompositions come from ml-matrix (tested against known matrices
+// in test/linalg.test.ts).
 import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { preActivations } from './dense.js';
 
 export interface Mat {
   rows: number;
@@ -56,19 +58,10 @@ export function transpose(a: Mat): Mat {
   return t;
 }
 
-/** Gram matrix A·Aᵀ (rows × rows). */
+/** Gram matrix A·Aᵀ (rows × rows); each entry summed in column order. */
 export function gramRows(a: Mat): Mat {
-  const n = a.rows, d = a.cols, A = a.data;
-  const g = mat(n, n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      const ii = i * d, jj = j * d;
-      for (let k = 0; k < d; k++) s += A[ii + k] * A[jj + k];
-      g.data[i * n + j] = s;
-      g.data[j * n + i] = s;
-    }
-  }
+  const g = mat(a.rows, a.rows);
+  preActivations(a.data, a.data, undefined, 0, a.rows, a.rows, a.cols, g.data, true);
   return g;
 }
 

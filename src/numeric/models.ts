@@ -2,6 +2,7 @@
 // and its hand-derived gradient (checked against finite differences and TensorFlow.js autodiff).
 import type { Mat } from './linalg.js';
 import type { Rng } from './rng.js';
+import { outerGradient, preActivations } from './dense.js';
 
 export interface Activation {
   name: string;
@@ -81,7 +82,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
   const nB = nW + m; // offset of b
   const trainable = new Float64Array(nW + m + nb).fill(1);
   if (!o.trainOutput) trainable.fill(0, nW, nW + m);
-  let z = new Float64Array(0);
+  let z = new Float64Array(0), G = new Float64Array(0);
   return {
     name: 'two-layer',
     meta: { gamma: act.gamma, trainOutput: o.trainOutput },
@@ -108,46 +109,39 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       return theta;
     },
     forward(theta, X, out) {
-      const n = X.rows, A = X.data;
-      if (z.length < n * m) z = new Float64Array(n * m);
+      const n = X.rows;
+      if (z.length < n * m) (z = new Float64Array(n * m)), (G = new Float64Array(n * m));
+      preActivations(theta, X.data, nb ? theta : undefined, nB, n, m, d, z);
       for (let i = 0; i < n; i++) {
         let f = 0;
-        const xi = i * d;
-        for (let j = 0; j < m; j++) {
-          let s = nb ? theta[nB + j] : 0;
-          const wj = j * d;
-          for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
-          z[i * m + j] = s;
-          f += theta[nW + j] * act.phi(s);
-        }
+        for (let j = 0; j < m; j++) f += theta[nW + j] * act.phi(z[i * m + j]);
         out[i] = f;
       }
     },
     backward(theta, X, c, grad, afterForward) {
-      const n = X.rows, A = X.data;
+      const n = X.rows;
       grad.fill(0);
       // the pre-activations ⟨w_j, x_i⟩ + b_j: from the forward pass just made, or computed here
-      const reuse = afterForward && z.length >= n * m;
-      if (z.length < n * m) z = new Float64Array(n * m);
+      if (!(afterForward && z.length >= n * m)) {
+        if (z.length < n * m) (z = new Float64Array(n * m)), (G = new Float64Array(n * m));
+        preActivations(theta, X.data, nb ? theta : undefined, nB, n, m, d, z);
+      }
+      // G[i,j] = c_i v_j φ′(z_ij), then ∂/∂W = Gᵀ X
       for (let i = 0; i < n; i++) {
         const ci = c[i];
-        if (ci === 0) continue;
-        const xi = i * d;
+        if (ci === 0) {
+          G.fill(0, i * m, (i + 1) * m);
+          continue;
+        }
         for (let j = 0; j < m; j++) {
-          const wj = j * d;
-          let s: number;
-          if (reuse) s = z[i * m + j];
-          else {
-            s = nb ? theta[nB + j] : 0;
-            for (let k = 0; k < d; k++) s += theta[wj + k] * A[xi + k];
-          }
-          const vj = theta[nW + j];
+          const s = z[i * m + j];
           if (o.trainOutput) grad[nW + j] += ci * act.phi(s);
-          const g = ci * vj * act.dphi(s);
+          const g = ci * theta[nW + j] * act.dphi(s);
           if (nb) grad[nB + j] += g;
-          if (g !== 0) for (let k = 0; k < d; k++) grad[wj + k] += g * A[xi + k];
+          G[i * m + j] = g;
         }
       }
+      outerGradient(G, X.data, n, m, d, grad);
     },
     layers(theta) {
       return {

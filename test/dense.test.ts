@@ -1,0 +1,110 @@
+// The blocked two-layer kernels (src/numeric/dense.ts) against the plain loops they replace: equal
+// bit for bit, since each sum keeps its order of terms.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { outerGradient, preActivations } from '../src/numeric/dense.js';
+import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../src/numeric/models.js';
+import { Rng } from '../src/numeric/rng.js';
+import { fcRuns } from './helpers.js';
+
+/** The plain two-layer forward and backward pass (the kernel before blocking). */
+function plainTwoLayer(theta: Float64Array, A: Float64Array, n: number, d: number, m: number, act: Activation, trainOutput: boolean, bias: boolean, c: Float64Array) {
+  const nW = m * d, nB = nW + m;
+  const out = new Float64Array(n), grad = new Float64Array(theta.length);
+  for (let i = 0; i < n; i++) {
+    let f = 0;
+    for (let j = 0; j < m; j++) {
+      let s = bias ? theta[nB + j] : 0;
+      for (let k = 0; k < d; k++) s += theta[j * d + k] * A[i * d + k];
+      f += theta[nW + j] * act.phi(s);
+    }
+    out[i] = f;
+  }
+  for (let i = 0; i < n; i++) {
+    const ci = c[i];
+    if (ci === 0) continue;
+    for (let j = 0; j < m; j++) {
+      let s = bias ? theta[nB + j] : 0;
+      for (let k = 0; k < d; k++) s += theta[j * d + k] * A[i * d + k];
+      if (trainOutput) grad[nW + j] += ci * act.phi(s);
+      const g = ci * theta[nW + j] * act.dphi(s);
+      if (bias) grad[nB + j] += g;
+      if (g !== 0) for (let k = 0; k < d; k++) grad[j * d + k] += g * A[i * d + k];
+    }
+  }
+  return { out, grad };
+}
+
+const bits = (a: Float64Array) => Array.from(new BigUint64Array(a.buffer, a.byteOffset, a.length), (x) => x.toString(16));
+
+describe('blocked two-layer kernels', () => {
+  it('give the plain loops’ forward values and gradients bit for bit (property: shapes, activations, bias, zero weights)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(512, 700)), fc.integer({ min: 1, max: 7 }),
+        fc.constantFrom(0, 0.3, 1), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 1e6 }),
+        (n, d, m, gamma, smooth, trainOutput, bias, reuse, seed) => {
+          const rng = new Rng(seed);
+          const act = smooth ? smoothLeakyRelu(gamma, 2) : leakyRelu(gamma, 0);
+          const model = twoLayerNet({ d, width: m, activation: act, trainOutput, wScale: 1, vScale: 1, vInit: 'gaussian', hiddenBias: bias, bScale: 0.5 });
+          const theta = model.init(rng.fork('init'));
+          const A = Float64Array.from({ length: n * d }, () => rng.normal());
+          // exact zeros: a coefficient c_i = 0 (a row skipped) and a zero output weight
+          const c = Float64Array.from({ length: n }, (_, i) => (i === 1 ? 0 : rng.normal()));
+          if (m > 2) theta[m * d + 2] = 0;
+          const X = { rows: n, cols: d, data: A };
+          const out = new Float64Array(n), grad = new Float64Array(model.nParams);
+          model.forward(theta, X, out);
+          model.backward(theta, X, c, grad, reuse);
+          const ref = plainTwoLayer(theta, A, n, d, m, act, trainOutput, bias, c);
+          expect(bits(out)).toEqual(bits(ref.out));
+          expect(bits(grad)).toEqual(bits(ref.grad));
+        },
+      ),
+      fcRuns(300),
+    );
+  });
+
+  it('preActivations and outerGradient agree with the textbook products at the claims’ shapes', () => {
+    const rng = new Rng(3);
+    for (const [n, m, d] of [[16, 40, 64], [20, 50, 20], [5, 3, 7]]) {
+      const W = Float64Array.from({ length: m * d }, () => rng.normal());
+      const X = Float64Array.from({ length: n * d }, () => rng.normal());
+      const Z = new Float64Array(n * m);
+      preActivations(W, X, undefined, 0, n, m, d, Z);
+      const grad = new Float64Array(m * d);
+      outerGradient(Z, X, n, m, d, grad);
+      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += W[j * d + k] * X[i * d + k];
+        expect(Z[i * m + j]).toBe(s);
+      }
+      for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += Z[i * m + j] * X[i * d + k];
+        expect(grad[j * d + k]).toBe(s);
+      }
+    }
+  });
+});
+
+describe('blocked Gram product', () => {
+  it('gramRows equals the plain symmetric loop bit for bit, across tile edges (property)', async () => {
+    const { gramRows } = await import('../src/numeric/linalg.js');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.constantFrom(1, 5, 511, 512, 513, 1100), fc.integer({ min: 0, max: 1e6 }), (n, d, seed) => {
+        const rng = new Rng(seed);
+        const A = Float64Array.from({ length: n * d }, () => rng.normal());
+        const G = gramRows({ rows: n, cols: d, data: A }).data;
+        const ref = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) for (let j = i; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += A[i * d + k] * A[j * d + k];
+          ref[i * n + j] = ref[j * n + i] = s;
+        }
+        expect(bits(G)).toEqual(bits(ref));
+      }),
+      fcRuns(60),
+    );
+  });
+});
