@@ -12,13 +12,14 @@ import { fmt } from './report/markdown.js';
 import { diffReports, formatDiff } from './report/diff.js';
 import { buildReport, mergeReports, readReport, writeReport, type Report } from './report/report.js';
 import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
-import { journaledRunner } from './search/journal.js';
+import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
 import { valuesAtPath } from './search/search.js';
 import { runTrial } from './search/trial.js';
 
 const EXIT_MISMATCH = 1;
 const JOURNAL = join('.cache', 'claimcheck', 'trials.jsonl');
+const STEP_JOURNAL = join('.cache', 'claimcheck', 'steps.jsonl');
 const EXIT_INPUT = 2;
 
 export function parseDuration(s: string): number {
@@ -95,7 +96,7 @@ const run = defineCommand({
     full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
     shard: { type: 'string', description: 'run shard i of N (e.g. 2/4): every N-th claim starting at the i-th, in the loader’s order; combine the shards’ reports with `claimcheck merge`' },
     seeds: { type: 'string', description: 'run each search under K consecutive run seeds; a verdict that differs between them is reported as unstable, with the seeds' },
-    cache: { type: 'boolean', default: true, description: `reuse trials from the journal ${JOURNAL} (keyed by engine code, search and trial; a killed run resumes from it); --no-cache runs every trial afresh` },
+    cache: { type: 'boolean', default: true, description: `reuse trials and symbolic steps from the journals ${JOURNAL} and ${STEP_JOURNAL} (keyed by engine code, search and trial, or step and seed; a killed run resumes from them); --no-cache runs everything afresh (a trial asked for twice in one run still runs once)` },
   },
   async run({ args }) {
     const t0 = performance.now();
@@ -111,32 +112,51 @@ const run = defineCommand({
     const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
     for (const e of paperErrors) console.error(formatError(e));
     const workers = createPool(threads);
-    const journal = args.cache ? journaledRunner(workers, JOURNAL) : undefined;
-    const pool = journal ?? workers;
-    const results: ClaimResult[] = [];
+    // --no-cache: journals in memory only, so nothing from earlier runs is used, and a trial
+    // that this run asks for twice (a boundary cell that is also a search trial) still runs once
+    const engine = engineFingerprint();
+    const journal = openJournal(args.cache ? JOURNAL : undefined, engine);
+    const stepJournal = openJournal(args.cache ? STEP_JOURNAL : undefined, engine);
+    const pool = journaledRunner(workers, journal, stepJournal);
+    const results: ClaimResult[] = new Array(loads.length);
+    // Claims run concurrently (their trials share the pool's slots, so no worker waits on one
+    // claim's sequential shrinking); verdict lines come out in file order. Under --budget, one at a
+    // time, so a search's time budget is its own.
+    const concurrent = budgetMs === undefined ? Math.max(2, 2 * threads) : 1;
     const tty = process.stderr.isTTY;
-    try {
-      for (const l of loads) {
-        if (!l.ok) {
-          const r = invalidResult(l);
-          results.push(r);
-          console.log(verdictLine(r));
-          for (const e of l.errors) console.log(`    ${formatError(e)}`);
-          continue;
-        }
-        let bar: SingleBar | undefined;
-        if (tty && l.claim.search) {
-          bar = new SingleBar({ format: `  ${l.claim.id} [{bar}] {value}/{total} trials · {duration}s`, hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic);
-          bar.start(trials ?? searchAtScale(l.claim.search, args.full).trials, 0);
-        } else if (l.claim.search) {
-          console.error(`  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`);
-        }
-        const r = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, seeds, onProgress: (d, t) => bar?.update(d, { total: t }) });
-        bar?.stop();
-        results.push(r);
+    const bar = tty ? new SingleBar({ format: '  [{bar}] {value}/{total} claims · {trials} trials · {duration}s · {running}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+    const running = new Set<string>();
+    let trialsDone = 0, printed = 0;
+    const update = () => bar?.update(results.filter(Boolean).length, { trials: trialsDone, running: [...running].slice(0, 3).join(', ') + (running.size > 3 ? ` +${running.size - 3}` : '') });
+    bar?.start(loads.length, 0, { trials: 0, running: '' });
+    const printReady = () => {
+      for (; printed < loads.length && results[printed]; printed++) {
+        const r = results[printed], l = loads[printed];
+        if (bar) process.stderr.write('\r\x1b[K');
         console.log(verdictLine(r));
+        if (!l.ok) for (const e of l.errors) console.log(`    ${formatError(e)}`);
       }
+    };
+    const checkOne = async (p: number) => {
+      const l = loads[p];
+      if (!l.ok) results[p] = invalidResult(l);
+      else {
+        if (!tty && l.claim.search) console.error(`  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`);
+        running.add(l.claim.id);
+        let seen = 0;
+        results[p] = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, seeds, onProgress: (d) => ((trialsDone += d - seen), (seen = d), update()) });
+        running.delete(l.claim.id);
+      }
+      update();
+      printReady();
+    };
+    try {
+      let next = 0;
+      await Promise.all(Array.from({ length: Math.min(concurrent, loads.length) }, async () => {
+        while (next < loads.length) await checkOne(next++);
+      }));
     } finally {
+      bar?.stop();
       await pool.close();
     }
     const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) }, performance.now() - t0);
@@ -144,7 +164,8 @@ const run = defineCommand({
     const s = report.summary;
     console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
     console.log(`Report: ${files.html} (also ${files.md}; data: ${files.json})`);
-    if (journal) console.log(`Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${JOURNAL} (--no-cache to run all afresh).`);
+    const from = args.cache ? `this run or ${JOURNAL}` : 'this run (--no-cache)';
+    console.log(`Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${from}; symbolic steps: ${stepJournal.stats.runs} checked, ${stepJournal.stats.hits} reused.`);
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
   },
 });

@@ -6,7 +6,7 @@ import { runBoundary, type BoundaryResult } from './search/boundary.js';
 import { runTrajectory, type TrajectoryResult } from './search/trajectory.js';
 import { runSearch, type SearchResult } from './search/search.js';
 import type { TrialRunner } from './search/pool.js';
-import { checkStep, type StepResult } from './symbolic/check.js';
+import type { StepResult } from './symbolic/check.js';
 
 export type Verdict = 'holds' | 'refuted' | 'inconclusive' | 'unstable' | 'invalid';
 
@@ -92,17 +92,19 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
   const t0 = performance.now();
   const { claim } = loaded;
   const baseSeed = o.seed ?? claim.search?.seed ?? 1;
-  const symbolic = claim.symbolic.map((s, i) => checkStep(s, baseSeed + i));
+  // the symbolic steps run on the workers alongside the search
+  const symbolicDone = Promise.all(claim.symbolic.map((s, i) => o.runner.step(s, baseSeed + i)));
   const searchSpec = claim.search && searchAtScale(claim.search, !!o.full);
-  const search = searchSpec
-    ? await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, collect: claim.histogram ? [claim.histogram.metric] : undefined, onProgress: o.onProgress })
-    : undefined;
   const searchSeed = o.seed ?? searchSpec?.seed ?? 1;
-  const extra: SearchResult[] = [];
-  if (searchSpec && (o.seeds ?? 1) > 1)
-    for (let j = 1; j < o.seeds!; j++) extra.push(await runSearch(searchSpec, { claimId: claim.id, full: !!o.full && !!claim.search?.full, runner: o.runner, trials: o.trials, seed: searchSeed + j, budgetMs: o.budgetMs }));
-  const boundary = claim.boundary && searchSpec && o.boundary !== false ? await runBoundary(searchSpec, claim.boundary, o.runner) : undefined;
-  const trajectory = claim.trajectory && searchSpec && o.boundary !== false ? await runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined;
+  const full = !!o.full && !!claim.search?.full;
+  // everything below is independent; the pool's slots keep every worker busy
+  const [symbolic, search, extra, boundary, trajectory] = await Promise.all([
+    symbolicDone,
+    searchSpec ? runSearch(searchSpec, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, collect: claim.histogram ? [claim.histogram.metric] : undefined, onProgress: o.onProgress }) : undefined,
+    Promise.all(Array.from({ length: searchSpec ? (o.seeds ?? 1) - 1 : 0 }, (_, j) => runSearch(searchSpec!, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: searchSeed + j + 1, budgetMs: o.budgetMs }))),
+    claim.boundary && searchSpec && o.boundary !== false ? runBoundary(searchSpec, claim.boundary, o.runner) : undefined,
+    claim.trajectory && searchSpec && o.boundary !== false ? runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined,
+  ]);
   let { verdict, reason } = combineVerdict(symbolic, search);
   let stability: ClaimResult['stability'];
   if (search && extra.length) {

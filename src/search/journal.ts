@@ -26,65 +26,94 @@ const encode = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isF
 const decode = (_k: string, v: unknown) => (typeof v === 'string' && v.startsWith(NONFINITE) ? Number(v.slice(NONFINITE.length)) : v);
 
 export interface JournalStats {
-  /** trials answered from the journal */
+  /** results answered from the journal, or from the same computation already under way in this run */
   hits: number;
-  /** trials run (and journaled if cacheable) */
+  /** results computed (and journaled if cacheable) */
   runs: number;
   /** entries read at start (current engine) and lines skipped (other engines or cut short) */
   loaded: number;
   skipped: number;
 }
 
-export function journaledRunner(inner: TrialRunner, file: string, engine = engineFingerprint()): TrialRunner & { stats: JournalStats } {
-  const entries = new Map<string, TrialResult>();
+/** Results keyed by sha256(engine, key parts), each computed at most once per run; with a file, also kept across runs (append-only; entries of another engine are ignored). */
+export interface Journal {
+  stats: JournalStats;
+  /** The result for these key parts: from the journal, from the same computation already under way, or from `compute` (journaled when `keep` says so). */
+  once<T>(key: unknown[], compute: () => Promise<T>, keep: (r: T) => boolean): Promise<{ value: T; reused: boolean }>;
+}
+
+export function openJournal(file: string | undefined, engine = engineFingerprint()): Journal {
+  const entries = new Map<string, unknown>();
+  const pending = new Map<string, Promise<unknown>>();
   const stats: JournalStats = { hits: 0, runs: 0, loaded: 0, skipped: 0 };
   const tag = engine.slice(0, 16);
-  if (existsSync(file)) {
+  if (file && existsSync(file)) {
     const lines = readFileSync(file, 'utf8').split('\n');
     for (const line of lines) {
       if (!line) continue;
       try {
-        const e = JSON.parse(line, decode) as { e: string; k: string; r: TrialResult };
-        if (e.e !== tag || typeof e.k !== 'string' || !e.r?.status) throw new Error('stale');
+        const e = JSON.parse(line, decode) as { e: string; k: string; r: unknown };
+        if (e.e !== tag || typeof e.k !== 'string' || e.r === null || typeof e.r !== 'object') throw new Error('stale');
         entries.set(e.k, e.r);
         stats.loaded++;
       } catch {
         stats.skipped++;
       }
     }
-    // keep the journal from growing with trials no current engine can use
+    // keep the journal from growing with results no current engine can use
     if (stats.skipped > 1000 && stats.skipped > stats.loaded) {
       const tmp = `${file}.tmp-${process.pid}`;
       writeFileSync(tmp, [...entries].map(([k, r]) => JSON.stringify({ e: tag, k, r }, encode) + '\n').join(''));
       renameSync(tmp, file);
     }
-  } else mkdirSync(dirname(file), { recursive: true });
-  const keyOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts, encode)).digest('hex');
+  } else if (file) mkdirSync(dirname(file), { recursive: true });
+  return {
+    stats,
+    async once<T>(parts: unknown[], compute: () => Promise<T>, keep: (r: T) => boolean) {
+      const k = createHash('sha256').update(JSON.stringify([tag, ...parts], encode)).digest('hex');
+      const under = pending.get(k);
+      const known = entries.get(k) ?? (under && (await under));
+      if (known !== undefined) {
+        stats.hits++;
+        return { value: known as T, reused: true };
+      }
+      const p = compute();
+      pending.set(k, p);
+      try {
+        const value = await p;
+        stats.runs++;
+        if (keep(value)) {
+          entries.set(k, value);
+          if (file) appendFileSync(file, JSON.stringify({ e: tag, k, r: value }, encode) + '\n');
+        }
+        return { value, reused: false };
+      } finally {
+        pending.delete(k);
+      }
+    },
+  };
+}
+
+/** A runner that answers trials and symbolic steps from its journals when it can, and journals every cacheable result. */
+export function journaledRunner(inner: TrialRunner, trials: Journal, steps: Journal): TrialRunner {
   return {
     threads: inner.threads,
-    stats,
+    step: async (step, seed) => (await steps.once(['step', step, seed], () => inner.step(step, seed), () => true)).value,
     async run(spec, values, timeoutMs, options, faults) {
-      const key = keyOf(tag, spec, values, options ?? {});
-      const hit = entries.get(key);
-      if (hit) {
-        stats.hits++;
-        // marked for the search's count; not enumerable, so reports stay identical to a fresh run's
-        const r = { ...hit };
-        Object.defineProperty(r, 'reused', { value: true, enumerable: false });
-        return r;
-      }
-      const r = await inner.run(spec, values, timeoutMs, options, faults);
-      stats.runs++;
-      if (CACHEABLE.has(r.status) && !r.message?.includes('worker died')) {
-        entries.set(key, r);
-        appendFileSync(file, JSON.stringify({ e: tag, k: key, r }, encode) + '\n');
-      }
+      const { value, reused } = await trials.once(
+        ['trial', spec, values, options ?? {}],
+        () => inner.run(spec, values, timeoutMs, options, faults),
+        (r) => CACHEABLE.has(r.status) && !r.message?.includes('worker died'),
+      );
+      if (!reused) return value;
+      // marked for the search's count; not enumerable, so reports stay identical to a fresh run's
+      const r = { ...value };
+      Object.defineProperty(r, 'reused', { value: true, enumerable: false });
       return r;
     },
     close: () => inner.close(),
   };
 }
-
 
 /** Whether a trial result came from the journal rather than a run. */
 export const wasReused = (r: TrialResult): boolean => (r as { reused?: boolean }).reused === true;

@@ -6,15 +6,35 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { SearchSpec } from '../claims/schema.js';
+import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
+import { checkStep, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
-import type { TrialTask } from './worker.js';
+import type { StepTask, TrialTask } from './worker.js';
 
 export interface TrialRunner {
   run(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Pick<TrialTask, 'dieUnlessFile' | 'dieAlways'>): Promise<TrialResult>;
+  /** A symbolic step checked off the calling thread (the CAS can take seconds), with the given seed. */
+  step(step: SymbolicStep, seed: number): Promise<StepResult>;
   threads: number;
   close(): Promise<void>;
+}
+
+/** At most `n` tasks at a time; the rest wait here, so a task's time limit counts only its own running time, never time queued behind others. */
+function slots(n: number): <T>(f: () => Promise<T>) => Promise<T> {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  return async (f) => {
+    if (free > 0) free--;
+    else await new Promise<void>((r) => waiting.push(r));
+    try {
+      return await f();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
 }
 
 /** The compiled worker (dist/search/worker.js): also used when this module runs from src/ under vitest, so the workers run what `npm run build` produced. */
@@ -33,9 +53,11 @@ export function createPool(threads = availableParallelism()): TrialRunner {
     maxThreads: Math.max(1, threads),
     idleTimeout: 2000,
   });
+  const slot = slots(Math.max(1, threads));
   return {
     threads: Math.max(1, threads),
-    async run(spec, values, timeoutMs, options, faults) {
+    step: (step, seed) => slot(() => pool.run({ step, seed } satisfies StepTask) as Promise<StepResult>),
+    run: (spec, values, timeoutMs, options, faults) => slot(async () => {
       const t0 = performance.now();
       const task: TrialTask = { spec, values, options, ...faults };
       const fail = (status: 'timeout' | 'error', message: string): TrialResult => ({ status, values, quantities: {}, hypotheses: {}, message, ms: performance.now() - t0 });
@@ -52,7 +74,7 @@ export function createPool(threads = availableParallelism()): TrialRunner {
         }
       }
       return fail('error', `worker failed: ${firstDeath}`);
-    },
+    }),
     close: () => pool.destroy(),
   };
 }
@@ -62,6 +84,7 @@ export function inlineRunner(): TrialRunner {
   return {
     threads: 1,
     run: async (spec, values, _t, options) => runTrial(spec, values, options),
+    step: async (step, seed) => checkStep(step, seed),
     close: async () => {},
   };
 }

@@ -203,8 +203,10 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
   );
   const values = check.failed && check.counterexample ? check.counterexample[0] : originalValues;
   const path = check.failed && check.counterexamplePath ? check.counterexamplePath : String(k);
-  const result = await o.runner.run(spec, values, timeoutMs, { keepTrajectory: true });
-  const refined = await o.runner.run(spec, values, timeoutMs * 10, { refine: true, keepTrajectory: true });
+  const [result, refined] = await Promise.all([
+    o.runner.run(spec, values, timeoutMs, { keepTrajectory: true }),
+    o.runner.run(spec, values, timeoutMs * 10, { refine: true, keepTrajectory: true }),
+  ]);
   let bigNumberProperty: string | undefined;
   let note: string;
   let genuine = false;

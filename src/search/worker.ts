@@ -1,6 +1,7 @@
-// Worker-thread entry: one trial per task.
+// Worker-thread entry: one trial, or one symbolic step, per task.
 import { existsSync, writeFileSync } from 'node:fs';
-import type { SearchSpec } from '../claims/schema.js';
+import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
+import { checkStep, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
 
@@ -14,7 +15,13 @@ export interface TrialTask {
   dieAlways?: boolean;
 }
 
-export default function (task: TrialTask): TrialResult {
+export interface StepTask {
+  step: SymbolicStep;
+  seed: number;
+}
+
+export default function (task: TrialTask | StepTask): TrialResult | StepResult {
+  if ('step' in task) return checkStep(task.step, task.seed);
   if (task.dieAlways) process.exit(70);
   if (task.dieUnlessFile && !existsSync(task.dieUnlessFile)) {
     writeFileSync(task.dieUnlessFile, 'died once\n');
