@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClaims } from '../src/claims/load.js';
 import { deepLinearNet } from '../src/numeric/deeplinear.js';
+import { denseKernels } from '../src/numeric/dense.js';
 import { inGramCoordinates } from '../src/numeric/gram.js';
 import { mat, stableRank, type Mat } from '../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../src/numeric/losses.js';
@@ -75,7 +76,8 @@ try {
 }
 
 const us = (s: number) => (s * 1e6).toPrecision(4);
-console.log('claimcheck float64 kernels against NumPy float64 (time per call; ratio = ours / NumPy; target ratio ≤ 1.0)\n');
+console.log('claimcheck float64 kernels against NumPy float64 (time per call; ratio = ours / NumPy; target ratio ≤ 1.0)');
+console.log(`dense products: ${denseKernels === 'wasm-simd' ? 'WebAssembly SIMD (src/numeric/wasm/dense.as.ts)' : 'JavaScript loops (CLAIMCHECK_KERNELS=js, or dense.wasm not built)'}\n`);
 console.log(`${'kernel'.padEnd(50)} ${'ours µs'.padStart(10)} ${'NumPy µs'.padStart(10)} ${'ratio'.padStart(7)}  target`);
 let met = 0, judged = 0;
 for (const k of kernels) {

@@ -2,7 +2,7 @@
 // bit for bit, since each sum keeps its order of terms.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { outerGradient, preActivations } from '../src/numeric/dense.js';
+import { denseKernels, outerGradient, outerGradientJs, outerGradientWasm, preActivations, preActivationsJs, preActivationsWasm } from '../src/numeric/dense.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../src/numeric/models.js';
 import { Rng } from '../src/numeric/rng.js';
 import { fcRuns } from './helpers.js';
@@ -105,6 +105,36 @@ describe('blocked Gram product', () => {
         expect(bits(G)).toEqual(bits(ref));
       }),
       fcRuns(60),
+    );
+  });
+});
+
+describe('WebAssembly SIMD kernels', () => {
+  it('are the ones running (npm test builds dense.wasm first)', () => {
+    expect(denseKernels).toBe('wasm-simd');
+  });
+
+  it('equal the JavaScript kernels bit for bit: odd and even shapes, tile edges, bias, zero coefficients (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(511, 512, 513, 1030)), fc.integer({ min: 1, max: 7 }), fc.boolean(), fc.integer({ min: 0, max: 1e6 }),
+        (n, d, m, bias, seed) => {
+          const rng = new Rng(seed);
+          const W = Float64Array.from({ length: m * d }, () => rng.normal());
+          const X = Float64Array.from({ length: n * d }, () => rng.normal());
+          const b = bias ? Float64Array.from({ length: m + 3 }, () => rng.normal()) : undefined;
+          const zw = new Float64Array(n * m), zj = new Float64Array(n * m);
+          preActivationsWasm(W, X, b, 3, n, m, d, zw);
+          preActivationsJs(W, X, b, 3, n, m, d, zj);
+          expect(bits(zw)).toEqual(bits(zj));
+          const G = zj.map((z, i) => (i % 5 === 1 ? 0 : z));
+          const gw = new Float64Array(m * d), gj = new Float64Array(m * d);
+          outerGradientWasm(G, X, n, m, d, gw);
+          outerGradientJs(G, X, n, m, d, gj);
+          expect(bits(gw)).toEqual(bits(gj));
+        },
+      ),
+      fcRuns(200),
     );
   });
 });

@@ -2,6 +2,10 @@
 // that each loaded W and X entry serves several sums. Every sum keeps the plain loops' order of
 // terms (over k for Z, over i for W̄), so the results are bit-identical to the plain loops
 // (test/dense.test.ts). Matrices are row-major Float64Arrays; W may start at an offset.
+// Where the WebAssembly build (wasm/dense.as.ts → dense.wasm, two f64 lanes) loads, the exported
+// kernels run it; the JavaScript loops below are the fallback and its reference.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const TILE = 512;
 
@@ -10,7 +14,7 @@ const TILE = 512;
  * cut into tiles that stay in cache; each sum is carried across tiles in Z, so the order holds.
  * `symmetric` (W = X, m = n, no bias): only the blocks on and above the diagonal are computed.
  */
-export function preActivations(
+export function preActivationsJs(
   W: Float64Array, X: Float64Array, b: Float64Array | undefined, bOff: number,
   n: number, m: number, d: number, Z: Float64Array, symmetric = false,
 ): void {
@@ -56,7 +60,7 @@ export function preActivations(
 }
 
 /** grad[j,k] (from 0) = Σ_i G[i·m + j] X[i,k], summed in i order; writes grad[0 .. m·d). Tiled over k like preActivations. */
-export function outerGradient(G: Float64Array, X: Float64Array, n: number, m: number, d: number, grad: Float64Array): void {
+export function outerGradientJs(G: Float64Array, X: Float64Array, n: number, m: number, d: number, grad: Float64Array): void {
   grad.fill(0, 0, m * d);
   for (let k0 = 0; k0 < d; k0 += TILE) {
     const k1 = Math.min(d, k0 + TILE);
@@ -91,4 +95,88 @@ export function outerGradient(G: Float64Array, X: Float64Array, n: number, m: nu
       }
     }
   }
+}
+
+interface DenseWasm {
+  memory: WebAssembly.Memory;
+  workspace(): number;
+  preActivations(wp: number, x: number, b: number, n: number, m: number, d: number, z: number): void;
+  outerGradient(g: number, x: number, n: number, m: number, d: number, grad: number): void;
+}
+
+/** dist/numeric/wasm/dense.wasm (also when this module runs from src/ under vitest); undefined when it is missing, WebAssembly SIMD is unavailable, or CLAIMCHECK_KERNELS=js. */
+function loadWasm(): DenseWasm | undefined {
+  if (process.env.CLAIMCHECK_KERNELS === 'js') return undefined;
+  const here = import.meta.url;
+  const file = fileURLToPath(here.endsWith('.ts') ? new URL('../../dist/numeric/wasm/dense.wasm', here) : new URL('./wasm/dense.wasm', here));
+  if (!existsSync(file)) return undefined;
+  try {
+    return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file))).exports as unknown as DenseWasm;
+  } catch {
+    return undefined;
+  }
+}
+
+const wasm = loadWasm();
+/** Which implementation the kernels run: 'wasm-simd' or 'js'. */
+export const denseKernels: 'wasm-simd' | 'js' = wasm ? 'wasm-simd' : 'js';
+
+let view = new Float64Array(0);
+/** The workspace as a float64 view, holding at least `doubles`; it starts 16-byte aligned. Only this function grows the memory (the module never allocates), so the view stays valid until it does. */
+function workspace(doubles: number): Float64Array {
+  if (view.length < doubles) {
+    const base = wasm!.workspace(), mem = wasm!.memory;
+    const need = base + doubles * 8;
+    if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+    view = new Float64Array(mem.buffer, base, (mem.buffer.byteLength - base) >> 3);
+  }
+  return view;
+}
+
+export function preActivationsWasm(W: Float64Array, X: Float64Array, b: Float64Array | undefined, bOff: number, n: number, m: number, d: number, Z: Float64Array): void {
+  const nm = n * m, md = m * d, nd = n * d;
+  const pad = (k: number) => (k + 1) & ~1;
+  const oX = pad(md), oB = oX + pad(nd), oZ = oB + pad(m);
+  const ws = workspace(oZ + nm);
+  const pairs = m >> 1;
+  for (let p = 0; p < pairs; p++) {
+    const r0 = 2 * p * d, r1 = r0 + d, o = 2 * p * d;
+    for (let k = 0; k < d; k++) {
+      ws[o + 2 * k] = W[r0 + k];
+      ws[o + 2 * k + 1] = W[r1 + k];
+    }
+  }
+  if (m & 1) ws.set(W.subarray((m - 1) * d, m * d), 2 * pairs * d);
+  ws.set(X.subarray(0, nd), oX);
+  if (b) ws.set(b.subarray(bOff, bOff + m), oB);
+  const base = ws.byteOffset;
+  wasm!.preActivations(base, base + 8 * oX, b ? base + 8 * oB : 0, n, m, d, base + 8 * oZ);
+  Z.set(ws.subarray(oZ, oZ + nm));
+}
+
+export function outerGradientWasm(G: Float64Array, X: Float64Array, n: number, m: number, d: number, grad: Float64Array): void {
+  const nm = n * m, md = m * d, nd = n * d;
+  const pad = (k: number) => (k + 1) & ~1;
+  const oX = pad(nm), oGrad = oX + pad(nd);
+  const ws = workspace(oGrad + md);
+  ws.set(G.subarray(0, nm), 0);
+  ws.set(X.subarray(0, nd), oX);
+  const base = ws.byteOffset;
+  wasm!.outerGradient(base, base + 8 * oX, n, m, d, base + 8 * oGrad);
+  grad.set(ws.subarray(oGrad, oGrad + md), 0);
+}
+
+/** Below this many products a call into WebAssembly costs more than it saves (npm run bench). */
+const WASM_FROM = 4096;
+
+/** Z = X Wᵀ (+ b), each entry summed in k order (see preActivationsJs). */
+export function preActivations(W: Float64Array, X: Float64Array, b: Float64Array | undefined, bOff: number, n: number, m: number, d: number, Z: Float64Array, symmetric = false): void {
+  if (wasm && !symmetric && n * m * d >= WASM_FROM) preActivationsWasm(W, X, b, bOff, n, m, d, Z);
+  else preActivationsJs(W, X, b, bOff, n, m, d, Z, symmetric);
+}
+
+/** grad[0 .. m·d) = Gᵀ X, each entry summed in i order (see outerGradientJs). */
+export function outerGradient(G: Float64Array, X: Float64Array, n: number, m: number, d: number, grad: Float64Array): void {
+  if (wasm && n * m * d >= WASM_FROM) outerGradientWasm(G, X, n, m, d, grad);
+  else outerGradientJs(G, X, n, m, d, grad);
 }
