@@ -75,7 +75,7 @@ export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
     .filter((c) => c.value !== null)
     .map((c) => ({ [b.xVar]: c.x, value: c.value, lo: c.lo ?? (c.value as number) - (c.error ?? 0), hi: c.hi ?? (c.value as number) + (c.error ?? 0), status: c.status, trials: c.counted === undefined ? 1 : `${c.counted} of ${c.runs}` }));
   const curves = b.curves.flatMap((c) => c.points.map((p) => ({ [b.xVar]: p.x, value: p.y, curve: c.name })));
-  const x = { field: b.xVar, type: 'quantitative', title: b.xVar, scale: { type: b.xLog ? 'log' : 'linear', zero: false } } as const;
+  const x = { field: b.xVar, type: 'quantitative', title: b.xVar, scale: b.xLog ? { type: 'log' } : { type: 'linear', zero: false } } as const;
   const yTitle = aggregateLabel(b);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
