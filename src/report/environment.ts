@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
+import { denseKernels } from '../numeric/dense.js';
 import { CAS_PACKAGES } from '../symbolic/cas.js';
 
 const require = createRequire(import.meta.url);
@@ -18,6 +19,8 @@ export interface Environment {
   platform: string;
   cpu: string;
   threads: number;
+  /** which implementation ran the dense float64 products (bit-identical either way) */
+  kernels?: string;
   lockfileSha256: string;
   libraries: Record<string, string>;
   command: string;
@@ -66,6 +69,7 @@ export function environment(threads: number, argv = process.argv): Environment {
     platform: `${platform()}-${arch()}`,
     cpu: `${cpus()[0]?.model ?? 'unknown'} (${availableParallelism()} threads available)`,
     threads,
+    kernels: denseKernels === 'wasm-simd' ? 'WebAssembly SIMD' : 'JavaScript',
     lockfileSha256: existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex') : 'no lock file',
     libraries: {
       ...Object.fromEntries([...CAS_PACKAGES, 'fast-check', 'ml-matrix', 'zod', 'yaml', 'piscina'].map((p) => [p, packageVersion(p)])),

@@ -270,7 +270,7 @@ function environmentHtml(r: Report): string {
     ['git commit', `${e.gitCommit}${e.gitDirty ? ' (with uncommitted changes)' : ''}`],
     ['command', e.command],
     ['Node', e.node],
-    ['platform', `${e.platform}, ${e.cpu}, ${e.threads} worker threads`],
+    ['platform', `${e.platform}, ${e.cpu}, ${e.threads} worker threads${e.kernels ? `; dense products: ${e.kernels}` : ''}`],
     ['lock file sha256', e.lockfileSha256],
     ['scale', r.options.full ? 'full (--full)' : 'CI size'],
     ['wall time', `${(r.wallMs / 1000).toFixed(1)} s`],

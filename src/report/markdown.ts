@@ -238,7 +238,7 @@ export function renderMarkdown(r: Report): string {
     for (const c of claims) out.push(...claimSection(c, r));
   }
   out.push('## Environment', '');
-  out.push(`- node ${e.node} on ${e.platform}, ${e.cpu}; ${e.threads} worker thread(s)`);
+  out.push(`- node ${e.node} on ${e.platform}, ${e.cpu}; ${e.threads} worker thread(s)${e.kernels ? `; dense products: ${e.kernels}` : ''}`);
   out.push(`- libraries: ${Object.entries(e.libraries).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out.push(`- package-lock.json sha256: ${e.lockfileSha256}`);
   out.push(`- options: ${JSON.stringify(r.options)}`);
