@@ -117,5 +117,10 @@ const last = join(ROOT, 'reports', 'latest', 'report.json');
 if (existsSync(last)) {
   const rep = JSON.parse(readFileSync(last, 'utf8'));
   const min = rep.wallMs / 60000;
-  console.log(`The last \`npm start\` (reports/latest, ${rep.summary.claims} claims, ${rep.environment.threads} threads, ${rep.options.full ? 'full' : 'CI'} scale): ${min.toFixed(1)} min (target < 5 min on 2 cores: ${min < 5 ? 'met' : 'MISSED'}).`);
-} else console.log('No reports/latest/report.json: run `npm start` to time the default run.');
+  const searches = rep.claims.map((c: { search?: { trialsRun: number; reusedTrials?: number } }) => c.search).filter(Boolean);
+  const run = searches.reduce((t: number, s: { trialsRun: number }) => t + s.trialsRun, 0);
+  const reused = searches.reduce((t: number, s: { reusedTrials?: number }) => t + (s.reusedTrials ?? 0), 0);
+  const head = `The last \`npm start\` (reports/latest, ${rep.summary.claims} claims, ${rep.environment.threads} threads, ${rep.options.full ? 'full' : 'CI'} scale): ${min.toFixed(1)} min`;
+  if (reused > run / 2) console.log(`${head}, but ${reused} of its ${run} trials came from the journal: not a measure of speed (time a fresh run with \`npm start -- --no-cache\`).`);
+  else console.log(`${head} (target < 5 min on 2 cores: ${min < 5 ? 'met' : 'MISSED'}).`);
+} else console.log('No reports/latest/report.json: run `npm start -- --no-cache` to time the default run.');

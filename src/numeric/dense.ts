@@ -100,6 +100,7 @@ export function outerGradientJs(G: Float64Array, X: Float64Array, n: number, m: 
 interface DenseWasm {
   memory: WebAssembly.Memory;
   workspace(): number;
+  interleaveRowPairs(w: number, m: number, d: number, wp: number): void;
   preActivations(wp: number, x: number, b: number, n: number, m: number, d: number, z: number): void;
   outerGradient(g: number, x: number, n: number, m: number, d: number, grad: number): void;
 }
@@ -136,20 +137,13 @@ function workspace(doubles: number): Float64Array {
 export function preActivationsWasm(W: Float64Array, X: Float64Array, b: Float64Array | undefined, bOff: number, n: number, m: number, d: number, Z: Float64Array): void {
   const nm = n * m, md = m * d, nd = n * d;
   const pad = (k: number) => (k + 1) & ~1;
-  const oX = pad(md), oB = oX + pad(nd), oZ = oB + pad(m);
-  const ws = workspace(oZ + nm);
-  const pairs = m >> 1;
-  for (let p = 0; p < pairs; p++) {
-    const r0 = 2 * p * d, r1 = r0 + d, o = 2 * p * d;
-    for (let k = 0; k < d; k++) {
-      ws[o + 2 * k] = W[r0 + k];
-      ws[o + 2 * k + 1] = W[r1 + k];
-    }
-  }
-  if (m & 1) ws.set(W.subarray((m - 1) * d, m * d), 2 * pairs * d);
+  const oX = pad(md), oB = oX + pad(nd), oZ = oB + pad(m), oW = oZ + pad(nm);
+  const ws = workspace(oW + md);
+  ws.set(W.subarray(0, md), oW);
   ws.set(X.subarray(0, nd), oX);
   if (b) ws.set(b.subarray(bOff, bOff + m), oB);
   const base = ws.byteOffset;
+  wasm!.interleaveRowPairs(base + 8 * oW, m, d, base);
   wasm!.preActivations(base, base + 8 * oX, b ? base + 8 * oB : 0, n, m, d, base + 8 * oZ);
   Z.set(ws.subarray(oZ, oZ + nm));
 }

@@ -10,6 +10,19 @@ export function workspace(): usize {
   return (__heap_base + 15) & ~15;
 }
 
+/** Rows 2p and 2p+1 of the m×d matrix at w, interleaved into wp as preActivations reads them (an odd last row copied plainly). */
+export function interleaveRowPairs(w: usize, m: i32, d: i32, wp: usize): void {
+  const pairs = m >> 1;
+  for (let p = 0; p < pairs; p++) {
+    const r0 = w + (<usize>(2 * p * d) << 3), r1 = r0 + (<usize>d << 3), o = wp + (<usize>(p * d) << 4);
+    for (let k = 0; k < d; k++) {
+      const src = <usize>k << 3;
+      v128.store(o + (<usize>k << 4), f64x2.replace_lane(f64x2.splat(load<f64>(r0 + src)), 1, load<f64>(r1 + src)));
+    }
+  }
+  if (m & 1) memory.copy(wp + (<usize>(pairs * d) << 4), w + (<usize>((m - 1) * d) << 3), <usize>d << 3);
+}
+
 /**
  * Z[i·m + j] = b_j + Σ_k W[j,k] X[i,k] in k order. W arrives with its rows interleaved in pairs:
  * rows 2p and 2p+1 as (W[2p,k], W[2p+1,k]) for k = 0..d−1 at wp + 16·(p·d + k); an odd last row
