@@ -8,13 +8,12 @@ import numpy as np
 rng = np.random.default_rng(0)
 
 
-def per_call(f, min_time=0.3):
-    n, t = 1, 0.0
-    while True:
-        t = timeit.timeit(f, number=n)
-        if t >= min_time:
-            return t / n
+def per_call(f, min_time=0.3, repeats=5):
+    """Best of `repeats` timings of a batch lasting >= min_time (as timeit recommends: noise only adds)."""
+    n = 1
+    while timeit.timeit(f, number=n) < min_time:
         n *= 2
+    return min(timeit.repeat(f, number=n, repeat=repeats)) / n
 
 
 def two_layer_step(n, d, m, gamma=0.3, eta=0.1):

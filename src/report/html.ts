@@ -204,7 +204,7 @@ function searchHtml(c: ClaimResult): string {
 <li>hypotheses (a trial outside them is out of regime, never evidence):${hyps ? `<ul>${hyps}</ul>` : ' none'}</li>
 <li>property: <code>${h(spec.property)}</code></li>
 <li>space (${h(fmt(s.spaceSize))} grid points, plus a per-trial seed): ${space}</li>
-<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
+<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
 ${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${h(frequencyOutcomeWords(s.frequency))}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
 <li>verdict of the search: ${h(s.reason)}</li>
 ${s.closest ? `<li>closest call among passing trials (relative slack ${h(fmt(s.closest.slack))}): ${values(s.closest.values)}; ${propertyHtml(s.closest, spec.property)}</li>` : ''}
@@ -273,7 +273,7 @@ function environmentHtml(r: Report): string {
     ['platform', `${e.platform}, ${e.cpu}, ${e.threads} worker threads${e.kernels ? `; dense products: ${e.kernels}` : ''}`],
     ['lock file sha256', e.lockfileSha256],
     ['scale', r.options.full ? 'full (--full)' : 'CI size'],
-    ['wall time', `${(r.wallMs / 1000).toFixed(1)} s`],
+    ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (claims run concurrently${r.options.budgetMs === undefined ? '' : ', except under --budget'}: a search's seconds and trials/s count time shared with the claims beside it)`],
     ...Object.entries(e.libraries).map(([k, v]) => [k, v] as [string, string]),
   ];
   return `<section aria-labelledby="environment"><h2 id="environment">Environment</h2><table><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${h(k)}</th><td><code>${h(v)}</code></td></tr>`).join('')}</tbody></table></section>`;

@@ -182,7 +182,7 @@ function claimSection(c: ClaimResult, r: Report): string[] {
     out.push(`- hypotheses: ${Object.keys(spec.hypotheses).length ? Object.entries(spec.hypotheses).map(([k, v]) => `${k}: \`${v}\``).join('; ') : 'none'}`);
     out.push(`- property: \`${spec.property}\``);
     out.push(`- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space).map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`).join('; ')}`);
-    out.push(`- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal, so not timed)` : ''}`);
+    out.push(`- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${(s.ms / 1000).toFixed(1)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`);
     if (s.frequency) out.push(`- **frequency claim** Pr[\`${spec.property}\`] ≥ \`${s.frequency.atLeast}\`: ${esc(s.reason)}; re-run this sample: \`${s.frequency.replay}\``);
     if (Object.keys(s.outOfRegimeBy).length) out.push(`- out of regime because of: ${Object.entries(s.outOfRegimeBy).map(([h, n]) => `${h} false in ${n}`).join(', ')}`);
     if (s.closest) out.push(`- closest call among passing trials (relative slack ${fmt(s.closest.slack)}): ${values(s.closest.values)}; ${propertyLine(s.closest, spec.property)}`);
@@ -242,6 +242,7 @@ export function renderMarkdown(r: Report): string {
   out.push(`- libraries: ${Object.entries(e.libraries).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out.push(`- package-lock.json sha256: ${e.lockfileSha256}`);
   out.push(`- options: ${JSON.stringify(r.options)}`);
+  out.push(`- wall time ${(r.wallMs / 1000).toFixed(1)} s; claims run concurrently${r.options.budgetMs === undefined ? '' : ', except under --budget'}: a search's seconds and trials/s count time shared with the claims beside it`);
   out.push('');
   return out.join('\n');
 }
