@@ -11,7 +11,7 @@ import type { TrialResult } from '../search/trial.js';
 import type { StepResult } from '../symbolic/check.js';
 import { diffReports, type ReportDiff } from './diff.js';
 import { frequencyOutcomeWords } from '../search/frequency.js';
-import { AGGREGATE_BARS, attentionRank, fmt, PROVENANCE_MEANING } from './markdown.js';
+import { AGGREGATE_BARS, attentionRank, concurrencyNote, fmt, PROVENANCE_MEANING } from './markdown.js';
 import type { Report } from './report.js';
 
 const require = createRequire(import.meta.url);
@@ -273,7 +273,7 @@ function environmentHtml(r: Report): string {
     ['platform', `${e.platform}, ${e.cpu}, ${e.threads} worker threads${e.kernels ? `; dense products: ${e.kernels}` : ''}`],
     ['lock file sha256', e.lockfileSha256],
     ['scale', r.options.full ? 'full (--full)' : 'CI size'],
-    ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (claims run concurrently${r.options.budgetMs === undefined ? '' : ', except under --budget'}: a search's seconds and trials/s count time shared with the claims beside it)`],
+    ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (${concurrencyNote(r)})`],
     ...Object.entries(e.libraries).map(([k, v]) => [k, v] as [string, string]),
   ];
   return `<section aria-labelledby="environment"><h2 id="environment">Environment</h2><table><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${h(k)}</th><td><code>${h(v)}</code></td></tr>`).join('')}</tbody></table></section>`;

@@ -26,6 +26,13 @@ export const PROVENANCE_MEANING: Record<string, string> = {
 /** Disagreements and invalid files first, then undecided claims, then the rest. */
 export const attentionRank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : c.verdict === 'unstable' || (!c.matches && c.verdict !== 'inconclusive') ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
 
+/** How the run shared its workers, so a reader does not take a search's seconds for its own cost. */
+export function concurrencyNote(r: Pick<Report, 'options'>): string {
+  return r.options.budgetMs === undefined
+    ? "claims ran concurrently: a search's seconds and trials/s count time shared with the claims beside it"
+    : 'claims ran one at a time, as --budget asks';
+}
+
 export function fmt(x: number | string | undefined): string {
   if (x === undefined) return '–';
   if (typeof x === 'string') return x;
@@ -242,7 +249,7 @@ export function renderMarkdown(r: Report): string {
   out.push(`- libraries: ${Object.entries(e.libraries).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out.push(`- package-lock.json sha256: ${e.lockfileSha256}`);
   out.push(`- options: ${JSON.stringify(r.options)}`);
-  out.push(`- wall time ${(r.wallMs / 1000).toFixed(1)} s; claims run concurrently${r.options.budgetMs === undefined ? '' : ', except under --budget'}: a search's seconds and trials/s count time shared with the claims beside it`);
+  out.push(`- wall time ${(r.wallMs / 1000).toFixed(1)} s (${concurrencyNote(r)})`);
   out.push('');
   return out.join('\n');
 }
