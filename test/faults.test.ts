@@ -1,10 +1,12 @@
 // Faults mid-run: a worker that dies is replaced and its trial retried once; a second death is an
-// `error` for that trial only, and the pool keeps serving the others.
+// `error` for that trial only, and the pool keeps serving the others; the same for symbolic steps.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkClaim } from '../src/runner.js';
+import { symbolicStepSchema } from '../src/claims/schema.js';
+import { journaledRunner, openJournal } from '../src/search/journal.js';
 import { createPool } from '../src/search/pool.js';
 import { loadedWithSearch, searchFixture } from './helpers.js';
 
@@ -32,6 +34,21 @@ describe('worker faults', () => {
     expect(dead.values).toEqual({ m: 2, seed: 1 });
     const after = await Promise.all([1, 2, 3, 4].map((seed) => pool.run(spec, { m: 2, seed }, 30_000)));
     expect(after.map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  });
+});
+
+describe('symbolic steps on the workers', () => {
+  it('a step whose task cannot reach a worker is an error for that step, the pool keeps serving, and the journal does not keep it', async () => {
+    const step = symbolicStepSchema.parse({ id: 'sq', kind: 'identity', lhs: '(x+1)^2', rhs: 'x^2 + 2*x + 1', variables: { x: [-2, 2] } });
+    const broken = { ...step, unsendable: () => 0 } as typeof step; // a function cannot be cloned to a worker
+    const journal = openJournal(undefined, 'e');
+    const runner = journaledRunner(pool, openJournal(undefined, 'e'), journal);
+    const r = await runner.step(broken, 1);
+    expect(r.verdict).toBe('error');
+    expect(r.message).toMatch(/^not checked: its worker failed/);
+    expect((await runner.step(broken, 1)).verdict).toBe('error');
+    expect(journal.stats, 'the failure was not kept, so it ran again').toMatchObject({ runs: 2, hits: 0 });
+    expect((await runner.step(step, 1)).verdict).toBe('verified');
   });
 });
 

@@ -98,7 +98,7 @@ export function openJournal(file: string | undefined, engine = engineFingerprint
 export function journaledRunner(inner: TrialRunner, trials: Journal, steps: Journal): TrialRunner {
   return {
     threads: inner.threads,
-    step: async (step, seed) => (await steps.once(['step', step, seed], () => inner.step(step, seed), () => true)).value,
+    step: async (step, seed) => (await steps.once(['step', step, seed], () => inner.step(step, seed), (r) => !r.message.startsWith('not checked:'))).value,
     async run(spec, values, timeoutMs, options, faults) {
       const { value, reused } = await trials.once(
         ['trial', spec, values, options ?? {}],

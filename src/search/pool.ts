@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
-import { checkStep, type StepResult } from '../symbolic/check.js';
+import { checkStep, stepNotChecked, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
 import type { StepTask, TrialTask } from './worker.js';
@@ -56,7 +56,14 @@ export function createPool(threads = availableParallelism()): TrialRunner {
   const slot = slots(Math.max(1, threads));
   return {
     threads: Math.max(1, threads),
-    step: (step, seed) => slot(() => pool.run({ step, seed } satisfies StepTask) as Promise<StepResult>),
+    step: (step, seed) =>
+      slot(async () => {
+        try {
+          return (await pool.run({ step, seed } satisfies StepTask)) as StepResult;
+        } catch (e) {
+          return stepNotChecked(step, seed, `its worker failed (${(e as Error).message})`);
+        }
+      }),
     run: (spec, values, timeoutMs, options, faults) => slot(async () => {
       const t0 = performance.now();
       const task: TrialTask = { spec, values, options, ...faults };

@@ -138,6 +138,11 @@ function nonnegativeSymbols(assume: string[]): Set<string> {
 
 const TOL = 1e-9;
 
+/** The result of a step whose check never ran to the end (its worker died): an error, never a verdict on the mathematics. */
+export function stepNotChecked(step: SymbolicStep, seed: number, why: string): StepResult {
+  return { id: step.id, kind: step.kind, statement: step.statement, verdict: 'error', cases: [], message: `not checked: ${why}`, seed, ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}) };
+}
+
 export function checkStep(step: SymbolicStep, seed: number): StepResult {
   const cases = step.cases ?? [{ name: 'all', when: [], define: {} }];
   const results: CaseResult[] = [];
