@@ -1,4 +1,5 @@
-// Trials run on a piscina worker pool sized to the cores. A trial past its time limit is aborted
+// Trials and symbolic steps run on a piscina worker pool sized to the cores, at most one task per
+// thread at a time (the rest wait in `slots`). A trial past its time limit is aborted
 // (its worker is terminated and replaced) and recorded as `timeout`; a worker that dies is
 // replaced and its trial retried once, then recorded as `error`. Results never depend on the
 // number of workers: each trial is a pure function of (spec, values).
