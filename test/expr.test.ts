@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluate, ExprError, parseExpr } from '../src/claims/expr.js';
+import { evaluate, ExprError, parseExpr } from '../src/core/expr.js';
 import { fcRuns } from './helpers.js';
 
 describe('claim expressions', () => {

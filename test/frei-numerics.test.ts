@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exactGram } from '../src/numeric/data.js';
 import { normalizedFlow } from '../src/numeric/dynamics.js';
-import { OutsideDomainError } from '../src/numeric/errors.js';
+import { OutsideDomainError } from '../src/core/errors.js';
 import { cholesky, fromRows, gramRows, matmul, transpose, mat } from '../src/numeric/linalg.js';
 import { exponentialLoss } from '../src/numeric/losses.js';
 import { hardMarginSvm, kktResidual } from '../src/numeric/maxmargin.js';

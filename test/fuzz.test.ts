@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
 import { loadClaimText } from '../src/claims/load.js';
-import { evaluate, ExprError, parseExpr } from '../src/claims/expr.js';
+import { evaluate, ExprError, parseExpr } from '../src/core/expr.js';
 import { FC_SEED } from './helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);

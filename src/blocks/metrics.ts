@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { evaluate, parseExpr } from '../claims/expr.js';
+import { evaluate, parseExpr } from '../core/expr.js';
 import { hardMarginSvm, kktResidual, linearMargin, margins, topRightSingularVectors } from '../numeric/maxmargin.js';
 import { activeSet, closestZeroLossPoint, linearRegimePoint } from '../numeric/neuron.js';
-import { OutsideDomainError } from '../numeric/errors.js';
-import { effectiveRankOf, stableRank, frobeniusNorm, gramCols, gramRows, schattenOf, subtract, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
-import { determinant } from '../numeric/deeplinear.js';
+import { OutsideDomainError } from '../core/errors.js';
+import { determinant, effectiveRankOf, stableRank, frobeniusNorm, gramCols, gramRows, schattenOf, subtract, singularValueRatioOf, singularValues, singularValuesFromGram, stableRankOf, type Mat } from '../numeric/linalg.js';
 import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, pathSymbols } from './path.js';
 import { defineBlock, numExpr, type MetricProduct, type SimState } from './types.js';
 

@@ -1,7 +1,6 @@
 // Symbols of one layer at one point of a path, shared by the path-watching metric (path-extreme),
 // trajectory plots and their claim-file validation.
-import { determinant } from '../numeric/deeplinear.js';
-import { effectiveRankOf, singularValues, type Mat } from '../numeric/linalg.js';
+import { determinant, effectiveRankOf, singularValues, type Mat } from '../numeric/linalg.js';
 
 /** Symbols of a layer along a path (path-extreme, trajectory plots): entries e11… (1-based, up to 9×9), singular values s1…, and summaries. */
 export const PATH_SYMBOLS = [

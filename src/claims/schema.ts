@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BLOCKS, DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
 import { PATH_SYMBOLS } from '../blocks/path.js';
 import type { BlockKind } from '../blocks/types.js';
-import { ExprError, parseExpr } from './expr.js';
+import { ExprError, parseExpr, parseFnHead } from '../core/expr.js';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an identifier: a letter, then letters, digits or _');
 const expr = z.string().min(1);
@@ -256,11 +256,6 @@ function checkStepExpressions(s: SymbolicStep, base: Path, ctx: Ctx): void {
   });
 }
 
-export function parseFnHead(head: string): { name: string; args: string[] } | undefined {
-  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*\(\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s*\)\s*$/.exec(head);
-  if (!m) return undefined;
-  return { name: m[1], args: m[2].split(',').map((a) => a.trim()) };
-}
 
 const STAGES = ['data', 'model', 'loss', 'dynamics'] as const;
 

@@ -1,6 +1,6 @@
 // Data-set generators. Every generator returns X (n×d rows x_i), targets y, and the
 // statistics that hypotheses refer to (near-orthogonality κ, norm ratio R; Frei et al. note §4.3).
-import { OutsideDomainError } from './errors.js';
+import { OutsideDomainError } from '../core/errors.js';
 import { cholesky, mat, type Mat } from './linalg.js';
 import type { Rng } from './rng.js';
 

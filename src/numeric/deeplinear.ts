@@ -2,7 +2,7 @@
 // of matrix sensing: an example is a measurement matrix A_k (its row-major vec is the row x_k) and
 // the prediction is ⟨A_k, W⟩. Matrix completion is the case A_k = e_i e_jᵀ.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import type { Mat } from './linalg.js';
+import { determinant, type Mat } from './linalg.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -35,28 +35,6 @@ function mul(a: Float64Array, ar: number, ac: number, b: Float64Array, bc: numbe
   return out;
 }
 
-export function determinant(m: Mat): number {
-  if (m.rows !== m.cols) throw new Error(`the determinant needs a square matrix, got ${m.rows}×${m.cols}`);
-  const n = m.rows, a = Float64Array.from(m.data);
-  if (n === 1) return a[0];
-  if (n === 2) return a[0] * a[3] - a[1] * a[2];
-  let det = 1;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[p * n + c])) p = r;
-    if (a[p * n + c] === 0) return 0;
-    if (p !== c) {
-      for (let k = 0; k < n; k++) [a[c * n + k], a[p * n + k]] = [a[p * n + k], a[c * n + k]];
-      det = -det;
-    }
-    det *= a[c * n + c];
-    for (let r = c + 1; r < n; r++) {
-      const f = a[r * n + c] / a[c * n + c];
-      for (let k = c; k < n; k++) a[r * n + k] -= f * a[c * n + k];
-    }
-  }
-  return det;
-}
 
 export function deepLinearNet(o: DeepLinearOptions): Model {
   const { rows, cols, depth: L } = o;

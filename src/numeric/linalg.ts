@@ -185,3 +185,27 @@ export function subtract(a: Mat, b: Mat): Mat {
   if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`subtract: ${a.rows}×${a.cols} and ${b.rows}×${b.cols}`);
   return { rows: a.rows, cols: a.cols, data: a.data.map((x, i) => x - b.data[i]) };
 }
+
+/** det by Gaussian elimination with partial pivoting (1×1 and 2×2 by formula). */
+export function determinant(m: Mat): number {
+  if (m.rows !== m.cols) throw new Error(`the determinant needs a square matrix, got ${m.rows}×${m.cols}`);
+  const n = m.rows, a = Float64Array.from(m.data);
+  if (n === 1) return a[0];
+  if (n === 2) return a[0] * a[3] - a[1] * a[2];
+  let det = 1;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[p * n + c])) p = r;
+    if (a[p * n + c] === 0) return 0;
+    if (p !== c) {
+      for (let k = 0; k < n; k++) [a[c * n + k], a[p * n + k]] = [a[p * n + k], a[c * n + k]];
+      det = -det;
+    }
+    det *= a[c * n + c];
+    for (let r = c + 1; r < n; r++) {
+      const f = a[r * n + c] / a[c * n + c];
+      for (let k = c; k < n; k++) a[r * n + k] -= f * a[c * n + k];
+    }
+  }
+  return det;
+}

@@ -1,6 +1,6 @@
 // The hypothesis boundary: one metric of a claim's trial over a grid of two variables, with the
 // other variables fixed, run on the pool. Theorists read where a theorem stops holding from it.
-import { evaluate, parseExpr } from '../claims/expr.js';
+import { evaluate, parseExpr } from '../core/expr.js';
 import type { BoundarySpec, SearchSpec } from '../claims/schema.js';
 import { clopperPearson } from './frequency.js';
 import type { TrialRunner } from './pool.js';

@@ -2,7 +2,7 @@
 // the pool, shrink the first counterexample with fast-check, and re-check it (smaller step,
 // tighter tolerance, the final inequality in 64-digit arithmetic) before calling it genuine.
 import fc from 'fast-check';
-import { evaluate, parseExpr } from '../claims/expr.js';
+import { evaluate, parseExpr } from '../core/expr.js';
 import type { SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
 import { wasReused } from './journal.js';

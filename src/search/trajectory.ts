@@ -1,7 +1,7 @@
 // Trajectory plots: the claim's own trial traced along its path (y against x, path expressions of
 // one layer) for each value of a series variable, on the pool. E.g. |W₁₁| against the loss for
 // depths 2, 3, 4 with the bound 1/√(2ℓ) − 2 overlaid (Razin & Cohen).
-import { evaluate, parseExpr } from '../claims/expr.js';
+import { evaluate, parseExpr } from '../core/expr.js';
 import type { SearchSpec, TrajectorySpec } from '../claims/schema.js';
 import type { TrialRunner } from './pool.js';
 import type { TracePoint, TrialStatus } from './trial.js';

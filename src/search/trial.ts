@@ -2,13 +2,13 @@
 // metrics, then judge the hypotheses and the property. Runs in a worker thread; never throws.
 import { BLOCKS, DATA_STAT_NAMES } from '../blocks/index.js';
 import type { BlockContext, BlockKind, DynamicsProduct, LossProduct, MetricProduct, SimState } from '../blocks/types.js';
-import { comparisonSides, evaluate, parseExpr, type Scope } from '../claims/expr.js';
+import { comparisonSides, evaluate, parseExpr, type Scope } from '../core/expr.js';
 import type { BlockRef, SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
 import { DivergedError, type Observer, type TrajectoryPoint } from '../numeric/dynamics.js';
 import type { Objective } from '../numeric/objective.js';
 import { pathSymbols } from '../blocks/path.js';
-import { OutsideDomainError } from '../numeric/errors.js';
+import { OutsideDomainError } from '../core/errors.js';
 import type { Model } from '../numeric/models.js';
 import { objective } from '../numeric/objective.js';
 import { Rng } from '../numeric/rng.js';

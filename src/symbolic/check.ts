@@ -2,8 +2,8 @@
 // Each case of a case split is reduced by the CAS and cross-checked in float64 at ≥ 200 seeded
 // random points of its region; a failing point is re-evaluated in 64-digit BigNumber arithmetic.
 import { parse, type MathNode } from 'mathjs';
-import { evaluate, parseExpr, type Scope } from '../claims/expr.js';
-import { parseFnHead, type SymbolicStep } from '../claims/schema.js';
+import { evaluate, parseExpr, parseFnHead, type Scope } from '../core/expr.js';
+import type { SymbolicStep } from '../claims/schema.js';
 import { Rng } from '../numeric/rng.js';
 import { differentiate, directionalDerivativeBig, evaluateBig, reducesToZero, type ZeroTest } from './cas.js';
 

@@ -210,3 +210,10 @@ export function comparisonSides(e: Expr, scope: Scope): { op: string; lhs: numbe
   const pick = all.find((x) => !x.holds) ?? all.reduce((a, b) => (b.slack < a.slack ? b : a));
   return { op: pick.op, lhs: pick.lhs, rhs: pick.rhs, conjunct: all.length > 1 ? pick.conjunct : undefined };
 }
+
+/** The head "name(arg, …)" of a definition in a case split. */
+export function parseFnHead(head: string): { name: string; args: string[] } | undefined {
+  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*\(\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s*\)\s*$/.exec(head);
+  if (!m) return undefined;
+  return { name: m[1], args: m[2].split(',').map((a) => a.trim()) };
+}
