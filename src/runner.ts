@@ -93,7 +93,8 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
   const { claim } = loaded;
   const baseSeed = o.seed ?? claim.search?.seed ?? 1;
   // the symbolic steps run on the workers alongside the search
-  const symbolicDone = Promise.all(claim.symbolic.map((s, i) => o.runner.step(s, baseSeed + i)));
+  // only each step's result goes into the report (a not-checked step's result is an `error`)
+  const symbolicDone = Promise.all(claim.symbolic.map(async (s, i) => (await o.runner.step(s, baseSeed + i)).result));
   const searchSpec = claim.search && searchAtScale(claim.search, !!o.full);
   const searchSeed = o.seed ?? searchSpec?.seed ?? 1;
   const full = !!o.full && !!claim.search?.full;

@@ -21,14 +21,16 @@ describe('worker faults', () => {
   it('replaces a worker that dies and retries its trial once, with the same result as an undisturbed run', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'cc-faults-')), 'died');
     const clean = await pool.run(spec, { m: 2, seed: 7 }, 30_000);
-    const retried = await pool.run(spec, { m: 2, seed: 7 }, 30_000, undefined, { dieUnlessFile: marker });
+    const outcome = await pool.trial(spec, { m: 2, seed: 7 }, 30_000, undefined, { dieUnlessFile: marker });
+    const retried = outcome.result;
     expect(retried.status).toBe('pass');
+    expect(outcome.retriedAfter, 'the retry is a typed field').toBeTypeOf('string');
     expect(retried.message).toMatch(/retried once after its worker died/);
     expect(retried.quantities).toEqual(clean.quantities);
   });
 
   it('records a trial whose worker dies twice as an error, and keeps running the others', async () => {
-    const dead = await pool.run(spec, { m: 2, seed: 1 }, 30_000, undefined, { dieAlways: true });
+    const dead = (await pool.trial(spec, { m: 2, seed: 1 }, 30_000, undefined, { dieAlways: true })).result;
     expect(dead.status).toBe('error');
     expect(dead.message).toMatch(/worker failed twice/);
     expect(dead.values).toEqual({ m: 2, seed: 1 });
@@ -43,12 +45,13 @@ describe('symbolic steps on the workers', () => {
     const broken = { ...step, unsendable: () => 0 } as typeof step; // a function cannot be cloned to a worker
     const journal = openJournal(undefined, 'e');
     const runner = journaledRunner(pool, openJournal(undefined, 'e'), journal);
-    const r = await runner.step(broken, 1);
-    expect(r.verdict).toBe('error');
-    expect(r.message).toMatch(/^not checked: its worker failed/);
-    expect((await runner.step(broken, 1)).verdict).toBe('error');
+    const o = await runner.step(broken, 1);
+    expect(o.status === 'not-checked' && o.reason.kind).toBe('worker-failed');
+    expect(o.result.verdict).toBe('error');
+    expect(o.result.message).toMatch(/^not checked: its worker failed/);
+    expect((await runner.step(broken, 1)).result.verdict).toBe('error');
     expect(journal.stats, 'the failure was not kept, so it ran again').toMatchObject({ runs: 2, hits: 0 });
-    expect((await runner.step(step, 1)).verdict).toBe('verified');
+    expect((await runner.step(step, 1)).result.verdict).toBe('verified');
   });
 });
 

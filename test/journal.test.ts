@@ -47,8 +47,8 @@ describe('journal', () => {
       return { ...inner, step: (s, seed) => (checked++, inner.step(s, seed)) };
     };
     const open = () => journaledRunner(counting(), openJournal(join(dir, 'trials.jsonl'), 'e'), openJournal(join(dir, 'steps.jsonl'), 'e'));
-    const a = await open().step(step, 7);
-    const b = await open().step(step, 7);
+    const a = (await open().step(step, 7)).result;
+    const b = (await open().step(step, 7)).result;
     expect(a.verdict).toBe('verified');
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(checked).toBe(1);

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TrialRunner } from './pool.js';
-import type { TrialResult } from './trial.js';
+import type { TrialOutcome, TrialRunner } from './pool.js';
+import type { TrialStatus } from './trial.js';
 
-const CACHEABLE = new Set(['pass', 'fail', 'out-of-regime', 'diverged']);
+const CACHEABLE = new Set<TrialStatus>(['pass', 'fail', 'out-of-regime', 'diverged']);
 
 /** sha256 of the engine's own code (every .js or .ts file beside this module's parent folder, sorted): a changed engine never reuses old trials. */
 export function engineFingerprint(): string {
@@ -94,26 +94,21 @@ export function openJournal(file: string | undefined, engine = engineFingerprint
   };
 }
 
+/** Journaled: a trial that ran to a verdict on its first worker (never a timeout, a worker error, or a retry). */
+const keepTrial = (o: TrialOutcome): boolean => CACHEABLE.has(o.result.status) && o.retriedAfter === undefined;
+
 /** A runner that answers trials and symbolic steps from its journals when it can, and journals every cacheable result. */
 export function journaledRunner(inner: TrialRunner, trials: Journal, steps: Journal): TrialRunner {
+  const trial: TrialRunner['trial'] = async (spec, values, timeoutMs, options, faults) => {
+    const { value, reused } = await trials.once(['trial', spec, values, options ?? {}], () => inner.trial(spec, values, timeoutMs, options, faults), keepTrial);
+    // a reused result is a copy, so that no caller shares another's object
+    return reused ? { ...value, result: { ...value.result }, reused: true } : value;
+  };
   return {
     threads: inner.threads,
-    step: async (step, seed) => (await steps.once(['step', step, seed], () => inner.step(step, seed), (r) => !r.message.startsWith('not checked:'))).value,
-    async run(spec, values, timeoutMs, options, faults) {
-      const { value, reused } = await trials.once(
-        ['trial', spec, values, options ?? {}],
-        () => inner.run(spec, values, timeoutMs, options, faults),
-        (r) => CACHEABLE.has(r.status) && !r.message?.includes('worker died'),
-      );
-      if (!reused) return value;
-      // marked for the search's count; not enumerable, so reports stay identical to a fresh run's
-      const r = { ...value };
-      Object.defineProperty(r, 'reused', { value: true, enumerable: false });
-      return r;
-    },
+    step: async (step, seed) => (await steps.once(['step', step, seed], () => inner.step(step, seed), (o) => o.status === 'checked')).value,
+    trial,
+    run: async (spec, values, timeoutMs, options) => (await trial(spec, values, timeoutMs, options)).result,
     close: () => inner.close(),
   };
 }
-
-/** Whether a trial result came from the journal rather than a run. */
-export const wasReused = (r: TrialResult): boolean => (r as { reused?: boolean }).reused === true;

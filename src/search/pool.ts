@@ -8,15 +8,29 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
-import { checkStep, stepNotChecked, type StepResult } from '../symbolic/check.js';
+import { checkStep, stepNotChecked, type StepOutcome, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
 import type { StepTask, TrialTask } from './worker.js';
 
+/** A trial's result and how this run obtained it; only `result` goes into the report. */
+export interface TrialOutcome {
+  result: TrialResult;
+  /** its worker died once and it was retried: that death's error (the result's message says so) */
+  retriedAfter?: string;
+  /** answered from the trial journal, or from the same trial already under way in this run */
+  reused?: boolean;
+}
+
+export type Faults = Pick<TrialTask, 'dieUnlessFile' | 'dieAlways'>;
+
 export interface TrialRunner {
-  run(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Pick<TrialTask, 'dieUnlessFile' | 'dieAlways'>): Promise<TrialResult>;
+  /** One trial, with how it was obtained. */
+  trial(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Faults): Promise<TrialOutcome>;
+  /** The same trial's result alone. */
+  run(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions): Promise<TrialResult>;
   /** A symbolic step checked off the calling thread (the CAS can take seconds), with the given seed. */
-  step(step: SymbolicStep, seed: number): Promise<StepResult>;
+  step(step: SymbolicStep, seed: number): Promise<StepOutcome>;
   threads: number;
   close(): Promise<void>;
 }
@@ -55,34 +69,37 @@ export function createPool(threads = availableParallelism()): TrialRunner {
     idleTimeout: 2000,
   });
   const slot = slots(Math.max(1, threads));
+  const trial: TrialRunner['trial'] = (spec, values, timeoutMs, options, faults) => slot(async () => {
+    const t0 = performance.now();
+    const task: TrialTask = { spec, values, options, ...faults };
+    const fail = (status: 'timeout' | 'error', message: string): TrialOutcome => ({ result: { status, values, quantities: {}, hypotheses: {}, message, ms: performance.now() - t0 } });
+    let firstDeath: string | undefined;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        const r = (await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult;
+        if (!firstDeath) return { result: r };
+        return { result: { ...r, message: [r.message, `retried once after its worker died (${firstDeath})`].filter(Boolean).join('; ') }, retriedAfter: firstDeath };
+      } catch (e) {
+        const err = e as Error;
+        if (err.name === 'AbortError' || /abort/i.test(err.message)) return fail('timeout', `exceeded the trial time limit of ${timeoutMs / 1000} s`);
+        if (firstDeath) return fail('error', `worker failed twice: ${firstDeath}; then ${err.message}`);
+        firstDeath = err.message;
+      }
+    }
+    return fail('error', `worker failed: ${firstDeath}`);
+  });
   return {
     threads: Math.max(1, threads),
     step: (step, seed) =>
       slot(async () => {
         try {
-          return (await pool.run({ step, seed } satisfies StepTask)) as StepResult;
+          return { status: 'checked', result: (await pool.run({ step, seed } satisfies StepTask)) as StepResult };
         } catch (e) {
-          return stepNotChecked(step, seed, `its worker failed (${(e as Error).message})`);
+          return stepNotChecked(step, seed, { kind: 'worker-failed', error: (e as Error).message });
         }
       }),
-    run: (spec, values, timeoutMs, options, faults) => slot(async () => {
-      const t0 = performance.now();
-      const task: TrialTask = { spec, values, options, ...faults };
-      const fail = (status: 'timeout' | 'error', message: string): TrialResult => ({ status, values, quantities: {}, hypotheses: {}, message, ms: performance.now() - t0 });
-      let firstDeath: string | undefined;
-      for (let attempt = 1; attempt <= 2; attempt++) {
-        try {
-          const r = (await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult;
-          return firstDeath ? { ...r, message: [r.message, `retried once after its worker died (${firstDeath})`].filter(Boolean).join('; ') } : r;
-        } catch (e) {
-          const err = e as Error;
-          if (err.name === 'AbortError' || /abort/i.test(err.message)) return fail('timeout', `exceeded the trial time limit of ${timeoutMs / 1000} s`);
-          if (firstDeath) return fail('error', `worker failed twice: ${firstDeath}; then ${err.message}`);
-          firstDeath = err.message;
-        }
-      }
-      return fail('error', `worker failed: ${firstDeath}`);
-    }),
+    trial,
+    run: async (spec, values, timeoutMs, options) => (await trial(spec, values, timeoutMs, options)).result,
     close: () => pool.destroy(),
   };
 }
@@ -91,8 +108,9 @@ export function createPool(threads = availableParallelism()): TrialRunner {
 export function inlineRunner(): TrialRunner {
   return {
     threads: 1,
+    trial: async (spec, values, _t, options) => ({ result: runTrial(spec, values, options) }),
     run: async (spec, values, _t, options) => runTrial(spec, values, options),
-    step: async (step, seed) => checkStep(step, seed),
+    step: async (step, seed) => ({ status: 'checked', result: checkStep(step, seed) }),
     close: async () => {},
   };
 }

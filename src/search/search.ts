@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { evaluate, parseExpr } from '../core/expr.js';
 import type { SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
-import { wasReused } from './journal.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
 import type { TrialRunner } from './pool.js';
 import { domainValues, sampleSpace, spaceArbitrary, type TrialValues } from './space.js';
@@ -104,6 +103,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const timeoutMs = spec.timeout_s * 1000;
   const points = sampleSpace(spec.space, seed, N);
   const results: (TrialResult | undefined)[] = new Array(N);
+  const reused: boolean[] = new Array(N).fill(false);
   // A frequency claim judges every trial: a trial where the event fails is data, not a counterexample.
   const stopAtFailure = !spec.frequency;
   let next = 0, done = 0, firstFail = Infinity, budgetExhausted = false;
@@ -118,8 +118,9 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         }
         const k = next++;
         inFlight++;
-        void o.runner.run(spec, points[k], timeoutMs).then((r) => {
-          results[k] = r;
+        void o.runner.trial(spec, points[k], timeoutMs).then((t) => {
+          const r = (results[k] = t.result);
+          reused[k] = t.reused === true;
           inFlight--;
           done++;
           if (r.status === 'fail' && stopAtFailure) firstFail = Math.min(firstFail, k);
@@ -192,7 +193,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     ? results.slice(0, prefix).map((r) => ({ status: r!.status, values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])) }))
     : undefined;
   const ms = performance.now() - t0;
-  const reusedTrials = results.slice(0, prefix).filter((r) => wasReused(r!)).length;
+  const reusedTrials = reused.slice(0, prefix).filter(Boolean).length;
   return { seed, trialsRequested: N, trialsRun: prefix, counts, outOfRegimeBy, minInRegime, verdict, reason, witness, problems, closest: spec.frequency ? undefined : closest, space, spaceSize, budgetExhausted, frequency, samples, trialsPerSecond: prefix / (ms / 1000), reusedTrials, ms };
 }
 

@@ -138,9 +138,18 @@ function nonnegativeSymbols(assume: string[]): Set<string> {
 
 const TOL = 1e-9;
 
-/** The result of a step whose check never ran to the end (its worker died): an error, never a verdict on the mathematics. */
-export function stepNotChecked(step: SymbolicStep, seed: number, why: string): StepResult {
-  return { id: step.id, kind: step.kind, statement: step.statement, verdict: 'error', cases: [], message: `not checked: ${why}`, seed, ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}) };
+/** Why a step's check never ran to the end. */
+export type NotCheckedReason = { kind: 'worker-failed'; error: string };
+
+/** A step as the pool hands it back: checked (whatever its verdict), or not checked and why; only `result` goes into the report. */
+export type StepOutcome = { status: 'checked'; result: StepResult } | { status: 'not-checked'; reason: NotCheckedReason; result: StepResult };
+
+const describeNotChecked = (r: NotCheckedReason): string => `its worker failed (${r.error})`;
+
+/** A step whose check never ran to the end: its result is an error, never a verdict on the mathematics. */
+export function stepNotChecked(step: SymbolicStep, seed: number, reason: NotCheckedReason): StepOutcome {
+  const result: StepResult = { id: step.id, kind: step.kind, statement: step.statement, verdict: 'error', cases: [], message: `not checked: ${describeNotChecked(reason)}`, seed, ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}) };
+  return { status: 'not-checked', reason, result };
 }
 
 export function checkStep(step: SymbolicStep, seed: number): StepResult {
