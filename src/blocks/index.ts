@@ -1,9 +1,9 @@
 // The block registry: every building block a claim file may name. Add a block by writing its
 // definition (see types.ts) and listing it here; validation and docs pick it up from this table.
 import { dataBlocks } from './data.js';
-import { dynamicsBlocks } from './dynamics.js';
+import { dynamicsBlocks } from './dynamics/index.js';
 import { lossBlocks } from './losses.js';
-import { metricBlocks } from './metrics.js';
+import { metricBlocks } from './metrics/index.js';
 import { modelBlocks } from './models.js';
 import type { BlockDef, BlockKind } from './types.js';
 
@@ -28,5 +28,5 @@ export function blockNames(kind: BlockKind): string[] {
   return [...BLOCKS[kind].keys()].sort();
 }
 
-/** Names a data block adds to the trial scope (n and d too, unless the space already defines them). */
-export const DATA_STAT_NAMES = ['Rmin', 'Rmax', 'pmax', 'kappa', 'Rratio'] as const;
+/** Names a data block adds to the trial scope (defined next to DataStats). */
+export { DATA_STAT_NAMES } from '../numeric/data.js';

@@ -1,6 +1,6 @@
 // Symbols of one layer at one point of a path, shared by the path-watching metric (path-extreme),
 // trajectory plots and their claim-file validation.
-import { determinant, effectiveRankOf, singularValues, type Mat } from '../numeric/linalg.js';
+import { determinant, effectiveRankOf, frobeniusOf, nuclearOf, singularValues, spectralOf, type Mat } from '../numeric/linalg.js';
 
 /** Symbols of a layer along a path (path-extreme, trajectory plots): entries e11… (1-based, up to 9×9), singular values s1…, and summaries. */
 export const PATH_SYMBOLS = [
@@ -16,9 +16,9 @@ export function pathSymbols(m: Mat, loss: number, step: number): Record<string, 
     loss,
     step,
     det: m.rows === m.cols ? determinant(m) : NaN,
-    fro: Math.sqrt(sv.reduce((t, x) => t + x * x, 0)),
-    nuc: sv.reduce((t, x) => t + x, 0),
-    spec: sv[0] ?? 0,
+    fro: frobeniusOf(sv),
+    nuc: nuclearOf(sv),
+    spec: spectralOf(sv),
     erank: effectiveRankOf(sv),
   };
   sv.slice(0, 9).forEach((x, i) => (out[`s${i + 1}`] = x));

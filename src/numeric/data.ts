@@ -12,17 +12,13 @@ export interface Dataset {
   truth?: Float64Array;
 }
 
-export interface DataStats {
+/** Statistics a data block adds to the trial scope (n and d too, unless the space already defines them): R_min, R_max = min/max ‖x_i‖; pmax = max_{i≠j} |⟨x_i, x_j⟩|; kappa κ = R_min² / (n · p); Rratio R = R_max / R_min. */
+export const DATA_STAT_NAMES = ['Rmin', 'Rmax', 'pmax', 'kappa', 'Rratio'] as const;
+export type DataStatName = (typeof DATA_STAT_NAMES)[number];
+
+export interface DataStats extends Record<DataStatName, number> {
   n: number;
   d: number;
-  Rmin: number;
-  Rmax: number;
-  /** max_{i≠j} |⟨x_i, x_j⟩| */
-  pmax: number;
-  /** κ = R_min² / (n · p) */
-  kappa: number;
-  /** R = R_max / R_min */
-  Rratio: number;
 }
 
 export function dataStats(X: Mat): DataStats {
@@ -137,4 +133,11 @@ export function completionData(rng: Rng, truth: Float64Array, k: number): Datase
   const y = new Float64Array(k);
   order.slice(0, k).forEach((at, r) => ((X.data[r * size + at] = 1), (y[r] = truth[at])));
   return { X, y, stats: dataStats(X), truth };
+}
+
+/** The memorizer baseline of a completion problem: the observed entries (rows of X one-hot), 0 elsewhere, as a flat array of `size` entries. */
+export function memorizer(X: Mat, y: Float64Array, size: number): Float64Array {
+  const m = new Float64Array(size);
+  for (let k = 0; k < X.rows; k++) for (let e = 0; e < size; e++) if (X.data[k * X.cols + e] !== 0) m[e] = y[k];
+  return m;
 }

@@ -65,12 +65,6 @@ export function gramRows(a: Mat): Mat {
   return g;
 }
 
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length, ao = 0, bo = 0): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
-  return s;
-}
-
 export function frobeniusNormSq(a: Mat | Float64Array): number {
   const d = 'data' in a ? a.data : a;
   let s = 0;
@@ -92,11 +86,58 @@ export function singularValues(a: Mat): number[] {
 }
 
 export function spectralNorm(a: Mat): number {
-  return singularValues(a)[0] ?? 0;
+  return spectralOf(singularValues(a));
 }
 
 export function nuclearNorm(a: Mat): number {
-  return singularValues(a).reduce((s, x) => s + x, 0);
+  return nuclearOf(singularValues(a));
+}
+
+/** Norms from the singular values s (descending): ‖·‖₂ = s_1 (0 for an empty list), ‖·‖_F = √Σ s², ‖·‖_* = Σ s. */
+export function spectralOf(s: number[]): number {
+  return s[0] ?? 0;
+}
+
+export function frobeniusOf(s: number[]): number {
+  return Math.sqrt(s.reduce((t, x) => t + x * x, 0));
+}
+
+export function nuclearOf(s: number[]): number {
+  return s.reduce((t, x) => t + x, 0);
+}
+
+/** ‖·‖₂/‖·‖_F = s_1/√Σ s² (1 for rank 1); NaN for the zero matrix. */
+export function spectralFrobeniusRatioOf(s: number[]): number {
+  const f = frobeniusOf(s);
+  return f > 0 ? s[0] / f : NaN;
+}
+
+/** How many |x_i| exceed fraction·max_i |x_i| (0 when every entry is 0). */
+export function countAbove(x: ArrayLike<number>, fraction: number): number {
+  const v = Array.from(x, Math.abs);
+  const m = Math.max(...v, 0);
+  return m === 0 ? 0 : v.filter((t) => t > fraction * m).length;
+}
+
+/** ‖a − b‖ / ‖b‖ over the first n entries, as √(Σ(a−b)² / Σb²). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, n = b.length): number {
+  let num = 0, den = 0;
+  for (let e = 0; e < n; e++) (num += (a[e] - b[e]) ** 2), (den += b[e] ** 2);
+  return Math.sqrt(num / den);
+}
+
+/** ‖a − b‖ over the first n entries. */
+export function distance(a: ArrayLike<number>, b: ArrayLike<number>, n = b.length): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += (a[k] - b[k]) ** 2;
+  return Math.sqrt(s);
+}
+
+/** ‖a − b‖ / max(‖b‖, 1e-300) over the first n entries, as √Σ(a−b)² / max(√Σb², 1e-300). */
+export function relativeDistance(a: ArrayLike<number>, b: ArrayLike<number>, n = b.length): number {
+  let num = 0, den = 0;
+  for (let k = 0; k < n; k++) (num += (a[k] - b[k]) ** 2), (den += b[k] ** 2);
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
 }
 
 /** ‖A‖_F² / ‖A‖₂²: 1 ≤ stableRank ≤ rank. ‖A‖₂² is the largest eigenvalue of the smaller Gram matrix (AAᵀ or AᵀA): for a 50×4000 layer a 50×50 eigenproblem instead of an SVD, and λ_max keeps full relative precision. */

@@ -1,9 +1,11 @@
 // Max-margin checks for two-layer nets with a fixed output layer (Frei et al. note §1, §4.2):
-// the KKT residual of (P) as a linear program, the hard-margin linear SVM, and the linear boundary.
+// margins and sign agreement, the KKT residual of (P) as a linear program, the hard-margin linear
+// SVM, and the linear boundary z = Wᵀa with the test points that compare a net against it.
 import * as highsModule from 'highs';
 import { SingularValueDecomposition, Matrix } from 'ml-matrix';
 import { toRows, type Mat } from './linalg.js';
 import type { Model } from './models.js';
+import type { Rng } from './rng.js';
 
 interface LpSolution {
   Status: string;
@@ -20,6 +22,18 @@ export function margins(model: Model, theta: Float64Array, X: Mat, y: Float64Arr
   model.forward(theta, X, p);
   for (let i = 0; i < p.length; i++) p[i] *= y[i];
   return p;
+}
+
+/** min_i y_i f(x_i; θ). */
+export function minMargin(model: Model, theta: Float64Array, X: Mat, y: Float64Array): number {
+  return Math.min(...margins(model, theta, X, y));
+}
+
+/** Fraction of predictions p_i with sign p_i = sign y_i. */
+export function signAgreement(p: Float64Array, y: Float64Array): number {
+  let ok = 0;
+  for (let i = 0; i < p.length; i++) if (Math.sign(p[i]) === Math.sign(y[i])) ok++;
+  return ok / p.length;
 }
 
 export interface KktResult {
@@ -169,4 +183,41 @@ export function topRightSingularVectors(W: Mat, k: number): number[][] {
   const V = svd.rightSingularVectors;
   const order = Array.from(svd.diagonal.keys()).sort((p, q) => svd.diagonal[q] - svd.diagonal[p]);
   return order.slice(0, k).map((c) => V.getColumn(c));
+}
+
+/** z = Wᵀa = Σ_j a_j w_j: the normal of a two-layer net's linear boundary. */
+export function linearBoundaryNormal(W: Mat, a: ArrayLike<number>): Float64Array {
+  const d = W.cols;
+  const z = new Float64Array(d);
+  for (let j = 0; j < W.rows; j++) for (let k = 0; k < d; k++) z[k] += a[j] * W.data[j * d + k];
+  return z;
+}
+
+/** Test points (rows): `circle` points on the unit circle of W's top-2 right-singular plane (none if W has fewer than 2), then `random` N(0, I) points. */
+export function boundaryTestPoints(W: Mat, circle: number, random: number, rng: Rng): Mat {
+  const d = W.cols;
+  const pts: number[][] = [];
+  const [v1, v2] = topRightSingularVectors(W, 2);
+  for (let t = 0; t < circle && v1 && v2; t++) {
+    const th = (2 * Math.PI * t) / circle;
+    pts.push(v1.map((x, k) => Math.cos(th) * x + Math.sin(th) * v2[k]));
+  }
+  for (let t = 0; t < random; t++) pts.push(Array.from({ length: d }, () => rng.normal()));
+  return { rows: pts.length, cols: d, data: Float64Array.from(pts.flat()) };
+}
+
+/** Fraction of points x (rows of X, predictions f) with sign f(x) ≠ sign⟨z, x⟩, skipping |⟨z, x⟩| < 1e-9‖z‖‖x‖; 0 when none counts. */
+export function signDisagreement(X: Mat, f: Float64Array, z: Float64Array): number {
+  const d = X.cols;
+  const zn = Math.sqrt(z.reduce((t, x) => t + x * x, 0));
+  let counted = 0, bad = 0;
+  for (let i = 0; i < X.rows; i++) {
+    let zx = 0, xx = 0;
+    for (let k = 0; k < d; k++) (zx += X.data[i * d + k] * z[k]), (xx += X.data[i * d + k] * X.data[i * d + k]);
+    const xn = Math.sqrt(xx);
+    if (Math.abs(zx) < 1e-9 * zn * xn) continue;
+    counted++;
+    if (Math.sign(zx) !== Math.sign(f[i])) bad++;
+  }
+  return counted ? bad / counted : 0;
 }

@@ -1,5 +1,6 @@
 // Models: parameters live in one Float64Array θ; each model knows its layout, its forward pass
 // and its hand-derived gradient (checked against finite differences and TensorFlow.js autodiff).
+import { ModelHasNoLayerError } from '../core/errors.js';
 import type { Mat } from './linalg.js';
 import type { Rng } from './rng.js';
 import { outerGradient, preActivations } from './dense.js';
@@ -38,6 +39,58 @@ export function smoothLeakyRelu(gamma: number, H: number): Activation {
 
 export const linearActivation: Activation = { name: 'linear', phi: (z) => z, dphi: () => 1 };
 
+/**
+ * The layer names models expose through `Model.layers(θ)` (the contract metrics ask by; a claim names them in `layer:`):
+ *
+ * | name | shape | models |
+ * |---|---|---|
+ * | `W` | m×d first layer; deep-linear: the product W_L⋯W_1 (rows×cols) | two-layer, deep-linear |
+ * | `v` | 1×m output weights | two-layer |
+ * | `b` | 1×m hidden biases (only with hidden_bias) | two-layer |
+ * | `W1` … `WL` | layer j, W_j ∈ R^{out×in}, numbered from the input | deep-linear, relu-net |
+ * | `A1` … `AN` | CP factor of mode m (dims[m]×rank) | cp-factorization |
+ * | `T` | the full tensor as a 1×size row (row-major) | cp-factorization |
+ * | `components` | 1×rank row of Π_m ‖a_r^(m)‖ | cp-factorization |
+ *
+ * In Gram coordinates (`layerGram` present) `W` is the r-column layer in the data's span; the full
+ * first layer exists only through its Gram matrix.
+ */
+export type LayerName = 'W' | 'v' | 'b' | 'T' | 'components' | `W${number}` | `A${number}`;
+
+/** Named weight matrices at θ (views into θ, or fresh arrays for derived ones such as a product). */
+export type Layers = Record<string, Mat>;
+
+/** Facts about a model that metrics may need (asked as `meta.gamma`, `meta.trainOutput`). */
+export interface ModelMeta {
+  /** the activation's slope on the negative side (leaky ReLU only; absent for smooth or linear activations) */
+  gamma?: number;
+  /** whether the output layer v is trained */
+  trainOutput?: boolean;
+}
+
+/** Layer `name` of `model` at θ; ModelHasNoLayerError when the model has none. `layers`: the model's layers at θ, when the caller already has them. */
+export function layerOf(model: Model, theta: Float64Array, name: LayerName | (string & {}), layers: Layers = model.layers(theta)): Mat {
+  const m = layers[name];
+  if (!m) throw new ModelHasNoLayerError(model.name, name, Object.keys(layers));
+  return m;
+}
+
+/** W1, W2, … (prefix "W") or A1, A2, … up to the first gap; ModelHasNoLayerError when fewer than `atLeast`. */
+export function numberedLayers(model: Model, theta: Float64Array, prefix: 'W' | 'A', atLeast: number): Mat[] {
+  const L = model.layers(theta);
+  const out: Mat[] = [];
+  for (let j = 1; L[`${prefix}${j}`]; j++) out.push(L[`${prefix}${j}`]);
+  if (out.length < atLeast) layerOf(model, theta, `${prefix}${out.length + 1}`, L);
+  return out;
+}
+
+/** A meta fact of `model`; ModelHasNoLayerError (layer "meta.<key>") when the model does not declare it. */
+export function metaOf<K extends keyof ModelMeta>(model: Model, key: K): NonNullable<ModelMeta[K]> {
+  const v = model.meta?.[key];
+  if (v === undefined) throw new ModelHasNoLayerError(model.name, `meta.${key}`, Object.keys(model.meta ?? {}).filter((k) => model.meta![k as keyof ModelMeta] !== undefined).map((k) => `meta.${k}`));
+  return v as NonNullable<ModelMeta[K]>;
+}
+
 export interface Model {
   name: string;
   nParams: number;
@@ -48,14 +101,14 @@ export interface Model {
   forward(theta: Float64Array, X: Mat, out: Float64Array): void;
   /** grad = Σ_i c_i ∂f(x_i;θ)/∂θ (only trained entries are written; others are 0). `afterForward`: the caller has just called forward(theta, X) and not changed θ since, so a model may reuse what forward computed. */
   backward(theta: Float64Array, X: Mat, c: Float64Array, grad: Float64Array, afterForward?: boolean): void;
-  /** Named weight matrices, for metrics. */
-  layers(theta: Float64Array): Record<string, Mat>;
+  /** Named weight matrices, for metrics: see LayerName for the names; metrics ask through layerOf. */
+  layers(theta: Float64Array): Layers;
   /** Per-hidden-neuron quantities, for conservation laws: wnorm = ‖w_j‖, v = output weight. */
   neurons?(theta: Float64Array): Array<Record<string, number>>;
   /** For models that hold a layer only implicitly (Gram coordinates): its Gram matrix L Lᵀ. */
   layerGram?(theta: Float64Array, name: string): Mat | undefined;
-  /** Facts metrics may need: the activation's slope γ on the negative side, whether the output layer is trained. */
-  meta?: { gamma?: number; trainOutput?: boolean };
+  /** Facts metrics may need (see ModelMeta); asked through metaOf. */
+  meta?: ModelMeta;
 }
 
 export interface TwoLayerOptions {

@@ -1,7 +1,8 @@
 // The zero-loss set of a single neuron x ↦ σ(⟨w, x⟩), σ(z) = max(γz, z), under the square loss, and
-// its point closest to an initialization (Vardi & Shamir Thm 1 and Thm 8).
+// its point closest to an initialization (Vardi & Shamir Thm 1 and Thm 8); active sets and the
+// activation pattern of a layer of neurons.
 import { Matrix, solve } from 'ml-matrix';
-import type { Mat } from './linalg.js';
+import { distance, type Mat } from './linalg.js';
 
 /** Projection of w0 onto {w : ⟨w, a_k⟩ = b_k}; undefined when the a_k are dependent. */
 export function projectAffine(w0: Float64Array, A: Float64Array[], b: number[]): Float64Array | undefined {
@@ -51,6 +52,26 @@ export function closestZeroLossPoint(X: Mat, y: ArrayLike<number>, gamma: number
     if (dist < bestDist) (bestDist = dist), (best = w);
   }
   return best;
+}
+
+/** ‖w(∞) − w(0)‖ / ‖w* − w(0)‖ over the first n coordinates (Vardi & Shamir Thm 8): 1 when w(0) is already w* and w stayed put, ∞ when it moved. */
+export function closestZeroLossRatio(w: ArrayLike<number>, w0: ArrayLike<number>, star: ArrayLike<number>, n: number): number {
+  const moved = distance(w, w0, n), needed = distance(star, w0, n);
+  if (needed === 0) return moved === 0 ? 1 : Infinity;
+  return moved / needed;
+}
+
+/** The activation pattern [⟨w_j, x_i⟩ + b_j > 0] of the rows w_j of W (biases b optional) on the first `n` rows of X, as an n×m 0/1 array (0 at exactly 0). */
+export function activationPattern(W: Mat, b: Mat | undefined, X: Mat, n = X.rows): Uint8Array {
+  const d = W.cols, m = W.rows;
+  const out = new Uint8Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      let z = b ? b.data[j] : 0;
+      for (let k = 0; k < d; k++) z += W.data[j * d + k] * X.data[i * d + k];
+      out[i * m + j] = z > 0 ? 1 : 0;
+    }
+  return out;
 }
 
 /** The examples a single neuron x ↦ v·σ(⟨w, x⟩) uses at w, with their slopes σ′: those with ⟨w, x_i⟩ > 0 (slope 1) and, for leaky ReLU (γ > 0), those below 0 (slope γ). */
