@@ -41,7 +41,27 @@ export interface LossProduct {
   reduction: 'sum' | 'mean';
 }
 
-export type DynamicsProduct = (problem: { objective: Objective; model: Model; data: Dataset }, theta0: Float64Array, observe?: Observer) => SimResult;
+/** What a dynamics runs on (built by `dynamicsProblem` in ./dynamics/problem.ts). */
+export interface DynamicsProblem {
+  /** L(θ) over all rows: the loss with its reduction */
+  objective: Objective;
+  model: Model;
+  data: Dataset;
+  loss: LossProduct;
+  /** The dynamics' own seeded stream, from its start on every call (so re-runs such as restarts repeat their draws): call once per run. Forked from the trial seed under its own label, so it shifts no other stream. */
+  rng(): Rng;
+  /** The same loss and reduction over the given rows, in that order, repeats counted: 'sum' sums over them, 'mean' averages over them. All rows in order give `objective` itself. */
+  objectiveOn(rows: ArrayLike<number>): Objective;
+}
+
+/**
+ * Runs the dynamics from θ0; `observe` sees θ at the start and after every accepted step.
+ * Seam for batching: a later change may give a dynamics `runBatch`, running same-shaped trials (same blocks and sizes, one problem and θ0 each) in one call; callers without it map the single run.
+ */
+export type DynamicsProduct = ((problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => SimResult) & {
+  runBatch?: (problems: DynamicsProblem[], theta0s: Float64Array[], observe?: Array<Observer | undefined>) => SimResult[];
+};
+
 /** A metric reads the finished simulation; one that needs the whole path also watches every accepted step. */
 export type MetricProduct = ((s: SimState) => number) & { watch?: (problem: { objective: Objective; model: Model; data: Dataset }) => Observer };
 

@@ -35,7 +35,8 @@ export function snapshotSchedule(T: number): Set<number> {
   return s;
 }
 
-function recorder() {
+/** The loss trajectory, thinned to steps growing by ~8%; `force` keeps a point (the first and the last). */
+export function recorder() {
   const points: TrajectoryPoint[] = [];
   let next = 0;
   return {
@@ -49,7 +50,8 @@ function recorder() {
   };
 }
 
-function assertFinite(theta: Float64Array, loss: number, at: string): void {
+/** Throws DivergedError when L or an entry of θ is not finite. */
+export function assertFinite(theta: Float64Array, loss: number, at: string): void {
   if (!Number.isFinite(loss)) throw new DivergedError(at);
   for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(at);
 }

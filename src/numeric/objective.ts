@@ -1,4 +1,4 @@
-// The training objective L(θ) = Σ_i ℓ(f(x_i;θ), y_i), or the mean over i.
+// The training objective L(θ) = Σ_i ℓ(f(x_i;θ), y_i), or the mean over i; and the same over a subset of the rows (mini-batches).
 import type { Mat } from './linalg.js';
 import type { Loss } from './losses.js';
 import type { Model } from './models.js';
@@ -34,4 +34,18 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
       return w * s;
     },
   };
+}
+
+/** The same objective over the given rows of (X, y), in that order and with repeats counted: 'sum' sums ℓ over them, 'mean' averages over them (1/rows.length). */
+export function objectiveOnRows(model: Model, loss: Loss, X: Mat, y: Float64Array, reduction: 'sum' | 'mean', rows: ArrayLike<number>): Objective {
+  const b = rows.length, d = X.cols;
+  const Xb: Mat = { rows: b, cols: d, data: new Float64Array(b * d) };
+  const yb = new Float64Array(b);
+  for (let k = 0; k < b; k++) {
+    const i = rows[k];
+    if (!Number.isInteger(i) || i < 0 || i >= X.rows) throw new RangeError(`row ${i} is outside 0..${X.rows - 1}`);
+    Xb.data.set(X.data.subarray(i * d, (i + 1) * d), k * d);
+    yb[k] = y[i];
+  }
+  return objective(model, loss, Xb, yb, reduction);
 }

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { gradientDescent } from '../../numeric/dynamics.js';
+import { defineBlock, numExpr } from '../types.js';
+
+export const gradientDescentBlock = defineBlock({
+  kind: 'dynamics',
+  name: 'gradient-descent',
+  summary: 'θ ← θ − eta·∇L(θ) for `steps` steps, stopping early once L < stop_loss.',
+  params: z.strictObject({ steps: numExpr, eta: numExpr, stop_loss: numExpr.optional(), snapshots: z.boolean().default(false) }),
+  expressions: { steps: 'trial', eta: 'trial', stop_loss: 'trial' },
+  create: (p, ctx) => {
+    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss), snapshots: p.snapshots };
+    return ({ objective }, theta0, observe) => gradientDescent(objective, theta0, { ...o, observe });
+  },
+  // GD with a given step is the object of study; its re-check re-runs it exactly (the final inequality is re-checked in BigNumber).
+  refine: (p) => p,
+});

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { gradientFlowRichardson } from '../../numeric/dynamics.js';
+import { defineBlock, numExpr } from '../types.js';
+
+export const richardsonFlowBlock = defineBlock({
+  kind: 'dynamics',
+  name: 'gradient-flow-richardson',
+  summary:
+    'dθ/dt = −∇L(θ) up to time `time` by explicit Euler with steps eta and eta/2, Richardson-extrapolated (θ = 2θ_{η/2} − θ_η); "integrator-error" is ‖θ_{η/2} − θ_η‖_∞. Fixed steps suit non-smooth flows (ReLU kinks), where adaptive solvers stall.',
+  params: z.strictObject({ time: numExpr, eta: numExpr }),
+  expressions: { time: 'trial', eta: 'trial' },
+  create: (p, ctx) => {
+    const o = { time: ctx.num(p.time), eta: ctx.num(p.eta) };
+    return ({ objective }, theta0, observe) => gradientFlowRichardson(objective, theta0, { ...o, observe });
+  },
+  refine: (p) => ({ ...p, eta: `(${p.eta}) / 4` }),
+});

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { gradientFlow } from '../../numeric/dynamics.js';
+import { defineBlock, numExpr } from '../types.js';
+
+export const gradientFlowBlock = defineBlock({
+  kind: 'dynamics',
+  name: 'gradient-flow',
+  summary:
+    'dθ/dt = −∇L(θ) up to time `time`, by adaptive Dormand–Prince 5(4) with tolerances rtol/atol; the sum of local error estimates is the metric "integrator-error".',
+  params: z.strictObject({
+    time: numExpr,
+    rtol: numExpr.default(1e-9),
+    atol: numExpr.default(1e-12),
+    max_steps: numExpr.default(200000),
+    stop_loss: numExpr.optional(),
+  }),
+  expressions: { time: 'trial', rtol: 'trial', atol: 'trial', max_steps: 'trial', stop_loss: 'trial' },
+  create: (p, ctx) => {
+    const o = {
+      time: ctx.num(p.time),
+      rtol: ctx.num(p.rtol),
+      atol: ctx.num(p.atol),
+      maxSteps: ctx.int(p.max_steps),
+      stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss),
+    };
+    return ({ objective }, theta0, observe) => gradientFlow(objective, theta0, { ...o, observe });
+  },
+  refine: (p) => ({ ...p, rtol: `(${p.rtol}) / 100`, atol: `(${p.atol}) / 100`, max_steps: `(${p.max_steps}) * 10` }),
+});

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { normalizedFlow } from '../../numeric/dynamics.js';
+import { defineBlock, numExpr } from '../types.js';
+
+export const normalizedFlowBlock = defineBlock({
+  kind: 'dynamics',
+  name: 'normalized-flow',
+  summary:
+    'θ ← θ + eta·Σ_i π_i ∇q_i, π = softmax(−q), q_i = y_i f(x_i): exponential-loss gradient flow up to a time change (same limit direction), for `steps` steps. Labels must be ±1. With unit_step: true the step has length eta (θ ← θ − eta·∇L/‖∇L‖, the gradient-norm-normalized descent for deep nets, whose gradients grow like ‖θ‖^{k−1}).',
+  params: z.strictObject({ steps: numExpr, eta: numExpr, unit_step: z.boolean().default(false), snapshots: z.boolean().default(false) }),
+  expressions: { steps: 'trial', eta: 'trial' },
+  create: (p, ctx) => {
+    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), unitStep: p.unit_step, snapshots: p.snapshots };
+    // The flow of the exponential loss, computed from the margins y_i f(x_i) (stable softmax), not through `objective`.
+    return ({ model, data, loss }, theta0, observe) => {
+      if (loss?.loss.name !== undefined && loss.loss.name !== 'exponential') // TEMP until trial.ts passes a DynamicsProblem
+         throw new Error(`normalized-flow is the flow of the exponential loss; the claim's loss is "${loss.loss.name}"`);
+      return normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
+    };
+  },
+  // A smaller step over proportionally more steps follows the same path more closely.
+  refine: (p) => ({ ...p, steps: `2 * (${p.steps})`, eta: `(${p.eta}) / 2` }),
+});
