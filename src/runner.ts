@@ -64,28 +64,55 @@ export function invalidResult(c: Extract<ClaimLoad, { ok: false }>): ClaimResult
   };
 }
 
-export function combineVerdict(symbolic: StepResult[], search?: SearchResult): { verdict: Verdict; reason: string } {
-  const refutedSteps = symbolic.filter((s) => s.verdict === 'refuted' || s.verdict === 'cas-fault');
-  const brokenSteps = symbolic.filter((s) => s.verdict === 'error');
-  if (search?.verdict === 'refuted' || refutedSteps.length) {
-    const parts: string[] = [];
-    if (search?.verdict === 'refuted') parts.push(`search: ${search.reason}`);
-    if (refutedSteps.length) parts.push(`symbolic: ${refutedSteps.map((s) => s.id).join(', ')} refuted`);
-    return { verdict: 'refuted', reason: parts.join('; ') };
-  }
-  if (search?.verdict === 'inconclusive' || brokenSteps.length) {
-    const parts: string[] = [];
-    if (search?.verdict === 'inconclusive') parts.push(`search: ${search.reason}`);
-    if (brokenSteps.length) parts.push(`symbolic: ${brokenSteps.map((s) => s.id).join(', ')} could not be checked`);
-    return { verdict: 'inconclusive', reason: parts.join('; ') };
-  }
+/** Why a claim got its verdict, before it is put into words (`describeBasis`); `search` is the search's own reason. */
+export type VerdictBasis =
+  | { verdict: 'refuted'; search?: string; refutedSteps: string[] }
+  | { verdict: 'inconclusive'; search?: string; uncheckedSteps: string[] }
+  | { verdict: 'holds'; steps?: { verified: number; total: number }; search?: string };
+
+export function verdictBasis(symbolic: StepResult[], search?: SearchResult): VerdictBasis {
+  const refutedSteps = symbolic.filter((s) => s.verdict === 'refuted' || s.verdict === 'cas-fault').map((s) => s.id);
+  const uncheckedSteps = symbolic.filter((s) => s.verdict === 'error').map((s) => s.id);
+  if (search?.verdict === 'refuted' || refutedSteps.length) return { verdict: 'refuted', search: search?.verdict === 'refuted' ? search.reason : undefined, refutedSteps };
+  if (search?.verdict === 'inconclusive' || uncheckedSteps.length) return { verdict: 'inconclusive', search: search?.verdict === 'inconclusive' ? search.reason : undefined, uncheckedSteps };
+  const verified = symbolic.filter((s) => s.verdict === 'verified').length;
+  return { verdict: 'holds', steps: symbolic.length ? { verified, total: symbolic.length } : undefined, search: search?.reason };
+}
+
+/** The verdict's reason in words (the report's text). */
+export function describeBasis(b: VerdictBasis): string {
   const parts: string[] = [];
-  if (symbolic.length) {
-    const v = symbolic.filter((s) => s.verdict === 'verified').length;
-    parts.push(`${v}/${symbolic.length} symbolic step(s) verified${v < symbolic.length ? `, ${symbolic.length - v} numeric-only` : ''}`);
+  if (b.verdict === 'refuted') {
+    if (b.search !== undefined) parts.push(`search: ${b.search}`);
+    if (b.refutedSteps.length) parts.push(`symbolic: ${b.refutedSteps.join(', ')} refuted`);
+  } else if (b.verdict === 'inconclusive') {
+    if (b.search !== undefined) parts.push(`search: ${b.search}`);
+    if (b.uncheckedSteps.length) parts.push(`symbolic: ${b.uncheckedSteps.join(', ')} could not be checked`);
+  } else {
+    if (b.steps) parts.push(`${b.steps.verified}/${b.steps.total} symbolic step(s) verified${b.steps.verified < b.steps.total ? `, ${b.steps.total - b.steps.verified} numeric-only` : ''}`);
+    if (b.search !== undefined) parts.push(b.search);
   }
-  if (search) parts.push(search.reason);
-  return { verdict: 'holds', reason: parts.join('; ') };
+  return parts.join('; ');
+}
+
+export function combineVerdict(symbolic: StepResult[], search?: SearchResult): { verdict: Verdict; reason: string } {
+  const b = verdictBasis(symbolic, search);
+  return { verdict: b.verdict, reason: describeBasis(b) };
+}
+
+/** How the verdicts under several run seeds relate: one verdict, or which seeds gave which (in order of first appearance). */
+export type Stability = { stable: true; seeds: number[] } | { stable: false; bySeed: Array<{ verdict: Verdict; seeds: number[] }> };
+
+export function stabilityOf(runs: Array<{ seed: number; verdict: Verdict }>): Stability {
+  const kinds = [...new Set(runs.map((x) => x.verdict))];
+  if (kinds.length === 1) return { stable: true, seeds: runs.map((x) => x.seed) };
+  return { stable: false, bySeed: kinds.map((verdict) => ({ verdict, seeds: runs.filter((x) => x.verdict === verdict).map((x) => x.seed) })) };
+}
+
+/** The reason of a verdict checked under several run seeds, given the first seed's reason. */
+export function describeStability(s: Stability, reason: string): string {
+  if (!s.stable) return `the verdict flips between run seeds: ${s.bySeed.map((k) => `${k.verdict} under ${k.seeds.join(', ')}`).join('; ')}`;
+  return `${reason}; the same verdict under all ${s.seeds.length} run seeds ${s.seeds[0]}…${s.seeds.at(-1)!}`;
 }
 
 export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: CheckOptions): Promise<ClaimResult> {
@@ -114,11 +141,9 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
       const replay = x.witness?.replay ?? (x.frequency && x.verdict === 'refuted' ? x.frequency.replay : undefined);
       return { seed: x.seed, verdict: v.verdict, reason: v.reason, ...(replay ? { replay } : {}) };
     });
-    const kinds = [...new Set(stability.map((x) => x.verdict))];
-    if (kinds.length > 1) {
-      verdict = 'unstable';
-      reason = `the verdict flips between run seeds: ${kinds.map((k) => `${k} under ${stability!.filter((x) => x.verdict === k).map((x) => x.seed).join(', ')}`).join('; ')}`;
-    } else reason = `${reason}; the same verdict under all ${stability.length} run seeds ${stability[0].seed}…${stability.at(-1)!.seed}`;
+    const s = stabilityOf(stability);
+    if (!s.stable) verdict = 'unstable';
+    reason = describeStability(s, reason);
   }
   const { symbolic: _s, search: _search, boundary: _b, trajectory: _t, histogram, ...meta } = claim;
   return {

@@ -2,7 +2,7 @@
 // the pool, shrink the first counterexample with fast-check, and re-check it (smaller step,
 // tighter tolerance, the final inequality in 64-digit arithmetic) before calling it genuine.
 import fc from 'fast-check';
-import { evaluate, parseExpr } from '../core/expr.js';
+import { planSearch } from '../claims/plan.js';
 import type { SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
@@ -54,6 +54,44 @@ export interface SearchResult {
   /** judged trials answered from the trial journal instead of run (their time is not in ms) */
   reusedTrials: number;
   ms: number;
+}
+
+/** Why a search got its verdict, before it is put into words (`describeFinding`); never part of the report. */
+export type SearchFinding =
+  | { kind: 'frequency'; frequency: FrequencyResult; outOfRegime: number }
+  | { kind: 'counterexample'; status: Witness['status']; trial: number; of: number; shrinks: number }
+  | { kind: 'troubled'; troubled: number; others: number }
+  | { kind: 'too-few-in-regime'; inRegime: number; judged: number; needed: number }
+  | { kind: 'no-counterexample'; inRegime: number; outOfRegime: number; budgetStopped?: { judged: number; of: number } };
+
+export function findingVerdict(f: SearchFinding): SearchVerdict {
+  switch (f.kind) {
+    case 'frequency':
+      return f.frequency.outcome === 'below' ? 'refuted' : 'holds';
+    case 'counterexample':
+      return 'refuted';
+    case 'troubled':
+    case 'too-few-in-regime':
+      return 'inconclusive';
+    case 'no-counterexample':
+      return 'holds';
+  }
+}
+
+/** The search's verdict reason in words (the report's text). */
+export function describeFinding(f: SearchFinding): string {
+  switch (f.kind) {
+    case 'frequency':
+      return `${describeFrequency(f.frequency)}${f.outOfRegime ? ` (${f.outOfRegime} trials out of regime, not counted)` : ''}`;
+    case 'counterexample':
+      return `counterexample (${f.status}) found at trial ${f.trial} of ${f.of}, shrunk ${f.shrinks} time(s)`;
+    case 'troubled':
+      return `${f.troubled} trial(s) diverged, timed out or failed to run; no counterexample among the other ${f.others}`;
+    case 'too-few-in-regime':
+      return `only ${f.inRegime} of ${f.judged} trials were inside the hypotheses (at least ${f.needed} needed)`;
+    case 'no-counterexample':
+      return `no counterexample in ${f.inRegime} in-regime trials (${f.outOfRegime} out of regime)${f.budgetStopped ? `; stopped by the time budget after ${f.budgetStopped.judged} of ${f.budgetStopped.of}` : ''}`;
+  }
 }
 
 export interface SearchOptions {
@@ -159,28 +197,18 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const troubled = counts.diverged + counts.timeout + counts.error;
   let frequency: FrequencyResult | undefined;
   if (spec.frequency && inRegime > 0) {
-    const at = parseExpr(spec.frequency.at_least);
+    const at = planSearch(spec).atLeast!;
     let sum = 0;
-    for (let k = 0; k < prefix; k++) if (['pass', 'fail'].includes(results[k]!.status)) sum += evaluate(at, results[k]!.values);
+    for (let k = 0; k < prefix; k++) if (['pass', 'fail'].includes(results[k]!.status)) sum += at.value(results[k]!.values);
     frequency = judgeFrequency(counts.pass, inRegime, sum / inRegime, spec.frequency.confidence, spec.frequency.at_least, rerunCommand(o.claimId, seed, N, o.full));
   }
-  let verdict: SearchVerdict, reason: string;
-  if (frequency && troubled === 0 && inRegime >= minInRegime) {
-    verdict = frequency.outcome === 'below' ? 'refuted' : 'holds';
-    reason = `${describeFrequency(frequency)}${counts['out-of-regime'] ? ` (${counts['out-of-regime']} trials out of regime, not counted)` : ''}`;
-  } else if (witness) {
-    verdict = 'refuted';
-    reason = `counterexample (${witness.status}) found at trial ${firstFail + 1} of ${N}, shrunk ${witness.numShrinks} time(s)`;
-  } else if (troubled > 0) {
-    verdict = 'inconclusive';
-    reason = `${troubled} trial(s) diverged, timed out or failed to run; no counterexample among the other ${prefix - troubled}`;
-  } else if (inRegime < minInRegime) {
-    verdict = 'inconclusive';
-    reason = `only ${inRegime} of ${prefix} trials were inside the hypotheses (at least ${minInRegime} needed)`;
-  } else {
-    verdict = 'holds';
-    reason = `no counterexample in ${inRegime} in-regime trials (${counts['out-of-regime']} out of regime)${budgetExhausted ? `; stopped by the time budget after ${prefix} of ${N}` : ''}`;
-  }
+  const finding: SearchFinding =
+    frequency && troubled === 0 && inRegime >= minInRegime ? { kind: 'frequency', frequency, outOfRegime: counts['out-of-regime'] }
+    : witness ? { kind: 'counterexample', status: witness.status, trial: firstFail + 1, of: N, shrinks: witness.numShrinks }
+    : troubled > 0 ? { kind: 'troubled', troubled, others: prefix - troubled }
+    : inRegime < minInRegime ? { kind: 'too-few-in-regime', inRegime, judged: prefix, needed: minInRegime }
+    : { kind: 'no-counterexample', inRegime, outOfRegime: counts['out-of-regime'], ...(budgetExhausted ? { budgetStopped: { judged: prefix, of: N } } : {}) };
+  const verdict = findingVerdict(finding), reason = describeFinding(finding);
 
   const space: SearchResult['space'] = {};
   let spaceSize = 1;
@@ -213,7 +241,7 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
   let genuine = false;
   if (refined.status === 'fail') {
     try {
-      bigNumberProperty = evaluateBig(parseExpr(spec.property).node, { ...refined.values, ...refined.quantities });
+      bigNumberProperty = evaluateBig(planSearch(spec).property.node, { ...refined.values, ...refined.quantities });
       genuine = bigNumberProperty === 'false' || bigNumberProperty === '0';
       note = genuine
         ? 'the violation survives the stricter re-run (each block’s refined settings), and the final inequality is false in 64-digit arithmetic'
