@@ -8,7 +8,7 @@ import { blockTable } from './blocks/table.js';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
 import { searchAtScale } from './claims/schema.js';
 import { environment } from './report/environment.js';
-import { fmt } from './report/markdown.js';
+import { fmt, verdictLine } from './report/format.js';
 import { diffReports, formatDiff } from './report/diff.js';
 import { buildReport, mergeReports, readReport, writeReport, type Report } from './report/report.js';
 import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
@@ -49,14 +49,6 @@ function select(targets: string[], root = 'claims'): { loads: ClaimLoad[]; paper
     throw new Error(`no claim file or claim id ${missing.map((m) => `"${m}"`).join(', ')}; known ids: ${known.join(', ')}`);
   }
   return { loads: chosen, papers, paperErrors };
-}
-
-const MARK: Record<string, string> = { holds: 'holds', refuted: 'REFUTED', inconclusive: 'inconclusive', unstable: 'UNSTABLE', invalid: 'INVALID' };
-
-function verdictLine(r: ClaimResult): string {
-  const agree = r.verdict === 'invalid' ? 'invalid file' : r.matches ? 'as expected' : `expected ${r.expect}`;
-  const w = r.search?.witness ? ` [${r.search.witness.status} witness: ${r.search.witness.replay}]` : '';
-  return `${r.matches ? '✓' : '✗'} ${r.id}: ${MARK[r.verdict]} (${agree}) — ${r.reason}${w}`;
 }
 
 export function parseShard(s: string): { i: number; n: number } {

@@ -1,6 +1,6 @@
 // What changed between two reports: verdicts that moved and counterexamples that are new
 // (`claimcheck diff old.json new.json`, and the changes section of index.html).
-import type { Report } from './report.js';
+import type { Report } from './model.js';
 
 export interface ReportDiff {
   previousGeneratedAt: string;

@@ -1,0 +1,11 @@
+// The claim sections, in the order both renderings show them (after the verdict).
+import boundary from './boundary.js';
+import histogram from './histogram.js';
+import search from './search.js';
+import source from './source.js';
+import stability from './stability.js';
+import symbolic from './symbolic.js';
+import trajectory from './trajectory.js';
+import type { BoundSection } from './section.js';
+
+export const CLAIM_SECTIONS: BoundSection[] = [source, symbolic, search, stability, boundary, trajectory, histogram];

@@ -1,0 +1,65 @@
+// The numerical search: what it simulates, its space, its trial counts, and its counterexample card.
+import type { ClaimResult } from '../../runner.js';
+import { frequencyOutcomeWords } from '../../search/frequency.js';
+import { fmt, propertyView, seconds, valuesText, type PropertyView } from '../format.js';
+import { escapeHtml as h, mdEscape as esc, propertyHtml, propertyMarkdown } from '../markup.js';
+import { defineSection } from './section.js';
+import { witnessCard, witnessHtml, witnessMarkdown, type WitnessCard } from './witness.js';
+
+interface SearchView {
+  s: NonNullable<ClaimResult['search']>;
+  spec: NonNullable<ClaimResult['searchSpec']>;
+  blocks: Array<[string, string]>;
+  closest?: { slack: string; values: string; property: PropertyView };
+  witness?: WitnessCard;
+}
+
+export default defineSection<SearchView>({
+  id: 'search',
+  view: (c) => {
+    const s = c.search, spec = c.searchSpec;
+    if (!s || !spec) return undefined;
+    return {
+      s,
+      spec,
+      blocks: (['data', 'model', 'loss', 'dynamics'] as const).filter((k) => spec[k]).map((k) => [k, spec[k]!.block]),
+      closest: s.closest && { slack: fmt(s.closest.slack), values: valuesText(s.closest.values), property: propertyView(s.closest, spec.property) },
+      witness: s.witness && witnessCard(c, s.witness, spec.property),
+    };
+  },
+  html: ({ s, spec, blocks, closest, witness }) => {
+    const metrics = Object.entries(spec.metrics).map(([k, m]) => `<code>${h(k)}</code> (${h(m.block)})`).join(', ');
+    const lets = Object.entries(spec.let).map(([k, v]) => `<code>${h(k)} = ${h(v)}</code>`).join(', ');
+    const hyps = Object.entries(spec.hypotheses).map(([k, v]) => `<li><code>${h(k)}</code>: <code>${h(v)}</code>${s.outOfRegimeBy[k] ? ` — false in ${s.outOfRegimeBy[k]} trial(s)` : ''}</li>`).join('');
+    const space = Object.entries(s.space).map(([k, d]) => `<code>${h(k)}</code> ∈ [${h(fmt(d.first))}, ${h(fmt(d.last))}] (${d.size} values)`).join('; ');
+    return `<h4>Numerical search <span class="meta">(float64; evidence, not proof)</span></h4>
+<ul>
+<li>simulation: ${blocks.map(([k, b]) => `${k}: <code>${h(b)}</code>`).join(' → ')}</li>
+<li>metrics: ${metrics}${lets ? `; derived: ${lets}` : ''}</li>
+<li>hypotheses (a trial outside them is out of regime, never evidence):${hyps ? `<ul>${hyps}</ul>` : ' none'}</li>
+<li>property: <code>${h(spec.property)}</code></li>
+<li>space (${h(fmt(s.spaceSize))} grid points, plus a per-trial seed): ${space}</li>
+<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
+${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${h(frequencyOutcomeWords(s.frequency))}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
+<li>verdict of the search: ${h(s.reason)}</li>
+${closest ? `<li>closest call among passing trials (relative slack ${h(closest.slack)}): ${h(closest.values)}; ${propertyHtml(closest.property)}</li>` : ''}
+${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(p.message ?? '')}</li>`).join('')}
+</ul>${witness ? witnessHtml(witness) : ''}`;
+  },
+  markdown: ({ s, spec, blocks, closest, witness }) => [
+    '**Numerical search** (float64; evidence, not proof):',
+    '',
+    ...(blocks.length ? [`- simulation: ${blocks.map(([k, b]) => `${k}: ${b}`).join(' → ')}`] : []),
+    `- metrics: ${Object.entries(spec.metrics).map(([k, m]) => `${k} (${m.block})`).join(', ')}${Object.keys(spec.let).length ? `; derived: ${Object.entries(spec.let).map(([k, v]) => `${k} = \`${v}\``).join(', ')}` : ''}`,
+    `- hypotheses: ${Object.keys(spec.hypotheses).length ? Object.entries(spec.hypotheses).map(([k, v]) => `${k}: \`${v}\``).join('; ') : 'none'}`,
+    `- property: \`${spec.property}\``,
+    `- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space).map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`).join('; ')}`,
+    `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
+    ...(s.frequency ? [`- **frequency claim** Pr[\`${spec.property}\`] ≥ \`${s.frequency.atLeast}\`: ${esc(s.reason)}; re-run this sample: \`${s.frequency.replay}\``] : []),
+    ...(Object.keys(s.outOfRegimeBy).length ? [`- out of regime because of: ${Object.entries(s.outOfRegimeBy).map(([hyp, n]) => `${hyp} false in ${n}`).join(', ')}`] : []),
+    ...(closest ? [`- closest call among passing trials (relative slack ${closest.slack}): ${closest.values}; ${propertyMarkdown(closest.property)}`] : []),
+    ...s.problems.map((p) => `- ${p.status}: ${valuesText(p.values)} — ${p.message ?? ''}`),
+    '',
+    ...(witness ? [...witnessMarkdown(witness), ''] : []),
+  ],
+});

@@ -1,0 +1,35 @@
+// The symbolic steps: each case's computer-algebra result and its numeric cross-check.
+import type { StepResult } from '../../symbolic/check.js';
+import { claimAnchor, fmt, valuesText } from '../format.js';
+import { escapeHtml as h, mdEscape as esc, tex } from '../markup.js';
+import { defineSection } from './section.js';
+
+function stepHtml(s: StepResult): string {
+  const cases = s.cases
+    .map(
+      (c) =>
+        `<tr><td>${h(c.name)}</td><td>${c.conditions.length ? c.conditions.map((x) => `<code>${h(x)}</code>`).join(', ') : 'none'}</td><td>${h(c.verdict)}</td><td>${c.cas.result === 'zero' ? `reduced to 0 by ${h(c.cas.engine)}` : c.cas.result === 'failed' ? `failed (${h(c.cas.error ?? '')})` : `not reduced${c.cas.error ? ` (${h(c.cas.error)})` : ''}`}${c.cas.certificate ? `; certificate ${h(c.cas.certificate)}` : ''}</td><td>${c.numeric.points} points, ${c.numeric.failures} failing, max error ${h(fmt(c.numeric.maxError))}<br><span class="meta">${h(c.numeric.tolerance)}</span>${c.numeric.worst ? `<br>failing point: ${h(valuesText(c.numeric.worst.point))}; lhs = ${h(fmt(c.numeric.worst.lhs))}, rhs = ${h(fmt(c.numeric.worst.rhs))}` : ''}</td></tr>`,
+    )
+    .join('');
+  return `<li><strong>${h(s.id)}</strong> (${h(s.kind)}${s.sharedFrom ? `, shared with <a href="#${claimAnchor(s.sharedFrom)}">${h(s.sharedFrom)}</a>` : ''}): <span class="verdict">${s.verdict === 'verified' ? '✔' : s.verdict === 'numeric-only' ? '≈' : '✘'} ${h(s.verdict)}</span> — ${h(s.message)}
+${s.statement ? `<div class="formula">${tex(s.statement, true)}</div>` : ''}
+<table><thead><tr><th scope="col">case</th><th scope="col">conditions</th><th scope="col">verdict</th><th scope="col">computer algebra</th><th scope="col">numeric cross-check</th></tr></thead><tbody>${cases}</tbody></table></li>`;
+}
+
+function stepMarkdown(s: StepResult): string[] {
+  const out = [`- **${s.id}** (${s.kind}${s.sharedFrom ? `, shared with ${s.sharedFrom}` : ''}): **${s.verdict}** — ${esc(s.message)}`];
+  if (s.statement) out.push(`  - statement: $${s.statement}$`);
+  for (const c of s.cases) {
+    const cond = c.conditions.length ? c.conditions.join(', ') : 'no conditions';
+    out.push(`  - case *${c.name}* (${cond}): ${c.verdict}. CAS: ${c.cas.result === 'zero' ? `reduced to 0 by ${c.cas.engine}` : c.cas.result === 'failed' ? `failed (${c.cas.error})` : 'could not reduce to 0'}${c.cas.certificate ? `, certificate ${c.cas.certificate}` : ''}; numbers: ${c.numeric.points} points, ${c.numeric.failures} failing, max error ${fmt(c.numeric.maxError)} (tolerance ${c.numeric.tolerance}).`);
+    if (c.numeric.worst) out.push(`    - failing point: ${valuesText(c.numeric.worst.point)}; lhs = ${fmt(c.numeric.worst.lhs)}, rhs = ${fmt(c.numeric.worst.rhs)}${c.numeric.worst.bigDifference ? `; difference in 64-digit arithmetic: ${c.numeric.worst.bigDifference.slice(0, 24)}` : ''}`);
+  }
+  return out;
+}
+
+export default defineSection({
+  id: 'symbolic',
+  view: (c) => (c.symbolic.length ? c.symbolic : undefined),
+  html: (steps) => `<h4>Symbolic steps</h4><ul>${steps.map(stepHtml).join('\n')}</ul>`,
+  markdown: (steps) => ['**Symbolic steps** (the CAS proposes, numbers at seeded random points decide):', '', ...steps.flatMap(stepMarkdown), ''],
+});
