@@ -5,7 +5,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { LineCounter, isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { claimSchema, paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
+import { paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
+import { claimSchema } from './validate.js';
 
 export interface ValidationError {
   file: string;

@@ -1,9 +1,5 @@
 // The claim-file schema (zod). Field-by-field documentation with a worked example: docs/claim-format.md.
 import { z } from 'zod';
-import { BLOCKS, DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
-import { PATH_SYMBOLS } from '../blocks/path.js';
-import type { BlockKind } from '../blocks/types.js';
-import { ExprError, parseExpr, parseFnHead } from '../core/expr.js';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an identifier: a letter, then letters, digits or _');
 const expr = z.string().min(1);
@@ -168,8 +164,7 @@ export const histogramSchema = z.strictObject({
 });
 export type HistogramSpec = z.infer<typeof histogramSchema>;
 
-export const claimSchema = z
-  .strictObject({
+export const claimShape = z.strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, "." and "-"'),
     title: z.string().min(1),
     statement: z.strictObject({ text: z.string().min(1), latex: z.string().min(1) }),
@@ -188,19 +183,8 @@ export const claimSchema = z
     boundary: boundarySchema.optional(),
     trajectory: trajectorySchema.optional(),
     histogram: histogramSchema.optional(),
-  })
-  .superRefine((c, ctx) => {
-    if (c.histogram) {
-      if (!c.search) ctx.addIssue({ code: 'custom', path: ['histogram'], message: 'a histogram needs a search (it counts the search’s trials)' });
-      else if (!(c.histogram.metric in c.search.metrics) && !(c.histogram.metric in c.search.let)) ctx.addIssue({ code: 'custom', path: ['histogram', 'metric'], message: `"${c.histogram.metric}" is not a metric or let of the search: ${[...Object.keys(c.search.metrics), ...Object.keys(c.search.let)].join(', ')}` });
-    }
-    if (c.boundary) checkBoundary(c.boundary, c.search, ctx);
-    if (c.trajectory) checkTrajectory(c.trajectory, c.search, ctx);
-    if (!c.symbolic.length && !c.uses.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
-    c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
-    if (c.search) checkSearch(c.search, ctx);
   });
-export type Claim = z.infer<typeof claimSchema>;
+export type Claim = z.infer<typeof claimShape>;
 
 export const paperSchema = z.strictObject({
   key: z.string().regex(/^[a-z0-9]+$/),
@@ -211,158 +195,3 @@ export const paperSchema = z.strictObject({
   venue: z.string().optional(),
 });
 export type Paper = z.infer<typeof paperSchema>;
-
-type Ctx = z.RefinementCtx;
-type Path = (string | number)[];
-
-function checkExpr(source: string, known: Set<string>, path: Path, ctx: Ctx, extraFns: string[] = []): void {
-  try {
-    const e = parseExpr(source, extraFns);
-    const unknown = [...e.symbols].filter((s) => !known.has(s));
-    if (unknown.length) {
-      ctx.addIssue({ code: 'custom', path, message: `unknown name${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in "${source}"; valid names: ${[...known].sort().join(', ') || '(none)'}` });
-    }
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', path, message: e instanceof ExprError ? e.message : String(e) });
-  }
-}
-
-function checkStepExpressions(s: SymbolicStep, base: Path, ctx: Ctx): void {
-  const vars = new Set(Object.keys(s.variables));
-  const scope = new Set([...vars, ...Object.keys(s.where)]);
-  const fnNames = new Set<string>();
-  for (const c of s.cases ?? []) for (const k of Object.keys(c.define)) fnNames.add(parseFnHead(k)?.name ?? k);
-  const fns = [...fnNames];
-  for (const [k, v] of Object.entries(s.where)) checkExpr(v, new Set([...scope].filter((n) => n !== k)), [...base, 'where', k], ctx, fns);
-  for (const f of ['lhs', 'rhs', 'quantity', 'derivative', 'certificate'] as const) {
-    const v = s[f];
-    if (v !== undefined) checkExpr(v, scope, [...base, f], ctx, fns);
-  }
-  for (const [k, v] of Object.entries(s.flow ?? {})) {
-    if (!vars.has(k)) ctx.addIssue({ code: 'custom', path: [...base, 'flow', k], message: `flow variable "${k}" is not among the step's variables: ${[...vars].join(', ')}` });
-    checkExpr(v, scope, [...base, 'flow', k], ctx, fns);
-  }
-  s.assume.forEach((a, i) => checkExpr(a, scope, [...base, 'assume', i], ctx, fns));
-  (s.cases ?? []).forEach((c, ci) => {
-    c.when.forEach((w, i) => checkExpr(w, scope, [...base, 'cases', ci, 'when', i], ctx));
-    for (const [head, body] of Object.entries(c.define)) {
-      const h = parseFnHead(head);
-      if (!h) {
-        ctx.addIssue({ code: 'custom', path: [...base, 'cases', ci, 'define', head], message: `a definition is written "name(arg, …)", found "${head}"` });
-        continue;
-      }
-      checkExpr(body, new Set([...h.args, ...vars]), [...base, 'cases', ci, 'define', head], ctx);
-    }
-  });
-}
-
-
-const STAGES = ['data', 'model', 'loss', 'dynamics'] as const;
-
-function checkSearch(s: SearchSpec, ctx: Ctx): void {
-  const base: Path = ['search'];
-  const scope = new Set<string>(['seed', ...Object.keys(s.space)]);
-  if (Object.keys(s.space).includes('seed')) ctx.addIssue({ code: 'custom', path: [...base, 'space', 'seed'], message: '"seed" is implicit in every search: each trial draws its own seed' });
-  for (const stage of STAGES) {
-    const ref = s[stage];
-    if (ref) checkBlock(stage, ref, scope, [...base, stage], ctx);
-    if (stage === 'data' && ref) for (const n of [...DATA_STAT_NAMES, 'n', 'd']) scope.add(n);
-  }
-  if (s.dynamics && !(s.model && s.data && s.loss)) ctx.addIssue({ code: 'custom', path: [...base, 'dynamics'], message: 'dynamics need a data set, a model and a loss' });
-  for (const [name, ref] of Object.entries(s.metrics)) {
-    if (scope.has(name)) ctx.addIssue({ code: 'custom', path: [...base, 'metrics', name], message: `metric name "${name}" shadows a variable` });
-    checkBlock('metric', ref, scope, [...base, 'metrics', name], ctx);
-  }
-  for (const name of Object.keys(s.metrics)) scope.add(name);
-  const spaceVars = new Set(['seed', ...Object.keys(s.space)]);
-  for (const [variant, overrides] of Object.entries(s.variants)) {
-    for (const [k, v] of Object.entries(overrides)) {
-      if (!spaceVars.has(k)) ctx.addIssue({ code: 'custom', path: [...base, 'variants', variant, k], message: `a variant changes variables of the space; "${k}" is not one: ${[...spaceVars].join(', ')}` });
-      if (typeof v === 'string') checkExpr(v, spaceVars, [...base, 'variants', variant, k], ctx);
-    }
-    for (const name of Object.keys(s.metrics)) scope.add(`${name}_${variant}`);
-    if (s.data) for (const n of DATA_STAT_NAMES) scope.add(`${n}_${variant}`);
-  }
-  for (const [name, v] of Object.entries(s.let)) {
-    checkExpr(v, scope, [...base, 'let', name], ctx);
-    if (scope.has(name)) ctx.addIssue({ code: 'custom', path: [...base, 'let', name], message: `"${name}" is already defined` });
-    scope.add(name);
-  }
-  for (const [name, v] of Object.entries(s.hypotheses)) checkExpr(v, scope, [...base, 'hypotheses', name], ctx);
-  checkExpr(s.property, scope, [...base, 'property'], ctx);
-  if (s.frequency) checkExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], ctx);
-  for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) ctx.addIssue({ code: 'custom', path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
-  if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) ctx.addIssue({ code: 'custom', path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
-}
-
-function checkBoundary(b: BoundarySpec, s: SearchSpec | undefined, ctx: Ctx): void {
-  const base: Path = ['boundary'];
-  if (!s) {
-    ctx.addIssue({ code: 'custom', path: base, message: 'a boundary map needs a search (it runs the search’s trial on a grid)' });
-    return;
-  }
-  const vars = Object.keys(s.space);
-  for (const axis of ['x', 'y'] as const) {
-    const ax = b[axis];
-    if (ax && !vars.includes(ax.var)) ctx.addIssue({ code: 'custom', path: [...base, axis, 'var'], message: `"${ax.var}" is not a variable of the search space: ${vars.join(', ')}` });
-  }
-  const missing = vars.filter((v) => v !== b.x.var && v !== b.y?.var && !(v in b.fixed));
-  if (missing.length) ctx.addIssue({ code: 'custom', path: [...base, 'fixed'], message: `fix the other variables of the space: missing ${missing.join(', ')}` });
-  if (b.error && !(b.error in s.metrics) && !(b.error in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'error'], message: `"${b.error}" is not a metric or let of the search` });
-  if (!(b.metric in s.metrics) && !(b.metric in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'metric'], message: `"${b.metric}" is not a metric or let of the search: ${[...Object.keys(s.metrics), ...Object.keys(s.let)].join(', ')}` });
-  b.curves.forEach((c, i) => checkExpr(c.y, new Set([b.x.var, ...Object.keys(b.fixed)]), [...base, 'curves', i, 'y'], ctx));
-}
-
-function checkTrajectory(t: TrajectorySpec, s: SearchSpec | undefined, ctx: Ctx): void {
-  const base: Path = ['trajectory'];
-  if (!s?.dynamics) {
-    ctx.addIssue({ code: 'custom', path: base, message: 'a trajectory plot needs a search with dynamics (it traces the search’s trial)' });
-    return;
-  }
-  const vars = Object.keys(s.space);
-  const multi = Array.isArray(t.y);
-  if (multi && t.series) ctx.addIssue({ code: 'custom', path: [...base, 'series'], message: 'several y expressions are traced along one run: drop series (or give one y per series value)' });
-  if (!multi && !t.series) ctx.addIssue({ code: 'custom', path: [...base, 'series'], message: 'one y expression needs a series variable (one run per value); or give y as a list of expressions' });
-  if (t.series && !vars.includes(t.series.var)) ctx.addIssue({ code: 'custom', path: [...base, 'series', 'var'], message: `"${t.series.var}" is not a variable of the search space: ${vars.join(', ')}` });
-  const missing = vars.filter((v) => v !== t.series?.var && !(v in t.fixed));
-  if (missing.length) ctx.addIssue({ code: 'custom', path: [...base, 'fixed'], message: `fix the other variables of the space: missing ${missing.join(', ')}` });
-  const symbols = new Set(PATH_SYMBOLS);
-  for (const k of ['x', 'until'] as const) if (t[k] !== undefined) checkExpr(t[k]!, symbols, [...base, k], ctx);
-  (Array.isArray(t.y) ? t.y : [t.y]).forEach((y, i) => checkExpr(y, symbols, multi ? [...base, 'y', i] : [...base, 'y'], ctx));
-  if (t.curves.length) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(t.x.trim())) ctx.addIssue({ code: 'custom', path: [...base, 'x'], message: 'overlay curves need x to be a single path symbol (e.g. loss)' });
-    t.curves.forEach((c, i) => checkExpr(c.y, new Set([t.x.trim()]), [...base, 'curves', i, 'y'], ctx));
-  }
-}
-
-function checkBlock(kind: BlockKind, ref: BlockRef, scope: Set<string>, path: Path, ctx: Ctx): void {
-  const def = getBlock(kind, ref.block);
-  if (!def) {
-    ctx.addIssue({ code: 'custom', path: [...path, 'block'], message: `unknown ${kind} block "${ref.block}"; valid ${kind} blocks: ${blockNames(kind).join(', ')}` });
-    return;
-  }
-  const { block: _b, ...params } = ref;
-  const r = def.params.safeParse(params);
-  if (!r.success) {
-    for (const issue of r.error.issues) {
-      let message = issue.message;
-      if (issue.code === 'unrecognized_keys') message = `${message}; parameters of ${kind} block "${def.name}": ${Object.keys(def.params.shape).join(', ')}`;
-      ctx.addIssue({ code: 'custom', path: [...path, ...(issue.path as Path)], message });
-    }
-    return;
-  }
-  for (const [field, where] of Object.entries(def.expressions)) {
-    const visit = (v: unknown, at: Path): void => {
-      if (typeof v === 'string') checkExpr(v, where === 'trial' ? scope : 'trialAnd' in where ? new Set([...scope, ...where.trialAnd]) : new Set(where), at, ctx);
-      else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...at, i]));
-    };
-    visit((r.data as Record<string, unknown>)[field], [...path, field]);
-  }
-}
-
-export function parseBlockParams(kind: BlockKind, ref: BlockRef): Record<string, unknown> {
-  const def = BLOCKS[kind].get(ref.block);
-  if (!def) throw new Error(`unknown ${kind} block "${ref.block}"`);
-  const { block: _b, ...params } = ref;
-  return def.params.parse(params) as Record<string, unknown>;
-}

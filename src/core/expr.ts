@@ -86,21 +86,21 @@ export function parseExpr(source: string, extraFunctions: Iterable<string> = [])
       case 'SymbolNode': {
         const name = (n as unknown as { name: string }).name;
         checkName(name);
-        if (!(name in CONSTANTS)) symbols.add(name);
+        if (!Object.hasOwn(CONSTANTS, name)) symbols.add(name);
         return;
       }
       case 'ParenthesisNode':
         return visit((n as unknown as { content: MathNode }).content, d + 1);
       case 'OperatorNode': {
         const op = n as unknown as { fn: string; args: MathNode[] };
-        const known = op.args.length === 1 ? op.fn in UNARY : op.fn in BINARY;
+        const known = Object.hasOwn(op.args.length === 1 ? UNARY : BINARY, op.fn);
         if (!known) throw new ExprError(`operator "${op.fn}" is not allowed`);
         for (const a of op.args) visit(a, d + 1);
         return;
       }
       case 'RelationalNode': {
         const r = n as unknown as { conditionals: string[]; params: MathNode[] };
-        for (const c of r.conditionals) if (!(c in BINARY)) throw new ExprError(`comparison "${c}" is not allowed`);
+        for (const c of r.conditionals) if (!Object.hasOwn(BINARY, c)) throw new ExprError(`comparison "${c}" is not allowed`);
         for (const p of r.params) visit(p, d + 1);
         return;
       }
@@ -116,7 +116,7 @@ export function parseExpr(source: string, extraFunctions: Iterable<string> = [])
         if (f.fn.type !== 'SymbolNode') throw new ExprError('only named functions can be called');
         const name = (f.fn as unknown as { name: string }).name;
         checkName(name);
-        if (!(name in ALLOWED_FUNCTIONS) && !extra.has(name)) {
+        if (!Object.hasOwn(ALLOWED_FUNCTIONS, name) && !extra.has(name)) {
           throw new ExprError(`unknown function "${name}"; allowed: ${[...Object.keys(ALLOWED_FUNCTIONS), ...extra].join(', ')}`);
         }
         functions.add(name);
@@ -140,47 +140,104 @@ export type Scope = Record<string, number>;
 
 /** Evaluate a whitelisted AST in float64. Unknown symbols are an error naming them. */
 export function evaluate(e: Expr | MathNode, scope: Scope): number {
-  const node = 'node' in e ? e.node : e;
-  return evalNode(node, scope);
+  return ('node' in e ? compiled(e) : compiledNode(e))(scope);
 }
 
-function evalNode(n: MathNode, scope: Scope): number {
+type Evaluator = (scope: Scope) => number;
+
+/** An expression parsed and compiled once: its AST and a float64 evaluator (a tree of closures over the whitelisted operations, never eval). */
+export interface CompiledExpr extends Expr {
+  value: Evaluator;
+}
+
+const EVALUATORS = new WeakMap<Expr, Evaluator>();
+function compiled(e: Expr): Evaluator {
+  let f = EVALUATORS.get(e);
+  if (!f) EVALUATORS.set(e, (f = compileNode(e.node)));
+  return f;
+}
+
+const NODE_EVALUATORS = new WeakMap<MathNode, Evaluator>();
+function compiledNode(n: MathNode): Evaluator {
+  let f = NODE_EVALUATORS.get(n);
+  if (!f) NODE_EVALUATORS.set(n, (f = compileNode(n)));
+  return f;
+}
+
+const COMPILED = new Map<string, CompiledExpr>();
+/** Parse, check and compile `source` once per process (memoized by its text; expressions with extra functions are not memoized). */
+export function compileExpr(source: string, extraFunctions: Iterable<string> = []): CompiledExpr {
+  const extra = [...extraFunctions];
+  const key = extra.length ? undefined : source;
+  const known = key === undefined ? undefined : COMPILED.get(key);
+  if (known) return known;
+  const e = parseExpr(source, extra);
+  const c: CompiledExpr = { ...e, value: compiled(e) };
+  if (key !== undefined) {
+    if (COMPILED.size >= 10000) COMPILED.clear();
+    COMPILED.set(key, c);
+  }
+  return c;
+}
+
+const unknownSymbol = (name: string, scope: Scope) => new ExprError(`unknown symbol "${name}"; known: ${Object.keys(scope).sort().join(', ')}`);
+
+// Each node becomes a closure doing the same float64 operations in the same order as a direct walk.
+function compileNode(n: MathNode): Evaluator {
   switch (n.type) {
-    case 'ConstantNode':
-      return (n as unknown as { value: number }).value;
+    case 'ConstantNode': {
+      const v = (n as unknown as { value: number }).value;
+      return () => v;
+    }
     case 'SymbolNode': {
       const name = (n as unknown as { name: string }).name;
-      if (Object.prototype.hasOwnProperty.call(scope, name)) return scope[name];
-      if (name in CONSTANTS) return CONSTANTS[name];
-      throw new ExprError(`unknown symbol "${name}"; known: ${Object.keys(scope).sort().join(', ')}`);
+      const hasConstant = Object.hasOwn(CONSTANTS, name);
+      const c = CONSTANTS[name];
+      return (scope) => {
+        if (Object.prototype.hasOwnProperty.call(scope, name)) return scope[name];
+        if (hasConstant) return c;
+        throw unknownSymbol(name, scope);
+      };
     }
     case 'ParenthesisNode':
-      return evalNode((n as unknown as { content: MathNode }).content, scope);
+      return compileNode((n as unknown as { content: MathNode }).content);
     case 'OperatorNode': {
       const op = n as unknown as { fn: string; args: MathNode[] };
-      if (op.args.length === 1) return UNARY[op.fn](evalNode(op.args[0], scope));
-      if (op.fn === 'and') return evalNode(op.args[0], scope) !== 0 && evalNode(op.args[1], scope) !== 0 ? 1 : 0;
-      if (op.fn === 'or') return evalNode(op.args[0], scope) !== 0 || evalNode(op.args[1], scope) !== 0 ? 1 : 0;
-      return BINARY[op.fn](evalNode(op.args[0], scope), evalNode(op.args[1], scope));
+      if (op.args.length === 1) {
+        const f = Object.hasOwn(UNARY, op.fn) ? UNARY[op.fn] : undefined, a = compileNode(op.args[0]);
+        if (!f) return () => { throw new ExprError(`operator "${op.fn}" is not allowed`); };
+        return (scope) => f(a(scope));
+      }
+      const a = compileNode(op.args[0]), b = compileNode(op.args[1]);
+      if (op.fn === 'and') return (scope) => (a(scope) !== 0 && b(scope) !== 0 ? 1 : 0);
+      if (op.fn === 'or') return (scope) => (a(scope) !== 0 || b(scope) !== 0 ? 1 : 0);
+      const f = Object.hasOwn(BINARY, op.fn) ? BINARY[op.fn] : undefined;
+      if (!f) return () => { throw new ExprError(`operator "${op.fn}" is not allowed`); };
+      return (scope) => f(a(scope), b(scope));
     }
     case 'RelationalNode': {
       const r = n as unknown as { conditionals: string[]; params: MathNode[] };
-      const vals = r.params.map((p) => evalNode(p, scope));
-      for (let i = 0; i < r.conditionals.length; i++) if (!BINARY[r.conditionals[i]](vals[i], vals[i + 1])) return 0;
-      return 1;
+      const params = r.params.map(compileNode), cond = r.conditionals.map((c) => BINARY[c]);
+      return (scope) => {
+        const vals = params.map((p) => p(scope));
+        for (let i = 0; i < cond.length; i++) if (!cond[i](vals[i], vals[i + 1])) return 0;
+        return 1;
+      };
     }
     case 'ConditionalNode': {
       const c = n as unknown as { condition: MathNode; trueExpr: MathNode; falseExpr: MathNode };
-      return evalNode(c.condition, scope) !== 0 ? evalNode(c.trueExpr, scope) : evalNode(c.falseExpr, scope);
+      const cond = compileNode(c.condition), t = compileNode(c.trueExpr), f = compileNode(c.falseExpr);
+      return (scope) => (cond(scope) !== 0 ? t(scope) : f(scope));
     }
     case 'FunctionNode': {
       const f = n as unknown as { fn: { name: string }; args: MathNode[] };
-      const fn = ALLOWED_FUNCTIONS[f.fn.name];
-      if (!fn) throw new ExprError(`function "${f.fn.name}" has no numeric definition here`);
-      return fn(...f.args.map((a) => evalNode(a, scope)));
+      const fn = Object.hasOwn(ALLOWED_FUNCTIONS, f.fn.name) ? ALLOWED_FUNCTIONS[f.fn.name] : undefined;
+      const args = f.args.map(compileNode);
+      if (!fn) return () => { throw new ExprError(`function "${f.fn.name}" has no numeric definition here`); };
+      return (scope) => fn(...args.map((a) => a(scope)));
     }
     default:
-      throw new ExprError(`${n.type} is not allowed`);
+      return () => { throw new ExprError(`${n.type} is not allowed`); };
   }
 }
 
@@ -201,9 +258,9 @@ export function comparisonSides(e: Expr, scope: Scope): { op: string; lhs: numbe
   const sides = conjuncts.map((n) => {
     const op = n as unknown as { fn: string; op: string; args: MathNode[] };
     if (n.type !== 'OperatorNode' || !['smaller', 'smallerEq', 'larger', 'largerEq', 'equal'].includes(op.fn) || op.args.length !== 2) return undefined;
-    const lhs = evalNode(op.args[0], scope), rhs = evalNode(op.args[1], scope);
+    const lhs = evaluate(op.args[0], scope), rhs = evaluate(op.args[1], scope);
     const slack = (op.op.startsWith('<') ? rhs - lhs : op.op.startsWith('>') ? lhs - rhs : -Math.abs(lhs - rhs)) / (Math.abs(lhs) + Math.abs(rhs) || 1);
-    return { op: op.op, lhs, rhs, holds: evalNode(n, scope) !== 0, slack, conjunct: n.toString() };
+    return { op: op.op, lhs, rhs, holds: evaluate(n, scope) !== 0, slack, conjunct: n.toString() };
   });
   if (sides.some((x) => x === undefined)) return undefined;
   const all = sides as NonNullable<(typeof sides)[number]>[];

@@ -1,6 +1,6 @@
 // The hypothesis boundary: one metric of a claim's trial over a grid of two variables, with the
 // other variables fixed, run on the pool. Theorists read where a theorem stops holding from it.
-import { evaluate, parseExpr } from '../core/expr.js';
+import { compileExpr } from '../core/expr.js';
 import type { BoundarySpec, SearchSpec } from '../claims/schema.js';
 import { clopperPearson } from './frequency.js';
 import type { TrialRunner } from './pool.js';
@@ -74,8 +74,8 @@ export async function runBoundary(spec: SearchSpec, b: BoundarySpec, runner: Tri
     ? Array.from({ length: 60 }, (_, i) => lo * (hi / lo) ** (i / 59))
     : Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
   const curves = b.curves.map((c) => {
-    const e = parseExpr(c.y);
-    return { name: c.name, expression: c.y, provenance: c.provenance, points: dense.map((x) => ({ x, y: evaluate(e, { ...b.fixed, [b.x.var]: x }) })).filter((p) => Number.isFinite(p.y)) };
+    const e = compileExpr(c.y);
+    return { name: c.name, expression: c.y, provenance: c.provenance, points: dense.map((x) => ({ x, y: e.value({ ...b.fixed, [b.x.var]: x }) })).filter((p) => Number.isFinite(p.y)) };
   });
   return { xVar: b.x.var, yVar: yAxis?.var, xLog: b.x.log, yLog: yAxis?.log ?? false, metric: b.metric, threshold: b.threshold, fixed: b.fixed, seed: b.seed, seeds: b.seeds, aggregate: b.aggregate, cells, curves, ms: performance.now() - t0 };
 }

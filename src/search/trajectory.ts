@@ -1,7 +1,7 @@
 // Trajectory plots: the claim's own trial traced along its path (y against x, path expressions of
 // one layer) for each value of a series variable, on the pool. E.g. |W₁₁| against the loss for
 // depths 2, 3, 4 with the bound 1/√(2ℓ) − 2 overlaid (Razin & Cohen).
-import { evaluate, parseExpr } from '../core/expr.js';
+import { compileExpr } from '../core/expr.js';
 import type { SearchSpec, TrajectorySpec } from '../claims/schema.js';
 import type { TrialRunner } from './pool.js';
 import type { TracePoint, TrialStatus } from './trial.js';
@@ -45,8 +45,8 @@ export async function runTrajectory(spec: SearchSpec, t: TrajectorySpec, runner:
   const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
   const grid = !xs.length ? [] : t.x_log ? Array.from({ length: 80 }, (_, i) => lo * (hi / lo) ** (i / 79)) : Array.from({ length: 80 }, (_, i) => lo + ((hi - lo) * i) / 79);
   const curves = t.curves.map((c) => {
-    const e = parseExpr(c.y);
-    const pts = grid.map((x) => ({ x, y: evaluate(e, { [t.x.trim()]: x }) })).filter((p) => Number.isFinite(p.y) && (!t.y_log || p.y > 0));
+    const e = compileExpr(c.y);
+    const pts = grid.map((x) => ({ x, y: e.value({ [t.x.trim()]: x }) })).filter((p) => Number.isFinite(p.y) && (!t.y_log || p.y > 0));
     return { name: c.name, expression: c.y, provenance: c.provenance, points: pts };
   });
   return {

@@ -1,9 +1,10 @@
 // One trial: build the declared blocks for one point of the space, simulate in float64, record the
 // metrics, then judge the hypotheses and the property. Runs in a worker thread; never throws.
-import { BLOCKS, DATA_STAT_NAMES } from '../blocks/index.js';
-import type { BlockContext, BlockKind, DynamicsProduct, LossProduct, MetricProduct, SimState } from '../blocks/types.js';
-import { comparisonSides, evaluate, parseExpr, type Scope } from '../core/expr.js';
-import type { BlockRef, SearchSpec } from '../claims/schema.js';
+import { DATA_STAT_NAMES } from '../blocks/index.js';
+import type { BlockContext, DynamicsProduct, LossProduct, MetricProduct, SimState } from '../blocks/types.js';
+import { compileExpr, comparisonSides, type Scope } from '../core/expr.js';
+import { planSearch, type BlockPlan, type SearchPlan } from '../claims/plan.js';
+import type { SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
 import { DivergedError, type Observer, type TrajectoryPoint } from '../numeric/dynamics.js';
 import type { Objective } from '../numeric/objective.js';
@@ -57,7 +58,7 @@ export interface TrialOptions {
 
 function context(scope: Scope, rng: Rng, data?: Dataset): BlockContext {
   const num = (v: number | string): number => {
-    const x = typeof v === 'number' ? v : evaluate(parseExpr(v), scope);
+    const x = typeof v === 'number' ? v : compileExpr(v).value(scope);
     if (!Number.isFinite(x)) throw new Error(`parameter "${v}" evaluates to ${x}`);
     return x;
   };
@@ -74,12 +75,8 @@ function context(scope: Scope, rng: Rng, data?: Dataset): BlockContext {
   };
 }
 
-function build<K extends BlockKind>(kind: K, ref: BlockRef, scope: Scope, rng: Rng, refine: boolean, data?: Dataset) {
-  const def = BLOCKS[kind].get(ref.block)!;
-  const { block: _b, ...raw } = ref;
-  let params = def.params.parse(raw);
-  if (refine && def.refine) params = def.refine(params);
-  return def.create(params, context(scope, rng.fork(`${kind}:${ref.block}`), data));
+function build(b: BlockPlan, scope: Scope, rng: Rng, refine: boolean, data?: Dataset) {
+  return b.def.create(refine ? b.refined : b.params, context(scope, rng.fork(`${b.kind}:${b.def.name}`), data));
 }
 
 /** κ is ∞ for a single point or exactly orthogonal data: a value, not a divergence. */
@@ -87,9 +84,9 @@ const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
 
 /** Thinned (x, y) along the path, for plots: a point whenever x or a y moved by 2% (relative), at most 2000 points per y, and always the last one; 7 significant digits. */
 function tracer(req: TraceRequest, out: TracePoint[]) {
-  const ys = (Array.isArray(req.y) ? req.y : [req.y]).map((e) => parseExpr(e));
+  const ys = (Array.isArray(req.y) ? req.y : [req.y]).map((e) => compileExpr(e));
   const multi = Array.isArray(req.y);
-  const x = parseExpr(req.x), until = req.until ? parseExpr(req.until) : undefined;
+  const x = compileExpr(req.x), until = req.until ? compileExpr(req.until) : undefined;
   let precise = true, step = -1, kept: { x: number; y: number[]; precise: boolean } | undefined, latest: typeof kept;
   const moved = (a: number, b: number) => Math.abs(a - b) > 0.02 * Math.max(Math.abs(a), Math.abs(b));
   const round = (v: number) => Number(v.toPrecision(7));
@@ -100,8 +97,8 @@ function tracer(req: TraceRequest, out: TracePoint[]) {
       const m = model.layers(theta)[req.layer];
       if (!m) throw new Error(`trace: model "${model.name}" has no layer "${req.layer}"`);
       const scope = pathSymbols(m, objective.value(theta), step);
-      if (precise && until && evaluate(until, scope) !== 0) precise = false;
-      latest = { x: round(evaluate(x, scope)), y: ys.map((e) => round(evaluate(e, scope))), precise };
+      if (precise && until && until.value(scope) !== 0) precise = false;
+      latest = { x: round(x.value(scope)), y: ys.map((e) => round(e.value(scope))), precise };
       const changed = !kept || latest.precise !== kept.precise || moved(latest.x, kept.x) || latest.y.some((v, i) => moved(v, kept!.y[i]));
       if (changed && (!kept || latest.precise !== kept.precise || out.length < 2000 * ys.length)) push((kept = latest));
     },
@@ -112,12 +109,13 @@ function tracer(req: TraceRequest, out: TracePoint[]) {
 }
 
 /** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
-function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantities: Scope, refine: boolean, suffix = '', trace?: { req: TraceRequest; out: TracePoint[] }): SimState {
+function simulate(plan: SearchPlan, values: TrialValues, scope: Scope, quantities: Scope, refine: boolean, suffix = '', trace?: { req: TraceRequest; out: TracePoint[] }): SimState {
   const local: Scope = { ...values };
   const rng = new Rng(values.seed);
+  const { data: dataBlock, model: modelBlock, loss: lossBlock, dynamics: dynamicsBlock } = plan.stages;
   let data: Dataset | undefined;
-  if (spec.data) {
-    data = build('data', spec.data, local, rng, refine) as Dataset;
+  if (dataBlock) {
+    data = build(dataBlock, local, rng, refine) as Dataset;
     for (const k of DATA_STAT_NAMES) local[k] = scope[k + suffix] = quantities[k + suffix] = data.stats[k];
     for (const k of ['n', 'd'] as const) {
       if (k in local) continue;
@@ -126,20 +124,20 @@ function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantitie
     }
   }
   let model: Model | undefined;
-  if (spec.model) model = build('model', spec.model, local, rng, refine, data) as Model;
+  if (modelBlock) model = build(modelBlock, local, rng, refine, data) as Model;
   if (!model) throw new Error('a search needs a model block');
   const theta0 = model.init(rng.fork('init'));
   const state: SimState = { model, data, theta0, theta: theta0 };
-  if (spec.loss && data) {
-    const l = build('loss', spec.loss, local, rng, refine) as LossProduct;
+  if (lossBlock && data) {
+    const l = build(lossBlock, local, rng, refine) as LossProduct;
     state.objective = objective(model, l.loss, data.X, data.y, l.reduction);
   }
   // Metrics that watch the path are built before the dynamics; the others after it, so that the
   // random streams of existing claims (restarts, test points) stay as they were.
   const watching = new Map<string, MetricProduct>();
-  for (const [name, ref] of Object.entries(spec.metrics)) if (BLOCKS.metric.get(ref.block)!.watchesPath) watching.set(name, build('metric', ref, local, rng, refine) as MetricProduct);
-  if (spec.dynamics && state.objective && data) {
-    const run = build('dynamics', spec.dynamics, local, rng, refine) as DynamicsProduct;
+  for (const { name, block } of plan.metrics) if (block.def.watchesPath) watching.set(name, build(block, local, rng, refine) as MetricProduct);
+  if (dynamicsBlock && state.objective && data) {
+    const run = build(dynamicsBlock, local, rng, refine) as DynamicsProduct;
     const problem = { objective: state.objective, model, data };
     const watchers = [...watching.values()].map((f) => f.watch!(problem));
     const tr = trace && tracer(trace.req, trace.out);
@@ -154,58 +152,64 @@ function simulate(spec: SearchSpec, values: TrialValues, scope: Scope, quantitie
       return run(problem, t0).theta;
     };
   }
-  for (const [name, ref] of Object.entries(spec.metrics)) {
-    const f = watching.get(name) ?? (build('metric', ref, local, rng, refine) as MetricProduct);
+  for (const { name, block } of plan.metrics) {
+    const f = watching.get(name) ?? (build(block, local, rng, refine) as MetricProduct);
     local[name] = scope[name + suffix] = quantities[name + suffix] = f(state);
   }
   return state;
 }
 
-export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions = {}): TrialResult {
+/** One trial of a compiled plan, and the scope it ended with (every name the plan defines). */
+export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions = {}): { result: TrialResult; scope: Scope } {
   const t0 = performance.now();
   const scope: Scope = { ...values };
   const quantities: Scope = {};
   const hypotheses: Record<string, boolean> = {};
   const trace = o.trace ? { req: o.trace, out: [] as TracePoint[] } : undefined;
   const base = (status: TrialStatus, message?: string): TrialResult => ({ status, values, quantities, hypotheses, message, ms: performance.now() - t0, ...(trace ? { trace: trace.out } : {}) });
+  const done = (result: TrialResult) => ({ result, scope });
   try {
     const refine = !!o.refine;
-    const state = simulate(spec, values, scope, quantities, refine, '', trace);
+    const state = simulate(plan, values, scope, quantities, refine, '', trace);
     // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
-    for (const [variant, overrides] of Object.entries(spec.variants)) {
+    for (const { name, overrides } of plan.variants) {
       const changed: TrialValues = { ...values };
-      for (const [k, src] of Object.entries(overrides)) changed[k] = typeof src === 'number' ? src : evaluate(parseExpr(src), values);
-      simulate(spec, changed, scope, quantities, refine, `_${variant}`);
+      for (const { name: k, value } of overrides) changed[k] = typeof value === 'number' ? value : value.value(values);
+      simulate(plan, changed, scope, quantities, refine, `_${name}`);
     }
-    for (const [name, src] of Object.entries(spec.let)) scope[name] = quantities[name] = evaluate(parseExpr(src), scope);
+    for (const { name, expr } of plan.lets) scope[name] = quantities[name] = expr.value(scope);
     const traj = o.keepTrajectory ? state.sim?.trajectory : undefined;
     // A non-finite simulation output is a divergence; a non-finite derived value only matters inside the hypotheses.
     const nonFinite = (names: string[]) => names.filter((k) => Number.isNaN(quantities[k]) || (!Number.isFinite(quantities[k]) && !MAY_BE_INFINITE.has(k)));
-    const badMetrics = nonFinite(Object.keys(spec.metrics));
-    if (badMetrics.length) return { ...base('diverged', `non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj };
+    const badMetrics = nonFinite(plan.metrics.map((m) => m.name));
+    if (badMetrics.length) return done({ ...base('diverged', `non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj });
     let inRegime = true;
-    for (const [name, src] of Object.entries(spec.hypotheses)) {
-      const v = evaluate(parseExpr(src), scope);
-      hypotheses[name] = v !== 0 && !Number.isNaN(v);
+    // A hypothesis that cannot be evaluated (NaN) puts the trial outside the regime.
+    for (const { name, robustness } of plan.hypotheses) {
+      hypotheses[name] = robustness(scope) >= 0;
       inRegime &&= hypotheses[name];
     }
-    const badLets = nonFinite(Object.keys(spec.let));
-    if (inRegime && badLets.length) return { ...base('diverged', `non-finite ${badLets.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj };
-    if (!inRegime) return { ...base('out-of-regime', `outside ${Object.entries(hypotheses).filter(([, b]) => !b).map(([k]) => k).join(', ')}`), trajectory: traj };
-    const prop = parseExpr(spec.property);
-    const v = evaluate(prop, scope);
-    const sides = comparisonSides(prop, scope);
-    if (Number.isNaN(v) || (sides && (Number.isNaN(sides.lhs) || Number.isNaN(sides.rhs)))) {
-      return { ...base('diverged', 'the property evaluates to NaN'), trajectory: traj };
+    const badLets = nonFinite(plan.lets.map((l) => l.name));
+    if (inRegime && badLets.length) return done({ ...base('diverged', `non-finite ${badLets.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj });
+    if (!inRegime) return done({ ...base('out-of-regime', `outside ${Object.entries(hypotheses).filter(([, b]) => !b).map(([k]) => k).join(', ')}`), trajectory: traj });
+    // The verdict is the sign of the property's robustness; NaN is never a pass.
+    const margin = plan.propertyRobustness(scope);
+    const sides = comparisonSides(plan.property, scope);
+    if (Number.isNaN(margin) || (sides && (Number.isNaN(sides.lhs) || Number.isNaN(sides.rhs)))) {
+      return done({ ...base('diverged', 'the property evaluates to NaN'), trajectory: traj });
     }
-    const holds = v !== 0;
-    return { ...base(holds ? 'pass' : 'fail'), property: { holds, ...(sides ?? {}) }, trajectory: traj };
+    const holds = margin >= 0;
+    return done({ ...base(holds ? 'pass' : 'fail'), property: { holds, ...(sides ?? {}) }, trajectory: traj });
   } catch (e) {
-    if (e instanceof DivergedError) return base('diverged', e.message);
+    if (e instanceof DivergedError) return done(base('diverged', e.message));
     if (e instanceof OutsideDomainError) {
       hypotheses['block-domain'] = false;
-      return base('out-of-regime', e.message);
+      return done(base('out-of-regime', e.message));
     }
-    return base('error', (e as Error).message);
+    return done(base('error', (e as Error).message));
   }
+}
+
+export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions = {}): TrialResult {
+  return executeTrial(planSearch(spec), values, o).result;
 }

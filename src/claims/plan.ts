@@ -1,0 +1,185 @@
+// The compiled search plan: a search section resolved once — the names in scope in the order a
+// trial defines them, every block looked up with its parameters parsed, every expression parsed
+// and compiled. The validator checks this plan (each problem an issue at its path) and the trial
+// runner executes it, so the scope rules exist once:
+//   seed, space → data (then its statistics, and n, d) → model → loss → dynamics → metrics
+//   → each variant's metrics and data statistics (named m_variant) → let (in order)
+//   → hypotheses, property (everything above).
+import { DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
+import type { BlockDef, BlockKind } from '../blocks/types.js';
+import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
+import { robustness, type Robustness } from '../core/robustness.js';
+import type { BlockRef, SearchSpec } from './schema.js';
+
+export type Path = (string | number)[];
+export interface PlanIssue {
+  path: Path;
+  message: string;
+}
+
+/** Where a name in a trial's scope comes from. */
+export type NameOrigin = 'seed' | 'space' | 'data' | 'metric' | 'variant' | 'let';
+export interface ScopeName {
+  name: string;
+  origin: NameOrigin;
+}
+
+export interface BlockPlan {
+  kind: BlockKind;
+  def: BlockDef;
+  /** parameters as the block's schema parsed them, and as its stricter re-run uses them */
+  params: Record<string, unknown>;
+  refined: Record<string, unknown>;
+}
+
+export type StageKind = 'data' | 'model' | 'loss' | 'dynamics';
+export const STAGES: readonly StageKind[] = ['data', 'model', 'loss', 'dynamics'];
+
+export interface SearchPlan {
+  spec: SearchSpec;
+  /** every name a trial defines, in order of definition */
+  names: ScopeName[];
+  stages: Partial<Record<StageKind, BlockPlan>>;
+  metrics: Array<{ name: string; block: BlockPlan }>;
+  variants: Array<{ name: string; overrides: Array<{ name: string; value: number | CompiledExpr }> }>;
+  lets: Array<{ name: string; expr: CompiledExpr }>;
+  hypotheses: Array<{ name: string; expr: CompiledExpr; robustness: Robustness }>;
+  property: CompiledExpr;
+  /** the property's signed margin: ≥ 0 exactly when it holds */
+  propertyRobustness: Robustness;
+  /** a frequency claim's bound, over the space's variables */
+  atLeast?: CompiledExpr;
+}
+
+export class PlanError extends Error {
+  constructor(public readonly issues: PlanIssue[]) {
+    super(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+}
+
+/** Compile an expression and check that it uses only `known` names; undefined (and an issue) when it cannot. */
+export function checkedExpr(source: string, known: ReadonlySet<string>, path: Path, issue: (i: PlanIssue) => void, extraFns: string[] = []): CompiledExpr | undefined {
+  try {
+    const e = compileExpr(source, extraFns);
+    const unknown = [...e.symbols].filter((s) => !known.has(s));
+    if (unknown.length) {
+      issue({ path, message: `unknown name${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in "${source}"; valid names: ${[...known].sort().join(', ') || '(none)'}` });
+    }
+    return e;
+  } catch (e) {
+    issue({ path, message: e instanceof ExprError ? e.message : String(e) });
+    return undefined;
+  }
+}
+
+function planBlock(kind: BlockKind, ref: BlockRef, scope: ReadonlySet<string>, path: Path, issue: (i: PlanIssue) => void): BlockPlan | undefined {
+  const def = getBlock(kind, ref.block);
+  if (!def) {
+    issue({ path: [...path, 'block'], message: `unknown ${kind} block "${ref.block}"; valid ${kind} blocks: ${blockNames(kind).join(', ')}` });
+    return undefined;
+  }
+  const { block: _b, ...raw } = ref;
+  const r = def.params.safeParse(raw);
+  if (!r.success) {
+    for (const i of r.error.issues) {
+      let message = i.message;
+      if (i.code === 'unrecognized_keys') message = `${message}; parameters of ${kind} block "${def.name}": ${Object.keys(def.params.shape).join(', ')}`;
+      issue({ path: [...path, ...(i.path as Path)], message });
+    }
+    return undefined;
+  }
+  const params = r.data as Record<string, unknown>;
+  for (const [field, where] of Object.entries(def.expressions)) {
+    const known = where === 'trial' ? scope : 'trialAnd' in where ? new Set([...scope, ...where.trialAnd]) : new Set(where);
+    const visit = (v: unknown, at: Path): void => {
+      if (typeof v === 'string') checkedExpr(v, known, at, issue);
+      else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...at, i]));
+    };
+    visit(params[field], [...path, field]);
+  }
+  return { kind, def, params, refined: def.refine ? (def.refine(params) as Record<string, unknown>) : params };
+}
+
+/** Resolve a search section, reporting every problem to `issue` (the validator); the plan is complete only when none was reported. */
+export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchPlan {
+  const base: Path = ['search'];
+  const names: ScopeName[] = [];
+  const scope = new Set<string>();
+  const define = (name: string, origin: NameOrigin) => {
+    if (!scope.has(name)) names.push({ name, origin });
+    scope.add(name);
+  };
+  define('seed', 'seed');
+  if (Object.keys(s.space).includes('seed')) issue({ path: [...base, 'space', 'seed'], message: '"seed" is implicit in every search: each trial draws its own seed' });
+  for (const v of Object.keys(s.space)) define(v, 'space');
+  const spaceVars = new Set(scope);
+  const stages: SearchPlan['stages'] = {};
+  for (const stage of STAGES) {
+    const ref = s[stage];
+    if (!ref) continue;
+    stages[stage] = planBlock(stage, ref, scope, [...base, stage], issue);
+    if (stage === 'data') for (const n of [...DATA_STAT_NAMES, 'n', 'd']) define(n, 'data');
+  }
+  if (s.dynamics && !(s.model && s.data && s.loss)) issue({ path: [...base, 'dynamics'], message: 'dynamics need a data set, a model and a loss' });
+  const metrics: SearchPlan['metrics'] = [];
+  for (const [name, ref] of Object.entries(s.metrics)) {
+    if (scope.has(name)) issue({ path: [...base, 'metrics', name], message: `metric name "${name}" shadows a variable` });
+    const block = planBlock('metric', ref, scope, [...base, 'metrics', name], issue);
+    if (block) metrics.push({ name, block });
+  }
+  for (const name of Object.keys(s.metrics)) define(name, 'metric');
+  const variants: SearchPlan['variants'] = [];
+  for (const [variant, changes] of Object.entries(s.variants)) {
+    const overrides: SearchPlan['variants'][number]['overrides'] = [];
+    for (const [k, v] of Object.entries(changes)) {
+      if (!spaceVars.has(k)) issue({ path: [...base, 'variants', variant, k], message: `a variant changes variables of the space; "${k}" is not one: ${[...spaceVars].join(', ')}` });
+      const value = typeof v === 'string' ? checkedExpr(v, spaceVars, [...base, 'variants', variant, k], issue) : v;
+      if (value !== undefined) overrides.push({ name: k, value });
+    }
+    variants.push({ name: variant, overrides });
+    for (const name of Object.keys(s.metrics)) define(`${name}_${variant}`, 'variant');
+    if (s.data) for (const n of DATA_STAT_NAMES) define(`${n}_${variant}`, 'variant');
+  }
+  const lets: SearchPlan['lets'] = [];
+  for (const [name, v] of Object.entries(s.let)) {
+    const expr = checkedExpr(v, scope, [...base, 'let', name], issue);
+    if (scope.has(name)) issue({ path: [...base, 'let', name], message: `"${name}" is already defined` });
+    define(name, 'let');
+    if (expr) lets.push({ name, expr });
+  }
+  const hypotheses: SearchPlan['hypotheses'] = [];
+  for (const [name, v] of Object.entries(s.hypotheses)) {
+    const expr = checkedExpr(v, scope, [...base, 'hypotheses', name], issue);
+    if (expr) hypotheses.push({ name, expr, robustness: robustness(expr) });
+  }
+  const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
+  const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;
+  for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) issue({ path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
+  if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) issue({ path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
+  return {
+    spec: s,
+    names,
+    stages,
+    metrics,
+    variants,
+    lets,
+    hypotheses,
+    property: property as CompiledExpr,
+    propertyRobustness: property ? robustness(property) : () => NaN,
+    atLeast,
+  };
+}
+
+const PLANS = new Map<string, SearchPlan>();
+/** The plan of a validated search (memoized by the spec's content: a worker receives a copy of the spec with every trial); throws PlanError on an invalid one. */
+export function planSearch(spec: SearchSpec): SearchPlan {
+  const key = JSON.stringify(spec);
+  const known = PLANS.get(key);
+  if (known) return known;
+  const issues: PlanIssue[] = [];
+  const plan = buildPlan(spec, (i) => issues.push(i));
+  if (issues.length) throw new PlanError(issues);
+  if (PLANS.size >= 256) PLANS.clear();
+  PLANS.set(key, plan);
+  return plan;
+}

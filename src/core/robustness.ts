@@ -1,0 +1,91 @@
+// The robustness of a claim's property or hypothesis: a signed margin ρ with ρ ≥ 0 exactly when the
+// expression holds, so that a search can minimize it (as S-TaLiRo and PropEr's targeted testing do).
+//   a <= b, a < b:  (b − a) / (|a| + |b|, or 1 when both are 0) — the relative slack the reports show;
+//                   a strict comparison that ties gives −Number.MIN_VALUE (fails, by the least amount)
+//   a == b:         −|a − b| / scale          a != b: |a − b| / scale (−MIN_VALUE when equal)
+//   and → min, or → max (NaN an unknown truth value: false and NaN is false, true or NaN is true),
+//   not → negation, c ? x : y → the chosen branch, a chain a < b <= c → min
+//   any other value v is a truth value: 1 when v ≠ 0, −1 when v = 0
+// ρ is NaN when a compared value is NaN: the trial has no verdict (never a pass).
+import type { MathNode } from 'mathjs';
+import { evaluate, type Expr, type Scope } from './expr.js';
+
+export type Robustness = (scope: Scope) => number;
+
+const TIE = -Number.MIN_VALUE;
+
+// Three-valued (Kleene) logic for NaN, an unknown truth value: false and anything is false, true or anything is true.
+function conjunction(a: number, b: number): number {
+  if (a < 0 || b < 0) return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b);
+  return Math.min(a, b);
+}
+function disjunction(a: number, b: number): number {
+  if (a >= 0 || b >= 0) return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b);
+  return Math.max(a, b);
+}
+const negate = (r: number): number => (r === 0 ? TIE : -r);
+
+/** The margin of one comparison between a and b, in the relative units of the reports. */
+export function comparisonMargin(op: string, a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  const compare = COMPARE[op];
+  if (!compare) throw new Error(`not a comparison: ${op}`);
+  const holds = compare(a, b);
+  const scale = Math.abs(a) + Math.abs(b) || 1;
+  let m = op === 'smaller' || op === 'smallerEq' ? (b - a) / scale : op === 'larger' || op === 'largerEq' ? (a - b) / scale : op === 'equal' ? -Math.abs(a - b) / scale : Math.abs(a - b) / scale;
+  // infinities: the sign comes from the comparison itself
+  if (Number.isNaN(m)) m = holds ? (a === b ? 0 : 1) : -1;
+  return m === 0 && !holds ? TIE : m;
+}
+
+const COMPARE: Record<string, (a: number, b: number) => boolean> = {
+  smaller: (a, b) => a < b,
+  smallerEq: (a, b) => a <= b,
+  larger: (a, b) => a > b,
+  largerEq: (a, b) => a >= b,
+  equal: (a, b) => a === b,
+  unequal: (a, b) => a !== b,
+};
+
+
+function compile(n: MathNode): Robustness {
+  const node = n as unknown as { type: string; fn?: string; args?: MathNode[]; content?: MathNode; conditionals?: string[]; params?: MathNode[]; condition?: MathNode; trueExpr?: MathNode; falseExpr?: MathNode };
+  if (node.type === 'ParenthesisNode') return compile(node.content!);
+  if (node.type === 'OperatorNode' && node.args!.length === 2) {
+    const op = node.fn!, [x, y] = node.args!;
+    if (Object.hasOwn(COMPARE, op)) return (s) => comparisonMargin(op, evaluate(x, s), evaluate(y, s));
+    if (op === 'and' || op === 'or') {
+      const a = compile(x), b = compile(y);
+      return op === 'and' ? (s) => conjunction(a(s), b(s)) : (s) => disjunction(a(s), b(s));
+    }
+  }
+  if (node.type === 'OperatorNode' && node.fn === 'not' && node.args!.length === 1) {
+    const a = compile(node.args![0]);
+    return (s) => negate(a(s));
+  }
+  if (node.type === 'RelationalNode') {
+    const conds = node.conditionals!, params = node.params!;
+    return (s) => {
+      const v = params.map((p) => evaluate(p, s));
+      let r = Infinity;
+      for (let i = 0; i < conds.length; i++) r = conjunction(r, comparisonMargin(conds[i], v[i], v[i + 1]));
+      return r;
+    };
+  }
+  if (node.type === 'ConditionalNode') {
+    const t = compile(node.trueExpr!), f = compile(node.falseExpr!), c = node.condition!;
+    return (s) => (evaluate(c, s) !== 0 ? t(s) : f(s));
+  }
+  return (s) => {
+    const v = evaluate(n, s);
+    return Number.isNaN(v) ? NaN : v !== 0 ? 1 : -1;
+  };
+}
+
+const CACHE = new WeakMap<Expr, Robustness>();
+/** ρ of an expression (compiled once per parsed expression). */
+export function robustness(e: Expr): Robustness {
+  let r = CACHE.get(e);
+  if (!r) CACHE.set(e, (r = compile(e.node)));
+  return r;
+}
