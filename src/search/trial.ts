@@ -1,6 +1,7 @@
 // One trial: build the declared blocks for one point of the space, simulate in float64, record the
 // metrics, then judge the hypotheses and the property. Runs in a worker thread; never throws.
 import { DATA_STAT_NAMES } from '../blocks/index.js';
+import { dynamicsProblem } from '../blocks/dynamics/index.js';
 import type { BlockContext, DynamicsProduct, LossProduct, MetricProduct, SimState } from '../blocks/types.js';
 import { compileExpr, comparisonSides, type Scope } from '../core/expr.js';
 import { planSearch, type BlockPlan, type SearchPlan } from '../claims/plan.js';
@@ -128,17 +129,18 @@ function simulate(plan: SearchPlan, values: TrialValues, scope: Scope, quantitie
   if (!model) throw new Error('a search needs a model block');
   const theta0 = model.init(rng.fork('init'));
   const state: SimState = { model, data, theta0, theta: theta0 };
+  let loss: LossProduct | undefined;
   if (lossBlock && data) {
-    const l = build(lossBlock, local, rng, refine) as LossProduct;
-    state.objective = objective(model, l.loss, data.X, data.y, l.reduction);
+    loss = build(lossBlock, local, rng, refine) as LossProduct;
+    state.objective = objective(model, loss.loss, data.X, data.y, loss.reduction);
   }
   // Metrics that watch the path are built before the dynamics; the others after it, so that the
   // random streams of existing claims (restarts, test points) stay as they were.
   const watching = new Map<string, MetricProduct>();
   for (const { name, block } of plan.metrics) if (block.def.watchesPath) watching.set(name, build(block, local, rng, refine) as MetricProduct);
-  if (dynamicsBlock && state.objective && data) {
+  if (dynamicsBlock && state.objective && loss && data) {
     const run = build(dynamicsBlock, local, rng, refine) as DynamicsProduct;
-    const problem = { objective: state.objective, model, data };
+    const problem = dynamicsProblem(state.objective, model, data, loss, values.seed);
     const watchers = [...watching.values()].map((f) => f.watch!(problem));
     const tr = trace && tracer(trace.req, trace.out);
     if (tr) watchers.push(tr.watch(problem));

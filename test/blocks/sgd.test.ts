@@ -71,7 +71,7 @@ describe('sgd', () => {
   it('reshuffle sees every row once per epoch, in batches of `batch` and the n mod batch rows left', () => {
     const problem = problemOf(model, data, { loss: squareLoss, reduction: 'sum' }, 1);
     const seen: number[][] = [];
-    sgd({ ...problem, objectiveOn: (rows) => (seen.push([...rows]), problem.objectiveOn(rows)) }, theta0, { steps: 8, eta: 0.01, batch: 5, sampling: 'reshuffle' });
+    sgd({ ...problem, objectiveOn: (rows) => (seen.push(Array.from(rows)), problem.objectiveOn(rows)) }, theta0, { steps: 8, eta: 0.01, batch: 5, sampling: 'reshuffle' });
     // steps + 1 batches: one gradient per step, and the one at the last iterate
     expect(seen.map((r) => r.length)).toEqual([5, 5, 2, 5, 5, 2, 5, 5, 2]);
     for (let e = 0; e < 3; e++) expect(seen.slice(3 * e, 3 * e + 3).flat().sort((x, y) => x - y)).toEqual([...Array(n).keys()]);

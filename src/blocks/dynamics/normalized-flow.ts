@@ -13,8 +13,7 @@ export const normalizedFlowBlock = defineBlock({
     const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), unitStep: p.unit_step, snapshots: p.snapshots };
     // The flow of the exponential loss, computed from the margins y_i f(x_i) (stable softmax), not through `objective`.
     return ({ model, data, loss }, theta0, observe) => {
-      if (loss?.loss.name !== undefined && loss.loss.name !== 'exponential') // TEMP until trial.ts passes a DynamicsProblem
-         throw new Error(`normalized-flow is the flow of the exponential loss; the claim's loss is "${loss.loss.name}"`);
+      if (loss.loss.name !== 'exponential') throw new Error(`normalized-flow is the flow of the exponential loss; the claim's loss is "${loss.loss.name}"`);
       return normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
     };
   },
