@@ -40,12 +40,14 @@ export function twoLayerParts(s: SimState): { W: Mat; a: Float64Array; gamma: nu
   return { W, a: v.data, gamma: metaOf(s.model, 'gamma') };
 }
 
-/** What a metric needs from the trial, checked by test/blocks/contract.test.ts: layers (`$layer` = the one its `layer` parameter names), meta facts, per-neuron quantities. */
+/** What a metric needs from the trial, checked by test/blocks/contract.test.ts: layers (`$layer` = the one its `layer` parameter names), meta facts, per-neuron quantities, a ground truth. */
 export interface MetricNeeds {
   layers?: ReadonlyArray<LayerName | '$layer'>;
   meta?: ReadonlyArray<keyof ModelMeta>;
   /** Model.neurons (two-layer nets, depth-2 relu-net) */
   neurons?: boolean;
+  /** a completion data set's ground truth (Dataset.truth) */
+  truth?: boolean;
 }
 
 export type MetricDef<S extends z.ZodObject = z.ZodObject> = BlockDef<'metric', S> & {

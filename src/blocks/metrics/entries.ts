@@ -13,7 +13,7 @@ export const reconstructionError = defineMetric({
     'completion problems: ‖T − T*‖_F / ‖T*‖_F between the model’s full matrix or tensor (layer, as a row-major block) and the data’s ground truth; of "memorizer": the same for the baseline that keeps the observed entries and puts 0 elsewhere',
   params: z.strictObject({ layer: z.string().default('T'), of: z.enum(['model', 'memorizer']).default('model') }),
   expressions: {},
-  needs: (p) => ({ layers: p.of === 'model' ? ['$layer'] : [] }),
+  needs: (p) => ({ layers: p.of === 'model' ? ['$layer'] : [], truth: true }),
   create: (p) => (s) => {
     const d = needData(s);
     if (!d.truth) throw new Error('reconstruction-error needs completion data (a data block with a ground truth)');
