@@ -8,6 +8,7 @@ export class ModelHasNoLayerError extends Error {
     readonly layer: string,
     readonly available: readonly string[],
   ) {
-    super(`model "${model}" has no layer "${layer}"; layers: ${available.join(', ')}`);
+    // a meta fact (meta.gamma) is named as such; a layer keeps the text metrics have always given
+    super(layer.startsWith('meta.') ? `model "${model}" declares no ${layer}; it declares ${available.join(', ') || 'none'}` : `model "${model}" has no layer "${layer}"; layers: ${available.join(', ')}`);
   }
 }
