@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
+    // `it('…', { tags: ['slow'] }, () => …)` keeps a test out of `npm run test:fast` (vitest.fast.config.ts)
+    tags: [{ name: 'slow', description: 'left out of npm run test:fast; npm test runs it' }],
   },
 });

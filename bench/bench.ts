@@ -49,30 +49,51 @@ function gdStep(obj: Objective, theta: Float64Array, eta: number): () => number 
 
 const rng = new Rng(0);
 function gaussianData(n: number, d: number): { X: Mat; y: Float64Array } {
-  const X = mat(n, d, Array.from({ length: n * d }, () => rng.normal() / Math.sqrt(d)));
+  const X = mat(
+    n,
+    d,
+    Array.from({ length: n * d }, () => rng.normal() / Math.sqrt(d)),
+  );
   return { X, y: Float64Array.from({ length: n }, () => (rng.normal() > 0 ? 1 : -1)) };
 }
-const twoLayer = (d: number, m: number): Model => twoLayerNet({ d, width: m, activation: leakyRelu(0.3), trainOutput: false, wScale: 1e-3, vScale: 1 / Math.sqrt(m), vInit: 'sign' });
+const twoLayer = (d: number, m: number): Model =>
+  twoLayerNet({ d, width: m, activation: leakyRelu(0.3), trainOutput: false, wScale: 1e-3, vScale: 1 / Math.sqrt(m), vInit: 'sign' });
 
 const kernels: Array<{ name: string; ours: () => unknown }> = [];
-for (const [n, d, m] of [[16, 64, 40], [20, 4000, 50]] as const) {
+for (const [n, d, m] of [
+  [16, 64, 40],
+  [20, 4000, 50],
+] as const) {
   const { X, y } = gaussianData(n, d);
   const model = twoLayer(d, m);
-  kernels.push({ name: `two-layer leaky-ReLU GD step, n=${n} d=${d} m=${m}`, ours: gdStep(objective(model, logisticLoss, X, y, 'sum'), model.init(rng.fork('w')), 0.1) });
+  kernels.push({
+    name: `two-layer leaky-ReLU GD step, n=${n} d=${d} m=${m}`,
+    ours: gdStep(objective(model, logisticLoss, X, y, 'sum'), model.init(rng.fork('w')), 0.1),
+  });
 }
 {
   const model = deepLinearNet({ rows: 2, cols: 2, depth: 3, width: 2, init: 'gaussian', scale: 0.1, detSign: 'any' });
   const X = mat(3, 4, [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
-  kernels.push({ name: 'deep-linear 2x2 GD step, L=3', ours: gdStep(objective(model, squareLoss, X, Float64Array.from([1, 1, 0]), 'sum'), model.init(rng.fork('dl')), 0.01) });
+  kernels.push({
+    name: 'deep-linear 2x2 GD step, L=3',
+    ours: gdStep(objective(model, squareLoss, X, Float64Array.from([1, 1, 0]), 'sum'), model.init(rng.fork('dl')), 0.01),
+  });
 }
 {
   const model = reluNet({ sizes: [2, 10, 2], activation: leakyRelu(0, 0), init: 'gaussian', scale: 0.5 });
   const s = Math.hypot(1, 0.99);
   const X = mat(4, 4, [1 / s, 0.99 / s, 1, 0, 1 / s, 0.99 / s, 0, 1, -1 / s, 0.99 / s, 1, 0, -1 / s, 0.99 / s, 0, 1]);
-  kernels.push({ name: 'depth-2 ReLU net GD step, width 10', ours: gdStep(objective(model, squareLoss, X, Float64Array.from([1, 0, 0, 1]), 'mean'), model.init(rng.fork('relu')), 0.1) });
+  kernels.push({
+    name: 'depth-2 ReLU net GD step, width 10',
+    ours: gdStep(objective(model, squareLoss, X, Float64Array.from([1, 0, 0, 1]), 'mean'), model.init(rng.fork('relu')), 0.1),
+  });
 }
 {
-  const W = mat(50, 4000, Array.from({ length: 200000 }, () => rng.normal()));
+  const W = mat(
+    50,
+    4000,
+    Array.from({ length: 200000 }, () => rng.normal()),
+  );
   kernels.push({ name: 'stable rank of a 50x4000 matrix', ours: () => stableRank(W) });
 }
 
@@ -86,15 +107,20 @@ try {
 
 const us = (s: number) => (s * 1e6).toPrecision(4);
 console.log('claimcheck float64 kernels against NumPy float64 (time per call, best of 5; ratio = ours / NumPy; target ratio ≤ 1.0)');
-console.log(`dense products: ${denseKernels === 'wasm-simd' ? 'WebAssembly SIMD (src/numeric/wasm/dense.as.ts)' : 'JavaScript loops (CLAIMCHECK_KERNELS=js, or dense.wasm not built)'}\n`);
+console.log(
+  `dense products: ${denseKernels === 'wasm-simd' ? 'WebAssembly SIMD (src/numeric/wasm/dense.as.ts)' : 'JavaScript loops (CLAIMCHECK_KERNELS=js, or dense.wasm not built)'}\n`,
+);
 console.log(`${'kernel'.padEnd(50)} ${'ours µs'.padStart(10)} ${'NumPy µs'.padStart(10)} ${'ratio'.padStart(7)}  target`);
-let met = 0, judged = 0;
+let met = 0,
+  judged = 0;
 for (const k of kernels) {
   const ours = perCall(k.ours);
   const ref = numpy?.seconds[k.name];
   const ratio = ref ? ours / ref : undefined;
   if (ratio !== undefined) (judged++, ratio <= 1 && met++);
-  console.log(`${k.name.padEnd(50)} ${us(ours).padStart(10)} ${(ref ? us(ref) : '–').padStart(10)} ${(ratio?.toFixed(2) ?? '–').padStart(7)}  ${ratio === undefined ? '' : ratio <= 1 ? 'met' : 'MISSED'}`);
+  console.log(
+    `${k.name.padEnd(50)} ${us(ours).padStart(10)} ${(ref ? us(ref) : '–').padStart(10)} ${(ratio?.toFixed(2) ?? '–').padStart(7)}  ${ratio === undefined ? '' : ratio <= 1 ? 'met' : 'MISSED'}`,
+  );
 }
 console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or under the NumPy time.` : `\n${numpyWhy}`);
 
@@ -107,8 +133,11 @@ console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or u
   const tg = gram.init(new Rng(5).fork('w'));
   const fullStep = gdStep(objective(full, logisticLoss, X, y, 'sum'), tf, 0.1);
   const gramStep = gdStep(objective(gram, logisticLoss, X, y, 'sum'), tg, 0.1);
-  const a = perCall(fullStep), b = perCall(gramStep);
-  console.log(`\nGram coordinates, n=20 d=4000 m=50: full step ${us(a)} µs, Gram step ${us(b)} µs: ${(a / b).toFixed(0)}× faster (target ≥ 100×: ${a / b >= 100 ? 'met' : 'MISSED'}); results equal to rounding: test/gram.test.ts`);
+  const a = perCall(fullStep),
+    b = perCall(gramStep);
+  console.log(
+    `\nGram coordinates, n=20 d=4000 m=50: full step ${us(a)} µs, Gram step ${us(b)} µs: ${(a / b).toFixed(0)}× faster (target ≥ 100×: ${a / b >= 100 ? 'met' : 'MISSED'}); results equal to rounding: test/gram.test.ts`,
+  );
 }
 
 // a whole search, on all cores
@@ -118,7 +147,9 @@ console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or u
     const pool = createPool();
     const r = await runSearch(c.claim.search!, { claimId: c.claim.id, runner: pool });
     await pool.close();
-    console.log(`\nA whole search (${c.claim.id}, ${r.trialsRun} trials of 3000 GD steps, ${pool.threads} worker threads): ${r.trialsPerSecond.toFixed(1)} trials/s.`);
+    console.log(
+      `\nA whole search (${c.claim.id}, ${r.trialsRun} trials of 3000 GD steps, ${pool.threads} worker threads): ${r.trialsPerSecond.toFixed(1)} trials/s.`,
+    );
   }
 }
 
@@ -130,6 +161,9 @@ if (existsSync(last)) {
   const run = searches.reduce((t: number, s: { trialsRun: number }) => t + s.trialsRun, 0);
   const reused = searches.reduce((t: number, s: { reusedTrials?: number }) => t + (s.reusedTrials ?? 0), 0);
   const head = `The last \`npm start\` (reports/latest, ${rep.summary.claims} claims, ${rep.environment.threads} threads, ${rep.options.full ? 'full' : 'CI'} scale): ${min.toFixed(1)} min`;
-  if (reused > run / 2) console.log(`${head}, but ${reused} of its ${run} trials came from the journal: not a measure of speed (time a fresh run with \`npm start -- --no-cache\`).`);
+  if (reused > run / 2)
+    console.log(
+      `${head}, but ${reused} of its ${run} trials came from the journal: not a measure of speed (time a fresh run with \`npm start -- --no-cache\`).`,
+    );
   else console.log(`${head} (target < 5 min on 2 cores: ${min < 5 ? 'met' : 'MISSED'}).`);
 } else console.log('No reports/latest/report.json: run `npm start -- --no-cache` to time the default run.');

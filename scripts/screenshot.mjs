@@ -17,7 +17,11 @@ try {
   await p.screenshot({ path: join(dirname(page), 'screenshot.png') });
   await p.screenshot({ path: join(dirname(page), 'screenshot-full.png'), fullPage: true });
   const sel = process.argv[3];
-  if (sel) await p.locator(sel).first().screenshot({ path: join(dirname(page), 'screenshot-part.png') });
+  if (sel)
+    await p
+      .locator(sel)
+      .first()
+      .screenshot({ path: join(dirname(page), 'screenshot-part.png') });
   console.log(`screenshots beside ${page}`);
 } finally {
   await browser.close();
