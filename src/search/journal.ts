@@ -1,8 +1,8 @@
 // The trial journal: every finished trial is appended (one JSON line) as soon as it ends, keyed by
 // what determines it — the engine's code, the search spec, the trial's values and options. A run
-// that is killed resumes from it, and re-running an unchanged claim costs nothing. Timeouts and
-// worker errors are never journaled (they depend on the machine's load), and a line cut short by a
-// kill is skipped.
+// that is killed resumes from it, and re-running an unchanged claim costs nothing. Timeouts, worker
+// errors, retried trials and steps not checked are never journaled (they depend on the machine's
+// load; decided from the typed outcome, not its message), and a line cut short by a kill is skipped.
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
