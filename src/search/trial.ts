@@ -213,5 +213,11 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
 }
 
 export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions = {}): TrialResult {
-  return executeTrial(planSearch(spec), values, o).result;
+  let plan: SearchPlan;
+  try {
+    plan = planSearch(spec);
+  } catch (e) {
+    return { status: 'error', values, quantities: {}, hypotheses: {}, message: (e as Error).message, ms: 0 };
+  }
+  return executeTrial(plan, values, o).result;
 }
