@@ -37,7 +37,10 @@ function intArg(v: unknown, name: string): number | undefined {
 }
 
 /** Positional arguments are files/folders, or claim ids (selecting from claims/). */
-function select(targets: string[], root = 'claims'): { loads: ClaimLoad[]; papers: ReturnType<typeof loadClaims>['papers']; paperErrors: ReturnType<typeof loadClaims>['paperErrors'] } {
+function select(
+  targets: string[],
+  root = 'claims',
+): { loads: ClaimLoad[]; papers: ReturnType<typeof loadClaims>['papers']; paperErrors: ReturnType<typeof loadClaims>['paperErrors'] } {
   const paths = targets.filter((t) => existsSync(t));
   const ids = targets.filter((t) => !existsSync(t));
   const { claims, papers, paperErrors } = loadClaims(paths.length ? paths : [root]);
@@ -53,7 +56,8 @@ function select(targets: string[], root = 'claims'): { loads: ClaimLoad[]; paper
 
 export function parseShard(s: string): { i: number; n: number } {
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
-  const i = Number(m?.[1]), n = Number(m?.[2]);
+  const i = Number(m?.[1]),
+    n = Number(m?.[2]);
   if (!m || n < 1 || i < 1 || i > n) throw new Error(`--shard takes i/N with 1 ≤ i ≤ N (e.g. 2/4), got "${s}"`);
   return { i, n };
 }
@@ -86,9 +90,20 @@ const run = defineCommand({
     threads: { type: 'string', description: 'worker threads (default: all cores)' },
     boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
     full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
-    shard: { type: 'string', description: 'run shard i of N (e.g. 2/4): every N-th claim starting at the i-th, in the loader’s order; combine the shards’ reports with `claimcheck merge`' },
-    seeds: { type: 'string', description: 'run each search under K consecutive run seeds; a verdict that differs between them is reported as unstable, with the seeds' },
-    cache: { type: 'boolean', default: true, description: `reuse trials and symbolic steps from the journals ${JOURNAL} and ${STEP_JOURNAL} (keyed by engine code, search and trial, or step and seed; a killed run resumes from them); --no-cache runs everything afresh (a trial asked for twice in one run still runs once)` },
+    shard: {
+      type: 'string',
+      description:
+        'run shard i of N (e.g. 2/4): every N-th claim starting at the i-th, in the loader’s order; combine the shards’ reports with `claimcheck merge`',
+    },
+    seeds: {
+      type: 'string',
+      description: 'run each search under K consecutive run seeds; a verdict that differs between them is reported as unstable, with the seeds',
+    },
+    cache: {
+      type: 'boolean',
+      default: true,
+      description: `reuse trials and symbolic steps from the journals ${JOURNAL} and ${STEP_JOURNAL} (keyed by engine code, search and trial, or step and seed; a killed run resumes from them); --no-cache runs everything afresh (a trial asked for twice in one run still runs once)`,
+    },
   },
   async run({ args }) {
     const t0 = performance.now();
@@ -116,14 +131,30 @@ const run = defineCommand({
     // time, so a search's time budget is its own.
     const concurrent = budgetMs === undefined ? Math.max(2, 2 * threads) : 1;
     const tty = process.stderr.isTTY;
-    const bar = tty ? new SingleBar({ format: '  [{bar}] {value}/{total} claims · {trials} trials · {duration}s · {running}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+    const bar = tty
+      ? new SingleBar(
+          {
+            format: '  [{bar}] {value}/{total} claims · {trials} trials · {duration}s · {running}',
+            hideCursor: true,
+            clearOnComplete: true,
+            stream: process.stderr,
+          },
+          Presets.shades_classic,
+        )
+      : undefined;
     const running = new Set<string>();
-    let trialsDone = 0, printed = 0;
-    const update = () => bar?.update(results.filter(Boolean).length, { trials: trialsDone, running: [...running].slice(0, 3).join(', ') + (running.size > 3 ? ` +${running.size - 3}` : '') });
+    let trialsDone = 0,
+      printed = 0;
+    const update = () =>
+      bar?.update(results.filter(Boolean).length, {
+        trials: trialsDone,
+        running: [...running].slice(0, 3).join(', ') + (running.size > 3 ? ` +${running.size - 3}` : ''),
+      });
     bar?.start(loads.length, 0, { trials: 0, running: '' });
     const printReady = () => {
       for (; printed < loads.length && results[printed]; printed++) {
-        const r = results[printed], l = loads[printed];
+        const r = results[printed],
+          l = loads[printed];
         if (bar) process.stderr.write('\r\x1b[K');
         console.log(verdictLine(r));
         if (!l.ok) for (const e of l.errors) console.log(`    ${formatError(e)}`);
@@ -133,10 +164,22 @@ const run = defineCommand({
       const l = loads[p];
       if (!l.ok) results[p] = invalidResult(l);
       else {
-        if (!tty && l.claim.search) console.error(`  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`);
+        if (!tty && l.claim.search)
+          console.error(
+            `  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`,
+          );
         running.add(l.claim.id);
         let seen = 0;
-        results[p] = await checkClaim(l, { runner: pool, trials, seed, budgetMs, boundary: args.boundary, full: args.full, seeds, onProgress: (d) => ((trialsDone += d - seen), (seen = d), update()) });
+        results[p] = await checkClaim(l, {
+          runner: pool,
+          trials,
+          seed,
+          budgetMs,
+          boundary: args.boundary,
+          full: args.full,
+          seeds,
+          onProgress: (d) => ((trialsDone += d - seen), (seen = d), update()),
+        });
         running.delete(l.claim.id);
       }
       update();
@@ -144,20 +187,33 @@ const run = defineCommand({
     };
     try {
       let next = 0;
-      await Promise.all(Array.from({ length: Math.min(concurrent, loads.length) }, async () => {
-        while (next < loads.length) await checkOne(next++);
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(concurrent, loads.length) }, async () => {
+          while (next < loads.length) await checkOne(next++);
+        }),
+      );
     } finally {
       bar?.stop();
       await pool.close();
     }
-    const report = buildReport(results, papers, paperErrors, environment(threads), { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) }, performance.now() - t0);
+    const report = buildReport(
+      results,
+      papers,
+      paperErrors,
+      environment(threads),
+      { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) },
+      performance.now() - t0,
+    );
     const files = await writeReport(report, args.out);
     const s = report.summary;
-    console.log(`\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`);
+    console.log(
+      `\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`,
+    );
     console.log(`Report: ${files.html} (also ${files.md}; data: ${files.json})`);
     const from = args.cache ? `this run or ${JOURNAL}` : 'this run (--no-cache)';
-    console.log(`Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${from}; symbolic steps: ${stepJournal.stats.runs} checked, ${stepJournal.stats.hits} reused.`);
+    console.log(
+      `Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${from}; symbolic steps: ${stepJournal.stats.runs} checked, ${stepJournal.stats.hits} reused.`,
+    );
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
   },
 });
@@ -209,7 +265,9 @@ const replay = defineCommand({
     for (const [k, v] of Object.entries(r.quantities)) console.log(`  ${k.padEnd(12)} =  ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.hypotheses)) console.log(`  hypothesis ${k}: ${v}`);
     const p = r.property;
-    console.log(`property  ${spec.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`);
+    console.log(
+      `property  ${spec.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`,
+    );
     console.log(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
   },
 });
@@ -227,7 +285,9 @@ const list = defineCommand({
       const p = papers[c.paperKey];
       const l = lastOf(id);
       const lastText = l ? `${l.verdict}${l.matches ? '' : ' (disagrees)'}` : 'never run';
-      console.log(`${id.padEnd(40)} ${(p ? `${p.authors[0].split(' ').pop()} et al. ${p.year}` : c.paperKey).padEnd(22)} ${c.ok ? `expects ${c.claim.expect}`.padEnd(16) : 'INVALID'.padEnd(16)} last: ${lastText}`);
+      console.log(
+        `${id.padEnd(40)} ${(p ? `${p.authors[0].split(' ').pop()} et al. ${p.year}` : c.paperKey).padEnd(22)} ${c.ok ? `expects ${c.claim.expect}`.padEnd(16) : 'INVALID'.padEnd(16)} last: ${lastText}`,
+      );
     }
     if (last) console.log(`\n(last verdicts from ${args.report}, ${last.generatedAt})`);
   },

@@ -73,8 +73,10 @@ export type VerdictBasis =
 export function verdictBasis(symbolic: StepResult[], search?: SearchResult): VerdictBasis {
   const refutedSteps = symbolic.filter((s) => s.verdict === 'refuted' || s.verdict === 'cas-fault').map((s) => s.id);
   const uncheckedSteps = symbolic.filter((s) => s.verdict === 'error').map((s) => s.id);
-  if (search?.verdict === 'refuted' || refutedSteps.length) return { verdict: 'refuted', search: search?.verdict === 'refuted' ? search.reason : undefined, refutedSteps };
-  if (search?.verdict === 'inconclusive' || uncheckedSteps.length) return { verdict: 'inconclusive', search: search?.verdict === 'inconclusive' ? search.reason : undefined, uncheckedSteps };
+  if (search?.verdict === 'refuted' || refutedSteps.length)
+    return { verdict: 'refuted', search: search?.verdict === 'refuted' ? search.reason : undefined, refutedSteps };
+  if (search?.verdict === 'inconclusive' || uncheckedSteps.length)
+    return { verdict: 'inconclusive', search: search?.verdict === 'inconclusive' ? search.reason : undefined, uncheckedSteps };
   const verified = symbolic.filter((s) => s.verdict === 'verified').length;
   return { verdict: 'holds', steps: symbolic.length ? { verified, total: symbolic.length } : undefined, search: search?.reason };
 }
@@ -89,7 +91,10 @@ export function describeBasis(b: VerdictBasis): string {
     if (b.search !== undefined) parts.push(`search: ${b.search}`);
     if (b.uncheckedSteps.length) parts.push(`symbolic: ${b.uncheckedSteps.join(', ')} could not be checked`);
   } else {
-    if (b.steps) parts.push(`${b.steps.verified}/${b.steps.total} symbolic step(s) verified${b.steps.verified < b.steps.total ? `, ${b.steps.total - b.steps.verified} numeric-only` : ''}`);
+    if (b.steps)
+      parts.push(
+        `${b.steps.verified}/${b.steps.total} symbolic step(s) verified${b.steps.verified < b.steps.total ? `, ${b.steps.total - b.steps.verified} numeric-only` : ''}`,
+      );
     if (b.search !== undefined) parts.push(b.search);
   }
   return parts.join('; ');
@@ -128,8 +133,23 @@ export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Ch
   // everything below is independent; the pool's slots keep every worker busy
   const [symbolic, search, extra, boundary, trajectory] = await Promise.all([
     symbolicDone,
-    searchSpec ? runSearch(searchSpec, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs, collect: claim.histogram ? [claim.histogram.metric] : undefined, onProgress: o.onProgress }) : undefined,
-    Promise.all(Array.from({ length: searchSpec ? (o.seeds ?? 1) - 1 : 0 }, (_, j) => runSearch(searchSpec!, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: searchSeed + j + 1, budgetMs: o.budgetMs }))),
+    searchSpec
+      ? runSearch(searchSpec, {
+          claimId: claim.id,
+          full,
+          runner: o.runner,
+          trials: o.trials,
+          seed: o.seed,
+          budgetMs: o.budgetMs,
+          collect: claim.histogram ? [claim.histogram.metric] : undefined,
+          onProgress: o.onProgress,
+        })
+      : undefined,
+    Promise.all(
+      Array.from({ length: searchSpec ? (o.seeds ?? 1) - 1 : 0 }, (_, j) =>
+        runSearch(searchSpec!, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: searchSeed + j + 1, budgetMs: o.budgetMs }),
+      ),
+    ),
     claim.boundary && searchSpec && o.boundary !== false ? runBoundary(searchSpec, claim.boundary, o.runner) : undefined,
     claim.trajectory && searchSpec && o.boundary !== false ? runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined,
   ]);

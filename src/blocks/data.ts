@@ -7,7 +7,8 @@ import { defineBlock, numExpr } from './types.js';
 export const gaussianData = defineBlock({
   kind: 'data',
   name: 'isotropic-gaussian',
-  summary: 'n points x_i ~ N(0, scale² I_d); labels random ±1 ("sign"), a random linear teacher ("teacher"), N(0,1) targets ("gaussian"), or max(0, ⟨u, x⟩) for a random u ("relu-teacher", realizable by one ReLU neuron).',
+  summary:
+    'n points x_i ~ N(0, scale² I_d); labels random ±1 ("sign"), a random linear teacher ("teacher"), N(0,1) targets ("gaussian"), or max(0, ⟨u, x⟩) for a random u ("relu-teacher", realizable by one ReLU neuron).',
   params: z.strictObject({
     n: numExpr,
     d: numExpr,
@@ -42,7 +43,8 @@ export const exactGramData = defineBlock({
 export const mixtureData = defineBlock({
   kind: 'data',
   name: 'gaussian-mixture',
-  summary: 'two clusters x_i = y_i μ + z_i, z_i ~ N(0, I_d), ‖μ‖ = mu_norm in a random direction; the first n_positive (default ⌊n/2⌋) points labelled +1. A larger ‖μ‖ lowers κ.',
+  summary:
+    'two clusters x_i = y_i μ + z_i, z_i ~ N(0, I_d), ‖μ‖ = mu_norm in a random direction; the first n_positive (default ⌊n/2⌋) points labelled +1. A larger ‖μ‖ lowers κ.',
   params: z.strictObject({ n: numExpr, d: numExpr, mu_norm: numExpr, n_positive: numExpr.optional() }),
   expressions: { n: 'trial', d: 'trial', mu_norm: 'trial', n_positive: 'trial' },
   create: (p, ctx) => {
@@ -54,14 +56,19 @@ export const mixtureData = defineBlock({
 export const explicitData = defineBlock({
   kind: 'data',
   name: 'explicit',
-  summary: 'a data set written out in the claim file: `rows` (each a list of numbers or expressions, e.g. the construction X_γ of Vardi & Shamir Thm 3) and targets `y`',
+  summary:
+    'a data set written out in the claim file: `rows` (each a list of numbers or expressions, e.g. the construction X_γ of Vardi & Shamir Thm 3) and targets `y`',
   params: z.strictObject({ rows: z.array(z.array(numExpr).min(1)).min(1).max(1000), y: z.array(numExpr).min(1).max(1000) }),
   expressions: { rows: 'trial', y: 'trial' },
   create: (p, ctx) => {
     const d = p.rows[0].length;
     if (p.rows.some((r) => r.length !== d)) throw new Error('explicit data: every row needs the same length');
     if (p.y.length !== p.rows.length) throw new Error(`explicit data: ${p.rows.length} rows but ${p.y.length} targets`);
-    const X = mat(p.rows.length, d, p.rows.flat().map((v) => ctx.num(v)));
+    const X = mat(
+      p.rows.length,
+      d,
+      p.rows.flat().map((v) => ctx.num(v)),
+    );
     return { X, y: Float64Array.from(p.y.map((v) => ctx.num(v))), stats: dataStats(X) };
   },
 });
@@ -100,7 +107,8 @@ export const tensorCompletionData = defineBlock({
   expressions: { dims: 'trial', rank: 'trial', observed: 'trial' },
   create: (p, ctx) => {
     const dims = p.dims.map((d) => ctx.int(d));
-    if (dims.some((d) => d < 1) || dims.reduce((a, b) => a * b, 1) > 4096) throw new Error(`tensor-completion: dims ${dims} must be positive, with at most 4096 entries`);
+    if (dims.some((d) => d < 1) || dims.reduce((a, b) => a * b, 1) > 4096)
+      throw new Error(`tensor-completion: dims ${dims} must be positive, with at most 4096 entries`);
     return completionData(ctx.rng.fork('observed'), randomLowRankTensor(ctx.rng.fork('target'), dims, ctx.int(p.rank)), ctx.int(p.observed));
   },
 });
@@ -117,8 +125,10 @@ export const explicitVectorData = defineBlock({
   }),
   expressions: { inputs: 'trial', targets: 'trial' },
   create: (p, ctx) => {
-    const d = p.inputs[0].length, k = p.targets[0].length;
-    if (p.inputs.some((r) => r.length !== d) || p.targets.some((r) => r.length !== k)) throw new Error('explicit-vector: every input (and every target) needs the same length');
+    const d = p.inputs[0].length,
+      k = p.targets[0].length;
+    if (p.inputs.some((r) => r.length !== d) || p.targets.some((r) => r.length !== k))
+      throw new Error('explicit-vector: every input (and every target) needs the same length');
     if (p.inputs.length !== p.targets.length) throw new Error(`explicit-vector: ${p.inputs.length} inputs but ${p.targets.length} targets`);
     const xs = p.inputs.map((r) => {
       const x = r.map((v) => ctx.num(v));

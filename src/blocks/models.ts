@@ -27,7 +27,17 @@ export const twoLayerBlock = defineBlock({
     hidden_bias: z.boolean().default(false),
     b_scale: numExpr.default(1),
   }),
-  expressions: { d: 'trial', width: 'trial', gamma: 'trial', H: 'trial', dphi_at_zero: 'trial', w_scale: 'trial', v_scale: 'trial', positive_fraction: 'trial', b_scale: 'trial' },
+  expressions: {
+    d: 'trial',
+    width: 'trial',
+    gamma: 'trial',
+    H: 'trial',
+    dphi_at_zero: 'trial',
+    w_scale: 'trial',
+    v_scale: 'trial',
+    positive_fraction: 'trial',
+    b_scale: 'trial',
+  },
   create: (p, ctx) => {
     const gamma = ctx.num(p.gamma);
     if (!(gamma >= 0 && gamma <= 1)) throw new Error(`two-layer: gamma must lie in [0, 1], got ${gamma}`);
@@ -36,19 +46,24 @@ export const twoLayerBlock = defineBlock({
       if (!ctx.data) throw new Error('two-layer: coordinates "gram" needs a data block');
       if (ctx.data.X.cols !== d) throw new Error(`two-layer: d = ${d} but the data have ${ctx.data.X.cols} columns`);
     }
-    const net = (inputs: number) => twoLayerNet({
-      d: inputs,
-      width: ctx.int(p.width),
-      activation:
-        p.activation === 'linear' ? linearActivation : p.activation === 'smooth-leaky-relu' ? smoothLeakyRelu(gamma, ctx.num(p.H)) : leakyRelu(gamma, ctx.num(p.dphi_at_zero)),
-      trainOutput: p.train_output,
-      wScale: ctx.num(p.w_scale),
-      vScale: ctx.num(p.v_scale),
-      vInit: p.v_init,
-      positiveFraction: ctx.num(p.positive_fraction),
-      hiddenBias: p.hidden_bias,
-      bScale: ctx.num(p.b_scale),
-    });
+    const net = (inputs: number) =>
+      twoLayerNet({
+        d: inputs,
+        width: ctx.int(p.width),
+        activation:
+          p.activation === 'linear'
+            ? linearActivation
+            : p.activation === 'smooth-leaky-relu'
+              ? smoothLeakyRelu(gamma, ctx.num(p.H))
+              : leakyRelu(gamma, ctx.num(p.dphi_at_zero)),
+        trainOutput: p.train_output,
+        wScale: ctx.num(p.w_scale),
+        vScale: ctx.num(p.v_scale),
+        vInit: p.v_init,
+        positiveFraction: ctx.num(p.positive_fraction),
+        hiddenBias: p.hidden_bias,
+        bScale: ctx.num(p.b_scale),
+      });
     return p.coordinates === 'gram' ? inGramCoordinates(net, ctx.data!.X, ctx.int(p.width), ctx.num(p.w_scale)) : net(d);
   },
 });
@@ -69,9 +84,19 @@ export const deepLinearBlock = defineBlock({
   }),
   expressions: { rows: 'trial', cols: 'trial', depth: 'trial', width: 'trial', scale: 'trial' },
   create: (p, ctx) => {
-    const rows = ctx.int(p.rows), cols = ctx.int(p.cols);
-    if (ctx.data && ctx.data.X.cols !== rows * cols) throw new Error(`deep-linear: a ${rows}×${cols} product needs measurements with ${rows * cols} entries, the data have ${ctx.data.X.cols}`);
-    return deepLinearNet({ rows, cols, depth: ctx.int(p.depth), width: p.width === undefined ? Math.min(rows, cols) : ctx.int(p.width), init: p.init, scale: ctx.num(p.scale), detSign: p.det_sign });
+    const rows = ctx.int(p.rows),
+      cols = ctx.int(p.cols);
+    if (ctx.data && ctx.data.X.cols !== rows * cols)
+      throw new Error(`deep-linear: a ${rows}×${cols} product needs measurements with ${rows * cols} entries, the data have ${ctx.data.X.cols}`);
+    return deepLinearNet({
+      rows,
+      cols,
+      depth: ctx.int(p.depth),
+      width: p.width === undefined ? Math.min(rows, cols) : ctx.int(p.width),
+      init: p.init,
+      scale: ctx.num(p.scale),
+      detSign: p.det_sign,
+    });
   },
 });
 
@@ -85,7 +110,8 @@ export const cpFactorizationBlock = defineBlock({
   create: (p, ctx) => {
     const dims = p.dims.map((d) => ctx.int(d));
     const size = dims.reduce((a, b) => a * b, 1);
-    if (ctx.data && ctx.data.X.cols !== size) throw new Error(`cp-factorization: a tensor of ${size} entries needs measurements with ${size} entries, the data have ${ctx.data.X.cols}`);
+    if (ctx.data && ctx.data.X.cols !== size)
+      throw new Error(`cp-factorization: a tensor of ${size} entries needs measurements with ${size} entries, the data have ${ctx.data.X.cols}`);
     return cpFactorization({ dims, rank: ctx.int(p.rank), scale: ctx.num(p.scale) });
   },
 });
@@ -117,7 +143,10 @@ export const reluNetBlock = defineBlock({
       sizes = [ctx.int(p.d_in!), ...Array<number>(depth - 1).fill(ctx.int(p.width!)), ctx.int(p.d_out!)];
     }
     if (sizes.some((s) => s < 1)) throw new Error(`relu-net: sizes must be positive, got ${sizes}`);
-    if (ctx.data && ctx.data.X.cols !== sizes[0] + sizes.at(-1)!) throw new Error(`relu-net: inputs of size ${sizes[0]} and ${sizes.at(-1)} outputs need data rows of ${sizes[0] + sizes.at(-1)!} entries (explicit-vector data), the data have ${ctx.data.X.cols}`);
+    if (ctx.data && ctx.data.X.cols !== sizes[0] + sizes.at(-1)!)
+      throw new Error(
+        `relu-net: inputs of size ${sizes[0]} and ${sizes.at(-1)} outputs need data rows of ${sizes[0] + sizes.at(-1)!} entries (explicit-vector data), the data have ${ctx.data.X.cols}`,
+      );
     const gamma = ctx.num(p.gamma);
     if (!(gamma >= 0 && gamma <= 1)) throw new Error(`relu-net: gamma must lie in [0, 1], got ${gamma}`);
     return reluNet({ sizes, activation: leakyRelu(gamma, ctx.num(p.dphi_at_zero)), init: p.init, scale: ctx.num(p.scale) });

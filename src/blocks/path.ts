@@ -4,11 +4,18 @@ import { determinant, effectiveRankOf, frobeniusOf, nuclearOf, singularValues, s
 
 /** Symbols of a layer along a path (path-extreme, trajectory plots): entries e11… (1-based, up to 9×9), singular values s1…, and summaries. */
 export const PATH_SYMBOLS = [
-  'loss', 'step', 'det', 'fro', 'nuc', 'spec', 'erank',
+  'loss',
+  'step',
+  'det',
+  'fro',
+  'nuc',
+  'spec',
+  'erank',
   ...Array.from({ length: 9 }, (_, i) => `s${i + 1}`),
   ...Array.from({ length: 81 }, (_, k) => `e${Math.floor(k / 9) + 1}${(k % 9) + 1}`),
 ];
-export const PATH_SYMBOLS_DOC = 'loss (the objective), step (accepted steps so far; 0 at the start), det (square layers; NaN otherwise), fro, nuc, spec (= s1), erank (effective rank), singular values s1 ≥ s2 ≥ …, entries e11, e12, … (1-based)';
+export const PATH_SYMBOLS_DOC =
+  'loss (the objective), step (accepted steps so far; 0 at the start), det (square layers; NaN otherwise), fro, nuc, spec (= s1), erank (effective rank), singular values s1 ≥ s2 ≥ …, entries e11, e12, … (1-based)';
 
 export function pathSymbols(m: Mat, loss: number, step: number): Record<string, number> {
   const sv = singularValues(m);

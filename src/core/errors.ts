@@ -9,6 +9,10 @@ export class ModelHasNoLayerError extends Error {
     readonly available: readonly string[],
   ) {
     // a meta fact (meta.gamma) is named as such; a layer keeps the text metrics have always given
-    super(layer.startsWith('meta.') ? `model "${model}" declares no ${layer}; it declares ${available.join(', ') || 'none'}` : `model "${model}" has no layer "${layer}"; layers: ${available.join(', ')}`);
+    super(
+      layer.startsWith('meta.')
+        ? `model "${model}" declares no ${layer}; it declares ${available.join(', ') || 'none'}`
+        : `model "${model}" has no layer "${layer}"; layers: ${available.join(', ')}`,
+    );
   }
 }

@@ -204,20 +204,29 @@ function compileNode(n: MathNode): Evaluator {
     case 'OperatorNode': {
       const op = n as unknown as { fn: string; args: MathNode[] };
       if (op.args.length === 1) {
-        const f = Object.hasOwn(UNARY, op.fn) ? UNARY[op.fn] : undefined, a = compileNode(op.args[0]);
-        if (!f) return () => { throw new ExprError(`operator "${op.fn}" is not allowed`); };
+        const f = Object.hasOwn(UNARY, op.fn) ? UNARY[op.fn] : undefined,
+          a = compileNode(op.args[0]);
+        if (!f)
+          return () => {
+            throw new ExprError(`operator "${op.fn}" is not allowed`);
+          };
         return (scope) => f(a(scope));
       }
-      const a = compileNode(op.args[0]), b = compileNode(op.args[1]);
+      const a = compileNode(op.args[0]),
+        b = compileNode(op.args[1]);
       if (op.fn === 'and') return (scope) => (a(scope) !== 0 && b(scope) !== 0 ? 1 : 0);
       if (op.fn === 'or') return (scope) => (a(scope) !== 0 || b(scope) !== 0 ? 1 : 0);
       const f = Object.hasOwn(BINARY, op.fn) ? BINARY[op.fn] : undefined;
-      if (!f) return () => { throw new ExprError(`operator "${op.fn}" is not allowed`); };
+      if (!f)
+        return () => {
+          throw new ExprError(`operator "${op.fn}" is not allowed`);
+        };
       return (scope) => f(a(scope), b(scope));
     }
     case 'RelationalNode': {
       const r = n as unknown as { conditionals: string[]; params: MathNode[] };
-      const params = r.params.map(compileNode), cond = r.conditionals.map((c) => BINARY[c]);
+      const params = r.params.map(compileNode),
+        cond = r.conditionals.map((c) => BINARY[c]);
       return (scope) => {
         const vals = params.map((p) => p(scope));
         for (let i = 0; i < cond.length; i++) if (!cond[i](vals[i], vals[i + 1])) return 0;
@@ -226,18 +235,25 @@ function compileNode(n: MathNode): Evaluator {
     }
     case 'ConditionalNode': {
       const c = n as unknown as { condition: MathNode; trueExpr: MathNode; falseExpr: MathNode };
-      const cond = compileNode(c.condition), t = compileNode(c.trueExpr), f = compileNode(c.falseExpr);
+      const cond = compileNode(c.condition),
+        t = compileNode(c.trueExpr),
+        f = compileNode(c.falseExpr);
       return (scope) => (cond(scope) !== 0 ? t(scope) : f(scope));
     }
     case 'FunctionNode': {
       const f = n as unknown as { fn: { name: string }; args: MathNode[] };
       const fn = Object.hasOwn(ALLOWED_FUNCTIONS, f.fn.name) ? ALLOWED_FUNCTIONS[f.fn.name] : undefined;
       const args = f.args.map(compileNode);
-      if (!fn) return () => { throw new ExprError(`function "${f.fn.name}" has no numeric definition here`); };
+      if (!fn)
+        return () => {
+          throw new ExprError(`function "${f.fn.name}" has no numeric definition here`);
+        };
       return (scope) => fn(...args.map((a) => a(scope)));
     }
     default:
-      return () => { throw new ExprError(`${n.type} is not allowed`); };
+      return () => {
+        throw new ExprError(`${n.type} is not allowed`);
+      };
   }
 }
 
@@ -258,7 +274,8 @@ export function comparisonSides(e: Expr, scope: Scope): { op: string; lhs: numbe
   const sides = conjuncts.map((n) => {
     const op = n as unknown as { fn: string; op: string; args: MathNode[] };
     if (n.type !== 'OperatorNode' || !['smaller', 'smallerEq', 'larger', 'largerEq', 'equal'].includes(op.fn) || op.args.length !== 2) return undefined;
-    const lhs = evaluate(op.args[0], scope), rhs = evaluate(op.args[1], scope);
+    const lhs = evaluate(op.args[0], scope),
+      rhs = evaluate(op.args[1], scope);
     const slack = (op.op.startsWith('<') ? rhs - lhs : op.op.startsWith('>') ? lhs - rhs : -Math.abs(lhs - rhs)) / (Math.abs(lhs) + Math.abs(rhs) || 1);
     return { op: op.op, lhs, rhs, holds: evaluate(n, scope) !== 0, slack, conjunct: n.toString() };
   });

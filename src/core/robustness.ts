@@ -32,7 +32,14 @@ export function comparisonMargin(op: string, a: number, b: number): number {
   if (!compare) throw new Error(`not a comparison: ${op}`);
   const holds = compare(a, b);
   const scale = Math.abs(a) + Math.abs(b) || 1;
-  let m = op === 'smaller' || op === 'smallerEq' ? (b - a) / scale : op === 'larger' || op === 'largerEq' ? (a - b) / scale : op === 'equal' ? -Math.abs(a - b) / scale : Math.abs(a - b) / scale;
+  let m =
+    op === 'smaller' || op === 'smallerEq'
+      ? (b - a) / scale
+      : op === 'larger' || op === 'largerEq'
+        ? (a - b) / scale
+        : op === 'equal'
+          ? -Math.abs(a - b) / scale
+          : Math.abs(a - b) / scale;
   // infinities: the sign comes from the comparison itself
   if (Number.isNaN(m)) m = holds ? (a === b ? 0 : 1) : -1;
   return m === 0 && !holds ? TIE : m;
@@ -47,15 +54,26 @@ const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   unequal: (a, b) => a !== b,
 };
 
-
 function compile(n: MathNode): Robustness {
-  const node = n as unknown as { type: string; fn?: string; args?: MathNode[]; content?: MathNode; conditionals?: string[]; params?: MathNode[]; condition?: MathNode; trueExpr?: MathNode; falseExpr?: MathNode };
+  const node = n as unknown as {
+    type: string;
+    fn?: string;
+    args?: MathNode[];
+    content?: MathNode;
+    conditionals?: string[];
+    params?: MathNode[];
+    condition?: MathNode;
+    trueExpr?: MathNode;
+    falseExpr?: MathNode;
+  };
   if (node.type === 'ParenthesisNode') return compile(node.content!);
   if (node.type === 'OperatorNode' && node.args!.length === 2) {
-    const op = node.fn!, [x, y] = node.args!;
+    const op = node.fn!,
+      [x, y] = node.args!;
     if (Object.hasOwn(COMPARE, op)) return (s) => comparisonMargin(op, evaluate(x, s), evaluate(y, s));
     if (op === 'and' || op === 'or') {
-      const a = compile(x), b = compile(y);
+      const a = compile(x),
+        b = compile(y);
       return op === 'and' ? (s) => conjunction(a(s), b(s)) : (s) => disjunction(a(s), b(s));
     }
   }
@@ -64,7 +82,8 @@ function compile(n: MathNode): Robustness {
     return (s) => negate(a(s));
   }
   if (node.type === 'RelationalNode') {
-    const conds = node.conditionals!, params = node.params!;
+    const conds = node.conditionals!,
+      params = node.params!;
     return (s) => {
       const v = params.map((p) => evaluate(p, s));
       let r = Infinity;
@@ -73,7 +92,9 @@ function compile(n: MathNode): Robustness {
     };
   }
   if (node.type === 'ConditionalNode') {
-    const t = compile(node.trueExpr!), f = compile(node.falseExpr!), c = node.condition!;
+    const t = compile(node.trueExpr!),
+      f = compile(node.falseExpr!),
+      c = node.condition!;
     return (s) => (evaluate(c, s) !== 0 ? t(s) : f(s));
   }
   return (s) => {

@@ -49,7 +49,10 @@ export interface TwoLayerGradientInput {
 /** ∇_W and ∇_v of Σ_i ℓ(Σ_j v_j φ(⟨w_j, x_i⟩), y_i) (or the mean), by tf.grads. */
 export async function twoLayerGradientTf(o: TwoLayerGradientInput): Promise<{ gW: number[][]; gv: number[]; backend: string }> {
   const { tf, backend } = await loadTensorFlow();
-  const X = tf.tensor2d(o.X), y = tf.tensor1d(o.y), W = tf.tensor2d(o.W), v = tf.tensor1d(o.v);
+  const X = tf.tensor2d(o.X),
+    y = tf.tensor1d(o.y),
+    W = tf.tensor2d(o.W),
+    v = tf.tensor1d(o.v);
   const f = (Wt: TF.Tensor, vt: TF.Tensor): TF.Scalar => {
     const z = tf.matMul(X, Wt as TF.Tensor2D, false, true); // n×m
     const h = o.gamma === 0 ? tf.relu(z) : tf.leakyRelu(z, o.gamma);

@@ -14,13 +14,18 @@ export function diagonalPart(m: Mat): Mat {
 /** D_j for consecutive layers W_j, W_{j+1} (j = 1 … L−1) in the given form. */
 export function balanceGaps(Ws: Mat[], form: BalanceForm): Mat[] {
   return Ws.slice(1).map((next, j) =>
-    form === 'transposed' ? subtract(gramRows(next), gramCols(Ws[j])) : form === 'diagonal' ? diagonalPart(subtract(gramCols(next), gramRows(Ws[j]))) : subtract(gramCols(next), gramRows(Ws[j])),
+    form === 'transposed'
+      ? subtract(gramRows(next), gramCols(Ws[j]))
+      : form === 'diagonal'
+        ? diagonalPart(subtract(gramCols(next), gramRows(Ws[j])))
+        : subtract(gramCols(next), gramRows(Ws[j])),
   );
 }
 
 /** max_j ‖D_j(after) − D_j(before)‖_F / max_j ‖W_j(after)‖_F² (the scale at least 1e-300). */
 export function balanceDrift(before: Mat[], after: Mat[], form: BalanceForm): number {
-  const a = balanceGaps(before, form), b = balanceGaps(after, form);
+  const a = balanceGaps(before, form),
+    b = balanceGaps(after, form);
   const drift = Math.max(...a.map((g, j) => frobeniusNorm(subtract(b[j], g))));
   const scale = Math.max(...after.map((w) => frobeniusNorm(w) ** 2), 1e-300);
   return drift / scale;
@@ -31,7 +36,8 @@ export type Neuron = Record<string, number>;
 
 /** max_j |Q(after_j) − Q(before_j)|; normalized: divided by max_j (‖w_j‖² + b_j² + v_j²) at `before` (1 if that is 0). */
 export function neuronQuantityDrift(before: Neuron[], after: Neuron[], Q: (n: Neuron) => number, normalize: boolean): number {
-  let drift = 0, scale = 0;
+  let drift = 0,
+    scale = 0;
   for (let j = 0; j < before.length; j++) {
     drift = Math.max(drift, Math.abs(Q(after[j]) - Q(before[j])));
     scale = Math.max(scale, before[j].wnorm ** 2 + (before[j].b ?? 0) ** 2 + before[j].v ** 2);
@@ -44,7 +50,8 @@ export function neuronQuantityDrift(before: Neuron[], after: Neuron[], Q: (n: Ne
  * Δ_j = ‖w_j‖² − v_j² by exactly η²(‖g_wj‖² − g_vj²): max_j of the discrepancy over max_j(‖w_j‖² + v_j²).
  */
 export function gdBalancednessStepError(g: Float64Array, eta: number, m: number, d: number, before: Neuron[], after: Neuron[]): number {
-  let err = 0, scale = 0;
+  let err = 0,
+    scale = 0;
   for (let j = 0; j < m; j++) {
     let gw = 0;
     for (let k = 0; k < d; k++) gw += g[j * d + k] ** 2;

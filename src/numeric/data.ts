@@ -22,8 +22,12 @@ export interface DataStats extends Record<DataStatName, number> {
 }
 
 export function dataStats(X: Mat): DataStats {
-  const n = X.rows, d = X.cols, A = X.data;
-  let Rmin = Infinity, Rmax = 0, pmax = 0;
+  const n = X.rows,
+    d = X.cols,
+    A = X.data;
+  let Rmin = Infinity,
+    Rmax = 0,
+    pmax = 0;
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let k = 0; k < d; k++) s += A[i * d + k] ** 2;
@@ -45,7 +49,8 @@ export type LabelRule = 'sign' | 'teacher' | 'gaussian' | 'relu-teacher';
 /** x_i ~ N(0, scale² I_d); labels: random ±1, the sign of a random teacher ⟨u, x⟩, N(0,1) regression targets, or max(0, ⟨u, x⟩) of a random teacher (realizable by one ReLU neuron). */
 export function isotropicGaussian(rng: Rng, n: number, d: number, scale: number, labels: LabelRule): Dataset {
   const X = mat(n, d);
-  const rx = rng.fork('X'), ry = rng.fork('y');
+  const rx = rng.fork('X'),
+    ry = rng.fork('y');
   rx.fillNormal(X.data, scale);
   const y = new Float64Array(n);
   if (labels === 'teacher' || labels === 'relu-teacher') {

@@ -2,7 +2,7 @@
 // of matrix sensing: an example is a measurement matrix A_k (its row-major vec is the row x_k) and
 // the prediction is ⟨A_k, W⟩. Matrix completion is the case A_k = e_i e_jᵀ.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { determinant, type Mat } from './linalg.js';
+import { determinant, matmulInto, type Mat } from './linalg.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -24,18 +24,6 @@ export function layerShapes(o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'depth'
   return Array.from({ length: o.depth }, (_, j) => [j === o.depth - 1 ? o.rows : o.width, j === 0 ? o.cols : o.width]);
 }
 
-function mul(a: Float64Array, ar: number, ac: number, b: Float64Array, bc: number, out: Float64Array): Float64Array {
-  out.fill(0, 0, ar * bc);
-  for (let i = 0; i < ar; i++)
-    for (let k = 0; k < ac; k++) {
-      const x = a[i * ac + k];
-      if (x === 0) continue;
-      for (let j = 0; j < bc; j++) out[i * bc + j] += x * b[k * bc + j];
-    }
-  return out;
-}
-
-
 export function deepLinearNet(o: DeepLinearOptions): Model {
   const { rows, cols, depth: L } = o;
   if (L < 1) throw new Error('deep-linear: depth must be at least 1');
@@ -56,7 +44,7 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
     out.set(layer(theta, 0));
     let r = shapes[0][0];
     for (let j = 1; j < L; j++) {
-      mul(layer(theta, j), shapes[j][0], shapes[j][1], out, cols, tmp);
+      matmulInto(layer(theta, j), shapes[j][0], shapes[j][1], out, cols, tmp);
       r = shapes[j][0];
       out.set(tmp.subarray(0, r * cols));
     }
@@ -86,17 +74,27 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
       if (o.width !== k) throw new Error(`deep-linear: a balanced initialization needs width = min(rows, cols) = ${k}, got ${o.width}`);
       const p = Float64Array.from({ length: rows * cols }, () => o.scale * r.normal());
       flipFirstRow(p, () => determinant({ rows, cols, data: p }));
-      const svd = new SingularValueDecomposition(new Matrix(Array.from({ length: rows }, (_, i) => Array.from(p.subarray(i * cols, (i + 1) * cols)))), { autoTranspose: true });
-      const U = svd.leftSingularVectors, V = svd.rightSingularVectors, s = svd.diagonal.map((x) => Math.pow(x, 1 / L));
+      const svd = new SingularValueDecomposition(new Matrix(Array.from({ length: rows }, (_, i) => Array.from(p.subarray(i * cols, (i + 1) * cols)))), {
+        autoTranspose: true,
+      });
+      const U = svd.leftSingularVectors,
+        V = svd.rightSingularVectors,
+        s = svd.diagonal.map((x) => Math.pow(x, 1 / L));
       for (let j = 0; j < L; j++) {
-        const [lr, lc] = shapes[j], w = layer(theta, j);
+        const [lr, lc] = shapes[j],
+          w = layer(theta, j);
         for (let a = 0; a < lr; a++)
           for (let b = 0; b < lc; b++)
             w[a * lc + b] =
-              L === 1 ? p[a * cols + b]
-              : j === 0 ? s[a] * V.get(b, a) // S^{1/L} Vᵀ
-              : j === L - 1 ? U.get(a, b) * s[b] // U S^{1/L}
-              : a === b ? s[a] : 0;
+              L === 1
+                ? p[a * cols + b]
+                : j === 0
+                  ? s[a] * V.get(b, a) // S^{1/L} Vᵀ
+                  : j === L - 1
+                    ? U.get(a, b) * s[b] // U S^{1/L}
+                    : a === b
+                      ? s[a]
+                      : 0;
       }
       return theta;
     },
@@ -114,22 +112,24 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
       for (let i = 0; i < X.rows; i++) if (c[i] !== 0) for (let k = 0; k < rows * cols; k++) G[k] += c[i] * X.data[i * X.cols + k];
       prefix[0].fill(0);
       for (let a = 0; a < cols; a++) prefix[0][a * cols + a] = 1;
-      for (let j = 0; j < L; j++) mul(layer(theta, j), shapes[j][0], shapes[j][1], prefix[j], cols, prefix[j + 1]);
+      for (let j = 0; j < L; j++) matmulInto(layer(theta, j), shapes[j][0], shapes[j][1], prefix[j], cols, prefix[j + 1]);
       suffix[L].fill(0);
       for (let a = 0; a < rows; a++) suffix[L][a * rows + a] = 1;
       // suffix[k] = (layers k … L−1, 0-based) = rows × shapes[k][1]; suffix[L] = I
-      for (let k = L - 1; k >= 1; k--) mul(suffix[k + 1], rows, shapes[k][0], layer(theta, k), shapes[k][1], suffix[k]);
+      for (let k = L - 1; k >= 1; k--) matmulInto(suffix[k + 1], rows, shapes[k][0], layer(theta, k), shapes[k][1], suffix[k]);
       for (let j = 0; j < L; j++) {
         const [lr, lc] = shapes[j];
-        const S = suffix[j + 1], sc = lr; // rows × lr
+        const S = suffix[j + 1],
+          sc = lr; // rows × lr
         const Pre = prefix[j]; // lc × cols
         // T = Sᵀ G (lr × cols), grad_j = T Preᵀ (lr × lc)
         const g = grad.subarray(offsets[j], offsets[j] + lr * lc);
         tmp.fill(0, 0, lr * cols);
-        for (let a = 0; a < lr; a++) for (let r = 0; r < rows; r++) {
-          const sa = S[r * sc + a];
-          if (sa !== 0) for (let b = 0; b < cols; b++) tmp[a * cols + b] += sa * G[r * cols + b];
-        }
+        for (let a = 0; a < lr; a++)
+          for (let r = 0; r < rows; r++) {
+            const sa = S[r * sc + a];
+            if (sa !== 0) for (let b = 0; b < cols; b++) tmp[a * cols + b] += sa * G[r * cols + b];
+          }
         for (let a = 0; a < lr; a++)
           for (let b = 0; b < lc; b++) {
             let acc = 0;

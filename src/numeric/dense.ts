@@ -15,35 +15,59 @@ const TILE = 512;
  * `symmetric` (W = X, m = n, no bias): only the blocks on and above the diagonal are computed.
  */
 export function preActivationsJs(
-  W: Float64Array, X: Float64Array, b: Float64Array | undefined, bOff: number,
-  n: number, m: number, d: number, Z: Float64Array, symmetric = false,
+  W: Float64Array,
+  X: Float64Array,
+  b: Float64Array | undefined,
+  bOff: number,
+  n: number,
+  m: number,
+  d: number,
+  Z: Float64Array,
+  symmetric = false,
 ): void {
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) Z[i * m + j] = b ? b[bOff + j] : 0;
   for (let k0 = 0; k0 < d; k0 += TILE) {
     const k1 = Math.min(d, k0 + TILE);
     let i = 0;
     for (; i + 1 < n; i += 2) {
-      const x0 = i * d, x1 = x0 + d, z0 = i * m, z1 = z0 + m;
+      const x0 = i * d,
+        x1 = x0 + d,
+        z0 = i * m,
+        z1 = z0 + m;
       let j = symmetric ? i : 0;
       for (; j + 1 < m; j += 2) {
-        const w0 = j * d, w1 = w0 + d;
-        let s00 = Z[z0 + j], s01 = Z[z0 + j + 1], s10 = Z[z1 + j], s11 = Z[z1 + j + 1];
+        const w0 = j * d,
+          w1 = w0 + d;
+        let s00 = Z[z0 + j],
+          s01 = Z[z0 + j + 1],
+          s10 = Z[z1 + j],
+          s11 = Z[z1 + j + 1];
         for (let k = k0; k < k1; k++) {
-          const a0 = X[x0 + k], a1 = X[x1 + k], u0 = W[w0 + k], u1 = W[w1 + k];
-          s00 += u0 * a0; s01 += u1 * a0;
-          s10 += u0 * a1; s11 += u1 * a1;
+          const a0 = X[x0 + k],
+            a1 = X[x1 + k],
+            u0 = W[w0 + k],
+            u1 = W[w1 + k];
+          s00 += u0 * a0;
+          s01 += u1 * a0;
+          s10 += u0 * a1;
+          s11 += u1 * a1;
         }
-        Z[z0 + j] = s00; Z[z0 + j + 1] = s01;
-        Z[z1 + j] = s10; Z[z1 + j + 1] = s11;
+        Z[z0 + j] = s00;
+        Z[z0 + j + 1] = s01;
+        Z[z1 + j] = s10;
+        Z[z1 + j + 1] = s11;
       }
       for (; j < m; j++) {
         const w0 = j * d;
-        let s0 = Z[z0 + j], s1 = Z[z1 + j];
+        let s0 = Z[z0 + j],
+          s1 = Z[z1 + j];
         for (let k = k0; k < k1; k++) {
           const u = W[w0 + k];
-          s0 += u * X[x0 + k]; s1 += u * X[x1 + k];
+          s0 += u * X[x0 + k];
+          s1 += u * X[x1 + k];
         }
-        Z[z0 + j] = s0; Z[z1 + j] = s1;
+        Z[z0 + j] = s0;
+        Z[z1 + j] = s1;
       }
     }
     for (; i < n; i++) {
@@ -67,20 +91,36 @@ export function outerGradientJs(G: Float64Array, X: Float64Array, n: number, m: 
     let i = 0;
     // four data rows at a time; (((g + t0) + t1) + t2) + t3 is the plain loop's order
     for (; i + 3 < n; i += 4) {
-      const x0 = i * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
+      const x0 = i * d,
+        x1 = x0 + d,
+        x2 = x1 + d,
+        x3 = x2 + d;
       let j = 0;
       for (; j + 1 < m; j += 2) {
-        const p0 = G[i * m + j], p1 = G[(i + 1) * m + j], p2 = G[(i + 2) * m + j], p3 = G[(i + 3) * m + j];
-        const q0 = G[i * m + j + 1], q1 = G[(i + 1) * m + j + 1], q2 = G[(i + 2) * m + j + 1], q3 = G[(i + 3) * m + j + 1];
-        const r0 = j * d, r1 = r0 + d;
+        const p0 = G[i * m + j],
+          p1 = G[(i + 1) * m + j],
+          p2 = G[(i + 2) * m + j],
+          p3 = G[(i + 3) * m + j];
+        const q0 = G[i * m + j + 1],
+          q1 = G[(i + 1) * m + j + 1],
+          q2 = G[(i + 2) * m + j + 1],
+          q3 = G[(i + 3) * m + j + 1];
+        const r0 = j * d,
+          r1 = r0 + d;
         for (let k = k0; k < k1; k++) {
-          const a0 = X[x0 + k], a1 = X[x1 + k], a2 = X[x2 + k], a3 = X[x3 + k];
+          const a0 = X[x0 + k],
+            a1 = X[x1 + k],
+            a2 = X[x2 + k],
+            a3 = X[x3 + k];
           grad[r0 + k] = grad[r0 + k] + p0 * a0 + p1 * a1 + p2 * a2 + p3 * a3;
           grad[r1 + k] = grad[r1 + k] + q0 * a0 + q1 * a1 + q2 * a2 + q3 * a3;
         }
       }
       for (; j < m; j++) {
-        const p0 = G[i * m + j], p1 = G[(i + 1) * m + j], p2 = G[(i + 2) * m + j], p3 = G[(i + 3) * m + j];
+        const p0 = G[i * m + j],
+          p1 = G[(i + 1) * m + j],
+          p2 = G[(i + 2) * m + j],
+          p3 = G[(i + 3) * m + j];
         const r0 = j * d;
         for (let k = k0; k < k1; k++) grad[r0 + k] = grad[r0 + k] + p0 * X[x0 + k] + p1 * X[x1 + k] + p2 * X[x2 + k] + p3 * X[x3 + k];
       }
@@ -126,7 +166,8 @@ let view = new Float64Array(0);
 /** The workspace as a float64 view, holding at least `doubles`; it starts 16-byte aligned. Only this function grows the memory (the module never allocates), so the view stays valid until it does. */
 function workspace(doubles: number): Float64Array {
   if (view.length < doubles) {
-    const base = wasm!.workspace(), mem = wasm!.memory;
+    const base = wasm!.workspace(),
+      mem = wasm!.memory;
     const need = base + doubles * 8;
     if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
     view = new Float64Array(mem.buffer, base, (mem.buffer.byteLength - base) >> 3);
@@ -137,9 +178,23 @@ function workspace(doubles: number): Float64Array {
 /** Workspace regions start at even offsets (16-byte aligned). */
 const pad = (k: number) => (k + 1) & ~1;
 
-export function preActivationsWasm(W: Float64Array, X: Float64Array, b: Float64Array | undefined, bOff: number, n: number, m: number, d: number, Z: Float64Array): void {
-  const nm = n * m, md = m * d, nd = n * d;
-  const oX = pad(md), oB = oX + pad(nd), oZ = oB + pad(m), oW = oZ + pad(nm);
+export function preActivationsWasm(
+  W: Float64Array,
+  X: Float64Array,
+  b: Float64Array | undefined,
+  bOff: number,
+  n: number,
+  m: number,
+  d: number,
+  Z: Float64Array,
+): void {
+  const nm = n * m,
+    md = m * d,
+    nd = n * d;
+  const oX = pad(md),
+    oB = oX + pad(nd),
+    oZ = oB + pad(m),
+    oW = oZ + pad(nm);
   const ws = workspace(oW + md);
   ws.set(W.subarray(0, md), oW);
   ws.set(X.subarray(0, nd), oX);
@@ -151,8 +206,11 @@ export function preActivationsWasm(W: Float64Array, X: Float64Array, b: Float64A
 }
 
 export function outerGradientWasm(G: Float64Array, X: Float64Array, n: number, m: number, d: number, grad: Float64Array): void {
-  const nm = n * m, md = m * d, nd = n * d;
-  const oX = pad(nm), oGrad = oX + pad(nd);
+  const nm = n * m,
+    md = m * d,
+    nd = n * d;
+  const oX = pad(nm),
+    oGrad = oX + pad(nd);
   const ws = workspace(oGrad + md);
   ws.set(G.subarray(0, nm), 0);
   ws.set(X.subarray(0, nd), oX);
@@ -165,7 +223,17 @@ export function outerGradientWasm(G: Float64Array, X: Float64Array, n: number, m
 const WASM_FROM = 4096;
 
 /** Z = X Wᵀ (+ b), each entry summed in k order (see preActivationsJs). */
-export function preActivations(W: Float64Array, X: Float64Array, b: Float64Array | undefined, bOff: number, n: number, m: number, d: number, Z: Float64Array, symmetric = false): void {
+export function preActivations(
+  W: Float64Array,
+  X: Float64Array,
+  b: Float64Array | undefined,
+  bOff: number,
+  n: number,
+  m: number,
+  d: number,
+  Z: Float64Array,
+  symmetric = false,
+): void {
   if (wasm && !symmetric && n * m * d >= WASM_FROM) preActivationsWasm(W, X, b, bOff, n, m, d, Z);
   else preActivationsJs(W, X, b, bOff, n, m, d, Z, symmetric);
 }

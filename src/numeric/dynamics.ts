@@ -148,11 +148,7 @@ const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
 const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
 
 /** Adaptive Dormand–Prince integration of dθ/dt = F(θ). Generic: F writes into its output. */
-export function integrateDopri(
-  F: (theta: Float64Array, out: Float64Array) => number,
-  theta0: Float64Array,
-  o: GradientFlowOptions,
-): SimResult {
+export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => number, theta0: Float64Array, o: GradientFlowOptions): SimResult {
   const n = theta0.length;
   let y = Float64Array.from(theta0);
   const k = Array.from({ length: 7 }, () => new Float64Array(n));
@@ -191,7 +187,8 @@ export function integrateDopri(
     let err = 0;
     let absErr = 0;
     for (let i = 0; i < n; i++) {
-      let a5 = 0, a4 = 0;
+      let a5 = 0,
+        a4 = 0;
       for (let s = 0; s < 7; s++) {
         a5 += B5[s] * k[s][i];
         a4 += B4[s] * k[s][i];
@@ -261,7 +258,8 @@ export function normalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Fl
   const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
   const expLoss = (): number => {
     model.forward(theta, X, pred);
-    let qmin = Infinity, s = 0;
+    let qmin = Infinity,
+      s = 0;
     for (let i = 0; i < n; i++) qmin = Math.min(qmin, y[i] * pred[i]);
     for (let i = 0; i < n; i++) {
       c[i] = Math.exp(-(y[i] * pred[i] - qmin));

@@ -8,7 +8,8 @@ import type { Rng } from './rng.js';
 
 /** Orthonormal basis Q (r×d, rows) of the row span of X (modified Gram–Schmidt, twice), and X̃ = X Qᵀ (n×r). */
 export function gramCoordinates(X: Mat): { Q: Mat; Xt: Mat } {
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   const rows: Float64Array[] = [];
   for (let i = 0; i < n; i++) {
     const v = Float64Array.from(X.data.subarray(i * d, (i + 1) * d));
@@ -27,11 +28,12 @@ export function gramCoordinates(X: Mat): { Q: Mat; Xt: Mat } {
   const Q = mat(r, d);
   rows.forEach((q, i) => Q.data.set(q, i * d));
   const Xt = mat(n, r);
-  for (let i = 0; i < n; i++) for (let a = 0; a < r; a++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += X.data[i * d + k] * Q.data[a * d + k];
-    Xt.data[i * r + a] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < r; a++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += X.data[i * d + k] * Q.data[a * d + k];
+      Xt.data[i * r + a] = s;
+    }
   return { Q, Xt };
 }
 
@@ -42,7 +44,9 @@ export function gramCoordinates(X: Mat): { Q: Mat; Xt: Mat } {
  */
 export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width: number, wScale: number): Model {
   const { Xt } = gramCoordinates(X);
-  const d = X.cols, r = Xt.cols, m = width;
+  const d = X.cols,
+    r = Xt.cols,
+    m = width;
   const inner = makeInner(r);
   let perp = mat(m, m);
   const view = (Y: Mat): Mat => {
@@ -59,11 +63,12 @@ export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width
       const P = mat(m, m);
       const row = new Float64Array(k);
       const G = Array.from({ length: m }, () => Float64Array.from(g.fillNormal(row, wScale)));
-      for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
-        let s = 0;
-        for (let t = 0; t < k; t++) s += G[i][t] * G[j][t];
-        P.data[i * m + j] = P.data[j * m + i] = s;
-      }
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j <= i; j++) {
+          let s = 0;
+          for (let t = 0; t < k; t++) s += G[i][t] * G[j][t];
+          P.data[i * m + j] = P.data[j * m + i] = s;
+        }
       perp = P;
       return theta;
     },
@@ -73,11 +78,12 @@ export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width
       if (name !== 'W') return undefined;
       const Ws = inner.layers(theta).W;
       const G = mat(m, m);
-      for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
-        let s = perp.data[i * m + j];
-        for (let a = 0; a < r; a++) s += Ws.data[i * r + a] * Ws.data[j * r + a];
-        G.data[i * m + j] = G.data[j * m + i] = s;
-      }
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j <= i; j++) {
+          let s = perp.data[i * m + j];
+          for (let a = 0; a < r; a++) s += Ws.data[i * r + a] * Ws.data[j * r + a];
+          G.data[i * m + j] = G.data[j * m + i] = s;
+        }
       return G;
     },
   };

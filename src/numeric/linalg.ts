@@ -37,8 +37,12 @@ export function toRows(a: Mat): number[][] {
 export function matmul(a: Mat, b: Mat, out?: Mat): Mat {
   if (a.cols !== b.rows) throw new Error(`matmul: ${a.rows}x${a.cols} · ${b.rows}x${b.cols}`);
   const c = out ?? mat(a.rows, b.cols);
-  const A = a.data, B = b.data, C = c.data;
-  const n = a.rows, K = a.cols, m = b.cols;
+  const A = a.data,
+    B = b.data,
+    C = c.data;
+  const n = a.rows,
+    K = a.cols,
+    m = b.cols;
   C.fill(0);
   for (let i = 0; i < n; i++) {
     const ci = i * m;
@@ -121,8 +125,9 @@ export function countAbove(x: ArrayLike<number>, fraction: number): number {
 
 /** ‖a − b‖ / ‖b‖ over the first n entries, as √(Σ(a−b)² / Σb²). */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, n = b.length): number {
-  let num = 0, den = 0;
-  for (let e = 0; e < n; e++) (num += (a[e] - b[e]) ** 2), (den += b[e] ** 2);
+  let num = 0,
+    den = 0;
+  for (let e = 0; e < n; e++) ((num += (a[e] - b[e]) ** 2), (den += b[e] ** 2));
   return Math.sqrt(num / den);
 }
 
@@ -135,8 +140,9 @@ export function distance(a: ArrayLike<number>, b: ArrayLike<number>, n = b.lengt
 
 /** ‖a − b‖ / max(‖b‖, 1e-300) over the first n entries, as √Σ(a−b)² / max(√Σb², 1e-300). */
 export function relativeDistance(a: ArrayLike<number>, b: ArrayLike<number>, n = b.length): number {
-  let num = 0, den = 0;
-  for (let k = 0; k < n; k++) (num += (a[k] - b[k]) ** 2), (den += b[k] ** 2);
+  let num = 0,
+    den = 0;
+  for (let k = 0; k < n; k++) ((num += (a[k] - b[k]) ** 2), (den += b[k] ** 2));
   return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
 }
 
@@ -165,7 +171,8 @@ export function singularValueRatioOf(s: number[], k: number): number {
 export function cholesky(a: Mat): Mat | undefined {
   const n = a.rows;
   const L = mat(n, n);
-  const A = a.data, D = L.data;
+  const A = a.data,
+    D = L.data;
   for (let j = 0; j < n; j++) {
     let s = A[j * n + j];
     for (let k = 0; k < j; k++) s -= D[j * n + k] ** 2;
@@ -214,7 +221,13 @@ export function schattenOf(s: number[], p: number): number {
   if (!(p > 0)) throw new Error(`Schatten-p needs p > 0, got ${p}`);
   const m = Math.max(...s, 0);
   if (m === 0) return 0;
-  return m * Math.pow(s.reduce((t, x) => t + Math.pow(x / m, p), 0), 1 / p);
+  return (
+    m *
+    Math.pow(
+      s.reduce((t, x) => t + Math.pow(x / m, p), 0),
+      1 / p,
+    )
+  );
 }
 
 /** AᵀA (cols × cols). */
@@ -230,7 +243,8 @@ export function subtract(a: Mat, b: Mat): Mat {
 /** det by Gaussian elimination with partial pivoting (1×1 and 2×2 by formula). */
 export function determinant(m: Mat): number {
   if (m.rows !== m.cols) throw new Error(`the determinant needs a square matrix, got ${m.rows}×${m.cols}`);
-  const n = m.rows, a = Float64Array.from(m.data);
+  const n = m.rows,
+    a = Float64Array.from(m.data);
   if (n === 1) return a[0];
   if (n === 2) return a[0] * a[3] - a[1] * a[2];
   let det = 1;
@@ -249,4 +263,16 @@ export function determinant(m: Mat): number {
     }
   }
   return det;
+}
+
+/** out = A·B for row-major A (ar×ac) and B (ac×bc), skipping zero entries of A. */
+export function matmulInto(a: Float64Array, ar: number, ac: number, b: Float64Array, bc: number, out: Float64Array): Float64Array {
+  out.fill(0, 0, ar * bc);
+  for (let i = 0; i < ar; i++)
+    for (let k = 0; k < ac; k++) {
+      const x = a[i * ac + k];
+      if (x === 0) continue;
+      for (let j = 0; j < bc; j++) out[i * bc + j] += x * b[k * bc + j];
+    }
+  return out;
 }

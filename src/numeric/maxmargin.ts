@@ -51,7 +51,9 @@ export interface KktResult {
  * A plain NNLS with φ′ ∈ {1, γ} reports false failures at limits on the kink (note §4.2).
  */
 export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Array, gamma: number, eps = 1e-3): KktResult {
-  const m = W.rows, d = W.cols, n = X.rows;
+  const m = W.rows,
+    d = W.cols,
+    n = X.rows;
   const q = new Float64Array(n);
   const z = new Float64Array(m * n);
   for (let i = 0; i < n; i++) {
@@ -59,7 +61,8 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
     let xn = 0;
     for (let k = 0; k < d; k++) xn += X.data[i * d + k] ** 2;
     for (let j = 0; j < m; j++) {
-      let s = 0, wn = 0;
+      let s = 0,
+        wn = 0;
       for (let k = 0; k < d; k++) {
         s += W.data[j * d + k] * X.data[i * d + k];
         wn += W.data[j * d + k] ** 2;
@@ -136,13 +139,15 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
  * Q_ij = y_iy_j⟨x_i, x_j⟩, by exact coordinate descent. Returns the max-margin direction u and its margin.
  */
 export function hardMarginSvm(X: Mat, y: Float64Array, tol = 1e-13, maxSweeps = 100000): { u: Float64Array; margin: number } {
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   const Q = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += X.data[i * d + k] * X.data[j * d + k];
-    Q[i * n + j] = y[i] * y[j] * s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += X.data[i * d + k] * X.data[j * d + k];
+      Q[i * n + j] = y[i] * y[j] * s;
+    }
   const alpha = new Float64Array(n);
   const g = new Float64Array(n).fill(-1); // Qα − 1
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
@@ -210,10 +215,12 @@ export function boundaryTestPoints(W: Mat, circle: number, random: number, rng: 
 export function signDisagreement(X: Mat, f: Float64Array, z: Float64Array): number {
   const d = X.cols;
   const zn = Math.sqrt(z.reduce((t, x) => t + x * x, 0));
-  let counted = 0, bad = 0;
+  let counted = 0,
+    bad = 0;
   for (let i = 0; i < X.rows; i++) {
-    let zx = 0, xx = 0;
-    for (let k = 0; k < d; k++) (zx += X.data[i * d + k] * z[k]), (xx += X.data[i * d + k] * X.data[i * d + k]);
+    let zx = 0,
+      xx = 0;
+    for (let k = 0; k < d; k++) ((zx += X.data[i * d + k] * z[k]), (xx += X.data[i * d + k] * X.data[i * d + k]));
     const xn = Math.sqrt(xx);
     if (Math.abs(zx) < 1e-9 * zn * xn) continue;
     counted++;

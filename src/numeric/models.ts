@@ -32,8 +32,8 @@ export function smoothLeakyRelu(gamma: number, H: number): Activation {
   const c = 1 / H;
   return {
     name: `smooth-leaky-relu(${gamma}, H=${H})`,
-    phi: (z) => (z >= c ? z : z <= -c ? gamma * z : ((1 - gamma) * H) / 4 * z * z + ((1 + gamma) / 2) * z + (1 - gamma) / (4 * H)),
-    dphi: (z) => (z >= c ? 1 : z <= -c ? gamma : ((1 - gamma) * H) / 2 * z + (1 + gamma) / 2),
+    phi: (z) => (z >= c ? z : z <= -c ? gamma * z : (((1 - gamma) * H) / 4) * z * z + ((1 + gamma) / 2) * z + (1 - gamma) / (4 * H)),
+    dphi: (z) => (z >= c ? 1 : z <= -c ? gamma : (((1 - gamma) * H) / 2) * z + (1 + gamma) / 2),
   };
 }
 
@@ -87,7 +87,14 @@ export function numberedLayers(model: Model, theta: Float64Array, prefix: 'W' | 
 /** A meta fact of `model`; ModelHasNoLayerError (layer "meta.<key>") when the model does not declare it. */
 export function metaOf<K extends keyof ModelMeta>(model: Model, key: K): NonNullable<ModelMeta[K]> {
   const v = model.meta?.[key];
-  if (v === undefined) throw new ModelHasNoLayerError(model.name, `meta.${key}`, Object.keys(model.meta ?? {}).filter((k) => model.meta![k as keyof ModelMeta] !== undefined).map((k) => `meta.${k}`));
+  if (v === undefined)
+    throw new ModelHasNoLayerError(
+      model.name,
+      `meta.${key}`,
+      Object.keys(model.meta ?? {})
+        .filter((k) => model.meta![k as keyof ModelMeta] !== undefined)
+        .map((k) => `meta.${k}`),
+    );
   return v as NonNullable<ModelMeta[K]>;
 }
 
@@ -135,7 +142,8 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
   const nB = nW + m; // offset of b
   const trainable = new Float64Array(nW + m + nb).fill(1);
   if (!o.trainOutput) trainable.fill(0, nW, nW + m);
-  let z = new Float64Array(0), G = new Float64Array(0);
+  let z = new Float64Array(0),
+    G = new Float64Array(0);
   return {
     name: 'two-layer',
     meta: { gamma: act.gamma, trainOutput: o.trainOutput },
@@ -147,7 +155,8 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
         const rb = rng.fork('b');
         for (let j = 0; j < m; j++) theta[nB + j] = (o.bScale ?? 1) * rb.normal();
       }
-      const rw = rng.fork('W'), rv = rng.fork('v');
+      const rw = rng.fork('W'),
+        rv = rng.fork('v');
       for (let i = 0; i < nW; i++) theta[i] = o.wScale * rw.normal();
       for (let j = 0; j < m; j++) {
         if (o.vInit === 'gaussian') theta[nW + j] = o.vScale * rv.normal();
@@ -163,7 +172,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
     },
     forward(theta, X, out) {
       const n = X.rows;
-      if (z.length < n * m) (z = new Float64Array(n * m)), (G = new Float64Array(n * m));
+      if (z.length < n * m) ((z = new Float64Array(n * m)), (G = new Float64Array(n * m)));
       preActivations(theta, X.data, nb ? theta : undefined, nB, n, m, d, z);
       for (let i = 0; i < n; i++) {
         let f = 0;
@@ -176,7 +185,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       grad.fill(0);
       // the pre-activations ⟨w_j, x_i⟩ + b_j: from the forward pass just made, or computed here
       if (!(afterForward && z.length >= n * m)) {
-        if (z.length < n * m) (z = new Float64Array(n * m)), (G = new Float64Array(n * m));
+        if (z.length < n * m) ((z = new Float64Array(n * m)), (G = new Float64Array(n * m)));
         preActivations(theta, X.data, nb ? theta : undefined, nB, n, m, d, z);
       }
       // G[i,j] = c_i v_j φ′(z_ij), then ∂/∂W = Gᵀ X

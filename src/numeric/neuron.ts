@@ -30,7 +30,9 @@ export function projectAffine(w0: Float64Array, A: Float64Array[], b: number[]):
 export function closestZeroLossPoint(X: Mat, y: ArrayLike<number>, gamma: number, w0: Float64Array): Float64Array | undefined {
   const d = X.cols;
   const row = (i: number) => X.data.subarray(i * d, (i + 1) * d);
-  const eqA: Float64Array[] = [], eqb: number[] = [], ineq: Float64Array[] = [];
+  const eqA: Float64Array[] = [],
+    eqb: number[] = [],
+    ineq: Float64Array[] = [];
   for (let i = 0; i < X.rows; i++) {
     if (y[i] > 0) (eqA.push(row(i)), eqb.push(y[i]));
     else if (gamma > 0) (eqA.push(row(i)), eqb.push(y[i] / gamma));
@@ -41,7 +43,8 @@ export function closestZeroLossPoint(X: Mat, y: ArrayLike<number>, gamma: number
   let best: Float64Array | undefined;
   let bestDist = Infinity;
   for (let mask = 0; mask < 1 << ineq.length; mask++) {
-    const A = [...eqA], b = [...eqb];
+    const A = [...eqA],
+      b = [...eqb];
     ineq.forEach((a, k) => {
       if (mask & (1 << k)) (A.push(a), b.push(0));
     });
@@ -49,21 +52,23 @@ export function closestZeroLossPoint(X: Mat, y: ArrayLike<number>, gamma: number
     if (!w) continue;
     if (!ineq.every((a) => a.reduce((s, x, k) => s + x * w[k], 0) <= 1e-9)) continue;
     const dist = Math.sqrt(w.reduce((s, x, k) => s + (x - w0[k]) ** 2, 0));
-    if (dist < bestDist) (bestDist = dist), (best = w);
+    if (dist < bestDist) ((bestDist = dist), (best = w));
   }
   return best;
 }
 
 /** ‖w(∞) − w(0)‖ / ‖w* − w(0)‖ over the first n coordinates (Vardi & Shamir Thm 8): 1 when w(0) is already w* and w stayed put, ∞ when it moved. */
 export function closestZeroLossRatio(w: ArrayLike<number>, w0: ArrayLike<number>, star: ArrayLike<number>, n: number): number {
-  const moved = distance(w, w0, n), needed = distance(star, w0, n);
+  const moved = distance(w, w0, n),
+    needed = distance(star, w0, n);
   if (needed === 0) return moved === 0 ? 1 : Infinity;
   return moved / needed;
 }
 
 /** The activation pattern [⟨w_j, x_i⟩ + b_j > 0] of the rows w_j of W (biases b optional) on the first `n` rows of X, as an n×m 0/1 array (0 at exactly 0). */
 export function activationPattern(W: Mat, b: Mat | undefined, X: Mat, n = X.rows): Uint8Array {
-  const d = W.cols, m = W.rows;
+  const d = W.cols,
+    m = W.rows;
   const out = new Uint8Array(n * m);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < m; j++) {

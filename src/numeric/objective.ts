@@ -38,7 +38,8 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
 
 /** The same objective over the given rows of (X, y), in that order and with repeats counted: 'sum' sums ℓ over them, 'mean' averages over them (1/rows.length). */
 export function objectiveOnRows(model: Model, loss: Loss, X: Mat, y: Float64Array, reduction: 'sum' | 'mean', rows: ArrayLike<number>): Objective {
-  const b = rows.length, d = X.cols;
+  const b = rows.length,
+    d = X.cols;
   const Xb: Mat = { rows: b, cols: d, data: new Float64Array(b * d) };
   const yb = new Float64Array(b);
   for (let k = 0; k < b; k++) {

@@ -19,7 +19,8 @@ export function reluNet(o: ReluNetOptions): Model {
   const { sizes, activation: act } = o;
   const k = sizes.length - 1;
   if (k < 1) throw new Error('relu-net: needs at least an input and an output size');
-  const dIn = sizes[0], dOut = sizes[k];
+  const dIn = sizes[0],
+    dOut = sizes[k];
   const offsets: number[] = [];
   let nParams = 0;
   for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
@@ -31,10 +32,17 @@ export function reluNet(o: ReluNetOptions): Model {
 
   // Allocation-free inner loops: layer j's weights are theta[offsets[j] + r·cols + c].
   function forwardOne(theta: Float64Array, X: Mat, i: number): void {
-    const a0 = a[0], base = i * X.cols;
+    const a0 = a[0],
+      base = i * X.cols;
     for (let q = 0; q < dIn; q++) a0[q] = X.data[base + q];
     for (let j = 0; j < k; j++) {
-      const off = offsets[j], rows = sizes[j + 1], cols = sizes[j], zj = z[j + 1], aj = a[j + 1], prev = a[j], last = j === k - 1;
+      const off = offsets[j],
+        rows = sizes[j + 1],
+        cols = sizes[j],
+        zj = z[j + 1],
+        aj = a[j + 1],
+        prev = a[j],
+        last = j === k - 1;
       for (let r = 0; r < rows; r++) {
         let s = 0;
         const w = off + r * cols;
@@ -71,7 +79,10 @@ export function reluNet(o: ReluNetOptions): Model {
     init(rng: Rng) {
       const theta = new Float64Array(nParams);
       for (let j = 0; j < k; j++) {
-        const rows = sizes[j + 1], cols = sizes[j], w = W(theta, j), last = j === k - 1;
+        const rows = sizes[j + 1],
+          cols = sizes[j],
+          w = W(theta, j),
+          last = j === k - 1;
         if (o.init === 'gaussian') {
           const sd = o.scale * Math.sqrt(2 / (rows + cols));
           for (let e = 0; e < w.length; e++) w[e] = sd * rng.normal();
@@ -79,7 +90,8 @@ export function reluNet(o: ReluNetOptions): Model {
         }
         if (last && o.init === 'sphere-zero-last') continue;
         // hidden layers: each row (a neuron's incoming weights); last layer: each column (a neuron's outgoing weights)
-        const count = last ? cols : rows, len = last ? rows : cols;
+        const count = last ? cols : rows,
+          len = last ? rows : cols;
         for (let t = 0; t < count; t++) {
           const v = Array.from({ length: len }, () => rng.normal());
           const n = Math.hypot(...v) || 1;
@@ -89,7 +101,8 @@ export function reluNet(o: ReluNetOptions): Model {
       return theta;
     },
     forward(theta, X, out) {
-      const sel = outputIndex(X), top = a[k];
+      const sel = outputIndex(X),
+        top = a[k];
       for (let i = 0; i < X.rows; i++) {
         forwardOne(theta, X, i);
         out[i] = top[sel[i]];
@@ -104,13 +117,18 @@ export function reluNet(o: ReluNetOptions): Model {
         delta[k].fill(0);
         delta[k][sel[i]] = cvec[i];
         for (let j = k - 1; j >= 0; j--) {
-          const off = offsets[j], rows = sizes[j + 1], cols = sizes[j], dn = delta[j + 1], aj = a[j];
+          const off = offsets[j],
+            rows = sizes[j + 1],
+            cols = sizes[j],
+            dn = delta[j + 1],
+            aj = a[j];
           for (let r = 0; r < rows; r++) {
             const d = dn[r];
             if (d !== 0) for (let c = 0, g = off + r * cols; c < cols; c++) grad[g + c] += d * aj[c];
           }
           if (j === 0) break;
-          const dj = delta[j], zj = z[j];
+          const dj = delta[j],
+            zj = z[j];
           for (let c = 0; c < cols; c++) {
             let s = 0;
             for (let r = 0; r < rows; r++) s += theta[off + r * cols + c] * dn[r];
@@ -127,9 +145,12 @@ export function reluNet(o: ReluNetOptions): Model {
     neurons(theta) {
       // depth 2: ‖w_j‖ (row j of W1) and ‖v_j‖ (column j of W2), for the per-neuron conservation law
       if (k !== 2) return [];
-      const m = sizes[1], w1 = W(theta, 0), w2 = W(theta, 1);
+      const m = sizes[1],
+        w1 = W(theta, 0),
+        w2 = W(theta, 1);
       return Array.from({ length: m }, (_, j) => {
-        let sw = 0, sv = 0;
+        let sw = 0,
+          sv = 0;
         for (let c = 0; c < dIn; c++) sw += w1[j * dIn + c] ** 2;
         for (let r = 0; r < dOut; r++) sv += w2[r * m + j] ** 2;
         return { wnorm: Math.sqrt(sw), v: Math.sqrt(sv), b: 0 };

@@ -37,7 +37,7 @@ export function cpFactorization(o: CpOptions): Model {
   function full(theta: Float64Array, out: Float64Array): Float64Array {
     for (let e = 0; e < size; e++) {
       let rem = e;
-      for (let m = 0; m < N; m++) (idx[m] = Math.floor(rem / st[m])), (rem -= idx[m] * st[m]);
+      for (let m = 0; m < N; m++) ((idx[m] = Math.floor(rem / st[m])), (rem -= idx[m] * st[m]));
       let v = 0;
       for (let r = 0; r < R; r++) {
         let p = 1;
@@ -75,7 +75,7 @@ export function cpFactorization(o: CpOptions): Model {
         const g = G[e];
         if (g === 0) continue;
         let rem = e;
-        for (let m = 0; m < N; m++) (idx[m] = Math.floor(rem / st[m])), (rem -= idx[m] * st[m]);
+        for (let m = 0; m < N; m++) ((idx[m] = Math.floor(rem / st[m])), (rem -= idx[m] * st[m]));
         for (let r = 0; r < R; r++)
           for (let m = 0; m < N; m++) {
             let p = g;

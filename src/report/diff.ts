@@ -13,8 +13,10 @@ export function diffReports(before: Report, after: Report): ReportDiff {
   const now = new Map(after.claims.map((c) => [c.id, c]));
   const changed: ReportDiff['changed'] = [];
   for (const id of [...new Set([...old.keys(), ...now.keys()])].sort()) {
-    const a = old.get(id), b = now.get(id);
-    const wa = a?.search?.witness, wb = b?.search?.witness;
+    const a = old.get(id),
+      b = now.get(id);
+    const wa = a?.search?.witness,
+      wb = b?.search?.witness;
     const newWitness = !!wb && (!wa || JSON.stringify(wa.values) !== JSON.stringify(wb.values));
     if (a?.verdict !== b?.verdict || newWitness) changed.push({ id, before: a?.verdict, after: b?.verdict, newWitness });
   }
@@ -25,6 +27,8 @@ export function formatDiff(d: ReportDiff): string {
   if (!d.changed.length) return `No verdict changed and no new counterexample since ${d.previousGeneratedAt} (commit ${d.previousCommit.slice(0, 10)}).`;
   return [
     `${d.changed.length} change(s) since ${d.previousGeneratedAt} (commit ${d.previousCommit.slice(0, 10)}):`,
-    ...d.changed.map((x) => `  ${x.id.padEnd(44)} ${(x.before ?? 'absent').padEnd(13)} → ${(x.after ?? 'absent').padEnd(13)}${x.newWitness ? ' new counterexample' : ''}`),
+    ...d.changed.map(
+      (x) => `  ${x.id.padEnd(44)} ${(x.before ?? 'absent').padEnd(13)} → ${(x.after ?? 'absent').padEnd(13)}${x.newWitness ? ' new counterexample' : ''}`,
+    ),
   ].join('\n');
 }

@@ -57,7 +57,8 @@ export const PROVENANCE_MEANING: Record<string, string> = {
 export const AGGREGATE_BARS = { median: 'the quartiles', mean: '± one standard error', fraction: 'the exact 95% interval' } as const;
 
 /** Disagreements and invalid files first, then undecided claims, then the rest. */
-export const attentionRank = (c: ClaimResult) => (c.verdict === 'invalid' ? 0 : c.verdict === 'unstable' || (!c.matches && c.verdict !== 'inconclusive') ? 1 : c.verdict === 'inconclusive' ? 2 : 3);
+export const attentionRank = (c: ClaimResult) =>
+  c.verdict === 'invalid' ? 0 : c.verdict === 'unstable' || (!c.matches && c.verdict !== 'inconclusive') ? 1 : c.verdict === 'inconclusive' ? 2 : 3;
 
 /** How the run shared its workers, so a reader does not take a search's seconds for its own cost. */
 export function concurrencyNote(r: Pick<Report, 'options'>): string {

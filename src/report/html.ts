@@ -106,7 +106,9 @@ ${attentionHtml}
 /** One claim: its heading and verdict, then its validation errors or the registered sections. */
 function claimHtml(v: ClaimView, page: HtmlPage): string {
   const c = v.result;
-  const out = [`<section class="claim" id="${v.anchor}" aria-labelledby="${v.anchor}-h"><h3 id="${v.anchor}-h">${h(c.id)}${c.claim ? ` — ${h(c.claim.title)}` : ''}</h3>`];
+  const out = [
+    `<section class="claim" id="${v.anchor}" aria-labelledby="${v.anchor}-h"><h3 id="${v.anchor}-h">${h(c.id)}${c.claim ? ` — ${h(c.claim.title)}` : ''}</h3>`,
+  ];
   out.push(`<p>Our verdict: ${verdictCell(v)} · the paper asserts: ${v.paperAsserts} · ${agreementCell(v.agreement)}</p><p class="meta">${h(c.reason)}</p>`);
   if (v.errors) return [...out, `<pre>${v.errors.map(h).join('\n')}</pre></section>`].join('\n');
   for (const s of v.sections) {
@@ -118,14 +120,20 @@ function claimHtml(v: ClaimView, page: HtmlPage): string {
 }
 
 function diffHtml(d: ReportDiff): string {
-  const rows = d.changed.map((x) => `<tr><td><a href="#${claimAnchor(x.id)}">${h(x.id)}</a></td><td>${h(x.before ?? 'absent')}</td><td>${h(x.after ?? 'absent')}</td><td>${x.newWitness ? 'new counterexample' : ''}</td></tr>`).join('');
+  const rows = d.changed
+    .map(
+      (x) =>
+        `<tr><td><a href="#${claimAnchor(x.id)}">${h(x.id)}</a></td><td>${h(x.before ?? 'absent')}</td><td>${h(x.after ?? 'absent')}</td><td>${x.newWitness ? 'new counterexample' : ''}</td></tr>`,
+    )
+    .join('');
   return `<section aria-labelledby="changes"><h2 id="changes">Changes since the previous report</h2>
 <p class="meta">previous report: generated ${h(d.previousGeneratedAt)} at commit ${h(d.previousCommit.slice(0, 10))}</p>
 ${d.changed.length ? `<table><thead><tr><th scope="col">claim</th><th scope="col">before</th><th scope="col">now</th><th scope="col">note</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No verdict changed and no new counterexample.</p>'}</section>`;
 }
 
 function environmentHtml(view: ReportView): string {
-  const r = view.report, e = r.environment;
+  const r = view.report,
+    e = r.environment;
   const rows: Array<[string, string]> = [
     ['tool', `${e.tool} ${e.toolVersion}`],
     ['git commit', `${e.gitCommit}${e.gitDirty ? ' (with uncommitted changes)' : ''}`],
@@ -144,7 +152,10 @@ function environmentHtml(view: ReportView): string {
 export function renderHtml(r: Report, svgs: Record<string, string>, previous?: Report): string {
   const view = reportView(r);
   const papers = view.papers
-    .map(({ key, paper: p, claims }) => `<section aria-labelledby="paper-${h(key)}"><h2 id="paper-${h(key)}">${h(p ? `${p.title} (${p.authors.join(', ')}, ${p.year})` : key)}</h2>\n${claims.map((v) => claimHtml(v, { svgs })).join('\n')}</section>`)
+    .map(
+      ({ key, paper: p, claims }) =>
+        `<section aria-labelledby="paper-${h(key)}"><h2 id="paper-${h(key)}">${h(p ? `${p.title} (${p.authors.join(', ')}, ${p.year})` : key)}</h2>\n${claims.map((v) => claimHtml(v, { svgs })).join('\n')}</section>`,
+    )
     .join('\n');
   const e = r.environment;
   return `<!doctype html>

@@ -31,7 +31,10 @@ export function renderMarkdown(r: Report): string {
   const out: string[] = [];
   const e = r.environment;
   out.push('# claimcheck report', '');
-  out.push(`Generated ${r.generatedAt} by \`${e.command}\` (claimcheck ${e.toolVersion}, commit ${e.gitCommit.slice(0, 10)}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s.`, '');
+  out.push(
+    `Generated ${r.generatedAt} by \`${e.command}\` (claimcheck ${e.toolVersion}, commit ${e.gitCommit.slice(0, 10)}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s.`,
+    '',
+  );
   out.push(
     r.options.full
       ? 'Scale: **full** — each search with a `full` section ran at the authors’ scale (`--full`).'
@@ -46,10 +49,15 @@ export function renderMarkdown(r: Report): string {
     'How to read this: *holds* means that no counterexample was found in the stated number of in-regime trials — evidence, not a proof. *Refuted* comes with a counterexample; it is *genuine* when it survives a stricter re-run and a 64-digit check of the final inequality, and *potential* otherwise. A symbolic step is *verified* when the computer algebra reduces it to 0 and the numbers agree, *numeric-only* when only the numbers could confirm it.',
     '',
   );
-  out.push('| claim | paper | the paper asserts | our verdict | agreement | provenance | trials | symbolic steps | time |', '|---|---|---|---|---|---|---|---|---|');
+  out.push(
+    '| claim | paper | the paper asserts | our verdict | agreement | provenance | trials | symbolic steps | time |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
   for (const v of view.byAttention) {
     const c = v.result;
-    out.push(`| [${c.id}](#${v.anchor}) | ${c.paperKey} | ${c.expect ?? '–'} | ${c.verdict}${v.witnessStatus ? ` (${v.witnessStatus})` : ''} | ${agreementCell(v.agreement)} | ${v.provenance ?? '–'} | ${trialsCell(v)} | ${v.symbolic} | ${v.seconds} s |`);
+    out.push(
+      `| [${c.id}](#${v.anchor}) | ${c.paperKey} | ${c.expect ?? '–'} | ${c.verdict}${v.witnessStatus ? ` (${v.witnessStatus})` : ''} | ${agreementCell(v.agreement)} | ${v.provenance ?? '–'} | ${trialsCell(v)} | ${v.symbolic} | ${v.seconds} s |`,
+    );
   }
   out.push('');
   if (view.paperErrors.length) out.push('## Paper entries with errors', '', '```', ...view.paperErrors, '```', '');
@@ -63,7 +71,11 @@ export function renderMarkdown(r: Report): string {
   }
   out.push('## Environment', '');
   out.push(`- node ${e.node} on ${e.platform}, ${e.cpu}; ${e.threads} worker thread(s)${e.kernels ? `; dense products: ${e.kernels}` : ''}`);
-  out.push(`- libraries: ${Object.entries(e.libraries).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(
+    `- libraries: ${Object.entries(e.libraries)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   out.push(`- package-lock.json sha256: ${e.lockfileSha256}`);
   out.push(`- options: ${JSON.stringify(r.options)}`);
   out.push(`- wall time ${view.wallSeconds} s (${view.concurrency})`);

@@ -15,9 +15,12 @@ export function tex(latex: string, display = false): string {
 export const mdEscape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function propertyHtml(p: PropertyView): string {
-  if (p.notEvaluated) return `<code>${h(p.property)}</code> — not evaluated (${h(p.notEvaluated.status)}${p.notEvaluated.message ? `: ${h(p.notEvaluated.message)}` : ''})`;
+  if (p.notEvaluated)
+    return `<code>${h(p.property)}</code> — not evaluated (${h(p.notEvaluated.status)}${p.notEvaluated.message ? `: ${h(p.notEvaluated.message)}` : ''})`;
   const s = p.sides;
-  const sides = s ? ` — ${s.conjunct ? `in <code>${h(s.conjunct)}</code>: ` : ''}left side <strong>${h(s.lhs)}</strong> ${h(s.op)} right side <strong>${h(s.rhs)}</strong>` : '';
+  const sides = s
+    ? ` — ${s.conjunct ? `in <code>${h(s.conjunct)}</code>: ` : ''}left side <strong>${h(s.lhs)}</strong> ${h(s.op)} right side <strong>${h(s.rhs)}</strong>`
+    : '';
   return `<code>${h(p.property)}</code> is <strong>${p.holds ? 'true' : 'false'}</strong>${sides}`;
 }
 
@@ -29,7 +32,14 @@ export function propertyMarkdown(p: PropertyView): string {
 }
 
 /** A plot on the page: its SVG inline (or a note when the file is missing) and its vega-lite spec embedded for download. */
-export function figureHtml(anchor: string, kind: 'boundary' | 'trajectory' | 'histogram', svg: string | undefined, plot: { spec: unknown; file: string }, alt: string, caption: string): string {
+export function figureHtml(
+  anchor: string,
+  kind: 'boundary' | 'trajectory' | 'histogram',
+  svg: string | undefined,
+  plot: { spec: unknown; file: string },
+  alt: string,
+  caption: string,
+): string {
   const id = `${anchor}-${kind}-spec`;
   const file = plot.file;
   const body = svg

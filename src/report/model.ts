@@ -18,7 +18,14 @@ export interface Report {
   wallMs: number;
 }
 
-export function buildReport(claims: ClaimResult[], papers: Record<string, Paper>, paperErrors: ValidationError[], env: Environment, options: Report['options'], wallMs: number): Report {
+export function buildReport(
+  claims: ClaimResult[],
+  papers: Record<string, Paper>,
+  paperErrors: ValidationError[],
+  env: Environment,
+  options: Report['options'],
+  wallMs: number,
+): Report {
   const byVerdict: Record<Verdict, number> = { holds: 0, refuted: 0, inconclusive: 0, unstable: 0, invalid: 0 };
   for (const c of claims) byVerdict[c.verdict]++;
   return {
@@ -47,7 +54,8 @@ export function readReport(file: string): Report {
 
 /** Claim files in the order the loader walks them: path segments compared one by one (each folder sorted). */
 export function compareClaimFiles(a: string, b: string): number {
-  const p = a.split(/[\\/]/), q = b.split(/[\\/]/);
+  const p = a.split(/[\\/]/),
+    q = b.split(/[\\/]/);
   for (let i = 0; i < Math.min(p.length, q.length); i++) if (p[i] !== q[i]) return p[i] < q[i] ? -1 : 1;
   return p.length - q.length;
 }
@@ -58,8 +66,12 @@ export function mergeReports(parts: Report[]): Report {
   const { shard: _s, ...options } = parts[0].options;
   for (const r of parts.slice(1)) {
     const { shard: _t, ...o } = r.options;
-    if (JSON.stringify(o) !== JSON.stringify(options)) throw new Error(`merge: the shards ran with different options (${JSON.stringify(options)} vs ${JSON.stringify(o)})`);
-    if (r.environment.gitCommit !== parts[0].environment.gitCommit) throw new Error(`merge: the shards come from different commits (${parts[0].environment.gitCommit.slice(0, 10)} vs ${r.environment.gitCommit.slice(0, 10)})`);
+    if (JSON.stringify(o) !== JSON.stringify(options))
+      throw new Error(`merge: the shards ran with different options (${JSON.stringify(options)} vs ${JSON.stringify(o)})`);
+    if (r.environment.gitCommit !== parts[0].environment.gitCommit)
+      throw new Error(
+        `merge: the shards come from different commits (${parts[0].environment.gitCommit.slice(0, 10)} vs ${r.environment.gitCommit.slice(0, 10)})`,
+      );
   }
   const claims = parts.flatMap((r) => r.claims);
   const seen = new Set<string>();
@@ -70,6 +82,13 @@ export function mergeReports(parts: Report[]): Report {
   claims.sort((a, b) => compareClaimFiles(a.file, b.file));
   const papers = Object.assign({}, ...parts.map((r) => r.papers));
   const paperErrors = parts[0].paperErrors;
-  const merged = buildReport(claims, papers, paperErrors, parts[0].environment, options, parts.reduce((t, r) => t + r.wallMs, 0));
+  const merged = buildReport(
+    claims,
+    papers,
+    paperErrors,
+    parts[0].environment,
+    options,
+    parts.reduce((t, r) => t + r.wallMs, 0),
+  );
   return merged;
 }

@@ -19,11 +19,14 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
     [yVar]: c.y,
     value: c.value,
     log10: c.value !== null && c.value > 0 ? Math.log10(c.value) : null,
-    outcome: c.value === null ? `no value (${c.status})` : b.threshold === undefined ? 'measured' : c.value <= b.threshold ? `≤ ${b.threshold}` : `> ${b.threshold}`,
+    outcome:
+      c.value === null ? `no value (${c.status})` : b.threshold === undefined ? 'measured' : c.value <= b.threshold ? `≤ ${b.threshold}` : `> ${b.threshold}`,
   }));
   const ys = b.cells.map((c) => c.y);
   const yDomain = [Math.min(...ys) / (b.yLog ? 1.3 : 1), Math.max(...ys) * (b.yLog ? 1.3 : 1)];
-  const curves = b.curves.flatMap((c) => c.points.filter((p) => p.y >= yDomain[0] && p.y <= yDomain[1]).map((p) => ({ [b.xVar]: p.x, [yVar]: p.y, curve: c.name })));
+  const curves = b.curves.flatMap((c) =>
+    c.points.filter((p) => p.y >= yDomain[0] && p.y <= yDomain[1]).map((p) => ({ [b.xVar]: p.x, [yVar]: p.y, curve: c.name })),
+  );
   const yScale = { type: b.yLog ? 'log' : 'linear', domain: yDomain } as const;
   const xScale = { type: b.xLog ? 'log' : 'linear' } as const;
   return {
@@ -73,7 +76,14 @@ export function aggregateLabel(b: Pick<BoundaryResult, 'metric' | 'seeds' | 'agg
 export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
   const points = b.cells
     .filter((c) => c.value !== null)
-    .map((c) => ({ [b.xVar]: c.x, value: c.value, lo: c.lo ?? (c.value as number) - (c.error ?? 0), hi: c.hi ?? (c.value as number) + (c.error ?? 0), status: c.status, trials: c.counted === undefined ? 1 : `${c.counted} of ${c.runs}` }));
+    .map((c) => ({
+      [b.xVar]: c.x,
+      value: c.value,
+      lo: c.lo ?? (c.value as number) - (c.error ?? 0),
+      hi: c.hi ?? (c.value as number) + (c.error ?? 0),
+      status: c.status,
+      trials: c.counted === undefined ? 1 : `${c.counted} of ${c.runs}`,
+    }));
   const curves = b.curves.flatMap((c) => c.points.map((p) => ({ [b.xVar]: p.x, value: p.y, curve: c.name })));
   const x = { field: b.xVar, type: 'quantitative', title: b.xVar, scale: b.xLog ? { type: 'log' } : { type: 'linear', zero: false } } as const;
   const yTitle = aggregateLabel(b);
@@ -83,14 +93,37 @@ export function sweepSpec(b: BoundaryResult, title: string): TopLevelSpec {
     width: 420,
     height: 280,
     layer: [
-      { data: { values: points }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' } } },
+      {
+        data: { values: points },
+        mark: { type: 'errorbar', ticks: true },
+        encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' } },
+      },
       {
         data: { values: points },
         mark: { type: 'point', filled: true, size: 80, color: '#1f77b4' },
-        encoding: { x, y: { field: 'value', type: 'quantitative', title: yTitle }, tooltip: [{ field: b.xVar }, { field: 'value', title: b.metric }, { field: 'lo' }, { field: 'hi' }, { field: 'trials' }, { field: 'status' }] },
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative', title: yTitle },
+          tooltip: [{ field: b.xVar }, { field: 'value', title: b.metric }, { field: 'lo' }, { field: 'hi' }, { field: 'trials' }, { field: 'status' }],
+        },
       },
       ...(curves.length
-        ? [{ data: { values: curves }, mark: { type: 'line' as const, color: '#d62728' }, encoding: { x, y: { field: 'value', type: 'quantitative' as const }, strokeDash: { field: 'curve', type: 'nominal' as const, title: 'overlay', legend: { labelLimit: 400, orient: 'bottom' as const, direction: 'vertical' as const } } } }]
+        ? [
+            {
+              data: { values: curves },
+              mark: { type: 'line' as const, color: '#d62728' },
+              encoding: {
+                x,
+                y: { field: 'value', type: 'quantitative' as const },
+                strokeDash: {
+                  field: 'curve',
+                  type: 'nominal' as const,
+                  title: 'overlay',
+                  legend: { labelLimit: 400, orient: 'bottom' as const, direction: 'vertical' as const },
+                },
+              },
+            },
+          ]
         : []),
     ],
   } as TopLevelSpec;
@@ -103,7 +136,9 @@ const SERIES_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '
 export function trajectorySpec(t: TrajectoryResult, title: string | { text: string; subtitle: string[] }): TopLevelSpec {
   const ok = (p: { x: number; y: number }) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!t.xLog || p.x > 0) && (!t.yLog || p.y > 0);
   const label = (s: { value: number; label?: string }) => s.label ?? `${t.seriesVar} = ${s.value}`;
-  const points = t.series.flatMap((s) => s.points.filter(ok).map((p) => ({ x: p.x, y: p.y, series: label(s), precision: p.precise ? 'precise' : 'imprecise' })));
+  const points = t.series.flatMap((s) =>
+    s.points.filter(ok).map((p) => ({ x: p.x, y: p.y, series: label(s), precision: p.precise ? 'precise' : 'imprecise' })),
+  );
   const curves = t.curves.flatMap((c) => c.points.map((p) => ({ x: p.x, y: p.y, curve: c.name })));
   const x = { field: 'x', type: 'quantitative', title: t.x, scale: { type: t.xLog ? 'log' : 'linear', reverse: t.xReversed } } as const;
   const y = { field: 'y', type: 'quantitative', title: t.y, scale: { type: t.yLog ? 'log' : 'linear' } } as const;
@@ -116,24 +151,46 @@ export function trajectorySpec(t: TrajectoryResult, title: string | { text: stri
       {
         data: { values: points },
         mark: { type: 'line', strokeWidth: 1.5 },
-        encoding: { x, y, color: { field: 'series', type: 'nominal', title: t.seriesVar, scale: { range: SERIES_COLOURS } }, strokeDash: { field: 'series', type: 'nominal', title: t.seriesVar } },
+        encoding: {
+          x,
+          y,
+          color: { field: 'series', type: 'nominal', title: t.seriesVar, scale: { range: SERIES_COLOURS } },
+          strokeDash: { field: 'series', type: 'nominal', title: t.seriesVar },
+        },
       },
       ...(points.some((p) => p.precision === 'imprecise')
-        ? [{
-            data: { values: points.filter((p) => p.precision === 'imprecise') },
-            mark: { type: 'point' as const, size: 14, filled: false, opacity: 0.5 },
-            encoding: { x, y, color: { field: 'series', type: 'nominal' as const }, shape: { field: 'precision', type: 'nominal' as const, title: 'float64' } },
-          }]
+        ? [
+            {
+              data: { values: points.filter((p) => p.precision === 'imprecise') },
+              mark: { type: 'point' as const, size: 14, filled: false, opacity: 0.5 },
+              encoding: {
+                x,
+                y,
+                color: { field: 'series', type: 'nominal' as const },
+                shape: { field: 'precision', type: 'nominal' as const, title: 'float64' },
+              },
+            },
+          ]
         : []),
       ...(curves.length
-        ? [{ data: { values: curves }, mark: { type: 'line' as const, color: 'black', strokeWidth: 1.5, strokeDash: [2, 2] }, encoding: { x, y, detail: { field: 'curve', type: 'nominal' as const }, tooltip: [{ field: 'curve', type: 'nominal' as const }] } }]
+        ? [
+            {
+              data: { values: curves },
+              mark: { type: 'line' as const, color: 'black', strokeWidth: 1.5, strokeDash: [2, 2] },
+              encoding: { x, y, detail: { field: 'curve', type: 'nominal' as const }, tooltip: [{ field: 'curve', type: 'nominal' as const }] },
+            },
+          ]
         : []),
     ],
   } as TopLevelSpec;
 }
 
 /** Counts of a metric over the search's trials, stacked by outcome (in regime and holding, in regime and failing, out of regime), with an optional rule. */
-export function histogramSpec(samples: Array<{ status: string; value: number | null }>, h: { metric: string; bins: number; range?: [number, number]; rule?: number }, title: string | { text: string; subtitle: string[] }): TopLevelSpec {
+export function histogramSpec(
+  samples: Array<{ status: string; value: number | null }>,
+  h: { metric: string; bins: number; range?: [number, number]; rule?: number },
+  title: string | { text: string; subtitle: string[] },
+): TopLevelSpec {
   const label: Record<string, string> = { pass: 'in regime, property holds', fail: 'in regime, property fails', 'out-of-regime': 'out of regime' };
   const vals = samples.filter((p) => p.value !== null && label[p.status]).map((p) => ({ value: p.value as number, outcome: label[p.status] }));
   const xs = vals.map((v) => v.value);
@@ -164,11 +221,25 @@ export function histogramSpec(samples: Array<{ status: string; value: number | n
           x,
           x2: { field: 'end' },
           y: { aggregate: 'sum', field: 'count', type: 'quantitative', title: 'trials', stack: 'zero' },
-          color: { field: 'outcome', type: 'nominal', title: 'trial', scale: { domain: Object.values(label), range: ['#1f77b4', '#d62728', '#bbbbbb'] }, legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
+          color: {
+            field: 'outcome',
+            type: 'nominal',
+            title: 'trial',
+            scale: { domain: Object.values(label), range: ['#1f77b4', '#d62728', '#bbbbbb'] },
+            legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' },
+          },
           tooltip: [{ field: 'start' }, { field: 'end' }, { field: 'count' }, { field: 'outcome' }],
         },
       },
-      ...(h.rule !== undefined ? [{ data: { values: [{ rule: h.rule }] }, mark: { type: 'rule' as const, color: 'black', strokeDash: [4, 3] }, encoding: { x: { field: 'rule', type: 'quantitative' as const } } }] : []),
+      ...(h.rule !== undefined
+        ? [
+            {
+              data: { values: [{ rule: h.rule }] },
+              mark: { type: 'rule' as const, color: 'black', strokeDash: [4, 3] },
+              encoding: { x: { field: 'rule', type: 'quantitative' as const } },
+            },
+          ]
+        : []),
     ],
   } as TopLevelSpec;
 }

@@ -49,7 +49,9 @@ export function symbolicSummary(c: ClaimResult): string {
   if (!c.symbolic.length) return 'none';
   const by: Record<string, number> = {};
   for (const s of c.symbolic) by[s.verdict] = (by[s.verdict] ?? 0) + 1;
-  return Object.entries(by).map(([k, n]) => `${n} ${k}`).join(', ');
+  return Object.entries(by)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
 }
 
 export function claimView(c: ClaimResult, r: Report): ClaimView {
@@ -64,7 +66,11 @@ export function claimView(c: ClaimResult, r: Report): ClaimView {
     witnessStatus: s?.witness?.status,
     paperAsserts: c.expect === 'refuted' ? 'this is false (a refutation target)' : c.expect === 'holds' ? 'this holds' : '–',
     provenance: c.claim?.provenance,
-    trials: s && { inRegime: s.counts.pass + s.counts.fail, outOfRegime: s.counts['out-of-regime'], failed: s.counts.diverged + s.counts.timeout + s.counts.error },
+    trials: s && {
+      inRegime: s.counts.pass + s.counts.fail,
+      outOfRegime: s.counts['out-of-regime'],
+      failed: s.counts.diverged + s.counts.timeout + s.counts.error,
+    },
     symbolic: symbolicSummary(c),
     seconds: seconds(c.ms),
     errors: c.errors?.map(formatError),

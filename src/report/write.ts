@@ -28,7 +28,10 @@ export async function writeReport(report: Report, dir: string): Promise<{ json: 
   for (const c of report.claims) {
     const t = c.trajectory;
     if (t) {
-      const spec = trajectorySpec(t, { text: `${c.id}: ${t.y} against ${t.x}`, subtitle: t.curves.length ? [`dotted: ${t.curves.map((q) => q.name).join('; ')}`] : [] });
+      const spec = trajectorySpec(t, {
+        text: `${c.id}: ${t.y} against ${t.x}`,
+        subtitle: t.curves.length ? [`dotted: ${t.curves.map((q) => q.name).join('; ')}`] : [],
+      });
       const file = `${c.id}.trajectory.svg`;
       writeAtomic(join(dir, file), (svgs[file] = await renderSvg(spec)));
       t.plot = { spec, file };
@@ -37,14 +40,20 @@ export async function writeReport(report: Report, dir: string): Promise<{ json: 
     if (hg && c.search?.samples) {
       const samples = c.search.samples.map((q) => ({ status: q.status, value: q.values[hg.metric] }));
       const counted = samples.filter((q) => q.status === 'pass' || q.status === 'fail').length;
-      const spec = histogramSpec(samples, hg, { text: `${c.id}: ${hg.metric} over the search's trials`, subtitle: [`${counted} of ${samples.length} trials in regime`] });
+      const spec = histogramSpec(samples, hg, {
+        text: `${c.id}: ${hg.metric} over the search's trials`,
+        subtitle: [`${counted} of ${samples.length} trials in regime`],
+      });
       const file = `${c.id}.histogram.svg`;
       writeAtomic(join(dir, file), (svgs[file] = await renderSvg(spec)));
       hg.plot = { spec, file };
     }
     if (!c.boundary) continue;
     const b = c.boundary;
-    const spec = boundarySpec(b, `${c.id}: ${aggregateLabel(b)} ${b.yVar ? `over (${b.xVar}, ${b.yVar})` : `against ${b.xVar}${b.cells.some((q) => q.error) ? ' (error bars: integrator estimate)' : ''}`}`);
+    const spec = boundarySpec(
+      b,
+      `${c.id}: ${aggregateLabel(b)} ${b.yVar ? `over (${b.xVar}, ${b.yVar})` : `against ${b.xVar}${b.cells.some((q) => q.error) ? ' (error bars: integrator estimate)' : ''}`}`,
+    );
     const file = `${c.id}.boundary.svg`;
     writeAtomic(join(dir, file), (svgs[file] = await renderSvg(spec)));
     c.boundary.plot = { spec, file };

@@ -39,16 +39,24 @@ export interface BoundaryResult {
   ms: number;
 }
 
-export async function runBoundary(spec: SearchSpec, b: BoundarySpec, runner: TrialRunner, onProgress?: (done: number, total: number) => void): Promise<BoundaryResult> {
+export async function runBoundary(
+  spec: SearchSpec,
+  b: BoundarySpec,
+  runner: TrialRunner,
+  onProgress?: (done: number, total: number) => void,
+): Promise<BoundaryResult> {
   const t0 = performance.now();
   const yAxis = b.y;
-  const points: Array<Record<string, number>> = (yAxis ? yAxis.values : [0]).flatMap((y) => b.x.values.map((x) => ({ ...b.fixed, [b.x.var]: x, ...(yAxis ? { [yAxis.var]: y } : {}) })));
+  const points: Array<Record<string, number>> = (yAxis ? yAxis.values : [0]).flatMap((y) =>
+    b.x.values.map((x) => ({ ...b.fixed, [b.x.var]: x, ...(yAxis ? { [yAxis.var]: y } : {}) })),
+  );
   let done = 0;
   const total = points.length * b.seeds;
   const finite = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
   const cells = await Promise.all(
     points.map(async (point): Promise<BoundaryCell> => {
-      const x = point[b.x.var], y = yAxis ? point[yAxis.var] : 0;
+      const x = point[b.x.var],
+        y = yAxis ? point[yAxis.var] : 0;
       const runs = await Promise.all(
         Array.from({ length: b.seeds }, async (_, j) => {
           const r = await runner.run(spec, { ...point, seed: b.seed + j }, spec.timeout_s * 1000);
@@ -58,26 +66,61 @@ export async function runBoundary(spec: SearchSpec, b: BoundarySpec, runner: Tri
       );
       if (b.seeds === 1) {
         const r = runs[0];
-        return { x, y, value: finite(r.quantities[b.metric]), error: b.error ? finite(r.quantities[b.error]) : undefined, status: r.status, message: r.message };
+        return {
+          x,
+          y,
+          value: finite(r.quantities[b.metric]),
+          error: b.error ? finite(r.quantities[b.error]) : undefined,
+          status: r.status,
+          message: r.message,
+        };
       }
       const judged = runs.filter((r) => r.status === 'pass' || r.status === 'fail');
       const vals = judged.map((r) => finite(r.quantities[b.metric])).filter((v): v is number => v !== null);
       const statuses = [...new Set(runs.map((r) => r.status))].join('/');
-      if (!vals.length) return { x, y, value: null, status: runs[0].status, message: `no in-regime trial among ${runs.length} (${statuses})`, counted: 0, runs: runs.length };
+      if (!vals.length)
+        return { x, y, value: null, status: runs[0].status, message: `no in-regime trial among ${runs.length} (${statuses})`, counted: 0, runs: runs.length };
       const a = summarize(vals, b.aggregate);
-      return { x, y, value: a.value, lo: a.lo, hi: a.hi, status: judged.some((r) => r.status === 'fail') ? 'fail' : 'pass', counted: vals.length, runs: runs.length };
+      return {
+        x,
+        y,
+        value: a.value,
+        lo: a.lo,
+        hi: a.hi,
+        status: judged.some((r) => r.status === 'fail') ? 'fail' : 'pass',
+        counted: vals.length,
+        runs: runs.length,
+      };
     }),
   );
   const xs = b.x.values;
   const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
-  const dense = b.x.log && lo > 0
-    ? Array.from({ length: 60 }, (_, i) => lo * (hi / lo) ** (i / 59))
-    : Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
+  const dense =
+    b.x.log && lo > 0 ? Array.from({ length: 60 }, (_, i) => lo * (hi / lo) ** (i / 59)) : Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
   const curves = b.curves.map((c) => {
     const e = compileExpr(c.y);
-    return { name: c.name, expression: c.y, provenance: c.provenance, points: dense.map((x) => ({ x, y: e.value({ ...b.fixed, [b.x.var]: x }) })).filter((p) => Number.isFinite(p.y)) };
+    return {
+      name: c.name,
+      expression: c.y,
+      provenance: c.provenance,
+      points: dense.map((x) => ({ x, y: e.value({ ...b.fixed, [b.x.var]: x }) })).filter((p) => Number.isFinite(p.y)),
+    };
   });
-  return { xVar: b.x.var, yVar: yAxis?.var, xLog: b.x.log, yLog: yAxis?.log ?? false, metric: b.metric, threshold: b.threshold, fixed: b.fixed, seed: b.seed, seeds: b.seeds, aggregate: b.aggregate, cells, curves, ms: performance.now() - t0 };
+  return {
+    xVar: b.x.var,
+    yVar: yAxis?.var,
+    xLog: b.x.log,
+    yLog: yAxis?.log ?? false,
+    metric: b.metric,
+    threshold: b.threshold,
+    fixed: b.fixed,
+    seed: b.seed,
+    seeds: b.seeds,
+    aggregate: b.aggregate,
+    cells,
+    curves,
+    ms: performance.now() - t0,
+  };
 }
 
 /** One grid point's trials in one number with an error bar. */
@@ -94,7 +137,8 @@ export function summarize(vals: number[], how: BoundarySpec['aggregate']): { val
   }
   const s = [...vals].sort((p, q) => p - q);
   const q = (f: number) => {
-    const i = f * (n - 1), j = Math.floor(i);
+    const i = f * (n - 1),
+      j = Math.floor(i);
     return j + 1 < n ? s[j] + (i - j) * (s[j + 1] - s[j]) : s[j];
   };
   return { value: q(0.5), lo: q(0.25), hi: q(0.75) };

@@ -36,7 +36,8 @@ export function clopperPearson(k: number, n: number, confidence: number): { lo: 
   const logFact = logFactorials(n);
   // P(X ≤ k; p) decreases in p: bisect for the p where it crosses the target.
   const solve = (kk: number, target: number): number => {
-    let a = 0, b = 1;
+    let a = 0,
+      b = 1;
     for (let it = 0; it < 200 && b - a > 1e-15; it++) {
       const m = (a + b) / 2;
       if (binomialCdf(kk, n, m, logFact) > target) a = m;
@@ -73,7 +74,11 @@ export function judgeFrequency(events: number, trials: number, bound: number, co
 
 /** The outcome in words, shared by the verdict reason and the HTML report. */
 export function frequencyOutcomeWords(f: FrequencyResult): string {
-  return f.outcome === 'below' ? 'the whole interval lies below the bound: refuted' : f.outcome === 'above' ? 'the interval clears the bound' : 'the interval contains the bound: not rejected, though not shown to exceed it';
+  return f.outcome === 'below'
+    ? 'the whole interval lies below the bound: refuted'
+    : f.outcome === 'above'
+      ? 'the interval clears the bound'
+      : 'the interval contains the bound: not rejected, though not shown to exceed it';
 }
 
 export function describeFrequency(f: FrequencyResult): string {

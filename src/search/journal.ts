@@ -17,7 +17,11 @@ export function engineFingerprint(): string {
   const root = dirname(dirname(fileURLToPath(import.meta.url)));
   const h = createHash('sha256');
   const files = (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort();
-  for (const f of files) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(root, f)))
+      .update('\0');
   return h.digest('hex');
 }
 
@@ -70,7 +74,9 @@ export function openJournal(file: string | undefined, engine = engineFingerprint
   return {
     stats,
     async once<T>(parts: unknown[], compute: () => Promise<T>, keep: (r: T) => boolean) {
-      const k = createHash('sha256').update(JSON.stringify([tag, ...parts], encode)).digest('hex');
+      const k = createHash('sha256')
+        .update(JSON.stringify([tag, ...parts], encode))
+        .digest('hex');
       const under = pending.get(k);
       const known = entries.get(k) ?? (under && (await under));
       if (known !== undefined) {
@@ -106,7 +112,14 @@ export function journaledRunner(inner: TrialRunner, trials: Journal, steps: Jour
   };
   return {
     threads: inner.threads,
-    step: async (step, seed) => (await steps.once(['step', step, seed], () => inner.step(step, seed), (o) => o.status === 'checked')).value,
+    step: async (step, seed) =>
+      (
+        await steps.once(
+          ['step', step, seed],
+          () => inner.step(step, seed),
+          (o) => o.status === 'checked',
+        )
+      ).value,
     trial,
     run: async (spec, values, timeoutMs, options) => (await trial(spec, values, timeoutMs, options)).result,
     close: () => inner.close(),

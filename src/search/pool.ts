@@ -69,25 +69,31 @@ export function createPool(threads = availableParallelism()): TrialRunner {
     idleTimeout: 2000,
   });
   const slot = slots(Math.max(1, threads));
-  const trial: TrialRunner['trial'] = (spec, values, timeoutMs, options, faults) => slot(async () => {
-    const t0 = performance.now();
-    const task: TrialTask = { spec, values, options, ...faults };
-    const fail = (status: 'timeout' | 'error', message: string): TrialOutcome => ({ result: { status, values, quantities: {}, hypotheses: {}, message, ms: performance.now() - t0 } });
-    let firstDeath: string | undefined;
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      try {
-        const r = (await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult;
-        if (!firstDeath) return { result: r };
-        return { result: { ...r, message: [r.message, `retried once after its worker died (${firstDeath})`].filter(Boolean).join('; ') }, retriedAfter: firstDeath };
-      } catch (e) {
-        const err = e as Error;
-        if (err.name === 'AbortError' || /abort/i.test(err.message)) return fail('timeout', `exceeded the trial time limit of ${timeoutMs / 1000} s`);
-        if (firstDeath) return fail('error', `worker failed twice: ${firstDeath}; then ${err.message}`);
-        firstDeath = err.message;
+  const trial: TrialRunner['trial'] = (spec, values, timeoutMs, options, faults) =>
+    slot(async () => {
+      const t0 = performance.now();
+      const task: TrialTask = { spec, values, options, ...faults };
+      const fail = (status: 'timeout' | 'error', message: string): TrialOutcome => ({
+        result: { status, values, quantities: {}, hypotheses: {}, message, ms: performance.now() - t0 },
+      });
+      let firstDeath: string | undefined;
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          const r = (await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult;
+          if (!firstDeath) return { result: r };
+          return {
+            result: { ...r, message: [r.message, `retried once after its worker died (${firstDeath})`].filter(Boolean).join('; ') },
+            retriedAfter: firstDeath,
+          };
+        } catch (e) {
+          const err = e as Error;
+          if (err.name === 'AbortError' || /abort/i.test(err.message)) return fail('timeout', `exceeded the trial time limit of ${timeoutMs / 1000} s`);
+          if (firstDeath) return fail('error', `worker failed twice: ${firstDeath}; then ${err.message}`);
+          firstDeath = err.message;
+        }
       }
-    }
-    return fail('error', `worker failed: ${firstDeath}`);
-  });
+      return fail('error', `worker failed: ${firstDeath}`);
+    });
   return {
     threads: Math.max(1, threads),
     step: (step, seed) =>

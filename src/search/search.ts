@@ -128,7 +128,10 @@ export function replayCommand(claimId: string, seed: number, path: string, full 
 
 /** The point of the space that fast-check's run (seed, path) visits. */
 export function valuesAtPath(spec: SearchSpec, seed: number, path: string): TrialValues {
-  const r = fc.check(fc.property(spaceArbitrary(spec.space), () => false), { seed, path, endOnFailure: true });
+  const r = fc.check(
+    fc.property(spaceArbitrary(spec.space), () => false),
+    { seed, path, endOnFailure: true },
+  );
   if (!r.failed || !r.counterexample) throw new Error(`no trial at seed ${seed}, path ${path}`);
   return r.counterexample[0] as TrialValues;
 }
@@ -144,7 +147,10 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const reused: boolean[] = new Array(N).fill(false);
   // A frequency claim judges every trial: a trial where the event fails is data, not a counterexample.
   const stopAtFailure = !spec.frequency;
-  let next = 0, done = 0, firstFail = Infinity, budgetExhausted = false;
+  let next = 0,
+    done = 0,
+    firstFail = Infinity,
+    budgetExhausted = false;
 
   await new Promise<void>((resolve) => {
     let inFlight = 0;
@@ -200,15 +206,32 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     const at = planSearch(spec).atLeast!;
     let sum = 0;
     for (let k = 0; k < prefix; k++) if (['pass', 'fail'].includes(results[k]!.status)) sum += at.value(results[k]!.values);
-    frequency = judgeFrequency(counts.pass, inRegime, sum / inRegime, spec.frequency.confidence, spec.frequency.at_least, rerunCommand(o.claimId, seed, N, o.full));
+    frequency = judgeFrequency(
+      counts.pass,
+      inRegime,
+      sum / inRegime,
+      spec.frequency.confidence,
+      spec.frequency.at_least,
+      rerunCommand(o.claimId, seed, N, o.full),
+    );
   }
   const finding: SearchFinding =
-    frequency && troubled === 0 && inRegime >= minInRegime ? { kind: 'frequency', frequency, outOfRegime: counts['out-of-regime'] }
-    : witness ? { kind: 'counterexample', status: witness.status, trial: firstFail + 1, of: N, shrinks: witness.numShrinks }
-    : troubled > 0 ? { kind: 'troubled', troubled, others: prefix - troubled }
-    : inRegime < minInRegime ? { kind: 'too-few-in-regime', inRegime, judged: prefix, needed: minInRegime }
-    : { kind: 'no-counterexample', inRegime, outOfRegime: counts['out-of-regime'], ...(budgetExhausted ? { budgetStopped: { judged: prefix, of: N } } : {}) };
-  const verdict = findingVerdict(finding), reason = describeFinding(finding);
+    frequency && troubled === 0 && inRegime >= minInRegime
+      ? { kind: 'frequency', frequency, outOfRegime: counts['out-of-regime'] }
+      : witness
+        ? { kind: 'counterexample', status: witness.status, trial: firstFail + 1, of: N, shrinks: witness.numShrinks }
+        : troubled > 0
+          ? { kind: 'troubled', troubled, others: prefix - troubled }
+          : inRegime < minInRegime
+            ? { kind: 'too-few-in-regime', inRegime, judged: prefix, needed: minInRegime }
+            : {
+                kind: 'no-counterexample',
+                inRegime,
+                outOfRegime: counts['out-of-regime'],
+                ...(budgetExhausted ? { budgetStopped: { judged: prefix, of: N } } : {}),
+              };
+  const verdict = findingVerdict(finding),
+    reason = describeFinding(finding);
 
   const space: SearchResult['space'] = {};
   let spaceSize = 1;
@@ -218,11 +241,36 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     spaceSize *= v.length;
   }
   const samples = o.collect?.length
-    ? results.slice(0, prefix).map((r) => ({ status: r!.status, values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])) }))
+    ? results
+        .slice(0, prefix)
+        .map((r) => ({
+          status: r!.status,
+          values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])),
+        }))
     : undefined;
   const ms = performance.now() - t0;
   const reusedTrials = reused.slice(0, prefix).filter(Boolean).length;
-  return { seed, trialsRequested: N, trialsRun: prefix, counts, outOfRegimeBy, minInRegime, verdict, reason, witness, problems, closest: spec.frequency ? undefined : closest, space, spaceSize, budgetExhausted, frequency, samples, trialsPerSecond: prefix / (ms / 1000), reusedTrials, ms };
+  return {
+    seed,
+    trialsRequested: N,
+    trialsRun: prefix,
+    counts,
+    outOfRegimeBy,
+    minInRegime,
+    verdict,
+    reason,
+    witness,
+    problems,
+    closest: spec.frequency ? undefined : closest,
+    space,
+    spaceSize,
+    budgetExhausted,
+    frequency,
+    samples,
+    trialsPerSecond: prefix / (ms / 1000),
+    reusedTrials,
+    ms,
+  };
 }
 
 async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, k: number, originalValues: TrialValues, timeoutMs: number): Promise<Witness> {

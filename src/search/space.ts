@@ -29,10 +29,6 @@ export function domainValues(d: Domain): number[] {
   return Array.from({ length: n + 1 }, (_, i) => tidy(a * Math.pow(10, i / k)));
 }
 
-export function domainSize(d: Domain): number {
-  return domainValues(d).length;
-}
-
 export type TrialValues = Record<string, number>;
 
 export function spaceArbitrary(space: Record<string, Domain>): fc.Arbitrary<TrialValues> {
@@ -40,11 +36,15 @@ export function spaceArbitrary(space: Record<string, Domain>): fc.Arbitrary<Tria
   for (const [name, d] of Object.entries(space)) {
     const values = domainValues(d);
     if (d.int) fields[name] = fc.integer({ min: d.int[0], max: d.int[1] });
-    else fields[name] = fc.integer({ min: 0, max: values.length - 1 }).map((i) => values[i], (v) => {
-      const i = values.indexOf(v as number);
-      if (i < 0) throw new Error('not a grid value');
-      return i;
-    });
+    else
+      fields[name] = fc.integer({ min: 0, max: values.length - 1 }).map(
+        (i) => values[i],
+        (v) => {
+          const i = values.indexOf(v as number);
+          if (i < 0) throw new Error('not a grid value');
+          return i;
+        },
+      );
   }
   fields.seed = fc.integer({ min: 0, max: SEED_MAX });
   return fc.record(fields).map((r) => ({ ...r }) as TrialValues);

@@ -43,7 +43,11 @@ export async function runTrajectory(spec: SearchSpec, t: TrajectorySpec, runner:
   }
   const xs = series.flatMap((s) => s.points.map((p) => p.x)).filter((x) => Number.isFinite(x) && (!t.x_log || x > 0));
   const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
-  const grid = !xs.length ? [] : t.x_log ? Array.from({ length: 80 }, (_, i) => lo * (hi / lo) ** (i / 79)) : Array.from({ length: 80 }, (_, i) => lo + ((hi - lo) * i) / 79);
+  const grid = !xs.length
+    ? []
+    : t.x_log
+      ? Array.from({ length: 80 }, (_, i) => lo * (hi / lo) ** (i / 79))
+      : Array.from({ length: 80 }, (_, i) => lo + ((hi - lo) * i) / 79);
   const curves = t.curves.map((c) => {
     const e = compileExpr(c.y);
     const pts = grid.map((x) => ({ x, y: e.value({ [t.x.trim()]: x }) })).filter((p) => Number.isFinite(p.y) && (!t.y_log || p.y > 0));

@@ -11,7 +11,7 @@ import { DivergedError, type Observer, type TrajectoryPoint } from '../numeric/d
 import type { Objective } from '../numeric/objective.js';
 import { pathSymbols } from '../blocks/path.js';
 import { OutsideDomainError } from '../core/errors.js';
-import type { Model } from '../numeric/models.js';
+import { layerOf, type Model } from '../numeric/models.js';
 import { objective } from '../numeric/objective.js';
 import { Rng } from '../numeric/rng.js';
 import type { TrialValues } from './space.js';
@@ -87,22 +87,27 @@ const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
 function tracer(req: TraceRequest, out: TracePoint[]) {
   const ys = (Array.isArray(req.y) ? req.y : [req.y]).map((e) => compileExpr(e));
   const multi = Array.isArray(req.y);
-  const x = compileExpr(req.x), until = req.until ? compileExpr(req.until) : undefined;
-  let precise = true, step = -1, kept: { x: number; y: number[]; precise: boolean } | undefined, latest: typeof kept;
+  const x = compileExpr(req.x),
+    until = req.until ? compileExpr(req.until) : undefined;
+  let precise = true,
+    step = -1,
+    kept: { x: number; y: number[]; precise: boolean } | undefined,
+    latest: typeof kept;
   const moved = (a: number, b: number) => Math.abs(a - b) > 0.02 * Math.max(Math.abs(a), Math.abs(b));
   const round = (v: number) => Number(v.toPrecision(7));
   const push = (p: NonNullable<typeof kept>) => p.y.forEach((y, i) => out.push({ x: p.x, y, precise: p.precise, ...(multi ? { i } : {}) }));
   return {
-    watch: ({ objective, model }: { objective: Objective; model: Model }): Observer => (theta) => {
-      step++;
-      const m = model.layers(theta)[req.layer];
-      if (!m) throw new Error(`trace: model "${model.name}" has no layer "${req.layer}"`);
-      const scope = pathSymbols(m, objective.value(theta), step);
-      if (precise && until && until.value(scope) !== 0) precise = false;
-      latest = { x: round(x.value(scope)), y: ys.map((e) => round(e.value(scope))), precise };
-      const changed = !kept || latest.precise !== kept.precise || moved(latest.x, kept.x) || latest.y.some((v, i) => moved(v, kept!.y[i]));
-      if (changed && (!kept || latest.precise !== kept.precise || out.length < 2000 * ys.length)) push((kept = latest));
-    },
+    watch:
+      ({ objective, model }: { objective: Objective; model: Model }): Observer =>
+      (theta) => {
+        step++;
+        const m = layerOf(model, theta, req.layer);
+        const scope = pathSymbols(m, objective.value(theta), step);
+        if (precise && until && until.value(scope) !== 0) precise = false;
+        latest = { x: round(x.value(scope)), y: ys.map((e) => round(e.value(scope))), precise };
+        const changed = !kept || latest.precise !== kept.precise || moved(latest.x, kept.x) || latest.y.some((v, i) => moved(v, kept!.y[i]));
+        if (changed && (!kept || latest.precise !== kept.precise || out.length < 2000 * ys.length)) push((kept = latest));
+      },
     finish: () => {
       if (latest && latest !== kept) push(latest);
     },
@@ -110,7 +115,15 @@ function tracer(req: TraceRequest, out: TracePoint[]) {
 }
 
 /** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
-function simulate(plan: SearchPlan, values: TrialValues, scope: Scope, quantities: Scope, refine: boolean, suffix = '', trace?: { req: TraceRequest; out: TracePoint[] }): SimState {
+function simulate(
+  plan: SearchPlan,
+  values: TrialValues,
+  scope: Scope,
+  quantities: Scope,
+  refine: boolean,
+  suffix = '',
+  trace?: { req: TraceRequest; out: TracePoint[] },
+): SimState {
   const local: Scope = { ...values };
   const rng = new Rng(values.seed);
   const { data: dataBlock, model: modelBlock, loss: lossBlock, dynamics: dynamicsBlock } = plan.stages;
@@ -168,7 +181,15 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
   const quantities: Scope = {};
   const hypotheses: Record<string, boolean> = {};
   const trace = o.trace ? { req: o.trace, out: [] as TracePoint[] } : undefined;
-  const base = (status: TrialStatus, message?: string): TrialResult => ({ status, values, quantities, hypotheses, message, ms: performance.now() - t0, ...(trace ? { trace: trace.out } : {}) });
+  const base = (status: TrialStatus, message?: string): TrialResult => ({
+    status,
+    values,
+    quantities,
+    hypotheses,
+    message,
+    ms: performance.now() - t0,
+    ...(trace ? { trace: trace.out } : {}),
+  });
   const done = (result: TrialResult) => ({ result, scope });
   try {
     const refine = !!o.refine;
@@ -192,8 +213,19 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
       inRegime &&= hypotheses[name];
     }
     const badLets = nonFinite(plan.lets.map((l) => l.name));
-    if (inRegime && badLets.length) return done({ ...base('diverged', `non-finite ${badLets.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj });
-    if (!inRegime) return done({ ...base('out-of-regime', `outside ${Object.entries(hypotheses).filter(([, b]) => !b).map(([k]) => k).join(', ')}`), trajectory: traj });
+    if (inRegime && badLets.length)
+      return done({ ...base('diverged', `non-finite ${badLets.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj });
+    if (!inRegime)
+      return done({
+        ...base(
+          'out-of-regime',
+          `outside ${Object.entries(hypotheses)
+            .filter(([, b]) => !b)
+            .map(([k]) => k)
+            .join(', ')}`,
+        ),
+        trajectory: traj,
+      });
     // The verdict is the sign of the property's robustness; NaN is never a pass.
     const margin = plan.propertyRobustness(scope);
     const sides = comparisonSides(plan.property, scope);

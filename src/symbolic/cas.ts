@@ -60,17 +60,6 @@ export function differentiate(expr: string, x: string): MathNode {
   return parse(nerdamer()(`diff(${expr}, ${x})`).toString());
 }
 
-/** If expr reduces to a numeric constant, its value. */
-export function constantValue(expr: string): number | undefined {
-  try {
-    const r = nerdamer()(`expand(${expr})`).toString();
-    const v = Number(parse(r).evaluate());
-    return /^[-+0-9.e/()*^ ]+$/i.test(r) && Number.isFinite(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const big = create(all, { number: 'BigNumber', precision: 64 });
 
 /** Evaluate an already-whitelisted AST in 64-digit BigNumber arithmetic (mathjs). Returns a decimal string. */

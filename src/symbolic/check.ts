@@ -116,7 +116,8 @@ export function syntacticallyNonnegative(node: MathNode, nonneg: Set<string>): b
       const op = n as unknown as { fn: string; args: MathNode[] };
       if (op.fn === 'pow') {
         const ex = op.args[1] as Node;
-        if (ex.type === 'ConstantNode' && Number.isInteger((ex as unknown as { value: number }).value) && (ex as unknown as { value: number }).value % 2 === 0) return true;
+        if (ex.type === 'ConstantNode' && Number.isInteger((ex as unknown as { value: number }).value) && (ex as unknown as { value: number }).value % 2 === 0)
+          return true;
         return syntacticallyNonnegative(op.args[0], nonneg);
       }
       if (['add', 'multiply', 'divide'].includes(op.fn)) return op.args.every((a) => syntacticallyNonnegative(a, nonneg));
@@ -148,7 +149,16 @@ const describeNotChecked = (r: NotCheckedReason): string => `its worker failed (
 
 /** A step whose check never ran to the end: its result is an error, never a verdict on the mathematics. */
 export function stepNotChecked(step: SymbolicStep, seed: number, reason: NotCheckedReason): StepOutcome {
-  const result: StepResult = { id: step.id, kind: step.kind, statement: step.statement, verdict: 'error', cases: [], message: `not checked: ${describeNotChecked(reason)}`, seed, ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}) };
+  const result: StepResult = {
+    id: step.id,
+    kind: step.kind,
+    statement: step.statement,
+    verdict: 'error',
+    cases: [],
+    message: `not checked: ${describeNotChecked(reason)}`,
+    seed,
+    ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}),
+  };
   return { status: 'not-checked', reason, result };
 }
 
@@ -176,8 +186,20 @@ export function checkStep(step: SymbolicStep, seed: number): StepResult {
   const message =
     verdict === 'verified'
       ? `verified on ${results.length} case(s): CAS and ${results.reduce((s, r) => s + r.numeric.points, 0)} numeric points agree`
-      : results.filter((r) => r.verdict === verdict).map((r) => `${r.name}: ${r.message}`).join('; ');
-  return { id: step.id, kind: step.kind, statement: step.statement, verdict, cases: results, message, seed, ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}) };
+      : results
+          .filter((r) => r.verdict === verdict)
+          .map((r) => `${r.name}: ${r.message}`)
+          .join('; ');
+  return {
+    id: step.id,
+    kind: step.kind,
+    statement: step.statement,
+    verdict,
+    cases: results,
+    message,
+    seed,
+    ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}),
+  };
 }
 
 function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define: Record<string, string> }, rng: Rng): CaseResult {
@@ -186,7 +208,9 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
   const conditions = conditionSources.map((s) => expand(s));
   const { points, attempts } = sampler(step, conditions, rng, step.points);
   if (points.length < step.points) {
-    throw new Error(`only ${points.length} of ${step.points} random points satisfied the conditions ${conditionSources.join(', ')} in ${attempts} attempts; widen the variables' ranges`);
+    throw new Error(
+      `only ${points.length} of ${step.points} random points satisfied the conditions ${conditionSources.join(', ')} in ${attempts} attempts; widen the variables' ranges`,
+    );
   }
 
   // lhs − rhs (identity), rhs − lhs ≥ 0 (inequality), or d/dt Q − expected (conserved).
@@ -223,18 +247,21 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
       return String(Number(directionalDerivativeBig(Q, p, dir)) - evaluate(expected, p));
     };
   } else {
-    const L = expand(step.lhs!), R = expand(step.rhs!);
+    const L = expand(step.lhs!),
+      R = expand(step.rhs!);
     const rhsFirst = step.kind === 'inequality' && step.relation!.startsWith('<');
     diff = rhsFirst ? parse(`(${R.toString()}) - (${L.toString()})`) : parse(`(${L.toString()}) - (${R.toString()})`);
     numericPair = (p) => {
-      const l = evaluate(L, p), r = evaluate(R, p);
+      const l = evaluate(L, p),
+        r = evaluate(R, p);
       return { lhs: l, rhs: r, scale: 1 + Math.abs(l) + Math.abs(r) };
     };
     bigDiff = (p) => evaluateBig(diff, p);
   }
 
   // The numbers.
-  let failures = 0, maxError = 0;
+  let failures = 0,
+    maxError = 0;
   let worst: PointReport | undefined;
   let worstErr = -Infinity;
   const strict = step.relation === '<' || step.relation === '>';
@@ -246,13 +273,13 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
       err = -slack / scale; // > 0 means violated
       const violated = strict ? slack <= 0 : err > TOL;
       if (violated) failures++;
-      if (err > worstErr) (worstErr = err), (worst = { point: p, lhs, rhs });
+      if (err > worstErr) ((worstErr = err), (worst = { point: p, lhs, rhs }));
       maxError = Math.max(maxError, Math.max(0, err));
     } else {
       err = Math.abs(lhs - rhs) / scale;
       const tol = step.kind === 'conserved' ? 1e-6 : TOL;
       if (!(err <= tol)) failures++;
-      if (!(err <= worstErr)) (worstErr = err), (worst = { point: p, lhs, rhs });
+      if (!(err <= worstErr)) ((worstErr = err), (worst = { point: p, lhs, rhs }));
       maxError = Math.max(maxError, Number.isNaN(err) ? Infinity : err);
     }
   }
@@ -268,7 +295,12 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
       /* keep the float64 verdict */
     }
   }
-  const tolerance = step.kind === 'conserved' ? '1e-6 relative (Richardson central difference along the flow)' : step.kind === 'inequality' ? `slack ≥ −${TOL}·(1+|lhs|+|rhs|)` : `|lhs − rhs| ≤ ${TOL}·(1+|lhs|+|rhs|)`;
+  const tolerance =
+    step.kind === 'conserved'
+      ? '1e-6 relative (Richardson central difference along the flow)'
+      : step.kind === 'inequality'
+        ? `slack ≥ −${TOL}·(1+|lhs|+|rhs|)`
+        : `|lhs − rhs| ≤ ${TOL}·(1+|lhs|+|rhs|)`;
   const numeric = { points: points.length, attempts, failures, maxError, tolerance, worst: failures ? worst : undefined };
 
   // The CAS.
@@ -293,7 +325,9 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
   if (failures) {
     verdict = casSaysTrue ? 'cas-fault' : 'refuted';
     const w = worst!;
-    const pt = Object.entries(w.point).map(([k, v]) => `${k}=${v.toPrecision(6)}`).join(', ');
+    const pt = Object.entries(w.point)
+      .map(([k, v]) => `${k}=${v.toPrecision(6)}`)
+      .join(', ');
     message = `${casSaysTrue ? `the CAS (${cas.engine}) reduced it to 0, but ` : ''}${failures}/${points.length} points fail; worst at ${pt}: lhs=${w.lhs.toPrecision(8)}, rhs=${w.rhs.toPrecision(8)}`;
   } else if (casSaysTrue) {
     verdict = 'verified';

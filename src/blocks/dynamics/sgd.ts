@@ -18,7 +18,9 @@ export interface SgdOptions {
 
 /** θ ← θ − η∇L_B(θ) over batches B, for `steps` steps or until the full L(θ) < stopLoss; the recorded loss is the full L(θ), as gradient descent records it. */
 export function sgd(problem: DynamicsProblem, theta0: Float64Array, o: SgdOptions): SimResult {
-  const full = problem.objective, n = problem.data.X.rows, b = Math.min(o.batch, n);
+  const full = problem.objective,
+    n = problem.data.X.rows,
+    b = Math.min(o.batch, n);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const fullBatch = b === n ? problem.objectiveOn(order) : undefined;
   const rng = fullBatch ? undefined : problem.rng();
@@ -77,7 +79,7 @@ export const sgdBlock = defineBlock({
   kind: 'dynamics',
   name: 'sgd',
   summary:
-    'Mini-batch SGD: θ ← θ − eta·∇L_B(θ) for `steps` steps, B = `batch` rows with the loss\'s reduction over B (mean: the batch mean; sum: the batch sum), drawn from the trial\'s seed: `sampling` reshuffle (a new order each epoch, consecutive batches, the last one holding the n mod batch rows left) or replacement. Stops early once the full L < stop_loss. batch ≥ n is gradient-descent exactly.',
+    "Mini-batch SGD: θ ← θ − eta·∇L_B(θ) for `steps` steps, B = `batch` rows with the loss's reduction over B (mean: the batch mean; sum: the batch sum), drawn from the trial's seed: `sampling` reshuffle (a new order each epoch, consecutive batches, the last one holding the n mod batch rows left) or replacement. Stops early once the full L < stop_loss. batch ≥ n is gradient-descent exactly.",
   params: z.strictObject({
     steps: numExpr,
     eta: numExpr,

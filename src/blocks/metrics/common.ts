@@ -36,7 +36,8 @@ export function needData(s: SimState): Dataset {
 export function twoLayerParts(s: SimState): { W: Mat; a: Float64Array; gamma: number } {
   if (s.model.layerGram) throw new Error('this metric needs the full first layer; it is not available in Gram coordinates');
   const L = s.model.layers(s.theta);
-  const W = layerOf(s.model, s.theta, 'W', L), v = layerOf(s.model, s.theta, 'v', L);
+  const W = layerOf(s.model, s.theta, 'W', L),
+    v = layerOf(s.model, s.theta, 'v', L);
   return { W, a: v.data, gamma: metaOf(s.model, 'gamma') };
 }
 

@@ -1,7 +1,7 @@
 // Conservation laws of gradient flow and their discrete counterparts: layer balance, per-neuron
 // quantities, and the exact one-step change of balancedness under gradient descent.
 import { z } from 'zod';
-import { evaluate, parseExpr } from '../../core/expr.js';
+import { compileExpr } from '../../core/expr.js';
 import { balanceDrift, gdBalancednessStepError, neuronQuantityDrift } from '../../numeric/conservation.js';
 import { layerOf, numberedLayers } from '../../numeric/models.js';
 import { numExpr } from '../types.js';
@@ -35,7 +35,8 @@ export const gdBalancednessStepErrorMetric = defineMetric({
       const g = new Float64Array(theta.length);
       s.objective.valueAndGrad(theta, g);
       const next = theta.map((t, i) => t - eta * g[i]);
-      const before = s.model.neurons(theta), after = s.model.neurons(next);
+      const before = s.model.neurons(theta),
+        after = s.model.neurons(next);
       const W = layerOf(s.model, theta, 'W');
       return gdBalancednessStepError(g, eta, W.rows, W.cols, before, after);
     };
@@ -50,10 +51,10 @@ export const neuronQuantityDriftMetric = defineMetric({
   expressions: { quantity: NEURON_SYMBOLS },
   needs: { neurons: true },
   create: (p) => {
-    const q = parseExpr(p.quantity);
+    const q = compileExpr(p.quantity);
     return (s) => {
       if (!s.model.neurons) throw new Error(`model "${s.model.name}" has no per-neuron quantities`);
-      return neuronQuantityDrift(s.model.neurons(s.theta0), s.model.neurons(s.theta), (n) => evaluate(q, n), p.normalize);
+      return neuronQuantityDrift(s.model.neurons(s.theta0), s.model.neurons(s.theta), (n) => q.value(n), p.normalize);
     };
   },
 });

@@ -26,7 +26,8 @@ export const reconstructionError = defineMetric({
 
 export const countAbove = defineMetric({
   name: 'count-above',
-  summary: 'how many entries of a layer exceed `fraction` × its largest entry in absolute value (e.g. the CP components that matter: layer "components" of cp-factorization, a proxy for CP rank)',
+  summary:
+    'how many entries of a layer exceed `fraction` × its largest entry in absolute value (e.g. the CP components that matter: layer "components" of cp-factorization, a proxy for CP rank)',
   params: z.strictObject({ layer: z.string(), fraction: numExpr.default(1e-3), at }),
   expressions: { fraction: 'trial' },
   needs: { layers: ['$layer'] },

@@ -2,7 +2,15 @@
 // KKT points of the max-margin problem, and the linear boundary z = Wᵀa of a two-layer net.
 import { z } from 'zod';
 import { frobeniusNorm } from '../../numeric/linalg.js';
-import { boundaryTestPoints, hardMarginSvm, kktResidual as kktResidualOf, linearBoundaryNormal, linearMargin, minMargin as minMarginOf, signDisagreement } from '../../numeric/maxmargin.js';
+import {
+  boundaryTestPoints,
+  hardMarginSvm,
+  kktResidual as kktResidualOf,
+  linearBoundaryNormal,
+  linearMargin,
+  minMargin as minMarginOf,
+  signDisagreement,
+} from '../../numeric/maxmargin.js';
 import { layerOf } from '../../numeric/models.js';
 import { at, defineMetric, needData, thetaAt, twoLayerParts } from './common.js';
 
@@ -24,7 +32,11 @@ export const restartNormRatio = defineMetric({
   name: 'restart-norm-ratio',
   summary:
     'global optimality of the limit (Frei et al. T1.2): re-runs the dynamics from `restarts` other initializations (trained entries scaled by each of `scales` in turn) and returns min over interpolating restarts of ‖W̄_r‖_F / ‖W̄‖_F, W̄ = W / min_i q_i (a value < 1 is a feasible point of (P) with a smaller norm); output "spread" gives max/min − 1 over all runs instead',
-  params: z.strictObject({ restarts: z.number().int().min(1).max(64).default(4), scales: z.array(z.number().positive()).min(1).default([1, 10, 0.1]), output: z.enum(['min-ratio', 'spread']).default('min-ratio') }),
+  params: z.strictObject({
+    restarts: z.number().int().min(1).max(64).default(4),
+    scales: z.array(z.number().positive()).min(1).default([1, 10, 0.1]),
+    output: z.enum(['min-ratio', 'spread']).default('min-ratio'),
+  }),
   expressions: {},
   needs: { layers: ['W'] },
   create: (p) => (s) => {

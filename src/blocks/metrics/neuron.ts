@@ -34,7 +34,8 @@ export const linearRegimeDistance = defineMetric({
   create: () => (s) => {
     const d = needData(s);
     const { W, a, gamma } = twoLayerParts(s);
-    if (W.rows !== 1 || s.model.meta?.trainOutput || s.model.layers(s.theta).b) throw new Error('linear-regime-distance needs one neuron with a fixed output weight and no bias');
+    if (W.rows !== 1 || s.model.meta?.trainOutput || s.model.layers(s.theta).b)
+      throw new Error('linear-regime-distance needs one neuron with a fixed output weight and no bias');
     const w0 = Float64Array.from(s.theta0.subarray(0, W.cols));
     const wI = linearRegimePoint(d.X, d.y, activeSet(d.X, w0, gamma), a[0], w0);
     if (!wI) throw new OutsideDomainError('the rows active at w(0) are linearly dependent: the linear-regime point is not unique');

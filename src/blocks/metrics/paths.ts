@@ -1,7 +1,7 @@
 // Metrics that watch every accepted step of the dynamics (watchesPath): extremes of path symbols,
 // and changes of the activation pattern.
 import { z } from 'zod';
-import { evaluate, parseExpr } from '../../core/expr.js';
+import { compileExpr } from '../../core/expr.js';
 import { layerOf } from '../../numeric/models.js';
 import { activationPattern } from '../../numeric/neuron.js';
 import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, pathSymbols } from '../path.js';
@@ -25,8 +25,14 @@ export const pathExtreme = defineMetric({
   needs: { layers: ['$layer'] },
   create: (p, ctx) => {
     const trial = { ...ctx.scope };
-    const of = parseExpr(p.of), when = p.when ? parseExpr(p.when) : undefined, until = p.until ? parseExpr(p.until) : undefined;
-    let best = p.extreme === 'min' ? Infinity : -Infinity, count = 0, stopped = false, watched = false, step = -1;
+    const of = compileExpr(p.of),
+      when = p.when ? compileExpr(p.when) : undefined,
+      until = p.until ? compileExpr(p.until) : undefined;
+    let best = p.extreme === 'min' ? Infinity : -Infinity,
+      count = 0,
+      stopped = false,
+      watched = false,
+      step = -1;
     const f = ((_s: SimState) => {
       if (!watched) throw new Error('path-extreme needs dynamics (it watches every step)');
       if (p.output === 'count') return count;
@@ -36,18 +42,20 @@ export const pathExtreme = defineMetric({
       }
       return best;
     }) as MetricProduct;
-    f.watch = ({ model, objective }) => (theta) => {
-      watched = true;
-      step++;
-      if (stopped) return;
-      const m = layerOf(model, theta, p.layer);
-      const scope = { ...trial, ...pathSymbols(m, objective.value(theta), step) };
-      if (until && evaluate(until, scope) !== 0) return void (stopped = true);
-      if (when && evaluate(when, scope) === 0) return;
-      const v = evaluate(of, scope);
-      count++;
-      best = p.extreme === 'min' ? Math.min(best, v) : Math.max(best, v);
-    };
+    f.watch =
+      ({ model, objective }) =>
+      (theta) => {
+        watched = true;
+        step++;
+        if (stopped) return;
+        const m = layerOf(model, theta, p.layer);
+        const scope = { ...trial, ...pathSymbols(m, objective.value(theta), step) };
+        if (until && until.value(scope) !== 0) return void (stopped = true);
+        if (when && when.value(scope) === 0) return;
+        const v = of.value(scope);
+        count++;
+        best = p.extreme === 'min' ? Math.min(best, v) : Math.max(best, v);
+      };
     return f;
   },
 });
@@ -61,7 +69,8 @@ export const activeSetChanges = defineMetric({
   watchesPath: true,
   needs: { layers: ['W'] },
   create: () => {
-    let changes = 0, observed = false;
+    let changes = 0,
+      observed = false;
     const f = ((_s: SimState) => {
       if (!observed) throw new Error('active-set-changes needs dynamics (it watches every step)');
       return changes;

@@ -1,6 +1,18 @@
 // Spectral metrics of one layer (or of every layer): norms, ranks and ratios of its singular values.
 import { z } from 'zod';
-import { determinant, effectiveRankOf, frobeniusOf, nuclearOf, schattenOf, singularValueRatioOf, singularValuesFromGram, spectralFrobeniusRatioOf, spectralOf, stableRank, stableRankOf } from '../../numeric/linalg.js';
+import {
+  determinant,
+  effectiveRankOf,
+  frobeniusOf,
+  nuclearOf,
+  schattenOf,
+  singularValueRatioOf,
+  singularValuesFromGram,
+  spectralFrobeniusRatioOf,
+  spectralOf,
+  stableRank,
+  stableRankOf,
+} from '../../numeric/linalg.js';
 import { layerOf } from '../../numeric/models.js';
 import { numExpr, type SimState } from '../types.js';
 import { at, defineMetric, layerSingularValues, thetaAt } from './common.js';
@@ -32,7 +44,11 @@ export const stableRankMetric = defineMetric({
 export const spectralNorm = singularValueMetric('spectral-norm', 'largest singular value of a layer', spectralOf);
 export const frobeniusNorm = singularValueMetric('frobenius-norm', 'Frobenius norm of a layer', frobeniusOf);
 export const nuclearNorm = singularValueMetric('nuclear-norm', 'sum of singular values of a layer', nuclearOf);
-export const effectiveRank = singularValueMetric('effective-rank', 'effective rank exp(H(σ/Σσ)) of a layer (Razin & Cohen’s rank surrogate; 1 for rank 1)', effectiveRankOf);
+export const effectiveRank = singularValueMetric(
+  'effective-rank',
+  'effective rank exp(H(σ/Σσ)) of a layer (Razin & Cohen’s rank surrogate; 1 for rank 1)',
+  effectiveRankOf,
+);
 
 export const schattenNorm = defineMetric({
   name: 'schatten-norm',
@@ -82,7 +98,8 @@ export const meanSpectralRatio = defineMetric({
 
 export const maxStableRank = defineMetric({
   name: 'max-stable-rank',
-  summary: 'max over the dynamics’ snapshots after the first step (steps 1, ⌈T/10⌉, T and a geometric grid between) of a layer’s stable rank; needs snapshots: true',
+  summary:
+    'max over the dynamics’ snapshots after the first step (steps 1, ⌈T/10⌉, T and a geometric grid between) of a layer’s stable rank; needs snapshots: true',
   params: z.strictObject({ layer: z.string() }),
   expressions: {},
   needs: { layers: ['$layer'] },

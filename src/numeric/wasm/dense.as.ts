@@ -14,13 +14,15 @@ export function workspace(): usize {
 export function interleaveRowPairs(w: usize, m: i32, d: i32, wp: usize): void {
   const pairs = m >> 1;
   for (let p = 0; p < pairs; p++) {
-    const r0 = w + (<usize>(2 * p * d) << 3), r1 = r0 + (<usize>d << 3), o = wp + (<usize>(p * d) << 4);
+    const r0 = w + ((<usize>(2 * p * d)) << 3),
+      r1 = r0 + ((<usize>d) << 3),
+      o = wp + ((<usize>(p * d)) << 4);
     for (let k = 0; k < d; k++) {
-      const src = <usize>k << 3;
-      v128.store(o + (<usize>k << 4), f64x2.replace_lane(f64x2.splat(load<f64>(r0 + src)), 1, load<f64>(r1 + src)));
+      const src = (<usize>k) << 3;
+      v128.store(o + ((<usize>k) << 4), f64x2.replace_lane(f64x2.splat(load<f64>(r0 + src)), 1, load<f64>(r1 + src)));
     }
   }
-  if (m & 1) memory.copy(wp + (<usize>(pairs * d) << 4), w + (<usize>((m - 1) * d) << 3), <usize>d << 3);
+  if (m & 1) memory.copy(wp + ((<usize>(pairs * d)) << 4), w + ((<usize>((m - 1) * d)) << 3), (<usize>d) << 3);
 }
 
 /**
@@ -29,76 +31,109 @@ export function interleaveRowPairs(w: usize, m: i32, d: i32, wp: usize): void {
  * follows plainly. b = 0: no bias.
  */
 export function preActivations(wp: usize, x: usize, b: usize, n: i32, m: i32, d: i32, z: usize): void {
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) store<f64>(z + (<usize>(i * m + j) << 3), b ? load<f64>(b + (<usize>j << 3)) : 0.0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) store<f64>(z + ((<usize>(i * m + j)) << 3), b ? load<f64>(b + ((<usize>j) << 3)) : 0.0);
   const pairs = m >> 1;
-  const last = wp + (<usize>(pairs * d) << 4);
+  const last = wp + ((<usize>(pairs * d)) << 4);
   for (let k0 = 0; k0 < d; k0 += TILE) {
     const k1 = min(d, k0 + TILE);
     let p = 0;
     // four neurons (two pairs) × four data rows: 16 products per k from 2 vector and 4 scalar loads
     for (; p + 1 < pairs; p += 2) {
-      const w = wp + (<usize>(p * d) << 4), w2 = w + (<usize>d << 4);
+      const w = wp + ((<usize>(p * d)) << 4),
+        w2 = w + ((<usize>d) << 4);
       let i = 0;
       for (; i + 3 < n; i += 4) {
-        const z0 = z + (<usize>(i * m + 2 * p) << 3), zs = <usize>m << 3;
-        let s0 = v128.load(z0), s1 = v128.load(z0 + zs), s2 = v128.load(z0 + 2 * zs), s3 = v128.load(z0 + 3 * zs);
-        let t0 = v128.load(z0, 16), t1 = v128.load(z0 + zs, 16), t2 = v128.load(z0 + 2 * zs, 16), t3 = v128.load(z0 + 3 * zs, 16);
-        const x0 = x + (<usize>(i * d) << 3), xs = <usize>d << 3;
+        const z0 = z + ((<usize>(i * m + 2 * p)) << 3),
+          zs = (<usize>m) << 3;
+        let s0 = v128.load(z0),
+          s1 = v128.load(z0 + zs),
+          s2 = v128.load(z0 + 2 * zs),
+          s3 = v128.load(z0 + 3 * zs);
+        let t0 = v128.load(z0, 16),
+          t1 = v128.load(z0 + zs, 16),
+          t2 = v128.load(z0 + 2 * zs, 16),
+          t3 = v128.load(z0 + 3 * zs, 16);
+        const x0 = x + ((<usize>(i * d)) << 3),
+          xs = (<usize>d) << 3;
         for (let k = k0; k < k1; k++) {
-          const u = v128.load(w + (<usize>k << 4)), v = v128.load(w2 + (<usize>k << 4));
-          const xk = x0 + (<usize>k << 3);
-          const a0 = f64x2.splat(load<f64>(xk)), a1 = f64x2.splat(load<f64>(xk + xs)), a2 = f64x2.splat(load<f64>(xk + 2 * xs)), a3 = f64x2.splat(load<f64>(xk + 3 * xs));
-          s0 = f64x2.add(s0, f64x2.mul(u, a0)); t0 = f64x2.add(t0, f64x2.mul(v, a0));
-          s1 = f64x2.add(s1, f64x2.mul(u, a1)); t1 = f64x2.add(t1, f64x2.mul(v, a1));
-          s2 = f64x2.add(s2, f64x2.mul(u, a2)); t2 = f64x2.add(t2, f64x2.mul(v, a2));
-          s3 = f64x2.add(s3, f64x2.mul(u, a3)); t3 = f64x2.add(t3, f64x2.mul(v, a3));
+          const u = v128.load(w + ((<usize>k) << 4)),
+            v = v128.load(w2 + ((<usize>k) << 4));
+          const xk = x0 + ((<usize>k) << 3);
+          const a0 = f64x2.splat(load<f64>(xk)),
+            a1 = f64x2.splat(load<f64>(xk + xs)),
+            a2 = f64x2.splat(load<f64>(xk + 2 * xs)),
+            a3 = f64x2.splat(load<f64>(xk + 3 * xs));
+          s0 = f64x2.add(s0, f64x2.mul(u, a0));
+          t0 = f64x2.add(t0, f64x2.mul(v, a0));
+          s1 = f64x2.add(s1, f64x2.mul(u, a1));
+          t1 = f64x2.add(t1, f64x2.mul(v, a1));
+          s2 = f64x2.add(s2, f64x2.mul(u, a2));
+          t2 = f64x2.add(t2, f64x2.mul(v, a2));
+          s3 = f64x2.add(s3, f64x2.mul(u, a3));
+          t3 = f64x2.add(t3, f64x2.mul(v, a3));
         }
-        v128.store(z0, s0); v128.store(z0 + zs, s1); v128.store(z0 + 2 * zs, s2); v128.store(z0 + 3 * zs, s3);
-        v128.store(z0, t0, 16); v128.store(z0 + zs, t1, 16); v128.store(z0 + 2 * zs, t2, 16); v128.store(z0 + 3 * zs, t3, 16);
+        v128.store(z0, s0);
+        v128.store(z0 + zs, s1);
+        v128.store(z0 + 2 * zs, s2);
+        v128.store(z0 + 3 * zs, s3);
+        v128.store(z0, t0, 16);
+        v128.store(z0 + zs, t1, 16);
+        v128.store(z0 + 2 * zs, t2, 16);
+        v128.store(z0 + 3 * zs, t3, 16);
       }
       for (; i < n; i++) {
-        const z0 = z + (<usize>(i * m + 2 * p) << 3);
-        let s = v128.load(z0), t = v128.load(z0, 16);
-        const x0 = x + (<usize>(i * d) << 3);
+        const z0 = z + ((<usize>(i * m + 2 * p)) << 3);
+        let s = v128.load(z0),
+          t = v128.load(z0, 16);
+        const x0 = x + ((<usize>(i * d)) << 3);
         for (let k = k0; k < k1; k++) {
-          const a = f64x2.splat(load<f64>(x0 + (<usize>k << 3)));
-          s = f64x2.add(s, f64x2.mul(v128.load(w + (<usize>k << 4)), a));
-          t = f64x2.add(t, f64x2.mul(v128.load(w2 + (<usize>k << 4)), a));
+          const a = f64x2.splat(load<f64>(x0 + ((<usize>k) << 3)));
+          s = f64x2.add(s, f64x2.mul(v128.load(w + ((<usize>k) << 4)), a));
+          t = f64x2.add(t, f64x2.mul(v128.load(w2 + ((<usize>k) << 4)), a));
         }
-        v128.store(z0, s); v128.store(z0, t, 16);
+        v128.store(z0, s);
+        v128.store(z0, t, 16);
       }
     }
     for (; p < pairs; p++) {
-      const w = wp + (<usize>(p * d) << 4);
+      const w = wp + ((<usize>(p * d)) << 4);
       let i = 0;
       for (; i + 3 < n; i += 4) {
-        const z0 = z + (<usize>(i * m + 2 * p) << 3), zs = <usize>m << 3;
-        let s0 = v128.load(z0), s1 = v128.load(z0 + zs), s2 = v128.load(z0 + 2 * zs), s3 = v128.load(z0 + 3 * zs);
-        const x0 = x + (<usize>(i * d) << 3), xs = <usize>d << 3;
+        const z0 = z + ((<usize>(i * m + 2 * p)) << 3),
+          zs = (<usize>m) << 3;
+        let s0 = v128.load(z0),
+          s1 = v128.load(z0 + zs),
+          s2 = v128.load(z0 + 2 * zs),
+          s3 = v128.load(z0 + 3 * zs);
+        const x0 = x + ((<usize>(i * d)) << 3),
+          xs = (<usize>d) << 3;
         for (let k = k0; k < k1; k++) {
-          const u = v128.load(w + (<usize>k << 4));
-          const xk = x0 + (<usize>k << 3);
+          const u = v128.load(w + ((<usize>k) << 4));
+          const xk = x0 + ((<usize>k) << 3);
           s0 = f64x2.add(s0, f64x2.mul(u, f64x2.splat(load<f64>(xk))));
           s1 = f64x2.add(s1, f64x2.mul(u, f64x2.splat(load<f64>(xk + xs))));
           s2 = f64x2.add(s2, f64x2.mul(u, f64x2.splat(load<f64>(xk + 2 * xs))));
           s3 = f64x2.add(s3, f64x2.mul(u, f64x2.splat(load<f64>(xk + 3 * xs))));
         }
-        v128.store(z0, s0); v128.store(z0 + zs, s1); v128.store(z0 + 2 * zs, s2); v128.store(z0 + 3 * zs, s3);
+        v128.store(z0, s0);
+        v128.store(z0 + zs, s1);
+        v128.store(z0 + 2 * zs, s2);
+        v128.store(z0 + 3 * zs, s3);
       }
       for (; i < n; i++) {
-        const z0 = z + (<usize>(i * m + 2 * p) << 3);
+        const z0 = z + ((<usize>(i * m + 2 * p)) << 3);
         let s = v128.load(z0);
-        const x0 = x + (<usize>(i * d) << 3);
-        for (let k = k0; k < k1; k++) s = f64x2.add(s, f64x2.mul(v128.load(w + (<usize>k << 4)), f64x2.splat(load<f64>(x0 + (<usize>k << 3)))));
+        const x0 = x + ((<usize>(i * d)) << 3);
+        for (let k = k0; k < k1; k++) s = f64x2.add(s, f64x2.mul(v128.load(w + ((<usize>k) << 4)), f64x2.splat(load<f64>(x0 + ((<usize>k) << 3)))));
         v128.store(z0, s);
       }
     }
     if (m & 1) {
       for (let i = 0; i < n; i++) {
-        const zi = z + (<usize>(i * m + m - 1) << 3);
+        const zi = z + ((<usize>(i * m + m - 1)) << 3);
         let s = load<f64>(zi);
-        const x0 = x + (<usize>(i * d) << 3);
-        for (let k = k0; k < k1; k++) s += load<f64>(last + (<usize>k << 3)) * load<f64>(x0 + (<usize>k << 3));
+        const x0 = x + ((<usize>(i * d)) << 3);
+        for (let k = k0; k < k1; k++) s += load<f64>(last + ((<usize>k) << 3)) * load<f64>(x0 + ((<usize>k) << 3));
         store<f64>(zi, s);
       }
     }
@@ -107,46 +142,79 @@ export function preActivations(wp: usize, x: usize, b: usize, n: i32, m: i32, d:
 
 /** grad[j,k] (from 0) = Σ_i G[i·m + j] X[i,k] in i order, two k at a time. */
 export function outerGradient(g: usize, x: usize, n: i32, m: i32, d: i32, grad: usize): void {
-  memory.fill(grad, 0, <usize>(m * d) << 3);
-  const xs = <usize>d << 3;
+  memory.fill(grad, 0, (<usize>(m * d)) << 3);
+  const xs = (<usize>d) << 3;
   const even = d & ~1;
   for (let k0 = 0; k0 < d; k0 += TILE) {
     const k1 = min(d, k0 + TILE);
     const k1e = min(even, k1);
     let i = 0;
     for (; i + 3 < n; i += 4) {
-      const x0 = x + (<usize>(i * d) << 3);
+      const x0 = x + ((<usize>(i * d)) << 3);
       let j = 0;
       // two neurons at a time share the four rows' loads
       for (; j + 1 < m; j += 2) {
-        const gi = g + (<usize>(i * m + j) << 3), gs = <usize>m << 3;
-        const q0 = load<f64>(gi), q1 = load<f64>(gi + gs), q2 = load<f64>(gi + 2 * gs), q3 = load<f64>(gi + 3 * gs);
-        const e0 = load<f64>(gi, 8), e1 = load<f64>(gi + gs, 8), e2 = load<f64>(gi + 2 * gs, 8), e3 = load<f64>(gi + 3 * gs, 8);
-        const p0 = f64x2.splat(q0), p1 = f64x2.splat(q1), p2 = f64x2.splat(q2), p3 = f64x2.splat(q3);
-        const h0 = f64x2.splat(e0), h1 = f64x2.splat(e1), h2 = f64x2.splat(e2), h3 = f64x2.splat(e3);
-        const r = grad + (<usize>(j * d) << 3), r2 = r + xs;
+        const gi = g + ((<usize>(i * m + j)) << 3),
+          gs = (<usize>m) << 3;
+        const q0 = load<f64>(gi),
+          q1 = load<f64>(gi + gs),
+          q2 = load<f64>(gi + 2 * gs),
+          q3 = load<f64>(gi + 3 * gs);
+        const e0 = load<f64>(gi, 8),
+          e1 = load<f64>(gi + gs, 8),
+          e2 = load<f64>(gi + 2 * gs, 8),
+          e3 = load<f64>(gi + 3 * gs, 8);
+        const p0 = f64x2.splat(q0),
+          p1 = f64x2.splat(q1),
+          p2 = f64x2.splat(q2),
+          p3 = f64x2.splat(q3);
+        const h0 = f64x2.splat(e0),
+          h1 = f64x2.splat(e1),
+          h2 = f64x2.splat(e2),
+          h3 = f64x2.splat(e3);
+        const r = grad + ((<usize>(j * d)) << 3),
+          r2 = r + xs;
         let k = k0;
         for (; k < k1e; k += 2) {
-          const o = <usize>k << 3;
-          const a0 = v128.load(x0 + o), a1 = v128.load(x0 + xs + o), a2 = v128.load(x0 + 2 * xs + o), a3 = v128.load(x0 + 3 * xs + o);
-          v128.store(r + o, f64x2.add(f64x2.add(f64x2.add(f64x2.add(v128.load(r + o), f64x2.mul(p0, a0)), f64x2.mul(p1, a1)), f64x2.mul(p2, a2)), f64x2.mul(p3, a3)));
-          v128.store(r2 + o, f64x2.add(f64x2.add(f64x2.add(f64x2.add(v128.load(r2 + o), f64x2.mul(h0, a0)), f64x2.mul(h1, a1)), f64x2.mul(h2, a2)), f64x2.mul(h3, a3)));
+          const o = (<usize>k) << 3;
+          const a0 = v128.load(x0 + o),
+            a1 = v128.load(x0 + xs + o),
+            a2 = v128.load(x0 + 2 * xs + o),
+            a3 = v128.load(x0 + 3 * xs + o);
+          v128.store(
+            r + o,
+            f64x2.add(f64x2.add(f64x2.add(f64x2.add(v128.load(r + o), f64x2.mul(p0, a0)), f64x2.mul(p1, a1)), f64x2.mul(p2, a2)), f64x2.mul(p3, a3)),
+          );
+          v128.store(
+            r2 + o,
+            f64x2.add(f64x2.add(f64x2.add(f64x2.add(v128.load(r2 + o), f64x2.mul(h0, a0)), f64x2.mul(h1, a1)), f64x2.mul(h2, a2)), f64x2.mul(h3, a3)),
+          );
         }
         for (; k < k1; k++) {
-          const o = <usize>k << 3;
-          const a0 = load<f64>(x0 + o), a1 = load<f64>(x0 + xs + o), a2 = load<f64>(x0 + 2 * xs + o), a3 = load<f64>(x0 + 3 * xs + o);
+          const o = (<usize>k) << 3;
+          const a0 = load<f64>(x0 + o),
+            a1 = load<f64>(x0 + xs + o),
+            a2 = load<f64>(x0 + 2 * xs + o),
+            a3 = load<f64>(x0 + 3 * xs + o);
           store<f64>(r + o, load<f64>(r + o) + q0 * a0 + q1 * a1 + q2 * a2 + q3 * a3);
           store<f64>(r2 + o, load<f64>(r2 + o) + e0 * a0 + e1 * a1 + e2 * a2 + e3 * a3);
         }
       }
       for (; j < m; j++) {
-        const gi = g + (<usize>(i * m + j) << 3), gs = <usize>m << 3;
-        const q0 = load<f64>(gi), q1 = load<f64>(gi + gs), q2 = load<f64>(gi + 2 * gs), q3 = load<f64>(gi + 3 * gs);
-        const p0 = f64x2.splat(q0), p1 = f64x2.splat(q1), p2 = f64x2.splat(q2), p3 = f64x2.splat(q3);
-        const r = grad + (<usize>(j * d) << 3);
+        const gi = g + ((<usize>(i * m + j)) << 3),
+          gs = (<usize>m) << 3;
+        const q0 = load<f64>(gi),
+          q1 = load<f64>(gi + gs),
+          q2 = load<f64>(gi + 2 * gs),
+          q3 = load<f64>(gi + 3 * gs);
+        const p0 = f64x2.splat(q0),
+          p1 = f64x2.splat(q1),
+          p2 = f64x2.splat(q2),
+          p3 = f64x2.splat(q3);
+        const r = grad + ((<usize>(j * d)) << 3);
         let k = k0;
         for (; k < k1e; k += 2) {
-          const o = <usize>k << 3;
+          const o = (<usize>k) << 3;
           let s = v128.load(r + o);
           s = f64x2.add(s, f64x2.mul(p0, v128.load(x0 + o)));
           s = f64x2.add(s, f64x2.mul(p1, v128.load(x0 + xs + o)));
@@ -155,25 +223,28 @@ export function outerGradient(g: usize, x: usize, n: i32, m: i32, d: i32, grad: 
           v128.store(r + o, s);
         }
         for (; k < k1; k++) {
-          const o = <usize>k << 3;
-          store<f64>(r + o, load<f64>(r + o) + q0 * load<f64>(x0 + o) + q1 * load<f64>(x0 + xs + o) + q2 * load<f64>(x0 + 2 * xs + o) + q3 * load<f64>(x0 + 3 * xs + o));
+          const o = (<usize>k) << 3;
+          store<f64>(
+            r + o,
+            load<f64>(r + o) + q0 * load<f64>(x0 + o) + q1 * load<f64>(x0 + xs + o) + q2 * load<f64>(x0 + 2 * xs + o) + q3 * load<f64>(x0 + 3 * xs + o),
+          );
         }
       }
     }
     for (; i < n; i++) {
-      const x0 = x + (<usize>(i * d) << 3);
+      const x0 = x + ((<usize>(i * d)) << 3);
       for (let j = 0; j < m; j++) {
-        const q = load<f64>(g + (<usize>(i * m + j) << 3));
+        const q = load<f64>(g + ((<usize>(i * m + j)) << 3));
         if (q == 0) continue;
         const p = f64x2.splat(q);
-        const r = grad + (<usize>(j * d) << 3);
+        const r = grad + ((<usize>(j * d)) << 3);
         let k = k0;
         for (; k < k1e; k += 2) {
-          const o = <usize>k << 3;
+          const o = (<usize>k) << 3;
           v128.store(r + o, f64x2.add(v128.load(r + o), f64x2.mul(p, v128.load(x0 + o))));
         }
         for (; k < k1; k++) {
-          const o = <usize>k << 3;
+          const o = (<usize>k) << 3;
           store<f64>(r + o, load<f64>(r + o) + q * load<f64>(x0 + o));
         }
       }

@@ -6,11 +6,32 @@ import { defineSection } from './section.js';
 export default defineSection({
   id: 'histogram',
   view: (c) => {
-    const hg = c.histogram, plot = hg?.plot;
+    const hg = c.histogram,
+      plot = hg?.plot;
     if (!hg || !plot) return undefined;
-    return { anchor: claimAnchor(c.id), metric: hg.metric, rule: hg.rule, plot, trials: c.search?.samples?.length ?? 0, values: (c.search?.samples ?? []).map((q) => q.values[hg.metric]).filter((v): v is number => v !== null) };
+    return {
+      anchor: claimAnchor(c.id),
+      metric: hg.metric,
+      rule: hg.rule,
+      plot,
+      trials: c.search?.samples?.length ?? 0,
+      values: (c.search?.samples ?? []).map((q) => q.values[hg.metric]).filter((v): v is number => v !== null),
+    };
   },
   html: ({ anchor, metric, rule, plot, values }, page) =>
-    `<h4>Histogram</h4>` + figureHtml(anchor, 'histogram', page.svgs[plot.file], plot, `histogram of ${metric} over ${values.length} trials, stacked by outcome; range ${fmt(Math.min(...values))} to ${fmt(Math.max(...values))}`, `${metric} over the search's judged trials, stacked by outcome (in regime and holding, in regime and failing, out of regime)${rule !== undefined ? `; dashed rule at ${fmt(rule)}` : ''}.`),
-  markdown: ({ metric, rule, plot, trials }) => [`**Histogram** of \`${metric}\` over the search's ${trials} judged trials (stacked by outcome${rule !== undefined ? `; dashed rule at ${fmt(rule)}` : ''}).`, '', `![${metric} over the trials, stacked by outcome](${plot.file})`, ''],
+    `<h4>Histogram</h4>` +
+    figureHtml(
+      anchor,
+      'histogram',
+      page.svgs[plot.file],
+      plot,
+      `histogram of ${metric} over ${values.length} trials, stacked by outcome; range ${fmt(Math.min(...values))} to ${fmt(Math.max(...values))}`,
+      `${metric} over the search's judged trials, stacked by outcome (in regime and holding, in regime and failing, out of regime)${rule !== undefined ? `; dashed rule at ${fmt(rule)}` : ''}.`,
+    ),
+  markdown: ({ metric, rule, plot, trials }) => [
+    `**Histogram** of \`${metric}\` over the search's ${trials} judged trials (stacked by outcome${rule !== undefined ? `; dashed rule at ${fmt(rule)}` : ''}).`,
+    '',
+    `![${metric} over the trials, stacked by outcome](${plot.file})`,
+    '',
+  ],
 });

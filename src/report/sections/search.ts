@@ -17,7 +17,8 @@ interface SearchView {
 export default defineSection<SearchView>({
   id: 'search',
   view: (c) => {
-    const s = c.search, spec = c.searchSpec;
+    const s = c.search,
+      spec = c.searchSpec;
     if (!s || !spec) return undefined;
     return {
       s,
@@ -28,10 +29,18 @@ export default defineSection<SearchView>({
     };
   },
   html: ({ s, spec, blocks, closest, witness }) => {
-    const metrics = Object.entries(spec.metrics).map(([k, m]) => `<code>${h(k)}</code> (${h(m.block)})`).join(', ');
-    const lets = Object.entries(spec.let).map(([k, v]) => `<code>${h(k)} = ${h(v)}</code>`).join(', ');
-    const hyps = Object.entries(spec.hypotheses).map(([k, v]) => `<li><code>${h(k)}</code>: <code>${h(v)}</code>${s.outOfRegimeBy[k] ? ` — false in ${s.outOfRegimeBy[k]} trial(s)` : ''}</li>`).join('');
-    const space = Object.entries(s.space).map(([k, d]) => `<code>${h(k)}</code> ∈ [${h(fmt(d.first))}, ${h(fmt(d.last))}] (${d.size} values)`).join('; ');
+    const metrics = Object.entries(spec.metrics)
+      .map(([k, m]) => `<code>${h(k)}</code> (${h(m.block)})`)
+      .join(', ');
+    const lets = Object.entries(spec.let)
+      .map(([k, v]) => `<code>${h(k)} = ${h(v)}</code>`)
+      .join(', ');
+    const hyps = Object.entries(spec.hypotheses)
+      .map(([k, v]) => `<li><code>${h(k)}</code>: <code>${h(v)}</code>${s.outOfRegimeBy[k] ? ` — false in ${s.outOfRegimeBy[k]} trial(s)` : ''}</li>`)
+      .join('');
+    const space = Object.entries(s.space)
+      .map(([k, d]) => `<code>${h(k)}</code> ∈ [${h(fmt(d.first))}, ${h(fmt(d.last))}] (${d.size} values)`)
+      .join('; ');
     return `<h4>Numerical search <span class="meta">(float64; evidence, not proof)</span></h4>
 <ul>
 <li>simulation: ${blocks.map(([k, b]) => `${k}: <code>${h(b)}</code>`).join(' → ')}</li>
@@ -50,13 +59,37 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
     '**Numerical search** (float64; evidence, not proof):',
     '',
     ...(blocks.length ? [`- simulation: ${blocks.map(([k, b]) => `${k}: ${b}`).join(' → ')}`] : []),
-    `- metrics: ${Object.entries(spec.metrics).map(([k, m]) => `${k} (${m.block})`).join(', ')}${Object.keys(spec.let).length ? `; derived: ${Object.entries(spec.let).map(([k, v]) => `${k} = \`${v}\``).join(', ')}` : ''}`,
-    `- hypotheses: ${Object.keys(spec.hypotheses).length ? Object.entries(spec.hypotheses).map(([k, v]) => `${k}: \`${v}\``).join('; ') : 'none'}`,
+    `- metrics: ${Object.entries(spec.metrics)
+      .map(([k, m]) => `${k} (${m.block})`)
+      .join(', ')}${
+      Object.keys(spec.let).length
+        ? `; derived: ${Object.entries(spec.let)
+            .map(([k, v]) => `${k} = \`${v}\``)
+            .join(', ')}`
+        : ''
+    }`,
+    `- hypotheses: ${
+      Object.keys(spec.hypotheses).length
+        ? Object.entries(spec.hypotheses)
+            .map(([k, v]) => `${k}: \`${v}\``)
+            .join('; ')
+        : 'none'
+    }`,
     `- property: \`${spec.property}\``,
-    `- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space).map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`).join('; ')}`,
+    `- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space)
+      .map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`)
+      .join('; ')}`,
     `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
-    ...(s.frequency ? [`- **frequency claim** Pr[\`${spec.property}\`] ≥ \`${s.frequency.atLeast}\`: ${esc(s.reason)}; re-run this sample: \`${s.frequency.replay}\``] : []),
-    ...(Object.keys(s.outOfRegimeBy).length ? [`- out of regime because of: ${Object.entries(s.outOfRegimeBy).map(([hyp, n]) => `${hyp} false in ${n}`).join(', ')}`] : []),
+    ...(s.frequency
+      ? [`- **frequency claim** Pr[\`${spec.property}\`] ≥ \`${s.frequency.atLeast}\`: ${esc(s.reason)}; re-run this sample: \`${s.frequency.replay}\``]
+      : []),
+    ...(Object.keys(s.outOfRegimeBy).length
+      ? [
+          `- out of regime because of: ${Object.entries(s.outOfRegimeBy)
+            .map(([hyp, n]) => `${hyp} false in ${n}`)
+            .join(', ')}`,
+        ]
+      : []),
     ...(closest ? [`- closest call among passing trials (relative slack ${closest.slack}): ${closest.values}; ${propertyMarkdown(closest.property)}`] : []),
     ...s.problems.map((p) => `- ${p.status}: ${valuesText(p.values)} — ${p.message ?? ''}`),
     '',

@@ -23,7 +23,9 @@ ${meta.tested_object ? `<li><strong>what the search tests</strong>: ${h(meta.tes
     `- provenance: ${meta.provenance} — ${PROVENANCE_MEANING[meta.provenance]}${meta.provenance_note ? ` — ${esc(meta.provenance_note)}` : ''}`,
     ...(meta.refutes ? [`- refutation target for: ${meta.refutes}`] : []),
     ...(meta.notes ? [`- notes: ${esc(meta.notes)}`] : []),
-    ...(meta.tested_object ? [`- **what the search tests**: ${esc(meta.tested_object.what)} — a counterexample here means: ${esc(meta.tested_object.counterexample_means)}`] : []),
+    ...(meta.tested_object
+      ? [`- **what the search tests**: ${esc(meta.tested_object.what)} — a counterexample here means: ${esc(meta.tested_object.counterexample_means)}`]
+      : []),
     `- file: \`${file}\` (sha256 ${hash?.slice(0, 12)})`,
     '',
   ],

@@ -21,8 +21,13 @@ function stepMarkdown(s: StepResult): string[] {
   if (s.statement) out.push(`  - statement: $${s.statement}$`);
   for (const c of s.cases) {
     const cond = c.conditions.length ? c.conditions.join(', ') : 'no conditions';
-    out.push(`  - case *${c.name}* (${cond}): ${c.verdict}. CAS: ${c.cas.result === 'zero' ? `reduced to 0 by ${c.cas.engine}` : c.cas.result === 'failed' ? `failed (${c.cas.error})` : 'could not reduce to 0'}${c.cas.certificate ? `, certificate ${c.cas.certificate}` : ''}; numbers: ${c.numeric.points} points, ${c.numeric.failures} failing, max error ${fmt(c.numeric.maxError)} (tolerance ${c.numeric.tolerance}).`);
-    if (c.numeric.worst) out.push(`    - failing point: ${valuesText(c.numeric.worst.point)}; lhs = ${fmt(c.numeric.worst.lhs)}, rhs = ${fmt(c.numeric.worst.rhs)}${c.numeric.worst.bigDifference ? `; difference in 64-digit arithmetic: ${c.numeric.worst.bigDifference.slice(0, 24)}` : ''}`);
+    out.push(
+      `  - case *${c.name}* (${cond}): ${c.verdict}. CAS: ${c.cas.result === 'zero' ? `reduced to 0 by ${c.cas.engine}` : c.cas.result === 'failed' ? `failed (${c.cas.error})` : 'could not reduce to 0'}${c.cas.certificate ? `, certificate ${c.cas.certificate}` : ''}; numbers: ${c.numeric.points} points, ${c.numeric.failures} failing, max error ${fmt(c.numeric.maxError)} (tolerance ${c.numeric.tolerance}).`,
+    );
+    if (c.numeric.worst)
+      out.push(
+        `    - failing point: ${valuesText(c.numeric.worst.point)}; lhs = ${fmt(c.numeric.worst.lhs)}, rhs = ${fmt(c.numeric.worst.rhs)}${c.numeric.worst.bigDifference ? `; difference in 64-digit arithmetic: ${c.numeric.worst.bigDifference.slice(0, 24)}` : ''}`,
+      );
   }
   return out;
 }
