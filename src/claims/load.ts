@@ -1,8 +1,11 @@
 // Loading claim files: YAML with source positions, zod validation, and errors that name
 // file:line:column, the field path, what was expected and what was found.
+// Claim files come from contributors: only regular files are read, bounded before reading, a
+// symlink only when it resolves inside the paths given, and an error quotes at most the offending line.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
@@ -36,8 +39,102 @@ export interface InvalidClaim {
 
 export type ClaimLoad = LoadedClaim | InvalidClaim;
 
+/** The largest claim or paper file read, in bytes. */
+export const MAX_CLAIM_FILE_BYTES = 1_000_000;
+/** The longest error message kept (a message may quote the offending line, never more). */
+const MAX_MESSAGE_CHARS = 240;
+
+/** This repository's own claims/ folder (found from the installed code, not from a cited file). */
+export const PROJECT_CLAIMS_DIR = fileURLToPath(new URL('../../claims', import.meta.url));
+
 export function formatError(e: ValidationError): string {
   return `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
+}
+
+const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) + '…' : s);
+
+function capMessages(errors: ValidationError[]): ValidationError[] {
+  return errors.map((e) => ({ ...e, path: clip(e.path, 120), message: clip(e.message, MAX_MESSAGE_CHARS) }));
+}
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+function ioMessage(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    ELOOP: 'a symlink loop',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENXIO: 'not a readable file (a socket or a device without a reader)',
+    EISDIR: 'a folder, not a file',
+    ENOTDIR: 'a path through something that is not a folder',
+  };
+  return (code && words[code]) ?? `cannot read it (${code ?? 'unknown error'})`;
+}
+
+const isInside = (path: string, root: string) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+
+/**
+ * The text of a claim or paper file, or why it is not read: only a regular file of at most
+ * MAX_CLAIM_FILE_BYTES, sized by fstat before reading and read to at most one byte more (a file
+ * that grows meanwhile is still refused). A symlink is followed only when its target is a regular
+ * file inside `within` (the real path of a folder given to the loader): a link out of the given paths
+ * is refused unread. FIFOs are opened non-blocking and refused by fstat, so nothing waits on a writer.
+ */
+export function readClaimSource(file: string, within?: string): { text: string } | { error: string } {
+  let target = file;
+  try {
+    if (lstatSync(file).isSymbolicLink()) {
+      try {
+        target = realpathSync(file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        return { error: code === 'ENOENT' ? 'a dangling symlink (its target does not exist)' : `a symlink that cannot be resolved: ${ioMessage(e)}` };
+      }
+      if (within !== undefined && !isInside(target, within))
+        return { error: `a symlink that leads outside the given paths (${displayPath(within)}); it is not followed` };
+    }
+  } catch (e) {
+    return { error: ioMessage(e) };
+  }
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  } catch (e) {
+    return { error: ioMessage(e) };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { error: `not a regular file: ${fileKind(st)}` };
+    const tooLarge = { error: `larger than ${MAX_CLAIM_FILE_BYTES / 1e6} MB (the limit on a claim file)` };
+    if (st.size > MAX_CLAIM_FILE_BYTES) return tooLarge;
+    const buf = Buffer.alloc(MAX_CLAIM_FILE_BYTES + 1);
+    let n = 0;
+    for (let k; n < buf.length && (k = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += k;
+    if (n > MAX_CLAIM_FILE_BYTES) return tooLarge;
+    return { text: buf.toString('utf8', 0, n) };
+  } catch (e) {
+    return { error: ioMessage(e) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The real path of a folder given to the loader (or of a given file's folder): what a symlink may point into. */
+function realFolder(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
 }
 
 function linePos(lc: LineCounter, offset: number): { line: number; column: number } {
@@ -126,7 +223,7 @@ function parseYaml(file: string, text: string): { doc: Document; lc: LineCounter
     try {
       data = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
-      errors.push({ file, line: 1, column: 1, path: '', message: `YAML: ${(e as Error).message}` });
+      errors.push({ file, line: 1, column: 1, path: '', message: `YAML: ${(e as Error).message.split('\n')[0]}` });
     }
   }
   return { doc, lc, data, errors };
@@ -137,16 +234,29 @@ function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-export function loadPaper(dir: string): { paper?: Paper; errors: ValidationError[] } {
+export function loadPaper(dir: string, within = realFolder(dir)): { paper?: Paper; errors: ValidationError[] } {
   const file = join(dir, 'paper.yaml');
   const shown = displayPath(file);
-  if (!existsSync(file)) return { errors: [{ file: shown, line: 1, column: 1, path: '', message: 'missing paper.yaml (the bibliographic entry for this folder)' }] };
-  const { doc, lc, data, errors } = parseYaml(shown, readFileSync(file, 'utf8'));
-  if (errors.length) return { errors };
+  const at = { file: shown, line: 1, column: 1, path: '' };
+  let exists = true;
+  try {
+    lstatSync(file);
+  } catch {
+    exists = false;
+  }
+  if (!exists) return { errors: [{ ...at, message: 'missing paper.yaml (the bibliographic entry for this folder)' }] };
+  const source = readClaimSource(file, within);
+  if ('error' in source) return { errors: [{ ...at, message: `paper.yaml: ${source.error}` }] };
+  const { doc, lc, data, errors } = parseYaml(shown, source.text);
+  if (errors.length) return { errors: capMessages(errors) };
   const r = paperSchema.safeParse(data);
-  if (!r.success) return { errors: zodIssuesToErrors(shown, doc, lc, data, r.error.issues) };
+  if (!r.success) return { errors: capMessages(zodIssuesToErrors(shown, doc, lc, data, r.error.issues)) };
   if (r.data.key !== basename(dir)) {
-    return { errors: [{ file: shown, ...positionOf(doc, lc, ['key']), path: 'key', message: `the paper key "${r.data.key}" must equal its folder name "${basename(dir)}"` }] };
+    return {
+      errors: capMessages([
+        { file: shown, ...positionOf(doc, lc, ['key']), path: 'key', message: `the paper key "${clip(r.data.key, 60)}" must equal its folder name "${basename(dir)}"` },
+      ]),
+    };
   }
   return { paper: r.data, errors: [] };
 }
@@ -155,56 +265,106 @@ export function loadClaimText(file: string, text: string, paperKey: string, pape
   const shown = displayPath(file);
   if (text.length > 1_000_000) return { ok: false, file: shown, paperKey, errors: [{ file: shown, line: 1, column: 1, path: '', message: 'claim file larger than 1 MB' }] };
   const { doc, lc, data, errors } = parseYaml(shown, text);
-  const id = typeof (data as { id?: unknown })?.id === 'string' ? (data as { id: string }).id : undefined;
-  if (errors.length) return { ok: false, file: shown, paperKey, id, errors };
+  const rawId = (data as { id?: unknown })?.id;
+  const id = typeof rawId === 'string' ? clip(rawId, 200) : undefined;
+  if (errors.length) return { ok: false, file: shown, paperKey, id, errors: capMessages(errors) };
   let r;
   try {
     r = claimSchema.safeParse(data);
   } catch (e) {
-    return { ok: false, file: shown, paperKey, id, errors: [{ file: shown, line: 1, column: 1, path: '', message: `cannot validate: ${(e as Error).message}` }] };
+    return { ok: false, file: shown, paperKey, id, errors: capMessages([{ file: shown, line: 1, column: 1, path: '', message: `cannot validate: ${(e as Error).message}` }]) };
   }
-  if (!r.success) return { ok: false, file: shown, paperKey, id, errors: zodIssuesToErrors(shown, doc, lc, data, r.error.issues) };
+  if (!r.success) return { ok: false, file: shown, paperKey, id, errors: capMessages(zodIssuesToErrors(shown, doc, lc, data, r.error.issues)) };
   const hash = createHash('sha256').update(text).digest('hex');
-  return { ok: true, file: shown, paperKey, paper, claim: r.data, hash };
+  const loaded: LoadedClaim = { ok: true, file: shown, paperKey, paper, claim: r.data, hash };
+  sourceText.set(loaded, text);
+  return loaded;
 }
 
-export function loadClaimFile(file: string, paper?: Paper): ClaimLoad {
+/** The text each loaded claim was parsed from (for locating a `uses` entry without reading the file again). */
+const sourceText = new WeakMap<LoadedClaim, string>();
+
+/** One claim file; `within` is the real path a symlink must resolve into (default: the file's own folder). */
+export function loadClaimFile(file: string, paper?: Paper, within = realFolder(dirname(file))): ClaimLoad {
   const paperKey = basename(dirname(resolve(file)));
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
+  const source = readClaimSource(file, within);
+  if ('error' in source) {
     const shown = displayPath(file);
-    return { ok: false, file: shown, paperKey, errors: [{ file: shown, line: 1, column: 1, path: '', message: (e as Error).message }] };
+    return { ok: false, file: shown, paperKey, errors: [{ file: shown, line: 1, column: 1, path: '', message: source.error }] };
   }
-  return loadClaimText(file, text, paperKey, paper);
+  return loadClaimText(file, source.text, paperKey, paper);
+}
+
+const isClaimFileName = (name: string) => /\.ya?ml$/.test(name) && name !== 'paper.yaml';
+
+/**
+ * The claim files under a folder: regular files and symlinks named *.yaml/*.yml (each read later
+ * through readClaimSource), in sorted order. Folders reached through a symlink are not entered (no
+ * loops, no walking out of the folder); an unreadable folder is skipped.
+ */
+function claimFilesUnder(dir: string, out: string[]): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    let st: Stats;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) claimFilesUnder(p, out);
+    else if (isClaimFileName(name)) out.push(p);
+  }
 }
 
 /** Every claim file under the given paths (files or folders), each folder's paper.yaml checked once. */
 export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors: ValidationError[]; papers: Record<string, Paper> } {
-  const files: string[] = [];
-  const walk = (p: string): void => {
-    const st = statSync(p);
-    if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
-    else if (/\.ya?ml$/.test(p) && basename(p) !== 'paper.yaml') files.push(p);
-  };
+  // each file with the real folder its symlinks must stay inside: the folder given, or a given file's folder
+  const files: Array<{ file: string; within: string; error?: string }> = [];
   for (const p of paths) {
-    if (!existsSync(p)) throw new Error(`no such file or folder: ${p}`);
-    walk(p);
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      try {
+        lstatSync(p);
+      } catch {
+        throw new Error(`no such file or folder: ${p}`);
+      }
+      // a dangling or looping symlink given by name: one invalid entry
+      files.push({ file: p, within: '', error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'a dangling symlink (its target does not exist)' : ioMessage(e) });
+      continue;
+    }
+    if (st.isDirectory()) {
+      const found: string[] = [];
+      claimFilesUnder(p, found);
+      const within = realFolder(p);
+      files.push(...found.map((file) => ({ file, within })));
+    } else if (isClaimFileName(basename(p)) || !st.isFile()) files.push({ file: p, within: realFolder(dirname(p)) });
   }
   const papers: Record<string, Paper> = {};
   const paperErrors: ValidationError[] = [];
   const seenDirs = new Set<string>();
   const claims: ClaimLoad[] = [];
-  for (const f of files) {
-    const dir = dirname(resolve(f));
+  for (const { file, within, error } of files) {
+    const dir = dirname(resolve(file));
+    if (error) {
+      const shown = displayPath(file);
+      claims.push({ ok: false, file: shown, paperKey: basename(dir), errors: [{ file: shown, line: 1, column: 1, path: '', message: error }] });
+      continue;
+    }
     if (!seenDirs.has(dir)) {
       seenDirs.add(dir);
-      const r = loadPaper(dir);
+      const r = loadPaper(dir, within);
       if (r.paper) papers[r.paper.key] = r.paper;
       paperErrors.push(...r.errors);
     }
-    claims.push(loadClaimFile(f, papers[basename(dir)]));
+    claims.push(loadClaimFile(file, papers[basename(dir)], within));
   }
   resolveSharedSteps(claims);
   const ids = new Map<string, string>();
@@ -221,32 +381,32 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
 
 /**
  * Put the steps named in each claim's `uses` into its symbolic steps (marked sharedFrom). The named
- * claim is looked up among the loaded claims, then in the claims folder the citing file lives in
- * (so that running one file still finds its references). An unknown claim or step invalidates the file.
+ * claim is looked up among the loaded claims, then in this repository's own claims/ folder (so that
+ * running one file still finds its references); never in folders the loader was not given. An
+ * unknown claim or step invalidates the file.
  */
 function resolveSharedSteps(claims: ClaimLoad[]): void {
   const byId = new Map<string, Claim>();
   for (const c of claims) if (c.ok) byId.set(c.claim.id, c.claim);
-  const scanned = new Set<string>();
+  let projectScanned = false;
   claims.forEach((c, idx) => {
     if (!c.ok || !c.claim.uses.length) return;
     const errors: ValidationError[] = [];
     for (const ref of c.claim.uses) {
       const [id, stepId] = ref.split('#');
-      if (!byId.has(id)) {
-        const root = dirname(dirname(resolve(c.file)));
-        if (!scanned.has(root)) {
-          scanned.add(root);
-          for (const d of readdirSync(root).map((e) => join(root, e)).filter((p) => statSync(p).isDirectory()))
-            for (const f of readdirSync(d).filter((e) => /\.ya?ml$/.test(e) && e !== 'paper.yaml')) {
-              const l = loadClaimFile(join(d, f));
-              if (l.ok && !byId.has(l.claim.id)) byId.set(l.claim.id, l.claim);
-            }
+      if (!byId.has(id) && !projectScanned) {
+        projectScanned = true;
+        const found: string[] = [];
+        claimFilesUnder(PROJECT_CLAIMS_DIR, found);
+        const within = realFolder(PROJECT_CLAIMS_DIR);
+        for (const f of found) {
+          const l = loadClaimFile(f, undefined, within);
+          if (l.ok && !byId.has(l.claim.id)) byId.set(l.claim.id, l.claim);
         }
       }
       const other = byId.get(id);
       const step = other?.symbolic.find((s) => s.id === stepId);
-      const line = lineOf(c.file, ref);
+      const line = lineOf(sourceText.get(c) ?? '', ref);
       if (!other) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `no claim "${id}" for the shared step "${ref}"` });
       else if (!step) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `claim "${id}" has no symbolic step "${stepId}"; its steps: ${other.symbolic.map((s) => s.id).join(', ') || 'none'}` });
       else if (other.uses.includes(`${c.claim.id}#${stepId}`)) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `"${ref}" and ${id} use each other's steps` });
@@ -259,11 +419,7 @@ function resolveSharedSteps(claims: ClaimLoad[]): void {
   });
 }
 
-function lineOf(file: string, text: string): number {
-  try {
-    const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
-    return i >= 0 ? i + 1 : 1;
-  } catch {
-    return 1;
-  }
+function lineOf(source: string, text: string): number {
+  const i = source.split('\n').findIndex((l) => l.includes(text));
+  return i >= 0 ? i + 1 : 1;
 }
