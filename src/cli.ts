@@ -1,16 +1,20 @@
-// The command line: run, validate, replay, list.
-import { existsSync } from 'node:fs';
+// The command line: run, validate, replay, list, diff, merge, blocks.
+// Exit codes: 0 every verdict agrees with the paper, 1 a verdict disagrees (or, for diff, changed),
+// 2 invalid input (a claim file, a flag, a report given), 3 the report or another output cannot be written.
+// Every line goes to the terminal through say/warn, which escape control characters (claim files are untrusted).
+import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { defineCommand, runCommand, runMain, showUsage } from 'citty';
+import { defineCommand, runCommand, runMain, showUsage, type ArgsDef, type CommandDef } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
 import { blockTable } from './blocks/table.js';
+import { checkCliTrials } from './claims/limits.js';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
 import { searchAtScale } from './claims/schema.js';
-import { environment } from './report/environment.js';
-import { fmt, verdictLine } from './report/format.js';
-import { diffReports, formatDiff } from './report/diff.js';
-import { buildReport, mergeReports, readReport, writeReport, type Report } from './report/report.js';
+import { environment, mergeProblems } from './report/environment.js';
+import { fmt, terminalSafe, verdictLine } from './report/format.js';
+import { diffReports, formatDiffLines } from './report/diff.js';
+import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile, ReportFileError, writeReport, type Report } from './report/report.js';
 import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
@@ -21,18 +25,97 @@ const EXIT_MISMATCH = 1;
 const JOURNAL = join('.cache', 'claimcheck', 'trials.jsonl');
 const STEP_JOURNAL = join('.cache', 'claimcheck', 'steps.jsonl');
 const EXIT_INPUT = 2;
+const EXIT_OUTPUT = 3;
+
+/** A line to stdout / stderr, control characters escaped (see terminalSafe). */
+const say = (line = '') => console.log(terminalSafe(line));
+const warn = (line: string) => console.error(terminalSafe(line));
+
+/** A malformed command line: the CLI prints the message and exits with EXIT_INPUT, before any work. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Edit distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The first option in `argv` that `args` does not declare, as an error with the nearest declared one
+ * (citty ignores unknown options, so `--no-cahce` would quietly run with the journal). A string
+ * option's value is the next word, as citty reads it; `--` ends the options.
+ */
+export function unknownOption(args: ArgsDef, argv: string[]): string | undefined {
+  const declared = new Map<string, string>();
+  for (const [k, d] of Object.entries(args)) {
+    if (d.type === 'positional') continue;
+    for (const name of [k, kebab(k), ...['alias' in d && d.alias ? [d.alias].flat() : []].flat()]) {
+      declared.set(name, d.type ?? 'string');
+      if (d.type === 'boolean') declared.set(`no-${name}`, 'boolean');
+    }
+  }
+  declared.set('help', 'boolean').set('h', 'boolean');
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (!a.startsWith('-') || a === '-') continue;
+    const [name, value] = a.replace(/^--?/, '').split(/=(.*)/s);
+    const type = declared.get(name);
+    if (type === undefined) {
+      const dash = a.startsWith('--') ? '--' : '-';
+      const near = [...declared.keys()].filter((k) => k.length > 1).sort((x, y) => editDistance(name, x) - editDistance(name, y))[0];
+      const hint = near && editDistance(name, near) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean --${near}?` : '';
+      return `unknown option ${dash}${name}${hint} (claimcheck ${'<command>'} --help lists the options)`;
+    }
+    if (type === 'string' && value === undefined) i++;
+  }
+  return undefined;
+}
+
+/** A whole number in [min, max] from the flag --name, or undefined when the flag is absent; anything else is a UsageError. */
+function intFlag(v: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v).trim();
+  if (s === '') throw new UsageError(`--${name} needs a value`);
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} takes a whole number from ${min} to ${max}, got "${s}"`);
+  return n;
+}
+
+/** The largest run seed: fast-check seeds are 32-bit, so a larger one would alias a smaller. */
+const MAX_SEED = 2 ** 32 - 1;
+const MAX_THREADS = 1024;
 
 export function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new Error(`cannot read the duration "${s}" (examples: 30s, 5m, 1h)`);
+  if (!m) throw new UsageError(`cannot read the duration "${s}" (examples: 30s, 5m, 1h)`);
   const k = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * k;
+  const ms = Number(m[1]) * k;
+  if (!(ms >= 1) || !Number.isFinite(ms) || ms > 2 ** 31 - 1) throw new UsageError(`a duration must be from 1 ms to about 24 days, got "${s}"`);
+  return ms;
+}
+
+/** A fast-check path as the report prints it: whole numbers separated by colons (e.g. 0 or 12:3:0). */
+function parsePath(s: string): string {
+  const t = s.trim();
+  if (!/^\d+(:\d+)*$/.test(t) || t.split(':').some((p) => !Number.isSafeInteger(Number(p))) || t.length > 10_000)
+    throw new UsageError(`--path takes the fast-check path printed with a counterexample (whole numbers joined by ":", e.g. 0 or 12:3:0), got "${s}"`);
+  return t;
 }
 
 function intArg(v: unknown, name: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${v}"`);
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(String(v).trim()) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a non-negative integer, got "${v}"`);
   return n;
 }
 
@@ -41,15 +124,23 @@ function select(
   targets: string[],
   root = 'claims',
 ): { loads: ClaimLoad[]; papers: ReturnType<typeof loadClaims>['papers']; paperErrors: ReturnType<typeof loadClaims>['paperErrors'] } {
-  const paths = targets.filter((t) => existsSync(t));
-  const ids = targets.filter((t) => !existsSync(t));
+  const isPath = (t: string) => {
+    try {
+      return !!lstatSync(t);
+    } catch {
+      return false;
+    }
+  };
+  const paths = targets.filter(isPath);
+  const ids = targets.filter((t) => !isPath(t));
   const { claims, papers, paperErrors } = loadClaims(paths.length ? paths : [root]);
+  if (!claims.length) throw new UsageError(`no claim files (*.yaml) in ${(paths.length ? paths : [root]).join(', ')}`);
   if (!ids.length) return { loads: claims, papers, paperErrors };
   const chosen = claims.filter((c) => ids.includes(c.ok ? c.claim.id : (c.id ?? '')));
   const missing = ids.filter((id) => !chosen.some((c) => (c.ok ? c.claim.id : c.id) === id));
   if (missing.length) {
     const known = claims.map((c) => (c.ok ? c.claim.id : c.id)).filter(Boolean);
-    throw new Error(`no claim file or claim id ${missing.map((m) => `"${m}"`).join(', ')}; known ids: ${known.join(', ')}`);
+    throw new UsageError(`no claim file or claim id ${missing.map((m) => `"${m}"`).join(', ')}; known ids: ${known.join(', ')}`);
   }
   return { loads: chosen, papers, paperErrors };
 }
@@ -58,7 +149,7 @@ export function parseShard(s: string): { i: number; n: number } {
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
   const i = Number(m?.[1]),
     n = Number(m?.[2]);
-  if (!m || n < 1 || i < 1 || i > n) throw new Error(`--shard takes i/N with 1 ≤ i ≤ N (e.g. 2/4), got "${s}"`);
+  if (!m || !Number.isSafeInteger(n) || n < 1 || i < 1 || i > n) throw new UsageError(`--shard takes i/N with 1 ≤ i ≤ N (e.g. 2/4), got "${s}"`);
   return { i, n };
 }
 
@@ -67,14 +158,27 @@ const merge = defineCommand({
   args: {
     reports: { type: 'positional', required: true, description: 'the shards’ report.json files' },
     out: { type: 'string', default: 'reports/latest', description: 'report folder' },
+    force: {
+      type: 'boolean',
+      default: false,
+      description: 'merge even shards whose lock files, Node major versions or engine fingerprints differ, or that come from trees with uncommitted changes',
+    },
   },
   async run({ args }) {
     const files = (args._ as string[]) ?? [];
-    const merged = mergeReports(files.map((f) => readReport(f)));
+    checkReportDir(args.out);
+    const parts = files.map((f) => readReportFile(f));
+    const problems = mergeProblems(
+      parts.map((p) => p.environment),
+      files,
+    );
+    if (problems.length && !args.force) throw new UsageError(`merge: the shards are not one run (--force merges them anyway): ${problems.join('; ')}`);
+    for (const p of problems) warn(`merge --force: ${p}`);
+    const merged = mergeReports(parts);
     const written = await writeReport(merged, args.out);
     const s = merged.summary;
-    console.log(`Merged ${files.length} shard report(s): ${s.claims} claims, ${s.matching} agree with the paper's assertion.`);
-    console.log(`Report: ${written.html} (also ${written.md}; data: ${written.json})`);
+    say(`Merged ${files.length} shard report(s): ${s.claims} claims, ${s.matching} agree with the paper's assertion.`);
+    say(`Report: ${written.html} (also ${written.md}; data: ${written.json})`);
     process.exitCode = s.invalid ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
   },
 });
@@ -108,16 +212,19 @@ const run = defineCommand({
   async run({ args }) {
     const t0 = performance.now();
     const targets = (args._ as string[]) ?? [];
-    const trials = intArg(args.trials, 'trials');
-    const seed = intArg(args.seed, 'seed');
-    const budgetMs = args.budget ? parseDuration(args.budget) : undefined;
-    const seeds = intArg(args.seeds, 'seeds');
-    const threads = intArg(args.threads, 'threads') ?? availableParallelism();
+    const trials = checkCliTrials(intArg(args.trials, 'trials'));
+    const seed = intFlag(args.seed, 'seed', 0, MAX_SEED);
+    const budgetMs = args.budget !== undefined ? parseDuration(args.budget) : undefined;
+    const seeds = intFlag(args.seeds, 'seeds', 1, 1000);
+    const threads = intFlag(args.threads, 'threads', 1, MAX_THREADS) ?? availableParallelism();
+    if (seed !== undefined && seeds !== undefined && seed + seeds - 1 > MAX_SEED)
+      throw new UsageError(`--seed ${seed} with --seeds ${seeds} passes the largest run seed ${MAX_SEED}`);
+    checkReportDir(args.out);
     const selected = select(targets);
     const { papers, paperErrors } = selected;
     const shard = args.shard ? parseShard(String(args.shard)) : undefined;
     const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
-    for (const e of paperErrors) console.error(formatError(e));
+    for (const e of paperErrors) warn(formatError(e));
     const workers = createPool(threads);
     // --no-cache: journals in memory only, so nothing from earlier runs is used, and a trial
     // that this run asks for twice (a boundary cell that is also a search trial) still runs once
@@ -148,7 +255,7 @@ const run = defineCommand({
     const update = () =>
       bar?.update(results.filter(Boolean).length, {
         trials: trialsDone,
-        running: [...running].slice(0, 3).join(', ') + (running.size > 3 ? ` +${running.size - 3}` : ''),
+        running: terminalSafe([...running].slice(0, 3).join(', ')) + (running.size > 3 ? ` +${running.size - 3}` : ''),
       });
     bar?.start(loads.length, 0, { trials: 0, running: '' });
     const printReady = () => {
@@ -156,8 +263,8 @@ const run = defineCommand({
         const r = results[printed],
           l = loads[printed];
         if (bar) process.stderr.write('\r\x1b[K');
-        console.log(verdictLine(r));
-        if (!l.ok) for (const e of l.errors) console.log(`    ${formatError(e)}`);
+        say(verdictLine(r));
+        if (!l.ok) for (const e of l.errors) say(`    ${formatError(e)}`);
       }
     };
     const checkOne = async (p: number) => {
@@ -165,7 +272,7 @@ const run = defineCommand({
       if (!l.ok) results[p] = invalidResult(l);
       else {
         if (!tty && l.claim.search)
-          console.error(
+          warn(
             `  checking ${l.claim.id} (${trials ?? searchAtScale(l.claim.search, args.full).trials} trials${args.full && l.claim.search.full ? ', full scale' : ''})…`,
           );
         running.add(l.claim.id);
@@ -200,18 +307,19 @@ const run = defineCommand({
       results,
       papers,
       paperErrors,
-      environment(threads),
+      environment(threads, process.argv, engine),
       { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) },
       performance.now() - t0,
     );
     const files = await writeReport(report, args.out);
     const s = report.summary;
-    console.log(
-      `\n${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`,
+    say();
+    say(
+      `${s.matching}/${s.claims} claims agree with the paper's assertion (${s.byVerdict.holds} hold, ${s.byVerdict.refuted} refuted, ${s.byVerdict.inconclusive} inconclusive, ${s.byVerdict.unstable} unstable, ${s.invalid} invalid) in ${(report.wallMs / 1000).toFixed(1)} s.`,
     );
-    console.log(`Report: ${files.html} (also ${files.md}; data: ${files.json})`);
+    say(`Report: ${files.html} (also ${files.md}; data: ${files.json})`);
     const from = args.cache ? `this run or ${JOURNAL}` : 'this run (--no-cache)';
-    console.log(
+    say(
       `Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${from}; symbolic steps: ${stepJournal.stats.runs} checked, ${stepJournal.stats.hits} reused.`,
     );
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
@@ -224,14 +332,15 @@ const validate = defineCommand({
   run({ args }) {
     const targets = (args._ as string[])?.length ? (args._ as string[]) : ['claims'];
     const { claims, paperErrors } = loadClaims(targets);
-    for (const e of paperErrors) console.log(formatError(e));
+    if (!claims.length) throw new UsageError(`no claim files (*.yaml) in ${targets.join(', ')}`);
+    for (const e of paperErrors) say(formatError(e));
     let bad = 0;
     for (const c of claims) {
       if (c.ok) continue;
       bad++;
-      for (const e of c.errors) console.log(formatError(e));
+      for (const e of c.errors) say(formatError(e));
     }
-    console.log(`${claims.length - bad} of ${claims.length} claim files valid${paperErrors.length ? `; ${paperErrors.length} paper-entry error(s)` : ''}.`);
+    say(`${claims.length - bad} of ${claims.length} claim files valid${paperErrors.length ? `; ${paperErrors.length} paper-entry error(s)` : ''}.`);
     process.exitCode = bad || paperErrors.length ? EXIT_INPUT : 0;
   },
 });
@@ -247,28 +356,28 @@ const replay = defineCommand({
     full: { type: 'boolean', default: false, description: 'the search at the authors’ scale (for witnesses found with run --full)' },
   },
   run({ args }) {
+    const seed = intFlag(args.seed, 'seed', 0, MAX_SEED)!;
+    const path = parsePath(args.path ?? '0');
     const { loads } = select([args.id], args.claims);
     const l = loads[0];
     if (!l.ok) {
-      for (const e of l.errors) console.log(formatError(e));
+      for (const e of l.errors) say(formatError(e));
       process.exitCode = EXIT_INPUT;
       return;
     }
-    if (!l.claim.search) throw new Error(`claim ${l.claim.id} has no search to replay`);
+    if (!l.claim.search) throw new UsageError(`claim ${l.claim.id} has no search to replay`);
     const spec = searchAtScale(l.claim.search, args.full);
-    const seed = intArg(args.seed, 'seed')!;
-    const path = args.path ?? '0';
     const values = valuesAtPath(spec, seed, path);
     const r = runTrial(spec, values, { refine: args.refine });
-    console.log(`claim     ${l.claim.id}  (seed ${seed}, path ${path}${args.refine ? ', refined' : ''})`);
-    for (const [k, v] of Object.entries(values)) console.log(`  ${k.padEnd(12)} := ${fmt(v)}`);
-    for (const [k, v] of Object.entries(r.quantities)) console.log(`  ${k.padEnd(12)} =  ${fmt(v)}`);
-    for (const [k, v] of Object.entries(r.hypotheses)) console.log(`  hypothesis ${k}: ${v}`);
+    say(`claim     ${l.claim.id}  (seed ${seed}, path ${path}${args.refine ? ', refined' : ''})`);
+    for (const [k, v] of Object.entries(values)) say(`  ${k.padEnd(12)} := ${fmt(v)}`);
+    for (const [k, v] of Object.entries(r.quantities)) say(`  ${k.padEnd(12)} =  ${fmt(v)}`);
+    for (const [k, v] of Object.entries(r.hypotheses)) say(`  hypothesis ${k}: ${v}`);
     const p = r.property;
-    console.log(
+    say(
       `property  ${spec.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`,
     );
-    console.log(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
+    say(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
   },
 });
 
@@ -278,18 +387,21 @@ const list = defineCommand({
   run({ args }) {
     const { claims, papers } = loadClaims(['claims']);
     let last: Report | undefined;
-    if (existsSync(args.report)) last = readReport(args.report);
+    if (existsSync(args.report)) last = readReportFile(args.report);
     const lastOf = (id: string) => last?.claims.find((c) => c.id === id);
     for (const c of claims) {
       const id = c.ok ? c.claim.id : (c.id ?? c.file);
       const p = papers[c.paperKey];
       const l = lastOf(id);
       const lastText = l ? `${l.verdict}${l.matches ? '' : ' (disagrees)'}` : 'never run';
-      console.log(
+      say(
         `${id.padEnd(40)} ${(p ? `${p.authors[0].split(' ').pop()} et al. ${p.year}` : c.paperKey).padEnd(22)} ${c.ok ? `expects ${c.claim.expect}`.padEnd(16) : 'INVALID'.padEnd(16)} last: ${lastText}`,
       );
     }
-    if (last) console.log(`\n(last verdicts from ${args.report}, ${last.generatedAt})`);
+    if (last) {
+      say();
+      say(`(last verdicts from ${args.report}, ${last.generatedAt})`);
+    }
   },
 });
 
@@ -300,9 +412,8 @@ const diff = defineCommand({
     new: { type: 'positional', required: true, description: 'the later report.json' },
   },
   run({ args }) {
-    for (const f of [args.old, args.new]) if (!existsSync(f)) throw new Error(`no report at ${f}`);
-    const d = diffReports(readReport(args.old), readReport(args.new));
-    console.log(formatDiff(d));
+    const d = diffReports(readReportFile(args.old), readReportFile(args.new));
+    for (const line of formatDiffLines(d)) say(line);
     process.exitCode = d.changed.length ? EXIT_MISMATCH : 0;
   },
 });
@@ -310,7 +421,7 @@ const diff = defineCommand({
 const blocks = defineCommand({
   meta: { name: 'blocks', description: 'the building blocks a claim file can name, with their parameters' },
   run() {
-    console.log(blockTable());
+    for (const line of blockTable().split('\n')) say(line);
   },
 });
 
@@ -319,14 +430,22 @@ export const main = defineCommand({
   subCommands: { run, validate, replay, list, diff, merge, blocks },
 });
 
+const IO_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE', 'ENFILE']);
+
 export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {
   if (rawArgs.some((a) => a === '--help' || a === '-h') || rawArgs.length === 0) return runMain(main, { rawArgs });
   try {
+    const command = (main.subCommands as Record<string, CommandDef>)[rawArgs[0]];
+    const unknown = command?.args ? unknownOption(command.args as ArgsDef, rawArgs.slice(1)) : undefined;
+    if (unknown) throw new UsageError(unknown.replace('<command>', rawArgs[0]));
     await runCommand(main, { rawArgs });
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.name === 'CLIError' || err.code?.startsWith('E_')) await showUsage(main);
-    console.error(`claimcheck: ${err.message}`);
-    process.exitCode = EXIT_INPUT;
+    const io = err instanceof OutputError || (err.code !== undefined && IO_CODES.has(err.code));
+    const known = io || err instanceof UsageError || err instanceof ReportFileError || err.name === 'CLIError';
+    // one line: no stack, and nothing of a claim file beyond the message itself
+    warn(`claimcheck: ${known ? err.message : `${err.name}: ${err.message}`}`);
+    process.exitCode = io ? EXIT_OUTPUT : EXIT_INPUT;
   }
 }

@@ -24,11 +24,16 @@ export function diffReports(before: Report, after: Report): ReportDiff {
 }
 
 export function formatDiff(d: ReportDiff): string {
-  if (!d.changed.length) return `No verdict changed and no new counterexample since ${d.previousGeneratedAt} (commit ${d.previousCommit.slice(0, 10)}).`;
+  return formatDiffLines(d).join('\n');
+}
+
+/** The lines of `claimcheck diff` (the CLI makes each one safe for a terminal). */
+export function formatDiffLines(d: ReportDiff): string[] {
+  if (!d.changed.length) return [`No verdict changed and no new counterexample since ${d.previousGeneratedAt} (commit ${d.previousCommit.slice(0, 10)}).`];
   return [
     `${d.changed.length} change(s) since ${d.previousGeneratedAt} (commit ${d.previousCommit.slice(0, 10)}):`,
     ...d.changed.map(
       (x) => `  ${x.id.padEnd(44)} ${(x.before ?? 'absent').padEnd(13)} → ${(x.after ?? 'absent').padEnd(13)}${x.newWitness ? ' new counterexample' : ''}`,
     ),
-  ].join('\n');
+  ];
 }

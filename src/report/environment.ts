@@ -14,7 +14,10 @@ export interface Environment {
   tool: string;
   toolVersion: string;
   gitCommit: string;
+  /** uncommitted changes (tracked or untracked) to the code, the claims or the dependencies: `git status --porcelain` not empty */
   gitDirty: boolean;
+  /** the engine fingerprint the journal keys trials by (absent in reports from before it was recorded) */
+  engine?: string;
   node: string;
   platform: string;
   cpu: string;
@@ -56,7 +59,7 @@ export function packageRoot(): string {
   return new URL('../..', import.meta.url).pathname;
 }
 
-export function environment(threads: number, argv = process.argv): Environment {
+export function environment(threads: number, argv = process.argv, engine?: string): Environment {
   const root = packageRoot();
   const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
   const lock = `${root}package-lock.json`;
@@ -64,7 +67,8 @@ export function environment(threads: number, argv = process.argv): Environment {
     tool: 'claimcheck',
     toolVersion: pkg.version,
     gitCommit: git(['-C', root, 'rev-parse', 'HEAD']) ?? 'unknown',
-    gitDirty: (git(['-C', root, 'status', '--porcelain', '--', 'src', 'claims']) ?? '') !== '',
+    gitDirty: (git(['-C', root, 'status', '--porcelain', '--', 'src', 'claims', 'bin', 'package.json', 'package-lock.json']) ?? '') !== '',
+    ...(engine ? { engine } : {}),
     node: process.version,
     platform: `${platform()}-${arch()}`,
     cpu: `${cpus()[0]?.model ?? 'unknown'} (${availableParallelism()} threads available)`,
@@ -76,4 +80,27 @@ export function environment(threads: number, argv = process.argv): Environment {
     },
     command: ['claimcheck', ...argv.slice(2)].join(' '),
   };
+}
+
+const nodeMajor = (v: string) => /^v?(\d+)/.exec(v)?.[1] ?? v;
+
+/**
+ * Why reports from these environments should not be merged as one run: lock files, Node major
+ * versions or engine fingerprints that differ, and shards from trees with uncommitted changes.
+ * `names[i]` says which shard environment i is.
+ */
+export function mergeProblems(envs: Environment[], names: string[]): string[] {
+  const problems: string[] = [];
+  const differ = (what: string, key: (e: Environment) => string | undefined) => {
+    const values = envs.map(key);
+    const first = values.find((v) => v !== undefined);
+    const odd = values.findIndex((v) => v !== undefined && v !== first);
+    if (odd >= 0) problems.push(`${what} differ: ${names[values.indexOf(first)]} has ${first?.slice(0, 16)}, ${names[odd]} has ${values[odd]?.slice(0, 16)}`);
+  };
+  differ('the lock files (package-lock.json sha256)', (e) => e.lockfileSha256);
+  differ('the Node major versions', (e) => nodeMajor(e.node));
+  differ('the engine fingerprints', (e) => e.engine);
+  const dirty = envs.map((e, i) => (e.gitDirty ? names[i] : undefined)).filter((n): n is string => n !== undefined);
+  if (dirty.length) problems.push(`from a tree with uncommitted changes: ${dirty.join(', ')}`);
+  return problems;
 }

@@ -38,6 +38,23 @@ export function agreementOf(c: Pick<ClaimResult, 'verdict' | 'matches'>): Agreem
   return c.matches ? 'agrees' : 'disagrees';
 }
 
+// C0 controls (tab aside; newline and carriage return included), DEL, C1 controls, and the
+// bidirectional and line-separator characters that reorder or break what a terminal shows
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TERMINAL_UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * One line for a terminal: every control character becomes a visible escape (`\x1b`, `\n`,
+ * `\u202e`), so a string from a claim file cannot start an escape sequence (clear the screen,
+ * recolour, move the cursor), overwrite the line or forge a line of its own.
+ */
+export function terminalSafe(s: string): string {
+  return s.replace(TERMINAL_UNSAFE, (c) => {
+    const n = c.codePointAt(0)!;
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** The CLI's line for a checked claim. */
 export function verdictLine(r: ClaimResult): string {
   const agree = r.verdict === 'invalid' ? AGREEMENT_WORDS.invalid.word : r.matches ? 'as expected' : `expected ${r.expect}`;

@@ -1,5 +1,6 @@
 // report.md: what a reviewer reads. Everything here is rendered from report.json, through its view (view.ts).
 import { AGREEMENT_WORDS, type Agreement } from './format.js';
+import { mdEscape as esc } from './markup.js';
 import type { Report } from './model.js';
 import { reportView, type ClaimView } from './view.js';
 
@@ -18,12 +19,25 @@ function trialsCell(v: ClaimView): string {
 function claimSection(v: ClaimView): string[] {
   const c = v.result;
   const out: string[] = [];
-  out.push(`<a id="${v.anchor}"></a>`, '', `### ${c.id}${c.claim ? ` — ${c.claim.title}` : ''}`, '');
+  out.push(`<a id="${v.anchor}"></a>`, '', `### ${esc(c.id)}${c.claim ? ` — ${esc(c.claim.title)}` : ''}`, '');
   out.push(`**Verdict: ${v.words.heading}** · the paper asserts: ${v.paperAsserts} · ${agreementCell(v.agreement)}`, '');
-  out.push(`${c.reason}`, '');
+  out.push(`${esc(c.reason)}`, '');
   if (v.errors) return [...out, 'Validation errors:', '', '```', ...v.errors, '```', ''];
   for (const s of v.sections) out.push(...s.markdown());
   return out;
+}
+
+// `<` that would open a tag, a comment, a declaration, a processing instruction or an autolink;
+// our own anchors (`<a id="claim-…"></a>`, nothing in them but the anchor) are the one kind kept
+const TAG_START = /<a id="[a-z0-9-]*"><\/a>|<(?=[A-Za-z/!?])/g;
+
+/**
+ * report.md without raw HTML: every `<` that could start HTML is written `&lt;`, in text and in
+ * code alike (a code span shows `&lt;` then, which only hostile input has), so no claim-file
+ * string, however it breaks the Markdown around it, reaches a Markdown renderer as a tag.
+ */
+export function withoutHtml(md: string): string {
+  return md.replace(TAG_START, (m) => (m === '<' ? '&lt;' : m));
 }
 
 export function renderMarkdown(r: Report): string {
@@ -56,7 +70,7 @@ export function renderMarkdown(r: Report): string {
   for (const v of view.byAttention) {
     const c = v.result;
     out.push(
-      `| [${c.id}](#${v.anchor}) | ${c.paperKey} | ${c.expect ?? '–'} | ${c.verdict}${v.witnessStatus ? ` (${v.witnessStatus})` : ''} | ${agreementCell(v.agreement)} | ${v.provenance ?? '–'} | ${trialsCell(v)} | ${v.symbolic} | ${v.seconds} s |`,
+      `| [${esc(c.id)}](#${v.anchor}) | ${esc(c.paperKey)} | ${c.expect ?? '–'} | ${c.verdict}${v.witnessStatus ? ` (${v.witnessStatus})` : ''} | ${agreementCell(v.agreement)} | ${v.provenance ?? '–'} | ${trialsCell(v)} | ${v.symbolic} | ${v.seconds} s |`,
     );
   }
   out.push('');
@@ -66,7 +80,7 @@ export function renderMarkdown(r: Report): string {
   // the paper order of report.md: entries sorted as strings (this is not the page's localeCompare order)
   for (const [key, claims] of [...byPaper.entries()].sort()) {
     const p = r.papers[key];
-    out.push(`## ${p ? `${p.title} (${p.authors.join(', ')}, ${p.year})` : key}`, '');
+    out.push(`## ${esc(p ? `${p.title} (${p.authors.join(', ')}, ${p.year})` : key)}`, '');
     for (const v of claims) out.push(...claimSection(v));
   }
   out.push('## Environment', '');
@@ -80,5 +94,5 @@ export function renderMarkdown(r: Report): string {
   out.push(`- options: ${JSON.stringify(r.options)}`);
   out.push(`- wall time ${view.wallSeconds} s (${view.concurrency})`);
   out.push('');
-  return out.join('\n');
+  return withoutHtml(out.join('\n'));
 }
