@@ -120,7 +120,29 @@ export function describeStability(s: Stability, reason: string): string {
   return `${reason}; the same verdict under all ${s.seeds.length} run seeds ${s.seeds[0]}…${s.seeds.at(-1)!}`;
 }
 
+/** One claim checked; anything it throws (e.g. a RangeError of its own sizes) makes it `invalid` with the error, and the run goes on with the other claims. */
 export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: CheckOptions): Promise<ClaimResult> {
+  const t0 = performance.now();
+  try {
+    return await checkLoadedClaim(loaded, o);
+  } catch (e) {
+    const message = `the claim could not be checked: ${(e as Error)?.message ?? String(e)}`;
+    return {
+      ...invalidResult({
+        ok: false,
+        file: loaded.file,
+        paperKey: loaded.paperKey,
+        id: loaded.claim.id,
+        errors: [{ file: loaded.file, line: 1, column: 1, path: '', message }],
+      }),
+      reason: message,
+      expect: loaded.claim.expect,
+      ms: performance.now() - t0,
+    };
+  }
+}
+
+async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: CheckOptions): Promise<ClaimResult> {
   const t0 = performance.now();
   const { claim } = loaded;
   const baseSeed = o.seed ?? claim.search?.seed ?? 1;

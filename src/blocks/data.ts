@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { completionData, dataStats, exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
 import { randomLowRankTensor } from '../numeric/tensor.js';
 import { mat } from '../numeric/linalg.js';
-import { defineBlock, numExpr } from './types.js';
+import { defineBlock, numExpr, staticProblems, type RangeOf, type StaticCheck, type StaticRange } from './types.js';
+
+const exact = (r: StaticRange | undefined) => (r && r.lo === r.hi ? r : undefined);
+
+/** n points in R^d: both at least 1, n × d numbers. */
+function pointsCheck(p: { n: string | number; d: string | number }, range: RangeOf): StaticCheck {
+  const c = staticProblems(range);
+  const n = c.atLeast('n', p.n, 1),
+    d = c.atLeast('d', p.d, 1);
+  return { problems: c.problems, entries: n && d ? { value: n.hi * d.hi, field: 'n' } : undefined, rows: n, columns: exact(d) };
+}
 
 export const gaussianData = defineBlock({
   kind: 'data',
@@ -17,6 +27,7 @@ export const gaussianData = defineBlock({
   }),
   expressions: { n: 'trial', d: 'trial', scale: 'trial' },
   create: (p, ctx) => isotropicGaussian(ctx.rng, ctx.int(p.n), ctx.int(p.d), ctx.num(p.scale), p.labels),
+  check: pointsCheck,
 });
 
 export const exactGramData = defineBlock({
@@ -38,6 +49,7 @@ export const exactGramData = defineBlock({
     const nPositive = p.n_positive === undefined ? Math.floor(n / 2) : ctx.int(p.n_positive);
     return exactGram(ctx.rng, { n, d: ctx.int(p.d), kappa: ctx.num(p.kappa), pattern: p.pattern, Rratio: ctx.num(p.Rratio), nPositive });
   },
+  check: pointsCheck,
 });
 
 export const mixtureData = defineBlock({
@@ -51,6 +63,7 @@ export const mixtureData = defineBlock({
     const n = ctx.int(p.n);
     return gaussianMixture(ctx.rng, n, ctx.int(p.d), ctx.num(p.mu_norm), p.n_positive === undefined ? Math.floor(n / 2) : ctx.int(p.n_positive));
   },
+  check: pointsCheck,
 });
 
 export const explicitData = defineBlock({
@@ -70,6 +83,18 @@ export const explicitData = defineBlock({
       p.rows.flat().map((v) => ctx.num(v)),
     );
     return { X, y: Float64Array.from(p.y.map((v) => ctx.num(v))), stats: dataStats(X) };
+  },
+  check: (p) => {
+    const d = p.rows[0].length;
+    const problems: NonNullable<StaticCheck['problems']> = [];
+    const ragged = p.rows.findIndex((r) => r.length !== d);
+    if (ragged >= 0)
+      problems.push({
+        field: ['rows', ragged],
+        message: `every row needs the same length: row 1 has ${d} entries, row ${ragged + 1} has ${p.rows[ragged].length}`,
+      });
+    if (p.y.length !== p.rows.length) problems.push({ field: ['y'], message: `${p.rows.length} rows but ${p.y.length} targets` });
+    return { problems, rows: { lo: p.rows.length, hi: p.rows.length }, columns: { lo: d, hi: d }, entries: { value: p.rows.length * d, field: 'rows' } };
   },
 });
 
@@ -96,6 +121,13 @@ export const matrixCompletionData = defineBlock({
     });
     return { X, y: Float64Array.from(p.observed.map(([, , v]) => ctx.num(v))), stats: dataStats(X) };
   },
+  check: (p) => ({
+    problems: p.observed.flatMap(([i, j], k) =>
+      i > p.rows || j > p.cols ? [{ field: ['observed', k], message: `entry (${i}, ${j}) is outside the ${p.rows}×${p.cols} matrix` }] : [],
+    ),
+    columns: { lo: p.rows * p.cols, hi: p.rows * p.cols },
+    entries: { value: p.observed.length * p.rows * p.cols, field: 'observed' },
+  }),
 });
 
 export const tensorCompletionData = defineBlock({
@@ -110,6 +142,15 @@ export const tensorCompletionData = defineBlock({
     if (dims.some((d) => d < 1) || dims.reduce((a, b) => a * b, 1) > 4096)
       throw new Error(`tensor-completion: dims ${dims} must be positive, with at most 4096 entries`);
     return completionData(ctx.rng.fork('observed'), randomLowRankTensor(ctx.rng.fork('target'), dims, ctx.int(p.rank)), ctx.int(p.observed));
+  },
+  check: (p, range) => {
+    const c = staticProblems(range);
+    const dims = p.dims.map((d, i) => c.atLeast(['dims', i], d, 1));
+    c.atLeast('rank', p.rank, 1);
+    const size = dims.every((r) => r) ? dims.reduce((a, r) => a * r!.hi, 1) : undefined;
+    if (size !== undefined && size > 4096) c.problems.push({ field: ['dims'], message: `a tensor of at most 4096 entries, found ${size}` });
+    const lo = dims.every((r) => r) ? dims.reduce((a, r) => a * r!.lo, 1) : undefined;
+    return { problems: c.problems, columns: size !== undefined && lo === size ? { lo, hi: size } : undefined };
   },
 });
 
@@ -146,6 +187,15 @@ export const explicitVectorData = defineBlock({
       }
     });
     return { X, y, stats: { ...dataStats(mat(xs.length, d, xs.flat())) } };
+  },
+  check: (p) => {
+    const d = p.inputs[0].length,
+      k = p.targets[0].length;
+    const problems: NonNullable<StaticCheck['problems']> = [];
+    if (p.inputs.some((r) => r.length !== d) || p.targets.some((r) => r.length !== k))
+      problems.push({ field: ['inputs'], message: 'every input (and every target) needs the same length' });
+    if (p.inputs.length !== p.targets.length) problems.push({ field: ['targets'], message: `${p.inputs.length} inputs but ${p.targets.length} targets` });
+    return { problems, columns: { lo: d + k, hi: d + k }, entries: { value: p.inputs.length * k * (d + k), field: 'inputs' } };
   },
 });
 

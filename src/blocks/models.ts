@@ -4,7 +4,11 @@ import { inGramCoordinates } from '../numeric/gram.js';
 import { reluNet } from '../numeric/relunet.js';
 import { cpFactorization } from '../numeric/tensor.js';
 import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
-import { defineBlock, numExpr } from './types.js';
+import { defineBlock, numExpr, staticProblems, type StaticRange } from './types.js';
+
+const exact = (r: StaticRange | undefined) => (r && r.lo === r.hi ? r : undefined);
+const product = (rs: Array<StaticRange | undefined>): StaticRange | undefined =>
+  rs.every((r) => r) ? { lo: rs.reduce((a, r) => a * r!.lo, 1), hi: rs.reduce((a, r) => a * r!.hi, 1) } : undefined;
 
 export const twoLayerBlock = defineBlock({
   kind: 'model',
@@ -66,6 +70,19 @@ export const twoLayerBlock = defineBlock({
       });
     return p.coordinates === 'gram' ? inGramCoordinates(net, ctx.data!.X, ctx.int(p.width), ctx.num(p.w_scale)) : net(d);
   },
+  check: (p, range) => {
+    const c = staticProblems(range);
+    c.within('gamma', p.gamma, 0, 1);
+    c.within('positive_fraction', p.positive_fraction, 0, 1);
+    const d = c.atLeast('d', p.d, 1),
+      width = c.atLeast('width', p.width, 1);
+    return {
+      problems: c.problems,
+      entries: d && width ? { value: width.hi * (d.hi + 2), field: 'width' } : undefined,
+      perRow: width?.hi,
+      columns: exact(d),
+    };
+  },
 });
 
 export const deepLinearBlock = defineBlock({
@@ -98,6 +115,20 @@ export const deepLinearBlock = defineBlock({
       detSign: p.det_sign,
     });
   },
+  check: (p, range) => {
+    const c = staticProblems(range);
+    const rows = c.atLeast('rows', p.rows, 1),
+      cols = c.atLeast('cols', p.cols, 1),
+      depth = c.atLeast('depth', p.depth, 1),
+      width = c.atLeast('width', p.width, 1);
+    const side = rows && cols && (p.width === undefined || width) ? Math.max(rows.hi, cols.hi, width?.hi ?? 0) : undefined;
+    return {
+      problems: c.problems,
+      entries: side && depth ? { value: (depth.hi + 1) * side * side, field: 'depth' } : undefined,
+      perRow: side && depth ? depth.hi * side : undefined,
+      columns: exact(product([rows, cols])),
+    };
+  },
 });
 
 export const cpFactorizationBlock = defineBlock({
@@ -113,6 +144,18 @@ export const cpFactorizationBlock = defineBlock({
     if (ctx.data && ctx.data.X.cols !== size)
       throw new Error(`cp-factorization: a tensor of ${size} entries needs measurements with ${size} entries, the data have ${ctx.data.X.cols}`);
     return cpFactorization({ dims, rank: ctx.int(p.rank), scale: ctx.num(p.scale) });
+  },
+  check: (p, range) => {
+    const c = staticProblems(range);
+    const dims = p.dims.map((d, i) => c.atLeast(['dims', i], d, 1));
+    const rank = c.atLeast('rank', p.rank, 1);
+    const size = product(dims);
+    return {
+      problems: c.problems,
+      entries: size && rank ? { value: rank.hi * dims.reduce((a, d) => a + d!.hi, 0) + size.hi, field: 'dims' } : undefined,
+      perRow: rank && size ? rank.hi * dims.length : undefined,
+      columns: exact(size),
+    };
   },
 });
 
@@ -150,6 +193,29 @@ export const reluNetBlock = defineBlock({
     const gamma = ctx.num(p.gamma);
     if (!(gamma >= 0 && gamma <= 1)) throw new Error(`relu-net: gamma must lie in [0, 1], got ${gamma}`);
     return reluNet({ sizes, activation: leakyRelu(gamma, ctx.num(p.dphi_at_zero)), init: p.init, scale: ctx.num(p.scale) });
+  },
+  check: (p, range) => {
+    const c = staticProblems(range);
+    c.within('gamma', p.gamma, 0, 1);
+    let sizes: Array<StaticRange | undefined> | undefined;
+    if (p.sizes) sizes = p.sizes.map((s, i) => c.atLeast(['sizes', i], s, 1));
+    else if ([p.d_in, p.width, p.depth, p.d_out].some((v) => v === undefined))
+      c.problems.push({ field: ['sizes'], message: 'give `sizes`, or all of d_in, width, depth and d_out' });
+    else {
+      const depth = c.atLeast('depth', p.depth, 1);
+      const [din, w, dout] = [c.atLeast('d_in', p.d_in, 1), c.atLeast('width', p.width, 1), c.atLeast('d_out', p.d_out, 1)];
+      if (depth) sizes = [din, ...Array<StaticRange | undefined>(Math.min(depth.hi, 1e6) - 1).fill(w), dout];
+    }
+    let entries: number | undefined;
+    if (sizes?.every((r) => r)) entries = sizes.slice(1).reduce((a, r, i) => a + r!.hi * sizes![i]!.hi, 0);
+    const first = sizes?.[0],
+      last = sizes?.at(-1);
+    return {
+      problems: c.problems,
+      entries: entries === undefined ? undefined : { value: entries, field: p.sizes ? 'sizes' : 'width' },
+      perRow: sizes?.every((r) => r) ? sizes.reduce((a, r) => a + r!.hi, 0) : undefined,
+      columns: first && last ? exact({ lo: first.lo + last.lo, hi: first.hi + last.hi }) : undefined,
+    };
   },
 });
 

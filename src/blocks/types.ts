@@ -73,6 +73,47 @@ export interface ProductOf {
   metric: MetricProduct;
 }
 
+/** A parameter's values over the search space, known before any trial runs (lo = hi for a constant). */
+export interface StaticRange {
+  lo: number;
+  hi: number;
+}
+
+/** What validation learns from a block's parameters alone (`check`): problems a trial would hit only at run time, and the block's size at its worst over the space. */
+export interface StaticCheck {
+  problems?: Array<{ field: (string | number)[]; message: string }>;
+  /** float64 numbers it allocates (a data set's n × d, a model's parameters), and the field that sets them */
+  entries?: { value: number; field: string };
+  /** a model: numbers it computes per data row (activations), at its largest */
+  perRow?: number;
+  /** steps of one run (dynamics) */
+  steps?: { value: number; field: string };
+  /** data: the rows; data and model: the columns of a data row (a model: the columns it reads) */
+  rows?: StaticRange;
+  columns?: StaticRange;
+}
+
+/** The range of a number-or-expression over the search space; undefined when it depends on what only a trial computes. */
+export type RangeOf = (v: NumExpr | undefined) => StaticRange | undefined;
+
+/** "must be at least 1, found 0" problems for size parameters whose range is known. */
+export function staticProblems(range: RangeOf) {
+  const problems: NonNullable<StaticCheck['problems']> = [];
+  const shown = (r: StaticRange) => (r.lo === r.hi ? `${r.lo}` : `values from ${r.lo} to ${r.hi}`);
+  return {
+    problems,
+    atLeast(field: string | (string | number)[], v: NumExpr | undefined, min: number): StaticRange | undefined {
+      const r = range(v);
+      if (r && r.lo < min) problems.push({ field: Array.isArray(field) ? field : [field], message: `must be at least ${min}, found ${shown(r)}` });
+      return r;
+    },
+    within(field: string, v: NumExpr | undefined, lo: number, hi: number): void {
+      const r = range(v);
+      if (r && (r.lo < lo || r.hi > hi)) problems.push({ field: [field], message: `must lie in [${lo}, ${hi}], found ${shown(r)}` });
+    },
+  };
+}
+
 export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject = z.ZodObject> {
   kind: K;
   name: string;
@@ -83,6 +124,8 @@ export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject
   create(params: z.infer<S>, ctx: BlockContext): ProductOf[K];
   /** Metrics only: the product has `watch`, and sees every accepted step of the dynamics. */
   watchesPath?: boolean;
+  /** Static checks at validation: parameter ranges a trial would reject, and the block's worst-case size (see StaticCheck). */
+  check?(params: z.infer<S>, range: RangeOf): StaticCheck;
   /** Parameters for the stricter re-run that decides whether a witness is genuine (smaller step, tighter tolerance). */
   refine?(params: z.infer<S>): z.infer<S>;
 }

@@ -6,10 +6,11 @@
 //   → each variant's metrics and data statistics (named m_variant) → let (in order)
 //   → hypotheses, property (everything above).
 import { DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
-import type { BlockDef, BlockKind } from '../blocks/types.js';
+import type { BlockDef, BlockKind, NumExpr, RangeOf, StaticCheck, StaticRange } from '../blocks/types.js';
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { robustness, type Robustness } from '../core/robustness.js';
-import type { BlockRef, SearchSpec } from './schema.js';
+import { LIMITS, fmtCount, overLimit } from './limits.js';
+import { domainSize, domainValue, type BlockRef, type Domain, type SearchSpec } from './schema.js';
 
 export type Path = (string | number)[];
 export interface PlanIssue {
@@ -30,6 +31,8 @@ export interface BlockPlan {
   /** parameters as the block's schema parsed them, and as its stricter re-run uses them */
   params: Record<string, unknown>;
   refined: Record<string, unknown>;
+  /** what its `check` learned from the parameters alone (sizes at their worst over the space) */
+  checked?: StaticCheck;
 }
 
 export type StageKind = 'data' | 'model' | 'loss' | 'dynamics';
@@ -49,6 +52,8 @@ export interface SearchPlan {
   propertyRobustness: Robustness;
   /** a frequency claim's bound, over the space's variables */
   atLeast?: CompiledExpr;
+  /** the worst case over the space, known before any trial runs: numbers allocated (data + model), steps of one run, and the search's work */
+  footprint: { entries: number; steps: number; work: number };
 }
 
 export class PlanError extends Error {
@@ -72,7 +77,52 @@ export function checkedExpr(source: string, known: ReadonlySet<string>, path: Pa
   }
 }
 
-function planBlock(kind: BlockKind, ref: BlockRef, scope: ReadonlySet<string>, path: Path, issue: (i: PlanIssue) => void): BlockPlan | undefined {
+/** A few values of a domain that bound what a monotone expression of it can reach: all of a small domain, else its ends. */
+function probeValues(d: Domain): number[] {
+  const n = domainSize(d);
+  if (!(n >= 1)) return [];
+  if (n <= 16) return Array.from({ length: n }, (_, i) => domainValue(d, i));
+  return [domainValue(d, 0), domainValue(d, n - 1)];
+}
+
+/**
+ * The range of a number-or-expression over the space, from its values at every combination of
+ * probe values of the names it uses (exact for expressions monotone in each name); undefined when
+ * it uses a name only a trial computes, or too many combinations. Non-finite values are left out:
+ * a trial reports them itself.
+ */
+function rangeFinder(probes: Map<string, number[]>): RangeOf {
+  return (v: NumExpr | undefined) => {
+    if (v === undefined) return undefined;
+    if (typeof v === 'number') return Number.isFinite(v) ? { lo: v, hi: v } : undefined;
+    let e: CompiledExpr;
+    try {
+      e = compileExpr(v);
+    } catch {
+      return undefined;
+    }
+    const names = [...e.symbols];
+    if (!names.every((n) => probes.has(n))) return undefined;
+    let lists = names.map((n) => probes.get(n)!);
+    if (lists.reduce((a, l) => a * l.length, 1) > 4096) lists = lists.map((l) => (l.length > 2 ? [l[0], l[l.length - 1]] : l));
+    if (lists.reduce((a, l) => a * l.length, 1) > 4096) return undefined;
+    let lo = Infinity,
+      hi = -Infinity;
+    const at: Record<string, number> = {};
+    const visit = (k: number): void => {
+      if (k === names.length) {
+        const x = e.value(at);
+        if (Number.isFinite(x)) ((lo = Math.min(lo, x)), (hi = Math.max(hi, x)));
+        return;
+      }
+      for (const x of lists[k]) ((at[names[k]] = x), visit(k + 1));
+    };
+    visit(0);
+    return lo <= hi ? { lo, hi } : undefined;
+  };
+}
+
+function planBlock(kind: BlockKind, ref: BlockRef, scope: ReadonlySet<string>, path: Path, issue: (i: PlanIssue) => void, range?: RangeOf): BlockPlan | undefined {
   const def = getBlock(kind, ref.block);
   if (!def) {
     issue({ path: [...path, 'block'], message: `unknown ${kind} block "${ref.block}"; valid ${kind} blocks: ${blockNames(kind).join(', ')}` });
@@ -97,7 +147,16 @@ function planBlock(kind: BlockKind, ref: BlockRef, scope: ReadonlySet<string>, p
     };
     visit(params[field], [...path, field]);
   }
-  return { kind, def, params, refined: def.refine ? (def.refine(params) as Record<string, unknown>) : params };
+  let checked: StaticCheck | undefined;
+  if (def.check && range) {
+    checked = def.check(params as never, range);
+    for (const p of checked.problems ?? []) issue({ path: [...path, ...p.field], message: `${kind} block "${def.name}": ${p.field.at(-1)} ${p.message}` });
+    for (const key of ['entries', 'steps'] as const) {
+      const size = checked[key];
+      if (size && !(size.value <= LIMITS[key].value)) issue({ path: [...path, size.field], message: `${kind} block "${def.name}" at its largest over the space: ${overLimit(key, size.value)}` });
+    }
+  }
+  return { kind, def, params, refined: def.refine ? (def.refine(params) as Record<string, unknown>) : params, checked };
 }
 
 /** Resolve a search section, reporting every problem to `issue` (the validator); the plan is complete only when none was reported. */
@@ -113,13 +172,28 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
   if (Object.keys(s.space).includes('seed')) issue({ path: [...base, 'space', 'seed'], message: '"seed" is implicit in every search: each trial draws its own seed' });
   for (const v of Object.keys(s.space)) define(v, 'space');
   const spaceVars = new Set(scope);
+  const probes = new Map<string, number[]>(Object.entries(s.space).map(([k, d]) => [k, probeValues(d)]));
+  const range = rangeFinder(probes);
   const stages: SearchPlan['stages'] = {};
   for (const stage of STAGES) {
     const ref = s[stage];
     if (!ref) continue;
-    stages[stage] = planBlock(stage, ref, scope, [...base, stage], issue);
-    if (stage === 'data') for (const n of [...DATA_STAT_NAMES, 'n', 'd']) define(n, 'data');
+    stages[stage] = planBlock(stage, ref, scope, [...base, stage], issue, range);
+    if (stage === 'data') {
+      // n and d of the data set, where its parameters say them (a space variable keeps its own)
+      const shape = stages.data?.checked;
+      const ends = (r?: StaticRange) => (r ? [...new Set([r.lo, r.hi])] : undefined);
+      for (const [k, r] of [['n', ends(shape?.rows)], ['d', ends(shape?.columns)]] as const) if (r && !probes.has(k)) probes.set(k, r);
+      for (const n of [...DATA_STAT_NAMES, 'n', 'd']) define(n, 'data');
+    }
   }
+  const dataCols = stages.data?.checked?.columns,
+    modelCols = stages.model?.checked?.columns;
+  if (dataCols && modelCols && dataCols.lo === dataCols.hi && modelCols.lo === modelCols.hi && dataCols.lo !== modelCols.lo)
+    issue({
+      path: [...base, 'model'],
+      message: `model block "${stages.model!.def.name}" reads data rows of ${modelCols.lo} numbers, but data block "${stages.data!.def.name}" has rows of ${dataCols.lo}`,
+    });
   if (s.dynamics && !(s.model && s.data && s.loss)) issue({ path: [...base, 'dynamics'], message: 'dynamics need a data set, a model and a loss' });
   const metrics: SearchPlan['metrics'] = [];
   for (const [name, ref] of Object.entries(s.metrics)) {
@@ -155,6 +229,27 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;
   for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) issue({ path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
+  const modelEntries = stages.model?.checked?.entries?.value ?? 0,
+    dataEntries = stages.data?.checked?.entries?.value ?? 0;
+  const entries = dataEntries + modelEntries;
+  const rows = stages.data?.checked?.rows?.hi ?? 1;
+  const trialMb = (8 * (16 * modelEntries + dataEntries + 2 * rows * (stages.model?.checked?.perRow ?? 0))) / 2 ** 20;
+  if (stages.model && !(trialMb <= LIMITS.trialMb.value))
+    issue({
+      path: [...base, 'model', stages.model.checked?.entries?.field ?? 'block'],
+      message: `model block "${stages.model.def.name}" at its largest over the space, on ${fmtCount(rows)} data rows: ${overLimit('trialMb', trialMb)}`,
+    });
+  const steps = stages.dynamics?.checked?.steps?.value ?? 0;
+  const work = s.trials * (1 + variants.length) * Math.max(1, steps) * Math.max(1, entries);
+  if (!(work <= LIMITS.work.value))
+    issue({
+      path: [...base, 'trials'],
+      message: `${s.trials} trials × ${1 + variants.length} run(s) × ${fmtCount(Math.max(1, steps))} steps × ${fmtCount(Math.max(1, entries))} numbers: ${overLimit('work', work)}`,
+    });
+  // a trial's result keeps its values, quantities and hypotheses: about 48 bytes a name, 400 a trial
+  const resultMb = (s.trials * (400 + 48 * names.length)) / 2 ** 20;
+  if (!(resultMb <= LIMITS.resultMb.value))
+    issue({ path: [...base, 'trials'], message: `${s.trials} trials of ${names.length} names each: ${overLimit('resultMb', resultMb)}` });
   if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) issue({ path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
   return {
     spec: s,
@@ -167,6 +262,7 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
     property: property as CompiledExpr,
     propertyRobustness: property ? robustness(property) : () => NaN,
     atLeast,
+    footprint: { entries, steps, work },
   };
 }
 

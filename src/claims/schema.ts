@@ -1,5 +1,6 @@
 // The claim-file schema (zod). Field-by-field documentation with a worked example: docs/claim-format.md.
 import { z } from 'zod';
+import { LIMITS, overLimit } from './limits.js';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an identifier: a letter, then letters, digits or _');
 const expr = z.string().min(1);
@@ -32,10 +33,45 @@ export const domainSchema = z
       if (d.per_decade === undefined) ctx.addIssue({ code: 'custom', path: ['per_decade'], message: 'a log domain needs per_decade' });
       if (d.log![0] > d.log![1]) ctx.addIssue({ code: 'custom', path: ['log'], message: `empty range [${d.log}]` });
     }
+    if (k === 'int' && !d.int!.every(Number.isSafeInteger)) ctx.addIssue({ code: 'custom', path: ['int'], message: `integer ends must lie within ±2^53, found [${d.int}]` });
+    else if ((k !== 'range' || d.step !== undefined) && (k !== 'log' || d.per_decade !== undefined)) {
+      const size = domainSize(d);
+      if (!(size <= LIMITS.domainValues.value)) ctx.addIssue({ code: 'custom', path: [k], message: `domain size ${overLimit('domainValues', size)}` });
+    }
     if (k !== 'range' && d.step !== undefined) ctx.addIssue({ code: 'custom', path: ['step'], message: 'step belongs to a range domain' });
     if (k !== 'log' && d.per_decade !== undefined) ctx.addIssue({ code: 'custom', path: ['per_decade'], message: 'per_decade belongs to a log domain' });
   });
 export type Domain = z.infer<typeof domainSchema>;
+
+/** Decades between a and b, finite even when b/a overflows (log: [1e-300, 1e300]). */
+export function decades(a: number, b: number): number {
+  const r = b / a;
+  return Number.isFinite(r) ? Math.log10(r) : Math.log10(b) - Math.log10(a);
+}
+
+/** Round to 12 significant digits so grid values print as the numbers a person would write. */
+function tidy(x: number): number {
+  return Number(x.toPrecision(12));
+}
+
+/** The i-th value of a domain (0 ≤ i < domainSize(d)), computed. */
+export function domainValue(d: Domain, i: number): number {
+  if (d.int) return d.int[0] + i;
+  if (d.grid) return d.grid[i];
+  if (d.range) return tidy(d.range[0] + i * d.step!);
+  const [a] = d.log!;
+  const k = d.per_decade!;
+  const v = a * Math.pow(10, i / k);
+  return tidy(Number.isFinite(v) && v > 0 ? v : Math.pow(10, Math.log10(a) + i / k));
+}
+
+/** How many values a domain has, computed, never listed (an int range of 10¹² values is fine to sample from). */
+export function domainSize(d: Domain): number {
+  if (d.int) return d.int[1] - d.int[0] + 1;
+  if (d.grid) return d.grid.length;
+  if (d.range) return Math.floor((d.range[1] - d.range[0]) / d.step! + 1e-9) + 1;
+  return Math.floor(decades(d.log![0], d.log![1]) * d.per_decade! + 1e-9) + 1;
+}
 
 const blockRef = z.looseObject({ block: z.string() });
 export type BlockRef = z.infer<typeof blockRef>;
@@ -76,7 +112,7 @@ export const symbolicStepSchema = z
 export type SymbolicStep = z.infer<typeof symbolicStepSchema> & { /** set by the loader for a step named in `uses` */ sharedFrom?: string };
 
 export const searchSchema = z.strictObject({
-  trials: z.number().int().min(1).max(1_000_000).default(100),
+  trials: z.number().int().min(1).max(LIMITS.trials.value).default(100),
   min_in_regime: z.number().int().min(1).optional(),
   timeout_s: z.number().positive().max(3600).default(60),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
@@ -102,7 +138,7 @@ export const searchSchema = z.strictObject({
   /** the authors' scale, run by `claimcheck run --full`: more trials, other domains for some variables (e.g. a lower target loss) */
   full: z
     .strictObject({
-      trials: z.number().int().min(1).max(1_000_000).optional(),
+      trials: z.number().int().min(1).max(LIMITS.trials.value).optional(),
       min_in_regime: z.number().int().min(1).optional(),
       timeout_s: z.number().positive().max(3600).optional(),
       space: z.record(identifier, domainSchema).default({}),

@@ -4,8 +4,9 @@
 import { z } from 'zod';
 import { PATH_SYMBOLS } from '../blocks/path.js';
 import { parseFnHead } from '../core/expr.js';
-import { buildPlan, checkedExpr, type Path } from './plan.js';
-import { claimShape, type BoundarySpec, type Claim, type SearchSpec, type SymbolicStep, type TrajectorySpec } from './schema.js';
+import { LIMITS, overLimit } from './limits.js';
+import { buildPlan, checkedExpr, type Path, type PlanIssue } from './plan.js';
+import { claimShape, searchAtScale, type BoundarySpec, type Claim, type SearchSpec, type SymbolicStep, type TrajectorySpec } from './schema.js';
 
 type Ctx = z.RefinementCtx;
 
@@ -13,8 +14,28 @@ function checkExpr(source: string, known: Set<string>, path: Path, ctx: Ctx, ext
   checkedExpr(source, known, path, (i) => ctx.addIssue({ code: 'custom', path: i.path, message: i.message }), extraFns);
 }
 
+/** The search as written, then at the authors' scale (`full`): a problem only the full scale has is reported at the full field that causes it. */
 function checkSearch(s: SearchSpec, ctx: Ctx): void {
-  buildPlan(s, (i) => ctx.addIssue({ code: 'custom', path: i.path, message: i.message }));
+  const seen = new Set<string>();
+  const add = (i: PlanIssue) => {
+    const key = JSON.stringify([i.path, i.message]);
+    if (seen.has(key)) return;
+    seen.add(key);
+    ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+  };
+  buildPlan(s, add);
+  const full = s.full;
+  if (!full) return;
+  const atFull = (path: Path): Path => {
+    const [, field, name] = path;
+    if (field === 'space' && typeof name === 'string' && name in full.space) return ['search', 'full', ...path.slice(1)];
+    if ((field === 'trials' || field === 'min_in_regime' || field === 'timeout_s') && full[field] !== undefined) return ['search', 'full', field];
+    return path;
+  };
+  buildPlan(searchAtScale(s, true), (i) => {
+    if (seen.has(JSON.stringify([i.path, i.message]))) return;
+    add({ path: atFull(i.path), message: `${i.message} (at the full scale, run --full)` });
+  });
 }
 
 function checkClaim(c: Claim, ctx: Ctx): void {
@@ -32,7 +53,47 @@ function checkClaim(c: Claim, ctx: Ctx): void {
 /** The claim schema with every cross-field check: what the loader validates a claim file against. */
 export const claimSchema = claimShape.superRefine(checkClaim);
 
+/** Characters of each `where` name once its definition (and theirs, recursively) is substituted; Infinity on a cycle. */
+function expandedLengths(where: Record<string, string>): Map<string, number> {
+  const out = new Map<string, number>();
+  const visiting = new Set<string>();
+  const len = (k: string): number => {
+    if (out.has(k)) return out.get(k)!;
+    if (visiting.has(k)) return Infinity;
+    visiting.add(k);
+    const n = substitutedLength(where[k], where, len);
+    visiting.delete(k);
+    out.set(k, n);
+    return n;
+  };
+  for (const k of Object.keys(where)) len(k);
+  return out;
+}
+
+function substitutedLength(source: string, where: Record<string, string>, len: (k: string) => number): number {
+  let n = source.length;
+  for (const m of source.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) if (Object.hasOwn(where, m[0])) n += len(m[0]) + 2 - m[0].length;
+  return n;
+}
+
+/** A step's sizes: its variables, and each expression's length with the `where` definitions substituted (what the CAS is handed). */
+function checkStepSize(s: SymbolicStep, base: Path, ctx: Ctx): void {
+  const nVars = Object.keys(s.variables).length;
+  if (nVars > LIMITS.stepVariables.value) ctx.addIssue({ code: 'custom', path: [...base, 'variables'], message: `${nVars} variables: ${overLimit('stepVariables', nVars)}` });
+  const lengths = expandedLengths(s.where);
+  const len = (k: string) => lengths.get(k) ?? Infinity;
+  const fields: Array<[Path, string]> = [];
+  for (const f of ['lhs', 'rhs', 'quantity', 'derivative', 'certificate'] as const) if (s[f] !== undefined) fields.push([[f], s[f]!]);
+  for (const [k, v] of Object.entries(s.flow ?? {})) fields.push([['flow', k], v]);
+  s.assume.forEach((a, i) => fields.push([['assume', i], a]));
+  for (const [at, source] of fields) {
+    const n = substitutedLength(source, s.where, len);
+    if (!(n <= LIMITS.stepChars.value)) ctx.addIssue({ code: 'custom', path: [...base, ...at], message: `${Number.isFinite(n) ? '' : 'its "where" definitions refer to each other in a cycle; '}the expression with its "where" definitions substituted: ${overLimit('stepChars', n)}` });
+  }
+}
+
 function checkStepExpressions(s: SymbolicStep, base: Path, ctx: Ctx): void {
+  checkStepSize(s, base, ctx);
   const vars = new Set(Object.keys(s.variables));
   const scope = new Set([...vars, ...Object.keys(s.where)]);
   const fnNames = new Set<string>();
@@ -68,6 +129,9 @@ function checkBoundary(b: BoundarySpec, s: SearchSpec | undefined, ctx: Ctx): vo
     ctx.addIssue({ code: 'custom', path: base, message: 'a boundary map needs a search (it runs the search’s trial on a grid)' });
     return;
   }
+  const trials = b.x.values.length * (b.y?.values.length ?? 1) * b.seeds;
+  if (trials > LIMITS.boundaryTrials.value)
+    ctx.addIssue({ code: 'custom', path: [...base, 'seeds'], message: `${b.x.values.length} × ${b.y?.values.length ?? 1} cells × ${b.seeds} seeds: ${overLimit('boundaryTrials', trials)}` });
   const vars = Object.keys(s.space);
   for (const axis of ['x', 'y'] as const) {
     const ax = b[axis];

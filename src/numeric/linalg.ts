@@ -1,6 +1,6 @@
 // float64 dense linear algebra on row-major Float64Array. Hot kernels are plain loops (the Gram
 // product blocked, in dense.ts); decompositions come from ml-matrix (tested against known matrices
-// in test/linalg.test.ts).
+// in test/numeric/linalg.test.ts).
 import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { preActivations } from './dense.js';
 
@@ -119,7 +119,7 @@ export function spectralFrobeniusRatioOf(s: number[]): number {
 /** How many |x_i| exceed fraction·max_i |x_i| (0 when every entry is 0). */
 export function countAbove(x: ArrayLike<number>, fraction: number): number {
   const v = Array.from(x, Math.abs);
-  const m = Math.max(...v, 0);
+  const m = v.reduce((a, x) => Math.max(a, x), 0);
   return m === 0 ? 0 : v.filter((t) => t > fraction * m).length;
 }
 
@@ -152,7 +152,7 @@ export function stableRank(a: Mat): number {
   if (a.rows === 2 && a.cols === 2) return stableRankOf(singularValues2x2(a.data));
   const G = a.rows <= a.cols ? gramRows(a) : gramCols(a);
   const e = new EigenvalueDecomposition(new Matrix(toRows(G)), { assumeSymmetric: true });
-  const top = Math.max(...e.realEigenvalues);
+  const top = e.realEigenvalues.reduce((a, x) => Math.max(a, x), -Infinity);
   const fro = frobeniusNormSq(a);
   return top > 0 ? fro / top : 0;
 }
@@ -219,7 +219,7 @@ export function effectiveRankOf(s: number[]): number {
 /** Schatten-p (quasi-)norm (Σ σ^p)^{1/p}, p > 0 (p < 1: a quasi-norm). */
 export function schattenOf(s: number[], p: number): number {
   if (!(p > 0)) throw new Error(`Schatten-p needs p > 0, got ${p}`);
-  const m = Math.max(...s, 0);
+  const m = s.reduce((a, x) => Math.max(a, x), 0);
   if (m === 0) return 0;
   return (
     m *

@@ -26,7 +26,7 @@ export function margins(model: Model, theta: Float64Array, X: Mat, y: Float64Arr
 
 /** min_i y_i f(x_i; θ). */
 export function minMargin(model: Model, theta: Float64Array, X: Mat, y: Float64Array): number {
-  return Math.min(...margins(model, theta, X, y));
+  return margins(model, theta, X, y).reduce((m, x) => Math.min(m, x), Infinity);
 }
 
 /** Fraction of predictions p_i with sign p_i = sign y_i. */
@@ -72,7 +72,7 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
     }
     q[i] = y[i] * f;
   }
-  const qmin = Math.min(...q);
+  const qmin = q.reduce((m, x) => Math.min(m, x), Infinity);
   if (!(qmin > 0)) return { residual: Infinity, slackness: Infinity, kinkFraction: NaN };
   const Wbar = Array.from(W.data, (w) => w / qmin);
   // Columns: l_i (λ), u_ij (μ on the kink), ep_jk, en_jk (residual parts).
@@ -126,7 +126,7 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
   let l1 = 0;
   for (const w of Wbar) l1 += Math.abs(w);
   const lambda = Array.from({ length: n }, (_, i) => r.Columns[`l${i}`]?.Primal ?? 0);
-  const lmax = Math.max(...lambda);
+  const lmax = lambda.reduce((m, x) => Math.max(m, x), -Infinity);
   let slack = 0;
   for (let i = 0; i < n; i++) slack = Math.max(slack, lambda[i] * (q[i] / qmin - 1));
   let resid = 0;

@@ -23,7 +23,7 @@ export function boundarySpec(b: BoundaryResult, title: string): TopLevelSpec {
       c.value === null ? `no value (${c.status})` : b.threshold === undefined ? 'measured' : c.value <= b.threshold ? `≤ ${b.threshold}` : `> ${b.threshold}`,
   }));
   const ys = b.cells.map((c) => c.y);
-  const yDomain = [Math.min(...ys) / (b.yLog ? 1.3 : 1), Math.max(...ys) * (b.yLog ? 1.3 : 1)];
+  const yDomain = [ys.reduce((m, y) => Math.min(m, y), Infinity) / (b.yLog ? 1.3 : 1), ys.reduce((m, y) => Math.max(m, y), -Infinity) * (b.yLog ? 1.3 : 1)];
   const curves = b.curves.flatMap((c) =>
     c.points.filter((p) => p.y >= yDomain[0] && p.y <= yDomain[1]).map((p) => ({ [b.xVar]: p.x, [yVar]: p.y, curve: c.name })),
   );
@@ -194,7 +194,8 @@ export function histogramSpec(
   const label: Record<string, string> = { pass: 'in regime, property holds', fail: 'in regime, property fails', 'out-of-regime': 'out of regime' };
   const vals = samples.filter((p) => p.value !== null && label[p.status]).map((p) => ({ value: p.value as number, outcome: label[p.status] }));
   const xs = vals.map((v) => v.value);
-  const [lo, hi] = h.range ?? [Math.min(...xs, h.rule ?? Infinity), Math.max(...xs, h.rule ?? -Infinity)];
+  // a loop, not Math.min(...xs): a spread of 10⁵ values overflows the stack
+  const [lo, hi] = h.range ?? [xs.reduce((m, x) => Math.min(m, x), h.rule ?? Infinity), xs.reduce((m, x) => Math.max(m, x), h.rule ?? -Infinity)];
   const width = (hi - lo) / h.bins || 1;
   const counts = new Map<string, number>();
   for (const v of vals) {

@@ -94,7 +94,7 @@ export async function runBoundary(
     }),
   );
   const xs = b.x.values;
-  const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+  const [lo, hi] = [xs.reduce((m, x) => Math.min(m, x), Infinity), xs.reduce((m, x) => Math.max(m, x), -Infinity)];
   const dense =
     b.x.log && lo > 0 ? Array.from({ length: 60 }, (_, i) => lo * (hi / lo) ** (i / 59)) : Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
   const curves = b.curves.map((c) => {

@@ -1,12 +1,16 @@
 // Trials and symbolic steps run on a piscina worker pool sized to the cores, at most one task per
 // thread at a time (the rest wait in `slots`). A trial past its time limit is aborted
 // (its worker is terminated and replaced) and recorded as `timeout`; a worker that dies is
-// replaced and its trial retried once, then recorded as `error`. Results never depend on the
-// number of workers: each trial is a pure function of (spec, values).
+// replaced and its trial retried once, then recorded as `error`. A worker whose heap passes its
+// limit (LIMITS.workerMb) dies too: its trial is `error: memory`, not retried (it would die again).
+// A symbolic step past its deadline (LIMITS.stepSeconds) is aborted the same way and reported
+// `not checked (timeout)`. Results never depend on the number of workers: each trial is a pure
+// function of (spec, values).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { LIMITS } from '../claims/limits.js';
 import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
 import { checkStep, stepNotChecked, type StepOutcome, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
@@ -61,13 +65,30 @@ function workerFile(): string {
   return file;
 }
 
-export function createPool(threads = availableParallelism()): TrialRunner {
+/** Did the task's worker die of its heap limit? */
+export function isOutOfMemory(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory|memory limit/i.test(err?.message ?? '');
+}
+
+export interface PoolOptions {
+  /** heap of each worker in MB (default LIMITS.workerMb) */
+  memoryMb?: number;
+  /** deadline of one symbolic step in ms (default LIMITS.stepSeconds) */
+  stepTimeoutMs?: number;
+}
+
+export function createPool(threads = availableParallelism(), o: PoolOptions = {}): TrialRunner {
+  const memoryMb = o.memoryMb ?? LIMITS.workerMb.value;
+  const stepTimeoutMs = o.stepTimeoutMs ?? LIMITS.stepSeconds.value * 1000;
   const pool = new Piscina({
     filename: workerFile(),
     minThreads: 1,
     maxThreads: Math.max(1, threads),
     idleTimeout: 2000,
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(memoryMb / 8))) },
   });
+  const memoryMessage = `memory — the trial exceeded the worker heap limit of ${memoryMb} MB (set ${LIMITS.workerMb.env} to raise it)`;
   const slot = slots(Math.max(1, threads));
   const trial: TrialRunner['trial'] = (spec, values, timeoutMs, options, faults) =>
     slot(async () => {
@@ -88,6 +109,7 @@ export function createPool(threads = availableParallelism()): TrialRunner {
         } catch (e) {
           const err = e as Error;
           if (err.name === 'AbortError' || /abort/i.test(err.message)) return fail('timeout', `exceeded the trial time limit of ${timeoutMs / 1000} s`);
+          if (isOutOfMemory(err)) return fail('error', memoryMessage);
           if (firstDeath) return fail('error', `worker failed twice: ${firstDeath}; then ${err.message}`);
           firstDeath = err.message;
         }
@@ -99,9 +121,16 @@ export function createPool(threads = availableParallelism()): TrialRunner {
     step: (step, seed) =>
       slot(async () => {
         try {
-          return { status: 'checked', result: (await pool.run({ step, seed } satisfies StepTask)) as StepResult };
+          return {
+            status: 'checked',
+            result: (await pool.run({ step, seed } satisfies StepTask, { signal: AbortSignal.timeout(stepTimeoutMs) })) as StepResult,
+          };
         } catch (e) {
-          return stepNotChecked(step, seed, { kind: 'worker-failed', error: (e as Error).message });
+          const err = e as Error;
+          if (err.name === 'AbortError' || /abort/i.test(err.message))
+            return stepNotChecked(step, seed, { kind: 'timeout', ms: stepTimeoutMs, env: LIMITS.stepSeconds.env });
+          if (isOutOfMemory(err)) return stepNotChecked(step, seed, { kind: 'memory', mb: memoryMb, env: LIMITS.workerMb.env });
+          return stepNotChecked(step, seed, { kind: 'worker-failed', error: err.message });
         }
       }),
     trial,

@@ -7,7 +7,7 @@ import type { SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
 import type { TrialRunner } from './pool.js';
-import { domainValues, sampleSpace, spaceArbitrary, type TrialValues } from './space.js';
+import { domainSize, domainValue, sampleSpace, spaceArbitrary, type TrialValues } from './space.js';
 import type { TrialResult, TrialStatus } from './trial.js';
 
 export type SearchVerdict = 'holds' | 'refuted' | 'inconclusive';
@@ -236,9 +236,9 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const space: SearchResult['space'] = {};
   let spaceSize = 1;
   for (const [k, d] of Object.entries(spec.space)) {
-    const v = domainValues(d);
-    space[k] = { size: v.length, first: v[0], last: v[v.length - 1] };
-    spaceSize *= v.length;
+    const size = domainSize(d);
+    space[k] = { size, first: domainValue(d, 0), last: domainValue(d, size - 1) };
+    spaceSize *= size;
   }
   const samples = o.collect?.length
     ? results

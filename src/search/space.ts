@@ -1,32 +1,31 @@
 // Search spaces: each declared domain becomes a finite, readable grid, and the space a fast-check
 // record of grid indices, so shrinking moves towards the grid's first value (smaller sizes, rounder
 // numbers) and never into subnormals. Every trial also draws its own `seed`, shrinking towards 0.
+// Domains are never listed: the k-th value is computed (an int range of 10¹² values is sampled as cheaply as a grid of 3).
 import fc from 'fast-check';
-import type { Domain } from '../claims/schema.js';
+import { decades, domainSize, domainValue, type Domain } from '../claims/schema.js';
+
+export { domainSize, domainValue };
 
 export const SEED_MAX = 999_999;
 
-/** Round to 12 significant digits so grid values print as the numbers a person would write. */
-function tidy(x: number): number {
-  return Number(x.toPrecision(12));
+/** The index of a value of the domain, or -1. */
+export function domainIndex(d: Domain, v: number): number {
+  if (d.grid) return d.grid.indexOf(v);
+  const n = domainSize(d);
+  let guess: number;
+  if (d.int) guess = v - d.int[0];
+  else if (d.range) guess = Math.round((v - d.range[0]) / d.step!);
+  else guess = Math.round(decades(d.log![0], v) * d.per_decade!);
+  for (const i of [guess, guess - 1, guess + 1]) if (i >= 0 && i < n && domainValue(d, i) === v) return i;
+  return -1;
 }
 
-export function domainValues(d: Domain): number[] {
-  if (d.int) {
-    const out: number[] = [];
-    for (let i = d.int[0]; i <= d.int[1]; i++) out.push(i);
-    return out;
-  }
-  if (d.grid) return d.grid;
-  if (d.range) {
-    const [a, b] = d.range;
-    const n = Math.floor((b - a) / d.step! + 1e-9);
-    return Array.from({ length: n + 1 }, (_, i) => tidy(a + i * d.step!));
-  }
-  const [a, b] = d.log!;
-  const k = d.per_decade!;
-  const n = Math.floor(Math.log10(b / a) * k + 1e-9);
-  return Array.from({ length: n + 1 }, (_, i) => tidy(a * Math.pow(10, i / k)));
+/** Every value of a domain: for tests and small domains only (a caller must bound domainSize first). */
+export function domainValues(d: Domain, max = 100_000): number[] {
+  const n = domainSize(d);
+  if (!(n <= max)) throw new RangeError(`a domain of ${n} values is not listed (at most ${max})`);
+  return Array.from({ length: n }, (_, i) => domainValue(d, i));
 }
 
 export type TrialValues = Record<string, number>;
@@ -34,13 +33,12 @@ export type TrialValues = Record<string, number>;
 export function spaceArbitrary(space: Record<string, Domain>): fc.Arbitrary<TrialValues> {
   const fields: Record<string, fc.Arbitrary<number>> = {};
   for (const [name, d] of Object.entries(space)) {
-    const values = domainValues(d);
     if (d.int) fields[name] = fc.integer({ min: d.int[0], max: d.int[1] });
     else
-      fields[name] = fc.integer({ min: 0, max: values.length - 1 }).map(
-        (i) => values[i],
+      fields[name] = fc.integer({ min: 0, max: domainSize(d) - 1 }).map(
+        (i) => domainValue(d, i),
         (v) => {
-          const i = values.indexOf(v as number);
+          const i = domainIndex(d, v as number);
           if (i < 0) throw new Error('not a grid value');
           return i;
         },

@@ -3,6 +3,7 @@
 // random points of its region; a failing point is re-evaluated in 64-digit BigNumber arithmetic.
 import { parse, type MathNode } from 'mathjs';
 import { evaluate, parseExpr, parseFnHead, type Scope } from '../core/expr.js';
+import { LIMITS } from '../claims/limits.js';
 import type { SymbolicStep } from '../claims/schema.js';
 import { Rng } from '../numeric/rng.js';
 import { differentiate, directionalDerivativeBig, evaluateBig, reducesToZero, type ZeroTest } from './cas.js';
@@ -75,9 +76,14 @@ function expander(step: SymbolicStep, define: Record<string, string>) {
   for (const [k, v] of Object.entries(step.where)) where[k] = parse(`(${v})`);
   return (source: string): MathNode => {
     let node = parseExpr(source, fnNames).node;
+    // definitions that call each other can grow an expression exponentially: stop at 5× the validated length
+    const max = 5 * LIMITS.stepChars.value;
     for (let i = 0; i < 20; i++) {
       const next = substitute(node, where, fns);
-      if (next.toString() === node.toString()) return node;
+      const text = next.toString();
+      if (text === node.toString()) return node;
+      if (text.length > max)
+        throw new Error(`"${truncate(source, 60)}" grows past ${max} characters as its definitions are substituted (${LIMITS.stepChars.env} sets the limit)`);
       node = next;
     }
     throw new Error(`definitions in "where" refer to each other in a cycle`);
@@ -139,13 +145,23 @@ function nonnegativeSymbols(assume: string[]): Set<string> {
 
 const TOL = 1e-9;
 
-/** Why a step's check never ran to the end. */
-export type NotCheckedReason = { kind: 'worker-failed'; error: string };
+/** Why a step's check never ran to the end: its worker died, it passed its deadline, or its worker's heap limit. */
+export type NotCheckedReason =
+  { kind: 'worker-failed'; error: string } | { kind: 'timeout'; ms: number; env: string } | { kind: 'memory'; mb: number; env: string };
 
 /** A step as the pool hands it back: checked (whatever its verdict), or not checked and why; only `result` goes into the report. */
 export type StepOutcome = { status: 'checked'; result: StepResult } | { status: 'not-checked'; reason: NotCheckedReason; result: StepResult };
 
-const describeNotChecked = (r: NotCheckedReason): string => `its worker failed (${r.error})`;
+export function describeNotChecked(r: NotCheckedReason): string {
+  switch (r.kind) {
+    case 'worker-failed':
+      return `its worker failed (${r.error})`;
+    case 'timeout':
+      return `the step exceeded the symbolic-step time limit of ${r.ms / 1000} s (set ${r.env} to raise it)`;
+    case 'memory':
+      return `the step exceeded the worker heap limit of ${r.mb} MB (set ${r.env} to raise it)`;
+  }
+}
 
 /** A step whose check never ran to the end: its result is an error, never a verdict on the mathematics. */
 export function stepNotChecked(step: SymbolicStep, seed: number, reason: NotCheckedReason): StepOutcome {
@@ -155,7 +171,7 @@ export function stepNotChecked(step: SymbolicStep, seed: number, reason: NotChec
     statement: step.statement,
     verdict: 'error',
     cases: [],
-    message: `not checked: ${describeNotChecked(reason)}`,
+    message: `not checked${reason.kind === 'worker-failed' ? '' : ` (${reason.kind})`}: ${describeNotChecked(reason)}`,
     seed,
     ...(step.sharedFrom ? { sharedFrom: step.sharedFrom } : {}),
   };

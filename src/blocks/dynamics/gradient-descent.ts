@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { gradientDescent } from '../../numeric/dynamics.js';
-import { defineBlock, numExpr } from '../types.js';
+import { defineBlock, numExpr, staticProblems } from '../types.js';
 
 export const gradientDescentBlock = defineBlock({
   kind: 'dynamics',
@@ -13,5 +13,10 @@ export const gradientDescentBlock = defineBlock({
     return ({ objective }, theta0, observe) => gradientDescent(objective, theta0, { ...o, observe });
   },
   // GD with a given step is the object of study; its re-check re-runs it exactly (the final inequality is re-checked in BigNumber).
+  check: (p, range) => {
+    const c = staticProblems(range);
+    const steps = c.atLeast('steps', p.steps, 0);
+    return { problems: c.problems, steps: steps && { value: steps.hi, field: 'steps' } };
+  },
   refine: (p) => p,
 });

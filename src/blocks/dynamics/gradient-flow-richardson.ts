@@ -13,5 +13,11 @@ export const richardsonFlowBlock = defineBlock({
     const o = { time: ctx.num(p.time), eta: ctx.num(p.eta) };
     return ({ objective }, theta0, observe) => gradientFlowRichardson(objective, theta0, { ...o, observe });
   },
+  check: (p, range) => {
+    const time = range(p.time),
+      eta = range(p.eta);
+    // Euler with steps eta and eta/2: 3·time/eta steps in all
+    return { steps: time && eta && eta.lo > 0 ? { value: (3 * time.hi) / eta.lo, field: 'eta' } : undefined };
+  },
   refine: (p) => ({ ...p, eta: `(${p.eta}) / 4` }),
 });

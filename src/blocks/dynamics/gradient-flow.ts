@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { gradientFlow } from '../../numeric/dynamics.js';
-import { defineBlock, numExpr } from '../types.js';
+import { defineBlock, numExpr, staticProblems } from '../types.js';
 
 export const gradientFlowBlock = defineBlock({
   kind: 'dynamics',
@@ -24,6 +24,11 @@ export const gradientFlowBlock = defineBlock({
       stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss),
     };
     return ({ objective }, theta0, observe) => gradientFlow(objective, theta0, { ...o, observe });
+  },
+  check: (p, range) => {
+    const c = staticProblems(range);
+    const steps = c.atLeast('max_steps', p.max_steps, 1);
+    return { problems: c.problems, steps: steps && { value: steps.hi, field: 'max_steps' } };
   },
   refine: (p) => ({ ...p, rtol: `(${p.rtol}) / 100`, atol: `(${p.atol}) / 100`, max_steps: `(${p.max_steps}) * 10` }),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalizedFlow } from '../../numeric/dynamics.js';
-import { defineBlock, numExpr } from '../types.js';
+import { defineBlock, numExpr, staticProblems } from '../types.js';
 
 export const normalizedFlowBlock = defineBlock({
   kind: 'dynamics',
@@ -18,5 +18,10 @@ export const normalizedFlowBlock = defineBlock({
     };
   },
   // A smaller step over proportionally more steps follows the same path more closely.
+  check: (p, range) => {
+    const c = staticProblems(range);
+    const steps = c.atLeast('steps', p.steps, 0);
+    return { problems: c.problems, steps: steps && { value: steps.hi, field: 'steps' } };
+  },
   refine: (p) => ({ ...p, steps: `2 * (${p.steps})`, eta: `(${p.eta}) / 2` }),
 });

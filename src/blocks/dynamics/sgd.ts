@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { assertFinite, recorder, snapshotSchedule, type Observer, type SimResult } from '../../numeric/dynamics.js';
 import type { Objective } from '../../numeric/objective.js';
-import { defineBlock, numExpr, type DynamicsProblem } from '../types.js';
+import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
 export interface SgdOptions {
   steps: number;
@@ -102,5 +102,11 @@ export const sgdBlock = defineBlock({
     return (problem, theta0, observe) => sgd(problem, theta0, { ...o, observe });
   },
   // The batches repeat from the seed, so the re-check re-runs the same path exactly, like gradient-descent.
+  check: (p, range) => {
+    const c = staticProblems(range);
+    const steps = c.atLeast('steps', p.steps, 0);
+    c.atLeast('batch', p.batch, 1);
+    return { problems: c.problems, steps: steps && { value: steps.hi, field: 'steps' } };
+  },
   refine: (p) => p,
 });

@@ -54,7 +54,9 @@ export const restartNormRatio = defineMetric({
       const r = normAtMarginOne(s.restart(k, p.scales[k % p.scales.length]));
       if (r !== undefined) norms.push(r);
     }
-    return p.output === 'spread' ? Math.max(...norms) / Math.min(...norms) - 1 : Math.min(...norms.slice(1), Infinity) / own;
+    return p.output === 'spread'
+      ? norms.reduce((m, x) => Math.max(m, x), -Infinity) / norms.reduce((m, x) => Math.min(m, x), Infinity) - 1
+      : norms.slice(1).reduce((m, x) => Math.min(m, x), Infinity) / own;
   },
 });
 

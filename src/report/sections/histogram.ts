@@ -25,7 +25,7 @@ export default defineSection({
       'histogram',
       page.svgs[plot.file],
       plot,
-      `histogram of ${metric} over ${values.length} trials, stacked by outcome; range ${fmt(Math.min(...values))} to ${fmt(Math.max(...values))}`,
+      `histogram of ${metric} over ${values.length} trials, stacked by outcome; range ${fmt(values.reduce((m, v) => Math.min(m, v), Infinity))} to ${fmt(values.reduce((m, v) => Math.max(m, v), -Infinity))}`,
       `${metric} over the search's judged trials, stacked by outcome (in regime and holding, in regime and failing, out of regime)${rule !== undefined ? `; dashed rule at ${fmt(rule)}` : ''}.`,
     ),
   markdown: ({ metric, rule, plot, trials }) => [
