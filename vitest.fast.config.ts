@@ -7,15 +7,15 @@ import base from './vitest.config';
 
 /** The slow files, with what makes them slow (per-file times measured on 2 cores). */
 export const SLOW_FILES = [
-  'test/claims.test.ts', // every claim file at its CI size
-  'test/fuzz.test.ts', // property tests over random claim files
-  'test/browser.test.ts', // runs the CLI, then the HTML report in headless Chromium
-  'test/resume.test.ts', // runs the CLI, kills it and resumes
-  'test/determinism.test.ts', // runs the CLI with different thread counts
-  'test/shard.test.ts', // runs the CLI per shard and merges
-  'test/faults.test.ts', // worker deaths and timeouts on the pool
-  'test/cli.test.ts', // spawns the built CLI
-  'test/boundary.test.ts', // boundary grids and sweeps
+  'test/runner/every-claim.test.ts', // every claim file at its CI size
+  'test/claims/fuzz.test.ts', // property tests over random claim files
+  'test/e2e/browser.test.ts', // runs the CLI, then the HTML report in headless Chromium
+  'test/e2e/resume.test.ts', // runs the CLI, kills it and resumes
+  'test/e2e/determinism.test.ts', // runs the CLI with different thread counts
+  'test/e2e/shard.test.ts', // runs the CLI per shard and merges
+  'test/e2e/cli.test.ts', // spawns the built CLI
+  'test/search/faults.test.ts', // worker deaths and timeouts on the pool
+  'test/search/boundary.test.ts', // boundary grids and sweeps
 ];
 
 /**
@@ -23,9 +23,9 @@ export const SLOW_FILES = [
  * (then delete them here). A renamed one comes back into the fast run: slower, never lost.
  */
 export const SLOW_TESTS = [
-  'refutes "‖w‖ − |v| is conserved" both symbolically and by search', // test/search.test.ts, ~40 s under load
-  'is deterministic for a seed', // test/symbolic.test.ts, ~24 s
-  'gives the same result for the same seed, whatever the number of workers', // test/search.test.ts, ~8 s
+  'refutes "‖w‖ − |v| is conserved" both symbolically and by search', // test/search/search.test.ts, ~40 s under load
+  'is deterministic for a seed', // test/symbolic/check.test.ts, ~24 s
+  'gives the same result for the same seed, whatever the number of workers', // test/search/search.test.ts, ~8 s
 ];
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

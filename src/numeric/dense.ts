@@ -1,7 +1,7 @@
 // Dense float64 kernels of the two-layer step: Z = X Wᵀ (+ b) and W̄ = Gᵀ X, register-blocked so
 // that each loaded W and X entry serves several sums. Every sum keeps the plain loops' order of
 // terms (over k for Z, over i for W̄), so the results are bit-identical to the plain loops
-// (test/dense.test.ts). Matrices are row-major Float64Arrays; the bias b may start at an offset.
+// (test/numeric/dense.test.ts). Matrices are row-major Float64Arrays; the bias b may start at an offset.
 // Where the WebAssembly build (wasm/dense.as.ts → dense.wasm, two f64 lanes) loads, the exported
 // kernels run it; the JavaScript loops below are the fallback and its reference.
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Training dynamics on an Objective: gradient descent, and gradient flow dθ/dt = −∇L(θ)
-// integrated by Dormand–Prince 5(4) with step-size control (error checked in test/dynamics.test.ts).
+// integrated by Dormand–Prince 5(4) with step-size control (error checked in test/numeric/dynamics.test.ts).
 import type { Mat } from './linalg.js';
 import type { Model } from './models.js';
 import type { Objective } from './objective.js';

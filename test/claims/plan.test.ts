@@ -5,8 +5,7 @@ import { loadClaimText } from '../../src/claims/load.js';
 import { loadClaims } from '../../src/claims/load.js';
 import { executeTrial } from '../../src/search/trial.js';
 import { sampleSpace } from '../../src/search/space.js';
-import { claimWithSearch, fcRuns, searchFixture } from '../helpers.js';
-import { join } from 'node:path';
+import { CLAIMS_DIR, claimWithSearch, fcRuns, searchFixture } from '../helpers.js';
 
 // A search that defines a name of every origin: seed, space, data statistics, metrics, a variant, lets.
 const EVERY_ORIGIN = `trials: 2
@@ -33,7 +32,7 @@ describe('the compiled search plan', () => {
   });
 
   it('every real claim compiles to a plan whose names cover its expressions', () => {
-    const { claims } = loadClaims([join(import.meta.dirname, '..', '..', 'claims')]);
+    const { claims } = loadClaims([CLAIMS_DIR]);
     let searched = 0;
     for (const c of claims) {
       if (!c.ok || !c.claim.search) continue;

@@ -9,8 +9,7 @@ import { cruise, type ICruiseOptions, type IViolation } from 'dependency-cruiser
 import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '..', '..');
+import { ROOT } from '../helpers.js';
 
 let options: ICruiseOptions;
 beforeAll(async () => {

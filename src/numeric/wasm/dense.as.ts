@@ -1,7 +1,7 @@
 // AssemblyScript source of the WebAssembly SIMD (f64x2) versions of src/numeric/dense.ts, compiled
 // by `npm run build:wasm` to dense.wasm. The two lanes always hold two different sums, and each sum
 // adds its terms in the plain loops' order, so results are bit-identical to dense.ts
-// (test/dense.test.ts). All arguments are byte offsets into this module's memory.
+// (test/numeric/dense.test.ts). All arguments are byte offsets into this module's memory.
 
 const TILE: i32 = 512;
 

@@ -1,22 +1,18 @@
+// End to end: the built CLI run in a child process (test/e2e/ holds the whole-CLI runs).
 // Faults mid-run: a run killed with SIGKILL at a random moment resumes from the trial journal and
 // produces the same report.json (timings aside) as an uninterrupted run; a second re-run reuses
 // every trial.
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FC_SEED, reportWithoutTimings } from './helpers.js';
+import { CLAIMS_DIR, FC_SEED, reportWithoutTimings, runCli, startCli } from '../helpers.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'claimcheck.js');
-const CLAIMS = ['timor2022/width2-usually-converges.yaml', 'frei2022/gaussian-stable-rank-at-most-2.yaml', 'timor2022/experiment-stable-ranks.yaml'].map((f) => join(ROOT, 'claims', f));
+const CLAIMS = ['timor2022/width2-usually-converges.yaml', 'frei2022/gaussian-stable-rank-at-most-2.yaml', 'timor2022/experiment-stable-ranks.yaml'].map((f) => join(CLAIMS_DIR, f));
 const strip = (file: string) => reportWithoutTimings(readFileSync(file, 'utf8'));
 
 function runSync(cwd: string, out: string, extra: string[] = []): string {
-  const r = spawnSync(process.execPath, [BIN, 'run', ...CLAIMS, '--out', out, '--threads', '2', ...extra], { cwd, encoding: 'utf8', timeout: 200_000 });
-  if (r.status !== 0) throw new Error(`run failed (${r.status}): ${r.stdout}\n${r.stderr}`);
-  return r.stdout;
+  return runCli(['run', ...CLAIMS, '--out', out, '--threads', '2', ...extra], { cwd, timeout: 200_000, check: true }).out;
 }
 
 const journalLines = (cwd: string) => {
@@ -31,7 +27,7 @@ describe('kill and resume', () => {
     expect(journalLines(dir)).toBe(0);
 
     // kill at a random moment after the first trials have been journaled (the moment is printed)
-    const child = spawn(process.execPath, [BIN, 'run', ...CLAIMS, '--out', join(dir, 'killed'), '--threads', '2'], { cwd: dir, stdio: 'ignore' });
+    const child = startCli(['run', ...CLAIMS, '--out', join(dir, 'killed'), '--threads', '2'], { cwd: dir });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     let alive = true;
     void exited.then(() => (alive = false));

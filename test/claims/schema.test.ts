@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatError, loadClaimText, loadClaims } from '../src/claims/load.js';
-import { claimsFixture } from './helpers.js';
+import { formatError, loadClaimText, loadClaims } from '../../src/claims/load.js';
+import { searchAtScale } from '../../src/claims/schema.js';
+import { C3_SEARCH, CLAIMS_DIR, ROOT, claimText, claimsFixture, searchFixture } from '../helpers.js';
 
 const VALID = `id: test.minimal
 title: A minimal claim
@@ -43,7 +44,7 @@ describe('claim-file validation', () => {
   });
 
   it('accepts every claim in claims/', () => {
-    const { claims, paperErrors } = loadClaims([join(import.meta.dirname, '..', 'claims')]);
+    const { claims, paperErrors } = loadClaims([CLAIMS_DIR]);
     expect(paperErrors).toEqual([]);
     for (const c of claims) expect(c.ok ? [] : c.errors.map(formatError)).toEqual([]);
     expect(claims.length).toBeGreaterThanOrEqual(4);
@@ -125,17 +126,31 @@ describe('claim-file validation', () => {
 describe('docs/claim-format.md', () => {
   it('lists every registered block with its parameters (regenerate with `npx claimcheck blocks`)', async () => {
     const { readFileSync } = await import('node:fs');
-    const { blockTable } = await import('../src/blocks/table.js');
-    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'claim-format.md'), 'utf8');
+    const { blockTable } = await import('../../src/blocks/table.js');
+    const doc = readFileSync(join(ROOT, 'docs', 'claim-format.md'), 'utf8');
     const embedded = doc.split('<!-- blocks:begin -->')[1].split('<!-- blocks:end -->')[0].trim();
     expect(embedded).toBe(blockTable());
   });
 
   it('its worked example is the real claim file and validates', async () => {
     const { readFileSync } = await import('node:fs');
-    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'claim-format.md'), 'utf8');
+    const doc = readFileSync(join(ROOT, 'docs', 'claim-format.md'), 'utf8');
     const example = doc.split('```yaml\n')[1].split('```')[0];
     const r = loadClaimText('docs-example.yaml', example, 'vardi2021');
     expect(r.ok ? [] : r.errors.map(formatError)).toEqual([]);
+  });
+});
+
+describe('the authors’ scale (--full)', () => {
+  it('merges the full section into the search, and validates it', () => {
+    const s = searchFixture(`${C3_SEARCH}\nfull:\n  trials: 40\n  space: { alpha: { grid: [0.3] } }`);
+    expect(searchAtScale(s, false)).toBe(s);
+    const f = searchAtScale(s, true);
+    expect(f.trials).toBe(40);
+    expect(f.space.alpha).toEqual({ grid: [0.3] });
+    expect(f.space.L).toEqual(s.space.L);
+    const bad = loadClaimText('bad.yaml', claimText({ search: `${C3_SEARCH}\nfull:\n  space: { beta: { grid: [1] } }` }), 't');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors[0].message).toMatch(/"beta" is not one/);
   });
 });

@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { symbolicStepSchema } from '../src/claims/schema.js';
-import { journaledRunner, openJournal } from '../src/search/journal.js';
-import { inlineRunner, type TrialRunner } from '../src/search/pool.js';
+import { symbolicStepSchema } from '../../src/claims/schema.js';
+import { journaledRunner, openJournal } from '../../src/search/journal.js';
+import { inlineRunner, type TrialRunner } from '../../src/search/pool.js';
 
 const later = <T>(v: T) => new Promise<T>((r) => setTimeout(() => r(v), 20));
 

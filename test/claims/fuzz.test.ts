@@ -7,16 +7,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
-import { loadClaimText } from '../src/claims/load.js';
-import { evaluate, ExprError, parseExpr } from '../src/core/expr.js';
-import { FC_SEED } from './helpers.js';
+import { loadClaimText } from '../../src/claims/load.js';
+import { evaluate, ExprError, parseExpr } from '../../src/core/expr.js';
+import { CLAIMS_DIR, FC_SEED } from '../helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
-const ROOT = join(import.meta.dirname, '..', 'claims');
-const FILES = readdirSync(ROOT, { recursive: true, encoding: 'utf8' })
+const FILES = readdirSync(CLAIMS_DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.yaml') && !f.endsWith('paper.yaml'))
   .sort()
-  .map((f) => ({ name: `claims/${f}`, text: readFileSync(join(ROOT, f), 'utf8') }));
+  .map((f) => ({ name: `claims/${f}`, text: readFileSync(join(CLAIMS_DIR, f), 'utf8') }));
 
 /** Strings that try to leave the expression language. */
 const HOSTILE = [

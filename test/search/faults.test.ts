@@ -4,11 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkClaim } from '../src/runner.js';
-import { symbolicStepSchema } from '../src/claims/schema.js';
-import { journaledRunner, openJournal } from '../src/search/journal.js';
-import { createPool } from '../src/search/pool.js';
-import { loadedWithSearch, searchFixture } from './helpers.js';
+import { checkClaim } from '../../src/runner.js';
+import { symbolicStepSchema } from '../../src/claims/schema.js';
+import { journaledRunner, openJournal } from '../../src/search/journal.js';
+import { createPool } from '../../src/search/pool.js';
+import { loadedWithSearch, searchFixture } from '../helpers.js';
 
 const spec = searchFixture(`space: { m: { grid: [2] } }
 model: { block: two-layer, d: 2, width: m, w_scale: 1 }

@@ -2,13 +2,13 @@
 // three outcomes, and a search that judges every trial instead of stopping at the first "failure".
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadClaimText } from '../src/claims/load.js';
-import type { SearchSpec } from '../src/claims/schema.js';
-import { summarize } from '../src/search/boundary.js';
-import { binomialCdf, clopperPearson, judgeFrequency } from '../src/search/frequency.js';
-import { inlineRunner } from '../src/search/pool.js';
-import { runSearch } from '../src/search/search.js';
-import { fcRuns, searchFixture } from './helpers.js';
+import { loadClaimText } from '../../src/claims/load.js';
+import type { SearchSpec } from '../../src/claims/schema.js';
+import { summarize } from '../../src/search/boundary.js';
+import { binomialCdf, clopperPearson, judgeFrequency } from '../../src/search/frequency.js';
+import { inlineRunner } from '../../src/search/pool.js';
+import { runSearch } from '../../src/search/search.js';
+import { claimText, fcRuns, searchFixture } from '../helpers.js';
 
 const fixture = (search: string): SearchSpec => searchFixture(search);
 
@@ -76,7 +76,11 @@ frequency: { at_least: '${bound}', confidence: 0.99 }`;
   });
 
   it('rejects a bound that uses a quantity of the trial', () => {
-    const text = `id: t.f\ntitle: f\nstatement: { text: t, latex: t }\nsource: { location: here }\nprovenance: D\nexpect: holds\nsearch:\n  space: { m: { grid: [1] } }\n  model: { block: two-layer, d: 2, width: 1, w_scale: 1 }\n  metrics: { w: { block: layer-entry, layer: W, col: 0 } }\n  property: 'w > 0'\n  frequency: { at_least: 'w / 2' }\n`;
+    const text = claimText({
+      id: 't.f',
+      title: 'f',
+      search: `space: { m: { grid: [1] } }\nmodel: { block: two-layer, d: 2, width: 1, w_scale: 1 }\nmetrics: { w: { block: layer-entry, layer: W, col: 0 } }\nproperty: 'w > 0'\nfrequency: { at_least: 'w / 2' }`,
+    });
     const r = loadClaimText('f.yaml', text, 't');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n')).toMatch(/search\.frequency\.at_least: unknown name "w"/);

@@ -1,14 +1,14 @@
 // Every claim in claims/ at its CI size: the verdict must match what the claim file says the paper
 // asserts. Refutation targets must be refuted with a genuine witness that replays.
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadClaims } from '../src/claims/load.js';
-import { checkClaim } from '../src/runner.js';
-import { createPool } from '../src/search/pool.js';
-import { runSearch, valuesAtPath } from '../src/search/search.js';
-import { runTrial } from '../src/search/trial.js';
+import { loadClaims } from '../../src/claims/load.js';
+import { checkClaim } from '../../src/runner.js';
+import { createPool } from '../../src/search/pool.js';
+import { runSearch, valuesAtPath } from '../../src/search/search.js';
+import { runTrial } from '../../src/search/trial.js';
+import { CLAIMS_DIR } from '../helpers.js';
 
-const { claims } = loadClaims([join(import.meta.dirname, '..', 'claims')]);
+const { claims } = loadClaims([CLAIMS_DIR]);
 const pool = createPool(2);
 afterAll(() => pool.close());
 

@@ -1,19 +1,15 @@
-import { spawnSync } from 'node:child_process';
+// End to end: the built CLI run in a child process (test/e2e/ holds the whole-CLI runs, through
+// runCli/startCli in test/helpers.ts): the commands of src/cli.ts (validate, run, diff, replay,
+// list), their exit codes and the files they write.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimsFixture } from './helpers.js';
+import { CLAIMS_DIR, ROOT, claimsFixture, runCli } from '../helpers.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'claimcheck.js');
+const cli = (args: string[]) => runCli(args, { timeout: 170_000 });
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-const SRANK = readFileSync(join(ROOT, 'claims/frei2022/gaussian-stable-rank-at-most-2.yaml'), 'utf8');
+const SRANK = readFileSync(join(CLAIMS_DIR, 'frei2022/gaussian-stable-rank-at-most-2.yaml'), 'utf8');
 
 describe('command line', () => {
   it('validate: passes on claims/ and exits 2 with file:line:column on a bad file', () => {

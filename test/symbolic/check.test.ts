@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { symbolicStepSchema } from '../src/claims/schema.js';
-import { reducesToZero } from '../src/symbolic/cas.js';
-import { checkStep, syntacticallyNonnegative } from '../src/symbolic/check.js';
+import { symbolicStepSchema } from '../../src/claims/schema.js';
+import { reducesToZero } from '../../src/symbolic/cas.js';
+import { checkStep, syntacticallyNonnegative } from '../../src/symbolic/check.js';
 import { parse } from 'mathjs';
 
 const leakyCases = [

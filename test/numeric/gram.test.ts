@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isotropicGaussian } from '../src/numeric/data.js';
-import { gradientDescent } from '../src/numeric/dynamics.js';
-import { gramCoordinates, inGramCoordinates } from '../src/numeric/gram.js';
-import { gramRows, matmul, singularValues, singularValuesFromGram, transpose } from '../src/numeric/linalg.js';
-import { logisticLoss } from '../src/numeric/losses.js';
-import { leakyRelu, twoLayerNet } from '../src/numeric/models.js';
-import { objective } from '../src/numeric/objective.js';
-import { Rng } from '../src/numeric/rng.js';
+import { isotropicGaussian } from '../../src/numeric/data.js';
+import { gradientDescent } from '../../src/numeric/dynamics.js';
+import { gramCoordinates, inGramCoordinates } from '../../src/numeric/gram.js';
+import { gramRows, matmul, singularValues, singularValuesFromGram, transpose } from '../../src/numeric/linalg.js';
+import { logisticLoss } from '../../src/numeric/losses.js';
+import { leakyRelu, twoLayerNet } from '../../src/numeric/models.js';
+import { objective } from '../../src/numeric/objective.js';
+import { Rng } from '../../src/numeric/rng.js';
 
 describe('Gram-coordinate simulation', () => {
   it('follows the full d-dimensional trajectory to rounding (same W Wᵀ after 200 GD steps)', () => {

@@ -1,20 +1,17 @@
+// End to end: the built CLI run in a child process (test/e2e/ holds the whole-CLI runs).
 // Reproducibility: the same claims and seeds give a byte-identical report.json apart from timings and
 // the environment, whatever the number of worker threads (two runs, 1 and 2 workers, compared).
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportWithoutTimings } from './helpers.js';
+import { ROOT, reportWithoutTimings, runCli } from '../helpers.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'claimcheck.js');
 /** A witness with shrinking, a frequency claim with a sweep over seeds, symbolic steps, a histogram. */
 const CLAIMS = ['frei2022.gaussian-srank-at-most-2', 'timor2022.width2-usually-converges', 'timor2022.c4-aligned-solution', 'timor2022.experiment-stable-ranks'];
 
 function run(out: string, threads: number): string {
   rmSync(out, { recursive: true, force: true });
-  const r = spawnSync(process.execPath, [BIN, 'run', ...CLAIMS, '--out', out, '--threads', String(threads), '--no-cache'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
-  if (r.status !== 0) throw new Error(`claimcheck run failed (${r.status}): ${r.stdout}\n${r.stderr}`);
+  runCli(['run', ...CLAIMS, '--out', out, '--threads', String(threads), '--no-cache'], { timeout: 280_000, check: true });
   return readFileSync(join(out, 'report.json'), 'utf8');
 }
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromRows, gramRows, mat, matmul, nuclearNorm, singularValueRatio, singularValues, spectralNorm, stableRank, stableRankOf, transpose, frobeniusNorm } from '../src/numeric/linalg.js';
-import { Rng } from '../src/numeric/rng.js';
-import { fcRuns } from './helpers.js';
+import { cholesky, determinant, effectiveRankOf, fromRows, gramRows, mat, matmul, nuclearNorm, schattenOf, singularValueRatio, singularValues, singularValues2x2, spectralNorm, stableRank, stableRankOf, transpose, frobeniusNorm } from '../../src/numeric/linalg.js';
+import { Rng } from '../../src/numeric/rng.js';
+import { fcRuns } from '../helpers.js';
 
 function naiveMatmul(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
@@ -77,5 +77,46 @@ describe('linear algebra', () => {
     const X = fromRows([[1, 2], [3, 4], [0, 1]]);
     const G = gramRows(X);
     expect(Array.from(G.data)).toEqual(Array.from(matmul(X, transpose(X)).data));
+  });
+});
+
+describe('factorizations', () => {
+  it('Cholesky reproduces its matrix', () => {
+    const A = fromRows([[4, 2, 0.4], [2, 5, 1], [0.4, 1, 3]]);
+    const L = cholesky(A)!;
+    const back = matmul(L, transpose(L));
+    back.data.forEach((x, i) => expect(x).toBeCloseTo(A.data[i], 13));
+    expect(cholesky(fromRows([[1, 2], [2, 1]]))).toBeUndefined();
+  });
+
+  it('determinant by elimination agrees with the 2×2 formula and a permutation example', () => {
+    expect(determinant({ rows: 2, cols: 2, data: Float64Array.from([1, 2, 3, 4]) })).toBe(-2);
+    expect(determinant({ rows: 3, cols: 3, data: Float64Array.from([0, 1, 0, 1, 0, 0, 0, 0, 2]) })).toBeCloseTo(-2, 15);
+  });
+});
+
+describe('spectral summaries', () => {
+  it('2×2 singular values in closed form agree with the SVD (property), and keep a tiny σ₂ accurate', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 4, maxLength: 4 }), (a) => {
+        const s = singularValues2x2(a);
+        const F = a.reduce((t, x) => t + x * x, 0);
+        expect(s[0] ** 2 + s[1] ** 2).toBeCloseTo(F, 8);
+        expect(s[0] * s[1]).toBeCloseTo(Math.abs(a[0] * a[3] - a[1] * a[2]), 8);
+        expect(s[0]).toBeGreaterThanOrEqual(s[1]);
+      }),
+      fcRuns(200),
+    );
+    const s = singularValues(mat(2, 2, [1e8, 1, 1, 1e-8 + 1e-8]));
+    expect(s[1]).toBeCloseTo(Math.abs(1e8 * 2e-8 - 1) / s[0], 20);
+  });
+
+  it('effective rank and Schatten norms on known spectra', () => {
+    expect(effectiveRankOf([3, 0])).toBe(1);
+    expect(effectiveRankOf([2, 2, 2])).toBeCloseTo(3, 14);
+    expect(schattenOf([3, 4], 2)).toBeCloseTo(5, 14);
+    expect(schattenOf([3, 4], 1)).toBeCloseTo(7, 14);
+    expect(schattenOf([1, 1], 0.5)).toBeCloseTo(4, 14);
+    expect(() => schattenOf([1], 0)).toThrow(/p > 0/);
   });
 });

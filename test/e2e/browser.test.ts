@@ -1,15 +1,14 @@
-// The reviewer's page in a real browser (Debian's Chromium through playwright-core, headless, kept off
+// End to end: the built CLI run in a child process (test/e2e/ holds the whole-CLI runs), then the
+// reviewer's page in a real browser (Debian's Chromium through playwright-core, headless, kept off
 // the network): no console errors, no KaTeX error nodes, every plot present with a text alternative,
 // the overview's counts equal to report.json's, headings in order, and a screenshot to look at.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'claimcheck.js');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(ROOT, 'reports', 'browser-test');
 const hasChromium = existsSync(CHROMIUM);
@@ -19,8 +18,7 @@ const FIRST = ['razin2020.c1-solution-norms', 'razin2020.min-nuclear-norm', 'var
 const SECOND = [...FIRST, 'vardi2021.c5-without-fixed-active-set'];
 
 function run(ids: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'run', ...ids, '--out', OUT, '--threads', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
-  if (r.status !== 0) throw new Error(`claimcheck run failed (${r.status}): ${r.stdout}\n${r.stderr}`);
+  runCli(['run', ...ids, '--out', OUT, '--threads', '2'], { timeout: 170_000, check: true });
 }
 
 // Without Chromium the test cannot run; in CI (.ci/run installs it) that is a failure, elsewhere a skip with this reason.

@@ -2,10 +2,10 @@
 // bit for bit, since each sum keeps its order of terms.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { denseKernels, outerGradient, outerGradientJs, outerGradientWasm, preActivations, preActivationsJs, preActivationsWasm } from '../src/numeric/dense.js';
-import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../src/numeric/models.js';
-import { Rng } from '../src/numeric/rng.js';
-import { fcRuns } from './helpers.js';
+import { denseKernels, outerGradient, outerGradientJs, outerGradientWasm, preActivations, preActivationsJs, preActivationsWasm } from '../../src/numeric/dense.js';
+import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../../src/numeric/models.js';
+import { Rng } from '../../src/numeric/rng.js';
+import { fcRuns } from '../helpers.js';
 
 /** The plain two-layer forward and backward pass (the kernel before blocking). */
 function plainTwoLayer(theta: Float64Array, A: Float64Array, n: number, d: number, m: number, act: Activation, trainOutput: boolean, bias: boolean, c: Float64Array) {
@@ -90,7 +90,7 @@ describe('blocked two-layer kernels', () => {
 
 describe('blocked Gram product', () => {
   it('gramRows equals the plain symmetric loop bit for bit, across tile edges (property)', async () => {
-    const { gramRows } = await import('../src/numeric/linalg.js');
+    const { gramRows } = await import('../../src/numeric/linalg.js');
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 7 }), fc.constantFrom(1, 5, 511, 512, 513, 1100), fc.integer({ min: 0, max: 1e6 }), (n, d, seed) => {
         const rng = new Rng(seed);

@@ -2,35 +2,31 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatError, loadClaimText } from '../src/claims/load.js';
-import { environment } from '../src/report/environment.js';
-import { buildReport, writeReport } from '../src/report/report.js';
-import { checkClaim } from '../src/runner.js';
-import { inlineRunner } from '../src/search/pool.js';
+import { formatError, loadClaimText } from '../../src/claims/load.js';
+import { environment } from '../../src/report/environment.js';
+import { buildReport, writeReport } from '../../src/report/report.js';
+import { checkClaim } from '../../src/runner.js';
+import { inlineRunner } from '../../src/search/pool.js';
+import { claimText } from '../helpers.js';
 
-const CLAIM = `id: t.boundary
-title: srank of a Gaussian matrix over (m, d)
-statement: { text: t, latex: t }
-source: { location: here }
-provenance: D
-expect: holds
-search:
-  trials: 4
-  space:
-    m: { int: [1, 6] }
-    d: { int: [1, 6] }
-  model: { block: two-layer, d: d, width: m, w_scale: 1 }
-  metrics:
-    srank: { block: stable-rank, layer: W }
-  property: 'srank >= 1'
-boundary:
-  x: { var: m, values: [1, 2, 4] }
-  y: { var: d, values: [1, 3, 6] }
-  metric: srank
-  threshold: 2
-  curves:
-    - { name: 'm = d', y: 'm' }
-`;
+const CLAIM = claimText({
+  id: 't.boundary',
+  title: 'srank of a Gaussian matrix over (m, d)',
+  search: `trials: 4
+space:
+  m: { int: [1, 6] }
+  d: { int: [1, 6] }
+model: { block: two-layer, d: d, width: m, w_scale: 1 }
+metrics:
+  srank: { block: stable-rank, layer: W }
+property: 'srank >= 1'`,
+  boundary: `x: { var: m, values: [1, 2, 4] }
+y: { var: d, values: [1, 3, 6] }
+metric: srank
+threshold: 2
+curves:
+  - { name: 'm = d', y: 'm' }`,
+});
 
 describe('hypothesis-boundary grids', () => {
   it('runs the grid, writes the heat map as SVG, and puts its data and spec in report.json', async () => {

@@ -1,15 +1,13 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadClaims, loadClaimText, type LoadedClaim } from '../src/claims/load.js';
-import type { SearchSpec } from '../src/claims/schema.js';
-import { checkClaim } from '../src/runner.js';
-import { createPool, inlineRunner } from '../src/search/pool.js';
-import { runSearch, valuesAtPath, type SearchResult } from '../src/search/search.js';
-import { runTrial } from '../src/search/trial.js';
-import { searchFixture } from './helpers.js';
+import { loadClaims, loadClaimText, type LoadedClaim } from '../../src/claims/load.js';
+import type { SearchSpec } from '../../src/claims/schema.js';
+import { checkClaim } from '../../src/runner.js';
+import { createPool, inlineRunner } from '../../src/search/pool.js';
+import { runSearch, valuesAtPath, type SearchResult } from '../../src/search/search.js';
+import { runTrial } from '../../src/search/trial.js';
+import { CLAIMS_DIR, claimText, searchFixture } from '../helpers.js';
 
-const CLAIMS = join(import.meta.dirname, '..', 'claims');
-const { claims } = loadClaims([CLAIMS]);
+const { claims } = loadClaims([CLAIMS_DIR]);
 function claim(id: string): LoadedClaim {
   const c = claims.find((x) => x.ok && x.claim.id === id);
   if (!c || !c.ok) throw new Error(`no valid claim ${id}`);
@@ -48,7 +46,7 @@ describe('falsification search', () => {
     expect(bad.matches).toBe(true);
     expect(bad.search!.witness!.status).toBe('genuine');
     expect(bad.symbolic[0].verdict).toBe('refuted');
-    // (vardi2021.balancedness holding at full size is checked in claims.test.ts)
+    // (vardi2021.balancedness holding at full size is checked in test/runner/every-claim.test.ts)
   });
 
   it('can fail the P1 claim: a wrong prediction is refuted by the same search', async () => {
@@ -115,23 +113,6 @@ property: 'srank > 100'`);
   });
 });
 
-describe('the closest-zero-loss metric (Vardi & Shamir Thm 1)', () => {
-  it('is 0 at the closed-form closest point and positive elsewhere', async () => {
-    const { BLOCKS } = await import('../src/blocks/index.js');
-    const { twoLayerNet, leakyRelu } = await import('../src/numeric/models.js');
-    const { fromRows } = await import('../src/numeric/linalg.js');
-    const X = fromRows([[1, 0, 0], [0, 1, 1]]);
-    const y = Float64Array.from([2, -1]);
-    const model = twoLayerNet({ d: 3, width: 1, activation: leakyRelu(0.5), trainOutput: false, wScale: 0, vScale: 1, vInit: 'split', positiveFraction: 1 });
-    const theta0 = Float64Array.from([0, 0, 0, 1]);
-    // σ⁻¹(y) = (2, −2): closest point to 0 is (2, −1, −1)
-    const metric = BLOCKS.metric.get('closest-zero-loss')!.create({ output: 'distance' }, {} as never) as (s: unknown) => number;
-    const at = (w: number[]) => metric({ model, data: { X, y, stats: {} }, theta0, theta: Float64Array.from([...w, 1]) });
-    expect(at([2, -1, -1])).toBeLessThan(1e-15);
-    expect(at([2, -2, 0])).toBeGreaterThan(0.3); // also zero loss, but farther from w(0)
-  });
-});
-
 describe('search variants', () => {
   it('re-run the same trial with changed variables and expose metric_variant', () => {
     const spec = fixture(`trials: 2
@@ -148,19 +129,15 @@ property: 'srank_wide >= 1'`);
   });
 
   it('are validated: only space variables can change', () => {
-    const text = `id: t.v
-title: t
-statement: { text: t, latex: t }
-source: { location: here }
-provenance: D
-expect: holds
-search:
-  space: { m: { int: [2, 4] } }
-  model: { block: two-layer, d: 3, width: m, w_scale: 1 }
-  metrics: { srank: { block: stable-rank, layer: W } }
-  variants: { b: { width: 3 } }
-  property: 'srank_b >= 1'
-`;
+    const text = claimText({
+      id: 't.v',
+      title: 't',
+      search: `space: { m: { int: [2, 4] } }
+model: { block: two-layer, d: 3, width: m, w_scale: 1 }
+metrics: { srank: { block: stable-rank, layer: W } }
+variants: { b: { width: 3 } }
+property: 'srank_b >= 1'`,
+    });
     const r = loadClaimText('v.yaml', text, 't');
     expect(r.ok).toBe(false);
     expect(!r.ok && r.errors[0].message).toMatch(/a variant changes variables of the space; "width" is not one/);

@@ -1,0 +1,139 @@
+// The integrators of src/numeric/dynamics.ts: gradient flow (adaptive Dormand–Prince, against closed
+// forms), gradient descent, Richardson-extrapolated Euler, and the normalized flow.
+import { describe, expect, it } from 'vitest';
+import { exactGram } from '../../src/numeric/data.js';
+import { DivergedError, gradientDescent, gradientFlow, gradientFlowRichardson, integrateDopri, normalizedFlow } from '../../src/numeric/dynamics.js';
+import { fromRows, mat } from '../../src/numeric/linalg.js';
+import { exponentialLoss, LOSSES } from '../../src/numeric/losses.js';
+import { leakyRelu, twoLayerNet } from '../../src/numeric/models.js';
+import { objective } from '../../src/numeric/objective.js';
+import { reluNet } from '../../src/numeric/relunet.js';
+import { Rng } from '../../src/numeric/rng.js';
+import { quadratic } from '../helpers.js';
+
+describe('dynamics', () => {
+  it('gradient flow on a quadratic matches exp(−At) within the requested tolerance', () => {
+    const A = [1, 3, 0.2];
+    const theta0 = Float64Array.from([1, -2, 0.5]);
+    for (const rtol of [1e-6, 1e-9, 1e-12]) {
+      const r = gradientFlow(quadratic(A), theta0, { time: 5, rtol, atol: rtol * 1e-3, maxSteps: 1e6 });
+      const err = Math.max(...A.map((a, i) => Math.abs(r.theta[i] - theta0[i] * Math.exp(-a * 5))));
+      expect(r.time).toBeCloseTo(5, 12);
+      expect(err).toBeLessThan(100 * rtol);
+      // the accumulated estimate is of the same order as the true error, not wildly below it
+      expect(r.errorEstimate).toBeGreaterThan(err / 1000);
+    }
+  });
+
+  it('integrates a rotation (energy conserved to the tolerance)', () => {
+    const F = (t: Float64Array, out: Float64Array) => {
+      out[0] = -t[1];
+      out[1] = t[0];
+      return 0;
+    };
+    const r = integrateDopri(F, Float64Array.from([1, 0]), { time: 2 * Math.PI, rtol: 1e-10, atol: 1e-12, maxSteps: 1e6 });
+    expect(r.theta[0]).toBeCloseTo(1, 8);
+    expect(Math.abs(r.theta[1])).toBeLessThan(1e-8);
+  });
+
+  it('gradient descent takes exact steps and stops on the loss', () => {
+    const r = gradientDescent(quadratic([2]), Float64Array.from([1]), { steps: 10, eta: 0.25 });
+    expect(r.theta[0]).toBeCloseTo(0.5 ** 10, 15);
+    const s = gradientDescent(quadratic([2]), Float64Array.from([1]), { steps: 100, eta: 0.25, stopLoss: 1e-6 });
+    expect(s.stoppedBy).toBe('loss');
+    expect(s.loss).toBeLessThan(1e-6);
+  });
+
+  it('reports a diverging run as DivergedError, never as a number', () => {
+    expect(() => gradientDescent(quadratic([2]), Float64Array.from([1]), { steps: 5000, eta: 5 })).toThrow(DivergedError);
+  });
+});
+
+/** The construction X_γ of Vardi & Shamir Thm 3 with y = (16, 18, 0), w(0) = 0, σ′(0) = 1. */
+function thm3(gamma: number) {
+  const X = fromRows([[3, -1, 0], [4, 2, 0], [0, gamma, gamma]]);
+  const y = Float64Array.from([16, 18, 0]);
+  const model = twoLayerNet({ d: 3, width: 1, activation: leakyRelu(0, 1), trainOutput: false, wScale: 0, vScale: 1, vInit: 'split', positiveFraction: 1 });
+  const theta0 = new Float64Array(model.nParams);
+  theta0[3] = 1;
+  return { obj: objective(model, LOSSES.square, X, y, 'sum'), theta0 };
+}
+
+describe('gradient flow by Richardson-extrapolated Euler', () => {
+  it('on a quadratic: the estimate matches the finer run’s true error, and the extrapolated error is O(η²)', () => {
+    const A = [1, 3, 0.2];
+    const theta0 = Float64Array.from([1, -2, 0.5]);
+    const exact = A.map((a, i) => theta0[i] * Math.exp(-a * 2));
+    const errs: number[] = [];
+    for (const eta of [1e-2, 5e-3]) {
+      const r = gradientFlowRichardson(quadratic(A), theta0, { time: 2, eta });
+      const err = Math.max(...exact.map((x, i) => Math.abs(r.theta[i] - x)));
+      errs.push(err);
+      // the extrapolated point is far better than the estimate, which bounds the finer Euler run's error
+      expect(err).toBeLessThan(r.errorEstimate / 10);
+      const fineErr = Math.max(...exact.map((x, i) => Math.abs(gradientDescentEnd(A, theta0, eta / 2, 2)[i] - x)));
+      expect(r.errorEstimate).toBeGreaterThan(fineErr / 2);
+      expect(r.errorEstimate).toBeLessThan(fineErr * 2);
+      expect(r.time).toBe(2);
+    }
+    expect(errs[1]).toBeLessThan(errs[0] / 3); // second order: halving η divides the error by ≈ 4
+  });
+
+  it('on Thm 3’s construction (γ = 5) agrees with adaptive Dormand–Prince within its error estimate', () => {
+    const { obj, theta0 } = thm3(5);
+    const ref = gradientFlow(obj, theta0, { time: 20, rtol: 1e-11, atol: 1e-15, maxSteps: 1e6 });
+    const r = gradientFlowRichardson(obj, theta0, { time: 20, eta: 2e-4 });
+    expect(ref.theta[2]).toBeGreaterThan(-0.22);
+    expect(ref.theta[2]).toBeLessThan(-0.2);
+    expect(Math.abs(r.theta[2] - ref.theta[2])).toBeLessThan(r.errorEstimate);
+    expect(r.errorEstimate).toBeLessThan(1e-3);
+    expect(r.loss).toBeLessThan(1e-12);
+  });
+});
+
+function gradientDescentEnd(A: number[], theta0: Float64Array, eta: number, time: number): number[] {
+  const t = Array.from(theta0);
+  for (let k = 0; k < Math.round(time / eta); k++) for (let i = 0; i < t.length; i++) t[i] -= eta * A[i] * t[i];
+  return t;
+}
+
+describe('the normalized flow', () => {
+  it('steps along −∇L_exp / L_exp (gradient flow on the exponential loss up to a time change)', () => {
+    const rng = new Rng(3);
+    const data = exactGram(rng, { n: 6, d: 6, kappa: 20, pattern: 'random', Rratio: 1, nPositive: 3 });
+    const model = twoLayerNet({ d: 6, width: 5, activation: leakyRelu(0.3), trainOutput: false, wScale: 0.3, vScale: 1 / Math.sqrt(5), vInit: 'sign' });
+    const theta0 = model.init(rng);
+    const eta = 1e-3;
+    const step = normalizedFlow(model, data.X, data.y, theta0, { steps: 1, eta }).theta;
+    const obj = objective(model, exponentialLoss, data.X, data.y, 'sum');
+    const g = new Float64Array(model.nParams);
+    const L = obj.valueAndGrad(theta0, g);
+    for (let i = 0; i < g.length; i++) expect(step[i]).toBeCloseTo(theta0[i] - (eta * g[i]) / L, 13);
+  });
+
+  it('unit steps move θ by exactly η, where the plain normalized flow’s steps grow with ‖θ‖^{k−1}', () => {
+    const rng = new Rng(1);
+    const model = reluNet({ sizes: [2, 8, 8, 8, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    const X = mat(2, 3, [1, 0, 1, 0.6, 0.8, 1]);
+    const y = Float64Array.from([1, -1]);
+    const lengths = (unitStep: boolean) => {
+      const out: number[] = [];
+      let prev: Float64Array | undefined;
+      normalizedFlow(model, X, y, model.init(rng.fork('init')), {
+        steps: 300,
+        eta: 0.05,
+        unitStep,
+        observe: (t) => {
+          if (prev) out.push(Math.hypot(...t.map((v, i) => v - prev![i])));
+          prev = Float64Array.from(t);
+        },
+      });
+      return out;
+    };
+    const unit = lengths(true);
+    expect(unit.length).toBe(300);
+    for (const l of unit) expect(l).toBeCloseTo(0.05, 12);
+    const plain = lengths(false);
+    expect(Math.max(...plain) / Math.min(...plain)).toBeGreaterThan(2);
+  });
+});
