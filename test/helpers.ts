@@ -83,7 +83,11 @@ export function expectGradientMatchesFD(obj: Objective, theta: Float64Array, tol
 /** A report.json's text with every timing and the environment blanked: what must be byte-identical between runs. */
 export function reportWithoutTimings(text: string): string {
   const timing = new Set(['ms', 'wallMs', 'trialsPerSecond', 'reusedTrials', 'generatedAt', 'environment']);
-  return JSON.stringify(JSON.parse(text, (k, v) => (timing.has(k) ? '(timing)' : v)), null, 1);
+  return JSON.stringify(
+    JSON.parse(text, (k, v) => (timing.has(k) ? '(timing)' : v)),
+    null,
+    1,
+  );
 }
 
 /** The sections of a minimal claim file (YAML, unindented) and the header fields a test may change. */

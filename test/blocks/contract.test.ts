@@ -32,26 +32,81 @@ const DATA_SAMPLES: Record<string, Record<string, unknown>> = {
   'isotropic-gaussian': { n: 6, d: 3, labels: 'sign' },
   'exact-gram': { n: 4, d: 6, kappa: 10 },
   'gaussian-mixture': { n: 6, d: 3, mu_norm: 2 },
-  explicit: { rows: [[1, 0.2], [0.3, 1], [-0.5, 0.4]], y: [1, 0.5, 0.2] },
-  'matrix-completion': { rows: 2, cols: 2, observed: [[1, 1, 1], [1, 2, 0.5], [2, 2, -1]] },
+  explicit: {
+    rows: [
+      [1, 0.2],
+      [0.3, 1],
+      [-0.5, 0.4],
+    ],
+    y: [1, 0.5, 0.2],
+  },
+  'matrix-completion': {
+    rows: 2,
+    cols: 2,
+    observed: [
+      [1, 1, 1],
+      [1, 2, 0.5],
+      [2, 2, -1],
+    ],
+  },
   'tensor-completion': { dims: [2, 3], rank: 1, observed: 4 },
-  'explicit-vector': { inputs: [[1, 0], [0, 1], [1, 1]], targets: [[1, 0.5], [0, 1], [1, -1]] },
+  'explicit-vector': {
+    inputs: [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+    targets: [
+      [1, 0.5],
+      [0, 1],
+      [1, -1],
+    ],
+  },
 };
 
 /** Fixtures: a model block on data it reads; together they name every model block. */
 const FIXTURES: Array<{ name: string; data: [string, Record<string, unknown>]; model: [string, Record<string, unknown>] }> = [
   { name: 'two-layer', data: ['isotropic-gaussian', { n: 6, d: 3, labels: 'sign' }], model: ['two-layer', { d: 3, width: 4, gamma: 0.1, w_scale: 0.5 }] },
-  { name: 'two-layer, hidden bias', data: ['isotropic-gaussian', { n: 6, d: 3, labels: 'sign' }], model: ['two-layer', { d: 3, width: 4, gamma: 0.1, w_scale: 0.5, hidden_bias: true }] },
+  {
+    name: 'two-layer, hidden bias',
+    data: ['isotropic-gaussian', { n: 6, d: 3, labels: 'sign' }],
+    model: ['two-layer', { d: 3, width: 4, gamma: 0.1, w_scale: 0.5, hidden_bias: true }],
+  },
   {
     name: 'single neuron, v = 1 fixed',
-    data: ['explicit', { rows: [[1, 0.2], [0.3, 1]], y: [1, 0.5] }],
+    data: [
+      'explicit',
+      {
+        rows: [
+          [1, 0.2],
+          [0.3, 1],
+        ],
+        y: [1, 0.5],
+      },
+    ],
     model: ['two-layer', { d: 2, width: 1, gamma: 0.5, train_output: false, v_init: 'split', positive_fraction: 1, w_scale: 0.3 }],
   },
-  { name: 'two-layer, smooth', data: ['isotropic-gaussian', { n: 6, d: 3 }], model: ['two-layer', { d: 3, width: 4, activation: 'smooth-leaky-relu', gamma: 0.1, H: 2, w_scale: 0.5 }] },
-  { name: 'two-layer, Gram coordinates', data: ['exact-gram', { n: 4, d: 8, kappa: 10 }], model: ['two-layer', { d: 8, width: 3, gamma: 0.1, w_scale: 0.5, coordinates: 'gram' }] },
+  {
+    name: 'two-layer, smooth',
+    data: ['isotropic-gaussian', { n: 6, d: 3 }],
+    model: ['two-layer', { d: 3, width: 4, activation: 'smooth-leaky-relu', gamma: 0.1, H: 2, w_scale: 0.5 }],
+  },
+  {
+    name: 'two-layer, Gram coordinates',
+    data: ['exact-gram', { n: 4, d: 8, kappa: 10 }],
+    model: ['two-layer', { d: 8, width: 3, gamma: 0.1, w_scale: 0.5, coordinates: 'gram' }],
+  },
   { name: 'deep-linear', data: ['matrix-completion', DATA_SAMPLES['matrix-completion']], model: ['deep-linear', { rows: 2, cols: 2, depth: 3, scale: 0.7 }] },
-  { name: 'cp-factorization', data: ['tensor-completion', DATA_SAMPLES['tensor-completion']], model: ['cp-factorization', { dims: [2, 3], rank: 2, scale: 0.7 }] },
-  { name: 'relu-net', data: ['explicit-vector', DATA_SAMPLES['explicit-vector']], model: ['relu-net', { sizes: [2, 3, 2], gamma: 0.1, scale: 0.7, init: 'gaussian' }] },
+  {
+    name: 'cp-factorization',
+    data: ['tensor-completion', DATA_SAMPLES['tensor-completion']],
+    model: ['cp-factorization', { dims: [2, 3], rank: 2, scale: 0.7 }],
+  },
+  {
+    name: 'relu-net',
+    data: ['explicit-vector', DATA_SAMPLES['explicit-vector']],
+    model: ['relu-net', { sizes: [2, 3, 2], gamma: 0.1, scale: 0.7, init: 'gaussian' }],
+  },
 ];
 
 function fixture(f: (typeof FIXTURES)[number], seed = 1) {
@@ -126,7 +181,8 @@ function evaluateMetric(name: string, raw: Record<string, unknown>, f: (typeof F
   try {
     const metric = build('metric', name, raw, new Rng(5)) as MetricProduct;
     const observe = metric.watch?.({ objective: obj, model, data });
-    const theta = Float64Array.from(theta0), g = new Float64Array(theta.length);
+    const theta = Float64Array.from(theta0),
+      g = new Float64Array(theta.length);
     const snapshots: Array<{ step: number; theta: Float64Array }> = [];
     observe?.(theta);
     for (let step = 1; step <= 5; step++) {
@@ -135,7 +191,16 @@ function evaluateMetric(name: string, raw: Record<string, unknown>, f: (typeof F
       snapshots.push({ step, theta: Float64Array.from(theta) });
       observe?.(theta);
     }
-    const sim = { theta, loss: obj.value(theta), steps: 5, time: 0.25, errorEstimate: 0, trajectory: [], stoppedBy: 'steps', snapshots } as unknown as SimResult;
+    const sim = {
+      theta,
+      loss: obj.value(theta),
+      steps: 5,
+      time: 0.25,
+      errorEstimate: 0,
+      trajectory: [],
+      stoppedBy: 'steps',
+      snapshots,
+    } as unknown as SimResult;
     const restart = (k: number, scale: number) => model.init(new Rng(10 + k)).map((x, i) => (model.trainable[i] ? scale * x : x));
     const s: SimState = { model, data, theta0, theta, sim, objective: obj, restart };
     return metric(s);
@@ -175,7 +240,8 @@ describe('metric blocks', () => {
         expect(missing, `${f.name}: ${r.message}`).toContain(r.layer);
       } else if (typeof r === 'number' && !missing.length) gave++;
       // lacking only a declared layer or meta fact: the error, or NaN where it decided before the lookup (restart-norm-ratio without a positive margin)
-      if (missing.length && !missing.includes('neurons') && !missing.includes('truth')) expect(r instanceof ModelHasNoLayerError || Number.isNaN(r), `${f.name} lacks ${missing}: got ${r}`).toBe(true);
+      if (missing.length && !missing.includes('neurons') && !missing.includes('truth'))
+        expect(r instanceof ModelHasNoLayerError || Number.isNaN(r), `${f.name} lacks ${missing}: got ${r}`).toBe(true);
       if (needs.layers?.includes('$layer') && typeof r === 'number') {
         const miss = evaluateMetric(name, { ...raw, layer: 'no-such-layer' }, f);
         expect(miss, `${f.name}, layer "no-such-layer"`).toBeInstanceOf(ModelHasNoLayerError);

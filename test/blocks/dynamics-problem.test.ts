@@ -20,7 +20,8 @@ const problemWith = (loss: typeof exponentialLoss, seed = 9) =>
 describe('the dynamics problem', () => {
   it("gives the dynamics a fresh copy of its own stream on every call, forked from the seed under 'dynamics'", () => {
     const p = problemWith(logisticLoss);
-    const a = p.rng(), b = p.rng();
+    const a = p.rng(),
+      b = p.rng();
     const draws = [a.nextUint32(), a.nextUint32()];
     expect([b.nextUint32(), b.nextUint32()]).toEqual(draws);
     expect(new Rng(9).fork('dynamics').nextUint32()).toBe(draws[0]);
@@ -31,7 +32,10 @@ describe('the dynamics problem', () => {
     const p = problemWith(logisticLoss);
     expect(p.objectiveOn([...Array(8).keys()])).toBe(p.objective);
     expect(p.objectiveOn([1, 0, 2, 3, 4, 5, 6, 7])).not.toBe(p.objective);
-    expect(p.objectiveOn([0, 1]).value(theta0)).toBeCloseTo(objective(model, logisticLoss, { rows: 2, cols: 3, data: data.X.data.slice(0, 6) }, data.y.slice(0, 2), 'sum').value(theta0), 14);
+    expect(p.objectiveOn([0, 1]).value(theta0)).toBeCloseTo(
+      objective(model, logisticLoss, { rows: 2, cols: 3, data: data.X.data.slice(0, 6) }, data.y.slice(0, 2), 'sum').value(theta0),
+      14,
+    );
   });
 
   it('registers every dynamics once', () => {

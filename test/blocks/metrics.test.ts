@@ -68,7 +68,8 @@ property: 'dist <= 1e-6'`;
     // one positive example: from a start where it is active the flow moves along x only; from one where it is not, nothing moves (a dead neuron)
     const s = spec(base('[[1, 2, 0]]', '[3]', 1));
     const runs = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => runTrial(s, { g: 5, seed }));
-    const live = runs.filter((r) => r.quantities.lossT < 1e-16), dead = runs.filter((r) => r.quantities.lossT === 4.5);
+    const live = runs.filter((r) => r.quantities.lossT < 1e-16),
+      dead = runs.filter((r) => r.quantities.lossT === 4.5);
     expect(live.length).toBeGreaterThan(0);
     expect(dead.length).toBeGreaterThan(0);
     for (const r of [...live, ...dead]) expect(r.quantities.changes).toBe(0);
@@ -116,7 +117,10 @@ describe('the max-margin regime of deep nets (Thm 5 / C7)', () => {
 
 describe('the closest-zero-loss metric (Vardi & Shamir Thm 1)', () => {
   it('is 0 at the closed-form closest point and positive elsewhere', () => {
-    const X = fromRows([[1, 0, 0], [0, 1, 1]]);
+    const X = fromRows([
+      [1, 0, 0],
+      [0, 1, 1],
+    ]);
     const y = Float64Array.from([2, -1]);
     const model = twoLayerNet({ d: 3, width: 1, activation: leakyRelu(0.5), trainOutput: false, wScale: 0, vScale: 1, vInit: 'split', positiveFraction: 1 });
     const theta0 = Float64Array.from([0, 0, 0, 1]);

@@ -20,11 +20,20 @@ function problemOf(model: Model, data: Dataset, loss: LossProduct, seed: number)
 /** θ, losses and counts as bytes, so that −0 ≠ 0 and every bit counts */
 function bits(r: SimResult) {
   const f = (a: ArrayLike<number>) => Buffer.from(Float64Array.from(a).buffer).toString('hex');
-  return { theta: f(r.theta), loss: f([r.loss]), trajectory: f(r.trajectory.flatMap((p) => [p.t, p.loss])), steps: r.steps, time: r.time, stoppedBy: r.stoppedBy, snapshots: r.snapshots?.map((s) => [s.step, f(s.theta)]) };
+  return {
+    theta: f(r.theta),
+    loss: f([r.loss]),
+    trajectory: f(r.trajectory.flatMap((p) => [p.t, p.loss])),
+    steps: r.steps,
+    time: r.time,
+    stoppedBy: r.stoppedBy,
+    snapshots: r.snapshots?.map((s) => [s.step, f(s.theta)]),
+  };
 }
 
 const rng = new Rng(3);
-const n = 12, d = 5;
+const n = 12,
+  d = 5;
 const data = isotropicGaussian(rng.fork('data'), n, d, 1, 'sign');
 const model = twoLayerNet({ d, width: 4, activation: leakyRelu(0.3), trainOutput: true, wScale: 0.5, vScale: 0.5, vInit: 'gaussian' });
 const theta0 = model.init(rng.fork('init'));
@@ -71,15 +80,28 @@ describe('sgd', () => {
   it('reshuffle sees every row once per epoch, in batches of `batch` and the n mod batch rows left', () => {
     const problem = problemOf(model, data, { loss: squareLoss, reduction: 'sum' }, 1);
     const seen: number[][] = [];
-    sgd({ ...problem, objectiveOn: (rows) => (seen.push(Array.from(rows)), problem.objectiveOn(rows)) }, theta0, { steps: 8, eta: 0.01, batch: 5, sampling: 'reshuffle' });
+    sgd({ ...problem, objectiveOn: (rows) => (seen.push(Array.from(rows)), problem.objectiveOn(rows)) }, theta0, {
+      steps: 8,
+      eta: 0.01,
+      batch: 5,
+      sampling: 'reshuffle',
+    });
     // steps + 1 batches: one gradient per step, and the one at the last iterate
     expect(seen.map((r) => r.length)).toEqual([5, 5, 2, 5, 5, 2, 5, 5, 2]);
-    for (let e = 0; e < 3; e++) expect(seen.slice(3 * e, 3 * e + 3).flat().sort((x, y) => x - y)).toEqual([...Array(n).keys()]);
+    for (let e = 0; e < 3; e++)
+      expect(
+        seen
+          .slice(3 * e, 3 * e + 3)
+          .flat()
+          .sort((x, y) => x - y),
+      ).toEqual([...Array(n).keys()]);
     expect(seen.slice(0, 3).flat()).not.toEqual(seen.slice(3, 6).flat());
   });
 
   it('converges on a realizable least-squares problem (θ → the teacher)', () => {
-    const r = new Rng(21), N = 60, D = 4;
+    const r = new Rng(21),
+      N = 60,
+      D = 4;
     const X = mat(N, D);
     r.fillNormal(X.data);
     const u = Float64Array.from([0.5, -1, 2, 0.25]);
@@ -87,7 +109,16 @@ describe('sgd', () => {
     for (let i = 0; i < N; i++) for (let k = 0; k < D; k++) y[i] += X.data[i * D + k] * u[k];
     const ls: Dataset = { X, y, stats: dataStats(X) };
     // f(x) = ⟨w, x⟩: one linear unit with a fixed output weight 1
-    const linear = twoLayerNet({ d: D, width: 1, activation: linearActivation, trainOutput: false, wScale: 0.1, vScale: 1, vInit: 'split', positiveFraction: 1 });
+    const linear = twoLayerNet({
+      d: D,
+      width: 1,
+      activation: linearActivation,
+      trainOutput: false,
+      wScale: 0.1,
+      vScale: 1,
+      vInit: 'split',
+      positiveFraction: 1,
+    });
     const problem = problemOf(linear, ls, { loss: squareLoss, reduction: 'mean' }, 5);
     const t0 = linear.init(r.fork('init'));
     const res = sgd(problem, t0, { steps: 3000, eta: 0.05, batch: 8, sampling: 'reshuffle' });

@@ -7,7 +7,9 @@ import { fcRuns } from '../helpers.js';
 const VALUES = [0, -0, 1, -1, 2.5, 1 + 2 ** -52, 1e308, -1e308, Infinity, -Infinity, NaN, 5e-324];
 const OPS = ['<', '<=', '>', '>=', '==', '!='];
 
-const comparison = fc.tuple(fc.constantFrom('a', 'b', 'c', '1', '0'), fc.constantFrom(...OPS), fc.constantFrom('a', 'b', 'c', '1', '2 * a')).map(([x, op, y]) => `${x} ${op} ${y}`);
+const comparison = fc
+  .tuple(fc.constantFrom('a', 'b', 'c', '1', '0'), fc.constantFrom(...OPS), fc.constantFrom('a', 'b', 'c', '1', '2 * a'))
+  .map(([x, op, y]) => `${x} ${op} ${y}`);
 const formula: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
   f: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },

@@ -14,7 +14,13 @@ const OUT = join(ROOT, 'reports', 'browser-test');
 const hasChromium = existsSync(CHROMIUM);
 
 /** Claims that exercise every part of the page: symbolic steps, a witness card, a trajectory, a sweep on a log axis, a frequency claim with a sweep over seeds, a histogram. */
-const FIRST = ['razin2020.c1-solution-norms', 'razin2020.min-nuclear-norm', 'vardi2021.assumption12-u3-negative', 'timor2022.thm3-event-probability', 'timor2022.experiment-stable-ranks'];
+const FIRST = [
+  'razin2020.c1-solution-norms',
+  'razin2020.min-nuclear-norm',
+  'vardi2021.assumption12-u3-negative',
+  'timor2022.thm3-event-probability',
+  'timor2022.experiment-stable-ranks',
+];
 const SECOND = [...FIRST, 'vardi2021.c5-without-fixed-active-set'];
 
 function run(ids: string[]) {
@@ -31,7 +37,11 @@ describe.skipIf(!hasChromium && !process.env.CI)(`the HTML report in Chromium ($
     run(FIRST);
     run(SECOND); // the second run finds the first report: the page shows what changed
     // --proxy-server to a closed port and no DNS: anything that tried the network would fail loudly
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--proxy-server=127.0.0.1:9', '--host-resolver-rules=MAP * ~NOTFOUND'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--proxy-server=127.0.0.1:9', '--host-resolver-rules=MAP * ~NOTFOUND'],
+    });
   });
   afterAll(async () => browser?.close());
 
@@ -41,7 +51,10 @@ describe.skipIf(!hasChromium && !process.env.CI)(`the HTML report in Chromium ($
     const problems: string[] = [];
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('request', (q) => !q.url().startsWith('file:') && !q.url().startsWith('data:') && !q.url().startsWith('blob:') && problems.push(`network request: ${q.url()}`));
+    page.on(
+      'request',
+      (q) => !q.url().startsWith('file:') && !q.url().startsWith('data:') && !q.url().startsWith('blob:') && problems.push(`network request: ${q.url()}`),
+    );
     await page.goto(pathToFileURL(join(OUT, 'index.html')).href, { waitUntil: 'load' });
     expect(problems).toEqual([]);
 
@@ -49,7 +62,9 @@ describe.skipIf(!hasChromium && !process.env.CI)(`the HTML report in Chromium ($
     expect(await page.locator('.katex').count()).toBeGreaterThan(5);
 
     const figures = page.locator('figure[data-plot]');
-    const plots = report.claims.flatMap((c: { boundary?: { plot?: unknown }; trajectory?: { plot?: unknown }; histogram?: { plot?: unknown } }) => [c.boundary?.plot, c.trajectory?.plot, c.histogram?.plot].filter(Boolean));
+    const plots = report.claims.flatMap((c: { boundary?: { plot?: unknown }; trajectory?: { plot?: unknown }; histogram?: { plot?: unknown } }) =>
+      [c.boundary?.plot, c.trajectory?.plot, c.histogram?.plot].filter(Boolean),
+    );
     expect(await figures.count()).toBe(plots.length);
     for (let i = 0; i < plots.length; i++) {
       const svg = figures.nth(i).locator('svg[role="img"]');

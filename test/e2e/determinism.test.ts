@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, reportWithoutTimings, runCli } from '../helpers.js';
 
 /** A witness with shrinking, a frequency claim with a sweep over seeds, symbolic steps, a histogram. */
-const CLAIMS = ['frei2022.gaussian-srank-at-most-2', 'timor2022.width2-usually-converges', 'timor2022.c4-aligned-solution', 'timor2022.experiment-stable-ranks'];
+const CLAIMS = [
+  'frei2022.gaussian-srank-at-most-2',
+  'timor2022.width2-usually-converges',
+  'timor2022.c4-aligned-solution',
+  'timor2022.experiment-stable-ranks',
+];
 
 function run(out: string, threads: number): string {
   rmSync(out, { recursive: true, force: true });

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLAIMS_DIR, FC_SEED, reportWithoutTimings, runCli, startCli } from '../helpers.js';
 
-const CLAIMS = ['timor2022/width2-usually-converges.yaml', 'frei2022/gaussian-stable-rank-at-most-2.yaml', 'timor2022/experiment-stable-ranks.yaml'].map((f) => join(CLAIMS_DIR, f));
+const CLAIMS = ['timor2022/width2-usually-converges.yaml', 'frei2022/gaussian-stable-rank-at-most-2.yaml', 'timor2022/experiment-stable-ranks.yaml'].map((f) =>
+  join(CLAIMS_DIR, f),
+);
 const strip = (file: string) => reportWithoutTimings(readFileSync(file, 'utf8'));
 
 function runSync(cwd: string, out: string, extra: string[] = []): string {
@@ -38,14 +40,19 @@ describe('kill and resume', () => {
     const before = journalLines(dir);
     child.kill('SIGKILL');
     await exited;
-    console.log(`killed ${extraMs} ms after the journal reached 5 trials; ${before} trials journaled; report written: ${existsSync(join(dir, 'killed', 'report.json'))}`);
+    console.log(
+      `killed ${extraMs} ms after the journal reached 5 trials; ${before} trials journaled; report written: ${existsSync(join(dir, 'killed', 'report.json'))}`,
+    );
     expect(before).toBeGreaterThanOrEqual(5);
 
     const resumed = runSync(dir, join(dir, 'killed'));
     const reused = Number(/(\d+) reused/.exec(resumed)?.[1]);
     expect(reused).toBeGreaterThanOrEqual(Math.min(before, 5));
     expect(strip(join(dir, 'killed', 'report.json'))).toBe(strip(join(dir, 'reference', 'report.json')));
-    const marked = JSON.parse(readFileSync(join(dir, 'killed', 'report.json'), 'utf8')).claims.reduce((t: number, c: { search?: { reusedTrials: number } }) => t + (c.search?.reusedTrials ?? 0), 0);
+    const marked = JSON.parse(readFileSync(join(dir, 'killed', 'report.json'), 'utf8')).claims.reduce(
+      (t: number, c: { search?: { reusedTrials: number } }) => t + (c.search?.reusedTrials ?? 0),
+      0,
+    );
     expect(marked, 'the report says which trials came from the journal').toBeGreaterThan(0);
 
     // everything is journaled now: a third run runs almost nothing new (at most the trials the pool

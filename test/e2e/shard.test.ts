@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportWithoutTimings, runCli } from '../helpers.js';
 
-const CLAIMS = ['frei2022.gaussian-srank-at-most-2', 'timor2022.width2-usually-converges', 'timor2022.c4-aligned-solution', 'razin2020.c1-solution-norms', 'vardi2021.norm-difference-conserved'];
+const CLAIMS = [
+  'frei2022.gaussian-srank-at-most-2',
+  'timor2022.width2-usually-converges',
+  'timor2022.c4-aligned-solution',
+  'razin2020.c1-solution-norms',
+  'vardi2021.norm-difference-conserved',
+];
 const strip = (file: string) => reportWithoutTimings(readFileSync(file, 'utf8'));
 
 const cli = (args: string[]): string => runCli(args, { timeout: 200_000, check: true }).out;

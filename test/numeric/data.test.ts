@@ -10,7 +10,12 @@ import { fcRuns } from '../helpers.js';
 
 describe('dataStats', () => {
   it('data statistics: κ and R of a known data set', () => {
-    const s = dataStats(fromRows([[2, 0], [1, 3]]));
+    const s = dataStats(
+      fromRows([
+        [2, 0],
+        [1, 3],
+      ]),
+    );
     expect(s.Rmin).toBe(2);
     expect(s.pmax).toBe(2);
     expect(s.kappa).toBe(4 / (2 * 2));
@@ -21,16 +26,22 @@ describe('dataStats', () => {
 describe('exact-Gram data', () => {
   it('has exactly the requested κ, norms and Gram matrix (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 12 }), fc.constantFrom('anti-aligned', 'aligned', 'random'), fc.constantFrom(2, 5, 50), fc.constantFrom(1, 1.5), (n, pattern, kappa, R) => {
-        const D = exactGram(new Rng(n), { n, d: n + 3, kappa, pattern: pattern as 'random', Rratio: R, nPositive: Math.floor(n / 2) });
-        expect(D.stats.kappa).toBeCloseTo(kappa, 9);
-        expect(D.stats.Rmin).toBeCloseTo(1, 12);
-        expect(D.stats.Rratio).toBeCloseTo(R, 12);
-        if (pattern === 'anti-aligned') {
-          const G = gramRows(D.X);
-          for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(Math.sign(G.data[i * n + j])).toBe(-D.y[i] * D.y[j]);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.constantFrom('anti-aligned', 'aligned', 'random'),
+        fc.constantFrom(2, 5, 50),
+        fc.constantFrom(1, 1.5),
+        (n, pattern, kappa, R) => {
+          const D = exactGram(new Rng(n), { n, d: n + 3, kappa, pattern: pattern as 'random', Rratio: R, nPositive: Math.floor(n / 2) });
+          expect(D.stats.kappa).toBeCloseTo(kappa, 9);
+          expect(D.stats.Rmin).toBeCloseTo(1, 12);
+          expect(D.stats.Rratio).toBeCloseTo(R, 12);
+          if (pattern === 'anti-aligned') {
+            const G = gramRows(D.X);
+            for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(Math.sign(G.data[i * n + j])).toBe(-D.y[i] * D.y[j]);
+          }
+        },
+      ),
       fcRuns(60),
     );
   });

@@ -11,7 +11,9 @@ import { expectGradientMatchesFD, fcRuns } from '../helpers.js';
 
 /** Random completion data: `k` distinct observed entries of a rows×cols matrix with N(0,1) values. */
 function completion(rng: Rng, rows: number, cols: number, k: number) {
-  const idx = Array.from({ length: rows * cols }, (_, i) => i).sort(() => rng.uniform() - 0.5).slice(0, k);
+  const idx = Array.from({ length: rows * cols }, (_, i) => i)
+    .sort(() => rng.uniform() - 0.5)
+    .slice(0, k);
   const X = mat(k, rows * cols);
   idx.forEach((at, r) => (X.data[r * rows * cols + at] = 1));
   return { X, y: Float64Array.from(idx.map(() => rng.normal())) };
@@ -20,27 +22,39 @@ function completion(rng: Rng, rows: number, cols: number, k: number) {
 describe('deep linear factorization', () => {
   it('has gradients that match central finite differences for any depth and shape (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (L, rows, cols, width, seed) => {
-        const rng = new Rng(seed);
-        const model = deepLinearNet({ rows, cols, depth: L, width, init: 'gaussian', scale: 0.8, detSign: 'any' });
-        const { X, y } = completion(rng, rows, cols, Math.max(1, Math.floor((rows * cols) / 2)));
-        const obj = objective(model, LOSSES.square, X, y, 'sum');
-        const theta = model.init(rng.fork('init'));
-        expectGradientMatchesFD(obj, theta, 1e-6);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (L, rows, cols, width, seed) => {
+          const rng = new Rng(seed);
+          const model = deepLinearNet({ rows, cols, depth: L, width, init: 'gaussian', scale: 0.8, detSign: 'any' });
+          const { X, y } = completion(rng, rows, cols, Math.max(1, Math.floor((rows * cols) / 2)));
+          const obj = objective(model, LOSSES.square, X, y, 'sum');
+          const theta = model.init(rng.fork('init'));
+          expectGradientMatchesFD(obj, theta, 1e-6);
+        },
+      ),
       fcRuns(60),
     );
   });
 
   it('predicts ⟨A_k, W_L⋯W_1⟩ and names its layers W1…WL and the product W', () => {
     const model = deepLinearNet({ rows: 2, cols: 3, depth: 3, width: 2, init: 'gaussian', scale: 1, detSign: 'any' });
-    expect(layerShapes({ rows: 2, cols: 3, depth: 3, width: 2 })).toEqual([[2, 3], [2, 2], [2, 2]]);
+    expect(layerShapes({ rows: 2, cols: 3, depth: 3, width: 2 })).toEqual([
+      [2, 3],
+      [2, 2],
+      [2, 2],
+    ]);
     const theta = model.init(new Rng(5));
     const Ls = model.layers(theta);
     expect(Object.keys(Ls)).toEqual(['W1', 'W2', 'W3', 'W']);
     const mm = (a: { rows: number; cols: number; data: ArrayLike<number> }, b: typeof a) => {
       const out = mat(a.rows, b.cols);
-      for (let i = 0; i < a.rows; i++) for (let j = 0; j < b.cols; j++) for (let k = 0; k < a.cols; k++) out.data[i * b.cols + j] += a.data[i * a.cols + k] * b.data[k * b.cols + j];
+      for (let i = 0; i < a.rows; i++)
+        for (let j = 0; j < b.cols; j++) for (let k = 0; k < a.cols; k++) out.data[i * b.cols + j] += a.data[i * a.cols + k] * b.data[k * b.cols + j];
       return out;
     };
     const P = mm(Ls.W3, mm(Ls.W2, Ls.W1));

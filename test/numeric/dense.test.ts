@@ -2,15 +2,35 @@
 // bit for bit, since each sum keeps its order of terms.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { denseKernels, outerGradient, outerGradientJs, outerGradientWasm, preActivations, preActivationsJs, preActivationsWasm } from '../../src/numeric/dense.js';
+import {
+  denseKernels,
+  outerGradient,
+  outerGradientJs,
+  outerGradientWasm,
+  preActivations,
+  preActivationsJs,
+  preActivationsWasm,
+} from '../../src/numeric/dense.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../../src/numeric/models.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../helpers.js';
 
 /** The plain two-layer forward and backward pass (the kernel before blocking). */
-function plainTwoLayer(theta: Float64Array, A: Float64Array, n: number, d: number, m: number, act: Activation, trainOutput: boolean, bias: boolean, c: Float64Array) {
-  const nW = m * d, nB = nW + m;
-  const out = new Float64Array(n), grad = new Float64Array(theta.length);
+function plainTwoLayer(
+  theta: Float64Array,
+  A: Float64Array,
+  n: number,
+  d: number,
+  m: number,
+  act: Activation,
+  trainOutput: boolean,
+  bias: boolean,
+  c: Float64Array,
+) {
+  const nW = m * d,
+    nB = nW + m;
+  const out = new Float64Array(n),
+    grad = new Float64Array(theta.length);
   for (let i = 0; i < n; i++) {
     let f = 0;
     for (let j = 0; j < m; j++) {
@@ -41,8 +61,15 @@ describe('blocked two-layer kernels', () => {
   it('give the plain loops’ forward values and gradients bit for bit (property: shapes, activations, bias, zero weights)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(512, 700)), fc.integer({ min: 1, max: 7 }),
-        fc.constantFrom(0, 0.3, 1), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(512, 700)),
+        fc.integer({ min: 1, max: 7 }),
+        fc.constantFrom(0, 0.3, 1),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1e6 }),
         (n, d, m, gamma, smooth, trainOutput, bias, reuse, seed) => {
           const rng = new Rng(seed);
           const act = smooth ? smoothLeakyRelu(gamma, 2) : leakyRelu(gamma, 0);
@@ -53,7 +80,8 @@ describe('blocked two-layer kernels', () => {
           const c = Float64Array.from({ length: n }, (_, i) => (i === 1 ? 0 : rng.normal()));
           if (m > 2) theta[m * d + 2] = 0;
           const X = { rows: n, cols: d, data: A };
-          const out = new Float64Array(n), grad = new Float64Array(model.nParams);
+          const out = new Float64Array(n),
+            grad = new Float64Array(model.nParams);
           model.forward(theta, X, out);
           model.backward(theta, X, c, grad, reuse);
           const ref = plainTwoLayer(theta, A, n, d, m, act, trainOutput, bias, c);
@@ -67,23 +95,29 @@ describe('blocked two-layer kernels', () => {
 
   it('preActivations and outerGradient agree with the textbook products at the claims’ shapes', () => {
     const rng = new Rng(3);
-    for (const [n, m, d] of [[16, 40, 64], [20, 50, 20], [5, 3, 7]]) {
+    for (const [n, m, d] of [
+      [16, 40, 64],
+      [20, 50, 20],
+      [5, 3, 7],
+    ]) {
       const W = Float64Array.from({ length: m * d }, () => rng.normal());
       const X = Float64Array.from({ length: n * d }, () => rng.normal());
       const Z = new Float64Array(n * m);
       preActivations(W, X, undefined, 0, n, m, d, Z);
       const grad = new Float64Array(m * d);
       outerGradient(Z, X, n, m, d, grad);
-      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += W[j * d + k] * X[i * d + k];
-        expect(Z[i * m + j]).toBe(s);
-      }
-      for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) {
-        let s = 0;
-        for (let i = 0; i < n; i++) s += Z[i * m + j] * X[i * d + k];
-        expect(grad[j * d + k]).toBe(s);
-      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < m; j++) {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += W[j * d + k] * X[i * d + k];
+          expect(Z[i * m + j]).toBe(s);
+        }
+      for (let j = 0; j < m; j++)
+        for (let k = 0; k < d; k++) {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += Z[i * m + j] * X[i * d + k];
+          expect(grad[j * d + k]).toBe(s);
+        }
     }
   });
 });
@@ -97,11 +131,12 @@ describe('blocked Gram product', () => {
         const A = Float64Array.from({ length: n * d }, () => rng.normal());
         const G = gramRows({ rows: n, cols: d, data: A }).data;
         const ref = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) for (let j = i; j < n; j++) {
-          let s = 0;
-          for (let k = 0; k < d; k++) s += A[i * d + k] * A[j * d + k];
-          ref[i * n + j] = ref[j * n + i] = s;
-        }
+        for (let i = 0; i < n; i++)
+          for (let j = i; j < n; j++) {
+            let s = 0;
+            for (let k = 0; k < d; k++) s += A[i * d + k] * A[j * d + k];
+            ref[i * n + j] = ref[j * n + i] = s;
+          }
         expect(bits(G)).toEqual(bits(ref));
       }),
       fcRuns(60),
@@ -117,18 +152,24 @@ describe('WebAssembly SIMD kernels', () => {
   it('equal the JavaScript kernels bit for bit: odd and even shapes, tile edges, bias, zero coefficients (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(511, 512, 513, 1030)), fc.integer({ min: 1, max: 7 }), fc.boolean(), fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(511, 512, 513, 1030)),
+        fc.integer({ min: 1, max: 7 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1e6 }),
         (n, d, m, bias, seed) => {
           const rng = new Rng(seed);
           const W = Float64Array.from({ length: m * d }, () => rng.normal());
           const X = Float64Array.from({ length: n * d }, () => rng.normal());
           const b = bias ? Float64Array.from({ length: m + 3 }, () => rng.normal()) : undefined;
-          const zw = new Float64Array(n * m), zj = new Float64Array(n * m);
+          const zw = new Float64Array(n * m),
+            zj = new Float64Array(n * m);
           preActivationsWasm(W, X, b, 3, n, m, d, zw);
           preActivationsJs(W, X, b, 3, n, m, d, zj);
           expect(bits(zw)).toEqual(bits(zj));
           const G = zj.map((z, i) => (i % 5 === 1 ? 0 : z));
-          const gw = new Float64Array(m * d), gj = new Float64Array(m * d);
+          const gw = new Float64Array(m * d),
+            gj = new Float64Array(m * d);
           outerGradientWasm(G, X, n, m, d, gw);
           outerGradientJs(G, X, n, m, d, gj);
           expect(bits(gw)).toEqual(bits(gj));

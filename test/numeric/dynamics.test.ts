@@ -51,7 +51,11 @@ describe('dynamics', () => {
 
 /** The construction X_γ of Vardi & Shamir Thm 3 with y = (16, 18, 0), w(0) = 0, σ′(0) = 1. */
 function thm3(gamma: number) {
-  const X = fromRows([[3, -1, 0], [4, 2, 0], [0, gamma, gamma]]);
+  const X = fromRows([
+    [3, -1, 0],
+    [4, 2, 0],
+    [0, gamma, gamma],
+  ]);
   const y = Float64Array.from([16, 18, 0]);
   const model = twoLayerNet({ d: 3, width: 1, activation: leakyRelu(0, 1), trainOutput: false, wScale: 0, vScale: 1, vInit: 'split', positiveFraction: 1 });
   const theta0 = new Float64Array(model.nParams);

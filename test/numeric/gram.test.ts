@@ -10,7 +10,11 @@ import { Rng } from '../../src/numeric/rng.js';
 
 describe('Gram-coordinate simulation', () => {
   it('follows the full d-dimensional trajectory to rounding (same W Wᵀ after 200 GD steps)', () => {
-    const n = 6, d = 40, m = 5, gamma = 0.3, omega = 0.01;
+    const n = 6,
+      d = 40,
+      m = 5,
+      gamma = 0.3,
+      omega = 0.01;
     const rng = new Rng(5);
     const data = isotropicGaussian(rng.fork('data'), n, d, 1, 'sign');
     const full = twoLayerNet({ d, width: m, activation: leakyRelu(gamma), trainOutput: false, wScale: omega, vScale: 1 / Math.sqrt(m), vInit: 'sign' });
@@ -24,7 +28,7 @@ describe('Gram-coordinate simulation', () => {
     const thetaS0 = new Float64Array(m * n + m);
     thetaS0.set(Ws0.data);
     thetaS0.set(theta0.subarray(m * d), m * n);
-    const eta = 0.5 * n / data.stats.Rmax ** 2;
+    const eta = (0.5 * n) / data.stats.Rmax ** 2;
     const a = gradientDescent(objective(full, logisticLoss, data.X, data.y, 'mean'), theta0, { steps: 200, eta });
     const b = gradientDescent(objective(small, logisticLoss, Xt, data.y, 'mean'), thetaS0, { steps: 200, eta });
     expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-13);
@@ -42,9 +46,17 @@ describe('Gram-coordinate simulation', () => {
   });
 
   it('samples the frozen part with the right scale: E tr(W_⊥W_⊥ᵀ) = m(d − r)ω²', () => {
-    const n = 4, d = 3000, m = 20, omega = 0.1;
+    const n = 4,
+      d = 3000,
+      m = 20,
+      omega = 0.1;
     const data = isotropicGaussian(new Rng(1), n, d, 1, 'sign');
-    const model = inGramCoordinates((r) => twoLayerNet({ d: r, width: m, activation: leakyRelu(0.3), trainOutput: false, wScale: 0, vScale: 1, vInit: 'sign' }), data.X, m, omega);
+    const model = inGramCoordinates(
+      (r) => twoLayerNet({ d: r, width: m, activation: leakyRelu(0.3), trainOutput: false, wScale: 0, vScale: 1, vInit: 'sign' }),
+      data.X,
+      m,
+      omega,
+    );
     const theta = model.init(new Rng(2));
     const G = model.layerGram!(theta, 'W')!;
     let tr = 0;

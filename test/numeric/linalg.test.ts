@@ -1,6 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cholesky, determinant, effectiveRankOf, fromRows, gramRows, mat, matmul, nuclearNorm, schattenOf, singularValueRatio, singularValues, singularValues2x2, spectralNorm, stableRank, stableRankOf, transpose, frobeniusNorm } from '../../src/numeric/linalg.js';
+import {
+  cholesky,
+  determinant,
+  effectiveRankOf,
+  fromRows,
+  gramRows,
+  mat,
+  matmul,
+  nuclearNorm,
+  schattenOf,
+  singularValueRatio,
+  singularValues,
+  singularValues2x2,
+  spectralNorm,
+  stableRank,
+  stableRankOf,
+  transpose,
+  frobeniusNorm,
+} from '../../src/numeric/linalg.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../helpers.js';
 
@@ -24,24 +42,54 @@ describe('linear algebra', () => {
   });
 
   it('finds the singular values of known matrices', () => {
-    expect(singularValues(fromRows([[3, 0], [0, -4]]))).toEqual([4, 3]);
+    expect(
+      singularValues(
+        fromRows([
+          [3, 0],
+          [0, -4],
+        ]),
+      ),
+    ).toEqual([4, 3]);
     // rank one: u vᵀ with ‖u‖ = 5, ‖v‖ = √2
-    const r1 = singularValues(fromRows([[3, 3], [4, 4]]));
+    const r1 = singularValues(
+      fromRows([
+        [3, 3],
+        [4, 4],
+      ]),
+    );
     expect(r1[0]).toBeCloseTo(5 * Math.SQRT2, 12);
     expect(r1[1]).toBeLessThan(1e-14);
     // a rotation times diag(2, 1/2): singular values 2 and 1/2
-    const c = Math.cos(0.7), s = Math.sin(0.7);
-    const R = fromRows([[c, -s], [s, c]]);
-    const sv = singularValues(matmul(R, fromRows([[2, 0], [0, 0.5]])));
+    const c = Math.cos(0.7),
+      s = Math.sin(0.7);
+    const R = fromRows([
+      [c, -s],
+      [s, c],
+    ]);
+    const sv = singularValues(
+      matmul(
+        R,
+        fromRows([
+          [2, 0],
+          [0, 0.5],
+        ]),
+      ),
+    );
     expect(sv[0]).toBeCloseTo(2, 13);
     expect(sv[1]).toBeCloseTo(0.5, 13);
     // wide and tall shapes agree
-    const W = fromRows([[1, 2, 3], [4, 5, 6]]);
+    const W = fromRows([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(singularValues(W).map((x) => x.toFixed(10))).toEqual(singularValues(transpose(W)).map((x) => x.toFixed(10)));
   });
 
   it('computes norms and stable rank of a known matrix', () => {
-    const A = fromRows([[3, 0, 0], [0, 4, 0]]);
+    const A = fromRows([
+      [3, 0, 0],
+      [0, 4, 0],
+    ]);
     expect(spectralNorm(A)).toBeCloseTo(4, 14);
     expect(frobeniusNorm(A)).toBeCloseTo(5, 14);
     expect(nuclearNorm(A)).toBeCloseTo(7, 14);
@@ -56,7 +104,8 @@ describe('linear algebra', () => {
       fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer(), (m, d, r, seed) => {
         const rng = new Rng(seed);
         const k = Math.min(r, m, d);
-        const U = mat(m, k), V = mat(k, d);
+        const U = mat(m, k),
+          V = mat(k, d);
         rng.fillNormal(U.data);
         rng.fillNormal(V.data);
         const A = matmul(U, V);
@@ -74,7 +123,11 @@ describe('linear algebra', () => {
   });
 
   it('computes Gram matrices', () => {
-    const X = fromRows([[1, 2], [3, 4], [0, 1]]);
+    const X = fromRows([
+      [1, 2],
+      [3, 4],
+      [0, 1],
+    ]);
     const G = gramRows(X);
     expect(Array.from(G.data)).toEqual(Array.from(matmul(X, transpose(X)).data));
   });
@@ -82,11 +135,22 @@ describe('linear algebra', () => {
 
 describe('factorizations', () => {
   it('Cholesky reproduces its matrix', () => {
-    const A = fromRows([[4, 2, 0.4], [2, 5, 1], [0.4, 1, 3]]);
+    const A = fromRows([
+      [4, 2, 0.4],
+      [2, 5, 1],
+      [0.4, 1, 3],
+    ]);
     const L = cholesky(A)!;
     const back = matmul(L, transpose(L));
     back.data.forEach((x, i) => expect(x).toBeCloseTo(A.data[i], 13));
-    expect(cholesky(fromRows([[1, 2], [2, 1]]))).toBeUndefined();
+    expect(
+      cholesky(
+        fromRows([
+          [1, 2],
+          [2, 1],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it('determinant by elimination agrees with the 2×2 formula and a permutation example', () => {

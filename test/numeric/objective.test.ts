@@ -30,10 +30,16 @@ describe('the objective over a subset of the rows', () => {
     const s = at(objectiveOnRows(model, squareLoss, data.X, data.y, 'sum', rows));
     const m = at(objectiveOnRows(model, squareLoss, data.X, data.y, 'mean', rows));
     const parts = rows.map(one);
-    expect(s.v).toBeCloseTo(parts.reduce((a, p) => a + p.v, 0), 14);
+    expect(s.v).toBeCloseTo(
+      parts.reduce((a, p) => a + p.v, 0),
+      14,
+    );
     expect(m.v).toBeCloseTo(s.v / 3, 14);
     for (let k = 0; k < theta.length; k++) {
-      expect(s.grad[k]).toBeCloseTo(parts.reduce((a, p) => a + p.grad[k], 0), 13);
+      expect(s.grad[k]).toBeCloseTo(
+        parts.reduce((a, p) => a + p.grad[k], 0),
+        13,
+      );
       expect(m.grad[k]).toBeCloseTo(s.grad[k] / 3, 13);
     }
   });

@@ -26,14 +26,19 @@ function vectorData(rng: Rng, n: number, d: number, k: number) {
 describe('deep ReLU networks with vector outputs', () => {
   it('have gradients that match central finite differences for any depth, width and slope (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 5 }), fc.constantFrom(0, 0.2, 1), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (sizes, gamma, seed) => {
-        const rng = new Rng(seed);
-        const model = reluNet({ sizes, activation: leakyRelu(gamma, 0), init: 'gaussian', scale: 1 });
-        const { X, y } = vectorData(rng, 3, sizes[0], sizes.at(-1)!);
-        const obj = objective(model, LOSSES.square, X, y, 'sum');
-        const theta = model.init(rng.fork('init'));
-        expectGradientMatchesFD(obj, theta, 1e-5);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 5 }),
+        fc.constantFrom(0, 0.2, 1),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (sizes, gamma, seed) => {
+          const rng = new Rng(seed);
+          const model = reluNet({ sizes, activation: leakyRelu(gamma, 0), init: 'gaussian', scale: 1 });
+          const { X, y } = vectorData(rng, 3, sizes[0], sizes.at(-1)!);
+          const obj = objective(model, LOSSES.square, X, y, 'sum');
+          const theta = model.init(rng.fork('init'));
+          expectGradientMatchesFD(obj, theta, 1e-5);
+        },
+      ),
       fcRuns(60),
     );
   });

@@ -15,7 +15,8 @@ describe('random source', () => {
   it('draws standard normals', () => {
     const r = new Rng(7);
     const n = 200_000;
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (let i = 0; i < n; i++) {
       const x = r.normal();
       s += x;

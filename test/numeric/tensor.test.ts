@@ -12,15 +12,20 @@ import { expectGradientMatchesFD, fcRuns } from '../helpers.js';
 describe('CP factorization and tensor completion', () => {
   it('has gradients that match central finite differences (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (dims, R, seed) => {
-        const rng = new Rng(seed);
-        const model = cpFactorization({ dims, rank: R, scale: 0.9 });
-        const size = dims.reduce((a, b) => a * b, 1);
-        const data = completionData(rng.fork('d'), randomLowRankTensor(rng.fork('t'), dims, 1), Math.max(1, Math.ceil(size / 2)));
-        const obj = objective(model, LOSSES.square, data.X, data.y, 'sum');
-        const theta = model.init(rng.fork('init'));
-        expectGradientMatchesFD(obj, theta, 1e-6);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (dims, R, seed) => {
+          const rng = new Rng(seed);
+          const model = cpFactorization({ dims, rank: R, scale: 0.9 });
+          const size = dims.reduce((a, b) => a * b, 1);
+          const data = completionData(rng.fork('d'), randomLowRankTensor(rng.fork('t'), dims, 1), Math.max(1, Math.ceil(size / 2)));
+          const obj = objective(model, LOSSES.square, data.X, data.y, 'sum');
+          const theta = model.init(rng.fork('init'));
+          expectGradientMatchesFD(obj, theta, 1e-6);
+        },
+      ),
       fcRuns(60),
     );
   });

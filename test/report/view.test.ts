@@ -9,9 +9,31 @@ import { buildReport } from '../../src/report/model.js';
 import { reportView } from '../../src/report/view.js';
 import type { ClaimResult, Verdict } from '../../src/runner.js';
 
-const ENV: Environment = { tool: 'claimcheck', toolVersion: '0.0.0', gitCommit: '0123456789abcdef', gitDirty: false, node: 'v20', platform: 'linux', cpu: 'cpu', threads: 1, lockfileSha256: '0', libraries: {}, command: 'test' };
+const ENV: Environment = {
+  tool: 'claimcheck',
+  toolVersion: '0.0.0',
+  gitCommit: '0123456789abcdef',
+  gitDirty: false,
+  node: 'v20',
+  platform: 'linux',
+  cpu: 'cpu',
+  threads: 1,
+  lockfileSha256: '0',
+  libraries: {},
+  command: 'test',
+};
 
-const claim = (verdict: Verdict, matches: boolean): ClaimResult => ({ id: `t.${verdict}-${matches ? 'agrees' : 'disagrees'}`, file: `claims/t/${verdict}.yaml`, paperKey: 't', expect: 'holds', verdict, matches, reason: `reason of ${verdict}`, symbolic: [], ms: 1000 });
+const claim = (verdict: Verdict, matches: boolean): ClaimResult => ({
+  id: `t.${verdict}-${matches ? 'agrees' : 'disagrees'}`,
+  file: `claims/t/${verdict}.yaml`,
+  paperKey: 't',
+  expect: 'holds',
+  verdict,
+  matches,
+  reason: `reason of ${verdict}`,
+  symbolic: [],
+  ms: 1000,
+});
 
 const VERDICTS: Verdict[] = ['holds', 'refuted', 'inconclusive', 'unstable', 'invalid'];
 const claims = [...VERDICTS.map((v) => claim(v, v === 'holds')), claim('refuted', true)];
@@ -38,7 +60,9 @@ describe('report view: one set of verdict words', () => {
       expect(v.words).toBe(VERDICT_WORDS[c.verdict]);
       const a = AGREEMENT_WORDS[v.agreement];
       // CLI
-      expect(verdictLine(c)).toBe(`${c.matches ? '✓' : '✗'} ${c.id}: ${v.words.short} (${c.verdict === 'invalid' ? a.word : c.matches ? 'as expected' : 'expected holds'}) — ${c.reason}`);
+      expect(verdictLine(c)).toBe(
+        `${c.matches ? '✓' : '✗'} ${c.id}: ${v.words.short} (${c.verdict === 'invalid' ? a.word : c.matches ? 'as expected' : 'expected holds'}) — ${c.reason}`,
+      );
       // HTML: the overview row and the claim's own header
       const cell = `<span class="verdict" data-verdict="${c.verdict}">${v.words.symbol} ${v.words.word}</span>`;
       const agreement = `<span class="agree-${a.tone}">${a.symbol} ${a.word}${a.detail ? `: ${a.detail}` : ''}</span>`;

@@ -48,7 +48,11 @@ describe('hypothesis-boundary grids', () => {
   });
 
   it('is validated against the search space', () => {
-    const bad = loadClaimText('b.yaml', CLAIM.replace('x: { var: m,', 'x: { var: width,').replace("    - { name: 'm = d', y: 'm' }", "    - { name: 'x', y: 'zz' }"), 't');
+    const bad = loadClaimText(
+      'b.yaml',
+      CLAIM.replace('x: { var: m,', 'x: { var: width,').replace("    - { name: 'm = d', y: 'm' }", "    - { name: 'x', y: 'zz' }"),
+      't',
+    );
     expect(bad.ok).toBe(false);
     const msgs = !bad.ok ? bad.errors.map(formatError).join('\n') : '';
     expect(msgs).toMatch(/boundary\.x\.var: "width" is not a variable of the search space: m, d/);

@@ -25,17 +25,45 @@ describe('journal', () => {
   it('keeps results across runs of the same engine only, and never those `keep` rejects', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cc-journal-')), 'j.jsonl');
     const first = openJournal(file, 'engine-a');
-    await first.once(['kept'], () => later({ v: Infinity }), () => true);
-    await first.once(['dropped'], () => later({ v: 2 }), () => false);
+    await first.once(
+      ['kept'],
+      () => later({ v: Infinity }),
+      () => true,
+    );
+    await first.once(
+      ['dropped'],
+      () => later({ v: 2 }),
+      () => false,
+    );
     const again = openJournal(file, 'engine-a');
     let calls = 0;
-    const r = await again.once(['kept'], () => (calls++, later({ v: 0 })), () => true);
+    const r = await again.once(
+      ['kept'],
+      () => (calls++, later({ v: 0 })),
+      () => true,
+    );
     expect(r).toEqual({ value: { v: Infinity }, reused: true });
-    expect((await again.once(['dropped'], () => (calls++, later({ v: 3 })), () => true)).reused).toBe(false);
+    expect(
+      (
+        await again.once(
+          ['dropped'],
+          () => (calls++, later({ v: 3 })),
+          () => true,
+        )
+      ).reused,
+    ).toBe(false);
     expect(calls).toBe(1);
     const otherEngine = openJournal(file, 'engine-b');
     expect(otherEngine.stats).toMatchObject({ loaded: 0, skipped: 2 });
-    expect((await otherEngine.once(['kept'], () => later({ v: 5 }), () => true)).value).toEqual({ v: 5 });
+    expect(
+      (
+        await otherEngine.once(
+          ['kept'],
+          () => later({ v: 5 }),
+          () => true,
+        )
+      ).value,
+    ).toEqual({ v: 5 });
   });
 
   it('answers a symbolic step checked by an earlier run from the step journal', async () => {

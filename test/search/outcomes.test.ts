@@ -83,7 +83,10 @@ describe('step outcomes', () => {
   });
 
   it('a checked step is journaled whatever its verdict or message (a CAS error is deterministic)', async () => {
-    const checked: StepOutcome = { status: 'checked', result: { ...(await inlineRunner().step(step, 1)).result, verdict: 'error', message: 'not checked: only words' } };
+    const checked: StepOutcome = {
+      status: 'checked',
+      result: { ...(await inlineRunner().step(step, 1)).result, verdict: 'error', message: 'not checked: only words' },
+    };
     const s = scripted((r) => ({ result: r }), checked);
     const j = journaledRunner(s.runner, openJournal(undefined, 'e'), openJournal(undefined, 'e'));
     await j.step(step, 1);
@@ -95,11 +98,19 @@ describe('step outcomes', () => {
 describe('verdict reasons from typed structures', () => {
   it('put each search finding into the report’s words', () => {
     const cases: Array<[SearchFinding, string, string]> = [
-      [{ kind: 'counterexample', status: 'genuine', trial: 3, of: 40, shrinks: 2 }, 'refuted', 'counterexample (genuine) found at trial 3 of 40, shrunk 2 time(s)'],
+      [
+        { kind: 'counterexample', status: 'genuine', trial: 3, of: 40, shrinks: 2 },
+        'refuted',
+        'counterexample (genuine) found at trial 3 of 40, shrunk 2 time(s)',
+      ],
       [{ kind: 'troubled', troubled: 2, others: 8 }, 'inconclusive', '2 trial(s) diverged, timed out or failed to run; no counterexample among the other 8'],
       [{ kind: 'too-few-in-regime', inRegime: 1, judged: 10, needed: 3 }, 'inconclusive', 'only 1 of 10 trials were inside the hypotheses (at least 3 needed)'],
       [{ kind: 'no-counterexample', inRegime: 7, outOfRegime: 3 }, 'holds', 'no counterexample in 7 in-regime trials (3 out of regime)'],
-      [{ kind: 'no-counterexample', inRegime: 7, outOfRegime: 0, budgetStopped: { judged: 7, of: 20 } }, 'holds', 'no counterexample in 7 in-regime trials (0 out of regime); stopped by the time budget after 7 of 20'],
+      [
+        { kind: 'no-counterexample', inRegime: 7, outOfRegime: 0, budgetStopped: { judged: 7, of: 20 } },
+        'holds',
+        'no counterexample in 7 in-regime trials (0 out of regime); stopped by the time budget after 7 of 20',
+      ],
     ];
     for (const [f, verdict, text] of cases) {
       expect(findingVerdict(f)).toBe(verdict);
@@ -108,18 +119,46 @@ describe('verdict reasons from typed structures', () => {
   });
 
   it('combine steps and search as before', () => {
-    const s = (id: string, verdict: 'verified' | 'refuted' | 'numeric-only' | 'error') => ({ id, kind: 'identity' as const, verdict, cases: [], message: '', seed: 1 });
+    const s = (id: string, verdict: 'verified' | 'refuted' | 'numeric-only' | 'error') => ({
+      id,
+      kind: 'identity' as const,
+      verdict,
+      cases: [],
+      message: '',
+      seed: 1,
+    });
     const search = (verdict: 'holds' | 'refuted' | 'inconclusive', reason: string) => ({ verdict, reason }) as Parameters<typeof combineVerdict>[1];
-    expect(combineVerdict([s('a', 'verified'), s('b', 'numeric-only')], search('holds', 'R'))).toEqual({ verdict: 'holds', reason: '1/2 symbolic step(s) verified, 1 numeric-only; R' });
+    expect(combineVerdict([s('a', 'verified'), s('b', 'numeric-only')], search('holds', 'R'))).toEqual({
+      verdict: 'holds',
+      reason: '1/2 symbolic step(s) verified, 1 numeric-only; R',
+    });
     expect(combineVerdict([], search('holds', 'R'))).toEqual({ verdict: 'holds', reason: 'R' });
-    expect(combineVerdict([s('a', 'refuted'), s('b', 'error')], search('refuted', 'R'))).toEqual({ verdict: 'refuted', reason: 'search: R; symbolic: a refuted' });
-    expect(combineVerdict([s('a', 'error'), s('b', 'error')], search('holds', 'R'))).toEqual({ verdict: 'inconclusive', reason: 'symbolic: a, b could not be checked' });
+    expect(combineVerdict([s('a', 'refuted'), s('b', 'error')], search('refuted', 'R'))).toEqual({
+      verdict: 'refuted',
+      reason: 'search: R; symbolic: a refuted',
+    });
+    expect(combineVerdict([s('a', 'error'), s('b', 'error')], search('holds', 'R'))).toEqual({
+      verdict: 'inconclusive',
+      reason: 'symbolic: a, b could not be checked',
+    });
     expect(combineVerdict([s('a', 'verified')])).toEqual({ verdict: 'holds', reason: '1/1 symbolic step(s) verified' });
   });
 
   it('describe stability over run seeds', () => {
-    const flip = stabilityOf([{ seed: 1, verdict: 'holds' }, { seed: 2, verdict: 'refuted' }, { seed: 3, verdict: 'holds' }]);
+    const flip = stabilityOf([
+      { seed: 1, verdict: 'holds' },
+      { seed: 2, verdict: 'refuted' },
+      { seed: 3, verdict: 'holds' },
+    ]);
     expect(describeStability(flip, 'R')).toBe('the verdict flips between run seeds: holds under 1, 3; refuted under 2');
-    expect(describeStability(stabilityOf([{ seed: 4, verdict: 'holds' }, { seed: 5, verdict: 'holds' }]), 'R')).toBe('R; the same verdict under all 2 run seeds 4…5');
+    expect(
+      describeStability(
+        stabilityOf([
+          { seed: 4, verdict: 'holds' },
+          { seed: 5, verdict: 'holds' },
+        ]),
+        'R',
+      ),
+    ).toBe('R; the same verdict under all 2 run seeds 4…5');
   });
 });

@@ -46,7 +46,10 @@ describe('trajectory plots', () => {
   it('need a series for one y and no series for several', () => {
     for (const [t, re] of [
       [`trajectory:\n  layer: W\n  x: step\n  y: s1\n  fixed: { alpha: 0.1, L: 2 }\n`, /trajectory\.series: one y expression needs a series/],
-      [`trajectory:\n  layer: W\n  x: step\n  y: [s1, bogus]\n  series: { var: L, values: [2] }\n  fixed: { alpha: 0.1 }\n`, /trajectory\.y\[1\]: unknown name "bogus"[\s\S]*trajectory\.series: several y expressions/],
+      [
+        `trajectory:\n  layer: W\n  x: step\n  y: [s1, bogus]\n  series: { var: L, values: [2] }\n  fixed: { alpha: 0.1 }\n`,
+        /trajectory\.y\[1\]: unknown name "bogus"[\s\S]*trajectory\.series: several y expressions/,
+      ],
     ] as const) {
       const r = loadClaimText('t.yaml', claimText({ search: C3_SEARCH, after: t }), 't');
       expect(r.ok).toBe(false);
@@ -55,7 +58,10 @@ describe('trajectory plots', () => {
   });
 
   it('reject curves over a compound x and series variables outside the space', () => {
-    const text = claimText({ search: C3_SEARCH, after: `trajectory:\n  layer: W\n  x: '2 * loss'\n  y: 'abs(e11)'\n  series: { var: depth, values: [2] }\n  curves:\n    - { name: c, y: 'loss' }\n` });
+    const text = claimText({
+      search: C3_SEARCH,
+      after: `trajectory:\n  layer: W\n  x: '2 * loss'\n  y: 'abs(e11)'\n  series: { var: depth, values: [2] }\n  curves:\n    - { name: c, y: 'loss' }\n`,
+    });
     const r = loadClaimText('t.yaml', text, 't');
     expect(r.ok).toBe(false);
     if (!r.ok) {

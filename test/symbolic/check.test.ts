@@ -74,11 +74,20 @@ describe('symbolic steps', () => {
   });
 
   it('verifies an inequality with a certificate, and only numerically without one', () => {
-    const withCert = checkStep(step({ id: 'amgm', kind: 'inequality', lhs: '2*a*b', rhs: 'a^2 + b^2', relation: '<=', certificate: '(a - b)^2', variables: { a: [-3, 3], b: [-3, 3] } }), 1);
+    const withCert = checkStep(
+      step({ id: 'amgm', kind: 'inequality', lhs: '2*a*b', rhs: 'a^2 + b^2', relation: '<=', certificate: '(a - b)^2', variables: { a: [-3, 3], b: [-3, 3] } }),
+      1,
+    );
     expect(withCert.verdict).toBe('verified');
-    const noCert = checkStep(step({ id: 'amgm', kind: 'inequality', lhs: '2*a*b', rhs: 'a^2 + b^2', relation: '<=', variables: { a: [-3, 3], b: [-3, 3] } }), 1);
+    const noCert = checkStep(
+      step({ id: 'amgm', kind: 'inequality', lhs: '2*a*b', rhs: 'a^2 + b^2', relation: '<=', variables: { a: [-3, 3], b: [-3, 3] } }),
+      1,
+    );
     expect(noCert.verdict).toBe('numeric-only');
-    const wrongCert = checkStep(step({ id: 'amgm', kind: 'inequality', lhs: '2*a*b', rhs: 'a^2 + b^2', relation: '<=', certificate: 'a^2 - b^2', variables: { a: [-3, 3], b: [-3, 3] } }), 1);
+    const wrongCert = checkStep(
+      step({ id: 'amgm', kind: 'inequality', lhs: '2*a*b', rhs: 'a^2 + b^2', relation: '<=', certificate: 'a^2 - b^2', variables: { a: [-3, 3], b: [-3, 3] } }),
+      1,
+    );
     expect(wrongCert.verdict).toBe('numeric-only');
     const falseIneq = checkStep(step({ id: 'f', kind: 'inequality', lhs: 'a', rhs: 'a^2', relation: '<=', variables: { a: [-3, 3] } }), 1);
     expect(falseIneq.verdict).toBe('refuted');
