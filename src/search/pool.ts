@@ -26,7 +26,7 @@ export interface TrialOutcome {
   reused?: boolean;
 }
 
-export type Faults = Pick<TrialTask, 'dieUnlessFile' | 'dieAlways'>;
+export type Faults = Pick<TrialTask, 'dieUnlessFile' | 'dieAlways' | 'exhaustHeap'>;
 
 export interface TrialRunner {
   /** One trial, with how it was obtained. */

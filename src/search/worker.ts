@@ -13,6 +13,8 @@ export interface TrialTask {
   dieUnlessFile?: string;
   /** fault injection: the worker always exits */
   dieAlways?: boolean;
+  /** fault injection: the trial fills its heap until the worker's limit stops it */
+  exhaustHeap?: boolean;
 }
 
 export interface StepTask {
@@ -23,6 +25,10 @@ export interface StepTask {
 export default function (task: TrialTask | StepTask): TrialResult | StepResult {
   if ('step' in task) return checkStep(task.step, task.seed);
   if (task.dieAlways) process.exit(70);
+  if (task.exhaustHeap) {
+    const hoard: number[][] = [];
+    for (;;) hoard.push(Array.from({ length: 1 << 16 }, (_, i) => i + hoard.length));
+  }
   if (task.dieUnlessFile && !existsSync(task.dieUnlessFile)) {
     writeFileSync(task.dieUnlessFile, 'died once\n');
     process.exit(70);
