@@ -14,7 +14,7 @@ import { searchAtScale } from './claims/schema.js';
 import { environment, mergeProblems } from './report/environment.js';
 import { fmt, terminalSafe, verdictLine } from './report/format.js';
 import { diffReports, formatDiffLines } from './report/diff.js';
-import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile, ReportFileError, writeReport, type Report } from './report/report.js';
+import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile, writeReport, type Report } from './report/report.js';
 import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
@@ -50,11 +50,11 @@ function editDistance(a: string, b: string): number {
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
- * The first option in `argv` that `args` does not declare, as an error with the nearest declared one
- * (citty ignores unknown options, so `--no-cahce` would quietly run with the journal). A string
- * option's value is the next word, as citty reads it; `--` ends the options.
+ * The first option in `argv` that the command's `args` do not declare, as an error with the nearest declared one
+ * (citty ignores unknown options, so `--no-cahce` would quietly run with the journal), or the first
+ * option given twice. A string option's value is the next word, as citty reads it; `--` ends the options.
  */
-export function unknownOption(args: ArgsDef, argv: string[]): string | undefined {
+export function optionError(command: string, args: ArgsDef, argv: string[]): string | undefined {
   const declared = new Map<string, string>();
   for (const [k, d] of Object.entries(args)) {
     if (d.type === 'positional') continue;
@@ -64,6 +64,7 @@ export function unknownOption(args: ArgsDef, argv: string[]): string | undefined
     }
   }
   declared.set('help', 'boolean').set('h', 'boolean');
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') break;
@@ -74,8 +75,13 @@ export function unknownOption(args: ArgsDef, argv: string[]): string | undefined
       const dash = a.startsWith('--') ? '--' : '-';
       const near = [...declared.keys()].filter((k) => k.length > 1).sort((x, y) => editDistance(name, x) - editDistance(name, y))[0];
       const hint = near && editDistance(name, near) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean --${near}?` : '';
-      return `unknown option ${dash}${name}${hint} (claimcheck ${'<command>'} --help lists the options)`;
+      return `unknown option ${dash}${name}${hint} (claimcheck ${command} --help lists the options)`;
     }
+    // one spelling per option: a second --threads (or --cache after --no-cache) would silently win
+    const negated = name.startsWith('no-') && declared.get(name.slice(3)) === 'boolean';
+    const option = kebab(negated ? name.slice(3) : name);
+    if (seen.has(option)) return `option --${option} given more than once`;
+    seen.add(option);
     if (type === 'string' && value === undefined) i++;
   }
   return undefined;
@@ -436,16 +442,15 @@ export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {
   if (rawArgs.some((a) => a === '--help' || a === '-h') || rawArgs.length === 0) return runMain(main, { rawArgs });
   try {
     const command = (main.subCommands as Record<string, CommandDef>)[rawArgs[0]];
-    const unknown = command?.args ? unknownOption(command.args as ArgsDef, rawArgs.slice(1)) : undefined;
-    if (unknown) throw new UsageError(unknown.replace('<command>', rawArgs[0]));
+    const problem = command?.args ? optionError(rawArgs[0], command.args as ArgsDef, rawArgs.slice(1)) : undefined;
+    if (problem) throw new UsageError(problem);
     await runCommand(main, { rawArgs });
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.name === 'CLIError' || err.code?.startsWith('E_')) await showUsage(main);
     const io = err instanceof OutputError || (err.code !== undefined && IO_CODES.has(err.code));
-    const known = io || err instanceof UsageError || err instanceof ReportFileError || err.name === 'CLIError';
-    // one line: no stack, and nothing of a claim file beyond the message itself
-    warn(`claimcheck: ${known ? err.message : `${err.name}: ${err.message}`}`);
+    // one line, no stack
+    warn(`claimcheck: ${err.message}`);
     process.exitCode = io ? EXIT_OUTPUT : EXIT_INPUT;
   }
 }

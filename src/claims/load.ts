@@ -341,6 +341,12 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
       continue;
     }
     if (st.isDirectory()) {
+      // a folder named through a symlink is walked only when it lies inside the folder of the link
+      const outside = lstatSync(p).isSymbolicLink() && !isInside(realFolder(p), realFolder(dirname(p)));
+      if (outside) {
+        files.push({ file: p, within: '', error: 'a symlink that leads outside the given paths; it is not followed' });
+        continue;
+      }
       const found: string[] = [];
       claimFilesUnder(p, found);
       const within = realFolder(p);
