@@ -3,7 +3,12 @@
 // Nothing in a claim file ever reaches eval, new Function or mathjs's evaluate.
 import { parse, type MathNode } from 'mathjs';
 
-export const ALLOWED_FUNCTIONS: Record<string, (...a: number[]) => number> = {
+/** A name table with no prototype: a name is in it only if it was put there (never `toString`, `valueOf`, …). */
+export function nameTable<V>(entries: Record<string, V>): Readonly<Record<string, V>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, V>, entries));
+}
+
+export const ALLOWED_FUNCTIONS = nameTable<(...a: number[]) => number>({
   abs: Math.abs,
   sqrt: Math.sqrt,
   cbrt: Math.cbrt,
@@ -25,11 +30,11 @@ export const ALLOWED_FUNCTIONS: Record<string, (...a: number[]) => number> = {
   floor: Math.floor,
   ceil: Math.ceil,
   round: Math.round,
-};
+});
 
-export const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E, Infinity: Infinity };
+export const CONSTANTS = nameTable<number>({ pi: Math.PI, e: Math.E, Infinity: Infinity });
 
-const BINARY: Record<string, (a: number, b: number) => number> = {
+const BINARY = nameTable<(a: number, b: number) => number>({
   add: (a, b) => a + b,
   subtract: (a, b) => a - b,
   multiply: (a, b) => a * b,
@@ -44,12 +49,12 @@ const BINARY: Record<string, (a: number, b: number) => number> = {
   unequal: (a, b) => (a !== b ? 1 : 0),
   and: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
   or: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
-};
-const UNARY: Record<string, (a: number) => number> = {
+});
+const UNARY = nameTable<(a: number) => number>({
   unaryMinus: (a) => -a,
   unaryPlus: (a) => a,
   not: (a) => (a === 0 ? 1 : 0),
-};
+});
 
 export class ExprError extends Error {}
 
@@ -131,7 +136,22 @@ export function parseExpr(source: string, extraFunctions: Iterable<string> = [])
   return { source, node, symbols, functions };
 }
 
-const FORBIDDEN = new Set(['constructor', '__proto__', 'prototype', 'process', 'import', 'require', 'eval', 'Function', 'globalThis', 'this']);
+// Every name a JavaScript object or function inherits (toString, valueOf, isPrototypeOf, call, …) is refused
+// as well, so that no lookup of a claim's name can ever reach a prototype.
+const FORBIDDEN = new Set([
+  'constructor',
+  '__proto__',
+  'prototype',
+  'process',
+  'import',
+  'require',
+  'eval',
+  'Function',
+  'globalThis',
+  'this',
+  ...Object.getOwnPropertyNames(Object.prototype),
+  ...Object.getOwnPropertyNames(Function.prototype).filter((n) => n !== 'length' && n !== 'name'),
+]);
 function checkName(name: string): void {
   if (FORBIDDEN.has(name) || name.startsWith('__')) throw new ExprError(`the name "${name}" is reserved`);
 }
@@ -145,6 +165,16 @@ export function evaluate(e: Expr | MathNode, scope: Scope): number {
 
 type Evaluator = (scope: Scope) => number;
 
+/** A sub-expression took a non-finite value (NaN, ±Infinity) where every value must be finite. */
+export class NonFiniteError extends Error {
+  constructor(
+    readonly at: string,
+    readonly value: number,
+  ) {
+    super(`${at} = ${value}`);
+  }
+}
+
 /** An expression parsed and compiled once: its AST and a float64 evaluator (a tree of closures over the whitelisted operations, never eval). */
 export interface CompiledExpr extends Expr {
   value: Evaluator;
@@ -153,15 +183,39 @@ export interface CompiledExpr extends Expr {
 const EVALUATORS = new WeakMap<Expr, Evaluator>();
 function compiled(e: Expr): Evaluator {
   let f = EVALUATORS.get(e);
-  if (!f) EVALUATORS.set(e, (f = compileNode(e.node)));
+  if (!f) EVALUATORS.set(e, (f = compileNode(e.node, false)));
   return f;
 }
 
 const NODE_EVALUATORS = new WeakMap<MathNode, Evaluator>();
 function compiledNode(n: MathNode): Evaluator {
   let f = NODE_EVALUATORS.get(n);
-  if (!f) NODE_EVALUATORS.set(n, (f = compileNode(n)));
+  if (!f) NODE_EVALUATORS.set(n, (f = compileNode(n, false)));
   return f;
+}
+
+const FINITE_EVALUATORS = new WeakMap<MathNode, Evaluator>();
+/**
+ * Evaluate with every sub-expression required to be finite: the value of each symbol, constant, operation and
+ * function call (both sides of `and`/`or`; of `c ? x : y` the condition and the chosen branch), or NonFiniteError
+ * naming the first one that is not.
+ */
+export function evaluateFinite(e: Expr | MathNode, scope: Scope): number {
+  const n = 'node' in e ? e.node : e;
+  let f = FINITE_EVALUATORS.get(n);
+  if (!f) FINITE_EVALUATORS.set(n, (f = compileNode(n, true)));
+  return f(scope);
+}
+
+/** The first non-finite sub-expression of `e` in `scope` (as evaluateFinite finds it), or undefined when every value is finite. */
+export function nonFiniteIn(e: Expr | MathNode, scope: Scope): NonFiniteError | undefined {
+  try {
+    evaluateFinite(e, scope);
+    return undefined;
+  } catch (err) {
+    if (err instanceof NonFiniteError) return err;
+    throw err;
+  }
 }
 
 const COMPILED = new Map<string, CompiledExpr>();
@@ -182,38 +236,53 @@ export function compileExpr(source: string, extraFunctions: Iterable<string> = [
 
 const unknownSymbol = (name: string, scope: Scope) => new ExprError(`unknown symbol "${name}"; known: ${Object.keys(scope).sort().join(', ')}`);
 
+/** In finite mode, a node's evaluator that throws NonFiniteError when its value is not finite. */
+function finiteChecked(n: MathNode, f: Evaluator): Evaluator {
+  return (scope) => {
+    const v = f(scope);
+    if (Number.isFinite(v)) return v;
+    throw new NonFiniteError(n.toString(), v);
+  };
+}
+
 // Each node becomes a closure doing the same float64 operations in the same order as a direct walk.
-function compileNode(n: MathNode): Evaluator {
+function compileNode(n: MathNode, finite: boolean): Evaluator {
+  const sub = (m: MathNode) => compileNode(m, finite);
+  const checked = (f: Evaluator) => (finite ? finiteChecked(n, f) : f);
   switch (n.type) {
     case 'ConstantNode': {
       const v = (n as unknown as { value: number }).value;
-      return () => v;
+      return checked(() => v);
     }
     case 'SymbolNode': {
       const name = (n as unknown as { name: string }).name;
       const hasConstant = Object.hasOwn(CONSTANTS, name);
       const c = CONSTANTS[name];
-      return (scope) => {
-        if (Object.prototype.hasOwnProperty.call(scope, name)) return scope[name];
+      return checked((scope) => {
+        if (Object.hasOwn(scope, name)) return scope[name];
         if (hasConstant) return c;
         throw unknownSymbol(name, scope);
-      };
+      });
     }
     case 'ParenthesisNode':
-      return compileNode((n as unknown as { content: MathNode }).content);
+      return sub((n as unknown as { content: MathNode }).content);
     case 'OperatorNode': {
       const op = n as unknown as { fn: string; args: MathNode[] };
       if (op.args.length === 1) {
         const f = Object.hasOwn(UNARY, op.fn) ? UNARY[op.fn] : undefined,
-          a = compileNode(op.args[0]);
+          a = sub(op.args[0]);
         if (!f)
           return () => {
             throw new ExprError(`operator "${op.fn}" is not allowed`);
           };
-        return (scope) => f(a(scope));
+        return checked((scope) => f(a(scope)));
       }
-      const a = compileNode(op.args[0]),
-        b = compileNode(op.args[1]);
+      const a = sub(op.args[0]),
+        b = sub(op.args[1]);
+      if (finite && (op.fn === 'and' || op.fn === 'or')) {
+        const f = BINARY[op.fn];
+        return (scope) => f(a(scope), b(scope));
+      }
       if (op.fn === 'and') return (scope) => (a(scope) !== 0 && b(scope) !== 0 ? 1 : 0);
       if (op.fn === 'or') return (scope) => (a(scope) !== 0 || b(scope) !== 0 ? 1 : 0);
       const f = Object.hasOwn(BINARY, op.fn) ? BINARY[op.fn] : undefined;
@@ -221,12 +290,12 @@ function compileNode(n: MathNode): Evaluator {
         return () => {
           throw new ExprError(`operator "${op.fn}" is not allowed`);
         };
-      return (scope) => f(a(scope), b(scope));
+      return checked((scope) => f(a(scope), b(scope)));
     }
     case 'RelationalNode': {
       const r = n as unknown as { conditionals: string[]; params: MathNode[] };
-      const params = r.params.map(compileNode),
-        cond = r.conditionals.map((c) => BINARY[c]);
+      const params = r.params.map(sub),
+        cond = r.conditionals.map((c) => (Object.hasOwn(BINARY, c) ? BINARY[c] : () => NaN));
       return (scope) => {
         const vals = params.map((p) => p(scope));
         for (let i = 0; i < cond.length; i++) if (!cond[i](vals[i], vals[i + 1])) return 0;
@@ -235,20 +304,20 @@ function compileNode(n: MathNode): Evaluator {
     }
     case 'ConditionalNode': {
       const c = n as unknown as { condition: MathNode; trueExpr: MathNode; falseExpr: MathNode };
-      const cond = compileNode(c.condition),
-        t = compileNode(c.trueExpr),
-        f = compileNode(c.falseExpr);
+      const cond = sub(c.condition),
+        t = sub(c.trueExpr),
+        f = sub(c.falseExpr);
       return (scope) => (cond(scope) !== 0 ? t(scope) : f(scope));
     }
     case 'FunctionNode': {
       const f = n as unknown as { fn: { name: string }; args: MathNode[] };
       const fn = Object.hasOwn(ALLOWED_FUNCTIONS, f.fn.name) ? ALLOWED_FUNCTIONS[f.fn.name] : undefined;
-      const args = f.args.map(compileNode);
+      const args = f.args.map(sub);
       if (!fn)
         return () => {
           throw new ExprError(`function "${f.fn.name}" has no numeric definition here`);
         };
-      return (scope) => fn(...args.map((a) => a(scope)));
+      return checked((scope) => fn(...args.map((a) => a(scope))));
     }
     default:
       return () => {

@@ -3,26 +3,21 @@
 //   a <= b, a < b:  (b − a) / (|a| + |b|, or 1 when both are 0) — the relative slack the reports show;
 //                   a strict comparison that ties gives −Number.MIN_VALUE (fails, by the least amount)
 //   a == b:         −|a − b| / scale          a != b: |a − b| / scale (−MIN_VALUE when equal)
-//   and → min, or → max (NaN an unknown truth value: false and NaN is false, true or NaN is true),
-//   not → negation, c ? x : y → the chosen branch, a chain a < b <= c → min
+//   and → min, or → max, not → negation, c ? x : y → the chosen branch, a chain a < b <= c → min
 //   any other value v is a truth value: 1 when v ≠ 0, −1 when v = 0
-// ρ is NaN when a compared value is NaN: the trial has no verdict (never a pass).
+// ρ is NaN when any value the expression computes is not finite (NaN or ±Infinity): every symbol, constant,
+// operation and call, both sides of and/or, the condition and the chosen branch of c ? x : y. Such a trial
+// has no verdict (never a pass, never a fail): one rule, with no three-valued logic that could hide a NaN.
 import type { MathNode } from 'mathjs';
-import { evaluate, type Expr, type Scope } from './expr.js';
+import { evaluateFinite, nameTable, NonFiniteError, type Expr, type Scope } from './expr.js';
 
 export type Robustness = (scope: Scope) => number;
 
 const TIE = -Number.MIN_VALUE;
 
-// Three-valued (Kleene) logic for NaN, an unknown truth value: false and anything is false, true or anything is true.
-function conjunction(a: number, b: number): number {
-  if (a < 0 || b < 0) return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b);
-  return Math.min(a, b);
-}
-function disjunction(a: number, b: number): number {
-  if (a >= 0 || b >= 0) return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b);
-  return Math.max(a, b);
-}
+// Math.min and Math.max are NaN when either side is.
+const conjunction = (a: number, b: number): number => Math.min(a, b);
+const disjunction = (a: number, b: number): number => Math.max(a, b);
 const negate = (r: number): number => (r === 0 ? TIE : -r);
 
 /** The margin of one comparison between a and b, in the relative units of the reports. */
@@ -45,14 +40,14 @@ export function comparisonMargin(op: string, a: number, b: number): number {
   return m === 0 && !holds ? TIE : m;
 }
 
-const COMPARE: Record<string, (a: number, b: number) => boolean> = {
+const COMPARE = nameTable<(a: number, b: number) => boolean>({
   smaller: (a, b) => a < b,
   smallerEq: (a, b) => a <= b,
   larger: (a, b) => a > b,
   largerEq: (a, b) => a >= b,
   equal: (a, b) => a === b,
   unequal: (a, b) => a !== b,
-};
+});
 
 function compile(n: MathNode): Robustness {
   const node = n as unknown as {
@@ -70,7 +65,7 @@ function compile(n: MathNode): Robustness {
   if (node.type === 'OperatorNode' && node.args!.length === 2) {
     const op = node.fn!,
       [x, y] = node.args!;
-    if (Object.hasOwn(COMPARE, op)) return (s) => comparisonMargin(op, evaluate(x, s), evaluate(y, s));
+    if (Object.hasOwn(COMPARE, op)) return (s) => comparisonMargin(op, evaluateFinite(x, s), evaluateFinite(y, s));
     if (op === 'and' || op === 'or') {
       const a = compile(x),
         b = compile(y);
@@ -85,7 +80,7 @@ function compile(n: MathNode): Robustness {
     const conds = node.conditionals!,
       params = node.params!;
     return (s) => {
-      const v = params.map((p) => evaluate(p, s));
+      const v = params.map((p) => evaluateFinite(p, s));
       let r = Infinity;
       for (let i = 0; i < conds.length; i++) r = conjunction(r, comparisonMargin(conds[i], v[i], v[i + 1]));
       return r;
@@ -95,18 +90,26 @@ function compile(n: MathNode): Robustness {
     const t = compile(node.trueExpr!),
       f = compile(node.falseExpr!),
       c = node.condition!;
-    return (s) => (evaluate(c, s) !== 0 ? t(s) : f(s));
+    return (s) => (evaluateFinite(c, s) !== 0 ? t(s) : f(s));
   }
-  return (s) => {
-    const v = evaluate(n, s);
-    return Number.isNaN(v) ? NaN : v !== 0 ? 1 : -1;
-  };
+  return (s) => (evaluateFinite(n, s) !== 0 ? 1 : -1);
 }
 
 const CACHE = new WeakMap<Expr, Robustness>();
-/** ρ of an expression (compiled once per parsed expression). */
+/** ρ of an expression (compiled once per parsed expression): NaN when any value it computes is not finite. */
 export function robustness(e: Expr): Robustness {
   let r = CACHE.get(e);
-  if (!r) CACHE.set(e, (r = compile(e.node)));
+  if (!r) {
+    const rho = compile(e.node);
+    r = (s) => {
+      try {
+        return rho(s);
+      } catch (err) {
+        if (err instanceof NonFiniteError) return NaN;
+        throw err;
+      }
+    };
+    CACHE.set(e, r);
+  }
   return r;
 }

@@ -70,7 +70,7 @@ export interface ModelMeta {
 
 /** Layer `name` of `model` at θ; ModelHasNoLayerError when the model has none. `layers`: the model's layers at θ, when the caller already has them. */
 export function layerOf(model: Model, theta: Float64Array, name: LayerName | (string & {}), layers: Layers = model.layers(theta)): Mat {
-  const m = layers[name];
+  const m = Object.hasOwn(layers, name) ? layers[name] : undefined;
   if (!m) throw new ModelHasNoLayerError(model.name, name, Object.keys(layers));
   return m;
 }

@@ -140,7 +140,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const t0 = performance.now();
   const seed = o.seed ?? spec.seed;
   const N = o.trials ?? spec.trials;
-  const minInRegime = Math.min(N, spec.min_in_regime ?? Math.ceil(N / 4));
+  // at least one in-regime trial, whatever the source of N: zero trials never hold
+  const minInRegime = Math.max(1, Math.min(N, spec.min_in_regime ?? Math.ceil(N / 4)));
   const timeoutMs = spec.timeout_s * 1000;
   const points = sampleSpace(spec.space, seed, N);
   const results: (TrialResult | undefined)[] = new Array(N);
@@ -162,7 +163,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         }
         const k = next++;
         inFlight++;
-        void o.runner.trial(spec, points[k], timeoutMs).then((t) => {
+        void o.runner.trial(spec, points[k], timeoutMs, { claim: o.claimId }).then((t) => {
           const r = (results[k] = t.result);
           reused[k] = t.reused === true;
           inFlight--;
@@ -183,7 +184,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   while (prefix < N && results[prefix] && prefix <= firstFail) prefix++;
   const counts = emptyCounts();
   const problems: TrialResult[] = [];
-  const outOfRegimeBy: Record<string, number> = {};
+  const outOfRegimeBy: Record<string, number> = Object.create(null);
   let closest: SearchResult['closest'];
   for (let k = 0; k < prefix; k++) {
     const r = results[k]!;
@@ -241,12 +242,10 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     spaceSize *= size;
   }
   const samples = o.collect?.length
-    ? results
-        .slice(0, prefix)
-        .map((r) => ({
-          status: r!.status,
-          values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])),
-        }))
+    ? results.slice(0, prefix).map((r) => ({
+        status: r!.status,
+        values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])),
+      }))
     : undefined;
   const ms = performance.now() - t0;
   const reusedTrials = reused.slice(0, prefix).filter(Boolean).length;
@@ -275,14 +274,14 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
 
 async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, k: number, originalValues: TrialValues, timeoutMs: number): Promise<Witness> {
   const check = await fc.check(
-    fc.asyncProperty(spaceArbitrary(spec.space), async (v) => (await o.runner.run(spec, v, timeoutMs)).status !== 'fail'),
+    fc.asyncProperty(spaceArbitrary(spec.space), async (v) => (await o.runner.run(spec, v, timeoutMs, { claim: o.claimId })).status !== 'fail'),
     { seed, path: String(k), numRuns: k + 1, interruptAfterTimeLimit: o.shrinkBudgetMs ?? 120_000 },
   );
   const values = check.failed && check.counterexample ? check.counterexample[0] : originalValues;
   const path = check.failed && check.counterexamplePath ? check.counterexamplePath : String(k);
   const [result, refined] = await Promise.all([
-    o.runner.run(spec, values, timeoutMs, { keepTrajectory: true }),
-    o.runner.run(spec, values, timeoutMs * 10, { refine: true, keepTrajectory: true }),
+    o.runner.run(spec, values, timeoutMs, { keepTrajectory: true, claim: o.claimId }),
+    o.runner.run(spec, values, timeoutMs * 10, { refine: true, keepTrajectory: true, claim: o.claimId }),
   ]);
   let bigNumberProperty: string | undefined;
   let note: string;

@@ -3,7 +3,7 @@
 import { DATA_STAT_NAMES } from '../blocks/index.js';
 import { dynamicsProblem } from '../blocks/dynamics/index.js';
 import type { BlockContext, DynamicsProduct, LossProduct, MetricProduct, SimState } from '../blocks/types.js';
-import { compileExpr, comparisonSides, type Scope } from '../core/expr.js';
+import { compileExpr, comparisonSides, evaluateFinite, NonFiniteError, nonFiniteIn, type Scope } from '../core/expr.js';
 import { planSearch, type BlockPlan, type SearchPlan } from '../claims/plan.js';
 import type { SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
@@ -55,6 +55,8 @@ export interface TrialOptions {
   keepTrajectory?: boolean;
   /** record (x, y) of path expressions of one layer along the dynamics (trajectory plots) */
   trace?: TraceRequest;
+  /** the claim the trial belongs to: part of the trial's journal key, never read by the trial */
+  claim?: string;
 }
 
 function context(scope: Scope, rng: Rng, data?: Dataset): BlockContext {
@@ -179,7 +181,7 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
   const t0 = performance.now();
   const scope: Scope = { ...values };
   const quantities: Scope = {};
-  const hypotheses: Record<string, boolean> = {};
+  const hypotheses: Record<string, boolean> = Object.create(null);
   const trace = o.trace ? { req: o.trace, out: [] as TracePoint[] } : undefined;
   const base = (status: TrialStatus, message?: string): TrialResult => ({
     status,
@@ -200,21 +202,35 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
       for (const { name: k, value } of overrides) changed[k] = typeof value === 'number' ? value : value.value(values);
       simulate(plan, changed, scope, quantities, refine, `_${name}`);
     }
-    for (const { name, expr } of plan.lets) scope[name] = quantities[name] = expr.value(scope);
+    // A `let` with a non-finite value anywhere in its expression is NaN, so that nothing judged from it can pass or fail.
+    const letProblems: string[] = [];
+    for (const { name, expr } of plan.lets) {
+      let v: number;
+      try {
+        v = evaluateFinite(expr, scope);
+      } catch (e) {
+        if (!(e instanceof NonFiniteError)) throw e;
+        letProblems.push(`${name}: ${e.message}`);
+        v = NaN;
+      }
+      scope[name] = quantities[name] = v;
+    }
     const traj = o.keepTrajectory ? state.sim?.trajectory : undefined;
-    // A non-finite simulation output is a divergence; a non-finite derived value only matters inside the hypotheses.
+    const diverged = (message: string) => done({ ...base('diverged', message), trajectory: traj });
+    // A non-finite simulation output is a divergence (κ = ∞ of orthogonal data is a value until an expression uses it).
     const nonFinite = (names: string[]) => names.filter((k) => Number.isNaN(quantities[k]) || (!Number.isFinite(quantities[k]) && !MAY_BE_INFINITE.has(k)));
     const badMetrics = nonFinite(plan.metrics.map((m) => m.name));
-    if (badMetrics.length) return done({ ...base('diverged', `non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj });
+    if (badMetrics.length) return diverged(`non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}`).join(', ')}`);
+    // One rule for hypotheses, property and frequency bound: a non-finite value anywhere in them is a divergence.
     let inRegime = true;
-    // A hypothesis that cannot be evaluated (NaN) puts the trial outside the regime.
-    for (const { name, robustness } of plan.hypotheses) {
-      hypotheses[name] = robustness(scope) >= 0;
+    const badHypotheses: string[] = [];
+    for (const { name, expr, robustness } of plan.hypotheses) {
+      const rho = robustness(scope);
+      if (Number.isNaN(rho)) badHypotheses.push(`${name}: ${nonFiniteIn(expr, scope)?.message ?? 'NaN'}`);
+      hypotheses[name] = rho >= 0;
       inRegime &&= hypotheses[name];
     }
-    const badLets = nonFinite(plan.lets.map((l) => l.name));
-    if (inRegime && badLets.length)
-      return done({ ...base('diverged', `non-finite ${badLets.map((k) => `${k} = ${quantities[k]}`).join(', ')}`), trajectory: traj });
+    if (badHypotheses.length) return diverged(`non-finite value in hypothesis ${badHypotheses.join('; ')}`);
     if (!inRegime)
       return done({
         ...base(
@@ -226,12 +242,16 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
         ),
         trajectory: traj,
       });
-    // The verdict is the sign of the property's robustness; NaN is never a pass.
-    const margin = plan.propertyRobustness(scope);
-    const sides = comparisonSides(plan.property, scope);
-    if (Number.isNaN(margin) || (sides && (Number.isNaN(sides.lhs) || Number.isNaN(sides.rhs)))) {
-      return done({ ...base('diverged', 'the property evaluates to NaN'), trajectory: traj });
+    if (letProblems.length) return diverged(`non-finite value in let ${letProblems.join('; ')}`);
+    if (plan.atLeast) {
+      const bad = nonFiniteIn(plan.atLeast, values);
+      if (bad) return diverged(`non-finite value in the frequency bound: ${bad.message}`);
     }
+    // The verdict is the sign of the property's robustness; NaN (a non-finite value in it) is never a pass or a fail.
+    const margin = plan.propertyRobustness(scope);
+    const sides = Number.isNaN(margin) ? undefined : comparisonSides(plan.property, scope);
+    if (Number.isNaN(margin) || (sides && !(Number.isFinite(sides.lhs) && Number.isFinite(sides.rhs))))
+      return diverged(`non-finite value in the property: ${nonFiniteIn(plan.property, scope)?.message ?? 'NaN'}`);
     const holds = margin >= 0;
     return done({ ...base(holds ? 'pass' : 'fail'), property: { holds, ...(sides ?? {}) }, trajectory: traj });
   } catch (e) {

@@ -34,13 +34,16 @@ describe('robustness of a property', () => {
     );
   });
 
-  it('is NaN only when a value the verdict depends on is NaN: never a pass', () => {
+  it('is NaN when any value the expression computes is not finite: never a pass, never a fail (no three-valued logic)', () => {
     const e = compileExpr('a <= b');
     expect(robustness(e)({ a: NaN, b: 1 })).toBeNaN();
-    // true or unknown is true; false and unknown is false (Kleene)
-    expect(robustness(compileExpr('a <= 1 or b <= 1'))({ a: 0, b: NaN })).toBeGreaterThanOrEqual(0);
-    expect(robustness(compileExpr('a <= 1 and b <= 1'))({ a: 2, b: NaN })).toBeLessThan(0);
+    expect(robustness(e)({ a: Infinity, b: 1 })).toBeNaN();
+    // true or NaN, false and NaN: NaN, whichever side holds
+    expect(robustness(compileExpr('a <= 1 or b <= 1'))({ a: 0, b: NaN })).toBeNaN();
+    expect(robustness(compileExpr('a <= 1 and b <= 1'))({ a: 2, b: NaN })).toBeNaN();
     expect(robustness(compileExpr('a <= 1 and b <= 1'))({ a: 0, b: NaN })).toBeNaN();
+    // an infinite intermediate with a finite result
+    expect(robustness(compileExpr('min(1 / a, 5) <= 5'))({ a: 0 })).toBeNaN();
   });
 
   it('a single comparison gives the relative slack of the reports; and is the min, or the max, not the negation', () => {
