@@ -72,9 +72,9 @@ describe('nothing from a claim file reaches a terminal raw', () => {
     }
   });
 
-  it('the built CLI prints no escape sequence either', () => {
+  it('the built CLI prints no escape sequence either (the verdict line of an invalid file shows its id)', () => {
     const dir = claimsFixture({ 'evil.yaml': `id: ${JSON.stringify(FAKE_AGREE)}\n` });
-    const r = runCli(['validate', dir], { timeout: 30_000 });
+    const r = runCli(['run', dir, '--out', join(mkdtempSync(join(tmpdir(), 'cc-out-')), 'r'), '--threads', '1'], { timeout: 60_000 });
     expect(r.code).toBe(2);
     expect(r.out).not.toContain('\x1b');
     expect(r.out.split('\n').filter((l) => l.startsWith('✓'))).toEqual([]);
