@@ -23,12 +23,14 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { StepOutcome } from '../symbolic/check.js';
@@ -37,7 +39,7 @@ import type { TrialStatus } from './trial.js';
 
 const CACHEABLE = new Set<TrialStatus>(['pass', 'fail', 'out-of-regime', 'diverged']);
 /** A journal file larger than this is not read (nor written). */
-export const JOURNAL_MAX_BYTES = 256 * 1024 * 1024;
+export const JOURNAL_MAX_BYTES = 128 * 1024 * 1024;
 
 /** The package's root folder (above dist/ or src/, whichever this module runs from). */
 const packageRoot = () => dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -145,7 +147,36 @@ export interface Journal {
   once<T>(key: unknown[], compute: () => Promise<T>, keep: (r: T) => boolean, policy?: ReusePolicy<T>): Promise<{ value: T; reused: boolean }>;
 }
 
-const lineSchema = z.strictObject({ e: z.string(), k: z.string().regex(/^[0-9a-f]{64}$/), r: z.string(), m: z.string().regex(/^[0-9a-f]{64}$/) });
+/** A journal line: {e: engine tag, k: key, r: the result's JSON, m: its MAC}, all strings (checked by hand: a journal may hold a million lines). */
+interface JournalLine {
+  e: string;
+  k: string;
+  r: string;
+  m: string;
+}
+const HEX64 = /^[0-9a-f]{64}$/;
+function journalLine(text: string): JournalLine | undefined {
+  const x = JSON.parse(text) as Partial<JournalLine> | null;
+  if (!x || typeof x !== 'object' || Array.isArray(x) || Object.keys(x).length !== 4) return undefined;
+  const { e, k, r, m } = x;
+  return typeof e === 'string' && typeof k === 'string' && typeof r === 'string' && typeof m === 'string' && HEX64.test(k) && HEX64.test(m)
+    ? { e, k, r, m }
+    : undefined;
+}
+
+/** The lines of an open file, read 1 MB at a time (a large journal is never one string). */
+function* linesOf(fd: number): Generator<string> {
+  const decoder = new StringDecoder('utf8');
+  const buf = Buffer.alloc(1 << 20);
+  let rest = '';
+  for (let pos = 0, n; (n = readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) {
+    const parts = (rest + decoder.write(buf.subarray(0, n))).split('\n');
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  rest += decoder.end();
+  if (rest) yield rest;
+}
 
 /** Why a journal file may not be used: a symlink anywhere on its path, or anything but a regular file. */
 function unusablePath(file: string): string | undefined {
@@ -210,12 +241,15 @@ export function openJournal(file: string | undefined, engine = engineFingerprint
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error('not a regular file');
       if (st.size > JOURNAL_MAX_BYTES) throw new Error(`larger than ${JOURNAL_MAX_BYTES / 2 ** 20} MB; delete it`);
-      for (const line of readFileSync(fd, 'utf8').split('\n')) {
+      for (const line of linesOf(fd)) {
         if (!line) continue;
-        let parsed: z.infer<typeof lineSchema>;
+        let parsed: JournalLine | undefined;
         try {
-          parsed = lineSchema.parse(JSON.parse(line));
+          parsed = journalLine(line);
         } catch {
+          parsed = undefined;
+        }
+        if (!parsed) {
           stats.skipped++;
           continue;
         }
