@@ -104,12 +104,13 @@ export function staticProblems(range: RangeOf) {
     problems,
     atLeast(field: string | (string | number)[], v: NumExpr | undefined, min: number): StaticRange | undefined {
       const r = range(v);
-      if (r && r.lo < min) problems.push({ field: Array.isArray(field) ? field : [field], message: `must be at least ${min}, found ${shown(r)}` });
+      const at = Array.isArray(field) ? field : [field];
+      if (r && r.lo < min) problems.push({ field: at, message: `${at.join('.')} must be at least ${min}, found ${shown(r)}` });
       return r;
     },
     within(field: string, v: NumExpr | undefined, lo: number, hi: number): void {
       const r = range(v);
-      if (r && (r.lo < lo || r.hi > hi)) problems.push({ field: [field], message: `must lie in [${lo}, ${hi}], found ${shown(r)}` });
+      if (r && (r.lo < lo || r.hi > hi)) problems.push({ field: [field], message: `${field} must lie in [${lo}, ${hi}], found ${shown(r)}` });
     },
   };
 }

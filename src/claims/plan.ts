@@ -150,7 +150,7 @@ function planBlock(kind: BlockKind, ref: BlockRef, scope: ReadonlySet<string>, p
   let checked: StaticCheck | undefined;
   if (def.check && range) {
     checked = def.check(params as never, range);
-    for (const p of checked.problems ?? []) issue({ path: [...path, ...p.field], message: `${kind} block "${def.name}": ${p.field.at(-1)} ${p.message}` });
+    for (const p of checked.problems ?? []) issue({ path: [...path, ...p.field], message: `${kind} block "${def.name}": ${p.message}` });
     for (const key of ['entries', 'steps'] as const) {
       const size = checked[key];
       if (size && !(size.value <= LIMITS[key].value)) issue({ path: [...path, size.field], message: `${kind} block "${def.name}" at its largest over the space: ${overLimit(key, size.value)}` });
