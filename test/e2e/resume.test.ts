@@ -1,7 +1,7 @@
 // End to end: the built CLI run in a child process (test/e2e/ holds the whole-CLI runs).
 // Faults mid-run: a run killed with SIGKILL at a random moment resumes from the trial journal and
 // produces the same report.json (timings aside) as an uninterrupted run; a second re-run reuses
-// every trial.
+// every trial that cannot decide a verdict (fails and divergences are re-run: a journal never decides).
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,10 +55,20 @@ describe('kill and resume', () => {
     );
     expect(marked, 'the report says which trials came from the journal').toBeGreaterThan(0);
 
-    // everything is journaled now: a third run runs almost nothing new (at most the trials the pool
-    // had already launched past the first counterexample, which depend on timing, not the report)
+    // everything is journaled now: a third run reuses every trial that cannot decide a verdict and re-runs
+    // only those that could (fails, divergences: a journal never decides), plus at most the trials the pool
+    // had already launched past the first counterexample, which depend on timing, not the report
+    const deciding = new Set(
+      readFileSync(join(dir, '.cache', 'claimcheck', 'trials.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((x) => ['fail', 'diverged'].includes(JSON.parse(x.r).result.status))
+        .map((x) => x.k),
+    ).size;
     const again = runSync(dir, join(dir, 'again'));
-    expect(Number(/Trials: (\d+) run/.exec(again)?.[1])).toBeLessThanOrEqual(4);
+    expect(Number(/Trials: (\d+) run/.exec(again)?.[1])).toBeLessThanOrEqual(deciding + 4);
+    expect(Number(/(\d+) reused/.exec(again)?.[1])).toBeGreaterThan(0);
     expect(strip(join(dir, 'again', 'report.json'))).toBe(strip(join(dir, 'reference', 'report.json')));
   }, 300_000);
 });
