@@ -31,7 +31,7 @@ export const LIMITS = {
   /** steps of one run of the dynamics (gradient descent steps, max_steps of an adaptive flow, time/eta of a fixed-step flow) */
   steps: limit('CLAIMCHECK_MAX_STEPS', 1e8, 'steps of one run of the dynamics'),
   /** a search's total work: trials × (variants + 1) × steps × (parameters + data entries) */
-  work: limit('CLAIMCHECK_MAX_WORK', 1e14, 'work of one search (trials × runs × steps × numbers)'),
+  work: limit('CLAIMCHECK_MAX_WORK', 1e12, 'work of one search (trials × runs × steps × numbers)'),
   /** the trials a boundary map runs: grid cells × seeds */
   boundaryTrials: limit('CLAIMCHECK_MAX_BOUNDARY_TRIALS', 50_000, 'trials of one boundary map (cells × seeds)'),
   /** memory the main thread keeps for one search's results: trials × the names each records */
