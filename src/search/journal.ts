@@ -359,7 +359,7 @@ const trialResultSchema = z.object({
   values: z.record(z.string(), num),
   quantities: z.record(z.string(), num),
   hypotheses: z.record(z.string(), z.boolean()),
-  property: z.object({ holds: z.boolean(), op: z.string().optional(), lhs: num.optional(), rhs: num.optional(), conjunct: z.string().optional() }).optional(),
+  property: z.object({ holds: z.boolean(), robustness: num.optional(), op: z.string().optional(), lhs: num.optional(), rhs: num.optional(), conjunct: z.string().optional() }).optional(),
   message: z.string().optional(),
   trajectory: z.array(z.unknown()).optional(),
   trace: z.array(z.unknown()).optional(),

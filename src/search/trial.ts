@@ -24,7 +24,8 @@ export interface TrialResult {
   /** data statistics, metrics and `let` values */
   quantities: Scope;
   hypotheses: Record<string, boolean>;
-  property?: { holds: boolean; op?: string; lhs?: number; rhs?: number; conjunct?: string };
+  /** the property's verdict, its robustness ρ (a signed margin, ≥ 0 exactly when it holds: core/robustness.ts) and the sides of its deciding comparison */
+  property?: { holds: boolean; robustness?: number; op?: string; lhs?: number; rhs?: number; conjunct?: string };
   message?: string;
   trajectory?: TrajectoryPoint[];
   trace?: TracePoint[];
@@ -253,7 +254,7 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
     if (Number.isNaN(margin) || (sides && !(Number.isFinite(sides.lhs) && Number.isFinite(sides.rhs))))
       return diverged(`non-finite value in the property: ${nonFiniteIn(plan.property, scope)?.message ?? 'NaN'}`);
     const holds = margin >= 0;
-    return done({ ...base(holds ? 'pass' : 'fail'), property: { holds, ...(sides ?? {}) }, trajectory: traj });
+    return done({ ...base(holds ? 'pass' : 'fail'), property: { holds, robustness: margin, ...(sides ?? {}) }, trajectory: traj });
   } catch (e) {
     if (e instanceof DivergedError) return done(base('diverged', e.message));
     if (e instanceof OutsideDomainError) {
