@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { completionData, dataStats, exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
 import { randomLowRankTensor } from '../numeric/tensor.js';
 import { mat } from '../numeric/linalg.js';
+import { checkDataSize, checkSize } from './limits.js';
 import { defineBlock, numExpr, staticProblems, type RangeOf, type StaticCheck, type StaticRange } from './types.js';
 
 const exact = (r: StaticRange | undefined) => (r && r.lo === r.hi ? r : undefined);
@@ -26,7 +27,12 @@ export const gaussianData = defineBlock({
     labels: z.enum(['sign', 'teacher', 'gaussian', 'relu-teacher']).default('sign'),
   }),
   expressions: { n: 'trial', d: 'trial', scale: 'trial' },
-  create: (p, ctx) => isotropicGaussian(ctx.rng, ctx.int(p.n), ctx.int(p.d), ctx.num(p.scale), p.labels),
+  create: (p, ctx) => {
+    const n = ctx.int(p.n),
+      d = ctx.int(p.d);
+    checkDataSize('isotropic-gaussian', n, d);
+    return isotropicGaussian(ctx.rng, n, d, ctx.num(p.scale), p.labels);
+  },
   check: pointsCheck,
 });
 
@@ -45,9 +51,12 @@ export const exactGramData = defineBlock({
   }),
   expressions: { n: 'trial', d: 'trial', kappa: 'trial', Rratio: 'trial', n_positive: 'trial' },
   create: (p, ctx) => {
-    const n = ctx.int(p.n);
+    const n = ctx.int(p.n),
+      d = ctx.int(p.d);
+    // the n×n Gram matrix too
+    checkDataSize('exact-gram', n, Math.max(n, d), `n ${n} × max(n, d ${d})`);
     const nPositive = p.n_positive === undefined ? Math.floor(n / 2) : ctx.int(p.n_positive);
-    return exactGram(ctx.rng, { n, d: ctx.int(p.d), kappa: ctx.num(p.kappa), pattern: p.pattern, Rratio: ctx.num(p.Rratio), nPositive });
+    return exactGram(ctx.rng, { n, d, kappa: ctx.num(p.kappa), pattern: p.pattern, Rratio: ctx.num(p.Rratio), nPositive });
   },
   check: pointsCheck,
 });
@@ -60,8 +69,10 @@ export const mixtureData = defineBlock({
   params: z.strictObject({ n: numExpr, d: numExpr, mu_norm: numExpr, n_positive: numExpr.optional() }),
   expressions: { n: 'trial', d: 'trial', mu_norm: 'trial', n_positive: 'trial' },
   create: (p, ctx) => {
-    const n = ctx.int(p.n);
-    return gaussianMixture(ctx.rng, n, ctx.int(p.d), ctx.num(p.mu_norm), p.n_positive === undefined ? Math.floor(n / 2) : ctx.int(p.n_positive));
+    const n = ctx.int(p.n),
+      d = ctx.int(p.d);
+    checkDataSize('gaussian-mixture', n, d);
+    return gaussianMixture(ctx.rng, n, d, ctx.num(p.mu_norm), p.n_positive === undefined ? Math.floor(n / 2) : ctx.int(p.n_positive));
   },
   check: pointsCheck,
 });
@@ -141,7 +152,9 @@ export const tensorCompletionData = defineBlock({
     const dims = p.dims.map((d) => ctx.int(d));
     if (dims.some((d) => d < 1) || dims.reduce((a, b) => a * b, 1) > 4096)
       throw new Error(`tensor-completion: dims ${dims} must be positive, with at most 4096 entries`);
-    return completionData(ctx.rng.fork('observed'), randomLowRankTensor(ctx.rng.fork('target'), dims, ctx.int(p.rank)), ctx.int(p.observed));
+    const observed = ctx.int(p.observed);
+    checkSize('entries', observed * dims.reduce((a, b) => a * b, 1), `data block "tensor-completion": observed ${observed} × ${dims.join('×')} entries`);
+    return completionData(ctx.rng.fork('observed'), randomLowRankTensor(ctx.rng.fork('target'), dims, ctx.int(p.rank)), observed);
   },
   check: (p, range) => {
     const c = staticProblems(range);

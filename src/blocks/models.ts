@@ -4,6 +4,7 @@ import { inGramCoordinates } from '../numeric/gram.js';
 import { reluNet } from '../numeric/relunet.js';
 import { cpFactorization } from '../numeric/tensor.js';
 import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
+import { checkModelSize } from './limits.js';
 import { defineBlock, numExpr, staticProblems, type StaticRange } from './types.js';
 
 const exact = (r: StaticRange | undefined) => (r && r.lo === r.hi ? r : undefined);
@@ -45,7 +46,16 @@ export const twoLayerBlock = defineBlock({
   create: (p, ctx) => {
     const gamma = ctx.num(p.gamma);
     if (!(gamma >= 0 && gamma <= 1)) throw new Error(`two-layer: gamma must lie in [0, 1], got ${gamma}`);
-    const d = ctx.int(p.d);
+    const d = ctx.int(p.d),
+      width = ctx.int(p.width);
+    // Gram coordinates add the frozen orthogonal part: an m×m matrix and m×d draws
+    checkModelSize(
+      'two-layer',
+      ctx,
+      width * (d + 2) + (p.coordinates === 'gram' ? width * width : 0),
+      width,
+      `width ${width} × (d ${d} + 2)${p.coordinates === 'gram' ? ' + width²' : ''} parameters`,
+    );
     if (p.coordinates === 'gram') {
       if (!ctx.data) throw new Error('two-layer: coordinates "gram" needs a data block');
       if (ctx.data.X.cols !== d) throw new Error(`two-layer: d = ${d} but the data have ${ctx.data.X.cols} columns`);
@@ -53,7 +63,7 @@ export const twoLayerBlock = defineBlock({
     const net = (inputs: number) =>
       twoLayerNet({
         d: inputs,
-        width: ctx.int(p.width),
+        width,
         activation:
           p.activation === 'linear'
             ? linearActivation
@@ -68,7 +78,7 @@ export const twoLayerBlock = defineBlock({
         hiddenBias: p.hidden_bias,
         bScale: ctx.num(p.b_scale),
       });
-    return p.coordinates === 'gram' ? inGramCoordinates(net, ctx.data!.X, ctx.int(p.width), ctx.num(p.w_scale)) : net(d);
+    return p.coordinates === 'gram' ? inGramCoordinates(net, ctx.data!.X, width, ctx.num(p.w_scale)) : net(d);
   },
   check: (p, range) => {
     const c = staticProblems(range);
@@ -105,11 +115,15 @@ export const deepLinearBlock = defineBlock({
       cols = ctx.int(p.cols);
     if (ctx.data && ctx.data.X.cols !== rows * cols)
       throw new Error(`deep-linear: a ${rows}×${cols} product needs measurements with ${rows * cols} entries, the data have ${ctx.data.X.cols}`);
+    const depth = ctx.int(p.depth),
+      width = p.width === undefined ? Math.min(rows, cols) : ctx.int(p.width);
+    const side = Math.max(rows, cols, width);
+    checkModelSize('deep-linear', ctx, (depth + 1) * side * side, depth * side, `(depth ${depth} + 1) × ${side}² parameters`);
     return deepLinearNet({
       rows,
       cols,
-      depth: ctx.int(p.depth),
-      width: p.width === undefined ? Math.min(rows, cols) : ctx.int(p.width),
+      depth,
+      width,
       init: p.init,
       scale: ctx.num(p.scale),
       detSign: p.det_sign,
@@ -143,7 +157,15 @@ export const cpFactorizationBlock = defineBlock({
     const size = dims.reduce((a, b) => a * b, 1);
     if (ctx.data && ctx.data.X.cols !== size)
       throw new Error(`cp-factorization: a tensor of ${size} entries needs measurements with ${size} entries, the data have ${ctx.data.X.cols}`);
-    return cpFactorization({ dims, rank: ctx.int(p.rank), scale: ctx.num(p.scale) });
+    const rank = ctx.int(p.rank);
+    checkModelSize(
+      'cp-factorization',
+      ctx,
+      rank * dims.reduce((a, b) => a + b, 0) + size,
+      rank * dims.length,
+      `rank ${rank} × (${dims.join(' + ')}) + ${size} parameters`,
+    );
+    return cpFactorization({ dims, rank, scale: ctx.num(p.scale) });
   },
   check: (p, range) => {
     const c = staticProblems(range);
@@ -183,9 +205,26 @@ export const reluNetBlock = defineBlock({
       if ([p.d_in, p.width, p.depth, p.d_out].some((v) => v === undefined)) throw new Error('relu-net: give `sizes`, or all of d_in, width, depth and d_out');
       const depth = ctx.int(p.depth!);
       if (depth < 1) throw new Error(`relu-net: depth must be at least 1, got ${depth}`);
-      sizes = [ctx.int(p.d_in!), ...Array<number>(depth - 1).fill(ctx.int(p.width!)), ctx.int(p.d_out!)];
+      const [dIn, width, dOut] = [ctx.int(p.d_in!), ctx.int(p.width!), ctx.int(p.d_out!)];
+      // checked before the list of sizes is made (a depth of 10^9 is a list of 10^9 widths)
+      const parameters = depth === 1 ? dIn * dOut : width * (dIn + (depth - 2) * width + dOut);
+      checkModelSize(
+        'relu-net',
+        ctx,
+        parameters,
+        dIn + (depth - 1) * width + dOut,
+        `the parameters of d_in ${dIn}, ${depth - 1} hidden layers of width ${width}, d_out ${dOut}`,
+      );
+      sizes = [dIn, ...Array<number>(depth - 1).fill(width), dOut];
     }
     if (sizes.some((s) => s < 1)) throw new Error(`relu-net: sizes must be positive, got ${sizes}`);
+    checkModelSize(
+      'relu-net',
+      ctx,
+      sizes.slice(1).reduce((a, s, i) => a + s * sizes[i], 0),
+      sizes.reduce((a, s) => a + s, 0),
+      `the parameters of sizes [${sizes.join(', ')}]`,
+    );
     if (ctx.data && ctx.data.X.cols !== sizes[0] + sizes.at(-1)!)
       throw new Error(
         `relu-net: inputs of size ${sizes[0]} and ${sizes.at(-1)} outputs need data rows of ${sizes[0] + sizes.at(-1)!} entries (explicit-vector data), the data have ${ctx.data.X.cols}`,

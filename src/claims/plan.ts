@@ -9,7 +9,7 @@ import { DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
 import type { BlockDef, BlockKind, NumExpr, RangeOf, StaticCheck, StaticRange } from '../blocks/types.js';
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { robustness, type Robustness } from '../core/robustness.js';
-import { LIMITS, fmtCount, overLimit } from './limits.js';
+import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
 import { domainSize, domainValue, type BlockRef, type Domain, type SearchSpec } from './schema.js';
 
 export type Path = (string | number)[];
@@ -53,7 +53,13 @@ export interface SearchPlan {
   /** a frequency claim's bound, over the space's variables */
   atLeast?: CompiledExpr;
   /** the worst case over the space, known before any trial runs: numbers allocated (data + model), steps of one run, and the search's work */
-  footprint: { entries: number; steps: number; work: number };
+  footprint: {
+    entries: number;
+    steps: number;
+    work: number;
+    /** the stages whose size validation could not bound (it uses a name only a trial computes, such as a data statistic): accepted, and bounded when the trial builds the block */
+    unbounded: StageKind[];
+  };
 }
 
 export class PlanError extends Error {
@@ -77,12 +83,19 @@ export function checkedExpr(source: string, known: ReadonlySet<string>, path: Pa
   }
 }
 
-/** A few values of a domain that bound what a monotone expression of it can reach: all of a small domain, else its ends. */
+/**
+ * Values of a domain at which validation evaluates size expressions: all of a domain of at most 64
+ * values, else 64 evenly spaced ones, its ends included (exact for expressions monotone in the name,
+ * a denser look at others). Validation is the early error, not the bound: a size that peaks between
+ * probes (`4 + 100000 * (x == 5)`), or that uses a name only a trial computes (a data statistic), is
+ * caught when the trial builds the block (src/blocks/limits.ts), as that trial's `error: size`.
+ */
+const PROBES = 64;
 function probeValues(d: Domain): number[] {
   const n = domainSize(d);
   if (!(n >= 1)) return [];
-  if (n <= 16) return Array.from({ length: n }, (_, i) => domainValue(d, i));
-  return [domainValue(d, 0), domainValue(d, n - 1)];
+  if (n <= PROBES) return Array.from({ length: n }, (_, i) => domainValue(d, i));
+  return [...new Set(Array.from({ length: PROBES }, (_, i) => domainValue(d, Math.round((i * (n - 1)) / (PROBES - 1)))))];
 }
 
 /**
@@ -229,11 +242,15 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;
   for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) issue({ path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
+  const unbounded = STAGES.filter((k) => {
+    const c = stages[k]?.checked;
+    return c && (k === 'dynamics' ? !c.steps : (k === 'data' || k === 'model') && !c.entries);
+  });
   const modelEntries = stages.model?.checked?.entries?.value ?? 0,
     dataEntries = stages.data?.checked?.entries?.value ?? 0;
   const entries = dataEntries + modelEntries;
   const rows = stages.data?.checked?.rows?.hi ?? 1;
-  const trialMb = (8 * (16 * modelEntries + dataEntries + 2 * rows * (stages.model?.checked?.perRow ?? 0))) / 2 ** 20;
+  const trialMb = trialMemoryMb(modelEntries, dataEntries, rows, stages.model?.checked?.perRow ?? 0);
   if (stages.model && !(trialMb <= LIMITS.trialMb.value))
     issue({
       path: [...base, 'model', stages.model.checked?.entries?.field ?? 'block'],
@@ -262,7 +279,7 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
     property: property as CompiledExpr,
     propertyRobustness: property ? robustness(property) : () => NaN,
     atLeast,
-    footprint: { entries, steps, work },
+    footprint: { entries, steps, work, unbounded },
   };
 }
 

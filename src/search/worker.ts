@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
 import { checkStep, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
+import { SizeLimitError, checkSize } from '../core/limits.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
 
 export interface TrialTask {
@@ -13,8 +14,12 @@ export interface TrialTask {
   dieUnlessFile?: string;
   /** fault injection: the worker always exits */
   dieAlways?: boolean;
-  /** fault injection: the trial fills its heap until the worker's limit stops it */
-  exhaustHeap?: boolean;
+  /**
+   * fault injection: the trial fills its heap until the worker's limit stops it (true), or fills
+   * Float64Arrays (`'typed'`), which the heap limit does not count: each allocation is first checked
+   * against CLAIMCHECK_MAX_ENTRIES as a block checks its sizes, so the trial ends `error: size — …`
+   */
+  exhaustHeap?: boolean | 'typed';
 }
 
 export interface StepTask {
@@ -25,6 +30,7 @@ export interface StepTask {
 export default function (task: TrialTask | StepTask): TrialResult | StepResult {
   if ('step' in task) return checkStep(task.step, task.seed);
   if (task.dieAlways) process.exit(70);
+  if (task.exhaustHeap === 'typed') return typedHoard(task);
   if (task.exhaustHeap) {
     const hoard: number[][] = [];
     for (;;) hoard.push(Array.from({ length: 1 << 16 }, (_, i) => i + hoard.length));
@@ -34,4 +40,19 @@ export default function (task: TrialTask | StepTask): TrialResult | StepResult {
     process.exit(70);
   }
   return runTrial(task.spec, task.values, task.options);
+}
+
+/** Float64Arrays of 2^20 entries each, every one checked against the entries limit before it is allocated (as blocks do). */
+function typedHoard(task: TrialTask): TrialResult {
+  const hoard: Float64Array[] = [];
+  const chunk = 1 << 20;
+  try {
+    for (;;) {
+      checkSize('entries', (hoard.length + 1) * chunk, `fault injection: ${hoard.length + 1} typed arrays of ${chunk} numbers`);
+      hoard.push(new Float64Array(chunk).fill(hoard.length));
+    }
+  } catch (e) {
+    if (!(e instanceof SizeLimitError)) throw e;
+    return { status: 'error', values: task.values, quantities: {}, hypotheses: {}, message: e.message, ms: 0 };
+  }
 }

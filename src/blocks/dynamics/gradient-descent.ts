@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gradientDescent } from '../../numeric/dynamics.js';
+import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems } from '../types.js';
 
 export const gradientDescentBlock = defineBlock({
@@ -9,7 +10,9 @@ export const gradientDescentBlock = defineBlock({
   params: z.strictObject({ steps: numExpr, eta: numExpr, stop_loss: numExpr.optional(), snapshots: z.boolean().default(false) }),
   expressions: { steps: 'trial', eta: 'trial', stop_loss: 'trial' },
   create: (p, ctx) => {
-    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss), snapshots: p.snapshots };
+    const steps = ctx.int(p.steps);
+    checkSteps('gradient-descent', steps);
+    const o = { steps, eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss), snapshots: p.snapshots };
     return ({ objective }, theta0, observe) => gradientDescent(objective, theta0, { ...o, observe });
   },
   // GD with a given step is the object of study; its re-check re-runs it exactly (the final inequality is re-checked in BigNumber).

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gradientFlowRichardson } from '../../numeric/dynamics.js';
+import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr } from '../types.js';
 
 export const richardsonFlowBlock = defineBlock({
@@ -11,6 +12,8 @@ export const richardsonFlowBlock = defineBlock({
   expressions: { time: 'trial', eta: 'trial' },
   create: (p, ctx) => {
     const o = { time: ctx.num(p.time), eta: ctx.num(p.eta) };
+    // Euler with steps eta and eta/2: 3·time/eta steps in all
+    checkSteps('gradient-flow-richardson', (3 * o.time) / o.eta, `3 × time ${o.time} / eta ${o.eta}`);
     return ({ objective }, theta0, observe) => gradientFlowRichardson(objective, theta0, { ...o, observe });
   },
   check: (p, range) => {

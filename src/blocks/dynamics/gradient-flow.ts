@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gradientFlow } from '../../numeric/dynamics.js';
+import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems } from '../types.js';
 
 export const gradientFlowBlock = defineBlock({
@@ -23,6 +24,7 @@ export const gradientFlowBlock = defineBlock({
       maxSteps: ctx.int(p.max_steps),
       stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss),
     };
+    checkSteps('gradient-flow', o.maxSteps, `max_steps ${o.maxSteps}`);
     return ({ objective }, theta0, observe) => gradientFlow(objective, theta0, { ...o, observe });
   },
   check: (p, range) => {

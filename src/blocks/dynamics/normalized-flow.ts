@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizedFlow } from '../../numeric/dynamics.js';
+import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems } from '../types.js';
 
 export const normalizedFlowBlock = defineBlock({
@@ -10,7 +11,9 @@ export const normalizedFlowBlock = defineBlock({
   params: z.strictObject({ steps: numExpr, eta: numExpr, unit_step: z.boolean().default(false), snapshots: z.boolean().default(false) }),
   expressions: { steps: 'trial', eta: 'trial' },
   create: (p, ctx) => {
-    const o = { steps: ctx.int(p.steps), eta: ctx.num(p.eta), unitStep: p.unit_step, snapshots: p.snapshots };
+    const steps = ctx.int(p.steps);
+    checkSteps('normalized-flow', steps);
+    const o = { steps, eta: ctx.num(p.eta), unitStep: p.unit_step, snapshots: p.snapshots };
     // The flow of the exponential loss, computed from the margins y_i f(x_i) (stable softmax), not through `objective`.
     return ({ model, data, loss }, theta0, observe) => {
       if (loss.loss.name !== 'exponential') throw new Error(`normalized-flow is the flow of the exponential loss; the claim's loss is "${loss.loss.name}"`);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { assertFinite, recorder, snapshotSchedule, type Observer, type SimResult } from '../../numeric/dynamics.js';
 import type { Objective } from '../../numeric/objective.js';
+import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
 export interface SgdOptions {
@@ -98,6 +99,7 @@ export const sgdBlock = defineBlock({
       stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss),
       snapshots: p.snapshots,
     };
+    checkSteps('sgd', o.steps);
     if (o.batch < 1) throw new Error(`sgd: batch must be at least 1, got ${o.batch}`);
     return (problem, theta0, observe) => sgd(problem, theta0, { ...o, observe });
   },
