@@ -14,6 +14,7 @@ export const SLOW_FILES = [
   'test/e2e/determinism.test.ts', // runs the CLI with different thread counts
   'test/e2e/shard.test.ts', // runs the CLI per shard and merges
   'test/e2e/cli.test.ts', // spawns the built CLI
+  'test/e2e/replay-values.test.ts', // spawns the built CLI
   'test/search/faults.test.ts', // worker deaths and timeouts on the pool
   'test/search/boundary.test.ts', // boundary grids and sweeps
 ];

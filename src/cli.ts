@@ -20,6 +20,7 @@ import { engineFingerprint, journaledRunner, openJournal } from './search/journa
 import { createPool } from './search/pool.js';
 import { valuesAtPath } from './search/search.js';
 import { runTrial } from './search/trial.js';
+import type { TrialValues } from './search/space.js';
 
 const EXIT_MISMATCH = 1;
 const JOURNAL = join('.cache', 'claimcheck', 'trials.jsonl');
@@ -116,6 +117,25 @@ function parsePath(s: string): string {
   if (!/^\d+(:\d+)*$/.test(t) || t.split(':').some((p) => !Number.isSafeInteger(Number(p))) || t.length > 10_000)
     throw new UsageError(`--path takes the fast-check path printed with a counterexample (whole numbers joined by ":", e.g. 0 or 12:3:0), got "${s}"`);
   return t;
+}
+
+/** A trial named by its values, as the report prints it: name=value pairs joined by commas, every declared variable and `seed` (e.g. gamma=2,kappa=0.5,seed=13). */
+export function parseValues(s: string, space: Record<string, unknown>): TrialValues {
+  const out: TrialValues = {};
+  const bad = (why: string) =>
+    new UsageError(`--values takes name=value pairs joined by "," (every variable of the space and seed), got "${s.slice(0, 200)}": ${why}`);
+  for (const pair of s.split(',')) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\S+)\s*$/.exec(pair);
+    if (!m) throw bad(`"${pair.slice(0, 40)}" is not name=value`);
+    const v = Number(m[2]);
+    if (!Number.isFinite(v)) throw bad(`${m[1]} is not a finite number`);
+    if (!Object.hasOwn(space, m[1]) && m[1] !== 'seed') throw bad(`${m[1]} is not a variable of the space`);
+    if (Object.hasOwn(out, m[1])) throw bad(`${m[1]} given twice`);
+    out[m[1]] = v;
+  }
+  const missing = [...Object.keys(space), 'seed'].filter((k) => !Object.hasOwn(out, k));
+  if (missing.length) throw bad(`missing ${missing.join(', ')}`);
+  return out;
 }
 
 function intArg(v: unknown, name: string): number | undefined {
@@ -355,15 +375,22 @@ const replay = defineCommand({
   meta: { name: 'replay', description: 're-run exactly the trial named by a claim id, a run seed and a fast-check path, and print its metrics' },
   args: {
     id: { type: 'positional', required: true, description: 'claim id' },
-    seed: { type: 'string', required: true, description: 'the run seed printed with the counterexample' },
+    seed: { type: 'string', description: 'the run seed printed with the counterexample (with --path)' },
     path: { type: 'string', description: 'the fast-check path printed with the counterexample (default: 0, the first trial)' },
+    values: {
+      type: 'string',
+      description: 'the trial by its values, as printed for a covering-design or guided witness: name=value,…,seed=S (instead of --seed/--path)',
+    },
     refine: { type: 'boolean', default: false, description: 'use each block’s stricter settings (the genuine/potential re-check)' },
     claims: { type: 'string', default: 'claims', description: 'folder to find the claim id in' },
     full: { type: 'boolean', default: false, description: 'the search at the authors’ scale (for witnesses found with run --full)' },
   },
   run({ args }) {
-    const seed = intFlag(args.seed, 'seed', 0, MAX_SEED)!;
-    const path = parsePath(args.path ?? '0');
+    if (args.values !== undefined && (args.seed !== undefined || args.path !== undefined))
+      throw new UsageError('replay takes either --values or --seed [--path], not both');
+    if (args.values === undefined && args.seed === undefined) throw new UsageError('replay needs --seed S [--path P] or --values name=value,…');
+    const seed = args.values === undefined ? intFlag(args.seed, 'seed', 0, MAX_SEED)! : undefined;
+    const path = args.values === undefined ? parsePath(args.path ?? '0') : undefined;
     const { loads } = select([args.id], args.claims);
     const l = loads[0];
     if (!l.ok) {
@@ -373,9 +400,9 @@ const replay = defineCommand({
     }
     if (!l.claim.search) throw new UsageError(`claim ${l.claim.id} has no search to replay`);
     const spec = searchAtScale(l.claim.search, args.full);
-    const values = valuesAtPath(spec, seed, path);
+    const values = seed !== undefined ? valuesAtPath(spec, seed, path!) : parseValues(String(args.values), spec.space);
     const r = runTrial(spec, values, { refine: args.refine });
-    say(`claim     ${l.claim.id}  (seed ${seed}, path ${path}${args.refine ? ', refined' : ''})`);
+    say(`claim     ${l.claim.id}  (${seed !== undefined ? `seed ${seed}, path ${path}` : 'by values'}${args.refine ? ', refined' : ''})`);
     for (const [k, v] of Object.entries(values)) say(`  ${k.padEnd(12)} := ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.quantities)) say(`  ${k.padEnd(12)} =  ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.hypotheses)) say(`  hypothesis ${k}: ${v}`);

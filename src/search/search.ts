@@ -7,19 +7,24 @@ import type { SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
 import type { TrialRunner } from './pool.js';
-import { domainSize, domainValue, sampleSpace, spaceArbitrary, type TrialValues } from './space.js';
+import type { CoveringStrength } from './covering.js';
+import { createGuide, pointKey } from './guided.js';
+import { failureRateBound, planTrials, variableCoverage, type PlannedTrial, type TrialPhase, type VariableCoverage } from './phases.js';
+import { domainSize, domainValue, spaceArbitrary, type TrialValues } from './space.js';
 import type { TrialResult, TrialStatus } from './trial.js';
 
 export type SearchVerdict = 'holds' | 'refuted' | 'inconclusive';
 
 export interface Witness {
   values: TrialValues;
-  /** fast-check run seed and path: together they name this exact trial */
+  /** fast-check run seed and path: together they name this exact trial (random phase; a covering or guided witness is replayed by its values) */
   seed: number;
-  path: string;
+  path?: string;
+  /** the phase that found the first failing trial */
+  phase: TrialPhase;
   numShrinks: number;
   /** the first failing trial, before shrinking */
-  original: { values: TrialValues; path: string };
+  original: { values: TrialValues; path?: string };
   result: TrialResult;
   recheck: { result: TrialResult; bigNumberProperty?: string; note: string };
   status: 'genuine' | 'potential';
@@ -40,6 +45,8 @@ export interface SearchResult {
   witness?: Witness;
   /** up to 10 trials that diverged, timed out or threw, with their parameters */
   problems: TrialResult[];
+  /** how strong a "holds" is: distinct in-regime trials, coverage, the failure-rate bound, the tightest trial */
+  evidence: Evidence;
   /** the in-regime trial whose property held with the least relative slack */
   closest?: TrialResult & { slack: number };
   space: Record<string, { size: number; first: number; last: number }>;
@@ -56,10 +63,24 @@ export interface SearchResult {
   ms: number;
 }
 
+export interface Evidence {
+  /** distinct in-regime trials (no trial runs twice) */
+  inRegime: number;
+  /** 95 % upper bound on the chance that a trial drawn as this search draws them is a counterexample (1 − 0.05^{1/n}, n = passing trials) */
+  failureRateBound: number;
+  /** judged trials per phase: covering design, random (fast-check), guided */
+  phases: Record<TrialPhase, number>;
+  /** what the covering design promised over the declared variables */
+  design?: CoveringStrength;
+  coverage: Record<string, VariableCoverage>;
+  /** the passing trial with the smallest robustness ρ: a bound tighter by about ρ (relative) would have been refuted by this search */
+  tightness?: { rho: number; values: TrialValues; trial: number; phase: TrialPhase; replay: string; trace: Array<{ trial: number; rho: number }> };
+}
+
 /** Why a search got its verdict, before it is put into words (`describeFinding`); never part of the report. */
 export type SearchFinding =
   | { kind: 'frequency'; frequency: FrequencyResult; outOfRegime: number }
-  | { kind: 'counterexample'; status: Witness['status']; trial: number; of: number; shrinks: number }
+  | { kind: 'counterexample'; status: Witness['status']; trial: number; of: number; shrinks: number; phase: TrialPhase }
   | { kind: 'troubled'; troubled: number; others: number }
   | { kind: 'too-few-in-regime'; inRegime: number; judged: number; needed: number }
   | { kind: 'no-counterexample'; inRegime: number; outOfRegime: number; budgetStopped?: { judged: number; of: number } };
@@ -84,7 +105,7 @@ export function describeFinding(f: SearchFinding): string {
     case 'frequency':
       return `${describeFrequency(f.frequency)}${f.outOfRegime ? ` (${f.outOfRegime} trials out of regime, not counted)` : ''}`;
     case 'counterexample':
-      return `counterexample (${f.status}) found at trial ${f.trial} of ${f.of}, shrunk ${f.shrinks} time(s)`;
+      return `counterexample (${f.status}) found at trial ${f.trial} of ${f.of} (${PHASE_WORDS[f.phase]}), shrunk ${f.shrinks} time(s)`;
     case 'troubled':
       return `${f.troubled} trial(s) diverged, timed out or failed to run; no counterexample among the other ${f.others}`;
     case 'too-few-in-regime':
@@ -122,6 +143,16 @@ export function rerunCommand(claimId: string, seed: number, trials: number, full
   return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${full ? ' --full' : ''} --out reports/replay`;
 }
 
+/** A trial named by its values (a trial is a pure function of the search and its values). */
+export function replayValuesCommand(claimId: string, values: TrialValues, full = false): string {
+  const v = Object.entries(values)
+    .map(([k, x]) => `${k}=${x}`)
+    .join(',');
+  return `npx claimcheck replay ${claimId} --values ${v}${full ? ' --full' : ''}`;
+}
+
+export const PHASE_WORDS: Record<TrialPhase, string> = { cover: 'covering design', random: 'random phase', guided: 'guided phase' };
+
 export function replayCommand(claimId: string, seed: number, path: string, full = false): string {
   return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${full ? ' --full' : ''}`;
 }
@@ -136,6 +167,56 @@ export function valuesAtPath(spec: SearchSpec, seed: number, path: string): Tria
   return r.counterexample[0] as TrialValues;
 }
 
+/** ρ of a judged trial: the property's robustness, when it was evaluated in regime. */
+const rhoOf = (r: TrialResult): number | undefined => (r.status === 'pass' || r.status === 'fail' ? r.property?.robustness : undefined);
+
+/** Runs `trials` on the pool, at most threads×2 at a time, stopping new ones at `stopAt()`; results by index. */
+async function runAll(
+  spec: SearchSpec,
+  o: SearchOptions,
+  values: TrialValues[],
+  timeoutMs: number,
+  stop: { failAt: number; budget: () => boolean },
+  stopAtFailure: boolean,
+  onDone: () => void,
+): Promise<{ results: (TrialResult | undefined)[]; reused: boolean[]; budgetExhausted: boolean }> {
+  const n = values.length;
+  const results: (TrialResult | undefined)[] = new Array(n);
+  const reused: boolean[] = new Array(n).fill(false);
+  let next = 0,
+    budgetExhausted = false;
+  await new Promise<void>((resolve) => {
+    let inFlight = 0;
+    const pump = (): void => {
+      while (inFlight < o.runner.threads * 2 && next < n && next < stop.failAt) {
+        if (stop.budget()) {
+          budgetExhausted = true;
+          break;
+        }
+        const k = next++;
+        inFlight++;
+        void o.runner
+          .trial(spec, values[k], timeoutMs, { claim: o.claimId })
+          .catch((e: Error) => ({
+            result: { status: 'error' as const, values: values[k], quantities: {}, hypotheses: {}, message: e.message, ms: 0 },
+            reused: false,
+          }))
+          .then((t) => {
+            const r = (results[k] = t.result);
+            reused[k] = t.reused === true;
+            inFlight--;
+            if (r.status === 'fail' && stopAtFailure) stop.failAt = Math.min(stop.failAt, k);
+            onDone();
+            pump();
+          });
+      }
+      if (inFlight === 0) resolve();
+    };
+    pump();
+  });
+  return { results, reused, budgetExhausted };
+}
+
 export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<SearchResult> {
   const t0 = performance.now();
   const seed = o.seed ?? spec.seed;
@@ -143,62 +224,94 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   // at least one in-regime trial, whatever the source of N: zero trials never hold
   const minInRegime = Math.max(1, Math.min(N, spec.min_in_regime ?? Math.ceil(N / 4)));
   const timeoutMs = spec.timeout_s * 1000;
-  const points = sampleSpace(spec.space, seed, N);
-  const results: (TrialResult | undefined)[] = new Array(N);
-  const reused: boolean[] = new Array(N).fill(false);
+  const plan = planTrials(spec, seed, N);
   // A frequency claim judges every trial: a trial where the event fails is data, not a counterexample.
   const stopAtFailure = !spec.frequency;
-  let next = 0,
-    done = 0,
-    firstFail = Infinity,
-    budgetExhausted = false;
+  const G = spec.frequency || N === 0 ? 0 : (spec.guided?.trials ?? Math.ceil(N / 4));
+  const total = plan.trials.length + G;
+  let done = 0;
+  const progress = () => o.onProgress?.(++done, total);
+  const budget = () => o.budgetMs !== undefined && performance.now() - t0 > o.budgetMs;
 
-  await new Promise<void>((resolve) => {
-    let inFlight = 0;
-    const pump = (): void => {
-      while (inFlight < o.runner.threads * 2 && next < N && next < firstFail) {
-        if (o.budgetMs !== undefined && performance.now() - t0 > o.budgetMs) {
-          budgetExhausted = true;
-          break;
-        }
-        const k = next++;
-        inFlight++;
-        void o.runner.trial(spec, points[k], timeoutMs, { claim: o.claimId }).then((t) => {
-          const r = (results[k] = t.result);
-          reused[k] = t.reused === true;
-          inFlight--;
-          done++;
-          if (r.status === 'fail' && stopAtFailure) firstFail = Math.min(firstFail, k);
-          o.onProgress?.(done, N);
-          pump();
-        });
-      }
-      if (inFlight === 0) resolve();
-    };
-    pump();
-  });
-
+  const main = { failAt: Infinity, budget };
+  const first = await runAll(
+    spec,
+    o,
+    plan.trials.map((t) => t.values),
+    timeoutMs,
+    main,
+    stopAtFailure,
+    progress,
+  );
+  const judgedTrials: PlannedTrial[] = [];
+  const results: TrialResult[] = [];
+  const reused: boolean[] = [];
   // Judge the contiguous prefix that is complete (and, after a failure, stop at the first one):
   // this makes counts independent of the number of workers.
-  let prefix = 0;
-  while (prefix < N && results[prefix] && prefix <= firstFail) prefix++;
+  for (let k = 0; k < plan.trials.length && first.results[k] && k <= main.failAt; k++) {
+    judgedTrials.push(plan.trials[k]);
+    results.push(first.results[k]!);
+    reused.push(first.reused[k]);
+  }
+  let budgetExhausted = first.budgetExhausted;
+  let failAt = main.failAt < Infinity ? main.failAt : -1;
+
+  // The guided phase: batches proposed from everything seen so far, each batch judged whole before the next (deterministic).
+  let guidedRun = 0;
+  if (G > 0 && failAt < 0 && !budgetExhausted && judgedTrials.length === plan.trials.length) {
+    const guide = createGuide(spec.space, spec.guided?.strategy ?? 'hill-climb', (seed ^ 0x67756964) >>> 0);
+    const seen = new Set<string>();
+    results.forEach((r, k) => {
+      seen.add(pointKey(judgedTrials[k].values));
+      guide.observe(judgedTrials[k].values, rhoOf(r));
+    });
+    const batch = Math.max(2, o.runner.threads * 2);
+    while (guidedRun < G && failAt < 0) {
+      if (budget()) {
+        budgetExhausted = true;
+        break;
+      }
+      const proposed = guide.propose(Math.min(batch, G - guidedRun), seen);
+      if (!proposed.length) break;
+      const stop = { failAt: Infinity, budget: () => false };
+      const r = await runAll(spec, o, proposed, timeoutMs, stop, stopAtFailure, progress);
+      for (let k = 0; k < proposed.length && r.results[k] && k <= stop.failAt; k++) {
+        seen.add(pointKey(proposed[k]));
+        guide.observe(proposed[k], rhoOf(r.results[k]!));
+        judgedTrials.push({ values: proposed[k], phase: 'guided' });
+        results.push(r.results[k]!);
+        reused.push(r.reused[k]);
+        guidedRun++;
+        if (r.results[k]!.status === 'fail' && stopAtFailure) failAt = results.length - 1;
+      }
+    }
+  }
+
+  const judged = results.length;
   const counts = emptyCounts();
   const problems: TrialResult[] = [];
   const outOfRegimeBy: Record<string, number> = Object.create(null);
   let closest: SearchResult['closest'];
-  for (let k = 0; k < prefix; k++) {
-    const r = results[k]!;
+  let tightest: { rho: number; k: number } | undefined;
+  const minRhoTrace: Array<{ trial: number; rho: number }> = [];
+  for (let k = 0; k < judged; k++) {
+    const r = results[k];
     counts[r.status]++;
     if (['diverged', 'timeout', 'error'].includes(r.status) && problems.length < 10) problems.push(r);
     if (r.status === 'out-of-regime') for (const [h, ok] of Object.entries(r.hypotheses)) if (!ok) outOfRegimeBy[h] = (outOfRegimeBy[h] ?? 0) + 1;
     if (r.status === 'pass') {
       const s = relativeSlack(r);
       if (s !== undefined && (!closest || s < closest.slack)) closest = { ...r, slack: s };
+      const rho = rhoOf(r);
+      if (rho !== undefined && (!tightest || rho < tightest.rho)) {
+        tightest = { rho, k };
+        minRhoTrace.push({ trial: k + 1, rho });
+      }
     }
   }
 
   let witness: Witness | undefined;
-  if (firstFail < Infinity) witness = await shrinkAndRecheck(spec, o, seed, firstFail, points[firstFail], timeoutMs);
+  if (failAt >= 0) witness = await shrinkAndRecheck(spec, o, seed, judgedTrials[failAt], timeoutMs);
 
   const inRegime = counts.pass + counts.fail;
   const troubled = counts.diverged + counts.timeout + counts.error;
@@ -206,7 +319,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   if (spec.frequency && inRegime > 0) {
     const at = planSearch(spec).atLeast!;
     let sum = 0;
-    for (let k = 0; k < prefix; k++) if (['pass', 'fail'].includes(results[k]!.status)) sum += at.value(results[k]!.values);
+    for (const r of results) if (r.status === 'pass' || r.status === 'fail') sum += at.value(r.values);
     frequency = judgeFrequency(
       counts.pass,
       inRegime,
@@ -220,16 +333,16 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     frequency && troubled === 0 && inRegime >= minInRegime
       ? { kind: 'frequency', frequency, outOfRegime: counts['out-of-regime'] }
       : witness
-        ? { kind: 'counterexample', status: witness.status, trial: firstFail + 1, of: N, shrinks: witness.numShrinks }
+        ? { kind: 'counterexample', status: witness.status, trial: failAt + 1, of: total, shrinks: witness.numShrinks, phase: judgedTrials[failAt].phase }
         : troubled > 0
-          ? { kind: 'troubled', troubled, others: prefix - troubled }
+          ? { kind: 'troubled', troubled, others: judged - troubled }
           : inRegime < minInRegime
-            ? { kind: 'too-few-in-regime', inRegime, judged: prefix, needed: minInRegime }
+            ? { kind: 'too-few-in-regime', inRegime, judged, needed: minInRegime }
             : {
                 kind: 'no-counterexample',
                 inRegime,
                 outOfRegime: counts['out-of-regime'],
-                ...(budgetExhausted ? { budgetStopped: { judged: prefix, of: N } } : {}),
+                ...(budgetExhausted ? { budgetStopped: { judged, of: total } } : {}),
               };
   const verdict = findingVerdict(finding),
     reason = describeFinding(finding);
@@ -241,18 +354,42 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     space[k] = { size, first: domainValue(d, 0), last: domainValue(d, size - 1) };
     spaceSize *= size;
   }
+  const phases = { cover: 0, random: 0, guided: 0 };
+  for (const t of judgedTrials) phases[t.phase]++;
+  const evidence: Evidence = {
+    inRegime,
+    failureRateBound: failureRateBound(counts.pass),
+    phases,
+    ...(plan.coverage ? { design: plan.coverage.strength } : {}),
+    coverage: variableCoverage(
+      spec.space,
+      judgedTrials.map((t) => t.values),
+    ),
+    ...(tightest && !spec.frequency
+      ? {
+          tightness: {
+            rho: tightest.rho,
+            values: results[tightest.k].values,
+            trial: tightest.k + 1,
+            phase: judgedTrials[tightest.k].phase,
+            replay: replayValuesCommand(o.claimId, results[tightest.k].values, o.full),
+            trace: minRhoTrace,
+          },
+        }
+      : {}),
+  };
   const samples = o.collect?.length
-    ? results.slice(0, prefix).map((r) => ({
-        status: r!.status,
-        values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r!.quantities[m]) ? r!.quantities[m] : null])),
+    ? results.map((r) => ({
+        status: r.status,
+        values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r.quantities[m]) ? r.quantities[m] : null])),
       }))
     : undefined;
   const ms = performance.now() - t0;
-  const reusedTrials = reused.slice(0, prefix).filter(Boolean).length;
+  const reusedTrials = reused.filter(Boolean).length;
   return {
     seed,
-    trialsRequested: N,
-    trialsRun: prefix,
+    trialsRequested: total,
+    trialsRun: judged,
     counts,
     outOfRegimeBy,
     minInRegime,
@@ -261,24 +398,30 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     witness,
     problems,
     closest: spec.frequency ? undefined : closest,
+    evidence,
     space,
     spaceSize,
     budgetExhausted,
     frequency,
     samples,
-    trialsPerSecond: prefix / (ms / 1000),
+    trialsPerSecond: judged / (ms / 1000),
     reusedTrials,
     ms,
   };
 }
 
-async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, k: number, originalValues: TrialValues, timeoutMs: number): Promise<Witness> {
-  const check = await fc.check(
-    fc.asyncProperty(spaceArbitrary(spec.space), async (v) => (await o.runner.run(spec, v, timeoutMs, { claim: o.claimId })).status !== 'fail'),
-    { seed, path: String(k), numRuns: k + 1, interruptAfterTimeLimit: o.shrinkBudgetMs ?? 120_000 },
-  );
+async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, failing: PlannedTrial, timeoutMs: number): Promise<Witness> {
+  const originalValues = failing.values;
+  const fails = async (v: TrialValues) => (await o.runner.run(spec, v, timeoutMs, { claim: o.claimId })).status !== 'fail';
+  // a random-phase trial is shrunk from its fast-check path; a covering or guided one from its values, given as an example
+  const fromPath = failing.phase === 'random' && failing.path !== undefined;
+  const check = await fc.check(fc.asyncProperty(spaceArbitrary(spec.space), fails), {
+    seed,
+    ...(fromPath ? { path: failing.path, numRuns: Number(failing.path) + 1 } : { examples: [[originalValues]], numRuns: 1 }),
+    interruptAfterTimeLimit: o.shrinkBudgetMs ?? 120_000,
+  });
   const values = check.failed && check.counterexample ? check.counterexample[0] : originalValues;
-  const path = check.failed && check.counterexamplePath ? check.counterexamplePath : String(k);
+  const path = fromPath ? (check.failed && check.counterexamplePath ? check.counterexamplePath : failing.path!) : undefined;
   const [result, refined] = await Promise.all([
     o.runner.run(spec, values, timeoutMs, { keepTrajectory: true, claim: o.claimId }),
     o.runner.run(spec, values, timeoutMs * 10, { refine: true, keepTrajectory: true, claim: o.claimId }),
@@ -304,10 +447,11 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     seed,
     path,
     numShrinks: check.numShrinks,
-    original: { values: originalValues, path: String(k) },
+    original: { values: originalValues, ...(failing.path !== undefined ? { path: failing.path } : {}) },
+    phase: failing.phase,
     result,
     recheck: { result: refined, bigNumberProperty, note },
     status: genuine ? 'genuine' : 'potential',
-    replay: replayCommand(o.claimId, seed, path, o.full),
+    replay: path !== undefined ? replayCommand(o.claimId, seed, path, o.full) : replayValuesCommand(o.claimId, values, o.full),
   };
 }

@@ -3,7 +3,7 @@ import { loadClaims, loadClaimText, type LoadedClaim } from '../../src/claims/lo
 import type { SearchSpec } from '../../src/claims/schema.js';
 import { checkClaim } from '../../src/runner.js';
 import { createPool, inlineRunner } from '../../src/search/pool.js';
-import { runSearch, valuesAtPath, type SearchResult } from '../../src/search/search.js';
+import { replayValuesCommand, runSearch, valuesAtPath, type SearchResult } from '../../src/search/search.js';
 import { runTrial } from '../../src/search/trial.js';
 import { CLAIMS_DIR, claimText, searchFixture } from '../helpers.js';
 
@@ -33,11 +33,13 @@ describe('falsification search', () => {
     expect(w.result.status).toBe('fail');
     expect(w.values.m * w.values.d).toBeLessThanOrEqual(w.original.values.m * w.original.values.d);
     expect(w.result.quantities.srank).toBeGreaterThan(2);
-    // replay: seed + path name exactly this trial
-    const replayed = valuesAtPath(c.claim.search!, w.seed, w.path);
+    // replay: seed + path (random phase) or the values (covering design, guided phase) name exactly this trial
+    const replayed = w.path !== undefined ? valuesAtPath(c.claim.search!, w.seed, w.path) : w.values;
     expect(replayed).toEqual(w.values);
     expect(runTrial(c.claim.search!, replayed).quantities.srank).toBe(w.result.quantities.srank);
-    expect(w.replay).toBe(`npx claimcheck replay ${c.claim.id} --seed ${w.seed} --path ${w.path}`);
+    expect(w.replay).toBe(
+      w.path !== undefined ? `npx claimcheck replay ${c.claim.id} --seed ${w.seed} --path ${w.path}` : replayValuesCommand(c.claim.id, w.values),
+    );
   });
 
   it('refutes "‖w‖ − |v| is conserved" both symbolically and by search', async () => {
@@ -77,7 +79,9 @@ dynamics: { block: gradient-descent, steps: 2000, eta: eta }
 metrics: { lossT: { block: loss } }
 property: 'lossT >= 0'`);
     const r = await runSearch(spec, { claimId: 't', runner: inline });
-    expect(r.counts.diverged).toBe(6);
+    // 6 trials, then ⌈6/4⌉ = 2 guided ones
+    expect(r.trialsRun).toBe(8);
+    expect(r.counts.diverged).toBe(8);
     expect(r.counts.pass).toBe(0);
     expect(r.verdict).toBe('inconclusive');
     expect(r.problems[0].values.eta).toBeDefined();
@@ -95,7 +99,7 @@ dynamics: { block: gradient-flow, time: T, rtol: 1e-13, max_steps: 100000000 }
 metrics: { lossT: { block: loss } }
 property: 'lossT >= 0'`);
     const r = await runSearch(spec, { claimId: 't', runner: pool });
-    expect(r.counts.timeout).toBe(3);
+    expect(r.counts.timeout).toBe(4); // 3 trials and 1 guided
     expect(r.verdict).toBe('inconclusive');
   });
 
@@ -107,9 +111,9 @@ metrics: { srank: { block: stable-rank, layer: W } }
 hypotheses: { never: 'm > 10' }
 property: 'srank > 100'`);
     const r = await runSearch(spec, { claimId: 't', runner: inline });
-    expect(r.counts['out-of-regime']).toBe(8);
+    expect(r.counts['out-of-regime']).toBe(10); // 8 trials and 2 guided
     expect(r.verdict).toBe('inconclusive');
-    expect(r.reason).toMatch(/only 0 of 8 trials were inside the hypotheses/);
+    expect(r.reason).toMatch(/only 0 of 10 trials were inside the hypotheses/);
   });
 });
 

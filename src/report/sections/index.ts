@@ -1,5 +1,6 @@
 // The claim sections, in the order both renderings show them (after the verdict).
 import boundary from './boundary.js';
+import evidence from './evidence.js';
 import histogram from './histogram.js';
 import search from './search.js';
 import source from './source.js';
@@ -8,4 +9,4 @@ import symbolic from './symbolic.js';
 import trajectory from './trajectory.js';
 import type { BoundSection } from './section.js';
 
-export const CLAIM_SECTIONS: BoundSection[] = [source, symbolic, search, stability, boundary, trajectory, histogram];
+export const CLAIM_SECTIONS: BoundSection[] = [source, symbolic, search, evidence, stability, boundary, trajectory, histogram];

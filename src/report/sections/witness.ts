@@ -1,6 +1,6 @@
 // The counterexample card of a refuted search (shown inside the search section).
 import type { ClaimResult } from '../../runner.js';
-import type { Witness } from '../../search/search.js';
+import { PHASE_WORDS, type Witness } from '../../search/search.js';
 import { pairs, pairsText, propertyView, valuesText, type Pairs, type PropertyView } from '../format.js';
 import { escapeHtml as h, mdEscape as esc, propertyHtml, propertyMarkdown } from '../markup.js';
 
@@ -13,7 +13,7 @@ export interface WitnessCard {
   quantities: Pairs;
   recheck: string;
   /** the first failing trial before shrinking */
-  original: { values: string; path: string };
+  original: { values: string; where: string };
   replay: string;
   /** what a counterexample means, from the claim file */
   meaning?: string;
@@ -28,7 +28,7 @@ export function witnessCard(c: ClaimResult, w: Witness, property: string): Witne
     property: propertyView(w.result, property),
     quantities: pairs(w.result.quantities as Record<string, number>),
     recheck: w.recheck.note,
-    original: { values: valuesText(w.original.values), path: w.original.path },
+    original: { values: valuesText(w.original.values), where: w.original.path !== undefined ? `path ${w.original.path}` : (PHASE_WORDS[w.phase] ?? 'found') },
     replay: w.replay,
     meaning: c.claim?.tested_object?.counterexample_means,
   };
@@ -42,7 +42,7 @@ export function witnessHtml(w: WitnessCard): string {
 <table><caption class="meta">the failing trial's values</caption><tbody>${rows(w.values)}</tbody></table>
 <p>property: ${propertyHtml(w.property)}</p>
 <details><summary>all quantities of this trial</summary><table><tbody>${rows(w.quantities)}</tbody></table></details>
-<p class="meta">re-check: ${h(w.recheck)} · first failing trial before shrinking: ${h(w.original.values)} (path ${h(w.original.path)})</p>
+<p class="meta">re-check: ${h(w.recheck)} · first failing trial before shrinking: ${h(w.original.values)} (${h(w.original.where)})</p>
 <p>replay: <code class="replay">${h(w.replay)}</code> <button type="button" data-copy="${h(w.replay)}" aria-label="copy the replay command">copy</button></p>
 ${w.meaning !== undefined ? `<p><strong>What this counterexample means</strong>: ${h(w.meaning)}</p>` : ''}
 </div>`;
@@ -59,7 +59,7 @@ export function witnessMarkdown(w: WitnessCard): string[] {
     `- property: ${propertyMarkdown(w.property)}`,
     `- quantities: ${pairsText(w.quantities)}`,
     `- re-check: ${w.recheck}`,
-    `- first failing trial before shrinking: ${w.original.values} (path ${w.original.path})`,
+    `- first failing trial before shrinking: ${w.original.values} (${w.original.where})`,
     `- replay: \`${w.replay}\``,
     ...(w.meaning !== undefined ? [`- **what this counterexample means**: ${esc(w.meaning)}`] : []),
   ];

@@ -1,0 +1,97 @@
+// How strong a search's "holds" is: distinct in-regime trials per phase, which values of each
+// variable ran, a 95 % bound on the failure rate under the search's distribution, and the
+// tightest trial (the smallest robustness ρ) with its replay command and how it fell.
+import type { ClaimResult } from '../../runner.js';
+import type { Evidence } from '../../search/search.js';
+import { PHASE_WORDS } from '../../search/search.js';
+import { fmt, valuesText } from '../format.js';
+import { escapeHtml as h } from '../markup.js';
+import { defineSection } from './section.js';
+
+interface EvidenceView {
+  e: Evidence;
+  verdict: string;
+  frequency: boolean;
+  coverage: Array<{ name: string; text: string; complete: boolean }>;
+}
+
+const DESIGN_WORDS = {
+  'all-combinations': 'every combination of the levels',
+  pairwise: 'every pair of levels of every two variables',
+  'each-value': 'every level of every variable',
+};
+
+function coverageText(c: Evidence['coverage'][string]): string {
+  const all = c.run === c.of;
+  if (c.values) return `${c.values.map(fmt).join(', ')}${c.missed?.length ? ` — never run: ${c.missed.map(fmt).join(', ')}` : ''} (${c.run} of ${c.of})`;
+  return `${fmt(c.run)} of ${fmt(c.of)} values${all ? '' : ' (a large domain: sampled)'}`;
+}
+
+/** The running minimum of ρ against the trial number, as a small inline SVG (no axes library needed for a sparkline). */
+function sparkline(trace: Array<{ trial: number; rho: number }>, total: number): string {
+  if (trace.length < 2) return '';
+  const W = 240,
+    H = 48,
+    lo = Math.min(0, ...trace.map((p) => p.rho)),
+    hi = trace[0].rho;
+  const x = (t: number) => ((t - 1) / Math.max(1, total - 1)) * (W - 8) + 4;
+  const y = (r: number) => (hi === lo ? H / 2 : H - 4 - ((r - lo) / (hi - lo)) * (H - 8));
+  let d = `M${x(trace[0].trial).toFixed(1)},${y(trace[0].rho).toFixed(1)}`;
+  for (let i = 1; i < trace.length; i++) d += `H${x(trace[i].trial).toFixed(1)}V${y(trace[i].rho).toFixed(1)}`;
+  d += `H${x(total).toFixed(1)}`;
+  return `<svg class="spark" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="smallest robustness so far against the trial number, from ${h(fmt(trace[0].rho))} to ${h(fmt(trace[trace.length - 1].rho))}"><line x1="4" x2="${W - 4}" y1="${y(0).toFixed(1)}" y2="${y(0).toFixed(1)}" stroke="#c00" stroke-dasharray="3 3"/><path d="${d}" fill="none" stroke="#333"/></svg>`;
+}
+
+export default defineSection<EvidenceView>({
+  id: 'evidence',
+  view: (c: ClaimResult) => {
+    const s = c.search;
+    if (!s?.evidence) return undefined;
+    const e = s.evidence;
+    return {
+      e,
+      verdict: s.verdict,
+      frequency: !!s.frequency,
+      coverage: Object.entries(e.coverage).map(([name, cv]) => ({ name, text: coverageText(cv), complete: cv.run === cv.of })),
+    };
+  },
+  html: ({ e, verdict, frequency, coverage }) => {
+    const phases = (Object.keys(e.phases) as Array<keyof typeof e.phases>)
+      .filter((p) => e.phases[p])
+      .map((p) => `${e.phases[p]} ${PHASE_WORDS[p]}`)
+      .join(', ');
+    const t = e.tightness;
+    const total = e.phases.cover + e.phases.random + e.phases.guided;
+    return `<h4>Evidence</h4>
+<ul>
+<li>${e.inRegime} distinct in-regime trials (no trial counted twice): ${h(phases || 'none')}${e.design ? `; the covering design ran ${h(DESIGN_WORDS[e.design])}` : ''}</li>
+${coverage.length ? `<li>values run per variable:<ul>${coverage.map((c) => `<li><code>${h(c.name)}</code>: ${h(c.text)}</li>`).join('')}</ul></li>` : ''}
+${verdict === 'holds' && !frequency ? `<li>95% upper bound on the chance that a trial drawn as this search draws them is a counterexample: ${h(fmt(e.failureRateBound))} (1 − 0.05^{1/n}, n = ${e.inRegime}: the exact one-sided bound after n passes)</li>` : ''}
+${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(fmt(t.rho))} (trial ${t.trial}, ${h(PHASE_WORDS[t.phase])}: ${h(valuesText(t.values))}) — a bound tighter by about this much (relative) would have been refuted by this search. Replay: <code class="replay">${h(t.replay)}</code> ${sparkline(t.trace, total)}</li>` : ''}
+</ul>`;
+  },
+  markdown: ({ e, verdict, frequency, coverage }) => {
+    const t = e.tightness;
+    const phases = (Object.keys(e.phases) as Array<keyof typeof e.phases>)
+      .filter((p) => e.phases[p])
+      .map((p) => `${e.phases[p]} ${PHASE_WORDS[p]}`)
+      .join(', ');
+    return [
+      '**Evidence**:',
+      '',
+      `- ${e.inRegime} distinct in-regime trials (no trial counted twice): ${phases || 'none'}${e.design ? `; the covering design ran ${DESIGN_WORDS[e.design]}` : ''}`,
+      ...coverage.map((c) => `- values of ${c.name}: ${c.text}`),
+      ...(verdict === 'holds' && !frequency
+        ? [
+            `- 95% upper bound on the chance that a trial drawn as this search draws them is a counterexample: ${fmt(e.failureRateBound)} (1 − 0.05^(1/n), n = ${e.inRegime})`,
+          ]
+        : []),
+      ...(t
+        ? [
+            `- tightness: smallest robustness among passing trials ρ = ${fmt(t.rho)} (trial ${t.trial}, ${PHASE_WORDS[t.phase]}: ${valuesText(t.values)}); it fell ${t.trace.map((p) => `${fmt(p.rho)} (trial ${p.trial})`).join(' → ')}; replay: \`${t.replay}\``,
+          ]
+        : []),
+      '',
+    ];
+  },
+});

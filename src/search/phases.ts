@@ -1,0 +1,103 @@
+// The trials of a search, in the order they run: a covering design over the declared variables
+// (every value of every variable in some trial; every combination or every pair where they fit),
+// then distinct random trials drawn by fast-check (replayable by run seed and path), then the
+// guided phase (search.ts) that minimizes the property's robustness. No trial runs twice.
+// A frequency claim estimates a probability under the sampling distribution, so it gets distinct
+// random trials only.
+import type { Domain, SearchSpec } from '../claims/schema.js';
+import { Rng } from '../numeric/rng.js';
+import { coveringDesign, type CoveringStrength } from './covering.js';
+import { pointKey } from './guided.js';
+import { domainSize, domainValue, sampleSpace, SEED_MAX, type TrialValues } from './space.js';
+
+export type TrialPhase = 'cover' | 'random' | 'guided';
+
+export interface PlannedTrial {
+  values: TrialValues;
+  phase: TrialPhase;
+  /** random phase: the fast-check path of this point (its index in the run seed's sequence) */
+  path?: string;
+}
+
+export interface TrialPlan {
+  trials: PlannedTrial[];
+  /** what the covering design promises over the declared variables, and the levels it covers */
+  coverage?: { strength: CoveringStrength; levels: Record<string, number[]> };
+}
+
+/** Share of a search's trials that the covering design may take; the rest are random. */
+const COVER_SHARE = 0.75;
+
+/** Trial seeds of the covering points: a stream of its own, derived from the run seed. */
+function coverSeeds(runSeed: number): () => number {
+  const rng = new Rng((runSeed ^ 0x636f7665) >>> 0);
+  return () => rng.nextUint32() % (SEED_MAX + 1);
+}
+
+/** The covering points, then distinct random points, N in all (fewer only if the space has fewer distinct points within the draws allowed). */
+export function planTrials(spec: Pick<SearchSpec, 'space' | 'frequency'>, runSeed: number, N: number): TrialPlan {
+  const trials: PlannedTrial[] = [];
+  const seen = new Set<string>();
+  let coverage: TrialPlan['coverage'];
+  const vars = Object.keys(spec.space);
+  if (!spec.frequency && vars.length && N >= 1) {
+    const design = coveringDesign(spec.space, { maxTrials: Math.max(1, Math.floor(N * COVER_SHARE)) });
+    const seedOf = coverSeeds(runSeed);
+    for (const p of design.points) {
+      const values = { ...p, seed: seedOf() };
+      seen.add(pointKey(values));
+      trials.push({ values, phase: 'cover' });
+    }
+    coverage = { strength: design.strength, levels: design.levels };
+  }
+  // fast-check's sequence for this run seed is fixed, so a longer draw extends a shorter one
+  for (let draw = Math.max(16, 2 * N); trials.length < N; draw *= 2) {
+    const points = sampleSpace(spec.space, runSeed, draw);
+    for (let j = 0; j < points.length && trials.length < N; j++) {
+      const k = pointKey(points[j]);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      trials.push({ values: points[j], phase: 'random', path: String(j) });
+    }
+    if (draw >= 64 * Math.max(N, 16)) break;
+  }
+  return { trials, coverage };
+}
+
+export interface VariableCoverage {
+  /** distinct values of the variable among the judged trials */
+  run: number;
+  /** values in its domain */
+  of: number;
+  /** the values run, when the domain is small enough to list (≤ 16 values) */
+  values?: number[];
+  /** the domain's values never run, when it is small enough to list */
+  missed?: number[];
+}
+
+/** Which values of each declared variable the judged trials ran. */
+export function variableCoverage(space: Record<string, Domain>, judged: TrialValues[]): Record<string, VariableCoverage> {
+  const out: Record<string, VariableCoverage> = Object.create(null);
+  for (const [name, d] of Object.entries(space)) {
+    const run = new Set<number>();
+    for (const v of judged) run.add(v[name]);
+    const of = domainSize(d);
+    const c: VariableCoverage = { run: run.size, of };
+    if (of <= 16) {
+      const all = Array.from({ length: of }, (_, i) => domainValue(d, i));
+      c.values = all.filter((x) => run.has(x));
+      c.missed = all.filter((x) => !run.has(x));
+    }
+    out[name] = c;
+  }
+  return out;
+}
+
+/**
+ * The 95 % upper confidence bound on the chance that a trial drawn as this search draws them is a
+ * counterexample, after n in-regime trials with none: 1 − 0.05^{1/n} (the exact one-sided
+ * Clopper–Pearson bound with zero failures; ≈ 3/n, the "rule of three").
+ */
+export function failureRateBound(n: number, confidence = 0.95): number {
+  return n > 0 ? 1 - Math.pow(1 - confidence, 1 / n) : 1;
+}
