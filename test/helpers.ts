@@ -2,10 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import { loadClaimText, type LoadedClaim } from '../src/claims/load.js';
 import type { SearchSpec } from '../src/claims/schema.js';
-import type { Objective } from '../src/numeric/objective.js';
+
+/** The light helpers (fast-check settings, gradient checks) live in checks.ts, which a test needing only them imports instead (this file loads src/claims). */
+export { FC_SEED, expectGradientMatchesFD, fcRuns, fdGradient, quadratic } from './checks.js';
 
 /** The repository root, its claims/ folder and the CLI's entry point (the built CLI: dist/ must be current). */
 export const ROOT = join(import.meta.dirname, '..');
@@ -33,10 +34,6 @@ export function startCli(args: string[], opts: Pick<CliOptions, 'cwd'> = {}): Ch
   return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, stdio: 'ignore' });
 }
 
-/** fast-check settings: a fixed seed in CI (override with FC_SEED); fast-check prints seed and path on failure. */
-export const FC_SEED = Number(process.env.FC_SEED ?? 20261123);
-export const fcRuns = (numRuns: number) => ({ seed: FC_SEED, numRuns });
-
 /** A throw-away claims folder holding one paper and the given claim files. */
 export function claimsFixture(files: Record<string, string>, paperKey = 'testpaper'): string {
   const root = mkdtempSync(join(tmpdir(), 'claimcheck-'));
@@ -45,39 +42,6 @@ export function claimsFixture(files: Record<string, string>, paperKey = 'testpap
   writeFileSync(join(dir, 'paper.yaml'), `key: ${paperKey}\nauthors: [A. Author]\ntitle: A test paper\nyear: 2024\n`);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
-}
-
-/** L(θ) = ½ Σ_i a_i θ_i²: gradient flow has the closed form θ_i(t) = θ_i(0) e^{−a_i t}. */
-export const quadratic = (A: number[]): Objective => ({
-  nParams: A.length,
-  value: (t) => 0.5 * A.reduce((s, a, i) => s + a * t[i] * t[i], 0),
-  valueAndGrad(t, g) {
-    A.forEach((a, i) => (g[i] = a * t[i]));
-    return this.value(t);
-  },
-});
-
-/** Central finite differences of L at θ, coordinate by coordinate. */
-export function fdGradient(obj: Objective, theta: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(theta.length);
-  const t = Float64Array.from(theta);
-  for (let i = 0; i < theta.length; i++) {
-    t[i] = theta[i] + h;
-    const a = obj.value(t);
-    t[i] = theta[i] - h;
-    const b = obj.value(t);
-    t[i] = theta[i];
-    g[i] = (a - b) / (2 * h);
-  }
-  return g;
-}
-
-/** The objective's hand-derived gradient at θ agrees with central differences, coordinate by coordinate, to tol·(1 + |fd|). */
-export function expectGradientMatchesFD(obj: Objective, theta: Float64Array, tol: number): void {
-  const g = new Float64Array(theta.length);
-  obj.valueAndGrad(theta, g);
-  const fd = fdGradient(obj, theta);
-  for (let i = 0; i < theta.length; i++) expect(Math.abs(fd[i] - g[i]), `coordinate ${i}`).toBeLessThan(tol * (1 + Math.abs(fd[i])));
 }
 
 /** A report.json's text with every timing and the environment blanked: what must be byte-identical between runs. */

@@ -14,7 +14,7 @@ import type { SimResult } from '../../src/numeric/dynamics.js';
 import type { Model } from '../../src/numeric/models.js';
 import { objective, type Objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { fcRuns, fdGradient } from '../helpers.js';
+import { fcRuns, fdGradient } from '../checks.js';
 
 function context(rng: Rng, data?: Dataset, scope: Record<string, number> = {}): BlockContext {
   const num = (v: number | string) => (typeof v === 'number' ? v : compileExpr(v).value(scope));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, ExprError, parseExpr } from '../../src/core/expr.js';
-import { fcRuns } from '../helpers.js';
+import { fcRuns } from '../checks.js';
 
 describe('claim expressions', () => {
   it('evaluates arithmetic, comparisons, functions and constants in float64', () => {

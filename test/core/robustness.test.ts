@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileExpr } from '../../src/core/expr.js';
 import { robustness } from '../../src/core/robustness.js';
-import { fcRuns } from '../helpers.js';
+import { fcRuns } from '../checks.js';
 
 const VALUES = [0, -0, 1, -1, 2.5, 1 + 2 ** -52, 1e308, -1e308, Infinity, -Infinity, NaN, 5e-324];
 const OPS = ['<', '<=', '>', '>=', '==', '!='];

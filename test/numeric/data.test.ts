@@ -6,7 +6,7 @@ import { OutsideDomainError } from '../../src/core/errors.js';
 import { dataStats, exactGram, gaussianMixture } from '../../src/numeric/data.js';
 import { fromRows, gramRows } from '../../src/numeric/linalg.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { fcRuns } from '../helpers.js';
+import { fcRuns } from '../checks.js';
 
 describe('dataStats', () => {
   it('data statistics: κ and R of a known data set', () => {

@@ -7,7 +7,7 @@ import { determinant, frobeniusNorm, gramCols, gramRows, mat, subtract } from '.
 import { LOSSES } from '../../src/numeric/losses.js';
 import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { expectGradientMatchesFD, fcRuns } from '../helpers.js';
+import { expectGradientMatchesFD, fcRuns } from '../checks.js';
 
 /** Random completion data: `k` distinct observed entries of a rows×cols matrix with N(0,1) values. */
 function completion(rng: Rng, rows: number, cols: number, k: number) {

@@ -13,7 +13,7 @@ import {
 } from '../../src/numeric/dense.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../../src/numeric/models.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { fcRuns } from '../helpers.js';
+import { fcRuns } from '../checks.js';
 
 /** The plain two-layer forward and backward pass (the kernel before blocking). */
 function plainTwoLayer(

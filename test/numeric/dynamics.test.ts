@@ -9,7 +9,7 @@ import { leakyRelu, twoLayerNet } from '../../src/numeric/models.js';
 import { objective } from '../../src/numeric/objective.js';
 import { reluNet } from '../../src/numeric/relunet.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { quadratic } from '../helpers.js';
+import { quadratic } from '../checks.js';
 
 describe('dynamics', () => {
   it('gradient flow on a quadratic matches exp(−At) within the requested tolerance', () => {

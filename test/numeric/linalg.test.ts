@@ -20,7 +20,7 @@ import {
   frobeniusNorm,
 } from '../../src/numeric/linalg.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { fcRuns } from '../helpers.js';
+import { fcRuns } from '../checks.js';
 
 function naiveMatmul(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LOSSES, logisticLoss, logisticNegDerivative, logisticOfMargin } from '../../src/numeric/losses.js';
-import { fcRuns } from '../helpers.js';
+import { fcRuns } from '../checks.js';
 
 describe('losses', () => {
   it('are stable for large margins', () => {

@@ -8,7 +8,7 @@ import { LOSSES } from '../../src/numeric/losses.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet } from '../../src/numeric/models.js';
 import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { fcRuns, fdGradient } from '../helpers.js';
+import { fcRuns, fdGradient } from '../checks.js';
 
 describe('two-layer net gradients', () => {
   it('match central finite differences for every loss, activation slope and reduction (property)', () => {

@@ -8,7 +8,7 @@ import { leakyRelu } from '../../src/numeric/models.js';
 import { objective } from '../../src/numeric/objective.js';
 import { reluNet } from '../../src/numeric/relunet.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { expectGradientMatchesFD, fcRuns } from '../helpers.js';
+import { expectGradientMatchesFD, fcRuns } from '../checks.js';
 
 /** Rows [x_i, e_c] for n random inputs of size d and k outputs, with N(0,1) targets. */
 function vectorData(rng: Rng, n: number, d: number, k: number) {

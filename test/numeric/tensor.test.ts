@@ -7,7 +7,7 @@ import { LOSSES } from '../../src/numeric/losses.js';
 import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { cpFactorization, randomLowRankTensor } from '../../src/numeric/tensor.js';
-import { expectGradientMatchesFD, fcRuns } from '../helpers.js';
+import { expectGradientMatchesFD, fcRuns } from '../checks.js';
 
 describe('CP factorization and tensor completion', () => {
   it('has gradients that match central finite differences (property)', () => {
