@@ -222,7 +222,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const seed = o.seed ?? spec.seed;
   const N = o.trials ?? spec.trials;
   // at least one in-regime trial, whatever the source of N: zero trials never hold
-  const minInRegime = Math.max(1, Math.min(N, spec.min_in_regime ?? Math.ceil(N / 4)));
+  // the claim's own min_in_regime is never lowered by a smaller --trials: too few trials is inconclusive
+  const minInRegime = Math.max(1, spec.min_in_regime ?? Math.ceil(N / 4));
   const timeoutMs = spec.timeout_s * 1000;
   const plan = planTrials(spec, seed, N);
   // A frequency claim judges every trial: a trial where the event fails is data, not a counterexample.

@@ -103,6 +103,19 @@ property: 'lossT >= 0'`);
     expect(r.verdict).toBe('inconclusive');
   });
 
+  it('a smaller --trials never lowers the claim’s min_in_regime: too few trials is inconclusive', async () => {
+    const spec = fixture(`trials: 100
+min_in_regime: 40
+space: { m: { int: [1, 3] } }
+model: { block: two-layer, d: 2, width: m, w_scale: 1 }
+metrics: { srank: { block: stable-rank, layer: W } }
+property: 'srank >= 1'`);
+    const r = await runSearch(spec, { claimId: 't', runner: inline, trials: 1 });
+    expect(r.counts.pass).toBeGreaterThan(0);
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reason).toMatch(/at least 40 needed/);
+  });
+
   it('counts trials outside the hypotheses as out of regime, not as evidence', async () => {
     const spec = fixture(`trials: 8
 space: { m: { int: [1, 3] } }
