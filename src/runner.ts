@@ -172,8 +172,8 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
         runSearch(searchSpec!, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: searchSeed + j + 1, budgetMs: o.budgetMs }),
       ),
     ),
-    claim.boundary && searchSpec && o.boundary !== false ? runBoundary(searchSpec, claim.boundary, o.runner) : undefined,
-    claim.trajectory && searchSpec && o.boundary !== false ? runTrajectory(searchSpec, claim.trajectory, o.runner) : undefined,
+    claim.boundary && searchSpec && o.boundary !== false ? runBoundary(searchSpec, claim.boundary, o.runner, undefined, claim.id) : undefined,
+    claim.trajectory && searchSpec && o.boundary !== false ? runTrajectory(searchSpec, claim.trajectory, o.runner, claim.id) : undefined,
   ]);
   let { verdict, reason } = combineVerdict(symbolic, search);
   let stability: ClaimResult['stability'];

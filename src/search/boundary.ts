@@ -44,6 +44,8 @@ export async function runBoundary(
   b: BoundarySpec,
   runner: TrialRunner,
   onProgress?: (done: number, total: number) => void,
+  /** the claim's id: part of each trial's journal key, as a search passes it, so that a cell that is also a search trial runs once */
+  claimId?: string,
 ): Promise<BoundaryResult> {
   const t0 = performance.now();
   const yAxis = b.y;
@@ -59,7 +61,7 @@ export async function runBoundary(
         y = yAxis ? point[yAxis.var] : 0;
       const runs = await Promise.all(
         Array.from({ length: b.seeds }, async (_, j) => {
-          const r = await runner.run(spec, { ...point, seed: b.seed + j }, spec.timeout_s * 1000);
+          const r = await runner.run(spec, { ...point, seed: b.seed + j }, spec.timeout_s * 1000, claimId === undefined ? undefined : { claim: claimId });
           onProgress?.(++done, total);
           return r;
         }),

@@ -306,8 +306,9 @@ export function openJournal(file: string | undefined, engine = engineFingerprint
   return {
     stats,
     async once<T>(parts: unknown[], compute: () => Promise<T>, keep: (r: T) => boolean, policy: ReusePolicy<T> = {}) {
+      // canonical: the same key whatever the order of an object's fields (a spec, values, options)
       const k = createHash('sha256')
-        .update(JSON.stringify([tag, ...parts], encode))
+        .update(canonical([tag, ...parts]))
         .digest('hex');
       const under = pending.get(k);
       if (under) {
@@ -394,8 +395,22 @@ const TRIAL_REUSE: ReusePolicy<TrialOutcome> = {
 };
 const STEP_REUSE: ReusePolicy<StepOutcome> = {
   schema: stepOutcomeSchema,
-  trusted: (o) => o.result.verdict === 'verified' || o.result.verdict === 'numeric-only',
+  trusted: (o) => (o.result.verdict === 'verified' || o.result.verdict === 'numeric-only') && o.result.cases.length > 0 && o.result.cases.every(checkedCase),
 };
+
+/** A case checked at finite sample points: a verified or numeric-only verdict, points checked, a finite error, no non-finite point (symbolic/check.ts). */
+function checkedCase(c: unknown): boolean {
+  if (!c || typeof c !== 'object') return false;
+  const k = c as { verdict?: unknown; nonFinite?: unknown; numeric?: { points?: unknown; maxError?: unknown } };
+  return (
+    (k.verdict === 'verified' || k.verdict === 'numeric-only') &&
+    k.nonFinite === undefined &&
+    typeof k.numeric?.points === 'number' &&
+    k.numeric.points > 0 &&
+    typeof k.numeric.maxError === 'number' &&
+    Number.isFinite(k.numeric.maxError)
+  );
+}
 
 /** A runner that answers trials and symbolic steps from its journals when it can, and journals every cacheable result. */
 export function journaledRunner(inner: TrialRunner, trials: Journal, steps: Journal): TrialRunner {

@@ -24,19 +24,21 @@ export interface TrajectoryResult {
   plot?: { spec: unknown; file: string };
 }
 
-export async function runTrajectory(spec: SearchSpec, t: TrajectorySpec, runner: TrialRunner): Promise<TrajectoryResult> {
+/** `claimId`: part of each trial's journal key, as a search passes it. */
+export async function runTrajectory(spec: SearchSpec, t: TrajectorySpec, runner: TrialRunner, claimId?: string): Promise<TrajectoryResult> {
   const t0 = performance.now();
   const ys = t.y;
   const trace = { layer: t.layer, x: t.x, y: ys, until: t.until };
+  const options = { trace, ...(claimId === undefined ? {} : { claim: claimId }) };
   let series: TrajectoryResult['series'];
   if (Array.isArray(ys)) {
-    const r = await runner.run(spec, { ...t.fixed, seed: t.seed }, spec.timeout_s * 1000, { trace });
+    const r = await runner.run(spec, { ...t.fixed, seed: t.seed }, spec.timeout_s * 1000, options);
     series = ys.map((label, i) => ({ value: i + 1, label, status: r.status, message: r.message, points: (r.trace ?? []).filter((p) => p.i === i) }));
   } else {
     const sv = t.series!;
     series = await Promise.all(
       sv.values.map(async (value) => {
-        const r = await runner.run(spec, { ...t.fixed, [sv.var]: value, seed: t.seed }, spec.timeout_s * 1000, { trace });
+        const r = await runner.run(spec, { ...t.fixed, [sv.var]: value, seed: t.seed }, spec.timeout_s * 1000, options);
         return { value, status: r.status, message: r.message, points: r.trace ?? [] };
       }),
     );

@@ -27,6 +27,16 @@ export interface CaseResult {
   numeric: { points: number; attempts: number; failures: number; maxError: number; tolerance: string; worst?: PointReport };
   verdict: StepVerdict;
   message: string;
+  /** the first sample point where a side was NaN or ±∞: the case is not checked (verdict `error`), whatever the CAS said */
+  nonFinite?: NonFinitePoint;
+}
+
+/** A sample point where a side of a step is not a finite number: a step is checked only where both sides are. */
+export interface NonFinitePoint {
+  point: Scope;
+  /** which number was not finite: a side, or (conserved) the quantity's difference quotient */
+  side: 'lhs' | 'rhs';
+  value: number;
 }
 
 export interface StepResult {
@@ -275,7 +285,24 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
     bigDiff = (p) => evaluateBig(diff, p);
   }
 
-  // The numbers.
+  // The numbers. A side that is NaN or ±∞ at a sample point leaves the case not checked: no
+  // agreement or error can be measured there (sqrt(-x) ≤ 0 would otherwise "agree" everywhere).
+  for (const p of points) {
+    const { lhs, rhs } = numericPair(p);
+    const bad = !Number.isFinite(lhs) ? ({ side: 'lhs', value: lhs } as const) : !Number.isFinite(rhs) ? ({ side: 'rhs', value: rhs } as const) : undefined;
+    if (!bad) continue;
+    const nonFinite: NonFinitePoint = { point: p, ...bad };
+    return {
+      name: c.name,
+      conditions: conditionSources,
+      expression: diff.toString(),
+      cas: { result: 'failed', engine: 'none', error: 'not run: a side is not finite at a sample point' },
+      numeric: { points: points.length, attempts, failures: 0, maxError: NaN, tolerance: '', worst: { point: p, lhs, rhs } },
+      verdict: 'error',
+      message: `not checked (non-finite): ${describeNonFinite(nonFinite)}`,
+      nonFinite,
+    };
+  }
   let failures = 0,
     maxError = 0;
   let worst: PointReport | undefined;
@@ -305,7 +332,9 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
       worst.bigDifference = bigDiff(worst.point);
       const b = Number(worst.bigDifference);
       const { scale } = numericPair(worst.point);
-      const stillFails = step.kind === 'inequality' ? (strict ? b <= 0 : b < -TOL * scale) : Math.abs(b) > (step.kind === 'conserved' ? 1e-6 : TOL) * scale;
+      // a 64-digit NaN or ∞ says nothing: it never clears the float64 failure
+      const fails64 = step.kind === 'inequality' ? (strict ? b <= 0 : b < -TOL * scale) : Math.abs(b) > (step.kind === 'conserved' ? 1e-6 : TOL) * scale;
+      const stillFails = !Number.isFinite(b) || !Number.isFinite(scale) || fails64;
       if (!stillFails) failures = 0;
     } catch {
       /* keep the float64 verdict */
@@ -353,6 +382,14 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
     message = `the CAS did not reduce it (${cas.error ?? `normal form ${truncate(cas.normalForm ?? '', 120)}`}); ${points.length} points agree (max error ${maxError.toExponential(2)})`;
   }
   return { name: c.name, conditions: conditionSources, expression, cas, numeric, verdict, message };
+}
+
+/** "lhs = NaN at x=-1.50000, y=2.00000 (a step is checked only where both sides are finite numbers)" */
+export function describeNonFinite(n: NonFinitePoint): string {
+  const pt = Object.entries(n.point)
+    .map(([k, v]) => `${k}=${v.toPrecision(6)}`)
+    .join(', ');
+  return `${n.side} = ${n.value} at ${pt} (a step is checked only where both sides are finite numbers: narrow the variables' ranges or add assumptions)`;
 }
 
 function truncate(s: string, n: number): string {
