@@ -219,6 +219,8 @@ export const claimShape = z.strictObject({
     notes: z.string().optional(),
     /** when the search cannot reach the theorem's object (e.g. a global optimum, where the dynamics reach a KKT point at best): what it tests instead, and what a counterexample then means */
     tested_object: z.strictObject({ what: z.string().min(1), counterexample_means: z.string().min(1) }).optional(),
+    /** why a search the vacuity check flags is meaningful all the same (a sign property, an exact identity, …) */
+    vacuity_ok: z.string().min(1).max(2000).optional(),
     symbolic: z.array(symbolicStepSchema).default([]),
     /** symbolic steps of other claims that this claim rests on too, as "claim-id#step-id": checked here as well, never copied */
     uses: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*#[A-Za-z_][A-Za-z0-9_]*$/, 'a shared step is named "claim-id#step-id"')).default([]),

@@ -73,8 +73,32 @@ export interface Evidence {
   /** what the covering design promised over the declared variables */
   design?: CoveringStrength;
   coverage: Record<string, VariableCoverage>;
+  /** set when the property looks unable to fail in this space (the vacuity check): why */
+  vacuous?: string;
   /** the passing trial with the smallest robustness ρ: a bound tighter by about ρ (relative) would have been refuted by this search */
   tightness?: { rho: number; values: TrialValues; trial: number; phase: TrialPhase; replay: string; trace: Array<{ trial: number; rho: number }> };
+}
+
+/**
+ * The vacuity check: a property that cannot fail in the declared space is no evidence. Flagged when,
+ * over at least 3 passing trials, both sides of its deciding comparison are the same in every trial
+ * (it does not depend on the space), or its relative margin never falls below ½ (it never came within
+ * a factor of 3 of failing). A sign property (one side 0 in every trial) has margin 1 whenever it
+ * holds, so only the first test applies to it.
+ */
+export function vacuityReason(results: TrialResult[]): string | undefined {
+  const passing = results.filter((r) => r.status === 'pass' && r.property?.lhs !== undefined && r.property.rhs !== undefined);
+  if (passing.length < 3) return undefined;
+  const p0 = passing[0].property!;
+  const same = (f: (r: TrialResult) => number) => passing.every((r) => Object.is(f(r), f(passing[0])));
+  if (same((r) => r.property!.lhs!) && same((r) => r.property!.rhs!))
+    return `both sides of the property took the same values in all ${passing.length} passing trials (${p0.lhs} ${p0.op} ${p0.rhs}): it does not depend on the space`;
+  const sign = passing.every((r) => r.property!.lhs === 0) || passing.every((r) => r.property!.rhs === 0);
+  let least = Infinity;
+  for (const r of passing) least = Math.min(least, r.property!.robustness ?? Infinity);
+  if (!sign && least >= 0.5)
+    return `the property never came within a factor of 3 of failing: its smallest relative margin over ${passing.length} passing trials is ${Number(least.toPrecision(3))}`;
+  return undefined;
 }
 
 /** Why a search got its verdict, before it is put into words (`describeFinding`); never part of the report. */
@@ -379,6 +403,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         }
       : {}),
   };
+  const vacuous = spec.frequency || counts.fail ? undefined : vacuityReason(results);
+  if (vacuous) evidence.vacuous = vacuous;
   const samples = o.collect?.length
     ? results.map((r) => ({
         status: r.status,

@@ -38,6 +38,9 @@ describe('every claim file', () => {
         expect(r.search.frequency.trials).toBeGreaterThanOrEqual(r.search.minInRegime);
         expect(r.search.frequency.outcome).not.toBe('below');
       } else if (c.claim.expect === 'holds' && r.search) expect(r.search.counts.pass).toBeGreaterThanOrEqual(r.search.minInRegime);
+      // a search the vacuity check flags is no evidence unless the claim file says why it is meaningful all the same
+      if (r.search?.evidence.vacuous)
+        expect(c.claim.vacuity_ok, `vacuous? ${r.search.evidence.vacuous} (add vacuity_ok: "why" to the claim file, or fix it)`).toBeDefined();
     });
   }
   it('keeps a refutation target beside the true claims of each paper', () => {

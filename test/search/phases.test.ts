@@ -8,7 +8,8 @@ import { pointKey } from '../../src/search/guided.js';
 import { failureRateBound, planTrials, variableCoverage } from '../../src/search/phases.js';
 import { valuesAtPath } from '../../src/search/search.js';
 import { inlineRunner } from '../../src/search/pool.js';
-import { runSearch } from '../../src/search/search.js';
+import { runSearch, vacuityReason } from '../../src/search/search.js';
+import type { TrialResult } from '../../src/search/trial.js';
 import { fcRuns, searchFixture } from '../helpers.js';
 
 const grid = (...v: number[]): Domain => ({ grid: v }) as Domain;
@@ -104,5 +105,22 @@ property: 'abs(a - 17) + abs(b - 22) >= 0.5'`);
     expect(g.verdict).toBe('refuted');
     expect(g.witness!.phase).toBe('guided');
     expect(g.witness!.values).toMatchObject({ a: 17, b: 22 });
+  });
+
+  it('flags a property that cannot fail in the space (vacuity check), and not one that comes close', () => {
+    const trial = (lhs: number, rhs: number, op = '<='): TrialResult => ({
+      status: 'pass',
+      values: {},
+      quantities: {},
+      hypotheses: {},
+      property: { holds: true, op, lhs, rhs, robustness: (rhs - lhs) / (Math.abs(lhs) + Math.abs(rhs) || 1) },
+      ms: 0,
+    });
+    expect(vacuityReason([trial(1, 2), trial(1, 2), trial(1, 2)])).toMatch(/same values in all 3 passing trials/);
+    expect(vacuityReason([trial(0.1, 2), trial(0.2, 2), trial(0.01, 3)])).toMatch(/never came within a factor of 3/);
+    expect(vacuityReason([trial(1.5, 2), trial(0.2, 2), trial(0.01, 3)])).toBeUndefined();
+    // a sign property (one side 0 throughout) has margin 1 whenever it holds: only a constant one is flagged
+    expect(vacuityReason([trial(-3, 0), trial(-1, 0), trial(-7, 0)])).toBeUndefined();
+    expect(vacuityReason([trial(1, 2), trial(1, 2)])).toBeUndefined();
   });
 });

@@ -5,13 +5,15 @@ import type { ClaimResult } from '../../runner.js';
 import type { Evidence } from '../../search/search.js';
 import { PHASE_WORDS } from '../../search/search.js';
 import { fmt, valuesText } from '../format.js';
-import { escapeHtml as h } from '../markup.js';
+import { escapeHtml as h, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 
 interface EvidenceView {
   e: Evidence;
   verdict: string;
   frequency: boolean;
+  /** the claim file's reason why a flagged search is meaningful all the same */
+  vacuityOk?: string;
   coverage: Array<{ name: string; text: string; complete: boolean }>;
 }
 
@@ -52,10 +54,11 @@ export default defineSection<EvidenceView>({
       e,
       verdict: s.verdict,
       frequency: !!s.frequency,
+      vacuityOk: c.claim?.vacuity_ok,
       coverage: Object.entries(e.coverage).map(([name, cv]) => ({ name, text: coverageText(cv), complete: cv.run === cv.of })),
     };
   },
-  html: ({ e, verdict, frequency, coverage }) => {
+  html: ({ e, verdict, frequency, coverage, vacuityOk }) => {
     const phases = (Object.keys(e.phases) as Array<keyof typeof e.phases>)
       .filter((p) => e.phases[p])
       .map((p) => `${e.phases[p]} ${PHASE_WORDS[p]}`)
@@ -64,13 +67,14 @@ export default defineSection<EvidenceView>({
     const total = e.phases.cover + e.phases.random + e.phases.guided;
     return `<h4>Evidence</h4>
 <ul>
+${e.vacuous ? `<li><strong>vacuous?</strong> ${h(e.vacuous)}${vacuityOk ? ` — the claim file explains: ${h(vacuityOk)}` : ''}</li>` : ''}
 <li>${e.inRegime} distinct in-regime trials (no trial counted twice): ${h(phases || 'none')}${e.design ? `; the covering design ran ${h(DESIGN_WORDS[e.design])}` : ''}</li>
 ${coverage.length ? `<li>values run per variable:<ul>${coverage.map((c) => `<li><code>${h(c.name)}</code>: ${h(c.text)}</li>`).join('')}</ul></li>` : ''}
 ${verdict === 'holds' && !frequency ? `<li>95% upper bound on the chance that a trial drawn as this search draws them is a counterexample: ${h(fmt(e.failureRateBound))} (1 − 0.05^{1/n}, n = ${e.inRegime}: the exact one-sided bound after n passes)</li>` : ''}
 ${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(fmt(t.rho))} (trial ${t.trial}, ${h(PHASE_WORDS[t.phase])}: ${h(valuesText(t.values))}) — a bound tighter by about this much (relative) would have been refuted by this search. Replay: <code class="replay">${h(t.replay)}</code> ${sparkline(t.trace, total)}</li>` : ''}
 </ul>`;
   },
-  markdown: ({ e, verdict, frequency, coverage }) => {
+  markdown: ({ e, verdict, frequency, coverage, vacuityOk }) => {
     const t = e.tightness;
     const phases = (Object.keys(e.phases) as Array<keyof typeof e.phases>)
       .filter((p) => e.phases[p])
@@ -79,6 +83,7 @@ ${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(f
     return [
       '**Evidence**:',
       '',
+      ...(e.vacuous ? [`- **vacuous?** ${esc(e.vacuous)}${vacuityOk ? ` — the claim file explains: ${esc(vacuityOk)}` : ''}`] : []),
       `- ${e.inRegime} distinct in-regime trials (no trial counted twice): ${phases || 'none'}${e.design ? `; the covering design ran ${DESIGN_WORDS[e.design]}` : ''}`,
       ...coverage.map((c) => `- values of ${c.name}: ${c.text}`),
       ...(verdict === 'holds' && !frequency
