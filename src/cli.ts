@@ -8,7 +8,8 @@ import { availableParallelism } from 'node:os';
 import { defineCommand, runCommand, runMain, showUsage, type ArgsDef, type CommandDef } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
 import { blockTable } from './blocks/table.js';
-import { checkCliTrials } from './claims/limits.js';
+import { checkCliTrials, LIMITS, fmtCount, overLimit } from './claims/limits.js';
+import { planSearch } from './claims/plan.js';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
 import { searchAtScale } from './claims/schema.js';
 import { environment, mergeProblems } from './report/environment.js';
@@ -138,6 +139,31 @@ export function parseValues(s: string, space: Record<string, unknown>): TrialVal
   return out;
 }
 
+/**
+ * --trials and --seeds change how many trials a search runs, so validation's work and result-memory
+ * limits (src/claims/plan.ts, checked with the file's own trials) are checked again with the
+ * effective count, trials × seeds, before any claim runs.
+ */
+function checkEffectiveTrials(loads: ClaimLoad[], trials: number | undefined, seeds: number | undefined, full: boolean): void {
+  if (trials === undefined && (seeds ?? 1) <= 1) return;
+  for (const l of loads) {
+    if (!l.ok || !l.claim.search) continue;
+    const spec = searchAtScale(l.claim.search, full);
+    const plan = planSearch(spec);
+    const n = (trials ?? spec.trials) * (seeds ?? 1);
+    const how = `${trials === undefined ? `${spec.trials} trials` : `--trials ${trials}`}${seeds && seeds > 1 ? ` × --seeds ${seeds}` : ''}`;
+    const { steps, entries } = plan.footprint;
+    const work = n * (1 + plan.variants.length) * Math.max(1, steps) * Math.max(1, entries);
+    if (!(work <= LIMITS.work.value))
+      throw new UsageError(
+        `claim ${l.claim.id}: ${how}: ${fmtCount(n)} trials × ${1 + plan.variants.length} run(s) × ${fmtCount(Math.max(1, steps))} steps × ${fmtCount(Math.max(1, entries))} numbers: ${overLimit('work', work)}`,
+      );
+    const resultMb = (n * (400 + 48 * plan.names.length)) / 2 ** 20;
+    if (!(resultMb <= LIMITS.resultMb.value))
+      throw new UsageError(`claim ${l.claim.id}: ${how}: ${fmtCount(n)} trials of ${plan.names.length} names each: ${overLimit('resultMb', resultMb)}`);
+  }
+}
+
 function intArg(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = /^\d+$/.test(String(v).trim()) ? Number(v) : NaN;
@@ -250,6 +276,7 @@ const run = defineCommand({
     const { papers, paperErrors } = selected;
     const shard = args.shard ? parseShard(String(args.shard)) : undefined;
     const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
+    checkEffectiveTrials(loads, trials, seeds, args.full);
     for (const e of paperErrors) warn(formatError(e));
     const workers = createPool(threads);
     // --no-cache: journals in memory only, so nothing from earlier runs is used, and a trial
@@ -463,8 +490,6 @@ export const main = defineCommand({
   subCommands: { run, validate, replay, list, diff, merge, blocks },
 });
 
-const IO_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE', 'ENFILE']);
-
 export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {
   if (rawArgs.some((a) => a === '--help' || a === '-h') || rawArgs.length === 0) return runMain(main, { rawArgs });
   try {
@@ -475,7 +500,9 @@ export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.name === 'CLIError' || err.code?.startsWith('E_')) await showUsage(main);
-    const io = err instanceof OutputError || (err.code !== undefined && IO_CODES.has(err.code));
+    // exit 3 is for the report that could not be written (writeReport and checkReportDir throw OutputError);
+    // a system error anywhere else (a claim file that cannot be read, too many open files) is exit 2
+    const io = err instanceof OutputError;
     // one line, no stack
     warn(`claimcheck: ${err.message}`);
     process.exitCode = io ? EXIT_OUTPUT : EXIT_INPUT;

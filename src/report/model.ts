@@ -80,7 +80,9 @@ export function mergeReports(parts: Report[]): Report {
     seen.add(c.id);
   }
   claims.sort((a, b) => compareClaimFiles(a.file, b.file));
-  const papers = Object.assign({}, ...parts.map((r) => r.papers));
+  // report.json is input here: a null-prototype map, so that a paper key "__proto__" is a key like any other, never the prototype
+  const papers: Record<string, Paper> = Object.create(null);
+  for (const r of parts) for (const [k, v] of Object.entries(r.papers ?? {})) papers[k] = v;
   const paperErrors = parts[0].paperErrors;
   const merged = buildReport(
     claims,

@@ -37,7 +37,14 @@ export const pathExtreme = defineMetric({
       if (!watched) throw new Error('path-extreme needs dynamics (it watches every step)');
       if (p.output === 'count') return count;
       if (count === 0) {
-        if (p.default === undefined) throw new Error(`path-extreme: no step of the path satisfied "${p.when}"`);
+        if (p.default === undefined) {
+          const until = stopped ? ` before the watch stopped where "${p.until}" held` : '';
+          throw new Error(
+            p.when
+              ? `path-extreme: no step of the path satisfied "${p.when}"${until}`
+              : `path-extreme: no step of the path was counted: ${stopped ? `"${p.until}" held from the first step` : 'the path had no steps'}`,
+          );
+        }
         return p.default;
       }
       return best;
