@@ -40,7 +40,7 @@ export const exactGramData = defineBlock({
   kind: 'data',
   name: 'exact-gram',
   summary:
-    'n points in R^d (d ≥ n) with a prescribed Gram matrix: near-orthogonality κ = R_min²/(n·p) exact, off-diagonal sign pattern anti-aligned (−y_iy_j, adversarial), aligned (+y_iy_j), random, or orthogonal; norms from 1 to Rratio; the first n_positive (default ⌊n/2⌋) points labelled +1. Not positive definite → out of regime.',
+    'n points in R^d (d ≥ n) with a prescribed Gram matrix: near-orthogonality κ = R_min²/(n·p) exact, off-diagonal sign pattern anti-aligned (−y_iy_j, adversarial), aligned (+y_iy_j), random, or orthogonal (p = 0, so the statistic kappa is ∞, and a trial whose hypotheses, lets, property or frequency bound use kappa is diverged); norms from 1 to Rratio; the first n_positive (default ⌊n/2⌋) points labelled +1. Not positive definite → out of regime.',
   params: z.strictObject({
     n: numExpr,
     d: numExpr,

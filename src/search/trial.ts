@@ -83,7 +83,12 @@ function build(b: BlockPlan, scope: Scope, rng: Rng, refine: boolean, data?: Dat
   return b.def.create(refine ? b.refined : b.params, context(scope, rng.fork(`${b.kind}:${b.def.name}`), data));
 }
 
-/** κ is ∞ for a single point or exactly orthogonal data: a value, not a divergence. */
+/**
+ * κ is ∞ for a single point or exactly orthogonal data, Rratio when a point is 0: recorded as they are,
+ * and not by themselves a divergence of the simulation. But the one non-finite rule below applies to
+ * them as to any value: a trial whose hypotheses, lets, property or frequency bound use an infinite κ
+ * is `diverged` (docs/claim-format.md, the data statistics).
+ */
 const MAY_BE_INFINITE = new Set(['kappa', 'Rratio']);
 
 /** Thinned (x, y) along the path, for plots: a point whenever x or a y moved by 2% (relative), at most 2000 points per y, and always the last one; 7 significant digits. */
@@ -218,7 +223,7 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
     }
     const traj = o.keepTrajectory ? state.sim?.trajectory : undefined;
     const diverged = (message: string) => done({ ...base('diverged', message), trajectory: traj });
-    // A non-finite simulation output is a divergence (κ = ∞ of orthogonal data is a value until an expression uses it).
+    // A non-finite metric is a divergence (an infinite data statistic, κ of orthogonal data, is recorded; an expression that uses it makes the trial diverged below).
     const nonFinite = (names: string[]) => names.filter((k) => Number.isNaN(quantities[k]) || (!Number.isFinite(quantities[k]) && !MAY_BE_INFINITE.has(k)));
     const badMetrics = nonFinite(plan.metrics.map((m) => m.name));
     if (badMetrics.length) return diverged(`non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}`).join(', ')}`);
