@@ -96,6 +96,9 @@ export interface StaticCheck {
 /** The range of a number-or-expression over the search space; undefined when it depends on what only a trial computes. */
 export type RangeOf = (v: NumExpr | undefined) => StaticRange | undefined;
 
+/** The blocks the search declares in its other stages, by name (for checks that depend on them, e.g. a dynamics that needs one loss). */
+export type StageBlocks = Partial<Record<'data' | 'model' | 'loss' | 'dynamics', string>>;
+
 /** "must be at least 1, found 0" problems for size parameters whose range is known. */
 export function staticProblems(range: RangeOf) {
   const problems: NonNullable<StaticCheck['problems']> = [];
@@ -126,7 +129,7 @@ export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject
   /** Metrics only: the product has `watch`, and sees every accepted step of the dynamics. */
   watchesPath?: boolean;
   /** Static checks at validation: parameter ranges a trial would reject, and the block's worst-case size (see StaticCheck). */
-  check?(params: z.infer<S>, range: RangeOf): StaticCheck;
+  check?(params: z.infer<S>, range: RangeOf, stages: StageBlocks): StaticCheck;
   /** Parameters for the stricter re-run that decides whether a witness is genuine (smaller step, tighter tolerance). */
   refine?(params: z.infer<S>): z.infer<S>;
 }

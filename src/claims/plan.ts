@@ -6,7 +6,7 @@
 //   → each variant's metrics and data statistics (named m_variant) → let (in order)
 //   → hypotheses, property (everything above).
 import { DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
-import type { BlockDef, BlockKind, NumExpr, RangeOf, StaticCheck, StaticRange } from '../blocks/types.js';
+import type { BlockDef, BlockKind, NumExpr, RangeOf, StageBlocks, StaticCheck, StaticRange } from '../blocks/types.js';
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { robustness, type Robustness } from '../core/robustness.js';
 import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
@@ -135,7 +135,15 @@ function rangeFinder(probes: Map<string, number[]>): RangeOf {
   };
 }
 
-function planBlock(kind: BlockKind, ref: BlockRef, scope: ReadonlySet<string>, path: Path, issue: (i: PlanIssue) => void, range?: RangeOf): BlockPlan | undefined {
+function planBlock(
+  kind: BlockKind,
+  ref: BlockRef,
+  scope: ReadonlySet<string>,
+  path: Path,
+  issue: (i: PlanIssue) => void,
+  range?: RangeOf,
+  stageBlocks: StageBlocks = {},
+): BlockPlan | undefined {
   const def = getBlock(kind, ref.block);
   if (!def) {
     issue({ path: [...path, 'block'], message: `unknown ${kind} block "${ref.block}"; valid ${kind} blocks: ${blockNames(kind).join(', ')}` });
@@ -162,7 +170,7 @@ function planBlock(kind: BlockKind, ref: BlockRef, scope: ReadonlySet<string>, p
   }
   let checked: StaticCheck | undefined;
   if (def.check && range) {
-    checked = def.check(params as never, range);
+    checked = def.check(params as never, range, stageBlocks);
     for (const p of checked.problems ?? []) issue({ path: [...path, ...p.field], message: `${kind} block "${def.name}": ${p.message}` });
     for (const key of ['entries', 'steps'] as const) {
       const size = checked[key];
@@ -188,10 +196,11 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
   const probes = new Map<string, number[]>(Object.entries(s.space).map(([k, d]) => [k, probeValues(d)]));
   const range = rangeFinder(probes);
   const stages: SearchPlan['stages'] = {};
+  const stageBlocks: StageBlocks = Object.fromEntries(STAGES.flatMap((k) => (s[k] ? [[k, s[k].block]] : [])));
   for (const stage of STAGES) {
     const ref = s[stage];
     if (!ref) continue;
-    stages[stage] = planBlock(stage, ref, scope, [...base, stage], issue, range);
+    stages[stage] = planBlock(stage, ref, scope, [...base, stage], issue, range, stageBlocks);
     if (stage === 'data') {
       // n and d of the data set, where its parameters say them (a space variable keeps its own)
       const shape = stages.data?.checked;

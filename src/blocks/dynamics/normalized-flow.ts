@@ -21,8 +21,13 @@ export const normalizedFlowBlock = defineBlock({
     };
   },
   // A smaller step over proportionally more steps follows the same path more closely.
-  check: (p, range) => {
+  check: (p, range, stages) => {
     const c = staticProblems(range);
+    if (stages.loss !== undefined && stages.loss !== 'exponential')
+      c.problems.push({
+        field: ['block'],
+        message: `it is the flow of the exponential loss, but the claim's loss is "${stages.loss}" (use loss: { block: exponential })`,
+      });
     const steps = c.atLeast('steps', p.steps, 0);
     return { problems: c.problems, steps: steps && { value: steps.hi, field: 'steps' } };
   },
