@@ -20,7 +20,6 @@ import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
 import { valuesAtPath } from './search/search.js';
-import { runTrial } from './search/trial.js';
 import type { TrialValues } from './search/space.js';
 
 const EXIT_MISMATCH = 1;
@@ -112,12 +111,30 @@ export function parseDuration(s: string): number {
   return ms;
 }
 
+/** The report folder of --out: refused when empty or blank, before any work. */
+function outFlag(v: unknown): string {
+  const s = String(v ?? '');
+  if (s.trim() === '') throw new UsageError('--out needs a folder name (it was empty)');
+  return s;
+}
+
 /** A fast-check path as the report prints it: whole numbers separated by colons (e.g. 0 or 12:3:0). */
 function parsePath(s: string): string {
   const t = s.trim();
   if (!/^\d+(:\d+)*$/.test(t) || t.split(':').some((p) => !Number.isSafeInteger(Number(p))) || t.length > 10_000)
-    throw new UsageError(`--path takes the fast-check path printed with a counterexample (whole numbers joined by ":", e.g. 0 or 12:3:0), got "${s}"`);
+    throw new UsageError(
+      `--path takes the fast-check path printed with a counterexample (whole numbers joined by ":", e.g. 0 or 12:3:0), got "${s.slice(0, 200)}"`,
+    );
   return t;
+}
+
+/**
+ * The largest first component of a replayed path: fast-check draws that many points to reach it, so
+ * it is bounded by what a search can have drawn (planTrials draws at most 128·max(trials, 16) points;
+ * at least 10^6, about a second, for a run given a larger --trials).
+ */
+export function maxPathRun(trials: number): number {
+  return Math.max(1_000_000, 128 * Math.max(trials, 16));
 }
 
 /** A trial named by its values, as the report prints it: name=value pairs joined by commas, every declared variable and `seed` (e.g. gamma=2,kappa=0.5,seed=13). */
@@ -218,7 +235,7 @@ const merge = defineCommand({
   },
   async run({ args }) {
     const files = (args._ as string[]) ?? [];
-    checkReportDir(args.out);
+    checkReportDir(outFlag(args.out));
     const parts = files.map((f) => readReportFile(f));
     const problems = mergeProblems(
       parts.map((p) => p.environment),
@@ -271,7 +288,7 @@ const run = defineCommand({
     const threads = intFlag(args.threads, 'threads', 1, MAX_THREADS) ?? availableParallelism();
     if (seed !== undefined && seeds !== undefined && seed + seeds - 1 > MAX_SEED)
       throw new UsageError(`--seed ${seed} with --seeds ${seeds} passes the largest run seed ${MAX_SEED}`);
-    checkReportDir(args.out);
+    checkReportDir(outFlag(args.out));
     const selected = select(targets);
     const { papers, paperErrors } = selected;
     const shard = args.shard ? parseShard(String(args.shard)) : undefined;
@@ -412,7 +429,7 @@ const replay = defineCommand({
     claims: { type: 'string', default: 'claims', description: 'folder to find the claim id in' },
     full: { type: 'boolean', default: false, description: 'the search at the authors’ scale (for witnesses found with run --full)' },
   },
-  run({ args }) {
+  async run({ args }) {
     if (args.values !== undefined && (args.seed !== undefined || args.path !== undefined))
       throw new UsageError('replay takes either --values or --seed [--path], not both');
     if (args.values === undefined && args.seed === undefined) throw new UsageError('replay needs --seed S [--path P] or --values name=value,…');
@@ -427,8 +444,21 @@ const replay = defineCommand({
     }
     if (!l.claim.search) throw new UsageError(`claim ${l.claim.id} has no search to replay`);
     const spec = searchAtScale(l.claim.search, args.full);
+    if (path !== undefined && Number(path.split(':')[0]) >= maxPathRun(spec.trials))
+      throw new UsageError(
+        `--path ${path.slice(0, 40)}: its first number must be below ${maxPathRun(spec.trials)} (no search of ${l.claim.id} draws that many trials)`,
+      );
     const values = seed !== undefined ? valuesAtPath(spec, seed, path!) : parseValues(String(args.values), spec.space);
-    const r = runTrial(spec, values, { refine: args.refine });
+    // the trial runs on a worker, as a search trial does: the claim's time limit (×10 refined, as the
+    // search's re-check) and the worker's memory limit, so a replay cannot run for ever or exhaust memory
+    const timeoutMs = spec.timeout_s * 1000 * (args.refine ? 10 : 1);
+    const workers = createPool(1);
+    let r;
+    try {
+      r = await workers.run(spec, values, timeoutMs, { refine: args.refine });
+    } finally {
+      await workers.close();
+    }
     say(`claim     ${l.claim.id}  (${seed !== undefined ? `seed ${seed}, path ${path}` : 'by values'}${args.refine ? ', refined' : ''})`);
     for (const [k, v] of Object.entries(values)) say(`  ${k.padEnd(12)} := ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.quantities)) say(`  ${k.padEnd(12)} =  ${fmt(v)}`);
