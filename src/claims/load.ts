@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isMap, parseDocument, type Document } from 'yaml';
+import { Document, LineCounter, isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
+import { yamlNestingError } from './nesting.js';
 import { claimSchema } from './validate.js';
 
 export interface ValidationError {
@@ -213,6 +214,14 @@ export function zodIssuesToErrors(file: string, doc: Document, lc: LineCounter, 
 
 function parseYaml(file: string, text: string): { doc: Document; lc: LineCounter; data: unknown; errors: ValidationError[] } {
   const lc = new LineCounter();
+  // nesting is bounded before the parser sees the text (its memory grows with the depth)
+  const deep = yamlNestingError(text);
+  if (deep) {
+    const before = text.slice(0, deep.offset);
+    const line = before.split('\n').length;
+    const column = deep.offset - before.lastIndexOf('\n');
+    return { doc: new Document(), lc, data: undefined, errors: [{ file, line, column, path: '', message: `YAML: ${deep.message}` }] };
+  }
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const errors: ValidationError[] = [...doc.errors].map((e) => {
     const pos = linePos(lc, e.pos[0]);
@@ -372,16 +381,26 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
     }
     claims.push(loadClaimFile(file, papers[basename(dir)], within));
   }
-  resolveSharedSteps(claims);
-  const ids = new Map<string, string>();
-  for (const c of claims) {
-    if (!c.ok) continue;
-    const prev = ids.get(c.claim.id);
-    if (prev) {
-      const idx = claims.indexOf(c);
-      claims[idx] = { ok: false, file: c.file, paperKey: c.paperKey, id: c.claim.id, errors: [{ file: c.file, line: 1, column: 1, path: 'id', message: `duplicate claim id "${c.claim.id}" (also in ${prev})` }] };
-    } else ids.set(c.claim.id, c.file);
-  }
+  // duplicate ids first: a duplicated id is invalid in every file carrying it, and never resolves a `uses`
+  // (so a file cannot substitute another claim's step by taking its id, whichever sorts first)
+  const carriers = new Map<string, string[]>();
+  for (const c of claims) if (c.ok) carriers.set(c.claim.id, [...(carriers.get(c.claim.id) ?? []), c.file]);
+  const duplicated = new Map<string, string[]>();
+  claims.forEach((c, idx) => {
+    if (!c.ok) return;
+    const files = carriers.get(c.claim.id) ?? [];
+    if (files.length < 2) return;
+    duplicated.set(c.claim.id, files);
+    const others = files.filter((f) => f !== c.file);
+    claims[idx] = {
+      ok: false,
+      file: c.file,
+      paperKey: c.paperKey,
+      id: c.claim.id,
+      errors: capMessages([{ file: c.file, line: 1, column: 1, path: 'id', message: `duplicate claim id "${c.claim.id}" (also in ${others.join(', ')})` }]),
+    };
+  });
+  resolveSharedSteps(claims, duplicated);
   return { claims, paperErrors, papers };
 }
 
@@ -391,7 +410,7 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
  * running one file still finds its references); never in folders the loader was not given. An
  * unknown claim or step invalidates the file.
  */
-function resolveSharedSteps(claims: ClaimLoad[]): void {
+function resolveSharedSteps(claims: ClaimLoad[], duplicated: Map<string, string[]>): void {
   const byId = new Map<string, Claim>();
   for (const c of claims) if (c.ok) byId.set(c.claim.id, c.claim);
   let projectScanned = false;
@@ -400,15 +419,26 @@ function resolveSharedSteps(claims: ClaimLoad[]): void {
     const errors: ValidationError[] = [];
     for (const ref of c.claim.uses) {
       const [id, stepId] = ref.split('#');
-      if (!byId.has(id) && !projectScanned) {
+      if (!byId.has(id) && !duplicated.has(id) && !projectScanned) {
         projectScanned = true;
         const found: string[] = [];
         claimFilesUnder(PROJECT_CLAIMS_DIR, found);
         const within = realFolder(PROJECT_CLAIMS_DIR);
+        const project = new Map<string, { claim: Claim; file: string }>();
         for (const f of found) {
           const l = loadClaimFile(f, undefined, within);
-          if (l.ok && !byId.has(l.claim.id)) byId.set(l.claim.id, l.claim);
+          if (!l.ok) continue;
+          const prev = project.get(l.claim.id);
+          if (prev && !byId.has(l.claim.id)) duplicated.set(l.claim.id, [...new Set([...(duplicated.get(l.claim.id) ?? [prev.file]), l.file])]);
+          else project.set(l.claim.id, { claim: l.claim, file: l.file });
         }
+        for (const [pid, p] of project) if (!byId.has(pid) && !duplicated.has(pid)) byId.set(pid, p.claim);
+      }
+      const dups = duplicated.get(id);
+      if (dups) {
+        const line = lineOf(sourceText.get(c) ?? '', ref);
+        errors.push({ file: c.file, line, column: 1, path: 'uses', message: `"${ref}": the claim id "${id}" is in more than one file (${dups.join(', ')}); no shared step is taken from it` });
+        continue;
       }
       const other = byId.get(id);
       const step = other?.symbolic.find((s) => s.id === stepId);
@@ -421,7 +451,7 @@ function resolveSharedSteps(claims: ClaimLoad[]): void {
         if (!steps.some((s) => s.sharedFrom === id && s.id === stepId)) steps.push({ ...step, sharedFrom: id });
       }
     }
-    if (errors.length) claims[idx] = { ok: false, file: c.file, paperKey: c.paperKey, id: c.claim.id, errors };
+    if (errors.length) claims[idx] = { ok: false, file: c.file, paperKey: c.paperKey, id: c.claim.id, errors: capMessages(errors) };
   });
 }
 
