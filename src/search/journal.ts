@@ -25,6 +25,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -93,9 +94,19 @@ export function journalSecret(file = journalKeyFile()): Buffer {
   }
 }
 
+// JSON loses -0 (written "0"), NaN and ±Infinity (written null): each is written as a tagged string, and a
+// string that itself begins with the tag is tagged too, so that encoding is one-to-one (a key for x = -0
+// never equals the key for x = 0, nor a number a string).
 const NONFINITE = '__nonfinite:';
-const encode = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? NONFINITE + String(v) : v);
-const decode = (_k: string, v: unknown) => (typeof v === 'string' && v.startsWith(NONFINITE) ? Number(v.slice(NONFINITE.length)) : v);
+const STRING_TAG = NONFINITE + 'str:';
+const encode = (_k: string, v: unknown) =>
+  typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))
+    ? NONFINITE + (Object.is(v, -0) ? '-0' : String(v))
+    : typeof v === 'string' && v.startsWith(NONFINITE)
+      ? STRING_TAG + v
+      : v;
+const decode = (_k: string, v: unknown) =>
+  typeof v === 'string' && v.startsWith(NONFINITE) ? (v.startsWith(STRING_TAG) ? v.slice(STRING_TAG.length) : Number(v.slice(NONFINITE.length))) : v;
 
 /** JSON with every object's keys sorted (non-finite numbers encoded): equal exactly when the values are. */
 function canonical(v: unknown): string {
@@ -279,15 +290,25 @@ export function openJournal(file: string | undefined, engine = engineFingerprint
     }
     // keep the journal from growing with results no current engine can use
     if (file && stats.skipped + stats.rejected > 1000 && stats.skipped + stats.rejected > stats.loaded) {
-      const tmp = `${file}.tmp-${process.pid}`;
+      // a fresh temporary file, created exclusively (O_EXCL: never through a symlink or over a file planted
+      // there) under a random name; only a file this run created is ever removed
+      const tmp = `${file}.tmp-${process.pid}-${randomBytes(8).toString('hex')}`;
+      let created = false;
       try {
-        writeFileSync(tmp, [...entries.values()].map((x) => x.line!).join(''), { mode: 0o644 });
+        const tfd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+        created = true;
+        try {
+          writeFileSync(tfd, [...entries.values()].map((x) => x.line!).join(''));
+        } finally {
+          closeSync(tfd);
+        }
         renameSync(tmp, file);
+        created = false;
         closeSync(fd!);
         fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
       } catch (e) {
         try {
-          if (existsSync(tmp)) (writeFileSync(tmp, ''), renameSync(tmp, `${tmp}.failed`));
+          if (created) unlinkSync(tmp);
         } catch {
           // nothing more to do
         }
@@ -360,7 +381,16 @@ const trialResultSchema = z.object({
   values: z.record(z.string(), num),
   quantities: z.record(z.string(), num),
   hypotheses: z.record(z.string(), z.boolean()),
-  property: z.object({ holds: z.boolean(), robustness: num.optional(), op: z.string().optional(), lhs: num.optional(), rhs: num.optional(), conjunct: z.string().optional() }).optional(),
+  property: z
+    .object({
+      holds: z.boolean(),
+      robustness: num.optional(),
+      op: z.string().optional(),
+      lhs: num.optional(),
+      rhs: num.optional(),
+      conjunct: z.string().optional(),
+    })
+    .optional(),
   message: z.string().optional(),
   trajectory: z.array(z.unknown()).optional(),
   trace: z.array(z.unknown()).optional(),
