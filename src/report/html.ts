@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { diffReports, type ReportDiff } from './diff.js';
 import { AGREEMENT_WORDS, claimAnchor, PROVENANCE_MEANING, type Agreement } from './format.js';
-import { escapeHtml as h } from './markup.js';
+import { escapeHtml as h, withoutControls } from './markup.js';
 import type { Report } from './model.js';
 import type { HtmlPage } from './sections/section.js';
 import { reportView, type ClaimView, type ReportView } from './view.js';
@@ -158,7 +158,8 @@ export function renderHtml(r: Report, svgs: Record<string, string>, previous?: R
     )
     .join('\n');
   const e = r.environment;
-  return `<!doctype html>
+  // control and bidi characters from claim strings, wherever they landed, as visible escapes
+  return withoutControls(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>claimcheck report — ${r.summary.matching} of ${r.summary.claims} claims agree</title>
 <style>${inlineKatexCss()}</style><style>${STYLE}</style></head>
@@ -173,5 +174,5 @@ ${environmentHtml(view)}
 </main>
 <script>${SCRIPT}</script>
 </body></html>
-`;
+`);
 }

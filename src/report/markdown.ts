@@ -1,6 +1,6 @@
 // report.md: what a reviewer reads. Everything here is rendered from report.json, through its view (view.ts).
 import { AGREEMENT_WORDS, type Agreement } from './format.js';
-import { mdEscape as esc } from './markup.js';
+import { mdEscape as esc, withoutControls, withoutLinks } from './markup.js';
 import type { Report } from './model.js';
 import { reportView, type ClaimView } from './view.js';
 
@@ -94,5 +94,5 @@ export function renderMarkdown(r: Report): string {
   out.push(`- options: ${JSON.stringify(r.options)}`);
   out.push(`- wall time ${view.wallSeconds} s (${view.concurrency})`);
   out.push('');
-  return withoutHtml(out.join('\n'));
+  return withoutLinks(withoutHtml(withoutControls(out.join('\n'))));
 }

@@ -11,6 +11,55 @@ export function tex(latex: string, display = false): string {
   return katex.renderToString(latex, { throwOnError: false, displayMode: display, output: 'html', strict: 'ignore' });
 }
 
+// C0 controls but tab and newline, DEL, C1 controls, and the bidirectional and line-separator
+// characters that reorder or hide what a reader sees (the set terminalSafe escapes, less tab and newline)
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const DOCUMENT_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A report document (report.md, index.html) with every control or bidi character that a claim
+ * string brought in written as a visible `\uXXXX` (an ESC cannot recolour a terminal that cats the
+ * file, U+202E cannot reverse a line). The escape is also a valid JSON escape, so an embedded plot
+ * spec keeps its meaning. Tabs and newlines, the only controls the renderers write, are kept.
+ */
+export function withoutControls(doc: string): string {
+  return doc.replace(DOCUMENT_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// the links report.md writes itself: to a claim's anchor, and a plot file beside the report
+const OWN_LINK = /!?\[([^[\]\n]*)\]\((#claim-[a-z0-9-]*|[a-z0-9][a-z0-9.-]*\.svg)\)/g;
+const FENCE_LIKE = /^(\s*)(`{3,}|~{3,})/;
+
+/**
+ * report.md with no link or image that a claim string made: outside the code blocks report.md
+ * opens (a line that is exactly ```), every `[` is written `&#91;`, except in report.md's own links
+ * (to `#claim-…` anchors and to plot files beside it), so no inline, reference or image link, and
+ * no footnote, can be formed from claim text (a code span shows `&#91;` then, which only claim text
+ * with a bracket has). A line that a renderer could take for another fence (```` or ~~~, indented,
+ * trailing text) starts with a backslash, so the code blocks are exactly the ones counted here.
+ */
+export function withoutLinks(md: string): string {
+  let inFence = false;
+  return md
+    .split('\n')
+    .map((line) => {
+      if (line === '```') {
+        inFence = !inFence;
+        return line;
+      }
+      const fenced = line.replace(FENCE_LIKE, '$1\\$2');
+      if (inFence) return fenced;
+      let out = '';
+      let at = 0;
+      for (const m of fenced.matchAll(OWN_LINK)) {
+        out += fenced.slice(at, m.index).replace(/\[/g, '&#91;') + m[0];
+        at = m.index + m[0].length;
+      }
+      return out + fenced.slice(at).replace(/\[/g, '&#91;');
+    })
+    .join('\n');
+}
+
 /** A Markdown table cell or list item: no pipes, no line breaks. */
 export const mdEscape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
