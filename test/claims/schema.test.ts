@@ -119,7 +119,8 @@ describe('claim-file validation', () => {
   it('rejects duplicate claim ids', () => {
     const dir = claimsFixture({ 'a.yaml': VALID, 'b.yaml': VALID });
     const { claims } = loadClaims([dir]);
-    expect(claims.filter((c) => !c.ok)).toHaveLength(1);
+    // every file carrying a duplicated id is invalid: none of them is "the" claim (nor lends a step to uses:)
+    expect(claims.filter((c) => !c.ok)).toHaveLength(2);
   });
 });
 
