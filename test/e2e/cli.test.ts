@@ -66,7 +66,9 @@ describe('command line', () => {
     const out = mkdtempSync(join(tmpdir(), 'cc-report-'));
     cli(['run', 'frei2022.gaussian-srank-at-most-2', '--out', out]);
     const w = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).claims[0].search.witness;
-    const r = cli(['replay', 'frei2022.gaussian-srank-at-most-2', '--seed', String(w.seed), '--path', w.path]);
+    // the report's own replay command: by run seed and path (random phase) or by values (covering design, guided phase)
+    expect(w.replay).toMatch(/^npx claimcheck replay frei2022\.gaussian-srank-at-most-2 (--seed \d+ --path [\d:]+|--values \S+)$/);
+    const r = cli(w.replay.split(' ').slice(2));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/property\s+srank <= 2: FALSE/);
     expect(r.out).toContain(`m            := ${w.values.m}`);
