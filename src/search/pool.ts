@@ -15,7 +15,7 @@ import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
 import { checkStep, stepNotChecked, type StepOutcome, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
-import type { StepTask, TrialTask } from './worker.js';
+import type { PingTask, StepTask, TrialTask } from './worker.js';
 
 /** A trial's result and how this run obtained it; only `result` goes into the report. */
 export interface TrialOutcome {
@@ -89,9 +89,12 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(memoryMb / 8))) },
   });
   const memoryMessage = `memory — the trial exceeded the worker heap limit of ${memoryMb} MB (set ${LIMITS.workerMb.env} to raise it)`;
+  // the first worker boots (loads its modules) before any trial's clock starts: a time limit counts only the trial
+  const ready = pool.run({ ping: true } satisfies PingTask).catch(() => undefined);
   const slot = slots(Math.max(1, threads));
   const trial: TrialRunner['trial'] = (spec, values, timeoutMs, options, faults) =>
     slot(async () => {
+      await ready;
       const t0 = performance.now();
       const task: TrialTask = { spec, values, options, ...faults };
       const fail = (status: 'timeout' | 'error', message: string): TrialOutcome => ({
@@ -120,6 +123,7 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
     threads: Math.max(1, threads),
     step: (step, seed) =>
       slot(async () => {
+        await ready;
         try {
           return {
             status: 'checked',

@@ -191,6 +191,9 @@ export function valuesAtPath(spec: SearchSpec, seed: number, path: string): Tria
   return r.counterexample[0] as TrialValues;
 }
 
+/** Trials the guided phase proposes at a time (each batch is judged whole before the next is proposed). */
+const GUIDED_BATCH = 8;
+
 /** ρ of a judged trial: the property's robustness, when it was evaluated in regime. */
 const rhoOf = (r: TrialResult): number | undefined => (r.status === 'pass' || r.status === 'fail' ? r.property?.robustness : undefined);
 
@@ -290,7 +293,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
       seen.add(pointKey(judgedTrials[k].values));
       guide.observe(judgedTrials[k].values, rhoOf(r));
     });
-    const batch = Math.max(2, o.runner.threads * 2);
+    // a fixed batch size, not the thread count: the proposals (and so the verdict) never depend on the number of workers
+    const batch = GUIDED_BATCH;
     while (guidedRun < G && failAt < 0) {
       if (budget()) {
         budgetExhausted = true;

@@ -27,7 +27,13 @@ export interface StepTask {
   seed: number;
 }
 
-export default function (task: TrialTask | StepTask): TrialResult | StepResult {
+/** A task that only proves the worker has booted (its modules loaded), so that no trial's time limit counts the boot. */
+export interface PingTask {
+  ping: true;
+}
+
+export default function (task: TrialTask | StepTask | PingTask): TrialResult | StepResult | null {
+  if ('ping' in task) return null;
   if ('step' in task) return checkStep(task.step, task.seed);
   if (task.dieAlways) process.exit(70);
   if (task.exhaustHeap === 'typed') return typedHoard(task);

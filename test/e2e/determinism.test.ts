@@ -28,6 +28,6 @@ describe('reproducibility', () => {
     expect(reportWithoutTimings(b)).toBe(reportWithoutTimings(a));
     const report = JSON.parse(a);
     expect(report.claims.map((c: { id: string }) => c.id).sort()).toEqual([...CLAIMS].sort());
-    expect(report.claims.find((c: { id: string }) => c.id === CLAIMS[0]).search.witness.replay).toMatch(/--seed \d+ --path /);
+    expect(report.claims.find((c: { id: string }) => c.id === CLAIMS[0]).search.witness.replay).toMatch(/--seed \d+ --path |--values /);
   }, 300_000);
 });

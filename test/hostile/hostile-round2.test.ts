@@ -189,7 +189,7 @@ space: { a: { grid: [1] } }
 data: { block: isotropic-gaussian, n: 20, d: 10 }
 model: { block: two-layer, d: 10, width: 10, w_scale: 1 }
 loss: { block: square }
-dynamics: { block: gradient-descent, steps: 10000000, eta: 0.01 }
+dynamics: { block: gradient-descent, steps: 10000000, eta: 0.0001 }
 metrics: { s: { block: stable-rank, layer: W } }
 property: 's >= 0'`;
 
