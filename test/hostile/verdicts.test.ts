@@ -15,6 +15,8 @@ import { executeTrial } from '../../src/search/trial.js';
 import { claimWithSearch, fcRuns, searchFixture } from '../helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+/** whole trials cost more: a third of RUNS in CI, the full nightly size when FUZZ_RUNS is set */
+const TRIAL_RUNS = process.env.FUZZ_RUNS ? RUNS : Math.ceil(RUNS / 3);
 const inline = inlineRunner();
 
 /** A cheap search over x (no dynamics): a two-layer model's first weight as the metric w. */
@@ -187,7 +189,7 @@ describe('fuzz: non-finite sub-values', () => {
     );
   });
 
-  it(`a trial whose property has one is diverged, never pass or fail (${Math.ceil(RUNS / 3)} cases)`, () => {
+  it(`a trial whose property has one is diverged, never pass or fail (${TRIAL_RUNS} cases)`, () => {
     fc.assert(
       fc.property(poisoned, fc.constantFrom(0, 1, 2, 7), (src, x) => {
         // a, b, c are lets of the trial's x and the metric w; the poison symbols p, q are written inline
@@ -197,7 +199,7 @@ describe('fuzz: non-finite sub-values', () => {
         const r = trialStatus(spec, x);
         expect(r.status, `${src} at x=${x}: ${r.message}`).toBe('diverged');
       }),
-      fcRuns(Math.ceil(RUNS / 3)),
+      fcRuns(TRIAL_RUNS),
     );
   });
 });
