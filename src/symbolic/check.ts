@@ -1,12 +1,14 @@
 // Symbolic steps: identities, inequalities under assumptions, and conservation laws along a flow.
 // Each case of a case split is reduced by the CAS and cross-checked in float64 at ≥ 200 seeded
-// random points of its region; a failing point is re-evaluated in 64-digit BigNumber arithmetic.
+// random points of its region (an inequality then by a guided search for its least margin over the
+// box, guided-box.ts); a failing point is re-evaluated in 64-digit BigNumber arithmetic.
 import { parse, type MathNode } from 'mathjs';
 import { evaluate, parseExpr, parseFnHead, type Scope } from '../core/expr.js';
 import { LIMITS } from '../claims/limits.js';
 import type { SymbolicStep } from '../claims/schema.js';
 import { Rng } from '../numeric/rng.js';
 import { differentiate, directionalDerivativeBig, evaluateBig, reducesToZero, type ZeroTest } from './cas.js';
+import { GUIDED_BOX_DEFAULTS, searchLeastMargin, type MarginPoint } from './guided-box.js';
 
 export type StepVerdict = 'verified' | 'refuted' | 'numeric-only' | 'cas-fault' | 'error';
 
@@ -24,11 +26,26 @@ export interface CaseResult {
   /** what was handed to the CAS, after the case's definitions were substituted */
   expression: string;
   cas: ZeroTest & { certificate?: 'checked' | 'not-nonnegative' };
-  numeric: { points: number; attempts: number; failures: number; maxError: number; tolerance: string; worst?: PointReport };
+  /** `failures` counts the random points and the guided evaluations that fail */
+  numeric: { points: number; attempts: number; failures: number; maxError: number; tolerance: string; worst?: PointReport; guided?: GuidedBoxReport };
   verdict: StepVerdict;
   message: string;
   /** the first sample point where a side was NaN or ±∞: the case is not checked (verdict `error`), whatever the CAS said */
   nonFinite?: NonFinitePoint;
+}
+
+/** An inequality's guided phase: evaluations after the random points, and the least margin slack/(1+|lhs|+|rhs|) it found. */
+export interface GuidedBoxReport {
+  evaluations: number;
+  /** outside the conditions, or a side not finite there */
+  rejected: number;
+  failures: number;
+  least?: MarginPoint;
+}
+
+export interface CheckOptions {
+  /** margin evaluations of an inequality's guided phase per case (0 turns it off) */
+  guidedEvaluations?: number;
 }
 
 /** A sample point where a side of a step is not a finite number: a step is checked only where both sides are. */
@@ -188,13 +205,13 @@ export function stepNotChecked(step: SymbolicStep, seed: number, reason: NotChec
   return { status: 'not-checked', reason, result };
 }
 
-export function checkStep(step: SymbolicStep, seed: number): StepResult {
+export function checkStep(step: SymbolicStep, seed: number, options: CheckOptions = {}): StepResult {
   const cases = step.cases ?? [{ name: 'all', when: [], define: {} }];
   const results: CaseResult[] = [];
   const rng = new Rng(seed);
   for (const c of cases) {
     try {
-      results.push(checkCase(step, c, rng.fork(c.name)));
+      results.push(checkCase(step, c, rng.fork(c.name), options.guidedEvaluations ?? GUIDED_BOX_DEFAULTS.budget));
     } catch (e) {
       results.push({
         name: c.name,
@@ -228,7 +245,7 @@ export function checkStep(step: SymbolicStep, seed: number): StepResult {
   };
 }
 
-function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define: Record<string, string> }, rng: Rng): CaseResult {
+function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define: Record<string, string> }, rng: Rng, guidedBudget: number): CaseResult {
   const expand = expander(step, c.define);
   const conditionSources = [...step.assume, ...c.when];
   const conditions = conditionSources.map((s) => expand(s));
@@ -308,23 +325,46 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
   let worst: PointReport | undefined;
   let worstErr = -Infinity;
   const strict = step.relation === '<' || step.relation === '>';
+  /** an inequality's margin slack/scale at p (negative: violated), counted as a failure if it fails */
+  const inequalityMargin = (p: Scope, lhs: number, rhs: number, scale: number): number => {
+    const slack = step.relation!.startsWith('<') ? rhs - lhs : lhs - rhs;
+    const err = -slack / scale; // > 0 means violated
+    const violated = strict ? slack <= 0 : err > TOL;
+    if (violated) failures++;
+    if (err > worstErr) ((worstErr = err), (worst = { point: p, lhs, rhs }));
+    maxError = Math.max(maxError, Math.max(0, err));
+    return -err;
+  };
+  const randomMargins: MarginPoint[] = [];
   for (const p of points) {
     const { lhs, rhs, scale } = numericPair(p);
-    let err: number;
     if (step.kind === 'inequality') {
-      const slack = step.relation!.startsWith('<') ? rhs - lhs : lhs - rhs;
-      err = -slack / scale; // > 0 means violated
-      const violated = strict ? slack <= 0 : err > TOL;
-      if (violated) failures++;
-      if (err > worstErr) ((worstErr = err), (worst = { point: p, lhs, rhs }));
-      maxError = Math.max(maxError, Math.max(0, err));
+      randomMargins.push({ point: p, margin: inequalityMargin(p, lhs, rhs, scale) });
     } else {
-      err = Math.abs(lhs - rhs) / scale;
+      const err = Math.abs(lhs - rhs) / scale;
       const tol = step.kind === 'conserved' ? 1e-6 : TOL;
       if (!(err <= tol)) failures++;
       if (!(err <= worstErr)) ((worstErr = err), (worst = { point: p, lhs, rhs }));
       maxError = Math.max(maxError, Number.isNaN(err) ? Infinity : err);
     }
+  }
+  let guided: GuidedBoxReport | undefined;
+  if (step.kind === 'inequality' && guidedBudget > 0) {
+    const randomFailures = failures;
+    const search = searchLeastMargin({
+      box: step.variables,
+      evaluated: randomMargins,
+      rng: rng.fork('guided'),
+      budget: guidedBudget,
+      margin: (p) => {
+        if (!conditions.every((c) => evaluate(c, p) !== 0)) return undefined;
+        const { lhs, rhs, scale } = numericPair(p);
+        // the random points already decide a case with a non-finite side; here such a point is only rejected
+        if (!Number.isFinite(lhs) || !Number.isFinite(rhs)) return undefined;
+        return inequalityMargin(p, lhs, rhs, scale);
+      },
+    });
+    guided = { evaluations: search.evaluations, rejected: search.rejected, failures: failures - randomFailures, least: search.least };
   }
   // A float64 failure must survive 64-digit arithmetic to count (for a flow: a 64-digit difference quotient, not the CAS's derivative).
   if (failures && worst) {
@@ -346,7 +386,7 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
       : step.kind === 'inequality'
         ? `slack ≥ −${TOL}·(1+|lhs|+|rhs|)`
         : `|lhs − rhs| ≤ ${TOL}·(1+|lhs|+|rhs|)`;
-  const numeric = { points: points.length, attempts, failures, maxError, tolerance, worst: failures ? worst : undefined };
+  const numeric = { points: points.length, attempts, failures, maxError, tolerance, worst: failures ? worst : undefined, ...(guided ? { guided } : {}) };
 
   // The CAS.
   let cas: CaseResult['cas'];
@@ -365,31 +405,33 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
   }
 
   const expression = diff.toString();
+  const evaluated = guided ? `${points.length} random points + ${guided.evaluations} guided evaluations` : `${points.length} points`;
+  const leastMargin = guided?.least ? `; least margin ${guided.least.margin.toExponential(2)} at ${pointText(guided.least.point)}` : '';
   const casSaysTrue = cas.result === 'zero';
   let verdict: StepVerdict, message: string;
   if (failures) {
     verdict = casSaysTrue ? 'cas-fault' : 'refuted';
     const w = worst!;
-    const pt = Object.entries(w.point)
-      .map(([k, v]) => `${k}=${v.toPrecision(6)}`)
-      .join(', ');
-    message = `${casSaysTrue ? `the CAS (${cas.engine}) reduced it to 0, but ` : ''}${failures}/${points.length} points fail; worst at ${pt}: lhs=${w.lhs.toPrecision(8)}, rhs=${w.rhs.toPrecision(8)}`;
+    message = `${casSaysTrue ? `the CAS (${cas.engine}) reduced it to 0, but ` : ''}${failures} of ${evaluated} fail; worst at ${pointText(w.point)}: lhs=${w.lhs.toPrecision(8)}, rhs=${w.rhs.toPrecision(8)}`;
   } else if (casSaysTrue) {
     verdict = 'verified';
-    message = `${cas.engine} reduces it to 0${cas.certificate ? ' with a non-negative certificate' : ''}; ${points.length} points agree (max error ${maxError.toExponential(2)})`;
+    message = `${cas.engine} reduces it to 0${cas.certificate ? ' with a non-negative certificate' : ''}; ${evaluated} agree (max error ${maxError.toExponential(2)}${leastMargin})`;
   } else {
     verdict = 'numeric-only';
-    message = `the CAS did not reduce it (${cas.error ?? `normal form ${truncate(cas.normalForm ?? '', 120)}`}); ${points.length} points agree (max error ${maxError.toExponential(2)})`;
+    message = `the CAS did not reduce it (${cas.error ?? `normal form ${truncate(cas.normalForm ?? '', 120)}`}); ${evaluated} agree (max error ${maxError.toExponential(2)}${leastMargin})`;
   }
   return { name: c.name, conditions: conditionSources, expression, cas, numeric, verdict, message };
 }
 
 /** "lhs = NaN at x=-1.50000, y=2.00000 (a step is checked only where both sides are finite numbers)" */
 export function describeNonFinite(n: NonFinitePoint): string {
-  const pt = Object.entries(n.point)
+  return `${n.side} = ${n.value} at ${pointText(n.point)} (a step is checked only where both sides are finite numbers: narrow the variables' ranges or add assumptions)`;
+}
+
+function pointText(p: Scope): string {
+  return Object.entries(p)
     .map(([k, v]) => `${k}=${v.toPrecision(6)}`)
     .join(', ');
-  return `${n.side} = ${n.value} at ${pt} (a step is checked only where both sides are finite numbers: narrow the variables' ranges or add assumptions)`;
 }
 
 function truncate(s: string, n: number): string {
