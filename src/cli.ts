@@ -1,4 +1,4 @@
-// The command line: run, validate, replay, list, diff, merge, blocks.
+// The command line: run, ablate, validate, replay, list, diff, merge, blocks.
 // Exit codes: 0 every verdict agrees with the paper, 1 a verdict disagrees (or, for diff, changed),
 // 2 invalid input (a claim file, a flag, a report given), 3 the report or another output cannot be written.
 // Every line goes to the terminal through say/warn, which escape control characters (claim files are untrusted).
@@ -16,7 +16,7 @@ import { environment, mergeProblems } from './report/environment.js';
 import { fmt, terminalSafe, verdictLine } from './report/format.js';
 import { diffReports, formatDiffLines } from './report/diff.js';
 import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile, writeReport, type Report } from './report/report.js';
-import { checkClaim, invalidResult, type ClaimResult } from './runner.js';
+import { checkClaim, invalidResult, withoutPremise, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
 import { valuesAtPath } from './search/search.js';
@@ -252,33 +252,79 @@ const merge = defineCommand({
   },
 });
 
+const runArgs = {
+  targets: { type: 'positional', required: false, description: 'claim files, folders or ids' },
+  trials: { type: 'string', description: 'trials per search (default: each claim file’s own)' },
+  seed: { type: 'string', description: 'run seed for every search (default: each claim file’s own)' },
+  budget: { type: 'string', description: 'time budget per search, e.g. 30s or 5m' },
+  out: { type: 'string', default: 'reports/latest', description: 'report folder' },
+  threads: { type: 'string', description: 'worker threads (default: all cores)' },
+  boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
+  full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
+  shard: {
+    type: 'string',
+    description:
+      'run shard i of N (e.g. 2/4): every N-th claim starting at the i-th, in the loader’s order; combine the shards’ reports with `claimcheck merge`',
+  },
+  seeds: {
+    type: 'string',
+    description: 'run each search under K consecutive run seeds; a verdict that differs between them is reported as unstable, with the seeds',
+  },
+  cache: {
+    type: 'boolean',
+    default: true,
+    description: `reuse trials and symbolic steps from the journals ${JOURNAL} and ${STEP_JOURNAL} (keyed by engine code, search and trial, or step and seed; a killed run resumes from them); --no-cache runs everything afresh (a trial asked for twice in one run still runs once)`,
+  },
+  ablate: {
+    type: 'boolean',
+    default: false,
+    description:
+      're-run each search with each premise dropped in turn (hypothesis ablation: needed, not needed in this space, or untestable); costs one search per premise',
+  },
+  drop: { type: 'string', description: 'run the search of one claim without this premise (the replay of an ablation witness)' },
+} satisfies ArgsDef;
+
+type RunArgs = {
+  [K in keyof typeof runArgs]: K extends 'targets' ? unknown : K extends 'boundary' | 'full' | 'cache' | 'ablate' ? boolean : string | undefined;
+} & { _?: unknown };
+
 const run = defineCommand({
   meta: { name: 'run', description: 'check claims (default: every claim under claims/) and write the report' },
-  args: {
-    targets: { type: 'positional', required: false, description: 'claim files, folders or ids' },
-    trials: { type: 'string', description: 'trials per search (default: each claim file’s own)' },
-    seed: { type: 'string', description: 'run seed for every search (default: each claim file’s own)' },
-    budget: { type: 'string', description: 'time budget per search, e.g. 30s or 5m' },
-    out: { type: 'string', default: 'reports/latest', description: 'report folder' },
-    threads: { type: 'string', description: 'worker threads (default: all cores)' },
-    boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
-    full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
-    shard: {
-      type: 'string',
-      description:
-        'run shard i of N (e.g. 2/4): every N-th claim starting at the i-th, in the loader’s order; combine the shards’ reports with `claimcheck merge`',
-    },
-    seeds: {
-      type: 'string',
-      description: 'run each search under K consecutive run seeds; a verdict that differs between them is reported as unstable, with the seeds',
-    },
-    cache: {
-      type: 'boolean',
-      default: true,
-      description: `reuse trials and symbolic steps from the journals ${JOURNAL} and ${STEP_JOURNAL} (keyed by engine code, search and trial, or step and seed; a killed run resumes from them); --no-cache runs everything afresh (a trial asked for twice in one run still runs once)`,
-    },
+  args: runArgs,
+  run: ({ args }) => runClaims(args as unknown as RunArgs),
+});
+
+const ablate = defineCommand({
+  meta: {
+    name: 'ablate',
+    description: 'hypothesis ablation: re-run the claims’ searches with each premise dropped in turn, and report which premises are needed',
   },
-  async run({ args }) {
+  args: { ...runArgs, out: { ...runArgs.out, default: 'reports/ablation' }, boundary: { ...runArgs.boundary, default: false } },
+  run: ({ args }) => runClaims({ ...(args as unknown as RunArgs), ablate: true }),
+});
+
+/** --drop P: one claim, P one of its search's premises (checked before any work). */
+function dropFlag(v: unknown, loads: ClaimLoad[], full: boolean, ablate: boolean): string | undefined {
+  if (v === undefined) return undefined;
+  const name = String(v).trim();
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
+    throw new UsageError(`--drop takes the name of a premise (a hypothesis of the claim's search), got "${name.slice(0, 80)}"`);
+  if (ablate) throw new UsageError('--drop runs one search without one premise; --ablate drops each premise in turn: give one of them');
+  if (loads.length !== 1) throw new UsageError(`--drop ${name} names a premise of one claim: give exactly one claim id (${loads.length} selected)`);
+  const l = loads[0];
+  if (l.ok) {
+    if (!l.claim.search) throw new UsageError(`claim ${l.claim.id} has no search`);
+    try {
+      withoutPremise(searchAtScale(l.claim.search, full), name);
+    } catch (e) {
+      throw new UsageError(`claim ${l.claim.id}: ${(e as Error).message}`);
+    }
+  }
+  return name;
+}
+
+async function runClaims(args: RunArgs): Promise<void> {
+  {
     const t0 = performance.now();
     const targets = (args._ as string[]) ?? [];
     const trials = checkCliTrials(intArg(args.trials, 'trials'));
@@ -294,6 +340,7 @@ const run = defineCommand({
     const shard = args.shard ? parseShard(String(args.shard)) : undefined;
     const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
     checkEffectiveTrials(loads, trials, seeds, args.full);
+    const drop = dropFlag(args.drop, loads, args.full, args.ablate);
     for (const e of paperErrors) warn(formatError(e));
     const workers = createPool(threads);
     // --no-cache: journals in memory only, so nothing from earlier runs is used, and a trial
@@ -335,6 +382,7 @@ const run = defineCommand({
         if (bar) process.stderr.write('\r\x1b[K');
         say(verdictLine(r));
         if (!l.ok) for (const e of l.errors) say(`    ${formatError(e)}`);
+        for (const a of r.ablation ?? []) say(`    premise ${a.premise}: ${a.reason}${a.witness ? ` [${a.witness.replay}]` : ''}`);
       }
     };
     const checkOne = async (p: number) => {
@@ -355,6 +403,8 @@ const run = defineCommand({
           boundary: args.boundary,
           full: args.full,
           seeds,
+          ablate: args.ablate,
+          drop,
           onProgress: (d) => ((trialsDone += d - seen), (seen = d), update()),
         });
         running.delete(l.claim.id);
@@ -381,7 +431,7 @@ const run = defineCommand({
       { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) },
       performance.now() - t0,
     );
-    const files = await writeReport(report, args.out);
+    const files = await writeReport(report, args.out!);
     const s = report.summary;
     say();
     say(
@@ -393,8 +443,8 @@ const run = defineCommand({
       `Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${from}; symbolic steps: ${stepJournal.stats.runs} checked, ${stepJournal.stats.hits} reused.`,
     );
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
-  },
-});
+  }
+}
 
 const validate = defineCommand({
   meta: { name: 'validate', description: 'check claim files against the schema without running anything' },
@@ -428,6 +478,7 @@ const replay = defineCommand({
     refine: { type: 'boolean', default: false, description: 'use each block’s stricter settings (the genuine/potential re-check)' },
     claims: { type: 'string', default: 'claims', description: 'folder to find the claim id in' },
     full: { type: 'boolean', default: false, description: 'the search at the authors’ scale (for witnesses found with run --full)' },
+    drop: { type: 'string', description: 'the search without this premise (for witnesses found by hypothesis ablation)' },
   },
   async run({ args }) {
     if (args.values !== undefined && (args.seed !== undefined || args.path !== undefined))
@@ -443,7 +494,9 @@ const replay = defineCommand({
       return;
     }
     if (!l.claim.search) throw new UsageError(`claim ${l.claim.id} has no search to replay`);
-    const spec = searchAtScale(l.claim.search, args.full);
+    const spec = dropFlag(args.drop, loads, args.full, false)
+      ? withoutPremise(searchAtScale(l.claim.search, args.full), String(args.drop).trim())
+      : searchAtScale(l.claim.search, args.full);
     if (path !== undefined && Number(path.split(':')[0]) >= maxPathRun(spec.trials))
       throw new UsageError(
         `--path ${path.slice(0, 40)}: its first number must be below ${maxPathRun(spec.trials)} (no search of ${l.claim.id} draws that many trials)`,
@@ -459,7 +512,9 @@ const replay = defineCommand({
     } finally {
       await workers.close();
     }
-    say(`claim     ${l.claim.id}  (${seed !== undefined ? `seed ${seed}, path ${path}` : 'by values'}${args.refine ? ', refined' : ''})`);
+    say(
+      `claim     ${l.claim.id}  (${seed !== undefined ? `seed ${seed}, path ${path}` : 'by values'}${args.refine ? ', refined' : ''}${args.drop ? `, without premise ${String(args.drop).trim()}` : ''})`,
+    );
     for (const [k, v] of Object.entries(values)) say(`  ${k.padEnd(12)} := ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.quantities)) say(`  ${k.padEnd(12)} =  ${fmt(v)}`);
     for (const [k, v] of Object.entries(r.hypotheses)) say(`  hypothesis ${k}: ${v}`);
@@ -517,7 +572,7 @@ const blocks = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'claimcheck', description: 'a symbolic–numeric checker for theorems of deep-learning theory' },
-  subCommands: { run, validate, replay, list, diff, merge, blocks },
+  subCommands: { run, ablate, validate, replay, list, diff, merge, blocks },
 });
 
 export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {

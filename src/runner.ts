@@ -1,7 +1,8 @@
 // Checking one claim: its symbolic steps, then its search, combined into one verdict that is
 // compared with what the paper asserts (`expect`).
 import type { ClaimLoad, ValidationError } from './claims/load.js';
-import { searchAtScale, type Claim, type HistogramSpec } from './claims/schema.js';
+import { hypothesesOf, searchAtScale, type Claim, type HistogramSpec } from './claims/schema.js';
+import { ablatedSpec, runAblation, type PremiseAblation } from './search/ablation.js';
 import { runBoundary, type BoundaryResult } from './search/boundary.js';
 import { runTrajectory, type TrajectoryResult } from './search/trajectory.js';
 import { runSearch, type SearchResult } from './search/search.js';
@@ -31,6 +32,10 @@ export interface ClaimResult {
   /** the histogram the claim declares, of its search's judged trials */
   histogram?: HistogramSpec & { plot?: { spec: unknown; file: string } };
   errors?: ValidationError[];
+  /** with `--ablate`: the search re-run with each premise dropped in turn */
+  ablation?: PremiseAblation[];
+  /** with `--drop P`: the search ran without premise P (its verdict is then not the claim's) */
+  dropped?: string;
   /** with `--seeds K`: the verdict under each run seed (the search above is the first seed's); the claim is `unstable` when they differ */
   stability?: Array<{ seed: number; verdict: Verdict; reason: string; replay?: string }>;
   ms: number;
@@ -48,6 +53,18 @@ export interface CheckOptions {
   /** run each search under this many consecutive run seeds and report a verdict that differs between them as `unstable` */
   seeds?: number;
   onProgress?: (done: number, total: number) => void;
+  /** re-run each search with each premise dropped in turn (hypothesis ablation) */
+  ablate?: boolean;
+  /** run the search without this premise (one claim, diagnostics and replays of ablation witnesses) */
+  drop?: string;
+}
+
+/** The search without premise `name`, or an error naming the claim's premises. */
+export function withoutPremise(spec: NonNullable<Claim['search']>, name: string): NonNullable<Claim['search']> {
+  const premises = hypothesesOf(spec).filter((h) => h.role === 'premise');
+  if (!premises.some((h) => h.name === name))
+    throw new Error(`--drop ${name}: not a premise of this claim's search (its premises: ${premises.map((h) => h.name).join(', ') || 'none'})`);
+  return ablatedSpec(spec, name);
 }
 
 export function invalidResult(c: Extract<ClaimLoad, { ok: false }>): ClaimResult {
@@ -149,16 +166,18 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
   // the symbolic steps run on the workers alongside the search
   // only each step's result goes into the report (a not-checked step's result is an `error`)
   const symbolicDone = Promise.all(claim.symbolic.map(async (s, i) => (await o.runner.step(s, baseSeed + i)).result));
-  const searchSpec = claim.search && searchAtScale(claim.search, !!o.full);
+  const atScale = claim.search && searchAtScale(claim.search, !!o.full);
+  const searchSpec = atScale && o.drop ? withoutPremise(atScale, o.drop) : atScale;
   const searchSeed = o.seed ?? searchSpec?.seed ?? 1;
   const full = !!o.full && !!claim.search?.full;
   // everything below is independent; the pool's slots keep every worker busy
-  const [symbolic, search, extra, boundary, trajectory] = await Promise.all([
+  const [symbolic, search, extra, boundary, trajectory, ablation] = await Promise.all([
     symbolicDone,
     searchSpec
       ? runSearch(searchSpec, {
           claimId: claim.id,
           full,
+          dropped: o.drop,
           runner: o.runner,
           trials: o.trials,
           seed: o.seed,
@@ -169,13 +188,25 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
       : undefined,
     Promise.all(
       Array.from({ length: searchSpec ? (o.seeds ?? 1) - 1 : 0 }, (_, j) =>
-        runSearch(searchSpec!, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: searchSeed + j + 1, budgetMs: o.budgetMs }),
+        runSearch(searchSpec!, {
+          claimId: claim.id,
+          full,
+          dropped: o.drop,
+          runner: o.runner,
+          trials: o.trials,
+          seed: searchSeed + j + 1,
+          budgetMs: o.budgetMs,
+        }),
       ),
     ),
     claim.boundary && searchSpec && o.boundary !== false ? runBoundary(searchSpec, claim.boundary, o.runner, undefined, claim.id) : undefined,
     claim.trajectory && searchSpec && o.boundary !== false ? runTrajectory(searchSpec, claim.trajectory, o.runner, claim.id) : undefined,
+    o.ablate && searchSpec && !o.drop && hypothesesOf(searchSpec).some((h) => h.role === 'premise')
+      ? runAblation(searchSpec, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs })
+      : undefined,
   ]);
   let { verdict, reason } = combineVerdict(symbolic, search);
+  if (o.drop) reason = `the search without its premise ${o.drop} (a diagnostic, not the claim's verdict): ${reason}`;
   let stability: ClaimResult['stability'];
   if (search && extra.length) {
     stability = [search, ...extra].map((x) => {
@@ -204,6 +235,8 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
     boundary,
     trajectory,
     stability,
+    ...(ablation ? { ablation } : {}),
+    ...(o.drop ? { dropped: o.drop } : {}),
     histogram: histogram && search?.samples ? { ...histogram } : undefined,
     ms: performance.now() - t0,
   };

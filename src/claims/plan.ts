@@ -10,7 +10,7 @@ import type { BlockDef, BlockKind, NumExpr, RangeOf, StageBlocks, StaticCheck, S
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { robustness, type Robustness } from '../core/robustness.js';
 import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
-import { domainSize, domainValue, type BlockRef, type Domain, type SearchSpec } from './schema.js';
+import { domainSize, domainValue, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
 
 export type Path = (string | number)[];
 export interface PlanIssue {
@@ -46,7 +46,7 @@ export interface SearchPlan {
   metrics: Array<{ name: string; block: BlockPlan }>;
   variants: Array<{ name: string; overrides: Array<{ name: string; value: number | CompiledExpr }> }>;
   lets: Array<{ name: string; expr: CompiledExpr }>;
-  hypotheses: Array<{ name: string; expr: CompiledExpr; robustness: Robustness }>;
+  hypotheses: Array<{ name: string; role: HypothesisRole; expr: CompiledExpr; robustness: Robustness }>;
   property: CompiledExpr;
   /** the property's signed margin: ≥ 0 exactly when it holds */
   propertyRobustness: Robustness;
@@ -244,9 +244,13 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
     if (expr) lets.push({ name, expr });
   }
   const hypotheses: SearchPlan['hypotheses'] = [];
-  for (const [name, v] of Object.entries(s.hypotheses)) {
-    const expr = checkedExpr(v, scope, [...base, 'hypotheses', name], issue);
-    if (expr) hypotheses.push({ name, expr, robustness: robustness(expr) });
+  for (const h of hypothesesOf(s)) {
+    const at = typeof s.hypotheses[h.name] === 'string' ? [...base, 'hypotheses', h.name] : [...base, 'hypotheses', h.name, 'when'];
+    const expr = checkedExpr(h.when, scope, at, issue);
+    if (expr) hypotheses.push({ name: h.name, role: h.role, expr, robustness: robustness(expr) });
+    for (const k of Object.keys(h.widen ?? {}))
+      if (!(k in s.space)) issue({ path: [...base, 'hypotheses', h.name, 'widen', k], message: `widen may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
+    if (h.widen && h.role !== 'premise') issue({ path: [...base, 'hypotheses', h.name, 'widen'], message: 'only a premise is dropped by ablation, so only a premise may widen the space' });
   }
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;

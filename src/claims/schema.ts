@@ -111,6 +111,29 @@ export const symbolicStepSchema = z
   });
 export type SymbolicStep = z.infer<typeof symbolicStepSchema> & { /** set by the loader for a step named in `uses` */ sharedFrom?: string };
 
+/**
+ * A hypothesis: a condition on a trial (an expression), tagged `premise` (an assumption of the theorem:
+ * `claimcheck ablate` drops it in turn) or `validity` (a technical filter: converged, accurate). A bare
+ * expression is untagged (never ablated). `widen`: the domains some space variables take when the premise
+ * is dropped, for a premise the declared space enforces by construction (e.g. κ large).
+ */
+export const hypothesisSchema = z.union([
+  expr,
+  z.strictObject({
+    when: expr,
+    role: z.enum(['premise', 'validity']),
+    note: z.string().min(1).max(2000).optional(),
+    widen: z.record(identifier, domainSchema).optional(),
+  }),
+]);
+export type HypothesisSpec = z.infer<typeof hypothesisSchema>;
+export type HypothesisRole = 'premise' | 'validity' | 'untagged';
+
+/** A search's hypotheses in declaration order, with their role (bare expressions are untagged). */
+export function hypothesesOf(s: Pick<SearchSpec, 'hypotheses'>): Array<{ name: string; when: string; role: HypothesisRole; note?: string; widen?: Record<string, Domain> }> {
+  return Object.entries(s.hypotheses).map(([name, h]) => (typeof h === 'string' ? { name, when: h, role: 'untagged' as const } : { name, ...h }));
+}
+
 export const searchSchema = z.strictObject({
   trials: z.number().int().min(1).max(LIMITS.trials.value).default(100),
   min_in_regime: z.number().int().min(1).optional(),
@@ -132,7 +155,7 @@ export const searchSchema = z.strictObject({
   /** the same trial re-run with some variables changed (same seed); metric m of variant v is named m_v */
   variants: z.record(identifier, z.record(identifier, z.union([z.number().finite(), expr]))).default({}),
   let: z.record(identifier, expr).default({}),
-  hypotheses: z.record(identifier, expr).default({}),
+  hypotheses: z.record(identifier, hypothesisSchema).default({}),
   property: expr,
   /** a claim about how often the property (the event) holds: Pr[property] ≥ at_least, judged by an exact binomial interval; no trial is then a counterexample on its own */
   frequency: z
@@ -221,6 +244,8 @@ export const claimShape = z.strictObject({
     tested_object: z.strictObject({ what: z.string().min(1), counterexample_means: z.string().min(1) }).optional(),
     /** why a search the vacuity check flags is meaningful all the same (a sign property, an exact identity, …) */
     vacuity_ok: z.string().min(1).max(2000).optional(),
+    /** a refutation target that is another claim with one premise dropped ("claim-id#premise"): the ablation of that premise must find it needed */
+    drops_premise: z.string().regex(/^[a-z0-9][a-z0-9.-]*#[A-Za-z][A-Za-z0-9_]*$/, 'a dropped premise is named "claim-id#hypothesis"').optional(),
     symbolic: z.array(symbolicStepSchema).default([]),
     /** symbolic steps of other claims that this claim rests on too, as "claim-id#step-id": checked here as well, never copied */
     uses: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*#[A-Za-z_][A-Za-z0-9_]*$/, 'a shared step is named "claim-id#step-id"')).default([]),

@@ -151,6 +151,10 @@ export interface SearchOptions {
   /** metrics whose per-trial values the result keeps (`samples`) */
   collect?: string[];
   onProgress?: (done: number, total: number) => void;
+  /** the search runs without this premise (ablation): replay commands say so */
+  dropped?: string;
+  /** called once per judged trial, in order, when the search ends */
+  onJudged?: (r: TrialResult) => void;
 }
 
 const emptyCounts = (): Record<TrialStatus, number> => ({ pass: 0, fail: 0, 'out-of-regime': 0, diverged: 0, timeout: 0, error: 0 });
@@ -163,22 +167,27 @@ export function relativeSlack(r: TrialResult): number | undefined {
   return s / scale;
 }
 
-export function rerunCommand(claimId: string, seed: number, trials: number, full = false): string {
-  return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${full ? ' --full' : ''} --out reports/replay`;
+/** The flags that select the search a command replays: the authors' scale, a dropped premise. */
+function scaleFlags(full = false, dropped?: string): string {
+  return `${full ? ' --full' : ''}${dropped ? ` --drop ${dropped}` : ''}`;
+}
+
+export function rerunCommand(claimId: string, seed: number, trials: number, full = false, dropped?: string): string {
+  return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${scaleFlags(full, dropped)} --out reports/replay`;
 }
 
 /** A trial named by its values (a trial is a pure function of the search and its values). */
-export function replayValuesCommand(claimId: string, values: TrialValues, full = false): string {
+export function replayValuesCommand(claimId: string, values: TrialValues, full = false, dropped?: string): string {
   const v = Object.entries(values)
     .map(([k, x]) => `${k}=${x}`)
     .join(',');
-  return `npx claimcheck replay ${claimId} --values ${v}${full ? ' --full' : ''}`;
+  return `npx claimcheck replay ${claimId} --values ${v}${scaleFlags(full, dropped)}`;
 }
 
 export const PHASE_WORDS: Record<TrialPhase, string> = { cover: 'covering design', random: 'random phase', guided: 'guided phase' };
 
-export function replayCommand(claimId: string, seed: number, path: string, full = false): string {
-  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${full ? ' --full' : ''}`;
+export function replayCommand(claimId: string, seed: number, path: string, full = false, dropped?: string): string {
+  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${scaleFlags(full, dropped)}`;
 }
 
 /** The point of the space that fast-check's run (seed, path) visits. */
@@ -355,7 +364,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
       sum / inRegime,
       spec.frequency.confidence,
       spec.frequency.at_least,
-      rerunCommand(o.claimId, seed, N, o.full),
+      rerunCommand(o.claimId, seed, N, o.full, o.dropped),
     );
   }
   const finding: SearchFinding =
@@ -401,7 +410,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
             values: results[tightest.k].values,
             trial: tightest.k + 1,
             phase: judgedTrials[tightest.k].phase,
-            replay: replayValuesCommand(o.claimId, results[tightest.k].values, o.full),
+            replay: replayValuesCommand(o.claimId, results[tightest.k].values, o.full, o.dropped),
             trace: minRhoTrace,
           },
         }
@@ -415,6 +424,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         values: Object.fromEntries(o.collect!.map((m) => [m, Number.isFinite(r.quantities[m]) ? r.quantities[m] : null])),
       }))
     : undefined;
+  if (o.onJudged) for (const r of results) o.onJudged(r);
   const ms = performance.now() - t0;
   const reusedTrials = reused.filter(Boolean).length;
   return {
@@ -483,6 +493,6 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     result,
     recheck: { result: refined, bigNumberProperty, note },
     status: genuine ? 'genuine' : 'potential',
-    replay: path !== undefined ? replayCommand(o.claimId, seed, path, o.full) : replayValuesCommand(o.claimId, values, o.full),
+    replay: path !== undefined ? replayCommand(o.claimId, seed, path, o.full, o.dropped) : replayValuesCommand(o.claimId, values, o.full, o.dropped),
   };
 }

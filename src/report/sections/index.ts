@@ -1,4 +1,5 @@
 // The claim sections, in the order both renderings show them (after the verdict).
+import ablation from './ablation.js';
 import boundary from './boundary.js';
 import evidence from './evidence.js';
 import histogram from './histogram.js';
@@ -9,4 +10,4 @@ import symbolic from './symbolic.js';
 import trajectory from './trajectory.js';
 import type { BoundSection } from './section.js';
 
-export const CLAIM_SECTIONS: BoundSection[] = [source, symbolic, search, evidence, stability, boundary, trajectory, histogram];
+export const CLAIM_SECTIONS: BoundSection[] = [source, symbolic, search, evidence, ablation, stability, boundary, trajectory, histogram];

@@ -1,5 +1,6 @@
 // The numerical search: what it simulates, its space, its trial counts, and its counterexample card.
 import type { ClaimResult } from '../../runner.js';
+import { hypothesesOf } from '../../claims/schema.js';
 import { frequencyOutcomeWords } from '../../search/frequency.js';
 import { fmt, propertyView, seconds, valuesText, type PropertyView } from '../format.js';
 import { escapeHtml as h, mdEscape as esc, propertyHtml, propertyMarkdown } from '../markup.js';
@@ -35,8 +36,11 @@ export default defineSection<SearchView>({
     const lets = Object.entries(spec.let)
       .map(([k, v]) => `<code>${h(k)} = ${h(v)}</code>`)
       .join(', ');
-    const hyps = Object.entries(spec.hypotheses)
-      .map(([k, v]) => `<li><code>${h(k)}</code>: <code>${h(v)}</code>${s.outOfRegimeBy[k] ? ` — false in ${s.outOfRegimeBy[k]} trial(s)` : ''}</li>`)
+    const hyps = hypothesesOf(spec)
+      .map(
+        (x) =>
+          `<li><code>${h(x.name)}</code>${x.role === 'untagged' ? '' : ` (${x.role})`}: <code>${h(x.when)}</code>${s.outOfRegimeBy[x.name] ? ` — false in ${s.outOfRegimeBy[x.name]} trial(s)` : ''}</li>`,
+      )
       .join('');
     const space = Object.entries(s.space)
       .map(([k, d]) => `<code>${h(k)}</code> ∈ [${h(fmt(d.first))}, ${h(fmt(d.last))}] (${d.size} values)`)
@@ -70,8 +74,8 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
     }`,
     `- hypotheses: ${
       Object.keys(spec.hypotheses).length
-        ? Object.entries(spec.hypotheses)
-            .map(([k, v]) => `${k}: \`${v}\``)
+        ? hypothesesOf(spec)
+            .map((x) => `${x.name}${x.role === 'untagged' ? '' : ` (${x.role})`}: \`${x.when}\``)
             .join('; ')
         : 'none'
     }`,

@@ -1,0 +1,29 @@
+// The project's own claims tag every hypothesis (premise of the theorem, or validity filter), and a
+// refutation target that drops a premise names one the claim it refutes really has.
+import { describe, expect, it } from 'vitest';
+import { loadClaims } from '../../src/claims/load.js';
+import { hypothesesOf } from '../../src/claims/schema.js';
+import { CLAIMS_DIR } from '../helpers.js';
+
+const ok = loadClaims([CLAIMS_DIR]).claims.flatMap((c) => (c.ok ? [c.claim] : []));
+const byId = new Map(ok.map((c) => [c.id, c]));
+
+describe('premises of the claims in claims/', () => {
+  it('every hypothesis is tagged premise or validity', () => {
+    const untagged = ok.flatMap((c) => (c.search ? hypothesesOf(c.search).filter((h) => h.role === 'untagged').map((h) => `${c.id}#${h.name}`) : []));
+    expect(untagged).toEqual([]);
+  });
+
+  it('each drops_premise names a premise of the claim the target refutes', () => {
+    const targets = ok.filter((c) => c.drops_premise);
+    expect(targets.length).toBeGreaterThanOrEqual(4);
+    for (const t of targets) {
+      const [id, name] = t.drops_premise!.split('#');
+      expect(t.refutes, t.id).toBe(id);
+      const original = byId.get(id);
+      expect(original?.expect, t.id).toBe('holds');
+      const h = hypothesesOf(original!.search!).find((x) => x.name === name);
+      expect(h?.role, `${t.id}: ${t.drops_premise}`).toBe('premise');
+    }
+  });
+});
