@@ -15,6 +15,7 @@ export const SLOW_FILES = [
   'test/e2e/shard.test.ts', // runs the CLI per shard and merges
   'test/e2e/cli.test.ts', // spawns the built CLI
   'test/e2e/replay-values.test.ts', // spawns the built CLI
+  'test/e2e/ablate-cli.test.ts', // spawns the built CLI
   'test/search/faults.test.ts', // worker deaths and timeouts on the pool
   'test/search/boundary.test.ts', // boundary grids and sweeps
   'test/search/ablation-agrees.test.ts', // ablated searches of four claims at CI size
