@@ -47,8 +47,6 @@ export interface SearchResult {
   problems: TrialResult[];
   /** how strong a "holds" is: distinct in-regime trials, coverage, the failure-rate bound, the tightest trial */
   evidence: Evidence;
-  /** the in-regime trial whose property held with the least relative slack */
-  closest?: TrialResult & { slack: number };
   space: Record<string, { size: number; first: number; last: number }>;
   spaceSize: number;
   budgetExhausted: boolean;
@@ -76,7 +74,16 @@ export interface Evidence {
   /** set when the property looks unable to fail in this space (the vacuity check): why */
   vacuous?: string;
   /** the passing trial with the smallest robustness ρ: a bound tighter by about ρ (relative) would have been refuted by this search */
-  tightness?: { rho: number; values: TrialValues; trial: number; phase: TrialPhase; replay: string; trace: Array<{ trial: number; rho: number }> };
+  tightness?: {
+    rho: number;
+    values: TrialValues;
+    /** the deciding comparison of the property at that trial */
+    sides?: { lhs: number; op: string; rhs: number; conjunct?: string };
+    trial: number;
+    phase: TrialPhase;
+    replay: string;
+    trace: Array<{ trial: number; rho: number }>;
+  };
 }
 
 /**
@@ -159,14 +166,6 @@ export interface SearchOptions {
 
 const emptyCounts = (): Record<TrialStatus, number> => ({ pass: 0, fail: 0, 'out-of-regime': 0, diverged: 0, timeout: 0, error: 0 });
 
-export function relativeSlack(r: TrialResult): number | undefined {
-  const p = r.property;
-  if (!p || p.lhs === undefined || p.rhs === undefined || !p.op) return undefined;
-  const scale = Math.abs(p.lhs) + Math.abs(p.rhs) || 1;
-  const s = p.op.startsWith('<') ? p.rhs - p.lhs : p.op.startsWith('>') ? p.lhs - p.rhs : -Math.abs(p.lhs - p.rhs);
-  return s / scale;
-}
-
 /** The flags that select the search a command replays: the authors' scale, a dropped premise. */
 function scaleFlags(full = false, dropped?: string): string {
   return `${full ? ' --full' : ''}${dropped ? ` --drop ${dropped}` : ''}`;
@@ -198,6 +197,11 @@ export function valuesAtPath(spec: SearchSpec, seed: number, path: string): Tria
   );
   if (!r.failed || !r.counterexample) throw new Error(`no trial at seed ${seed}, path ${path}`);
   return r.counterexample[0] as TrialValues;
+}
+
+function sidesOf(r: TrialResult): NonNullable<Evidence['tightness']>['sides'] {
+  const p = r.property;
+  return p && p.lhs !== undefined && p.rhs !== undefined && p.op ? { lhs: p.lhs, op: p.op, rhs: p.rhs, ...(p.conjunct ? { conjunct: p.conjunct } : {}) } : undefined;
 }
 
 /** Trials the guided phase proposes at a time (each batch is judged whole before the next is proposed). */
@@ -329,7 +333,6 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const counts = emptyCounts();
   const problems: TrialResult[] = [];
   const outOfRegimeBy: Record<string, number> = Object.create(null);
-  let closest: SearchResult['closest'];
   let tightest: { rho: number; k: number } | undefined;
   const minRhoTrace: Array<{ trial: number; rho: number }> = [];
   for (let k = 0; k < judged; k++) {
@@ -338,8 +341,6 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     if (['diverged', 'timeout', 'error'].includes(r.status) && problems.length < 10) problems.push(r);
     if (r.status === 'out-of-regime') for (const [h, ok] of Object.entries(r.hypotheses)) if (!ok) outOfRegimeBy[h] = (outOfRegimeBy[h] ?? 0) + 1;
     if (r.status === 'pass') {
-      const s = relativeSlack(r);
-      if (s !== undefined && (!closest || s < closest.slack)) closest = { ...r, slack: s };
       const rho = rhoOf(r);
       if (rho !== undefined && (!tightest || rho < tightest.rho)) {
         tightest = { rho, k };
@@ -408,6 +409,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
           tightness: {
             rho: tightest.rho,
             values: results[tightest.k].values,
+            ...(sidesOf(results[tightest.k]) ? { sides: sidesOf(results[tightest.k]) } : {}),
             trial: tightest.k + 1,
             phase: judgedTrials[tightest.k].phase,
             replay: replayValuesCommand(o.claimId, results[tightest.k].values, o.full, o.dropped),
@@ -438,7 +440,6 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     reason,
     witness,
     problems,
-    closest: spec.frequency ? undefined : closest,
     evidence,
     space,
     spaceSize,

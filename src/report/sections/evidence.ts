@@ -29,6 +29,8 @@ function coverageText(c: Evidence['coverage'][string]): string {
   return `${fmt(c.run)} of ${fmt(c.of)} values${all ? '' : ' (a large domain: sampled)'}`;
 }
 
+const sidesText = (x: NonNullable<Evidence['tightness']>['sides'] & object) => `${x.conjunct ? `${x.conjunct}: ` : ''}${fmt(x.lhs)} ${x.op} ${fmt(x.rhs)}`;
+
 /** The running minimum of ρ against the trial number, as a small inline SVG (no axes library needed for a sparkline). */
 function sparkline(trace: Array<{ trial: number; rho: number }>, total: number): string {
   if (trace.length < 2) return '';
@@ -71,7 +73,7 @@ ${e.vacuous ? `<li><strong>vacuous?</strong> ${h(e.vacuous)}${vacuityOk ? ` — 
 <li>${e.inRegime} distinct in-regime trials (no trial counted twice): ${h(phases || 'none')}${e.design ? `; the covering design ran ${h(DESIGN_WORDS[e.design])}` : ''}</li>
 ${coverage.length ? `<li>values run per variable:<ul>${coverage.map((c) => `<li><code>${h(c.name)}</code>: ${h(c.text)}</li>`).join('')}</ul></li>` : ''}
 ${verdict === 'holds' && !frequency ? `<li>95% upper bound on the chance that a trial drawn as this search draws them is a counterexample: ${h(fmt(e.failureRateBound))} (1 − 0.05^{1/n}, n = ${e.inRegime}: the exact one-sided bound after n passes)</li>` : ''}
-${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(fmt(t.rho))} (trial ${t.trial}, ${h(PHASE_WORDS[t.phase])}: ${h(valuesText(t.values))}) — a bound tighter by about this much (relative) would have been refuted by this search. Replay: <code class="replay">${h(t.replay)}</code> ${sparkline(t.trace, total)}</li>` : ''}
+${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(fmt(t.rho))} (trial ${t.trial}, ${h(PHASE_WORDS[t.phase])}: ${h(valuesText(t.values))}${t.sides ? `; there <code>${h(sidesText(t.sides))}</code>` : ''}) — a bound tighter by about this much (relative) would have been refuted by this search. Replay: <code class="replay">${h(t.replay)}</code> ${sparkline(t.trace, total)}</li>` : ''}
 </ul>`;
   },
   markdown: ({ e, verdict, frequency, coverage, vacuityOk }) => {
@@ -93,7 +95,7 @@ ${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(f
         : []),
       ...(t
         ? [
-            `- tightness: smallest robustness among passing trials ρ = ${fmt(t.rho)} (trial ${t.trial}, ${PHASE_WORDS[t.phase]}: ${valuesText(t.values)}); it fell ${t.trace.map((p) => `${fmt(p.rho)} (trial ${p.trial})`).join(' → ')}; replay: \`${t.replay}\``,
+            `- tightness: smallest robustness among passing trials ρ = ${fmt(t.rho)} (trial ${t.trial}, ${PHASE_WORDS[t.phase]}: ${valuesText(t.values)}${t.sides ? `; there \`${sidesText(t.sides)}\`` : ''}); it fell ${t.trace.map((p) => `${fmt(p.rho)} (trial ${p.trial})`).join(' → ')}; replay: \`${t.replay}\``,
           ]
         : []),
       '',

@@ -2,8 +2,8 @@
 import type { ClaimResult } from '../../runner.js';
 import { hypothesesOf } from '../../claims/schema.js';
 import { frequencyOutcomeWords } from '../../search/frequency.js';
-import { fmt, propertyView, seconds, valuesText, type PropertyView } from '../format.js';
-import { escapeHtml as h, mdEscape as esc, propertyHtml, propertyMarkdown } from '../markup.js';
+import { fmt, seconds, valuesText } from '../format.js';
+import { escapeHtml as h, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 import { witnessCard, witnessHtml, witnessMarkdown, type WitnessCard } from './witness.js';
 
@@ -11,7 +11,6 @@ interface SearchView {
   s: NonNullable<ClaimResult['search']>;
   spec: NonNullable<ClaimResult['searchSpec']>;
   blocks: Array<[string, string]>;
-  closest?: { slack: string; values: string; property: PropertyView };
   witness?: WitnessCard;
 }
 
@@ -25,11 +24,10 @@ export default defineSection<SearchView>({
       s,
       spec,
       blocks: (['data', 'model', 'loss', 'dynamics'] as const).filter((k) => spec[k]).map((k) => [k, spec[k]!.block]),
-      closest: s.closest && { slack: fmt(s.closest.slack), values: valuesText(s.closest.values), property: propertyView(s.closest, spec.property) },
       witness: s.witness && witnessCard(c, s.witness, spec.property),
     };
   },
-  html: ({ s, spec, blocks, closest, witness }) => {
+  html: ({ s, spec, blocks, witness }) => {
     const metrics = Object.entries(spec.metrics)
       .map(([k, m]) => `<code>${h(k)}</code> (${h(m.block)})`)
       .join(', ');
@@ -55,11 +53,10 @@ export default defineSection<SearchView>({
 <li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
 ${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${h(frequencyOutcomeWords(s.frequency))}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
 <li>verdict of the search: ${h(s.reason)}</li>
-${closest ? `<li>closest call among passing trials (relative slack ${h(closest.slack)}): ${h(closest.values)}; ${propertyHtml(closest.property)}</li>` : ''}
 ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(p.message ?? '')}</li>`).join('')}
 </ul>${witness ? witnessHtml(witness) : ''}`;
   },
-  markdown: ({ s, spec, blocks, closest, witness }) => [
+  markdown: ({ s, spec, blocks, witness }) => [
     '**Numerical search** (float64; evidence, not proof):',
     '',
     ...(blocks.length ? [`- simulation: ${blocks.map(([k, b]) => `${k}: ${b}`).join(' → ')}`] : []),
@@ -94,7 +91,6 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
             .join(', ')}`,
         ]
       : []),
-    ...(closest ? [`- closest call among passing trials (relative slack ${closest.slack}): ${closest.values}; ${propertyMarkdown(closest.property)}`] : []),
     ...s.problems.map((p) => `- ${p.status}: ${valuesText(p.values)} — ${p.message ?? ''}`),
     '',
     ...(witness ? [...witnessMarkdown(witness), ''] : []),
