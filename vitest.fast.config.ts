@@ -18,6 +18,7 @@ export const SLOW_FILES = [
   'test/e2e/ablate-cli.test.ts', // spawns the built CLI
   'test/search/faults.test.ts', // worker deaths and timeouts on the pool
   'test/search/boundary.test.ts', // boundary grids and sweeps
+  'test/search/mutants.test.ts', // runs the mutant suite (test/mutants) through the CLI
   'test/search/ablation-agrees.test.ts', // ablated searches of four claims at CI size
 ];
 
