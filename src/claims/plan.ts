@@ -8,7 +8,7 @@
 import { DATA_STAT_NAMES, blockNames, getBlock } from '../blocks/index.js';
 import type { BlockDef, BlockKind, NumExpr, RangeOf, StageBlocks, StaticCheck, StaticRange } from '../blocks/types.js';
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
-import { robustness, type Robustness } from '../core/robustness.js';
+import { conjunctNodes, conjunctRobustness, robustness, type Robustness } from '../core/robustness.js';
 import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
 import { domainSize, domainValue, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
 
@@ -50,6 +50,8 @@ export interface SearchPlan {
   property: CompiledExpr;
   /** the property's signed margin: ≥ 0 exactly when it holds */
   propertyRobustness: Robustness;
+  /** ρ of each top-level conjunct of the property, when it has two or more (the guided phase weighs them separately) */
+  propertyParts: Robustness[];
   /** a frequency claim's bound, over the space's variables */
   atLeast?: CompiledExpr;
   /** the worst case over the space, known before any trial runs: numbers allocated (data + model), steps of one run, and the search's work */
@@ -291,6 +293,7 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
     hypotheses,
     property: property as CompiledExpr,
     propertyRobustness: property ? robustness(property) : () => NaN,
+    propertyParts: property && conjunctNodes(property.node).length > 1 ? conjunctRobustness(property) : [],
     atLeast,
     footprint: { entries, steps, work, unbounded },
   };

@@ -139,7 +139,7 @@ export const searchSchema = z.strictObject({
   min_in_regime: z.number().int().min(1).optional(),
   timeout_s: z.number().positive().max(3600).default(60),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
-  /** the guided phase after the covering design and the random trials: extra trials that minimize the property's robustness (default ⌈trials/4⌉; 0 turns it off) */
+  /** the guided phase after the covering design and the random trials: extra trials that minimize the property's robustness (default max(⌈trials/4⌉, 8), at most trials; 0 turns it off) */
   guided: z
     .strictObject({
       trials: z.number().int().min(0).max(LIMITS.trials.value).optional(),

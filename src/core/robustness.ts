@@ -113,3 +113,16 @@ export function robustness(e: Expr): Robustness {
   }
   return r;
 }
+
+/** The top-level conjuncts of an expression (`a and (b and c)` → a, b, c); one part for anything else. */
+export function conjunctNodes(n: MathNode): MathNode[] {
+  const node = n as unknown as { type: string; fn?: string; args?: MathNode[]; content?: MathNode };
+  if (node.type === 'ParenthesisNode') return conjunctNodes(node.content!);
+  if (node.type === 'OperatorNode' && node.fn === 'and' && node.args!.length === 2) return [...conjunctNodes(node.args![0]), ...conjunctNodes(node.args![1])];
+  return [n];
+}
+
+/** ρ of each top-level conjunct (the property's ρ is their minimum); a guide can weigh them separately, so a conjunct that never moves cannot hide one that does. */
+export function conjunctRobustness(e: Expr): Robustness[] {
+  return conjunctNodes(e.node).map((node) => robustness({ ...e, node } as Expr));
+}

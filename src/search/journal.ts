@@ -389,6 +389,7 @@ const trialResultSchema = z.object({
       lhs: num.optional(),
       rhs: num.optional(),
       conjunct: z.string().optional(),
+      parts: z.array(num).optional(),
     })
     .optional(),
   message: z.string().optional(),

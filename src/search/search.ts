@@ -210,6 +210,31 @@ const GUIDED_BATCH = 8;
 /** ρ of a judged trial: the property's robustness, when it was evaluated in regime. */
 const rhoOf = (r: TrialResult): number | undefined => (r.status === 'pass' || r.status === 'fail' ? r.property?.robustness : undefined);
 
+/**
+ * What the guided phase minimizes: ρ, except for a property with several top-level conjuncts, where ρ is
+ * their minimum and one conjunct that never moves (ρ = 5·10⁻⁴ in every trial, say) would hide another
+ * that comes closer to failing with every step. There each conjunct's ρ is divided by its spread over the
+ * trials so far (max − min), conjuncts with no spread are left out, and the score is the minimum: how
+ * many spreads the nearest movable conjunct is from failing. Same sign as ρ; undefined where ρ is.
+ */
+export function guidanceScores(results: TrialResult[]): Array<number | undefined> {
+  const rho = results.map(rhoOf);
+  const parts = results.map((r, k) => (rho[k] !== undefined ? r.property?.parts : undefined));
+  const n = parts.find((p) => p)?.length ?? 0;
+  if (n < 2) return rho;
+  const lo = new Array<number>(n).fill(Infinity),
+    hi = new Array<number>(n).fill(-Infinity);
+  for (const p of parts) if (p?.length === n) p.forEach((v, i) => ((lo[i] = Math.min(lo[i], v)), (hi[i] = Math.max(hi[i], v))));
+  const moving = lo.map((_, i) => i).filter((i) => hi[i] > lo[i]);
+  if (!moving.length) return rho;
+  return parts.map((p, k) => {
+    if (p?.length !== n) return rho[k];
+    const score = Math.min(...moving.map((i) => p[i] / (hi[i] - lo[i])));
+    // a trial that fails a conjunct left out still counts as failing
+    return Math.min(score, rho[k]! < 0 ? rho[k]! : Infinity);
+  });
+}
+
 /** Runs `trials` on the pool, at most threads×2 at a time, stopping new ones at `stopAt()`; results by index. */
 async function runAll(
   spec: SearchSpec,
@@ -268,7 +293,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const plan = planTrials(spec, seed, N);
   // A frequency claim judges every trial: a trial where the event fails is data, not a counterexample.
   const stopAtFailure = !spec.frequency;
-  const G = spec.frequency || N === 0 ? 0 : (spec.guided?.trials ?? Math.ceil(N / 4));
+  // default: a quarter of the trials, but at least one batch (as many as the trials when they are fewer)
+  const G = spec.frequency || N === 0 ? 0 : (spec.guided?.trials ?? Math.min(N, Math.max(Math.ceil(N / 4), GUIDED_BATCH)));
   const total = plan.trials.length + G;
   let done = 0;
   const progress = () => o.onProgress?.(++done, total);
@@ -300,26 +326,24 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   // The guided phase: batches proposed from everything seen so far, each batch judged whole before the next (deterministic).
   let guidedRun = 0;
   if (G > 0 && failAt < 0 && !budgetExhausted && judgedTrials.length === plan.trials.length) {
-    const guide = createGuide(spec.space, spec.guided?.strategy ?? 'hill-climb', (seed ^ 0x67756964) >>> 0);
-    const seen = new Set<string>();
-    results.forEach((r, k) => {
-      seen.add(pointKey(judgedTrials[k].values));
-      guide.observe(judgedTrials[k].values, rhoOf(r));
-    });
+    const seen = new Set<string>(judgedTrials.map((t) => pointKey(t.values)));
     // a fixed batch size, not the thread count: the proposals (and so the verdict) never depend on the number of workers
     const batch = GUIDED_BATCH;
-    while (guidedRun < G && failAt < 0) {
+    for (let round = 0; guidedRun < G && failAt < 0; round++) {
       if (budget()) {
         budgetExhausted = true;
         break;
       }
+      // the guide sees every trial so far, scored with the conjuncts' current spreads (guidanceScores)
+      const guide = createGuide(spec.space, spec.guided?.strategy ?? 'hill-climb', (seed ^ 0x67756964 ^ Math.imul(round, 0x9e3779b1)) >>> 0);
+      const scores = guidanceScores(results);
+      judgedTrials.forEach((t, k) => guide.observe(t.values, scores[k]));
       const proposed = guide.propose(Math.min(batch, G - guidedRun), seen);
       if (!proposed.length) break;
       const stop = { failAt: Infinity, budget: () => false };
       const r = await runAll(spec, o, proposed, timeoutMs, stop, stopAtFailure, progress);
       for (let k = 0; k < proposed.length && r.results[k] && k <= stop.failAt; k++) {
         seen.add(pointKey(proposed[k]));
-        guide.observe(proposed[k], rhoOf(r.results[k]!));
         judgedTrials.push({ values: proposed[k], phase: 'guided' });
         results.push(r.results[k]!);
         reused.push(r.reused[k]);

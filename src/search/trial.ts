@@ -25,7 +25,7 @@ export interface TrialResult {
   quantities: Scope;
   hypotheses: Record<string, boolean>;
   /** the property's verdict, its robustness ρ (a signed margin, ≥ 0 exactly when it holds: core/robustness.ts) and the sides of its deciding comparison */
-  property?: { holds: boolean; robustness?: number; op?: string; lhs?: number; rhs?: number; conjunct?: string };
+  property?: { holds: boolean; robustness?: number; op?: string; lhs?: number; rhs?: number; conjunct?: string; /** ρ of each top-level conjunct */ parts?: number[] };
   message?: string;
   trajectory?: TrajectoryPoint[];
   trace?: TracePoint[];
@@ -259,7 +259,9 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
     if (Number.isNaN(margin) || (sides && !(Number.isFinite(sides.lhs) && Number.isFinite(sides.rhs))))
       return diverged(`non-finite value in the property: ${nonFiniteIn(plan.property, scope)?.message ?? 'NaN'}`);
     const holds = margin >= 0;
-    return done({ ...base(holds ? 'pass' : 'fail'), property: { holds, robustness: margin, ...(sides ?? {}) }, trajectory: traj });
+    const parts = plan.propertyParts.map((r) => r(scope));
+    const withParts = parts.length && parts.every(Number.isFinite) ? { parts } : {};
+    return done({ ...base(holds ? 'pass' : 'fail'), property: { holds, robustness: margin, ...(sides ?? {}), ...withParts }, trajectory: traj });
   } catch (e) {
     if (e instanceof DivergedError) return done(base('diverged', e.message));
     if (e instanceof OutsideDomainError) {

@@ -14,10 +14,6 @@ const MUTANTS_DIR = join(ROOT, 'test', 'mutants');
 /** Mutants that are false but that the current search does not refute at default size: where the search is weak (docs/mutants.md). */
 const KNOWN_MISSES: Record<string, string> = {
   'mutant.l5-leaky-one-step-value.tolerance-tightened': 'fails at about 1.5 % of the γ = 0.1 trial seeds; 10 trials rarely draw one',
-  'mutant.l3-margin-ratio.gamma03-bound-raised-6pct':
-    'fails only at n = 4, γ = 0.3, pf = 1; the pairwise design misses that triple and the guided phase (4 trials) stays at n = 4, γ = 0.5, pf = 1',
-  'mutant.t12-global-optimum.slackness-tolerance-from-small-n':
-    'fails only at n = 8, γ = 0.3, pf = 1; the conjunct restart_ratio ≥ 0.999 has the same margin (5e-4) in every trial, so the robustness gives the guided phase no slope',
 };
 
 interface ReportClaim {
