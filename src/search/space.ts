@@ -45,7 +45,11 @@ export function spaceArbitrary(space: Record<string, Domain>): fc.Arbitrary<Tria
       );
   }
   fields.seed = fc.integer({ min: 0, max: SEED_MAX });
-  return fc.record(fields).map((r) => ({ ...r }) as TrialValues);
+  // the unmapper lets fast-check shrink a point given as an example (covering and guided witnesses)
+  return fc.record(fields).map(
+    (r) => ({ ...r }) as TrialValues,
+    (v) => ({ ...(v as TrialValues) }),
+  );
 }
 
 /** The first n points fast-check's run with this seed visits, in order (path "k" is the k-th). */
