@@ -9,9 +9,9 @@ import { defineCommand, runCommand, runMain, showUsage, type ArgsDef, type Comma
 import { SingleBar, Presets } from 'cli-progress';
 import { blockTable } from './blocks/table.js';
 import { checkCliTrials, LIMITS, fmtCount, overLimit } from './claims/limits.js';
-import { planSearch } from './claims/plan.js';
+import { planSearch, trialCountWords, trialResultMb } from './claims/plan.js';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
-import { searchAtScale } from './claims/schema.js';
+import { guidedTrialCount, searchAtScale } from './claims/schema.js';
 import { environment, mergeProblems } from './report/environment.js';
 import { fmt, terminalSafe, verdictLine } from './report/format.js';
 import { diffReports, formatDiffLines } from './report/diff.js';
@@ -159,7 +159,7 @@ export function parseValues(s: string, space: Record<string, unknown>): TrialVal
 /**
  * --trials and --seeds change how many trials a search runs, so validation's work and result-memory
  * limits (src/claims/plan.ts, checked with the file's own trials) are checked again with the
- * effective count, trials × seeds, before any claim runs.
+ * effective count, (trials + guided trials) × seeds, before any claim runs.
  */
 function checkEffectiveTrials(loads: ClaimLoad[], trials: number | undefined, seeds: number | undefined, full: boolean): void {
   if (trials === undefined && (seeds ?? 1) <= 1) return;
@@ -167,17 +167,20 @@ function checkEffectiveTrials(loads: ClaimLoad[], trials: number | undefined, se
     if (!l.ok || !l.claim.search) continue;
     const spec = searchAtScale(l.claim.search, full);
     const plan = planSearch(spec);
-    const n = (trials ?? spec.trials) * (seeds ?? 1);
-    const how = `${trials === undefined ? `${spec.trials} trials` : `--trials ${trials}`}${seeds && seeds > 1 ? ` × --seeds ${seeds}` : ''}`;
+    const N = trials ?? spec.trials;
+    const G = guidedTrialCount(spec, N);
+    const S = seeds ?? 1;
+    const n = (N + G) * S;
+    const how = `${trials === undefined ? `${spec.trials} trials` : `--trials ${trials}`}${S > 1 ? ` × --seeds ${S}` : ''}`;
     const { steps, entries } = plan.footprint;
     const work = n * (1 + plan.variants.length) * Math.max(1, steps) * Math.max(1, entries);
     if (!(work <= LIMITS.work.value))
       throw new UsageError(
-        `claim ${l.claim.id}: ${how}: ${fmtCount(n)} trials × ${1 + plan.variants.length} run(s) × ${fmtCount(Math.max(1, steps))} steps × ${fmtCount(Math.max(1, entries))} numbers: ${overLimit('work', work)}`,
+        `claim ${l.claim.id}: ${how}: ${trialCountWords(N, G, S)} × ${1 + plan.variants.length} run(s) × ${fmtCount(Math.max(1, steps))} steps × ${fmtCount(Math.max(1, entries))} numbers: ${overLimit('work', work)}`,
       );
-    const resultMb = (n * (400 + 48 * plan.names.length)) / 2 ** 20;
+    const resultMb = trialResultMb(n, plan.names.length);
     if (!(resultMb <= LIMITS.resultMb.value))
-      throw new UsageError(`claim ${l.claim.id}: ${how}: ${fmtCount(n)} trials of ${plan.names.length} names each: ${overLimit('resultMb', resultMb)}`);
+      throw new UsageError(`claim ${l.claim.id}: ${how}: ${trialCountWords(N, G, S)}, of ${plan.names.length} names each: ${overLimit('resultMb', resultMb)}`);
   }
 }
 

@@ -10,7 +10,7 @@ import type { BlockDef, BlockKind, NumExpr, RangeOf, StageBlocks, StaticCheck, S
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { conjunctNodes, conjunctRobustness, robustness, type Robustness } from '../core/robustness.js';
 import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
-import { domainSize, domainValue, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
+import { domainSize, domainValue, guidedTrialCount, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
 
 export type Path = (string | number)[];
 export interface PlanIssue {
@@ -182,6 +182,16 @@ function planBlock(
   return { kind, def, params, refined: def.refine ? (def.refine(params) as Record<string, unknown>) : params, checked };
 }
 
+/** "(N trials + G guided)", times the seeds: the trials a search runs, for the work and result-memory limits. */
+export function trialCountWords(N: number, guided: number, seeds = 1): string {
+  return `(${fmtCount(N)} trials + ${fmtCount(guided)} guided)${seeds > 1 ? ` × ${seeds} seeds` : ''}`;
+}
+
+/** Memory for the results of n trials: a trial keeps its values, quantities and hypotheses, about 48 bytes a name and 400 a trial. */
+export function trialResultMb(n: number, names: number): number {
+  return (n * (400 + 48 * names)) / 2 ** 20;
+}
+
 /** Resolve a search section, reporting every problem to `issue` (the validator); the plan is complete only when none was reported. */
 export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchPlan {
   const base: Path = ['search'];
@@ -272,16 +282,18 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
       message: `model block "${stages.model.def.name}" at its largest over the space, on ${fmtCount(rows)} data rows: ${overLimit('trialMb', trialMb)}`,
     });
   const steps = stages.dynamics?.checked?.steps?.value ?? 0;
-  const work = s.trials * (1 + variants.length) * Math.max(1, steps) * Math.max(1, entries);
+  // the guided phase runs after the file's trials: its trials count too
+  const guided = guidedTrialCount(s, s.trials);
+  const trialsPath = s.guided?.trials !== undefined && s.guided.trials > s.trials ? [...base, 'guided', 'trials'] : [...base, 'trials'];
+  const work = (s.trials + guided) * (1 + variants.length) * Math.max(1, steps) * Math.max(1, entries);
   if (!(work <= LIMITS.work.value))
     issue({
-      path: [...base, 'trials'],
-      message: `${s.trials} trials × ${1 + variants.length} run(s) × ${fmtCount(Math.max(1, steps))} steps × ${fmtCount(Math.max(1, entries))} numbers: ${overLimit('work', work)}`,
+      path: trialsPath,
+      message: `${trialCountWords(s.trials, guided)} × ${1 + variants.length} run(s) × ${fmtCount(Math.max(1, steps))} steps × ${fmtCount(Math.max(1, entries))} numbers: ${overLimit('work', work)}`,
     });
-  // a trial's result keeps its values, quantities and hypotheses: about 48 bytes a name, 400 a trial
-  const resultMb = (s.trials * (400 + 48 * names.length)) / 2 ** 20;
+  const resultMb = trialResultMb(s.trials + guided, names.length);
   if (!(resultMb <= LIMITS.resultMb.value))
-    issue({ path: [...base, 'trials'], message: `${s.trials} trials of ${names.length} names each: ${overLimit('resultMb', resultMb)}` });
+    issue({ path: trialsPath, message: `${trialCountWords(s.trials, guided)}, of ${names.length} names each: ${overLimit('resultMb', resultMb)}` });
   if (s.min_in_regime !== undefined && s.min_in_regime > s.trials) issue({ path: [...base, 'min_in_regime'], message: `min_in_regime (${s.min_in_regime}) exceeds trials (${s.trials})` });
   return {
     spec: s,

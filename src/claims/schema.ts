@@ -178,6 +178,14 @@ export const searchSchema = z.strictObject({
 export type SearchSpec = z.infer<typeof searchSchema>;
 
 /** The search at CI size (as written) or at the authors' scale (`full` merged in). */
+/** Trials the guided phase proposes at a time, and its least default size. */
+export const GUIDED_BATCH = 8;
+
+/** The guided phase's trials after N covering and random ones: `guided.trials`, or by default a quarter of N, at least one batch, at most N. */
+export function guidedTrialCount(spec: Pick<SearchSpec, 'frequency' | 'guided'>, N: number): number {
+  return spec.frequency || N === 0 ? 0 : (spec.guided?.trials ?? Math.min(N, Math.max(Math.ceil(N / 4), GUIDED_BATCH)));
+}
+
 export function searchAtScale(s: SearchSpec, full: boolean): SearchSpec {
   if (!full || !s.full) return s;
   const { space, ...rest } = s.full;

@@ -47,8 +47,15 @@ describe('--trials and --seeds are held to the work and result-memory limits', (
     const r = await cliHere(['run', dir, '--trials', '10', '--no-cache', '--out', join(dir, 'out')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /claim t\.heavy: --trials 10: 10 trials × 1 run\(s\) × 1\.00e7 steps × .* numbers: .* exceeds the limit of 1\.00e12 work .*CLAIMCHECK_MAX_WORK/,
+      /claim t\.heavy: --trials 10: \(10 trials \+ 8 guided\) × 1 run\(s\) × 1\.00e7 steps × .* numbers: .* exceeds the limit of 1\.00e12 work .*CLAIMCHECK_MAX_WORK/,
     );
+  });
+
+  it('--trials 4 is refused with its default guided phase: (4 + 4) trials of 2·10^11 work each', async () => {
+    const dir = folder(HEAVY);
+    const r = await cliHere(['run', dir, '--trials', '4', '--no-cache', '--out', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/claim t\.heavy: --trials 4: \(4 trials \+ 4 guided\) × 1 run\(s\) × .*CLAIMCHECK_MAX_WORK/);
   });
 
   it('--seeds 10 multiplies the file’s trials', async () => {
@@ -64,7 +71,9 @@ describe('--trials and --seeds are held to the work and result-memory limits', (
 metrics: { s: { block: stable-rank, layer: W, at: initial } }\nproperty: 's >= 0'\nlet:\n${lets}`);
     const r = await cliHere(['run', dir, '--trials', '1000000', '--seeds', '2', '--no-cache', '--out', join(dir, 'out')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/claim t\.heavy: --trials 1000000 × --seeds 2: 2\.00e6 trials of \d+ names each: .*CLAIMCHECK_MAX_RESULT_MB/);
+    expect(r.err).toMatch(
+      /claim t\.heavy: --trials 1000000 × --seeds 2: \(1\.00e6 trials \+ 250000 guided\) × 2 seeds, of \d+ names each: .*CLAIMCHECK_MAX_RESULT_MB/,
+    );
   });
 });
 

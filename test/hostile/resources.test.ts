@@ -111,6 +111,28 @@ property: 's >= 0'${full}`;
     expect(errorsOf(claimText({ search: search(200_000), after: 'histogram: { metric: s }\n' }))).toEqual([]);
   });
 
+  it('guided.trials counts against the work and result-memory limits: trials: 1 with guided: { trials: 1000000 } is refused at guided.trials', () => {
+    const search = (trials: string, steps = 1000) => `${trials}
+space: { a: { grid: [1] } }
+data: { block: isotropic-gaussian, n: 100, d: 100 }
+model: { block: two-layer, d: 100, width: 100, w_scale: 1 }
+loss: { block: square }
+dynamics: { block: gradient-descent, steps: ${steps}, eta: 0.1 }
+metrics: { s: { block: stable-rank, layer: W } }
+property: 's >= 0'`;
+    const text = claimWithSearch(search('trials: 1\nguided: { trials: 1000000 }'));
+    const e = at(errorsOf(text), 'search.guided.trials');
+    const messages = e.map((x) => x.message).join('\n');
+    expect(messages).toMatch(/\(1 trials \+ 1\.00e6 guided\) × 1 run\(s\) × 1000 steps × .* numbers: .*CLAIMCHECK_MAX_WORK/);
+    expect(messages).toMatch(/\(1 trials \+ 1\.00e6 guided\), of \d+ names each: .*CLAIMCHECK_MAX_RESULT_MB/);
+    const line = text.split('\n').findIndex((l) => l.includes('guided: {')) + 1;
+    expect(e[0]).toMatchObject({ line, column: text.split('\n')[line - 1].indexOf('1000000') + 1 });
+    expect(errorsOf(claimWithSearch(search('trials: 1\nguided: { trials: 8 }')))).toEqual([]);
+    // the default guided phase (here as many trials as the file's 4, each 2·10^11 work) counts too
+    expect(at(errorsOf(claimWithSearch(search('trials: 4', 1e7))), 'search.trials')[0]?.message).toMatch(/\(4 trials \+ 4 guided\) × .*CLAIMCHECK_MAX_WORK/);
+    expect(errorsOf(claimWithSearch(search('trials: 4\nguided: { trials: 0 }', 1e7)))).toEqual([]);
+  });
+
   it('--trials above the file cap is refused before any work, by the same limit', { tags: ['slow'] }, () => {
     expect(() => checkCliTrials(1_000_000_000)).toThrow(
       /--trials 1000000000: 1\.00e9 exceeds the limit of 1\.00e6 trials per search \(set CLAIMCHECK_MAX_TRIALS/,
