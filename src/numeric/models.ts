@@ -157,7 +157,8 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       }
       const rw = rng.fork('W'),
         rv = rng.fork('v');
-      for (let i = 0; i < nW; i++) theta[i] = o.wScale * rw.normal();
+      // a zero scale draws nothing, so that such a start does not depend on the trial's seed
+      if (o.wScale !== 0) for (let i = 0; i < nW; i++) theta[i] = o.wScale * rw.normal();
       for (let j = 0; j < m; j++) {
         if (o.vInit === 'gaussian') theta[nW + j] = o.vScale * rv.normal();
         else if (o.vInit === 'sign') theta[nW + j] = o.vScale * rv.sign();

@@ -6,8 +6,11 @@ export class Rng {
   private s2: number;
   private s3: number;
   private spare: number | undefined;
+  /** shared by a stream and all its forks: whether any number was drawn (a fork alone draws nothing) */
+  private readonly usage: { drawn: boolean };
 
-  constructor(seed: number) {
+  constructor(seed: number, usage: { drawn: boolean } = { drawn: false }) {
+    this.usage = usage;
     let x = seed >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
@@ -24,6 +27,16 @@ export class Rng {
   }
 
   nextUint32(): number {
+    this.usage.drawn = true;
+    return this.step();
+  }
+
+  /** Whether this stream or any of its forks has drawn a number: a computation that never did is a function of its other inputs alone. */
+  get drawn(): boolean {
+    return this.usage.drawn;
+  }
+
+  private step(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.s1 << 9) >>> 0;
     this.s2 ^= this.s0;
@@ -75,9 +88,9 @@ export class Rng {
 
   /** An independent stream for a named purpose, so adding draws to one block never shifts another's. */
   fork(label: string): Rng {
-    let h = this.nextUint32();
+    let h = this.step();
     for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
-    return new Rng(h);
+    return new Rng(h, this.usage);
   }
 }
 

@@ -51,7 +51,7 @@ export interface GuideOptions {
 export interface Guide {
   readonly strategy: GuideStrategy;
   /** At most k new points (fewer only when no distinct point is found within a bounded number of draws). */
-  propose(k: number, alreadyRun: ReadonlySet<string>): TrialValues[];
+  propose(k: number, alreadyRun: { has(key: string): boolean }): TrialValues[];
   /** The robustness of a trial that ran (undefined: no value: out of regime, diverged, error). Any point may be observed, proposed or not. */
   observe(values: TrialValues, rho: number | undefined): void;
   /** The lowest ρ observed so far and its point. */
@@ -66,7 +66,8 @@ export function pointKey(values: TrialValues): string {
     .join(',');
 }
 
-function varKey(values: TrialValues): string {
+/** A trial's declared values without its seed (a trial that draws no random number is identified by them). */
+export function varKey(values: TrialValues): string {
   const { seed: _seed, ...vars } = values;
   return pointKey(vars);
 }
@@ -183,7 +184,7 @@ export function createGuide(space: Record<string, Domain>, strategy: GuideStrate
   /** The lowest-ρ observations, at most n (≤ topSize), one per set of declared values. */
   const lowest = (n: number): Observation[] => top.slice(0, n);
 
-  function propose(k: number, alreadyRun: ReadonlySet<string>): TrialValues[] {
+  function propose(k: number, alreadyRun: { has(key: string): boolean }): TrialValues[] {
     if (!(Number.isInteger(k) && k >= 0)) throw new RangeError(`k must be a non-negative integer, not ${k}`);
     const out: TrialValues[] = [];
     const batch = new Set<string>();

@@ -381,6 +381,7 @@ const trialResultSchema = z.object({
   values: z.record(z.string(), num),
   quantities: z.record(z.string(), num),
   hypotheses: z.record(z.string(), z.boolean()),
+  seedless: z.literal(true).optional(),
   property: z
     .object({
       holds: z.boolean(),

@@ -7,7 +7,7 @@
 import type { Domain, SearchSpec } from '../claims/schema.js';
 import { Rng } from '../numeric/rng.js';
 import { coveringDesign, type CoveringStrength } from './covering.js';
-import { pointKey } from './guided.js';
+import { pointKey, varKey } from './guided.js';
 import { domainSize, domainValue, sampleSpace, SEED_MAX, type TrialValues } from './space.js';
 
 export type TrialPhase = 'cover' | 'random' | 'guided';
@@ -41,7 +41,9 @@ export function planTrials(spec: Pick<SearchSpec, 'space' | 'frequency'>, runSee
   let coverage: TrialPlan['coverage'];
   const vars = Object.keys(spec.space);
   if (!spec.frequency && vars.length && N >= 1) {
-    const design = coveringDesign(spec.space, { maxTrials: Math.max(1, Math.floor(N * COVER_SHARE)) });
+    // every combination whenever it fits in the whole budget; else a design within its covering share
+    const whole = coveringDesign(spec.space, { maxTrials: N });
+    const design = whole.strength === 'all-combinations' ? whole : coveringDesign(spec.space, { maxTrials: Math.max(1, Math.floor(N * COVER_SHARE)) });
     const seedOf = coverSeeds(runSeed);
     for (const p of design.points) {
       const values = { ...p, seed: seedOf() };
@@ -50,17 +52,27 @@ export function planTrials(spec: Pick<SearchSpec, 'space' | 'frequency'>, runSee
     }
     coverage = { strength: design.strength, levels: design.levels };
   }
-  // fast-check's sequence for this run seed is fixed, so a longer draw extends a shorter one
-  for (let draw = Math.max(16, 2 * N); trials.length < N; draw *= 2) {
-    const points = sampleSpace(spec.space, runSeed, draw);
+  // Random points: declared values not run yet first, then (a small space used up) new seeds at
+  // values already run. A frequency claim takes the draws as they come (its interval assumes them).
+  // fast-check's sequence for this run seed is fixed, so a longer draw extends a shorter one.
+  const seenValues = new Set(trials.map((t) => varKey(t.values)));
+  const take = (points: TrialValues[], fresh: boolean) => {
     for (let j = 0; j < points.length && trials.length < N; j++) {
       const k = pointKey(points[j]);
-      if (seen.has(k)) continue;
+      if (seen.has(k) || (fresh && seenValues.has(varKey(points[j])))) continue;
       seen.add(k);
+      seenValues.add(varKey(points[j]));
       trials.push({ values: points[j], phase: 'random', path: String(j) });
     }
-    if (draw >= 64 * Math.max(N, 16)) break;
+  };
+  const limit = 64 * Math.max(N, 16);
+  let points: TrialValues[] = [];
+  for (let draw = Math.max(16, 2 * N); trials.length < N; draw *= 2) {
+    points = sampleSpace(spec.space, runSeed, Math.min(draw, limit));
+    take(points, !spec.frequency);
+    if (draw >= limit) break;
   }
+  if (!spec.frequency) take(points, false);
   return { trials, coverage };
 }
 

@@ -8,7 +8,7 @@ import { evaluateBig } from '../symbolic/cas.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
 import type { TrialRunner } from './pool.js';
 import type { CoveringStrength } from './covering.js';
-import { createGuide, pointKey } from './guided.js';
+import { createGuide, pointKey, varKey } from './guided.js';
 import { failureRateBound, planTrials, variableCoverage, type PlannedTrial, type TrialPhase, type VariableCoverage } from './phases.js';
 import { domainSize, domainValue, spaceArbitrary, type TrialValues } from './space.js';
 import type { TrialResult, TrialStatus } from './trial.js';
@@ -62,14 +62,19 @@ export interface SearchResult {
 }
 
 export interface Evidence {
-  /** distinct in-regime trials (no trial runs twice) */
+  /** distinct in-regime computations (no trial runs twice; trials that draw no random number and differ only in seed count once) */
   inRegime: number;
-  /** 95 % upper bound on the chance that a trial drawn as this search draws them is a counterexample (1 − 0.05^{1/n}, n = passing trials) */
+  /** of those, the random phase's: the n of the failure-rate bound */
+  randomInRegime: number;
+  /** 95 % upper bound on the chance that a trial drawn as the random phase draws them is a counterexample (1 − 0.05^{1/n}, n = its distinct passing trials) */
   failureRateBound: number;
+  /** judged trials that repeated an earlier computation (they drew no random number, so their seed did not matter) */
+  repeated?: number;
   /** judged trials per phase: covering design, random (fast-check), guided */
   phases: Record<TrialPhase, number>;
   /** what the covering design promised over the declared variables */
   design?: CoveringStrength;
+  /** which values of each declared variable ran in regime */
   coverage: Record<string, VariableCoverage>;
   /** set when the property looks unable to fail in this space (the vacuity check): why */
   vacuous?: string;
@@ -201,7 +206,9 @@ export function valuesAtPath(spec: SearchSpec, seed: number, path: string): Tria
 
 function sidesOf(r: TrialResult): NonNullable<Evidence['tightness']>['sides'] {
   const p = r.property;
-  return p && p.lhs !== undefined && p.rhs !== undefined && p.op ? { lhs: p.lhs, op: p.op, rhs: p.rhs, ...(p.conjunct ? { conjunct: p.conjunct } : {}) } : undefined;
+  return p && p.lhs !== undefined && p.rhs !== undefined && p.op
+    ? { lhs: p.lhs, op: p.op, rhs: p.rhs, ...(p.conjunct ? { conjunct: p.conjunct } : {}) }
+    : undefined;
 }
 
 /** Trials the guided phase proposes at a time (each batch is judged whole before the next is proposed). */
@@ -209,6 +216,18 @@ const GUIDED_BATCH = 8;
 
 /** ρ of a judged trial: the property's robustness, when it was evaluated in regime. */
 const rhoOf = (r: TrialResult): number | undefined => (r.status === 'pass' || r.status === 'fail' ? r.property?.robustness : undefined);
+
+/** For each judged trial, the index of the first trial with the same computation (itself when it is new). */
+export function distinctComputations(results: TrialResult[], trials: Array<{ values: TrialValues }>): number[] {
+  const first = new Map<string, number>();
+  return results.map((r, k) => {
+    const key = r.seedless ? varKey(trials[k].values) : pointKey(trials[k].values);
+    const j = first.get(key);
+    if (j !== undefined) return j;
+    first.set(key, k);
+    return k;
+  });
+}
 
 /**
  * What the guided phase minimizes: ρ, except for a property with several top-level conjuncts, where ρ is
@@ -327,6 +346,20 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   let guidedRun = 0;
   if (G > 0 && failAt < 0 && !budgetExhausted && judgedTrials.length === plan.trials.length) {
     const seen = new Set<string>(judgedTrials.map((t) => pointKey(t.values)));
+    // trials that draw no random number: a new seed at declared values already run is the same computation
+    const seedless = results.length > 0 && results.every((r) => r.seedless);
+    const seenValues = new Set<string>(judgedTrials.map((t) => varKey(t.values)));
+    const alreadyRun = seedless
+      ? {
+          has: (key: string) =>
+            seenValues.has(
+              key
+                .split(',')
+                .filter((p) => !p.startsWith('seed='))
+                .join(','),
+            ),
+        }
+      : seen;
     // a fixed batch size, not the thread count: the proposals (and so the verdict) never depend on the number of workers
     const batch = GUIDED_BATCH;
     for (let round = 0; guidedRun < G && failAt < 0; round++) {
@@ -338,12 +371,13 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
       const guide = createGuide(spec.space, spec.guided?.strategy ?? 'hill-climb', (seed ^ 0x67756964 ^ Math.imul(round, 0x9e3779b1)) >>> 0);
       const scores = guidanceScores(results);
       judgedTrials.forEach((t, k) => guide.observe(t.values, scores[k]));
-      const proposed = guide.propose(Math.min(batch, G - guidedRun), seen);
+      const proposed = guide.propose(Math.min(batch, G - guidedRun), alreadyRun);
       if (!proposed.length) break;
       const stop = { failAt: Infinity, budget: () => false };
       const r = await runAll(spec, o, proposed, timeoutMs, stop, stopAtFailure, progress);
       for (let k = 0; k < proposed.length && r.results[k] && k <= stop.failAt; k++) {
         seen.add(pointKey(proposed[k]));
+        seenValues.add(varKey(proposed[k]));
         judgedTrials.push({ values: proposed[k], phase: 'guided' });
         results.push(r.results[k]!);
         reused.push(r.reused[k]);
@@ -376,15 +410,34 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   let witness: Witness | undefined;
   if (failAt >= 0) witness = await shrinkAndRecheck(spec, o, seed, judgedTrials[failAt], timeoutMs);
 
-  const inRegime = counts.pass + counts.fail;
+  // Evidence counts computations, not trials: a trial that drew no random number repeats an earlier
+  // one with the same declared values, whatever its seed, and is counted once.
+  const firstOf = distinctComputations(results, judgedTrials);
+  const distinct = (k: number) => firstOf[k] === k;
+  let inRegime = 0,
+    distinctPasses = 0,
+    randomInRegime = 0,
+    randomPasses = 0;
+  results.forEach((r, k) => {
+    if (!distinct(k) || (r.status !== 'pass' && r.status !== 'fail')) return;
+    inRegime++;
+    if (r.status === 'pass') distinctPasses++;
+    if (judgedTrials[k].phase === 'random') {
+      randomInRegime++;
+      if (r.status === 'pass') randomPasses++;
+    }
+  });
+  const repeated = results.filter((_, k) => !distinct(k)).length;
   const troubled = counts.diverged + counts.timeout + counts.error;
   let frequency: FrequencyResult | undefined;
   if (spec.frequency && inRegime > 0) {
     const at = planSearch(spec).atLeast!;
     let sum = 0;
-    for (const r of results) if (r.status === 'pass' || r.status === 'fail') sum += at.value(r.values);
+    results.forEach((r, k) => {
+      if (distinct(k) && (r.status === 'pass' || r.status === 'fail')) sum += at.value(r.values);
+    });
     frequency = judgeFrequency(
-      counts.pass,
+      distinctPasses,
       inRegime,
       sum / inRegime,
       spec.frequency.confidence,
@@ -421,12 +474,15 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   for (const t of judgedTrials) phases[t.phase]++;
   const evidence: Evidence = {
     inRegime,
-    failureRateBound: failureRateBound(counts.pass),
+    randomInRegime,
+    // over the random phase only: covering and guided trials are chosen, not drawn
+    failureRateBound: failureRateBound(randomPasses),
     phases,
+    ...(repeated ? { repeated } : {}),
     ...(plan.coverage ? { design: plan.coverage.strength } : {}),
     coverage: variableCoverage(
       spec.space,
-      judgedTrials.map((t) => t.values),
+      judgedTrials.filter((_, k) => results[k].status === 'pass' || results[k].status === 'fail').map((t) => t.values),
     ),
     ...(tightest && !spec.frequency
       ? {
@@ -442,7 +498,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         }
       : {}),
   };
-  const vacuous = spec.frequency || counts.fail ? undefined : vacuityReason(results);
+  const vacuous = spec.frequency || counts.fail ? undefined : vacuityReason(results.filter((_, k) => distinct(k)));
   if (vacuous) evidence.vacuous = vacuous;
   const samples = o.collect?.length
     ? results.map((r) => ({

@@ -25,7 +25,17 @@ export interface TrialResult {
   quantities: Scope;
   hypotheses: Record<string, boolean>;
   /** the property's verdict, its robustness ρ (a signed margin, ≥ 0 exactly when it holds: core/robustness.ts) and the sides of its deciding comparison */
-  property?: { holds: boolean; robustness?: number; op?: string; lhs?: number; rhs?: number; conjunct?: string; /** ρ of each top-level conjunct */ parts?: number[] };
+  property?: {
+    holds: boolean;
+    robustness?: number;
+    op?: string;
+    lhs?: number;
+    rhs?: number;
+    conjunct?: string;
+    /** ρ of each top-level conjunct */ parts?: number[];
+  };
+  /** set when the trial drew no random number: its seed did not matter, so trials differing only in seed are one computation */
+  seedless?: true;
   message?: string;
   trajectory?: TrajectoryPoint[];
   trace?: TracePoint[];
@@ -131,9 +141,10 @@ function simulate(
   refine: boolean,
   suffix = '',
   trace?: { req: TraceRequest; out: TracePoint[] },
+  usage: { drawn: boolean } = { drawn: false },
 ): SimState {
   const local: Scope = { ...values };
-  const rng = new Rng(values.seed);
+  const rng = new Rng(values.seed, usage);
   const { data: dataBlock, model: modelBlock, loss: lossBlock, dynamics: dynamicsBlock } = plan.stages;
   let data: Dataset | undefined;
   if (dataBlock) {
@@ -189,11 +200,14 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
   const quantities: Scope = {};
   const hypotheses: Record<string, boolean> = Object.create(null);
   const trace = o.trace ? { req: o.trace, out: [] as TracePoint[] } : undefined;
+  // whether the trial drew any random number: one that did not is a function of its declared values alone
+  const usage = { drawn: false };
   const base = (status: TrialStatus, message?: string): TrialResult => ({
     status,
     values,
     quantities,
     hypotheses,
+    ...(usage.drawn ? {} : { seedless: true as const }),
     message,
     ms: performance.now() - t0,
     ...(trace ? { trace: trace.out } : {}),
@@ -201,12 +215,12 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
   const done = (result: TrialResult) => ({ result, scope });
   try {
     const refine = !!o.refine;
-    const state = simulate(plan, values, scope, quantities, refine, '', trace);
+    const state = simulate(plan, values, scope, quantities, refine, '', trace, usage);
     // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
     for (const { name, overrides } of plan.variants) {
       const changed: TrialValues = { ...values };
       for (const { name: k, value } of overrides) changed[k] = typeof value === 'number' ? value : value.value(values);
-      simulate(plan, changed, scope, quantities, refine, `_${name}`);
+      simulate(plan, changed, scope, quantities, refine, `_${name}`, undefined, usage);
     }
     // A `let` with a non-finite value anywhere in its expression is NaN, so that nothing judged from it can pass or fail.
     const letProblems: string[] = [];

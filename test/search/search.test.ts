@@ -71,6 +71,7 @@ describe('falsification search', () => {
 
   it('records diverging trials as diverged, with parameters, and never as passes', async () => {
     const spec = fixture(`trials: 6
+guided: { trials: 2 }
 space: { eta: { grid: [50, 100] } }
 data: { block: isotropic-gaussian, n: 4, d: 3, labels: gaussian }
 model: { block: two-layer, d: 3, width: 3, w_scale: 1 }
@@ -79,7 +80,7 @@ dynamics: { block: gradient-descent, steps: 2000, eta: eta }
 metrics: { lossT: { block: loss } }
 property: 'lossT >= 0'`);
     const r = await runSearch(spec, { claimId: 't', runner: inline });
-    // 6 trials, then ⌈6/4⌉ = 2 guided ones
+    // 6 trials, then 2 guided ones
     expect(r.trialsRun).toBe(8);
     expect(r.counts.diverged).toBe(8);
     expect(r.counts.pass).toBe(0);
@@ -91,6 +92,7 @@ property: 'lossT >= 0'`);
   it('records a trial past its time limit as timeout, and goes on with the others', async () => {
     const spec = fixture(`trials: 3
 timeout_s: 0.3
+guided: { trials: 1 }
 space: { T: { grid: [1000000] } }
 data: { block: isotropic-gaussian, n: 30, d: 30, labels: gaussian }
 model: { block: two-layer, d: 30, width: 30, w_scale: 1 }
@@ -124,9 +126,9 @@ metrics: { srank: { block: stable-rank, layer: W } }
 hypotheses: { never: 'm > 10' }
 property: 'srank > 100'`);
     const r = await runSearch(spec, { claimId: 't', runner: inline });
-    expect(r.counts['out-of-regime']).toBe(10); // 8 trials and 2 guided
+    expect(r.counts['out-of-regime']).toBe(16); // 8 trials and 8 guided
     expect(r.verdict).toBe('inconclusive');
-    expect(r.reason).toMatch(/only 0 of 10 trials were inside the hypotheses/);
+    expect(r.reason).toMatch(/only 0 of 16 trials were inside the hypotheses/);
   });
 });
 
