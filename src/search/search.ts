@@ -3,7 +3,7 @@
 // tighter tolerance, the final inequality in 64-digit arithmetic) before calling it genuine.
 import fc from 'fast-check';
 import { planSearch } from '../claims/plan.js';
-import type { SearchSpec } from '../claims/schema.js';
+import { GUIDED_BATCH, guidedTrialCount, type SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
 import type { TrialRunner } from './pool.js';
@@ -211,9 +211,6 @@ function sidesOf(r: TrialResult): NonNullable<Evidence['tightness']>['sides'] {
     : undefined;
 }
 
-/** Trials the guided phase proposes at a time (each batch is judged whole before the next is proposed). */
-const GUIDED_BATCH = 8;
-
 /** ρ of a judged trial: the property's robustness, when it was evaluated in regime. */
 const rhoOf = (r: TrialResult): number | undefined => (r.status === 'pass' || r.status === 'fail' ? r.property?.robustness : undefined);
 
@@ -312,8 +309,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const plan = planTrials(spec, seed, N);
   // A frequency claim judges every trial: a trial where the event fails is data, not a counterexample.
   const stopAtFailure = !spec.frequency;
-  // default: a quarter of the trials, but at least one batch (as many as the trials when they are fewer)
-  const G = spec.frequency || N === 0 ? 0 : (spec.guided?.trials ?? Math.min(N, Math.max(Math.ceil(N / 4), GUIDED_BATCH)));
+  const G = guidedTrialCount(spec, N);
   const total = plan.trials.length + G;
   let done = 0;
   const progress = () => o.onProgress?.(++done, total);
