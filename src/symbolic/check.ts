@@ -412,7 +412,10 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
   if (failures) {
     verdict = casSaysTrue ? 'cas-fault' : 'refuted';
     const w = worst!;
-    message = `${casSaysTrue ? `the CAS (${cas.engine}) reduced it to 0, but ` : ''}${failures} of ${evaluated} fail; worst at ${pointText(w.point)}: lhs=${w.lhs.toPrecision(8)}, rhs=${w.rhs.toPrecision(8)}`;
+    const failed = guided
+      ? `${failures - guided.failures} of ${points.length} random points and ${guided.failures} of ${guided.evaluations} guided evaluations fail`
+      : `${failures} of ${evaluated} fail`;
+    message = `${casSaysTrue ? `the CAS (${cas.engine}) reduced it to 0, but ` : ''}${failed}; worst at ${pointText(w.point)}: lhs=${w.lhs.toPrecision(8)}, rhs=${w.rhs.toPrecision(8)}`;
   } else if (casSaysTrue) {
     verdict = 'verified';
     message = `${cas.engine} reduces it to 0${cas.certificate ? ' with a non-negative certificate' : ''}; ${evaluated} agree (max error ${maxError.toExponential(2)}${leastMargin})`;

@@ -1,6 +1,7 @@
 // The least margin of an inequality over its box, searched after the random points: Hooke–Jeeves
 // pattern searches (coordinate moves with shrinking steps, then moves along the last improvement),
-// clamped to the box, from the lowest-margin random points and from a few fresh random points.
+// kept in the box as the random points are, [lo, hi) per variable, from the lowest-margin random
+// points and from a few fresh random points.
 // Points outside the conditions (or where the margin is not a finite number) are rejected.
 import type { Scope } from '../core/expr.js';
 import type { Rng } from '../numeric/rng.js';
@@ -62,7 +63,9 @@ export function searchLeastMargin(s: LeastMarginSearch): LeastMarginResult {
     if (!least || m < least.margin) least = { point, margin: m };
     return m;
   };
-  const clamp = (v: number, i: number) => Math.min(hi[i], Math.max(lo[i], v));
+  // the random points are drawn from [lo, hi): a guided point never reaches a closed upper end either
+  const top = names.map((_, i) => (hi[i] > lo[i] ? floatBelow(hi[i]) : lo[i]));
+  const clamp = (v: number, i: number) => Math.min(top[i], Math.max(lo[i], v));
 
   /** one sweep of coordinate moves around x; returns the best point found and its margin */
   const explore = (x: number[], fx: number, h: number[], stop: number): [number[], number] => {
@@ -121,11 +124,19 @@ export function searchLeastMargin(s: LeastMarginSearch): LeastMarginResult {
       f0 = starts[r].margin;
     } else {
       for (let d = 0; d < RESTART_DRAWS && evaluations < stop && f0 === Infinity; d++) {
-        x0 = names.map((_, i) => s.rng.uniformIn(lo[i], hi[i]));
+        x0 = names.map((_, i) => clamp(s.rng.uniformIn(lo[i], hi[i]), i));
         f0 = f(x0);
       }
     }
     if (x0 && f0 < Infinity) patternSearch(x0, f0, stop);
   }
   return { evaluations, rejected, least };
+}
+
+/** The largest float64 below x (x finite). */
+export function floatBelow(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const bits = new BigInt64Array(new Float64Array([x]).buffer);
+  bits[0] += x > 0 ? -1n : 1n;
+  return new Float64Array(bits.buffer)[0];
 }

@@ -6,7 +6,7 @@ import { loadClaims } from '../../src/claims/load.js';
 import { symbolicStepSchema } from '../../src/claims/schema.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { checkStep } from '../../src/symbolic/check.js';
-import { searchLeastMargin } from '../../src/symbolic/guided-box.js';
+import { floatBelow, searchLeastMargin } from '../../src/symbolic/guided-box.js';
 import { CLAIMS_DIR, fcRuns } from '../helpers.js';
 
 const step = (s: object) => symbolicStepSchema.parse(s);
@@ -45,7 +45,7 @@ describe('the guided phase of an inequality step', () => {
     expect(n.worst!.point.y).toBeGreaterThan(0.038);
     expect(n.worst!.point.y).toBeLessThan(0.175);
     expect(Number(n.worst!.bigDifference)).toBeLessThan(-0.01);
-    expect(r.message).toMatch(/of 200 random points \+ \d+ guided evaluations fail/);
+    expect(r.message).toMatch(new RegExp(`: 0 of 200 random points and ${n.failures} of ${n.guided!.evaluations} guided evaluations fail;`));
   });
 
   it('searches only where the conditions hold (x < 0.75 excludes the failure region)', () => {
@@ -55,6 +55,15 @@ describe('the guided phase of an inequality step', () => {
     expect(g.evaluations).toBeGreaterThan(0);
     expect(g.least!.point.x).toBeLessThan(0.75);
     expect(r.message).toMatch(/200 random points \+ \d+ guided evaluations agree .*least margin/);
+  });
+
+  it('keeps guided points in [lo, hi) as the random points are: "1 > x" on x ∈ [0, 1] is not refuted at x = 1', () => {
+    const r = checkStep(step({ id: 'below_one', kind: 'inequality', lhs: '1', rhs: 'x', relation: '>', variables: { x: [0, 1] } }), 1);
+    const g = r.cases[0].numeric.guided!;
+    expect(g.evaluations).toBeGreaterThan(0);
+    expect(r.verdict, r.message).toBe('numeric-only');
+    expect(g.least!.point.x).toBeLessThan(1);
+    expect(g.least!.point.x).toBeGreaterThan(0.999);
   });
 
   it('gives the same result for the same seed', () => {
@@ -97,5 +106,19 @@ describe('searchLeastMargin', () => {
     expect(r.least!.point.x).toBeCloseTo(0.9, 6);
     expect(r.least!.point.y).toBe(-1);
     expect(r.least!.margin).toBeCloseTo(1.21 + 1 - 0.01, 6);
+  });
+
+  it('floatBelow is the next float64 down', () => {
+    expect(floatBelow(1)).toBe(1 - 2 ** -53);
+    expect(floatBelow(0)).toBe(-Number.MIN_VALUE);
+    expect(floatBelow(-1)).toBe(-1 - 2 ** -52);
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }), (x) => {
+        const b = floatBelow(x);
+        expect(b).toBeLessThan(x);
+        expect([b, x]).toContain((b + x) / 2);
+      }),
+      fcRuns(200),
+    );
   });
 });
