@@ -260,7 +260,7 @@ const runArgs = {
   trials: { type: 'string', description: 'trials per search (default: each claim file’s own)' },
   seed: { type: 'string', description: 'run seed for every search (default: each claim file’s own)' },
   budget: { type: 'string', description: 'time budget per search, e.g. 30s or 5m' },
-  out: { type: 'string', default: 'reports/latest', description: 'report folder' },
+  out: { type: 'string', description: 'report folder (default reports/latest; with --drop P, reports/without-P)' },
   threads: { type: 'string', description: 'worker threads (default: all cores)' },
   boundary: { type: 'boolean', default: true, description: 'run the claims’ hypothesis-boundary grids and trajectory plots (--no-boundary to skip)' },
   full: { type: 'boolean', default: false, description: 'run each search at the authors’ scale (the claim file’s `full` section; slow)' },
@@ -337,13 +337,15 @@ async function runClaims(args: RunArgs): Promise<void> {
     const threads = intFlag(args.threads, 'threads', 1, MAX_THREADS) ?? availableParallelism();
     if (seed !== undefined && seeds !== undefined && seed + seeds - 1 > MAX_SEED)
       throw new UsageError(`--seed ${seed} with --seeds ${seeds} passes the largest run seed ${MAX_SEED}`);
-    checkReportDir(outFlag(args.out));
     const selected = select(targets);
     const { papers, paperErrors } = selected;
     const shard = args.shard ? parseShard(String(args.shard)) : undefined;
     const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
     checkEffectiveTrials(loads, trials, seeds, args.full);
     const drop = dropFlag(args.drop, loads, args.full, args.ablate);
+    // a diagnostic run without a premise never replaces the latest report
+    const out = args.out === undefined ? join('reports', drop ? `without-${drop}` : 'latest') : outFlag(args.out);
+    checkReportDir(out);
     for (const e of paperErrors) warn(formatError(e));
     const workers = createPool(threads);
     // --no-cache: journals in memory only, so nothing from earlier runs is used, and a trial
@@ -431,10 +433,10 @@ async function runClaims(args: RunArgs): Promise<void> {
       papers,
       paperErrors,
       environment(threads, process.argv, engine),
-      { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}) },
+      { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}), ...(drop ? { drop } : {}) },
       performance.now() - t0,
     );
-    const files = await writeReport(report, args.out!);
+    const files = await writeReport(report, out);
     const s = report.summary;
     say();
     say(
@@ -445,7 +447,8 @@ async function runClaims(args: RunArgs): Promise<void> {
     say(
       `Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${from}; symbolic steps: ${stepJournal.stats.runs} checked, ${stepJournal.stats.hits} reused.`,
     );
-    process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims ? 0 : EXIT_MISMATCH;
+    // a run without a premise is a diagnostic: its verdicts are not compared with the paper's
+    process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims || drop ? 0 : EXIT_MISMATCH;
   }
 }
 

@@ -69,6 +69,8 @@ export interface Expr {
 export function parseExpr(source: string, extraFunctions: Iterable<string> = []): Expr {
   if (typeof source !== 'string') throw new ExprError(`expected an expression string, found ${typeof source}`);
   if (source.length > 2000) throw new ExprError('expression longer than 2000 characters');
+  // mathjs reads "#" as a comment: "m <= 2 # and d > 3" would look like a condition yet be ignored
+  if (source.includes('#')) throw new ExprError(`"#" is not allowed in an expression (mathjs would read the rest as a comment): "${source}"`);
   let node: MathNode;
   try {
     node = parse(source);

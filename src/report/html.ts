@@ -164,7 +164,7 @@ export function renderHtml(r: Report, svgs: Record<string, string>, previous?: R
 <title>claimcheck report — ${r.summary.matching} of ${r.summary.claims} claims agree</title>
 <style>${inlineKatexCss()}</style><style>${STYLE}</style></head>
 <body><header><h1>claimcheck report</h1>
-<p class="meta">Generated ${h(r.generatedAt)} by <code>${h(e.command)}</code> (claimcheck ${h(e.toolVersion)}, commit ${h(e.gitCommit.slice(0, 10))}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s. ${r.options.full ? 'Scale: full (the authors’ scale where a claim declares one).' : 'Scale: CI size (<code>--full</code> runs the authors’ scale).'}</p>
+<p class="meta">Generated ${h(r.generatedAt)} by <code>${h(e.command)}</code> (claimcheck ${h(e.toolVersion)}, commit ${h(e.gitCommit.slice(0, 10))}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s. ${r.options.full ? 'Scale: full (the authors’ scale where a claim declares one).' : 'Scale: CI size (<code>--full</code> runs the authors’ scale).'}</p>${r.options.drop ? `\n<p><strong>A diagnostic run without the premise <code>${h(r.options.drop)}</code></strong> (<code>--drop</code>): the verdicts below are those of the search without it, not the claims' verdicts, so "disagrees" is expected where the premise is needed.</p>` : ''}
 <nav aria-label="contents"><a href="#overview">Overview</a>${previous ? ' · <a href="#changes">Changes</a>' : ''} · ${view.papers.map(({ key: k }) => `<a href="#paper-${h(k)}">${h(k)}</a>`).join(' · ')} · <a href="#environment">Environment</a></nav></header>
 <main>
 ${overview(view)}

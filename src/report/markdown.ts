@@ -55,6 +55,11 @@ export function renderMarkdown(r: Report): string {
       : 'Scale: CI size — the searches as written in the claim files; `npx claimcheck run --full` runs those with a `full` section at the authors’ scale.',
     '',
   );
+  if (r.options.drop)
+    out.push(
+      `**A diagnostic run without the premise ${esc(r.options.drop)}** (\`--drop\`): the verdicts below are those of the search without it, not the claims' verdicts, so "disagrees" is expected where the premise is needed.`,
+      '',
+    );
   out.push(
     `**${r.summary.matching} of ${r.summary.claims} claims agree with what the paper asserts**; ${r.summary.mismatching} disagree, ${r.summary.byVerdict.inconclusive} inconclusive, ${r.summary.byVerdict.unstable ?? 0} unstable, ${r.summary.invalid} invalid.`,
     '',

@@ -97,3 +97,11 @@ export function figureHtml(
   return `<figure data-plot="${h(file)}">${body}<figcaption>${h(caption)} <button type="button" data-spec="${id}" data-file="${h(file.replace(/\.svg$/, '.vl.json'))}">download the vega-lite spec with its data</button></figcaption>
 <script type="application/json" id="${id}">${JSON.stringify(plot.spec).replace(/</g, '\\u003c')}</script></figure>`;
 }
+
+/** A Markdown code span that holds any text: fenced with more backticks than it contains, pipes escaped for tables. */
+export function mdCode(s: string): string {
+  const run = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(run + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${mdEscape(s)}${pad}${fence}`;
+}

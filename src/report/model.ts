@@ -10,7 +10,15 @@ export interface Report {
   schemaVersion: 1;
   generatedAt: string;
   environment: Environment;
-  options: { trials?: number; seed?: number; budgetMs?: number; full?: boolean; seeds?: number; shard?: string };
+  options: {
+    trials?: number;
+    seed?: number;
+    budgetMs?: number;
+    full?: boolean;
+    seeds?: number;
+    shard?: string;
+    /** the searches ran without this premise (`--drop`): a diagnostic, not the claims' verdicts */ drop?: string;
+  };
   summary: { claims: number; matching: number; mismatching: number; invalid: number; byVerdict: Record<Verdict, number> };
   papers: Record<string, Paper>;
   paperErrors: ValidationError[];

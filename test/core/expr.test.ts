@@ -4,6 +4,10 @@ import { evaluate, ExprError, parseExpr } from '../../src/core/expr.js';
 import { fcRuns } from '../checks.js';
 
 describe('claim expressions', () => {
+  it('refuses "#", which mathjs would read as the start of a comment that silently drops the rest', () => {
+    expect(() => parseExpr('m <= 2 # and d > 3')).toThrow(/"#" is not allowed/);
+  });
+
   it('evaluates arithmetic, comparisons, functions and constants in float64', () => {
     expect(evaluate(parseExpr('0.05 / Rmax'), { Rmax: 2 })).toBe(0.025);
     expect(evaluate(parseExpr('m * d / (sqrt(m) + sqrt(d))^2'), { m: 4, d: 9 })).toBeCloseTo(36 / 25, 15);

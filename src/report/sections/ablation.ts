@@ -4,7 +4,7 @@ import { hypothesesOf } from '../../claims/schema.js';
 import type { ClaimResult } from '../../runner.js';
 import type { AblationOutcome, PremiseAblation } from '../../search/ablation.js';
 import { fmt, seconds } from '../format.js';
-import { escapeHtml as h, mdEscape as esc } from '../markup.js';
+import { escapeHtml as h, mdCode, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 
 interface AblationView {
@@ -57,7 +57,7 @@ ${tr}
       '| --- | --- | --- | --- | --- |',
       ...rows.map(
         (r) =>
-          `| ${esc(r.premise)}: \`${r.when}\`${r.widen ? ` (space widened: ${esc(widenText(r.widen))})` : ''} | ${OUTCOME_WORDS[r.outcome]} | ${esc(r.reason)} | ${fmt(r.outside)} of ${fmt(r.inRegime)} | ${r.witness ? `\`${r.witness.replay}\`` : ''} |`,
+          `| ${esc(r.premise)}: ${mdCode(r.when)}${r.widen ? ` (space widened: ${esc(widenText(r.widen))})` : ''} | ${OUTCOME_WORDS[r.outcome]} | ${esc(r.reason)} | ${fmt(r.outside)} of ${fmt(r.inRegime)} | ${r.witness ? mdCode(r.witness.replay) : ''} |`,
       ),
       '',
     ];

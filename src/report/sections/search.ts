@@ -3,7 +3,7 @@ import type { ClaimResult } from '../../runner.js';
 import { hypothesesOf } from '../../claims/schema.js';
 import { frequencyOutcomeWords } from '../../search/frequency.js';
 import { fmt, seconds, valuesText } from '../format.js';
-import { escapeHtml as h, mdEscape as esc } from '../markup.js';
+import { escapeHtml as h, mdCode, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 import { witnessCard, witnessHtml, witnessMarkdown, type WitnessCard } from './witness.js';
 
@@ -37,7 +37,7 @@ export default defineSection<SearchView>({
     const hyps = hypothesesOf(spec)
       .map(
         (x) =>
-          `<li><code>${h(x.name)}</code>${x.role === 'untagged' ? '' : ` (${x.role})`}: <code>${h(x.when)}</code>${s.outOfRegimeBy[x.name] ? ` — false in ${s.outOfRegimeBy[x.name]} trial(s)` : ''}</li>`,
+          `<li><code>${h(x.name)}</code>${x.role === 'untagged' ? '' : ` (${x.role})`}: <code>${h(x.when)}</code>${x.note ? ` (${h(x.note)})` : ''}${s.outOfRegimeBy[x.name] ? ` — false in ${s.outOfRegimeBy[x.name]} trial(s)` : ''}</li>`,
       )
       .join('');
     const space = Object.entries(s.space)
@@ -72,7 +72,7 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
     `- hypotheses: ${
       Object.keys(spec.hypotheses).length
         ? hypothesesOf(spec)
-            .map((x) => `${x.name}${x.role === 'untagged' ? '' : ` (${x.role})`}: \`${x.when}\``)
+            .map((x) => `${x.name}${x.role === 'untagged' ? '' : ` (${x.role})`}: ${mdCode(x.when)}${x.note ? ` (${esc(x.note)})` : ''}`)
             .join('; ')
         : 'none'
     }`,
