@@ -52,7 +52,9 @@ export function describeAblation(
     case 'needed':
       return `needed: without it the search is refuted (${a.witness?.status ?? 'frequency below the bound'})${a.outside ? `; ${a.outsideFailed} of ${a.outside} trials outside the premise failed` : ''}`;
     case 'claim-refuted':
-      return `the search without this premise found a counterexample that satisfies it: the claim itself fails (${a.searchReason})`;
+      return a.witness
+        ? `the search without this premise found a counterexample that satisfies it: the claim itself fails (${a.searchReason})`
+        : `without this premise the frequency is below the bound, but no trial outside it failed the event: the claim itself fails (${a.searchReason})`;
     case 'not-needed':
       return `not needed in this space: ${a.outside} in-regime trial(s) violated it and none failed`;
     case 'untestable':
@@ -77,9 +79,9 @@ export function classifyAblation(spec: SearchSpec, premise: string, r: SearchRes
   let outcome: AblationOutcome;
   const w = r.witness;
   if (r.verdict === 'refuted') {
-    // a frequency claim has no witness: the rate fell below the bound only once the premise was dropped
     if (w) outcome = outside(w.result) || outside(w.recheck.result) ? 'needed' : 'claim-refuted';
-    else outcome = n > 0 ? 'needed' : 'claim-refuted';
+    // a frequency claim has no witness: the premise is needed only if trials outside it failed the event
+    else outcome = failed > 0 ? 'needed' : 'claim-refuted';
   } else if (r.verdict === 'holds' && n > 0) outcome = 'not-needed';
   else outcome = 'untestable';
   const base = { outcome, outside: n, outsideFailed: failed, inRegime, witness: w && { values: w.values, status: w.status, replay: w.replay } };

@@ -65,4 +65,22 @@ describe('hypothesis ablation', () => {
       /widen may change the domains of the space's variables only/,
     );
   });
+
+  it('a frequency claim: a premise is needed only when trials outside it failed the event, else the claim itself fails', async () => {
+    // the event m ≤ 4 over m ∈ 1..8: at least 90 % of trials under the premise m ≤ 4 (all of them), half without it
+    const frequency = (premise: string) =>
+      searchFixture(`${search(`  p: { when: '${premise}', role: premise }`, 'm <= 4').replace('trials: 24', 'trials: 40')}
+frequency: { at_least: '0.9' }`);
+    const needed = frequency('m <= 4');
+    expect((await runSearch(needed, { claimId: 't', runner: pool })).verdict).toBe('holds');
+    const [a] = await runAblation(needed, { claimId: 't', runner: pool });
+    expect(a.outcome).toBe('needed');
+    expect(a.outsideFailed).toBeGreaterThan(0);
+    // under m ≥ 3 the event holds on 2 values of 6: the claim fails with its premise, and no trial outside it (m ≤ 2) fails the event
+    const [b] = await runAblation(frequency('m >= 3'), { claimId: 't', runner: pool });
+    expect(b.outside).toBeGreaterThan(0);
+    expect(b.outsideFailed).toBe(0);
+    expect(b.outcome).toBe('claim-refuted');
+    expect(b.reason).toMatch(/^without this premise the frequency is below the bound, but no trial outside it failed the event/);
+  });
 });
