@@ -193,7 +193,7 @@ export function trialResultMb(n: number, names: number): number {
 }
 
 /** Resolve a search section, reporting every problem to `issue` (the validator); the plan is complete only when none was reported. */
-export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchPlan {
+export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened = false): SearchPlan {
   const base: Path = ['search'];
   const names: ScopeName[] = [];
   const scope = new Set<string>();
@@ -263,6 +263,15 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void): SearchP
     for (const k of Object.keys(h.widen ?? {}))
       if (!(k in s.space)) issue({ path: [...base, 'hypotheses', h.name, 'widen', k], message: `widen may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
     if (h.widen && h.role !== 'premise') issue({ path: [...base, 'hypotheses', h.name, 'widen'], message: 'only a premise is dropped by ablation, so only a premise may widen the space' });
+    // the search that ablation runs without this premise gets every check the declared one gets (sizes, block ranges, limits)
+    if (h.widen && h.role === 'premise' && !widened && Object.keys(h.widen).every((k) => k in s.space)) {
+      const hypothesesLeft = Object.fromEntries(Object.entries(s.hypotheses).filter(([k]) => k !== h.name));
+      buildPlan(
+        { ...s, hypotheses: hypothesesLeft, space: { ...s.space, ...h.widen } },
+        (i) => issue({ path: [...base, 'hypotheses', h.name, 'widen'], message: `the search without ${h.name}, its space widened: ${i.message}` }),
+        true,
+      );
+    }
   }
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;

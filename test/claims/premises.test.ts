@@ -27,3 +27,24 @@ describe('premises of the claims in claims/', () => {
     }
   });
 });
+
+describe('a premise that widens the space', () => {
+  it('gets every check of the declared space for the search without it (sizes, limits), at the widen', async () => {
+    const { loadClaimText } = await import('../../src/claims/load.js');
+    const { claimWithSearch } = await import('../helpers.js');
+    const text = claimWithSearch(`trials: 4
+space: { m: { int: [1, 2] }, d: { int: [1, 3] } }
+model: { block: two-layer, d: d, width: m, w_scale: 1, train_output: false }
+metrics:
+  srank: { block: stable-rank, layer: W, at: initial }
+hypotheses:
+  small: { when: 'm <= 2', role: premise, widen: { m: { int: [1, 1000000000000] } } }
+property: 'srank <= 2'`);
+    const r = loadClaimText('t.yaml', text, 't');
+    expect(r.ok).toBe(false);
+    const errors = r.ok ? [] : r.errors;
+    expect(errors.some((e) => e.path === 'search.hypotheses.small.widen' && /the search without small, its space widened: .*exceeds the limit/.test(e.message))).toBe(true);
+    const narrow = loadClaimText('t.yaml', text.replace('int: [1, 1000000000000]', 'int: [1, 8]'), 't');
+    expect(narrow.ok).toBe(true);
+  });
+});
