@@ -99,16 +99,27 @@ export interface Evidence {
  * holds, so only the first test applies to it.
  */
 export function vacuityReason(results: TrialResult[]): string | undefined {
-  const passing = results.filter((r) => r.status === 'pass' && r.property?.lhs !== undefined && r.property.rhs !== undefined);
+  const passing = results.filter((r) => r.status === 'pass' && r.property?.robustness !== undefined);
   if (passing.length < 3) return undefined;
+  const rhos = passing.map((r) => r.property!.robustness!);
+  const rhoConstant = rhos.every((x) => Math.abs(x - rhos[0]) <= 1e-12 * Math.max(1, Math.abs(rhos[0])));
+  const withSides = passing.filter((r) => r.property!.lhs !== undefined && r.property!.rhs !== undefined);
+  if (withSides.length < passing.length)
+    return rhoConstant
+      ? `its robustness was ${Number(rhos[0].toPrecision(3))} in all ${passing.length} passing trials: it never came closer to failing anywhere in the space`
+      : undefined;
   const p0 = passing[0].property!;
   const same = (f: (r: TrialResult) => number) => passing.every((r) => Object.is(f(r), f(passing[0])));
   if (same((r) => r.property!.lhs!) && same((r) => r.property!.rhs!))
     return `both sides of the property took the same values in all ${passing.length} passing trials (${p0.lhs} ${p0.op} ${p0.rhs}): it does not depend on the space`;
+  if (passing.every((r) => r.property!.lhs === r.property!.rhs))
+    return `its two sides were equal in every one of the ${passing.length} passing trials: it compares a quantity with itself`;
   const sign = passing.every((r) => r.property!.lhs === 0) || passing.every((r) => r.property!.rhs === 0);
-  let least = Infinity;
-  for (const r of passing) least = Math.min(least, r.property!.robustness ?? Infinity);
-  if (!sign && least >= 0.5)
+  if (sign) return undefined;
+  if (rhoConstant)
+    return `its relative margin was ${Number(rhos[0].toPrecision(3))} in all ${passing.length} passing trials: the two sides scale together, so it never comes closer to failing`;
+  const least = Math.min(...rhos);
+  if (least >= 0.5)
     return `the property never came within a factor of 3 of failing: its smallest relative margin over ${passing.length} passing trials is ${Number(least.toPrecision(3))}`;
   return undefined;
 }

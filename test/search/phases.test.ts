@@ -122,5 +122,19 @@ property: 'abs(a - 17) + abs(b - 22) >= 0.5'`);
     // a sign property (one side 0 throughout) has margin 1 whenever it holds: only a constant one is flagged
     expect(vacuityReason([trial(-3, 0), trial(-1, 0), trial(-7, 0)])).toBeUndefined();
     expect(vacuityReason([trial(1, 2), trial(1, 2)])).toBeUndefined();
+    // a quantity compared with itself (srank >= srank), or two sides that scale together (srank <= 2·srank)
+    expect(vacuityReason([trial(1, 1), trial(2, 2), trial(3, 3)])).toMatch(/compares a quantity with itself/);
+    expect(vacuityReason([trial(1, 2), trial(2, 4), trial(3, 6)])).toMatch(/scale together/);
+    // a property without sides (not / or) whose margin never moves
+    const sideless = (rho: number): TrialResult => ({
+      status: 'pass',
+      values: {},
+      quantities: {},
+      hypotheses: {},
+      property: { holds: true, robustness: rho },
+      ms: 0,
+    });
+    expect(vacuityReason([sideless(1), sideless(1), sideless(1)])).toMatch(/never came closer to failing/);
+    expect(vacuityReason([sideless(1), sideless(0.2), sideless(1)])).toBeUndefined();
   });
 });
