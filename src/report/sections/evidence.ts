@@ -1,5 +1,5 @@
-// How strong a search's "holds" is: distinct in-regime trials per phase, which values of each
-// variable ran, a 95 % bound on the failure rate under the search's distribution, and the
+// How strong a search's "holds" is: distinct in-regime computations, which values of each variable
+// ran in regime, a 95 % bound on the failure rate under the random phase's distribution, and the
 // tightest trial (the smallest robustness ρ) with its replay command and how it fell.
 import type { ClaimResult } from '../../runner.js';
 import type { Evidence } from '../../search/search.js';
@@ -15,6 +15,10 @@ interface EvidenceView {
   /** the claim file's reason why a flagged search is meaningful all the same */
   vacuityOk?: string;
   coverage: Array<{ name: string; text: string; complete: boolean }>;
+  /** judged trials per phase, in words */
+  phases: string;
+  /** what the tightest trial's sides say about the search's sensitivity */
+  sensitivity?: string;
 }
 
 const DESIGN_WORDS = {
@@ -29,7 +33,24 @@ function coverageText(c: Evidence['coverage'][string]): string {
   return `${fmt(c.run)} of ${fmt(c.of)} values${all ? '' : ' (a large domain: sampled)'}`;
 }
 
-const sidesText = (x: NonNullable<Evidence['tightness']>['sides'] & object) => `${x.conjunct ? `${x.conjunct}: ` : ''}${fmt(x.lhs)} ${x.op} ${fmt(x.rhs)}`;
+type Sides = NonNullable<NonNullable<Evidence['tightness']>['sides']>;
+
+const sidesText = (x: Sides) => `${x.conjunct ? `${x.conjunct}: ` : ''}${fmt(x.lhs)} ${x.op} ${fmt(x.rhs)}`;
+
+/**
+ * How far the tightest trial was from failing, from its two sides: moving a bound by |lhs − rhs| fails
+ * it. A sign property (one side 0) has ρ = 1 whenever it holds: ρ says nothing there, its other side does.
+ */
+function sensitivityText(x: Sides): string {
+  const gap = Math.abs(x.lhs - x.rhs);
+  if (x.lhs === 0 || x.rhs === 0) {
+    const other = x.lhs === 0 ? x.rhs : x.lhs;
+    return other === 0
+      ? 'both sides are 0 at this trial: it holds with no margin'
+      : `a sign comparison (one side is 0), so ρ is not a sensitivity there; its non-zero side at this trial is ${fmt(other)}`;
+  }
+  return `the two sides differ by |lhs − rhs| = ${fmt(gap)}, i.e. a bound moved by ${fmt(gap)} (${fmt((100 * gap) / Math.abs(x.rhs))} % of the right-hand side) would have failed at this trial`;
+}
 
 /** The running minimum of ρ against the trial number, as a small inline SVG (no axes library needed for a sparkline). */
 function sparkline(trace: Array<{ trial: number; rho: number }>, total: number): string {
@@ -46,56 +67,61 @@ function sparkline(trace: Array<{ trial: number; rho: number }>, total: number):
   return `<svg class="spark" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="smallest robustness so far against the trial number, from ${h(fmt(trace[0].rho))} to ${h(fmt(trace[trace.length - 1].rho))}"><line x1="4" x2="${W - 4}" y1="${y(0).toFixed(1)}" y2="${y(0).toFixed(1)}" stroke="#c00" stroke-dasharray="3 3"/><path d="${d}" fill="none" stroke="#333"/></svg>`;
 }
 
+/** "95% upper bound … (1 − 0.05^{1/n}, …)": over the random phase's distinct in-regime trials only. */
+function boundText(e: Evidence, power: string): string {
+  if (!e.randomInRegime) return 'no failure-rate bound: no random-phase trial ran in regime (covering and guided trials are chosen, not drawn)';
+  return `95% upper bound on the chance that a trial drawn as the random phase draws them is a counterexample: ${fmt(e.failureRateBound)} (1 − 0.05${power}, n = ${e.randomInRegime} distinct in-regime random-phase trials, all passed; covering and guided trials are chosen, not drawn, so they are not in it)`;
+}
+
+const repeatedText = (n: number) =>
+  `${n} trial(s) repeated an earlier computation: the claim's trials draw no random number, so two trials at the same declared values are one computation, counted once`;
+
 export default defineSection<EvidenceView>({
   id: 'evidence',
   view: (c: ClaimResult) => {
     const s = c.search;
     if (!s?.evidence) return undefined;
     const e = s.evidence;
+    const phases = (Object.keys(e.phases) as Array<keyof typeof e.phases>)
+      .filter((p) => e.phases[p])
+      .map((p) => `${e.phases[p]} ${PHASE_WORDS[p]}`)
+      .join(', ');
     return {
       e,
       verdict: s.verdict,
       frequency: !!s.frequency,
       vacuityOk: c.claim?.vacuity_ok,
       coverage: Object.entries(e.coverage).map(([name, cv]) => ({ name, text: coverageText(cv), complete: cv.run === cv.of })),
+      phases: phases || 'none',
+      ...(e.tightness?.sides ? { sensitivity: sensitivityText(e.tightness.sides) } : {}),
     };
   },
-  html: ({ e, verdict, frequency, coverage, vacuityOk }) => {
-    const phases = (Object.keys(e.phases) as Array<keyof typeof e.phases>)
-      .filter((p) => e.phases[p])
-      .map((p) => `${e.phases[p]} ${PHASE_WORDS[p]}`)
-      .join(', ');
+  html: ({ e, verdict, frequency, coverage, vacuityOk, phases, sensitivity }) => {
     const t = e.tightness;
     const total = e.phases.cover + e.phases.random + e.phases.guided;
     return `<h4>Evidence</h4>
 <ul>
 ${e.vacuous ? `<li><strong>vacuous?</strong> ${h(e.vacuous)}${vacuityOk ? ` — the claim file explains: ${h(vacuityOk)}` : ''}</li>` : ''}
-<li>${e.inRegime} distinct in-regime trials (no trial counted twice): ${h(phases || 'none')}${e.design ? `; the covering design ran ${h(DESIGN_WORDS[e.design])}` : ''}</li>
-${coverage.length ? `<li>values run per variable:<ul>${coverage.map((c) => `<li><code>${h(c.name)}</code>: ${h(c.text)}</li>`).join('')}</ul></li>` : ''}
-${verdict === 'holds' && !frequency ? `<li>95% upper bound on the chance that a trial drawn as this search draws them is a counterexample: ${h(fmt(e.failureRateBound))} (1 − 0.05^{1/n}, n = ${e.inRegime}: the exact one-sided bound after n passes)</li>` : ''}
-${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(fmt(t.rho))} (trial ${t.trial}, ${h(PHASE_WORDS[t.phase])}: ${h(valuesText(t.values))}${t.sides ? `; there <code>${h(sidesText(t.sides))}</code>` : ''}) — a bound tighter by about this much (relative) would have been refuted by this search. Replay: <code class="replay">${h(t.replay)}</code> ${sparkline(t.trace, total)}</li>` : ''}
+<li>${e.inRegime} distinct in-regime trials (no computation counted twice); trials run: ${h(phases)}${e.design ? `; the covering design ran ${h(DESIGN_WORDS[e.design])}` : ''}</li>
+${e.repeated ? `<li>${h(repeatedText(e.repeated))}</li>` : ''}
+${coverage.length ? `<li>values run in regime per variable:<ul>${coverage.map((c) => `<li><code>${h(c.name)}</code>: ${h(c.text)}</li>`).join('')}</ul></li>` : ''}
+${verdict === 'holds' && !frequency ? `<li>${h(boundText(e, '^{1/n}'))}</li>` : ''}
+${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(fmt(t.rho))} (trial ${t.trial}, ${h(PHASE_WORDS[t.phase])}: ${h(valuesText(t.values))}${t.sides ? `; there <code>${h(sidesText(t.sides))}</code>` : ''})${sensitivity ? ` — ${h(sensitivity)}` : ''}. Replay: <code class="replay">${h(t.replay)}</code> ${sparkline(t.trace, total)}</li>` : ''}
 </ul>`;
   },
-  markdown: ({ e, verdict, frequency, coverage, vacuityOk }) => {
+  markdown: ({ e, verdict, frequency, coverage, vacuityOk, phases, sensitivity }) => {
     const t = e.tightness;
-    const phases = (Object.keys(e.phases) as Array<keyof typeof e.phases>)
-      .filter((p) => e.phases[p])
-      .map((p) => `${e.phases[p]} ${PHASE_WORDS[p]}`)
-      .join(', ');
     return [
       '**Evidence**:',
       '',
       ...(e.vacuous ? [`- **vacuous?** ${esc(e.vacuous)}${vacuityOk ? ` — the claim file explains: ${esc(vacuityOk)}` : ''}`] : []),
-      `- ${e.inRegime} distinct in-regime trials (no trial counted twice): ${phases || 'none'}${e.design ? `; the covering design ran ${DESIGN_WORDS[e.design]}` : ''}`,
-      ...coverage.map((c) => `- values of ${c.name}: ${c.text}`),
-      ...(verdict === 'holds' && !frequency
-        ? [
-            `- 95% upper bound on the chance that a trial drawn as this search draws them is a counterexample: ${fmt(e.failureRateBound)} (1 − 0.05^(1/n), n = ${e.inRegime})`,
-          ]
-        : []),
+      `- ${e.inRegime} distinct in-regime trials (no computation counted twice); trials run: ${phases}${e.design ? `; the covering design ran ${DESIGN_WORDS[e.design]}` : ''}`,
+      ...(e.repeated ? [`- ${repeatedText(e.repeated)}`] : []),
+      ...coverage.map((c) => `- values of ${c.name} run in regime: ${c.text}`),
+      ...(verdict === 'holds' && !frequency ? [`- ${boundText(e, '^(1/n)')}`] : []),
       ...(t
         ? [
-            `- tightness: smallest robustness among passing trials ρ = ${fmt(t.rho)} (trial ${t.trial}, ${PHASE_WORDS[t.phase]}: ${valuesText(t.values)}${t.sides ? `; there \`${sidesText(t.sides)}\`` : ''}); it fell ${t.trace.map((p) => `${fmt(p.rho)} (trial ${p.trial})`).join(' → ')}; replay: \`${t.replay}\``,
+            `- tightness: smallest robustness among passing trials ρ = ${fmt(t.rho)} (trial ${t.trial}, ${PHASE_WORDS[t.phase]}: ${valuesText(t.values)}${t.sides ? `; there \`${sidesText(t.sides)}\`` : ''})${sensitivity ? ` — ${sensitivity}` : ''}; it fell ${t.trace.map((p) => `${fmt(p.rho)} (trial ${p.trial})`).join(' → ')}; replay: \`${t.replay}\``,
           ]
         : []),
       '',
