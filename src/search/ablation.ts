@@ -4,7 +4,7 @@ import { hypothesesOf, type SearchSpec } from '../claims/schema.js';
 import { compileExpr } from '../core/expr.js';
 import { robustness } from '../core/robustness.js';
 import { runSearch, type SearchOptions, type SearchResult } from './search.js';
-import type { TrialValues } from './space.js';
+import { domainIndex, type TrialValues } from './space.js';
 import type { TrialResult } from './trial.js';
 
 export type AblationOutcome = 'needed' | 'not-needed' | 'untestable' | 'claim-refuted';
@@ -35,61 +35,97 @@ export function ablatedSpec(spec: SearchSpec, premise: string): SearchSpec {
   return { ...spec, hypotheses, space: { ...spec.space, ...(h.widen ?? {}) }, full: undefined };
 }
 
-/** Does a judged trial lie outside the premise? (its expression false, evaluated on the trial's values and quantities; NaN counts as not known) */
-function outsidePremise(when: string): (r: TrialResult) => boolean {
+/** Where a judged trial lies with respect to the premise (its expression on the trial's values and quantities): outside, inside, or unknown (a non-finite value). */
+function premiseSide(when: string): (r: TrialResult) => 'outside' | 'inside' | 'unknown' {
   const rho = robustness(compileExpr(when));
   return (r) => {
     const v = rho({ ...r.values, ...r.quantities });
-    return !Number.isNaN(v) && v < 0;
+    return Number.isNaN(v) ? 'unknown' : v < 0 ? 'outside' : 'inside';
   };
 }
 
+/** Why an outcome, before it is put into words (`describeAblation`). */
+type AblationFinding =
+  | { kind: 'needed'; status?: 'genuine' | 'potential'; outside: number; outsideFailed: number }
+  | { kind: 'claim-refuted'; witness: boolean; searchReason: string }
+  | { kind: 'not-needed'; outside: number; outsideFailed: number; frequency: boolean }
+  | { kind: 'witness-premise-unknown'; searchReason: string }
+  | { kind: 'witness-outside-space'; variables: string[] }
+  | { kind: 'search-unsettled'; searchReason: string }
+  | { kind: 'never-outside'; inRegime: number; widened: boolean };
+
+const OUTCOME_OF: Record<AblationFinding['kind'], AblationOutcome> = {
+  needed: 'needed',
+  'claim-refuted': 'claim-refuted',
+  'not-needed': 'not-needed',
+  'witness-premise-unknown': 'untestable',
+  'witness-outside-space': 'untestable',
+  'search-unsettled': 'untestable',
+  'never-outside': 'untestable',
+};
+
 /** The words of an outcome (the report's text). */
-export function describeAblation(
-  a: Pick<PremiseAblation, 'outcome' | 'outside' | 'outsideFailed' | 'inRegime' | 'witness'> & { searchReason: string },
-): string {
-  switch (a.outcome) {
+export function describeAblation(f: AblationFinding): string {
+  switch (f.kind) {
     case 'needed':
-      return `needed: without it the search is refuted (${a.witness?.status ?? 'frequency below the bound'})${a.outside ? `; ${a.outsideFailed} of ${a.outside} trials outside the premise failed` : ''}`;
+      return `needed: without it the search is refuted (${f.status ?? 'frequency below the bound'})${f.outside ? `; ${f.outsideFailed} of ${f.outside} trials outside the premise failed` : ''}`;
     case 'claim-refuted':
-      return a.witness
-        ? `the search without this premise found a counterexample that satisfies it: the claim itself fails (${a.searchReason})`
-        : `without this premise the frequency is below the bound, but no trial outside it failed the event: the claim itself fails (${a.searchReason})`;
+      return f.witness
+        ? `the search without this premise found a counterexample that satisfies it, inside the declared space: the claim itself fails (${f.searchReason})`
+        : `without this premise the frequency is below the bound, but no trial outside it failed the event: the claim itself fails (${f.searchReason})`;
     case 'not-needed':
-      return `not needed in this space: ${a.outside} in-regime trial(s) violated it and none failed`;
-    case 'untestable':
-      return a.outside === 0
-        ? `untestable here: no in-regime trial violated it (${a.inRegime} in regime); the space never leaves the premise — give it a \`widen\``
-        : `untestable here: ${a.searchReason}`;
+      return f.frequency
+        ? `not needed in this space: ${f.outside} in-regime trial(s) violated it (${f.outsideFailed} without the event) and the frequency still clears its bound`
+        : `not needed in this space: ${f.outside} in-regime trial(s) violated it and none failed`;
+    case 'witness-premise-unknown':
+      return `untestable here: the counterexample found without it gives the premise a non-finite value, so it says nothing about the premise (${f.searchReason})`;
+    case 'witness-outside-space':
+      return `untestable here: the counterexample found without it satisfies the premise but lies outside the declared space (${f.variables.join(', ')} only in the widened one): it is about the space, not the premise`;
+    case 'search-unsettled':
+      return `untestable here: ${f.searchReason}`;
+    case 'never-outside':
+      return f.widened
+        ? `untestable here: no in-regime trial violated it (${f.inRegime} in regime) although the space was widened: the other hypotheses, or trials that diverged or failed to run, excluded them`
+        : `untestable here: no in-regime trial violated it (${f.inRegime} in regime); the space never leaves the premise — give it a \`widen\``;
   }
 }
 
 export function classifyAblation(spec: SearchSpec, premise: string, r: SearchResult, results?: TrialResult[]): Omit<PremiseAblation, 'ms' | 'widen'> {
   const h = hypothesesOf(spec).find((x) => x.name === premise)!;
-  const outside = outsidePremise(h.when);
+  const side = premiseSide(h.when);
   const judged = results ?? [];
   let n = 0,
     failed = 0;
   for (const t of judged)
-    if ((t.status === 'pass' || t.status === 'fail') && outside(t)) {
+    if ((t.status === 'pass' || t.status === 'fail') && side(t) === 'outside') {
       n++;
       if (t.status === 'fail') failed++;
     }
   const inRegime = r.counts.pass + r.counts.fail;
-  let outcome: AblationOutcome;
   const w = r.witness;
-  if (r.verdict === 'refuted') {
-    if (w) outcome = outside(w.result) || outside(w.recheck.result) ? 'needed' : 'claim-refuted';
+  let finding: AblationFinding;
+  if (r.verdict === 'refuted' && w) {
+    const sides = [side(w.result), side(w.recheck.result)];
+    const beyond = Object.keys(spec.space).filter((k) => domainIndex(spec.space[k], w.values[k]) < 0);
+    if (sides.includes('outside')) finding = { kind: 'needed', status: w.status, outside: n, outsideFailed: failed };
+    else if (sides.includes('unknown')) finding = { kind: 'witness-premise-unknown', searchReason: r.reason };
+    else if (beyond.length) finding = { kind: 'witness-outside-space', variables: beyond };
+    else finding = { kind: 'claim-refuted', witness: true, searchReason: r.reason };
+  } else if (r.verdict === 'refuted')
     // a frequency claim has no witness: the premise is needed only if trials outside it failed the event
-    else outcome = failed > 0 ? 'needed' : 'claim-refuted';
-  } else if (r.verdict === 'holds' && n > 0) outcome = 'not-needed';
-  else outcome = 'untestable';
-  const base = { outcome, outside: n, outsideFailed: failed, inRegime, witness: w && { values: w.values, status: w.status, replay: w.replay } };
+    finding = failed > 0 ? { kind: 'needed', outside: n, outsideFailed: failed } : { kind: 'claim-refuted', witness: false, searchReason: r.reason };
+  else if (r.verdict === 'holds' && n > 0) finding = { kind: 'not-needed', outside: n, outsideFailed: failed, frequency: !!r.frequency };
+  else if (r.verdict !== 'holds') finding = { kind: 'search-unsettled', searchReason: r.reason };
+  else finding = { kind: 'never-outside', inRegime, widened: !!h.widen };
   return {
     premise,
     when: h.when,
-    ...base,
-    reason: describeAblation({ ...base, searchReason: r.reason }),
+    outcome: OUTCOME_OF[finding.kind],
+    outside: n,
+    outsideFailed: failed,
+    inRegime,
+    ...(w ? { witness: { values: w.values, status: w.status, replay: w.replay } } : {}),
+    reason: describeAblation(finding),
     trials: r.trialsRun,
   };
 }

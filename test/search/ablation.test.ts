@@ -83,4 +83,14 @@ frequency: { at_least: '0.9' }`);
     expect(b.outcome).toBe('claim-refuted');
     expect(b.reason).toMatch(/^without this premise the frequency is below the bound, but no trial outside it failed the event/);
   });
+  it('never blames the claim for a counterexample whose premise value is not finite, or that lies only in the widened space', async () => {
+    const nan = searchFixture(search(`  small: { when: 'sqrt(2 - m) >= 0', role: premise }`));
+    const [a] = await runAblation(nan, { claimId: 't', runner: pool });
+    expect(a.outcome).toBe('untestable');
+    expect(a.reason).toMatch(/non-finite value/);
+    const widened = searchFixture(search(`  any: { when: 'm >= 1', role: premise, widen: { d: { int: [1, 16] } } }`, 'd <= 8', '{ int: [1, 2] }'));
+    const [b] = await runAblation(widened, { claimId: 't', runner: pool });
+    expect(b.outcome).toBe('untestable');
+    expect(b.reason).toMatch(/outside the declared space \(d only in the widened one\)/);
+  });
 });
