@@ -257,7 +257,7 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
   }
   const hypotheses: SearchPlan['hypotheses'] = [];
   for (const h of hypothesesOf(s)) {
-    const at = typeof s.hypotheses[h.name] === 'string' ? [...base, 'hypotheses', h.name] : [...base, 'hypotheses', h.name, 'when'];
+    const at = [...base, 'hypotheses', h.name, 'when'];
     const expr = checkedExpr(h.when, scope, at, issue);
     if (expr) hypotheses.push({ name: h.name, role: h.role, expr, robustness: robustness(expr) });
     for (const k of Object.keys(h.widen ?? {}))

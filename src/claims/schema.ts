@@ -117,21 +117,22 @@ export type SymbolicStep = z.infer<typeof symbolicStepSchema> & { /** set by the
  * expression is untagged (never ablated). `widen`: the domains some space variables take when the premise
  * is dropped, for a premise the declared space enforces by construction (e.g. κ large).
  */
-export const hypothesisSchema = z.union([
-  expr,
+export const hypothesisSchema = z.preprocess(
+  // a bare expression is an untagged hypothesis; one schema for both forms, so an error names the field at fault
+  (v) => (typeof v === 'string' ? { when: v } : v),
   z.strictObject({
     when: expr,
-    role: z.enum(['premise', 'validity']),
+    role: z.enum(['premise', 'validity']).optional(),
     note: z.string().min(1).max(2000).optional(),
     widen: z.record(identifier, domainSchema).optional(),
   }),
-]);
+);
 export type HypothesisSpec = z.infer<typeof hypothesisSchema>;
 export type HypothesisRole = 'premise' | 'validity' | 'untagged';
 
 /** A search's hypotheses in declaration order, with their role (bare expressions are untagged). */
 export function hypothesesOf(s: Pick<SearchSpec, 'hypotheses'>): Array<{ name: string; when: string; role: HypothesisRole; note?: string; widen?: Record<string, Domain> }> {
-  return Object.entries(s.hypotheses).map(([name, h]) => (typeof h === 'string' ? { name, when: h, role: 'untagged' as const } : { name, ...h }));
+  return Object.entries(s.hypotheses).map(([name, h]) => ({ name, ...h, role: h.role ?? 'untagged' }));
 }
 
 export const searchSchema = z.strictObject({

@@ -48,3 +48,33 @@ property: 'srank <= 2'`);
     expect(narrow.ok).toBe(true);
   });
 });
+
+describe('errors in a hypothesis', () => {
+  const load = async (hypothesis: string) => {
+    const { loadClaimText } = await import('../../src/claims/load.js');
+    const { claimWithSearch } = await import('../helpers.js');
+    const r = loadClaimText(
+      't.yaml',
+      claimWithSearch(`trials: 4
+space: { m: { int: [1, 2] } }
+model: { block: two-layer, d: 2, width: m, w_scale: 1, train_output: false }
+metrics:
+  srank: { block: stable-rank, layer: W, at: initial }
+hypotheses:
+  small: ${hypothesis}
+property: 'srank <= 2'`),
+      't',
+    );
+    return r.ok ? [] : r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`);
+  };
+
+  it('name the field at fault and the choices, at its line', async () => {
+    expect((await load("{ when: 'm <= 2', role: premis }")).join('\n')).toMatch(/search\.hypotheses\.small\.role: .*premise.*validity/);
+    expect((await load('{ role: premise }')).join('\n')).toMatch(/search\.hypotheses\.small\.when/);
+    expect((await load("{ when: 'm <= 2', role: premise, widen: 'm' }")).join('\n')).toMatch(/search\.hypotheses\.small\.widen/);
+    expect((await load("{ when: 'm <= 2', rol: premise }")).join('\n')).toMatch(/rol/);
+    expect((await load("'q <= 2'")).join('\n')).toMatch(/^\d+:\d+ search\.hypotheses\.small(\.when)?: unknown name "q"/m);
+    expect(await load("{ when: 'm <= 2', role: premise }")).toEqual([]);
+    expect(await load("'m <= 2'")).toEqual([]);
+  });
+});
