@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, LineCounter, isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
+import { hypothesesOf, paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
 import { yamlNestingError } from './nesting.js';
 import { claimSchema } from './validate.js';
 
@@ -401,6 +401,7 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
     };
   });
   resolveSharedSteps(claims, duplicated);
+  checkDroppedPremises(claims);
   return { claims, paperErrors, papers };
 }
 
@@ -452,6 +453,29 @@ function resolveSharedSteps(claims: ClaimLoad[], duplicated: Map<string, string[
       }
     }
     if (errors.length) claims[idx] = { ok: false, file: c.file, paperKey: c.paperKey, id: c.claim.id, errors: capMessages(errors) };
+  });
+}
+
+/**
+ * A refutation target's `drops_premise` names a premise of the claim it refutes: checked when that claim
+ * is among the loaded ones (a target loaded alone is not invalid for it).
+ */
+function checkDroppedPremises(claims: ClaimLoad[]): void {
+  const byId = new Map<string, Claim>();
+  for (const c of claims) if (c.ok) byId.set(c.claim.id, c.claim);
+  claims.forEach((c, idx) => {
+    if (!c.ok || !c.claim.drops_premise) return;
+    const [id, name] = c.claim.drops_premise.split('#');
+    const line = lineOf(sourceText.get(c) ?? '', 'drops_premise');
+    let message: string | undefined;
+    if (c.claim.expect !== 'refuted' || c.claim.refutes !== id) message = `drops_premise names a premise of the claim this target refutes: "refutes: ${id}" and "expect: refuted" go with it`;
+    else {
+      const other = byId.get(id);
+      const h = other?.search && hypothesesOf(other.search).find((x) => x.name === name);
+      const premises = other?.search ? hypothesesOf(other.search).filter((x) => x.role === 'premise').map((x) => x.name) : [];
+      if (other && (!h || h.role !== 'premise')) message = `claim "${id}" has no premise "${name}"; its premises: ${premises.join(', ') || 'none'}`;
+    }
+    if (message) claims[idx] = { ok: false, file: c.file, paperKey: c.paperKey, id: c.claim.id, errors: [{ file: c.file, line, column: 1, path: 'drops_premise', message }] };
   });
 }
 

@@ -78,3 +78,30 @@ property: 'srank <= 2'`),
     expect(await load("'m <= 2'")).toEqual([]);
   });
 });
+
+describe('drops_premise', () => {
+  it('must name a premise of the claim the target refutes, when that claim is loaded', async () => {
+    const { claimsFixture, claimText } = await import('../helpers.js');
+    const search = `trials: 4
+space: { m: { int: [1, 2] } }
+model: { block: two-layer, d: 2, width: m, w_scale: 1, train_output: false }
+metrics:
+  srank: { block: stable-rank, layer: W, at: initial }
+hypotheses:
+  small: { when: 'm <= 2', role: premise }
+  sane: { when: 'srank >= 0', role: validity }
+property: 'srank <= 2'`;
+    const target = (dropped: string) =>
+      claimText({ id: 't.target', expect: 'refuted', search, after: `refutes: t.claim\ndrops_premise: 't.claim#${dropped}'\n` });
+    for (const [dropped, ok] of [
+      ['small', true],
+      ['sane', false],
+      ['nothing', false],
+    ] as const) {
+      const dir = claimsFixture({ 'claim.yaml': claimText({ id: 't.claim', search }), 'target.yaml': target(dropped) });
+      const t = loadClaims([dir]).claims.find((c) => (c.ok ? c.claim.id : c.id) === 't.target')!;
+      expect(t.ok, dropped).toBe(ok);
+      if (!t.ok) expect(t.errors[0].message).toMatch(/has no premise/);
+    }
+  });
+});
