@@ -1,6 +1,9 @@
-// The falsification search: sample the declared space with fast-check (seeded), run the trials on
-// the pool, shrink the first counterexample with fast-check, and re-check it (smaller step,
-// tighter tolerance, the final inequality in 64-digit arithmetic) before calling it genuine.
+// The falsification search: a covering design over the declared variables, distinct random trials
+// drawn by fast-check (seeded), then a guided phase that minimizes the property's robustness; the
+// trials run on the pool; the first counterexample is shrunk with fast-check and re-checked (each
+// block's stricter settings, the final inequality in 64-digit arithmetic) before it is called
+// genuine. The evidence of a "holds" (distinct computations, coverage, failure-rate bound, tightness,
+// vacuity) is computed here; ablation.ts re-runs it without each premise.
 import fc from 'fast-check';
 import { planSearch } from '../claims/plan.js';
 import { GUIDED_BATCH, guidedTrialCount, type SearchSpec } from '../claims/schema.js';
@@ -78,7 +81,7 @@ export interface Evidence {
   coverage: Record<string, VariableCoverage>;
   /** set when the property looks unable to fail in this space (the vacuity check): why */
   vacuous?: string;
-  /** the passing trial with the smallest robustness ρ: a bound tighter by about ρ (relative) would have been refuted by this search */
+  /** the passing trial with the smallest robustness ρ, with the sides of its deciding comparison: a bound moved by |lhs − rhs| would have failed there */
   tightness?: {
     rho: number;
     values: TrialValues;
