@@ -132,7 +132,7 @@ export type SearchFinding =
   | { kind: 'frequency'; frequency: FrequencyResult; outOfRegime: number }
   | { kind: 'counterexample'; status: Witness['status']; trial: number; of: number; shrinks: number; phase: TrialPhase }
   | { kind: 'troubled'; troubled: number; others: number }
-  | { kind: 'too-few-in-regime'; inRegime: number; judged: number; needed: number }
+  | { kind: 'too-few-in-regime'; inRegime: number; judged: number; needed: number; repeated?: number }
   | { kind: 'no-counterexample'; inRegime: number; outOfRegime: number; budgetStopped?: { judged: number; of: number } };
 
 export function findingVerdict(f: SearchFinding): SearchVerdict {
@@ -159,7 +159,9 @@ export function describeFinding(f: SearchFinding): string {
     case 'troubled':
       return `${f.troubled} trial(s) diverged, timed out or failed to run; no counterexample among the other ${f.others}`;
     case 'too-few-in-regime':
-      return `only ${f.inRegime} of ${f.judged} trials were inside the hypotheses (at least ${f.needed} needed)`;
+      return f.repeated
+        ? `only ${f.inRegime} distinct computations were inside the hypotheses (at least ${f.needed} needed); ${f.repeated} of the ${f.judged} trials repeated an earlier one (they draw no random number, so their seed does not matter)`
+        : `only ${f.inRegime} of ${f.judged} trials were inside the hypotheses (at least ${f.needed} needed)`;
     case 'no-counterexample':
       return `no counterexample in ${f.inRegime} in-regime trials (${f.outOfRegime} out of regime)${f.budgetStopped ? `; stopped by the time budget after ${f.budgetStopped.judged} of ${f.budgetStopped.of}` : ''}`;
   }
@@ -463,7 +465,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         : troubled > 0
           ? { kind: 'troubled', troubled, others: judged - troubled }
           : inRegime < minInRegime
-            ? { kind: 'too-few-in-regime', inRegime, judged, needed: minInRegime }
+            ? { kind: 'too-few-in-regime', inRegime, judged, needed: minInRegime, ...(repeated ? { repeated } : {}) }
             : {
                 kind: 'no-counterexample',
                 inRegime,
