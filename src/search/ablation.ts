@@ -39,7 +39,13 @@ export function ablatedSpec(spec: SearchSpec, premise: string): SearchSpec {
 function premiseSide(when: string): (r: TrialResult) => 'outside' | 'inside' | 'unknown' {
   const rho = robustness(compileExpr(when));
   return (r) => {
-    const v = rho({ ...r.values, ...r.quantities });
+    let v: number;
+    try {
+      v = rho({ ...r.values, ...r.quantities });
+    } catch {
+      // a trial that stopped before its metrics (diverged, timed out) has no value for the premise
+      return 'unknown';
+    }
     return Number.isNaN(v) ? 'unknown' : v < 0 ? 'outside' : 'inside';
   };
 }
@@ -105,10 +111,12 @@ export function classifyAblation(spec: SearchSpec, premise: string, r: SearchRes
   const w = r.witness;
   let finding: AblationFinding;
   if (r.verdict === 'refuted' && w) {
-    const sides = [side(w.result), side(w.recheck.result)];
+    // the witness's own run decides; its stricter re-run only when the witness's premise value is unknown
+    const first = side(w.result);
+    const at = first === 'unknown' ? side(w.recheck.result) : first;
     const beyond = Object.keys(spec.space).filter((k) => domainIndex(spec.space[k], w.values[k]) < 0);
-    if (sides.includes('outside')) finding = { kind: 'needed', status: w.status, outside: n, outsideFailed: failed };
-    else if (sides.includes('unknown')) finding = { kind: 'witness-premise-unknown', searchReason: r.reason };
+    if (at === 'outside') finding = { kind: 'needed', status: w.status, outside: n, outsideFailed: failed };
+    else if (at === 'unknown') finding = { kind: 'witness-premise-unknown', searchReason: r.reason };
     else if (beyond.length) finding = { kind: 'witness-outside-space', variables: beyond };
     else finding = { kind: 'claim-refuted', witness: true, searchReason: r.reason };
   } else if (r.verdict === 'refuted')

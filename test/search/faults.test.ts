@@ -59,6 +59,7 @@ describe('verdicts that flip between run seeds', () => {
   const load = (property: string) =>
     loadedWithSearch(`trials: 3
 min_in_regime: 1
+guided: { trials: 0 }
 seed: 100
 space: { m: { grid: [1] } }
 model: { block: two-layer, d: 2, width: 1, w_scale: 1 }
@@ -73,7 +74,8 @@ property: '${property}'`);
     expect(r.stability!.map((x) => x.seed)).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
     const kinds = new Set(r.stability!.map((x) => x.verdict));
     expect(kinds).toEqual(new Set(['holds', 'refuted']));
-    for (const x of r.stability!) if (x.verdict === 'refuted') expect(x.replay).toMatch(new RegExp(`--seed ${x.seed} --path`));
+    // a random-phase witness replays by run seed and path, a covering one by its values
+    for (const x of r.stability!) if (x.verdict === 'refuted') expect(x.replay).toMatch(new RegExp(`--seed ${x.seed} --path|--values m=1,seed=\\d+$`));
     expect(r.reason).toMatch(/flips between run seeds: .*holds under .*refuted under|refuted under .*holds under/);
   });
 
