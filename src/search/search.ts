@@ -399,6 +399,37 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     }
   }
 
+  let witness: Witness | undefined;
+  if (failAt >= 0) witness = await shrinkAndRecheck(spec, o, seed, judgedTrials[failAt], timeoutMs);
+  // A witness that is only potential (its stricter re-run did not fail) may be an artefact of the
+  // step: judge on through the rest of the planned trials for up to two more failures, and keep the
+  // first genuine one (counted trials are still a contiguous prefix of the plan).
+  for (let more = 0; witness?.status === 'potential' && more < 2 && results.length < plan.trials.length; more++) {
+    const from = results.length;
+    const stop = { failAt: Infinity, budget };
+    const rest = plan.trials.slice(from);
+    const r = await runAll(
+      spec,
+      o,
+      rest.map((t) => t.values),
+      timeoutMs,
+      stop,
+      true,
+      progress,
+    );
+    for (let k = 0; k < rest.length && r.results[k] && k <= stop.failAt; k++) {
+      judgedTrials.push(rest[k]);
+      results.push(r.results[k]!);
+      reused.push(r.reused[k]);
+    }
+    if (stop.failAt === Infinity) break;
+    const next = await shrinkAndRecheck(spec, o, seed, rest[stop.failAt], timeoutMs);
+    if (next.status === 'genuine') {
+      witness = next;
+      failAt = from + stop.failAt;
+    }
+  }
+
   const judged = results.length;
   const counts = emptyCounts();
   const problems: TrialResult[] = [];
@@ -418,9 +449,6 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
       }
     }
   }
-
-  let witness: Witness | undefined;
-  if (failAt >= 0) witness = await shrinkAndRecheck(spec, o, seed, judgedTrials[failAt], timeoutMs);
 
   // Evidence counts computations, not trials: a trial that drew no random number repeats an earlier
   // one with the same declared values, whatever its seed, and is counted once.
