@@ -1,0 +1,217 @@
+// Double-double arithmetic: a value is the unevaluated sum hi + lo of two float64 with |lo| ≤ ulp(hi)/2,
+// about 106 bits (≈ 32 decimal digits) of significand with float64's exponent range. Plain JS has no
+// FMA, so products are made exact by Dekker's split.
+// Algorithms: Dekker 1971 (split, twoProd); Knuth, TAOCP vol. 2 §4.2.2 (twoSum); Hida, Li & Bailey 2001,
+// "QD library" (the accurate add, div and sqrt); Joldes, Muller & Popescu 2017, "Tight and rigorous error
+// bounds for basic building blocks of double-word arithmetic" (add ≤ 3u², mul ≤ 5u² without FMA, div ≤ 10u²).
+// Relative accuracy holds while every partial result stays normal: results whose lo would be subnormal
+// (|value| below about 2^-916) lose digits, as do products that underflow.
+
+/** hi + lo, |lo| ≤ ulp(hi)/2. */
+export interface DD {
+  readonly hi: number;
+  readonly lo: number;
+}
+
+const SPLITTER = 134217729; // 2^27 + 1
+const SPLIT_LIMIT = 2 ** 996; // above it, SPLITTER·x could overflow
+const SPLIT_DOWN = 2 ** -28;
+const SPLIT_UP = 2 ** 28;
+
+/** The high 26 bits of x (Veltkamp); x − highHalf(x) is exact and fits in 26 bits. Scaled for |x| > 2^996 so that SPLITTER·x does not overflow. */
+function highHalf(x: number): number {
+  if (x > SPLIT_LIMIT || x < -SPLIT_LIMIT) {
+    const y = x * SPLIT_DOWN;
+    const t = SPLITTER * y;
+    return (t - (t - y)) * SPLIT_UP;
+  }
+  const t = SPLITTER * x;
+  return t - (t - x);
+}
+
+/** a + b exactly, as the rounded sum and its rounding error (any a, b; Knuth). */
+export function twoSum(a: number, b: number): DD {
+  const s = a + b;
+  const bb = s - a;
+  return { hi: s, lo: a - (s - bb) + (b - bb) };
+}
+
+/** a + b exactly when |a| ≥ |b| (or a = 0), as the rounded sum and its rounding error (Dekker's fast two-sum). */
+export function quickTwoSum(a: number, b: number): DD {
+  const s = a + b;
+  return { hi: s, lo: b - (s - a) };
+}
+
+/** a·b exactly, as the rounded product and its rounding error (Dekker), while the product neither overflows nor underflows. */
+export function twoProd(a: number, b: number): DD {
+  const p = a * b;
+  const ah = highHalf(a);
+  const al = a - ah;
+  const bh = highHalf(b);
+  const bl = b - bh;
+  return { hi: p, lo: ah * bh - p + ah * bl + al * bh + al * bl };
+}
+
+export const ddFromNumber = (x: number): DD => ({ hi: x, lo: 0 });
+export const ddToNumber = (a: DD): number => a.hi + a.lo;
+export const ddNegate = (a: DD): DD => ({ hi: -a.hi, lo: -a.lo });
+export const ddAbs = (a: DD): DD => (a.hi < 0 || (a.hi === 0 && a.lo < 0) ? ddNegate(a) : a);
+
+/** −1, 0 or 1 as a <, =, > b (NaN compares as 0 against anything, like neither < nor >). */
+export function ddCompare(a: DD, b: DD): -1 | 0 | 1 {
+  if (a.hi < b.hi) return -1;
+  if (a.hi > b.hi) return 1;
+  if (a.lo < b.lo) return -1;
+  if (a.lo > b.lo) return 1;
+  return 0;
+}
+
+/** a + b, relative error ≤ 3u² (QD's ieee_add; Joldes et al. AccurateDWPlusDW). */
+export function ddAdd(a: DD, b: DD): DD {
+  let s = a.hi + b.hi;
+  let v = s - a.hi;
+  let e = a.hi - (s - v) + (b.hi - v);
+  const t = a.lo + b.lo;
+  v = t - a.lo;
+  const f = a.lo - (t - v) + (b.lo - v);
+  e += t;
+  let h = s + e;
+  e = e - (h - s);
+  s = h;
+  e += f;
+  h = s + e;
+  return { hi: h, lo: e - (h - s) };
+}
+
+export const ddSub = (a: DD, b: DD): DD => ddAdd(a, ddNegate(b));
+
+/** a·b, relative error ≤ 5u² without FMA (QD's mul plus the lo·lo term; Joldes et al. bound it as DWTimesDW1). */
+export function ddMul(a: DD, b: DD): DD {
+  const p = twoProd(a.hi, b.hi);
+  const e = p.lo + (a.hi * b.lo + a.lo * b.hi + a.lo * b.lo);
+  return quickTwoSum(p.hi, e);
+}
+
+/** a / b by three quotient digits, each from the exact remainder (QD's accurate_div). */
+export function ddDiv(a: DD, b: DD): DD {
+  const q1 = a.hi / b.hi;
+  if (!Number.isFinite(q1) || q1 === 0) return { hi: q1, lo: 0 };
+  let r = ddSub(a, ddMul(b, ddFromNumber(q1)));
+  const q2 = r.hi / b.hi;
+  r = ddSub(r, ddMul(b, ddFromNumber(q2)));
+  const q3 = r.hi / b.hi;
+  return ddAdd(quickTwoSum(q1, q2), ddFromNumber(q3));
+}
+
+/** √a by one Newton step from float64's √hi on the exact residual a − s² (NaN for a < 0). */
+export function ddSqrt(a: DD): DD {
+  if (a.hi === 0) return { hi: a.hi, lo: 0 };
+  if (a.hi < 0) return { hi: NaN, lo: NaN };
+  const s = Math.sqrt(a.hi);
+  if (!Number.isFinite(s)) return { hi: s, lo: 0 };
+  const residual = ddSub(a, twoProd(s, s));
+  return quickTwoSum(s, (residual.hi + residual.lo) / (2 * s));
+}
+
+// The array kernels below keep hi and lo in separate Float64Arrays and inline the operations above.
+
+/** Σ_i x_i·y_i over the first n entries, each product and partial sum in double-double: the error is a small multiple of n·u²·Σ|x_i·y_i|. */
+export function ddDot(xHi: Float64Array, xLo: Float64Array, yHi: Float64Array, yLo: Float64Array, n = xHi.length, xOffset = 0): DD {
+  let sh = 0;
+  let sl = 0;
+  for (let j = 0; j < n; j++) {
+    const ah = xHi[xOffset + j];
+    const al = xLo[xOffset + j];
+    const bh = yHi[j];
+    const bl = yLo[j];
+    // product (ph, pl) = a·b, as ddMul
+    const p = ah * bh;
+    const a1 = highHalf(ah);
+    const a2 = ah - a1;
+    const b1 = highHalf(bh);
+    const b2 = bh - b1;
+    const pe = a1 * b1 - p + a1 * b2 + a2 * b1 + a2 * b2 + (ah * bl + al * bh + al * bl);
+    const ph = p + pe;
+    const pl = pe - (ph - p);
+    // (sh, sl) += (ph, pl), as ddAdd
+    let s = sh + ph;
+    let v = s - sh;
+    let e = sh - (s - v) + (ph - v);
+    const t = sl + pl;
+    v = t - sl;
+    const f = sl - (t - v) + (pl - v);
+    e += t;
+    let h = s + e;
+    e = e - (h - s);
+    s = h;
+    e += f;
+    h = s + e;
+    sl = e - (h - s);
+    sh = h;
+  }
+  return { hi: sh, lo: sl };
+}
+
+/** out = A·x for a rows×cols row-major matrix A, all in double-double (hi and lo arrays). */
+export function ddMatVec(
+  aHi: Float64Array,
+  aLo: Float64Array,
+  rows: number,
+  cols: number,
+  xHi: Float64Array,
+  xLo: Float64Array,
+  outHi: Float64Array,
+  outLo: Float64Array,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const r = ddDot(aHi, aLo, xHi, xLo, cols, i * cols);
+    outHi[i] = r.hi;
+    outLo[i] = r.lo;
+  }
+}
+
+/** Split a float64 into an integer significand and a power of two: x = m·2^e exactly (x finite). */
+function exactBinary(x: number): { m: bigint; e: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let m = bits & 0xfffffffffffffn;
+  if (biased !== 0) m |= 1n << 52n;
+  return { m: bits >> 63n ? -m : m, e: (biased === 0 ? 1 : biased) - 1075 };
+}
+
+/** hi + lo as a decimal in scientific notation with `digits` significant digits, rounded to nearest from the exact binary value. */
+export function ddToDecimalString(a: DD, digits = 32): string {
+  if (!Number.isFinite(a.hi) || !Number.isFinite(a.lo)) return String(a.hi + a.lo);
+  if (a.hi === 0 && a.lo === 0) return Object.is(a.hi, -0) ? '-0' : '0';
+  const h = exactBinary(a.hi);
+  const l = exactBinary(a.lo);
+  const e = Math.min(h.e, l.e);
+  let m = (h.m << BigInt(h.e - e)) + (l.m << BigInt(l.e - e));
+  if (m === 0n) return '0';
+  const negative = m < 0n;
+  if (negative) m = -m;
+  // |value| = m·2^e = num/den; scale by 10^k so that the integer quotient has more than `digits` digits
+  const k = digits + 2 - Math.floor(Math.log10(Math.abs(a.hi + a.lo)));
+  let num = e >= 0 ? m << BigInt(e) : m;
+  let den = e >= 0 ? 1n : 1n << BigInt(-e);
+  if (k >= 0) num *= 10n ** BigInt(k);
+  else den *= 10n ** BigInt(-k);
+  const q = num / den;
+  const sticky = num % den !== 0n;
+  const s = q.toString();
+  let exponent = s.length - 1 - k;
+  let kept = BigInt(s.slice(0, digits));
+  const rest = s.slice(digits);
+  const firstDropped = rest.length > 0 ? Number(rest[0]) : 0;
+  const moreDropped = sticky || /[1-9]/.test(rest.slice(1));
+  if (firstDropped > 5 || (firstDropped === 5 && (moreDropped || kept % 2n === 1n))) kept += 1n;
+  let t = kept.toString();
+  if (t.length > digits) {
+    t = t.slice(0, digits);
+    exponent += 1;
+  }
+  const mantissa = t.length > 1 ? `${t[0]}.${t.slice(1)}` : t;
+  return `${negative ? '-' : ''}${mantissa}e${exponent >= 0 ? '+' : ''}${exponent}`;
+}

@@ -1,0 +1,228 @@
+import fc from 'fast-check';
+import { all, create, type BigNumber } from 'mathjs';
+import { describe, expect, it } from 'vitest';
+import {
+  ddAbs,
+  ddAdd,
+  ddCompare,
+  ddDiv,
+  ddDot,
+  ddFromNumber,
+  ddMatVec,
+  ddMul,
+  ddNegate,
+  ddSqrt,
+  ddSub,
+  ddToDecimalString,
+  ddToNumber,
+  quickTwoSum,
+  twoProd,
+  twoSum,
+  type DD,
+} from '../../src/numeric/dd.js';
+import { fcRuns } from '../checks.js';
+
+const big = create(all, { number: 'BigNumber', precision: 64 });
+const TWO = big.bignumber(2);
+
+/** x = m·2^e exactly, m an integer (|m| < 2^53), read from the IEEE bits. */
+function binary(x: number): { m: bigint; e: number } {
+  const bits = new BigUint64Array(new Float64Array([x]).buffer)[0];
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const m = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
+  return { m: bits >> 63n ? -m : m, e: Math.max(biased, 1) - 1075 };
+}
+/** Σ m_i·2^(e_i) exactly, as an integer times 2^(min e_i). */
+function exactSum(terms: { m: bigint; e: number }[]): { m: bigint; e: number } {
+  const e = Math.min(...terms.map((t) => t.e));
+  return { m: terms.reduce((s, t) => s + (t.m << BigInt(t.e - e)), 0n), e };
+}
+const sameValue = (p: { m: bigint; e: number }, q: { m: bigint; e: number }) => exactSum([p, { m: -q.m, e: q.e }]).m === 0n;
+
+/** The binary value of a float64 in 64-digit BigNumber (a decimal string of x would round it first). */
+function exactBig(x: number): BigNumber {
+  const { m, e } = binary(x);
+  return big.bignumber(m.toString()).times(TWO.pow(e));
+}
+const ddBig = (a: DD): BigNumber => exactBig(a.hi).plus(exactBig(a.lo));
+const relErr = (a: DD, ref: BigNumber): number => big.abs(ddBig(a).minus(ref)).div(big.abs(ref)).toNumber();
+
+const isNormalized = (a: DD) => a.hi + a.lo === a.hi;
+
+/** A double-double with hi = ±m·2^k (k in [minExp, maxExp]) and a random lo below ulp(hi)/2. */
+const arbDD = (minExp: number, maxExp: number) =>
+  fc
+    .tuple(
+      fc.double({ min: 1, max: 2, maxExcluded: true, noNaN: true }),
+      fc.integer({ min: minExp, max: maxExp }),
+      fc.boolean(),
+      fc.double({ min: -0.5, max: 0.5, noNaN: true }),
+    )
+    .map(([m, k, neg, f]) => {
+      const hi = (neg ? -m : m) * 2 ** k;
+      return quickTwoSum(hi, hi * f * 2 ** -53);
+    });
+
+/** b = −a + a·δ with δ as small as 2^-100: a + b cancels most of the leading digits. */
+const arbCancelling = arbDD(-100, 100).chain((a) =>
+  fc.tuple(
+    fc.constant(a),
+    arbDD(-100, 0).map((d) => ddSub(ddMul(a, d), a)),
+  ),
+);
+
+describe('error-free transformations', () => {
+  it('twoSum and twoProd are exact: hi + lo is a + b or a·b as exact binary integers, subnormal sums included', () => {
+    const arbDouble = fc.oneof(
+      fc.double({ min: -1e150, max: 1e150, noNaN: true }),
+      fc.double({ min: -1e-300, max: 1e-300, noNaN: true }), // subnormal operands: twoSum stays exact
+    );
+    fc.assert(
+      fc.property(arbDouble, arbDouble, (a, b) => {
+        const s = twoSum(a, b);
+        expect(sameValue(exactSum([binary(s.hi), binary(s.lo)]), exactSum([binary(a), binary(b)]))).toBe(true);
+        // the product is exact while it neither overflows nor underflows (Dekker)
+        if (Math.abs(a * b) < 2 ** -960 || !Number.isFinite(a * b)) return;
+        const p = twoProd(a, b);
+        const [x, y] = [binary(a), binary(b)];
+        expect(sameValue(exactSum([binary(p.hi), binary(p.lo)]), { m: x.m * y.m, e: x.e + y.e })).toBe(true);
+      }),
+      fcRuns(400),
+    );
+  });
+
+  it('twoProd splits operands above 2^996 without overflowing', () => {
+    const [a, b] = [(1 + 2 ** -30) * 2 ** 1000, 1 + 2 ** -40];
+    const p = twoProd(a, b);
+    const [x, y] = [binary(a), binary(b)];
+    expect(sameValue(exactSum([binary(p.hi), binary(p.lo)]), { m: x.m * y.m, e: x.e + y.e })).toBe(true);
+    expect(p.lo).not.toBe(0);
+  });
+});
+
+describe('double-double arithmetic agrees with 64-digit BigNumber to ≥ 30 digits', () => {
+  const TOL = 1e-30;
+  const agreesWithBig = (op: (a: DD, b: DD) => DD, ref: (a: BigNumber, b: BigNumber) => BigNumber, arbA: fc.Arbitrary<DD>, arbB: fc.Arbitrary<DD>) =>
+    fc.assert(
+      fc.property(arbA, arbB, (a, b) => {
+        const r = op(a, b);
+        expect(isNormalized(r)).toBe(true);
+        expect(relErr(r, ref(ddBig(a), ddBig(b)))).toBeLessThanOrEqual(TOL);
+      }),
+      fcRuns(300),
+    );
+
+  it('add and sub, over mixed magnitudes', () => {
+    agreesWithBig(ddAdd, (a, b) => a.plus(b), arbDD(-200, 200), arbDD(-200, 200));
+    agreesWithBig(ddSub, (a, b) => a.minus(b), arbDD(-200, 200), arbDD(-200, 200));
+  });
+
+  it('add under heavy cancellation (a + b with b ≈ −a): the accurate add keeps its relative bound', () => {
+    fc.assert(
+      fc.property(arbCancelling, ([a, b]) => {
+        const exact = ddBig(a).plus(ddBig(b));
+        if (exact.isZero()) return;
+        expect(relErr(ddAdd(a, b), exact)).toBeLessThanOrEqual(TOL);
+      }),
+      fcRuns(300),
+    );
+  });
+
+  it('mul and div, over mixed magnitudes and near overflow', () => {
+    agreesWithBig(ddMul, (a, b) => a.times(b), arbDD(-250, 250), arbDD(-250, 250));
+    agreesWithBig(ddDiv, (a, b) => a.div(b), arbDD(-250, 250), arbDD(-250, 250));
+    agreesWithBig(ddMul, (a, b) => a.times(b), arbDD(997, 1015), arbDD(-40, -5)); // operands past the split guard
+    agreesWithBig(ddDiv, (a, b) => a.div(b), arbDD(997, 1015), arbDD(3, 40));
+    agreesWithBig(ddDiv, (a, b) => a.div(b), arbDD(600, 800), arbDD(997, 1015)); // a quotient below 2^-916 would have a subnormal lo
+  });
+
+  it('sqrt, from 2^-600 to 2^1020', () => {
+    fc.assert(
+      fc.property(arbDD(-600, 1020), (a0) => {
+        const a = ddAbs(a0);
+        const r = ddSqrt(a);
+        expect(isNormalized(r)).toBe(true);
+        expect(relErr(r, ddBig(a).sqrt())).toBeLessThanOrEqual(TOL);
+      }),
+      fcRuns(300),
+    );
+    expect(ddSqrt(ddFromNumber(0))).toEqual({ hi: 0, lo: 0 });
+    expect(Number.isNaN(ddSqrt(ddFromNumber(-1)).hi)).toBe(true);
+  });
+
+  it('dot and matrix–vector product: error ≤ 1e-30·Σ|x_i·y_i| (relative when all terms share a sign)', () => {
+    const arbVectors = fc
+      .integer({ min: 1, max: 40 })
+      .chain((n) => fc.tuple(fc.array(arbDD(-30, 30), { minLength: n, maxLength: n }), fc.array(arbDD(-30, 30), { minLength: n, maxLength: n })));
+    const hiLo = (v: DD[]) => [Float64Array.from(v, (d) => d.hi), Float64Array.from(v, (d) => d.lo)] as const;
+    fc.assert(
+      fc.property(arbVectors, fc.boolean(), ([x, y0], sameSign) => {
+        const y = sameSign ? y0.map((d, i) => (Math.sign(d.hi) === Math.sign(x[i].hi) ? d : ddNegate(d))) : y0;
+        const [xh, xl] = hiLo(x);
+        const [yh, yl] = hiLo(y);
+        let exact = big.bignumber(0);
+        let scale = big.bignumber(0);
+        x.forEach((xi, i) => {
+          const t = ddBig(xi).times(ddBig(y[i]));
+          exact = exact.plus(t);
+          scale = scale.plus(big.abs(t));
+        });
+        const d = ddDot(xh, xl, yh, yl);
+        expect(big.abs(ddBig(d).minus(exact)).lte(scale.times(TOL))).toBe(true);
+        if (sameSign) expect(relErr(d, exact)).toBeLessThanOrEqual(TOL);
+        // A = the 2×n matrix with rows x and y, times y
+        const out = [new Float64Array(2), new Float64Array(2)];
+        ddMatVec(Float64Array.from([...xh, ...yh]), Float64Array.from([...xl, ...yl]), 2, x.length, yh, yl, out[0], out[1]);
+        expect({ hi: out[0][0], lo: out[1][0] }).toEqual(d);
+        expect(out[0][1]).toBeGreaterThan(0);
+      }),
+      fcRuns(150),
+    );
+  });
+});
+
+describe('cancellation', () => {
+  it('(a + b) − a recovers b exactly in double-double where float64 loses it', () => {
+    let float64Lost = 0;
+    fc.assert(
+      fc.property(arbDD(-50, 50), fc.integer({ min: 10, max: 100 }), fc.double({ min: 1, max: 2, noNaN: true }), (a0, k, m) => {
+        const a = a0.hi;
+        const b = a * m * 2 ** -k;
+        const back = ddSub(ddAdd(ddFromNumber(a), ddFromNumber(b)), ddFromNumber(a));
+        expect(back).toEqual({ hi: b, lo: 0 });
+        if (a + b - a !== b) float64Lost++;
+      }),
+      fcRuns(200),
+    );
+    expect(float64Lost).toBeGreaterThan(150);
+  });
+});
+
+describe('conversions and order', () => {
+  it('prints 32 significant digits rounded from the exact binary value', () => {
+    expect(ddToDecimalString(ddDiv(ddFromNumber(1), ddFromNumber(3)))).toBe('3.3333333333333333333333333333333e-1');
+    expect(ddToDecimalString(ddFromNumber(0.1))).toBe('1.0000000000000000555111512312578e-1');
+    expect(ddToDecimalString(ddFromNumber(-(2 ** 70)))).toBe('-1.1805916207174113034240000000000e+21');
+    expect(ddToDecimalString(ddFromNumber(0))).toBe('0');
+    fc.assert(
+      fc.property(arbDD(-900, 1000), (a) => {
+        const s = ddToDecimalString(a);
+        expect(s.replace(/^-/, '').replace(/e.*$/, '').replace('.', '')).toHaveLength(32);
+        expect(relErr(a, big.bignumber(s))).toBeLessThanOrEqual(5.0001e-32);
+      }),
+      fcRuns(200),
+    );
+  });
+
+  it('compares, negates, takes absolute values and rounds back to float64', () => {
+    const one = ddFromNumber(1);
+    const onePlus = ddAdd(one, ddFromNumber(2 ** -80));
+    expect(ddCompare(one, onePlus)).toBe(-1);
+    expect(ddCompare(onePlus, one)).toBe(1);
+    expect(ddCompare(onePlus, { ...onePlus })).toBe(0);
+    expect(ddCompare(ddNegate(onePlus), ddNegate(one))).toBe(-1);
+    expect(ddAbs(ddNegate(onePlus))).toEqual(onePlus);
+    expect(ddToNumber(onePlus)).toBe(1);
+    expect(ddToNumber(ddDiv(ddFromNumber(1), ddFromNumber(3)))).toBe(1 / 3);
+  });
+});
