@@ -11,7 +11,7 @@ import { blockTable } from './blocks/table.js';
 import { checkCliTrials, LIMITS, fmtCount, overLimit } from './claims/limits.js';
 import { planSearch, trialCountWords, trialResultMb } from './claims/plan.js';
 import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
-import { guidedTrialCount, searchAtScale } from './claims/schema.js';
+import { guidedTrialCount, searchAtScale, type Domain } from './claims/schema.js';
 import { environment, mergeProblems } from './report/environment.js';
 import { fmt, terminalSafe, verdictLine } from './report/format.js';
 import { diffReports, formatDiffLines } from './report/diff.js';
@@ -20,7 +20,7 @@ import { checkClaim, invalidResult, withoutPremise, type ClaimResult } from './r
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
 import { valuesAtPath } from './search/search.js';
-import type { TrialValues } from './search/space.js';
+import { domainIndex, SEED_MAX, type TrialValues } from './search/space.js';
 
 const EXIT_MISMATCH = 1;
 const JOURNAL = join('.cache', 'claimcheck', 'trials.jsonl');
@@ -138,7 +138,7 @@ export function maxPathRun(trials: number): number {
 }
 
 /** A trial named by its values, as the report prints it: name=value pairs joined by commas, every declared variable and `seed` (e.g. gamma=2,kappa=0.5,seed=13). */
-export function parseValues(s: string, space: Record<string, unknown>): TrialValues {
+export function parseValues(s: string, space: Record<string, Domain>): TrialValues {
   const out: TrialValues = {};
   const bad = (why: string) =>
     new UsageError(`--values takes name=value pairs joined by "," (every variable of the space and seed), got "${s.slice(0, 200)}": ${why}`);
@@ -149,6 +149,9 @@ export function parseValues(s: string, space: Record<string, unknown>): TrialVal
     if (!Number.isFinite(v)) throw bad(`${m[1]} is not a finite number`);
     if (!Object.hasOwn(space, m[1]) && m[1] !== 'seed') throw bad(`${m[1]} is not a variable of the space`);
     if (Object.hasOwn(out, m[1])) throw bad(`${m[1]} given twice`);
+    // a value outside the declared domain names no trial of this search (and may be one no block expects)
+    if (m[1] === 'seed' ? !(Number.isInteger(v) && v >= 0 && v <= SEED_MAX) : domainIndex(space[m[1]], v) < 0)
+      throw bad(m[1] === 'seed' ? `seed must be a whole number from 0 to ${SEED_MAX}` : `${m[1]} = ${v} is not a value of its declared domain`);
     out[m[1]] = v;
   }
   const missing = [...Object.keys(space), 'seed'].filter((k) => !Object.hasOwn(out, k));

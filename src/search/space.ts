@@ -17,7 +17,7 @@ export function domainIndex(d: Domain, v: number): number {
   if (d.int) guess = v - d.int[0];
   else if (d.range) guess = Math.round((v - d.range[0]) / d.step!);
   else guess = Math.round(decades(d.log![0], v) * d.per_decade!);
-  for (const i of [guess, guess - 1, guess + 1]) if (i >= 0 && i < n && domainValue(d, i) === v) return i;
+  for (const i of [guess, guess - 1, guess + 1]) if (Number.isInteger(i) && i >= 0 && i < n && domainValue(d, i) === v) return i;
   return -1;
 }
 

@@ -23,7 +23,7 @@ describe('replay --values', () => {
   });
 
   it('refuses values that do not name a trial of the space', () => {
-    for (const bad of ['m=2', 'm=2,d=3,seed=1,zz=4', 'm=abc,d=3,seed=1', 'm=2,m=2,d=3,seed=1']) {
+    for (const bad of ['m=2', 'm=2,d=3,seed=1,zz=4', 'm=abc,d=3,seed=1', 'm=2,m=2,d=3,seed=1', 'm=-3,d=3,seed=1', 'm=2.5,d=3,seed=1', 'm=2,d=3,seed=1.5']) {
       const r = runCli(['replay', ID, '--values', bad], { timeout: 60_000 });
       expect(r.code, bad).toBe(2);
       expect(r.err + r.out).toMatch(/--values/);
