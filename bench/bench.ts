@@ -16,27 +16,11 @@ import { reluNet } from '../src/numeric/relunet.js';
 import { Rng } from '../src/numeric/rng.js';
 import { createPool } from '../src/search/pool.js';
 import { runSearch } from '../src/search/search.js';
+import { secondsPerCall } from './timing.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
-/** Best of `repeats` timings of a batch lasting ≥ minMs, per call (as Python's timeit: noise only adds); the NumPy side is timed the same way. */
-function perCall(f: () => unknown, minMs = 300, repeats = 5): number {
-  f();
-  let n = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) f();
-    if (performance.now() - t0 >= minMs) break;
-    n *= 2;
-  }
-  let best = Infinity;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) f();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best / 1000 / n;
-}
+const perCall = (f: () => unknown): number => secondsPerCall(f);
 
 function gdStep(obj: Objective, theta: Float64Array, eta: number): () => number {
   const grad = new Float64Array(obj.nParams);

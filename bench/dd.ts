@@ -2,25 +2,10 @@
 // relative to float64, at a deep-linear size and a wide-layer size (issue 19). A benchmark, not a test.
 import { ddMatVec } from '../src/numeric/dd.js';
 import { Rng } from '../src/numeric/rng.js';
+import { secondsPerCall } from './timing.js';
 
-/** Best of `repeats` timings of a batch lasting ≥ minMs, per call. */
-function perCall(f: () => unknown, minMs = 200, repeats = 5): number {
-  f();
-  let n = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) f();
-    if (performance.now() - t0 >= minMs) break;
-    n *= 2;
-  }
-  let best = Infinity;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) f();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return (best / n) * 1e3;
-}
+/** Microseconds per call (best of 5 batches of ≥ 200 ms). */
+const perCall = (f: () => unknown): number => secondsPerCall(f, 200) * 1e6;
 
 function matVec(a: Float64Array, rows: number, cols: number, x: Float64Array, out: Float64Array): void {
   for (let i = 0; i < rows; i++) {

@@ -32,7 +32,9 @@ for (const c of claims) {
     phase[strategy] = r.witness?.phase ?? r.verdict;
   }
   rows.push({ id: c.claim.id, n: base.trials, by, phase });
-  console.log(`${c.claim.id.padEnd(56)} trials ${String(base.trials).padStart(4)}  ${STRATEGIES.map((s) => `${s}: ${by[s] ?? 'missed'} (${phase[s]})`).join('   ')}`);
+  console.log(
+    `${c.claim.id.padEnd(56)} trials ${String(base.trials).padStart(4)}  ${STRATEGIES.map((s) => `${s}: ${by[s] ?? 'missed'} (${phase[s]})`).join('   ')}`,
+  );
 }
 await pool.close();
 const both = rows.filter((r) => STRATEGIES.every((s) => r.by[s] !== undefined));
