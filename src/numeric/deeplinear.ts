@@ -3,6 +3,8 @@
 // the prediction is ⟨A_k, W⟩. Matrix completion is the case A_k = e_i e_jᵀ.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { determinant, matmulInto, type Mat } from './linalg.js';
+import { ddAdd, ddFromNumber, ddMul } from './dd.js';
+import { ddGet, ddMatMul, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -142,6 +144,75 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
       const out: Record<string, Mat> = {};
       for (let j = 0; j < L; j++) out[`W${j + 1}`] = { rows: shapes[j][0], cols: shapes[j][1], data: layer(theta, j) };
       out.W = { rows, cols, data: Float64Array.from(product(theta, P)) };
+      return out;
+    },
+    dd: () => deepLinearNetDD(o),
+  };
+}
+
+/** The double-double twin of deepLinearNet (same θ layout). */
+export function deepLinearNetDD(o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'depth' | 'width'>): DDModel {
+  const { rows, cols, depth: L } = o;
+  const shapes = layerShapes(o);
+  const offsets: number[] = [];
+  let nParams = 0;
+  for (const [r, c] of shapes) (offsets.push(nParams), (nParams += r * c));
+  const layer = (theta: DDVec, j: number): DDMat => {
+    const [r, c] = shapes[j],
+      a = offsets[j],
+      b = a + r * c;
+    return { rows: r, cols: c, hi: theta.hi.subarray(a, b), lo: theta.lo.subarray(a, b) };
+  };
+  const identity = (n: number): DDMat => {
+    const m: DDMat = { rows: n, cols: n, ...ddVec(n * n) };
+    for (let a = 0; a < n; a++) m.hi[a * n + a] = 1;
+    return m;
+  };
+  /** prefix[j] = W_j⋯W_1 (prefix[0] = I_cols) */
+  const prefixes = (theta: DDVec): DDMat[] => {
+    const p = [identity(cols)];
+    for (let j = 0; j < L; j++) p.push(ddMatMul(layer(theta, j), p[j]));
+    return p;
+  };
+  const transpose = (m: DDMat): DDMat => {
+    const t: DDMat = { rows: m.cols, cols: m.rows, ...ddVec(m.hi.length) };
+    for (let a = 0; a < m.rows; a++) for (let b = 0; b < m.cols; b++) ddSet(t, b * m.rows + a, ddGet(m, a * m.cols + b));
+    return t;
+  };
+  return {
+    nParams,
+    forward(theta, X, out) {
+      const W = prefixes(theta)[L];
+      for (let i = 0; i < X.rows; i++) {
+        let f = ddFromNumber(0);
+        for (let k = 0; k < rows * cols; k++) {
+          const x = X.data[i * X.cols + k];
+          if (x !== 0) f = ddAdd(f, ddMul(ddFromNumber(x), ddGet(W, k)));
+        }
+        ddSet(out, i, f);
+      }
+    },
+    backward(theta, X, c, grad) {
+      // G = Σ_k c_k A_k; ∂/∂W_j = (W_L⋯W_{j+1})ᵀ G (W_{j−1}⋯W_1)ᵀ, as in deepLinearNet
+      const G: DDMat = { rows, cols, ...ddVec(rows * cols) };
+      for (let i = 0; i < X.rows; i++)
+        for (let k = 0; k < rows * cols; k++) {
+          const x = X.data[i * X.cols + k];
+          if (x !== 0) ddSet(G, k, ddAdd(ddGet(G, k), ddMul(ddGet(c, i), ddFromNumber(x))));
+        }
+      const pre = prefixes(theta);
+      let suffix = identity(rows); // W_L⋯W_{j+2}, rows × shapes[j+1][0]
+      for (let j = L - 1; j >= 0; j--) {
+        const g = ddMatMul(ddMatMul(transpose(suffix), G), transpose(pre[j]));
+        grad.hi.set(g.hi, offsets[j]);
+        grad.lo.set(g.lo, offsets[j]);
+        suffix = ddMatMul(suffix, layer(theta, j));
+      }
+    },
+    layers(theta) {
+      const out: Record<string, DDMat> = {};
+      for (let j = 0; j < L; j++) out[`W${j + 1}`] = layer(theta, j);
+      out.W = prefixes(theta)[L];
       return out;
     },
   };

@@ -1,8 +1,12 @@
 // Per-example losses ℓ(p, y) of a prediction p and a target y, with dℓ/dp.
 // Margin losses (logistic, exponential) are written in q = y·p and computed stably for large |q|.
+import { ddFromNumber, ddMul, ddSub } from './dd.js';
+import type { DDLoss } from './dd-model.js';
 
 export interface Loss {
   name: string;
+  /** the double-double twin (dd-model.ts), where one exists */
+  dd?: DDLoss;
   value(p: number, y: number): number;
   /** dℓ/dp */
   derivative(p: number, y: number): number;
@@ -12,6 +16,14 @@ export const squareLoss: Loss = {
   name: 'square',
   value: (p, y) => 0.5 * (p - y) * (p - y),
   derivative: (p, y) => p - y,
+  dd: {
+    value: (p, y) => {
+      const r = ddSub(p, ddFromNumber(y));
+      const r2 = ddMul(r, r);
+      return { hi: r2.hi / 2, lo: r2.lo / 2 };
+    },
+    derivative: (p, y) => ddSub(p, ddFromNumber(y)),
+  },
 };
 
 /** log(1 + e^{-q}) without overflow or loss of digits for large |q|. */

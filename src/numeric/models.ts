@@ -2,6 +2,8 @@
 // and its hand-derived gradient (checked against finite differences and TensorFlow.js autodiff).
 import { ModelHasNoLayerError } from '../core/errors.js';
 import type { Mat } from './linalg.js';
+import { ddFromNumber, ddMul, type DD } from './dd.js';
+import type { DDModel } from './dd-model.js';
 import type { Rng } from './rng.js';
 import { outerGradient, preActivations } from './dense.js';
 
@@ -12,6 +14,8 @@ export interface Activation {
   phi(z: number): number;
   /** φ′(z), with φ′(0) fixed by the activation's declared convention. */
   dphi(z: number): number;
+  /** φ and φ′ in double-double (dd-model.ts), where defined */
+  dd?: { phi(z: DD): DD; dphi(z: DD): DD };
 }
 
 /** Leaky ReLU max(γz, z) for γ ∈ [0,1]; γ = 0 is ReLU. φ′(0) is a declared parameter (Vardi–Shamir take 1, Timor et al. 0). */
@@ -21,6 +25,10 @@ export function leakyRelu(gamma: number, dphiAtZero = 1): Activation {
     name: gamma === 0 ? 'relu' : `leaky-relu(${gamma})`,
     phi: (z) => (z > 0 ? z : gamma * z),
     dphi: (z) => (z > 0 ? 1 : z < 0 ? gamma : dphiAtZero),
+    dd: {
+      phi: (z) => (ddSign(z) > 0 ? z : ddMul(ddFromNumber(gamma), z)),
+      dphi: (z) => ddFromNumber(ddSign(z) > 0 ? 1 : ddSign(z) < 0 ? gamma : dphiAtZero),
+    },
   };
 }
 
@@ -37,7 +45,10 @@ export function smoothLeakyRelu(gamma: number, H: number): Activation {
   };
 }
 
-export const linearActivation: Activation = { name: 'linear', phi: (z) => z, dphi: () => 1 };
+export const linearActivation: Activation = { name: 'linear', phi: (z) => z, dphi: () => 1, dd: { phi: (z) => z, dphi: () => ddFromNumber(1) } };
+
+/** The sign of a double-double (its hi decides unless hi is 0). */
+const ddSign = (z: DD): number => (z.hi > 0 || (z.hi === 0 && z.lo > 0) ? 1 : z.hi < 0 || (z.hi === 0 && z.lo < 0) ? -1 : 0);
 
 /**
  * The layer names models expose through `Model.layers(θ)` (the contract metrics ask by; a claim names them in `layer:`):
@@ -116,6 +127,8 @@ export interface Model {
   layerGram?(theta: Float64Array, name: string): Mat | undefined;
   /** Facts metrics may need (see ModelMeta); asked through metaOf. */
   meta?: ModelMeta;
+  /** Its double-double twin (dd-model.ts), where one exists: same θ layout, every intermediate in double-double. */
+  dd?(): DDModel;
 }
 
 export interface TwoLayerOptions {
