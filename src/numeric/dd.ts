@@ -215,3 +215,86 @@ export function ddToDecimalString(a: DD, digits = 32): string {
   const mantissa = t.length > 1 ? `${t[0]}.${t.slice(1)}` : t;
   return `${negative ? '-' : ''}${mantissa}e${exponent >= 0 ? '+' : ''}${exponent}`;
 }
+
+// Transcendental functions, after the QD library (Hida, Li & Bailey 2001): exp by argument reduction
+// x = k·ln2 + r, |r| ≤ ln2/2, then r/2^s with |r/2^s| ≤ 2^-8, a Taylor series for expm1 and s doublings
+// e^{2t} − 1 = m(m + 2) (which keep expm1's relative accuracy); log by Newton's method on exp.
+
+const ONE: DD = { hi: 1, lo: 0 };
+// ln 2 = LN2_1 + LN2_2 + LN2_3 to about 2^-160: k·(LN2_1 + LN2_2) is exact for |k| < 2^11
+const LN2_1 = 0.6931471805599453;
+const LN2_2 = 2.3190468138462996e-17;
+const LN2_3 = 5.707708438416212e-34;
+const EXP_TERMS = 12; // with |t| ≤ 2^-8 the first omitted term is below 2^-100·u²·|t|
+/** 1/n! for n = 0 … EXP_TERMS */
+const INV_FACTORIAL: DD[] = [ONE];
+for (let n = 1, f = 1; n <= EXP_TERMS; n++) INV_FACTORIAL.push(ddDiv(ONE, ddFromNumber((f *= n))));
+const EXP_OVERFLOW = 709.79; // above it e^a > 2^1024
+const EXP_UNDERFLOW = -745.2; // below it e^a < 2^-1075 rounds to 0
+
+/** a·2^k, exact unless the result overflows or is subnormal; |k| ≤ 2044. */
+function ddMulPow2(a: DD, k: number): DD {
+  const k1 = Math.trunc(k / 2);
+  const s1 = 2 ** k1;
+  const s2 = 2 ** (k - k1);
+  return { hi: a.hi * s1 * s2, lo: a.lo * s1 * s2 };
+}
+
+/** e^a − 1 for |a| ≤ 0.35: Taylor series at a/2^s, then s doublings. */
+function expm1Reduced(a: DD): DD {
+  if (a.hi === 0) return a;
+  const abs = Math.abs(a.hi);
+  const s = abs > 2 ** -8 ? Math.ceil(Math.log2(abs)) + 8 : 0;
+  const t = ddMulPow2(a, -s);
+  let p = INV_FACTORIAL[EXP_TERMS];
+  for (let n = EXP_TERMS - 1; n >= 1; n--) p = ddAdd(ddMul(p, t), INV_FACTORIAL[n]);
+  let m = ddMul(p, t);
+  for (let i = 0; i < s; i++) m = ddAdd(ddMul(m, m), { hi: 2 * m.hi, lo: 2 * m.lo });
+  return m;
+}
+
+/** e^a: Infinity above about 709.78, 0 below about −745.13; results below 2^-1022 are float64 subnormals (lo = 0). */
+export function ddExp(a: DD): DD {
+  if (Number.isNaN(a.hi) || Number.isNaN(a.lo)) return { hi: NaN, lo: NaN };
+  if (a.hi > EXP_OVERFLOW) return { hi: Infinity, lo: 0 };
+  if (a.hi < EXP_UNDERFLOW) return { hi: 0, lo: 0 };
+  const k = Math.round(a.hi / LN2_1);
+  const r = k === 0 ? a : ddSub(ddSub(ddSub(a, twoProd(k, LN2_1)), twoProd(k, LN2_2)), ddFromNumber(k * LN2_3));
+  const e = ddAdd(ONE, expm1Reduced(r));
+  if (k < -1021) return { hi: ddMulPow2(ddFromNumber(ddToNumber(e)), k).hi, lo: 0 };
+  const out = ddMulPow2(e, k);
+  return Number.isFinite(out.hi) ? out : { hi: Infinity, lo: 0 };
+}
+
+/** e^a − 1, with relative accuracy also for tiny a. */
+export function ddExpm1(a: DD): DD {
+  if (Math.abs(a.hi) <= 0.35) return expm1Reduced(a);
+  const e = ddExp(a);
+  return Number.isFinite(e.hi) ? ddSub(e, ONE) : e;
+}
+
+/** log(1 + d) for |d| < 0.5 (d exact): one Newton step x ← x + (d − (e^x − 1))/e^x from float64's log1p. */
+function log1pNewton(d: DD): DD {
+  const x = ddFromNumber(Math.log1p(d.hi + d.lo));
+  const m = ddExpm1(x);
+  return ddAdd(x, ddDiv(ddSub(d, m), ddAdd(ONE, m)));
+}
+
+/** Natural logarithm, with Math.log's conventions: NaN for a < 0, −Infinity at 0. a = 2^k·f with f ≈ 1, log a = k·ln2 + log1p(f − 1). */
+export function ddLog(a: DD): DD {
+  if (Number.isNaN(a.hi) || a.hi < 0) return { hi: NaN, lo: NaN };
+  if (a.hi === 0) return { hi: -Infinity, lo: 0 };
+  if (a.hi === Infinity) return { hi: Infinity, lo: 0 };
+  const k = Math.round(Math.log2(a.hi));
+  const logF = log1pNewton(ddSub(ddMulPow2(a, -k), ONE)); // f − 1 is exact (Sterbenz) for f in [½, 2]
+  if (k === 0) return logF;
+  const kLn2 = ddAdd(ddAdd(twoProd(k, LN2_1), twoProd(k, LN2_2)), ddFromNumber(k * LN2_3));
+  return ddAdd(kLn2, logF);
+}
+
+/** log(1 + a), with relative accuracy also for tiny a; −Infinity at −1, NaN below. */
+export function ddLog1p(a: DD): DD {
+  if (Math.abs(a.hi) < 0.5) return log1pNewton(a);
+  if (a.hi === Infinity) return { hi: Infinity, lo: 0 };
+  return ddLog(ddAdd(ONE, a));
+}

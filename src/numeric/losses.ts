@@ -1,6 +1,6 @@
 // Per-example losses ℓ(p, y) of a prediction p and a target y, with dℓ/dp.
 // Margin losses (logistic, exponential) are written in q = y·p and computed stably for large |q|.
-import { ddFromNumber, ddMul, ddSub } from './dd.js';
+import { ddAdd, ddDiv, ddExp, ddFromNumber, ddLog1p, ddMul, ddNegate, ddSub, type DD } from './dd.js';
 import type { DDLoss } from './dd-model.js';
 
 export interface Loss {
@@ -40,16 +40,42 @@ export function logisticNegDerivative(q: number): number {
   return 1 / (1 + Math.exp(q));
 }
 
+/** logisticOfMargin in double-double, by the same stable forms. */
+export function ddLogisticOfMargin(q: DD): DD {
+  return q.hi > 0 ? ddLog1p(ddExp(ddNegate(q))) : ddAdd(ddNegate(q), ddLog1p(ddExp(q)));
+}
+
+/** logisticNegDerivative in double-double, by the same stable forms. */
+export function ddLogisticNegDerivative(q: DD): DD {
+  const one = ddFromNumber(1);
+  if (q.hi >= 0) {
+    const e = ddExp(ddNegate(q));
+    return ddDiv(e, ddAdd(one, e));
+  }
+  return ddDiv(one, ddAdd(one, ddExp(q)));
+}
+
 export const logisticLoss: Loss = {
   name: 'logistic',
   value: (p, y) => logisticOfMargin(y * p),
   derivative: (p, y) => -y * logisticNegDerivative(y * p),
+  dd: {
+    value: (p, y) => ddLogisticOfMargin(ddMul(p, ddFromNumber(y))),
+    derivative: (p, y) => ddMul(ddFromNumber(-y), ddLogisticNegDerivative(ddMul(p, ddFromNumber(y)))),
+  },
 };
 
 export const exponentialLoss: Loss = {
   name: 'exponential',
   value: (p, y) => Math.exp(-y * p),
   derivative: (p, y) => -y * Math.exp(-y * p),
+  dd: {
+    value: (p, y) => ddExp(ddMul(p, ddFromNumber(-y))),
+    derivative: (p, y) => {
+      const e = ddExp(ddMul(p, ddFromNumber(-y)));
+      return Number.isFinite(e.hi) ? ddMul(ddFromNumber(-y), e) : ddFromNumber(-y * e.hi); // ddMul would make ∞ NaN
+    },
+  },
 };
 
 export const LOSSES: Record<string, Loss> = {

@@ -7,7 +7,11 @@ import {
   ddCompare,
   ddDiv,
   ddDot,
+  ddExp,
+  ddExpm1,
   ddFromNumber,
+  ddLog,
+  ddLog1p,
   ddMatVec,
   ddMul,
   ddNegate,
@@ -48,6 +52,7 @@ const ddBig = (a: DD): BigNumber => exactBig(a.hi).plus(exactBig(a.lo));
 const relErr = (a: DD, ref: BigNumber): number => big.abs(ddBig(a).minus(ref)).div(big.abs(ref)).toNumber();
 
 const isNormalized = (a: DD) => a.hi + a.lo === a.hi;
+const ONE = ddFromNumber(1);
 
 /** A double-double with hi = ±m·2^k (k in [minExp, maxExp]) and a random lo below ulp(hi)/2. */
 const arbDD = (minExp: number, maxExp: number) =>
@@ -224,5 +229,85 @@ describe('conversions and order', () => {
     expect(ddAbs(ddNegate(onePlus))).toEqual(onePlus);
     expect(ddToNumber(onePlus)).toBe(1);
     expect(ddToNumber(ddDiv(ddFromNumber(1), ddFromNumber(3)))).toBe(1 / 3);
+  });
+});
+
+/** A double-double with hi uniform in [min, max] and a random lo below ulp(hi)/2. */
+const arbDDIn = (min: number, max: number) =>
+  fc.tuple(fc.double({ min, max, noNaN: true }), fc.double({ min: -0.5, max: 0.5, noNaN: true })).map(([hi, f]) => quickTwoSum(hi, hi * f * 2 ** -53));
+
+describe('exp, expm1, log and log1p agree with 64-digit BigNumber to ≤ 1e-29 relative', () => {
+  const TOL = 1e-29;
+  const agrees = (f: (a: DD) => DD, ref: (a: BigNumber) => BigNumber, arb: fc.Arbitrary<DD>, runs = 200) =>
+    fc.assert(
+      fc.property(arb, (a) => {
+        const exact = ref(ddBig(a));
+        if (exact.isZero()) return;
+        const r = f(a);
+        expect(isNormalized(r)).toBe(true);
+        // below 2^-916 lo is subnormal: its grid, 2^-1074, adds an absolute error
+        expect(big.abs(ddBig(r).minus(exact)).lte(big.abs(exact).times(TOL).plus(TWO.pow(-1074)))).toBe(true);
+      }),
+      fcRuns(runs),
+    );
+  /** e^a − 1 in 64 digits also for |a| far below 10^-64 */
+  const expm1Big = (a: BigNumber): BigNumber => (a.abs().lt(1e-20) ? a.plus(a.pow(2).div(2)).plus(a.pow(3).div(6)) : a.exp().minus(1));
+  /** log(1 + a) in 64 digits also for |a| far below 10^-64 (1 + a would round to 1) */
+  const log1pBig = (a: BigNumber): BigNumber => (a.abs().lt(1e-20) ? a.minus(a.pow(2).div(2)).plus(a.pow(3).div(3)) : (big.log(a.plus(1)) as BigNumber));
+
+  it('exp on [−700, 700] (results below 2^-916 to within 2^-1074) and near 0', () => {
+    agrees(ddExp, (a) => a.exp(), arbDDIn(-700, 700), 300);
+    agrees(ddExp, (a) => a.exp(), arbDD(-120, -2));
+    agrees(ddExp, (a) => a.exp(), arbDDIn(-630, -600)); // the smallest results with a normal lo
+  });
+
+  it('expm1 near 0 (down to 2^-300, where 1 + a rounds to 1) and beyond', () => {
+    agrees(ddExpm1, expm1Big, arbDD(-300, -1));
+    agrees(ddExpm1, expm1Big, arbDDIn(-40, 40));
+  });
+
+  it('log over magnitudes 2^-1000 … 2^1020 and near 1', () => {
+    agrees(ddLog, (a) => a.ln(), arbDD(-1000, 1020).map(ddAbs), 300);
+    agrees(ddLog, (a) => a.ln(), arbDDIn(0.25, 4));
+    // 1 + δ with |δ| from 2^-100 to 2^-2: log(1 + δ) ≈ δ, so the value is as small as δ
+    agrees(
+      ddLog,
+      (a) => log1pBig(a.minus(1)),
+      arbDD(-100, -2).map((d) => ddAdd(ONE, d)),
+    );
+  });
+
+  it('log1p near 0 (|a| down to 2^-300, below 1e-30 and in between), near −1 and large', () => {
+    agrees(ddLog1p, log1pBig, arbDD(-300, -1));
+    agrees(ddLog1p, log1pBig, arbDD(-110, -95));
+    agrees(ddLog1p, log1pBig, arbDDIn(-0.999, 100));
+    agrees(ddLog1p, log1pBig, arbDD(-60, 1000).map(ddAbs));
+    agrees(
+      ddLog1p,
+      log1pBig,
+      arbDD(-100, -2).map((d) => ddSub(ddAbs(d), ONE)),
+    ); // a = −1 + δ
+  });
+
+  it('edge cases follow Math.exp, Math.expm1, Math.log and Math.log1p', () => {
+    const num = (a: DD) => a.hi + a.lo;
+    const cases: [string, (a: DD) => DD, (x: number) => number, number[]][] = [
+      ['exp', ddExp, Math.exp, [0, -0, 1, Infinity, -Infinity, NaN, 709.7, 709.79, 710, 1e300, -745.2, -746, -1e300]],
+      ['expm1', ddExpm1, Math.expm1, [0, Infinity, -Infinity, NaN, 710, -800]],
+      ['log', ddLog, Math.log, [0, -0, 1, Infinity, -Infinity, NaN, -1, -1e-300, Number.MAX_VALUE, 5e-324, 2 ** -1030]],
+      ['log1p', ddLog1p, Math.log1p, [0, -1, -2, Infinity, -Infinity, NaN, 5e-324, -0.5, 0.5]],
+    ];
+    for (const [name, f, g, xs] of cases)
+      for (const x of xs) {
+        const [got, want] = [num(f(ddFromNumber(x))), g(x)];
+        if (Number.isFinite(want) && want !== 0) expect(Math.abs(got - want), `${name}(${x})`).toBeLessThanOrEqual(Math.abs(want) * 2 ** -52);
+        else expect(got, `${name}(${x})`).toBe(want);
+      }
+    expect(ddExp(ONE).hi).toBe(Math.E); // e rounded to float64, with the rest in lo
+    // results in float64's subnormal range: within one subnormal ulp of the correctly rounded value
+    for (const x of [-709, -720, -740, -745]) {
+      const exact = big.exp(exactBig(x));
+      expect(Math.abs(ddToNumber(ddExp(ddFromNumber(x))) - exact.toNumber()), `exp(${x})`).toBeLessThanOrEqual(2 ** -1074);
+    }
   });
 });

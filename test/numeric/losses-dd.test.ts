@@ -1,0 +1,102 @@
+import fc from 'fast-check';
+import { all, create, type BigNumber } from 'mathjs';
+import { describe, expect, it } from 'vitest';
+import { ddFromNumber, ddToNumber, quickTwoSum, type DD } from '../../src/numeric/dd.js';
+import { exponentialLoss, logisticLoss, squareLoss, type Loss } from '../../src/numeric/losses.js';
+import { fcRuns } from '../checks.js';
+
+const big = create(all, { number: 'BigNumber', precision: 64 });
+const TWO = big.bignumber(2);
+
+/** The binary value of a float64 in 64-digit BigNumber. */
+function exactBig(x: number): BigNumber {
+  const bits = new BigUint64Array(new Float64Array([x]).buffer)[0];
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const m = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
+  return big.bignumber((bits >> 63n ? -m : m).toString()).times(TWO.pow(Math.max(biased, 1) - 1075));
+}
+const ddBig = (a: DD): BigNumber => exactBig(a.hi).plus(exactBig(a.lo));
+
+/** log(1 + a) in 64 digits also for a far below 10^-64 (where 1 + a rounds to 1). */
+const log1pBig = (a: BigNumber): BigNumber => (a.abs().lt(1e-20) ? a.minus(a.pow(2).div(2)).plus(a.pow(3).div(3)) : (big.log(a.plus(1)) as BigNumber));
+
+/** The losses' formulas in 64-digit BigNumber, in the margin q = y·p; log(1 + e^{−q}) as −q + log(1 + e^{q}) for q ≤ 0 only so that 64 digits suffice. */
+const REFERENCE: Record<string, { value(q: BigNumber): BigNumber; negDerivative(q: BigNumber): BigNumber }> = {
+  logistic: {
+    value: (q) => (q.gt(0) ? log1pBig(q.neg().exp()) : q.neg().plus(log1pBig(q.exp()))),
+    negDerivative: (q) => big.bignumber(1).div(q.exp().plus(1)),
+  },
+  exponential: { value: (q) => q.neg().exp(), negDerivative: (q) => q.neg().exp() },
+};
+
+const arbY = fc.constantFrom(-1, 1);
+/** p = hi + lo with hi uniform in [−max, max] and a random lo below ulp(hi)/2 */
+const arbP = (max: number) =>
+  fc.tuple(fc.double({ min: -max, max, noNaN: true }), fc.double({ min: -0.5, max: 0.5, noNaN: true })).map(([hi, f]) => quickTwoSum(hi, hi * f * 2 ** -53));
+/** predictions for each loss: moderate and large margins (exp overflows past 709.78) */
+const P_RANGES: [Loss, number[]][] = [
+  [logisticLoss, [3, 40, 800, 1e5]],
+  [exponentialLoss, [3, 40, 700]],
+];
+
+describe('double-double twins of the margin losses', () => {
+  it('agree with the float64 loss (value and dℓ/dp) to 1e-15 relative, large margins included', () => {
+    for (const [loss, ranges] of P_RANGES)
+      for (const max of ranges)
+        fc.assert(
+          fc.property(fc.double({ min: -max, max, noNaN: true }), arbY, (p, y) => {
+            const dd = loss.dd!;
+            for (const [twin, f] of [
+              [dd.value, loss.value],
+              [dd.derivative, loss.derivative],
+            ] as const) {
+              const [got, want] = [ddToNumber(twin(ddFromNumber(p), y)), f(p, y)];
+              if (Math.abs(want) < 2 ** -1022) expect(Math.abs(got), `${loss.name}(${p}, ${y})`).toBeLessThan(2 ** -1021);
+              else expect(Math.abs(got - want), `${loss.name}(${p}, ${y}): ${got} vs ${want}`).toBeLessThanOrEqual(1e-15 * Math.abs(want));
+            }
+          }),
+          fcRuns(150),
+        );
+  });
+
+  it('agree with the formula in 64-digit BigNumber to 1e-28 relative (plus 2^-1074 where the result is below 2^-916)', () => {
+    for (const [loss, ranges] of P_RANGES)
+      for (const max of ranges)
+        fc.assert(
+          fc.property(arbP(max), arbY, (p, y) => {
+            const q = ddBig(p).times(y);
+            const ref = REFERENCE[loss.name];
+            const dd = loss.dd!;
+            for (const [got, exact] of [
+              [dd.value(p, y), ref.value(q)],
+              [dd.derivative(p, y), ref.negDerivative(q).times(-y)],
+            ] as const) {
+              const err = big.abs(ddBig(got).minus(exact));
+              expect(
+                err.lte(big.abs(exact).times(1e-28).plus(TWO.pow(-1074))),
+                `${loss.name}(${p.hi}, ${y}): error ${err.toString()} at ${exact.toString()}`,
+              ).toBe(true);
+            }
+          }),
+          fcRuns(100),
+        );
+  });
+
+  it('at p = 0, at huge margins and past overflow they give what the float64 losses give', () => {
+    const cases: [Loss, number, number][] = [
+      [logisticLoss, 0, 1],
+      [logisticLoss, 1e6, 1],
+      [logisticLoss, 1e6, -1],
+      [logisticLoss, -1e300, 1],
+      [exponentialLoss, 0, -1],
+      [exponentialLoss, 710, -1],
+      [exponentialLoss, 800, 1],
+      [squareLoss, 3, -1],
+    ];
+    // + 0 maps −0 to 0: the sign of a zero derivative is not part of the function
+    for (const [loss, p, y] of cases) {
+      expect(ddToNumber(loss.dd!.value(ddFromNumber(p), y)) + 0, `${loss.name}(${p}, ${y})`).toBe(loss.value(p, y) + 0);
+      expect(ddToNumber(loss.dd!.derivative(ddFromNumber(p), y)) + 0, `${loss.name}'(${p}, ${y})`).toBe(loss.derivative(p, y) + 0);
+    }
+  });
+});
