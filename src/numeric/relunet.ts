@@ -2,6 +2,8 @@
 // the authors' DFFNet), as a scalar Model: example i is the row [x_i, e_c] of an input and a one-hot
 // output coordinate c, and the prediction is N(x_i)_c. The square loss summed over the rows is then
 // ½Σ_i ‖N(x_i) − y_i‖², and the gradient is the usual back-propagation.
+import { ddAdd, ddDot, ddFromNumber, ddMul, type DD } from './dd.js';
+import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Mat } from './linalg.js';
 import type { Activation, Model } from './models.js';
 import type { Rng } from './rng.js';
@@ -15,15 +17,43 @@ export interface ReluNetOptions {
   scale: number;
 }
 
-export function reluNet(o: ReluNetOptions): Model {
-  const { sizes, activation: act } = o;
+/** θ = [W_1 (h_1 × d_in, row-major), …, W_k]: where each layer starts, and the total. */
+function layerOffsets(sizes: number[]): { k: number; offsets: number[]; nParams: number } {
   const k = sizes.length - 1;
   if (k < 1) throw new Error('relu-net: needs at least an input and an output size');
-  const dIn = sizes[0],
-    dOut = sizes[k];
   const offsets: number[] = [];
   let nParams = 0;
   for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
+  return { k, offsets, nParams };
+}
+
+/** The output coordinate c that each row [x_i, e_c] selects, cached per data matrix. */
+function outputSelector(dIn: number, dOut: number): (X: Mat) => Int32Array {
+  let outputsFor: Mat | undefined;
+  let outputs = new Int32Array(0);
+  return (X) => {
+    if (outputsFor === X) return outputs;
+    outputs = new Int32Array(X.rows);
+    for (let i = 0; i < X.rows; i++) {
+      let found = -1;
+      for (let c = 0; c < dOut; c++)
+        if (X.data[i * X.cols + dIn + c] !== 0) {
+          found = c;
+          break;
+        }
+      if (found < 0) throw new Error(`relu-net: row ${i} selects no output coordinate`);
+      outputs[i] = found;
+    }
+    outputsFor = X;
+    return outputs;
+  };
+}
+
+export function reluNet(o: ReluNetOptions): Model {
+  const { sizes, activation: act } = o;
+  const { k, offsets, nParams } = layerOffsets(sizes);
+  const dIn = sizes[0],
+    dOut = sizes[k];
   const W = (theta: Float64Array, j: number) => theta.subarray(offsets[j], offsets[j] + sizes[j + 1] * sizes[j]);
   // pre-activations z_j and activations a_j of one example; a_0 = x
   const z = sizes.map((s) => new Float64Array(s));
@@ -52,25 +82,7 @@ export function reluNet(o: ReluNetOptions): Model {
       }
     }
   }
-  // the output coordinate each row selects, cached per data matrix
-  let outputsFor: Mat | undefined;
-  let outputs = new Int32Array(0);
-  const outputIndex = (X: Mat): Int32Array => {
-    if (outputsFor === X) return outputs;
-    outputs = new Int32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let found = -1;
-      for (let c = 0; c < dOut; c++)
-        if (X.data[i * X.cols + dIn + c] !== 0) {
-          found = c;
-          break;
-        }
-      if (found < 0) throw new Error(`relu-net: row ${i} selects no output coordinate`);
-      outputs[i] = found;
-    }
-    outputsFor = X;
-    return outputs;
-  };
+  const outputIndex = outputSelector(dIn, dOut);
 
   return {
     name: 'relu-net',
@@ -155,6 +167,90 @@ export function reluNet(o: ReluNetOptions): Model {
         for (let r = 0; r < dOut; r++) sv += w2[r * m + j] ** 2;
         return { wnorm: Math.sqrt(sw), v: Math.sqrt(sv), b: 0 };
       });
+    },
+    dd: () => reluNetDD(o),
+  };
+}
+
+const isZero = (x: DD): boolean => x.hi === 0 && x.lo === 0;
+
+/** The double-double twin of reluNet (same θ layout, rows and φ′(0) convention, through the activation's `dd`). */
+export function reluNetDD(o: Pick<ReluNetOptions, 'sizes' | 'activation'>): DDModel {
+  const { sizes } = o;
+  if (!o.activation.dd) throw new Error(`relu-net: activation ${o.activation.name} has no double-double twin (needed for --precision dd and witness replay)`);
+  const act = o.activation.dd;
+  const { k, offsets, nParams } = layerOffsets(sizes);
+  const dIn = sizes[0],
+    dOut = sizes[k];
+  const outputIndex = outputSelector(dIn, dOut);
+  const z = sizes.map((s) => ddVec(s));
+  const a = sizes.map((s) => ddVec(s));
+  const delta = sizes.map((s) => ddVec(s));
+
+  function forwardOne(theta: DDVec, X: Mat, i: number): void {
+    const a0 = a[0],
+      base = i * X.cols;
+    for (let q = 0; q < dIn; q++) ((a0.hi[q] = X.data[base + q]), (a0.lo[q] = 0));
+    for (let j = 0; j < k; j++) {
+      const cols = sizes[j],
+        prev = a[j],
+        last = j === k - 1;
+      for (let r = 0; r < sizes[j + 1]; r++) {
+        const s = ddDot(theta.hi, theta.lo, prev.hi, prev.lo, cols, offsets[j] + r * cols);
+        ddSet(z[j + 1], r, s);
+        ddSet(a[j + 1], r, last ? s : act.phi(s));
+      }
+    }
+  }
+
+  return {
+    nParams,
+    forward(theta, X, out) {
+      const sel = outputIndex(X);
+      for (let i = 0; i < X.rows; i++) {
+        forwardOne(theta, X, i);
+        ddSet(out, i, ddGet(a[k], sel[i]));
+      }
+    },
+    backward(theta, X, cvec, grad) {
+      grad.hi.fill(0);
+      grad.lo.fill(0);
+      const sel = outputIndex(X);
+      for (let i = 0; i < X.rows; i++) {
+        const ci = ddGet(cvec, i);
+        if (isZero(ci)) continue;
+        forwardOne(theta, X, i);
+        delta[k].hi.fill(0);
+        delta[k].lo.fill(0);
+        ddSet(delta[k], sel[i], ci);
+        for (let j = k - 1; j >= 0; j--) {
+          const off = offsets[j],
+            rows = sizes[j + 1],
+            cols = sizes[j],
+            dn = delta[j + 1],
+            aj = a[j];
+          for (let r = 0; r < rows; r++) {
+            const d = ddGet(dn, r);
+            if (isZero(d)) continue;
+            for (let c = 0, g = off + r * cols; c < cols; c++, g++) ddSet(grad, g, ddAdd(ddGet(grad, g), ddMul(d, ddGet(aj, c))));
+          }
+          if (j === 0) break;
+          for (let c = 0; c < cols; c++) {
+            let s = ddFromNumber(0);
+            for (let r = 0; r < rows; r++) s = ddAdd(s, ddMul(ddGet(theta, off + r * cols + c), ddGet(dn, r)));
+            ddSet(delta[j], c, ddMul(s, act.dphi(ddGet(z[j], c))));
+          }
+        }
+      }
+    },
+    layers(theta) {
+      const out: Record<string, DDMat> = {};
+      for (let j = 0; j < k; j++) {
+        const from = offsets[j],
+          to = from + sizes[j + 1] * sizes[j];
+        out[`W${j + 1}`] = { rows: sizes[j + 1], cols: sizes[j], hi: theta.hi.subarray(from, to), lo: theta.lo.subarray(from, to) };
+      }
+      return out;
     },
   };
 }

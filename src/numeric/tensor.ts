@@ -2,6 +2,8 @@
 // Model of tensor sensing (Razin & Cohen 2020, tensor completion; the authors' code): example k is a
 // measurement tensor A_k (row-major vec is the row x_k) and the prediction is ⟨A_k, T⟩. Completion is
 // the case of one-hot A_k. Random low-rank targets for completion live here too.
+import { ddAdd, ddFromNumber, ddMul, ddSqrt, type DD } from './dd.js';
+import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Mat } from './linalg.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
@@ -20,14 +22,25 @@ export function strides(dims: number[]): number[] {
   return s;
 }
 
+/** Where each mode's factor starts in θ, the number of parameters and of tensor entries. */
+function factorLayout(dims: number[], R: number): { offsets: number[]; nParams: number; size: number } {
+  const offsets: number[] = [];
+  let nParams = 0;
+  for (const d of dims) (offsets.push(nParams), (nParams += d * R));
+  return { offsets, nParams, size: dims.reduce((a, b) => a * b, 1) };
+}
+
+/** The multi-index of row-major entry e, written into idx. */
+function unravel(e: number, st: number[], idx: Int32Array): void {
+  let rem = e;
+  for (let m = 0; m < st.length; m++) ((idx[m] = Math.floor(rem / st[m])), (rem -= idx[m] * st[m]));
+}
+
 /** θ = [factor of mode 1 (dims[0] × R, row-major), …, factor of mode N]. */
 export function cpFactorization(o: CpOptions): Model {
   const { dims, rank: R } = o;
   const N = dims.length;
-  const size = dims.reduce((a, b) => a * b, 1);
-  const offsets: number[] = [];
-  let nParams = 0;
-  for (const d of dims) (offsets.push(nParams), (nParams += d * R));
+  const { offsets, nParams, size } = factorLayout(dims, R);
   const st = strides(dims);
   const T = new Float64Array(size);
   const G = new Float64Array(size);
@@ -36,8 +49,7 @@ export function cpFactorization(o: CpOptions): Model {
   /** T = Σ_r ⊗_m a_r^(m), entry by entry (sizes here are ≤ a few hundred entries). */
   function full(theta: Float64Array, out: Float64Array): Float64Array {
     for (let e = 0; e < size; e++) {
-      let rem = e;
-      for (let m = 0; m < N; m++) ((idx[m] = Math.floor(rem / st[m])), (rem -= idx[m] * st[m]));
+      unravel(e, st, idx);
       let v = 0;
       for (let r = 0; r < R; r++) {
         let p = 1;
@@ -74,8 +86,7 @@ export function cpFactorization(o: CpOptions): Model {
       for (let e = 0; e < size; e++) {
         const g = G[e];
         if (g === 0) continue;
-        let rem = e;
-        for (let m = 0; m < N; m++) ((idx[m] = Math.floor(rem / st[m])), (rem -= idx[m] * st[m]));
+        unravel(e, st, idx);
         for (let r = 0; r < R; r++)
           for (let m = 0; m < N; m++) {
             let p = g;
@@ -100,6 +111,102 @@ export function cpFactorization(o: CpOptions): Model {
         norms[r] = p;
       }
       out.components = { rows: 1, cols: R, data: norms };
+      return out;
+    },
+    dd: () => cpFactorizationDD(o),
+  };
+}
+
+/** The double-double twin of cpFactorization (same θ layout and layers). */
+export function cpFactorizationDD(o: Pick<CpOptions, 'dims' | 'rank'>): DDModel {
+  const { dims, rank: R } = o;
+  const N = dims.length;
+  const { offsets, nParams, size } = factorLayout(dims, R);
+  const st = strides(dims);
+  const T = ddVec(size);
+  const G = ddVec(size);
+  const idx = new Int32Array(N);
+  /** a_r^(m)[i] */
+  const factor = (theta: DDVec, m: number, i: number, r: number): DD => ddGet(theta, offsets[m] + i * R + r);
+
+  function full(theta: DDVec, out: DDVec): DDVec {
+    for (let e = 0; e < size; e++) {
+      unravel(e, st, idx);
+      let v = ddFromNumber(0);
+      for (let r = 0; r < R; r++) {
+        let p = factor(theta, 0, idx[0], r);
+        for (let m = 1; m < N; m++) p = ddMul(p, factor(theta, m, idx[m], r));
+        v = ddAdd(v, p);
+      }
+      ddSet(out, e, v);
+    }
+    return out;
+  }
+
+  return {
+    nParams,
+    forward(theta, X, out) {
+      full(theta, T);
+      for (let k = 0; k < X.rows; k++) {
+        let f = ddFromNumber(0);
+        for (let e = 0; e < size; e++) {
+          const x = X.data[k * X.cols + e];
+          if (x !== 0) f = ddAdd(f, ddMul(ddFromNumber(x), ddGet(T, e)));
+        }
+        ddSet(out, k, f);
+      }
+    },
+    backward(theta, X, c, grad) {
+      // as cpFactorization: G = Σ_k c_k A_k; ∂/∂a_r^(m)[i] = Σ_{e: idx_m(e) = i} G[e] Π_{m' ≠ m} a_r^(m')[idx_m'(e)]
+      G.hi.fill(0);
+      G.lo.fill(0);
+      for (let k = 0; k < X.rows; k++) {
+        const ck = ddGet(c, k);
+        if (ck.hi === 0 && ck.lo === 0) continue;
+        for (let e = 0; e < size; e++) {
+          const x = X.data[k * X.cols + e];
+          if (x !== 0) ddSet(G, e, ddAdd(ddGet(G, e), ddMul(ck, ddFromNumber(x))));
+        }
+      }
+      grad.hi.fill(0);
+      grad.lo.fill(0);
+      for (let e = 0; e < size; e++) {
+        const g = ddGet(G, e);
+        if (g.hi === 0 && g.lo === 0) continue;
+        unravel(e, st, idx);
+        for (let r = 0; r < R; r++)
+          for (let m = 0; m < N; m++) {
+            let p = g;
+            for (let q = 0; q < N; q++) if (q !== m) p = ddMul(p, factor(theta, q, idx[q], r));
+            const at = offsets[m] + idx[m] * R + r;
+            ddSet(grad, at, ddAdd(ddGet(grad, at), p));
+          }
+      }
+    },
+    layers(theta) {
+      const out: Record<string, DDMat> = {};
+      dims.forEach((d, m) => {
+        const from = offsets[m],
+          to = from + d * R;
+        out[`A${m + 1}`] = { rows: d, cols: R, hi: theta.hi.subarray(from, to), lo: theta.lo.subarray(from, to) };
+      });
+      const t = full(theta, T);
+      out.T = { rows: 1, cols: size, hi: Float64Array.from(t.hi), lo: Float64Array.from(t.lo) };
+      // component norms Π_m ‖a_r^(m)‖ (a 1×R row)
+      const norms: DDMat = { rows: 1, cols: R, ...ddVec(R) };
+      for (let r = 0; r < R; r++) {
+        let p = ddFromNumber(1);
+        for (let m = 0; m < N; m++) {
+          let s = ddFromNumber(0);
+          for (let i = 0; i < dims[m]; i++) {
+            const a = factor(theta, m, i, r);
+            s = ddAdd(s, ddMul(a, a));
+          }
+          p = ddMul(p, ddSqrt(s));
+        }
+        ddSet(norms, r, p);
+      }
+      out.components = norms;
       return out;
     },
   };
