@@ -74,6 +74,18 @@ export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width
     },
     forward: (theta, Y, out) => inner.forward(theta, view(Y), out),
     backward: (theta, Y, c, grad, afterForward) => inner.backward(theta, view(Y), c, grad, afterForward),
+    // the twin reads the same X̃ (taken as exact); its layers are the inner twin's (W is the r-column W_s):
+    // the full first layer, which exists only through layerGram, has no double-double form here
+    dd:
+      inner.dd &&
+      (() => {
+        const twin = inner.dd!();
+        return {
+          ...twin,
+          forward: (theta, Y, out) => twin.forward(theta, view(Y), out),
+          backward: (theta, Y, c, grad) => twin.backward(theta, view(Y), c, grad),
+        };
+      }),
     layerGram(theta, name) {
       if (name !== 'W') return undefined;
       const Ws = inner.layers(theta).W;

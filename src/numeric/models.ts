@@ -2,8 +2,8 @@
 // and its hand-derived gradient (checked against finite differences and TensorFlow.js autodiff).
 import { ModelHasNoLayerError } from '../core/errors.js';
 import type { Mat } from './linalg.js';
-import { ddFromNumber, ddMul, type DD } from './dd.js';
-import type { DDModel } from './dd-model.js';
+import { ddAdd, ddCompare, ddDiv, ddDot, ddFromNumber, ddMul, ddNegate, ddSub, type DD } from './dd.js';
+import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Rng } from './rng.js';
 import { outerGradient, preActivations } from './dense.js';
 
@@ -38,10 +38,27 @@ export function leakyRelu(gamma: number, dphiAtZero = 1): Activation {
  */
 export function smoothLeakyRelu(gamma: number, H: number): Activation {
   const c = 1 / H;
+  // the same coefficients in double-double, formed from γ and H (÷2, ÷4 are exact)
+  const g = ddFromNumber(gamma),
+    h = ddFromNumber(H),
+    oneMinusGamma = ddSub(ddFromNumber(1), g);
+  const byPow2 = (a: DD, s: number): DD => ({ hi: a.hi / s, lo: a.lo / s });
+  const edge = ddDiv(ddFromNumber(1), h), // 1/H
+    minusEdge = ddNegate(edge),
+    quadratic = byPow2(ddMul(oneMinusGamma, h), 4), // (1−γ)H/4
+    slope = byPow2(ddMul(oneMinusGamma, h), 2), // (1−γ)H/2
+    linear = byPow2(ddAdd(ddFromNumber(1), g), 2), // (1+γ)/2
+    constant = byPow2(ddDiv(oneMinusGamma, h), 4); // (1−γ)/(4H)
+  const above = (z: DD) => ddCompare(z, edge) >= 0,
+    below = (z: DD) => ddCompare(z, minusEdge) <= 0;
   return {
     name: `smooth-leaky-relu(${gamma}, H=${H})`,
     phi: (z) => (z >= c ? z : z <= -c ? gamma * z : (((1 - gamma) * H) / 4) * z * z + ((1 + gamma) / 2) * z + (1 - gamma) / (4 * H)),
     dphi: (z) => (z >= c ? 1 : z <= -c ? gamma : (((1 - gamma) * H) / 2) * z + (1 + gamma) / 2),
+    dd: {
+      phi: (z) => (above(z) ? z : below(z) ? ddMul(g, z) : ddAdd(ddMul(ddMul(quadratic, z), z), ddAdd(ddMul(linear, z), constant))),
+      dphi: (z) => (above(z) ? ddFromNumber(1) : below(z) ? g : ddAdd(ddMul(slope, z), linear)),
+    },
   };
 }
 
@@ -234,6 +251,86 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
         out.push({ wnorm: Math.sqrt(s), v: theta[nW + j], b: nb ? theta[nB + j] : 0 });
       }
       return out;
+    },
+    dd: () => twoLayerNetDD(o),
+  };
+}
+
+/** The double-double twin of twoLayerNet (same θ layout and φ′ conventions, frozen v gets gradient 0); throws when the activation has no twin. */
+export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activation' | 'trainOutput' | 'hiddenBias'>): DDModel {
+  const { d, width: m } = o;
+  const act = o.activation.dd;
+  if (!act) throw new Error(`two-layer: the activation ${o.activation.name} has no double-double twin`);
+  const nW = m * d;
+  const nb = o.hiddenBias ? m : 0;
+  const nB = nW + m; // offset of b
+  let zeroLo = new Float64Array(d); // the lo parts of exact float64 data
+  let z = ddVec(0),
+    Gt = ddVec(0), // Gt[j·n + i] = g_ij (m×n)
+    Xt = new Float64Array(0); // Xᵀ (d×n)
+  const reserve = (n: number): void => {
+    if (z.hi.length < n * m) ((z = ddVec(n * m)), (Gt = ddVec(n * m)));
+    if (Xt.length < n * d) Xt = new Float64Array(n * d);
+    if (zeroLo.length < n) zeroLo = new Float64Array(n);
+  };
+  /** z[i·m + j] = b_j + ⟨w_j, x_i⟩ */
+  const preActivations = (theta: DDVec, X: Mat): void => {
+    if (X.cols !== d) throw new Error(`two-layer: data with ${X.cols} columns for a model on d = ${d}`);
+    const n = X.rows;
+    reserve(n);
+    for (let i = 0; i < n; i++) {
+      const x = X.data.subarray(i * d, (i + 1) * d);
+      for (let j = 0; j < m; j++) {
+        const s = ddDot(theta.hi, theta.lo, x, zeroLo, d, j * d);
+        ddSet(z, i * m + j, nb ? ddAdd(ddGet(theta, nB + j), s) : s);
+      }
+    }
+  };
+  const addTo = (v: DDVec, i: number, x: DD) => ddSet(v, i, ddAdd(ddGet(v, i), x));
+  const slice = (theta: DDVec, rows: number, cols: number, from: number): DDMat => ({
+    rows,
+    cols,
+    hi: theta.hi.subarray(from, from + rows * cols),
+    lo: theta.lo.subarray(from, from + rows * cols),
+  });
+  return {
+    nParams: nW + m + nb,
+    forward(theta, X, out) {
+      preActivations(theta, X);
+      for (let i = 0; i < X.rows; i++) {
+        let f = ddFromNumber(0);
+        for (let j = 0; j < m; j++) f = ddAdd(f, ddMul(ddGet(theta, nW + j), act.phi(ddGet(z, i * m + j))));
+        ddSet(out, i, f);
+      }
+    },
+    backward(theta, X, c, grad) {
+      grad.hi.fill(0);
+      grad.lo.fill(0);
+      preActivations(theta, X);
+      // g_ij = c_i v_j φ′(z_ij): ∂/∂b_j = Σ_i g_ij, ∂/∂w_j = Σ_i g_ij x_i; ∂/∂v_j = Σ_i c_i φ(z_ij)
+      const n = X.rows;
+      for (let i = 0; i < n; i++) {
+        const ci = ddGet(c, i);
+        for (let j = 0; j < m; j++) {
+          if (ci.hi === 0 && ci.lo === 0) {
+            ddSet(Gt, j * n + i, ci);
+            continue;
+          }
+          const s = ddGet(z, i * m + j);
+          if (o.trainOutput) addTo(grad, nW + j, ddMul(ci, act.phi(s)));
+          const g = ddMul(ddMul(ci, ddGet(theta, nW + j)), act.dphi(s));
+          if (nb) addTo(grad, nB + j, g);
+          ddSet(Gt, j * n + i, g);
+        }
+        for (let k = 0; k < d; k++) Xt[k * n + i] = X.data[i * d + k];
+      }
+      for (let k = 0; k < d; k++) {
+        const xk = Xt.subarray(k * n, (k + 1) * n);
+        for (let j = 0; j < m; j++) ddSet(grad, j * d + k, ddDot(Gt.hi, Gt.lo, xk, zeroLo, n, j * n));
+      }
+    },
+    layers(theta) {
+      return { W: slice(theta, m, d, 0), v: slice(theta, 1, m, nW), ...(nb ? { b: slice(theta, 1, m, nB) } : {}) };
     },
   };
 }
