@@ -288,6 +288,11 @@ const runArgs = {
       're-run each search with each premise dropped in turn (hypothesis ablation: needed, not needed in this space, or untestable); costs one search per premise',
   },
   drop: { type: 'string', description: 'run the search of one claim without this premise (the replay of an ablation witness)' },
+  precision: {
+    type: 'string',
+    description:
+      'the arithmetic of every trial: float64, or dd (double-double, about 32 digits; models, losses and dynamics with a double-double version only); default: each claim’s search.precision, else float64',
+  },
 } satisfies ArgsDef;
 
 type RunArgs = {
@@ -308,6 +313,13 @@ const ablate = defineCommand({
   args: { ...runArgs, out: { ...runArgs.out, default: 'reports/ablation' }, boundary: { ...runArgs.boundary, default: false } },
   run: ({ args }) => runClaims({ ...(args as unknown as RunArgs), ablate: true }),
 });
+
+/** --precision float64|dd. */
+function precisionFlag(v: string | undefined): 'float64' | 'dd' | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'float64' || v === 'dd') return v;
+  throw new UsageError(`--precision takes float64 or dd, got "${String(v).slice(0, 40)}"`);
+}
 
 /** --drop P: one claim, P one of its search's premises (checked before any work). */
 function dropFlag(v: unknown, loads: ClaimLoad[], full: boolean, ablate: boolean): string | undefined {
@@ -346,6 +358,7 @@ async function runClaims(args: RunArgs): Promise<void> {
     const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
     checkEffectiveTrials(loads, trials, seeds, args.full);
     const drop = dropFlag(args.drop, loads, args.full, args.ablate);
+    const precision = precisionFlag(args.precision);
     // a diagnostic run without a premise never replaces the latest report
     const out = args.out === undefined ? join('reports', drop ? `without-${drop}` : 'latest') : outFlag(args.out);
     checkReportDir(out);
@@ -413,6 +426,7 @@ async function runClaims(args: RunArgs): Promise<void> {
           seeds,
           ablate: args.ablate,
           drop,
+          ...(precision ? { precision } : {}),
           onProgress: (d) => ((trialsDone += d - seen), (seen = d), update()),
         });
         running.delete(l.claim.id);
@@ -436,7 +450,16 @@ async function runClaims(args: RunArgs): Promise<void> {
       papers,
       paperErrors,
       environment(threads, process.argv, engine),
-      { trials, seed, budgetMs, full: args.full, ...(seeds ? { seeds } : {}), ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}), ...(drop ? { drop } : {}) },
+      {
+        trials,
+        seed,
+        budgetMs,
+        full: args.full,
+        ...(seeds ? { seeds } : {}),
+        ...(shard ? { shard: `${shard.i}/${shard.n}` } : {}),
+        ...(drop ? { drop } : {}),
+        ...(precision ? { precision } : {}),
+      },
       performance.now() - t0,
     );
     const files = await writeReport(report, out);
@@ -488,6 +511,10 @@ const replay = defineCommand({
     claims: { type: 'string', default: 'claims', description: 'folder to find the claim id in' },
     full: { type: 'boolean', default: false, description: 'the search at the authors’ scale (for witnesses found with run --full)' },
     drop: { type: 'string', description: 'the search without this premise (for witnesses found by hypothesis ablation)' },
+    precision: {
+      type: 'string',
+      description: 'dd: re-run the trial in double-double along the steps of its float64 run, and say where the two paths part (float64: the default)',
+    },
   },
   async run({ args }) {
     if (args.values !== undefined && (args.seed !== undefined || args.path !== undefined))
@@ -514,10 +541,14 @@ const replay = defineCommand({
     // the trial runs on a worker, as a search trial does: the claim's time limit (×10 refined, as the
     // search's re-check) and the worker's memory limit, so a replay cannot run for ever or exhaust memory
     const timeoutMs = spec.timeout_s * 1000 * (args.refine ? 10 : 1);
+    const precision = precisionFlag(args.precision as string | undefined);
     const workers = createPool(1);
     let r;
     try {
-      r = await workers.run(spec, values, timeoutMs, { refine: args.refine });
+      r = await workers.run(spec, values, timeoutMs * (precision === 'dd' ? 30 : 1), {
+        refine: args.refine,
+        ...(precision === 'dd' ? { precision, sameSteps: true } : spec.precision === 'dd' ? { precision: 'dd' as const } : {}),
+      });
     } finally {
       await workers.close();
     }
@@ -532,6 +563,12 @@ const replay = defineCommand({
       `property  ${spec.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`,
     );
     say(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
+    if (r.precision)
+      say(
+        `precision double-double${r.precision.sameStepsAs ? ` along the ${r.precision.sameStepsAs} run's steps` : ''}${r.precision.part ? `; the paths part at step ${r.precision.part.step} (loss ${fmt(r.precision.part.loss)}): ${r.precision.part.what}` : r.precision.sameStepsAs ? '; the paths never part (10⁻⁶ relative)' : ''}`,
+      );
+    for (const [k, w] of Object.entries(r.watch ?? {}))
+      if (w.watched !== undefined) say(`watch     ${k}: ${w.watched} of ${w.steps} steps${w.stoppedAt ? `, stopped at loss ${fmt(w.stoppedAt.loss)}` : ''}`);
   },
 });
 

@@ -57,6 +57,8 @@ export interface CheckOptions {
   ablate?: boolean;
   /** run the search without this premise (one claim, diagnostics and replays of ablation witnesses) */
   drop?: string;
+  /** the arithmetic of every trial (`--precision`), overriding each claim's search.precision */
+  precision?: 'float64' | 'dd';
 }
 
 /** The search without premise `name`, or an error naming the claim's premises. */
@@ -184,6 +186,7 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
           budgetMs: o.budgetMs,
           collect: claim.histogram ? [claim.histogram.metric] : undefined,
           onProgress: o.onProgress,
+          ...(o.precision ? { precision: o.precision } : {}),
         })
       : undefined,
     Promise.all(
@@ -196,6 +199,7 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
           trials: o.trials,
           seed: searchSeed + j + 1,
           budgetMs: o.budgetMs,
+          ...(o.precision ? { precision: o.precision } : {}),
         }),
       ),
     ),

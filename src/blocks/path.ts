@@ -1,6 +1,8 @@
 // Symbols of one layer at one point of a path, shared by the path-watching metric (path-extreme),
 // trajectory plots and their claim-file validation.
+import { ddDeterminant, ddMatRound, type DDMat, type PrecisePoint } from '../numeric/dd-model.js';
 import { determinant, effectiveRankOf, frobeniusOf, nuclearOf, singularValues, spectralOf, type Mat } from '../numeric/linalg.js';
+import { layerOf, type Model } from '../numeric/models.js';
 
 /** Symbols of a layer along a path (path-extreme, trajectory plots): entries e11… (1-based, up to 9×9), singular values s1…, and summaries. */
 export const PATH_SYMBOLS = [
@@ -31,4 +33,68 @@ export function pathSymbols(m: Mat, loss: number, step: number): Record<string, 
   sv.slice(0, 9).forEach((x, i) => (out[`s${i + 1}`] = x));
   for (let i = 0; i < Math.min(m.rows, 9); i++) for (let j = 0; j < Math.min(m.cols, 9); j++) out[`e${i + 1}${j + 1}`] = m.data[i * m.cols + j];
   return out;
+}
+
+/** 2^-53: float64's unit roundoff. */
+export const FLOAT64_UNIT = 2 ** -53;
+
+/** The path symbols of a layer formed in double-double: det in double-double, and for a square layer whose other singular values are clear of rounding the smallest one as |det|/Π(the others), both then rounded; the rest from the rounded matrix. */
+export function precisePathSymbols(m: DDMat, loss: number, step: number): Record<string, number> {
+  const out = pathSymbols(ddMatRound(m), loss, step);
+  if (m.rows !== m.cols) return out;
+  const det = ddDeterminant(m);
+  out.det = det.hi + det.lo;
+  const n = m.rows;
+  if (n >= 2 && n <= 9) {
+    let others = 1;
+    for (let i = 1; i < n; i++) others *= out[`s${i}`];
+    if (out[`s${n - 1}`] > 1e-8 * out.s1 && others > 0) out[`s${n}`] = Math.abs(out.det) / others;
+  }
+  return out;
+}
+
+/**
+ * The symbols of layer `name` at one point of a path, and the unit roundoff they were computed with:
+ * from θ in float64, or from the double-double point a double-double run passes.
+ */
+export function symbolsAt(
+  model: Model,
+  theta: Float64Array,
+  name: string,
+  loss: () => number,
+  step: number,
+  point?: PrecisePoint,
+): { symbols: Record<string, number>; unit: number } {
+  if (!point) return { symbols: pathSymbols(layerOf(model, theta, name), loss(), step), unit: FLOAT64_UNIT };
+  const layers = point.layers();
+  if (!Object.hasOwn(layers, name)) layerOf(model, theta, name, {}); // the float64 model's error naming the missing layer
+  return { symbols: precisePathSymbols(layers[name], point.loss.hi + point.loss.lo, step), unit: point.unit };
+}
+
+/**
+ * Rounding-level perturbations of path symbols: the symbols shifted up and down by a bound on their
+ * rounding error at unit roundoff u — det by 100u·fro^n (n×n), every singular value but the first by
+ * 100u·s1, the loss by (100u)²·max(1, fro²). A decision (when, until) that differs between them was
+ * made by a difference smaller than its rounding error.
+ */
+export function roundingPerturbations(sym: Record<string, number>, unit: number): Array<Record<string, number>> {
+  const k = 100 * unit;
+  const up: Record<string, number> = { ...sym },
+    down: Record<string, number> = { ...sym };
+  const fro = sym.fro;
+  if (Number.isFinite(sym.det)) {
+    let n = 0;
+    while (Number.isFinite(sym[`s${n + 1}`]) && n < 9) n++;
+    const d = k * fro ** n;
+    up.det = sym.det + d;
+    down.det = sym.det - d;
+  }
+  for (let i = 2; i <= 9 && sym[`s${i}`] !== undefined; i++) {
+    up[`s${i}`] = sym[`s${i}`] + k * sym.s1;
+    down[`s${i}`] = Math.max(0, sym[`s${i}`] - k * sym.s1);
+  }
+  const dl = k * k * Math.max(1, fro * fro);
+  up.loss = sym.loss + dl;
+  down.loss = Math.max(0, sym.loss - dl);
+  return [up, down];
 }

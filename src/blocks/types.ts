@@ -7,6 +7,7 @@ import type { Model } from '../numeric/models.js';
 import type { Objective } from '../numeric/objective.js';
 import type { Observer, SimResult } from '../numeric/dynamics.js';
 import type { Rng } from '../numeric/rng.js';
+import type { DDProblem } from '../numeric/dd-dynamics.js';
 
 export type BlockKind = 'data' | 'model' | 'loss' | 'dynamics' | 'metric';
 
@@ -52,18 +53,50 @@ export interface DynamicsProblem {
   rng(): Rng;
   /** The same loss and reduction over the given rows, in that order, repeats counted: 'sum' sums over them, 'mean' averages over them. All rows in order give `objective` itself. */
   objectiveOn(rows: ArrayLike<number>): Objective;
+  /** The double-double twins of the objective and model (dd-model.ts); throws NoDoubleDoubleError when the model or loss has none. */
+  dd(): DDProblem;
 }
 
 /**
  * Runs the dynamics from θ0; `observe` sees θ at the start and after every accepted step.
  * Seam for batching: a later change may give a dynamics `runBatch`, running same-shaped trials (same blocks and sizes, one problem and θ0 each) in one call; callers without it map the single run.
  */
-export type DynamicsProduct = ((problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => SimResult) & {
+export type DynamicsProduct = ((problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) => SimResult) & {
   runBatch?: (problems: DynamicsProblem[], theta0s: Float64Array[], observe?: Array<Observer | undefined>) => SimResult[];
+  /** The same dynamics in double-double (dd-dynamics.ts); `steps`: the accepted step sizes of a float64 run, to take the same discretization. Absent where no double-double version exists. */
+  dd?: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) => SimResult;
 };
 
-/** A metric reads the finished simulation; one that needs the whole path also watches every accepted step. */
-export type MetricProduct = ((s: SimState) => number) & { watch?: (problem: { objective: Objective; model: Model; data: Dataset }) => Observer };
+/** The first step from which a path watch could not tell what it decides, and why (rounding, or a watch stopped short). */
+export interface ImpreciseStep {
+  step: number;
+  loss: number;
+  why: string;
+}
+
+/** How much of the path a watching metric saw: steps in all, steps before its watch stopped (`until`), where it stopped, the loss it reached. */
+export interface WatchReport {
+  steps: number;
+  watched?: number;
+  stoppedAt?: { step: number; loss: number };
+  lossReached?: number;
+  /** watched_to_loss, when the claim sets it */
+  required?: number;
+  imprecise?: ImpreciseStep;
+}
+
+/** Per accepted step of a path, what a watching metric decided (bit 0: counted, bit 1: its watch stopped there) and the value it read (NaN when not counted): the record two precisions are compared by. */
+export type PathLog = number[];
+
+/**
+ * A metric reads the finished simulation; one that needs the whole path also watches every accepted step.
+ * A watching metric may say how much of the path it saw (watchReport) and bound the rounding error of its value (roundingError).
+ */
+export type MetricProduct = ((s: SimState) => number) & {
+  watch?: (problem: { objective: Objective; model: Model; data: Dataset; log?: PathLog }) => Observer;
+  watchReport?: () => WatchReport;
+  roundingError?: () => number;
+};
 
 export interface ProductOf {
   data: Dataset;

@@ -140,6 +140,8 @@ export const searchSchema = z.strictObject({
   min_in_regime: z.number().int().min(1).optional(),
   timeout_s: z.number().positive().max(3600).default(60),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  /** the arithmetic of every trial: float64, or double-double (about 32 digits; models, losses and dynamics with a double-double version only) */
+  precision: z.enum(['float64', 'dd']).optional(),
   /** the guided phase after the covering design and the random trials: extra trials that minimize the property's robustness (default max(⌈trials/4⌉, 8), at most trials; 0 turns it off) */
   guided: z
     .strictObject({

@@ -16,3 +16,6 @@ export class ModelHasNoLayerError extends Error {
     );
   }
 }
+
+/** A computation asked for in double-double whose model, loss, activation or dynamics has no double-double version. */
+export class NoDoubleDoubleError extends Error {}

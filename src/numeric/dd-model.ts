@@ -77,6 +77,18 @@ export function ddDeterminant(m: DDMat): DD {
   return det;
 }
 
+/** 2^-104: the unit roundoff of double-double arithmetic (twice float64's significand). */
+export const DD_UNIT = 2 ** -104;
+
+/** A point of a double-double run, as observers see it beside θ rounded to float64: θ, L(θ), and the model's layers formed in double-double (when asked). */
+export interface PrecisePoint {
+  theta: DDVec;
+  loss: DD;
+  layers(): Record<string, DDMat>;
+  /** the unit roundoff of the arithmetic that produced the point */
+  unit: number;
+}
+
 /**
  * The double-double twin of a Model (same options, same θ layout): predictions and gradients with
  * every intermediate in double-double. `layers` gives the same names as Model.layers, computed in

@@ -1,6 +1,7 @@
 // Training dynamics on an Objective: gradient descent, and gradient flow dθ/dt = −∇L(θ)
 // integrated by Dormand–Prince 5(4) with step-size control (error checked in test/numeric/dynamics.test.ts).
 import type { Mat } from './linalg.js';
+import type { PrecisePoint } from './dd-model.js';
 import type { Model } from './models.js';
 import type { Objective } from './objective.js';
 
@@ -56,8 +57,8 @@ export function assertFinite(theta: Float64Array, loss: number, at: string): voi
   for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(at);
 }
 
-/** Called with θ at the start and after every accepted step (e.g. to track which units are active). */
-export type Observer = (theta: Float64Array) => void;
+/** Called with θ at the start and after every accepted step (e.g. to track which units are active); a double-double run (dd-dynamics.ts) also passes its precise point. */
+export type Observer = (theta: Float64Array, point?: PrecisePoint) => void;
 
 export interface GradientDescentOptions {
   steps: number;
@@ -132,6 +133,8 @@ export interface GradientFlowOptions {
   stopLoss?: number;
   h0?: number;
   observe?: Observer;
+  /** receives every accepted step size, in order (a double-double replay takes the same steps) */
+  acceptedSteps?: number[];
 }
 
 // Dormand–Prince coefficients (Hairer, Nørsett & Wanner, Solving ODEs I, Table 5.2).
@@ -201,6 +204,7 @@ export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => nu
     }
     if (!Number.isFinite(err)) throw new DivergedError(`t = ${t}`);
     if (err <= 1) {
+      o.acceptedSteps?.push(h);
       t += h;
       steps++;
       errSum += absErr;

@@ -1,6 +1,6 @@
 // Models: parameters live in one Float64Array θ; each model knows its layout, its forward pass
 // and its hand-derived gradient (checked against finite differences and TensorFlow.js autodiff).
-import { ModelHasNoLayerError } from '../core/errors.js';
+import { ModelHasNoLayerError, NoDoubleDoubleError } from '../core/errors.js';
 import type { Mat } from './linalg.js';
 import { ddAdd, ddCompare, ddDiv, ddDot, ddFromNumber, ddMul, ddNegate, ddSub, type DD } from './dd.js';
 import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
@@ -260,7 +260,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
 export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activation' | 'trainOutput' | 'hiddenBias'>): DDModel {
   const { d, width: m } = o;
   const act = o.activation.dd;
-  if (!act) throw new Error(`two-layer: the activation ${o.activation.name} has no double-double twin`);
+  if (!act) throw new NoDoubleDoubleError(`two-layer: the activation ${o.activation.name} has no double-double twin`);
   const nW = m * d;
   const nb = o.hiddenBias ? m : 0;
   const nB = nW + m; // offset of b

@@ -2,6 +2,7 @@
 // the authors' DFFNet), as a scalar Model: example i is the row [x_i, e_c] of an input and a one-hot
 // output coordinate c, and the prediction is N(x_i)_c. The square loss summed over the rows is then
 // ½Σ_i ‖N(x_i) − y_i‖², and the gradient is the usual back-propagation.
+import { NoDoubleDoubleError } from '../core/errors.js';
 import { ddAdd, ddDot, ddFromNumber, ddMul, type DD } from './dd.js';
 import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Mat } from './linalg.js';
@@ -177,7 +178,8 @@ const isZero = (x: DD): boolean => x.hi === 0 && x.lo === 0;
 /** The double-double twin of reluNet (same θ layout, rows and φ′(0) convention, through the activation's `dd`). */
 export function reluNetDD(o: Pick<ReluNetOptions, 'sizes' | 'activation'>): DDModel {
   const { sizes } = o;
-  if (!o.activation.dd) throw new Error(`relu-net: activation ${o.activation.name} has no double-double twin (needed for --precision dd and witness replay)`);
+  if (!o.activation.dd)
+    throw new NoDoubleDoubleError(`relu-net: activation ${o.activation.name} has no double-double twin (needed for --precision dd and witness replay)`);
   const act = o.activation.dd;
   const { k, offsets, nParams } = layerOffsets(sizes);
   const dIn = sizes[0],

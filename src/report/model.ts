@@ -18,6 +18,7 @@ export interface Report {
     seeds?: number;
     shard?: string;
     /** the searches ran without this premise (`--drop`): a diagnostic, not the claims' verdicts */ drop?: string;
+    /** every trial ran in this arithmetic (`--precision`), whatever the claims' search.precision */ precision?: 'float64' | 'dd';
   };
   summary: { claims: number; matching: number; mismatching: number; invalid: number; byVerdict: Record<Verdict, number> };
   papers: Record<string, Paper>;

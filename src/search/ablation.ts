@@ -3,7 +3,7 @@
 import { hypothesesOf, type SearchSpec } from '../claims/schema.js';
 import { compileExpr } from '../core/expr.js';
 import { robustness } from '../core/robustness.js';
-import { runSearch, type SearchOptions, type SearchResult } from './search.js';
+import { runSearch, type SearchOptions, type SearchResult, type Witness } from './search.js';
 import { domainIndex, type TrialValues } from './space.js';
 import type { TrialResult } from './trial.js';
 
@@ -23,7 +23,7 @@ export interface PremiseAblation {
   inRegime: number;
   trials: number;
   /** the counterexample found without the premise (it violates the premise when the outcome is `needed`) */
-  witness?: { values: TrialValues; status: 'genuine' | 'potential'; replay: string };
+  witness?: { values: TrialValues; status: Witness['status']; replay: string };
   ms: number;
 }
 
@@ -52,7 +52,7 @@ function premiseSide(when: string): (r: TrialResult) => 'outside' | 'inside' | '
 
 /** Why an outcome, before it is put into words (`describeAblation`). */
 type AblationFinding =
-  | { kind: 'needed'; status?: 'genuine' | 'potential'; outside: number; outsideFailed: number }
+  | { kind: 'needed'; status?: Witness['status']; outside: number; outsideFailed: number }
   | { kind: 'claim-refuted'; witness: boolean; searchReason: string }
   | { kind: 'not-needed'; outside: number; outsideFailed: number; frequency: boolean }
   | { kind: 'witness-premise-unknown'; searchReason: string }

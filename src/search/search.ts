@@ -14,7 +14,7 @@ import type { CoveringStrength } from './covering.js';
 import { createGuide, pointKey, varKey } from './guided.js';
 import { failureRateBound, planTrials, variableCoverage, type PlannedTrial, type TrialPhase, type VariableCoverage } from './phases.js';
 import { domainSize, domainValue, spaceArbitrary, type TrialValues } from './space.js';
-import type { TrialResult, TrialStatus } from './trial.js';
+import type { PrecisionParting, TrialOptions, TrialResult, TrialStatus } from './trial.js';
 
 export type SearchVerdict = 'holds' | 'refuted' | 'inconclusive';
 
@@ -29,8 +29,10 @@ export interface Witness {
   /** the first failing trial, before shrinking */
   original: { values: TrialValues; path?: string };
   result: TrialResult;
-  recheck: { result: TrialResult; bigNumberProperty?: string; note: string };
-  status: 'genuine' | 'potential';
+  /** the stricter re-run (discretization), the 64-digit final inequality, and the re-run in double-double along the same steps (rounding) */
+  recheck: { result: TrialResult; bigNumberProperty?: string; note: string; precise?: TrialResult; preciseNote?: string };
+  /** genuine: neither discretization nor rounding explains it; potential: one of them could not be ruled out; imprecise: double-double does not fail where float64 did (rounding explains it) */
+  status: 'genuine' | 'potential' | 'imprecise';
   replay: string;
 }
 
@@ -48,6 +50,8 @@ export interface SearchResult {
   witness?: Witness;
   /** up to 10 trials that diverged, timed out or threw, with their parameters */
   problems: TrialResult[];
+  /** up to 10 imprecise trials (the arithmetic could not decide them), with why and a replay command */
+  imprecise?: Array<{ values: TrialValues; message?: string; replay: string; part?: PrecisionParting }>;
   /** how strong a "holds" is: distinct in-regime trials, coverage, the failure-rate bound, the tightest trial */
   evidence: Evidence;
   space: Record<string, { size: number; first: number; last: number }>;
@@ -92,6 +96,24 @@ export interface Evidence {
     replay: string;
     trace: Array<{ trial: number; rho: number }>;
   };
+  /** per path-watching metric with a stop condition or a required loss: how much of the path its watch saw, over the judged in-regime trials */
+  watch?: Record<string, WatchSummary>;
+  /** the arithmetic of the trials (absent in reports before it was recorded: float64) */
+  precision?: 'float64' | 'double-double';
+}
+
+/** How much of the path one watching metric saw, over the judged trials (pass, fail and imprecise). */
+export interface WatchSummary {
+  trials: number;
+  /** smallest fraction of a trial's steps the watch saw before it stopped (`until`) */
+  minFraction: number;
+  /** trials whose watch stopped before the run ended, and the highest loss at which one stopped */
+  stopped: number;
+  highestStopLoss?: number;
+  /** the lowest loss every trial's watch reached (the highest of the per-trial lowest losses) */
+  reachedLoss?: number;
+  /** watched_to_loss, when set */
+  required?: number;
 }
 
 /**
@@ -132,6 +154,7 @@ export type SearchFinding =
   | { kind: 'frequency'; frequency: FrequencyResult; outOfRegime: number }
   | { kind: 'counterexample'; status: Witness['status']; trial: number; of: number; shrinks: number; phase: TrialPhase }
   | { kind: 'troubled'; troubled: number; others: number }
+  | { kind: 'imprecise'; imprecise: number; others: number; part?: string }
   | { kind: 'too-few-in-regime'; inRegime: number; judged: number; needed: number; repeated?: number }
   | { kind: 'no-counterexample'; inRegime: number; outOfRegime: number; budgetStopped?: { judged: number; of: number } };
 
@@ -142,6 +165,7 @@ export function findingVerdict(f: SearchFinding): SearchVerdict {
     case 'counterexample':
       return 'refuted';
     case 'troubled':
+    case 'imprecise':
     case 'too-few-in-regime':
       return 'inconclusive';
     case 'no-counterexample':
@@ -158,6 +182,8 @@ export function describeFinding(f: SearchFinding): string {
       return `counterexample (${f.status}) found at trial ${f.trial} of ${f.of} (${PHASE_WORDS[f.phase]}), shrunk ${f.shrinks} time(s)`;
     case 'troubled':
       return `${f.troubled} trial(s) diverged, timed out or failed to run; no counterexample among the other ${f.others}`;
+    case 'imprecise':
+      return `${f.imprecise} trial(s) imprecise (the arithmetic could not decide them${f.part ? `; ${f.part}` : ''}), not evidence either way${f.others ? `; no genuine counterexample among the other ${f.others}` : ''}`;
     case 'too-few-in-regime':
       return f.repeated
         ? `only ${f.inRegime} distinct computations were inside the hypotheses (at least ${f.needed} needed); ${f.repeated} of the ${f.judged} trials repeated an earlier one (they draw no random number, so their seed does not matter)`
@@ -183,9 +209,17 @@ export interface SearchOptions {
   dropped?: string;
   /** called once per judged trial, in order, when the search ends */
   onJudged?: (r: TrialResult) => void;
+  /** the arithmetic of every trial (`--precision`); default: the claim's search.precision, else float64 */
+  precision?: 'float64' | 'dd';
 }
 
-const emptyCounts = (): Record<TrialStatus, number> => ({ pass: 0, fail: 0, 'out-of-regime': 0, diverged: 0, timeout: 0, error: 0 });
+const emptyCounts = (): Record<TrialStatus, number> => ({ pass: 0, fail: 0, 'out-of-regime': 0, diverged: 0, timeout: 0, error: 0, imprecise: 0 });
+
+/** The options every trial of the search runs with: its claim (journal key) and its arithmetic. */
+const trialOptions = (spec: SearchSpec, o: SearchOptions): TrialOptions => {
+  const precision = o.precision ?? spec.precision ?? 'float64';
+  return { claim: o.claimId, ...(precision === 'dd' ? { precision } : {}) };
+};
 
 /** The flags that select the search a command replays: the authors' scale, a dropped premise. */
 function scaleFlags(full = false, dropped?: string): string {
@@ -293,7 +327,7 @@ async function runAll(
         const k = next++;
         inFlight++;
         void o.runner
-          .trial(spec, values[k], timeoutMs, { claim: o.claimId })
+          .trial(spec, values[k], timeoutMs, trialOptions(spec, o))
           .catch((e: Error) => ({
             result: { status: 'error' as const, values: values[k], quantities: {}, hypotheses: {}, message: e.message, ms: 0 },
             reused: false,
@@ -400,11 +434,19 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   }
 
   let witness: Witness | undefined;
-  if (failAt >= 0) witness = await shrinkAndRecheck(spec, o, seed, judgedTrials[failAt], timeoutMs);
+  // A failure that double-double does not reproduce is imprecise, never a counterexample: its trial's status says so.
+  const markImprecise = (k: number, w: Witness) => {
+    if (w.status === 'imprecise') results[k] = { ...results[k], status: 'imprecise', message: w.recheck.preciseNote };
+  };
+  if (failAt >= 0) {
+    witness = await shrinkAndRecheck(spec, o, seed, judgedTrials[failAt], timeoutMs);
+    markImprecise(failAt, witness);
+  }
   // A witness that is only potential (its stricter re-run did not fail) may be an artefact of the
-  // step: judge on through the rest of the planned trials for up to two more failures, and keep the
-  // first genuine one (counted trials are still a contiguous prefix of the plan).
-  for (let more = 0; witness?.status === 'potential' && more < 2 && results.length < plan.trials.length; more++) {
+  // step, and an imprecise one of rounding: judge on through the rest of the planned trials for up to
+  // two more failures, and keep the best (genuine, then potential, then imprecise).
+  const rank = { genuine: 2, potential: 1, imprecise: 0 } as const;
+  for (let more = 0; witness && witness.status !== 'genuine' && more < 2 && results.length < plan.trials.length; more++) {
     const from = results.length;
     const stop = { failAt: Infinity, budget };
     const rest = plan.trials.slice(from);
@@ -424,7 +466,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     }
     if (stop.failAt === Infinity) break;
     const next = await shrinkAndRecheck(spec, o, seed, rest[stop.failAt], timeoutMs);
-    if (next.status === 'genuine') {
+    markImprecise(from + stop.failAt, next);
+    if (rank[next.status] > rank[witness.status]) {
       witness = next;
       failAt = from + stop.failAt;
     }
@@ -469,6 +512,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   });
   const repeated = results.filter((_, k) => !distinct(k)).length;
   const troubled = counts.diverged + counts.timeout + counts.error;
+  const firstPart = results.find((r) => r.status === 'imprecise' && r.message)?.message;
   let frequency: FrequencyResult | undefined;
   if (spec.frequency && inRegime > 0) {
     const at = planSearch(spec).atLeast!;
@@ -488,18 +532,20 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const finding: SearchFinding =
     frequency && troubled === 0 && inRegime >= minInRegime
       ? { kind: 'frequency', frequency, outOfRegime: counts['out-of-regime'] }
-      : witness
+      : witness && witness.status !== 'imprecise'
         ? { kind: 'counterexample', status: witness.status, trial: failAt + 1, of: total, shrinks: witness.numShrinks, phase: judgedTrials[failAt].phase }
         : troubled > 0
           ? { kind: 'troubled', troubled, others: judged - troubled }
-          : inRegime < minInRegime
-            ? { kind: 'too-few-in-regime', inRegime, judged, needed: minInRegime, ...(repeated ? { repeated } : {}) }
-            : {
-                kind: 'no-counterexample',
-                inRegime,
-                outOfRegime: counts['out-of-regime'],
-                ...(budgetExhausted ? { budgetStopped: { judged, of: total } } : {}),
-              };
+          : counts.imprecise > 0
+            ? { kind: 'imprecise', imprecise: counts.imprecise, others: judged - counts.imprecise, ...(firstPart ? { part: `the first: ${firstPart}` } : {}) }
+            : inRegime < minInRegime
+              ? { kind: 'too-few-in-regime', inRegime, judged, needed: minInRegime, ...(repeated ? { repeated } : {}) }
+              : {
+                  kind: 'no-counterexample',
+                  inRegime,
+                  outOfRegime: counts['out-of-regime'],
+                  ...(budgetExhausted ? { budgetStopped: { judged, of: total } } : {}),
+                };
   const verdict = findingVerdict(finding),
     reason = describeFinding(finding);
 
@@ -513,6 +559,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const phases = { cover: 0, random: 0, guided: 0 };
   for (const t of judgedTrials) phases[t.phase]++;
   const evidence: Evidence = {
+    precision: trialOptions(spec, o).precision === 'dd' ? 'double-double' : 'float64',
     inRegime,
     randomInRegime,
     // over the random phase only: covering and guided trials are chosen, not drawn
@@ -538,6 +585,18 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         }
       : {}),
   };
+  const watch = watchSummary(results.filter((r) => r.status === 'pass' || r.status === 'fail' || r.status === 'imprecise'));
+  if (watch) evidence.watch = watch;
+  const imprecise = results
+    .map((r, k) => ({ r, k }))
+    .filter(({ r }) => r.status === 'imprecise')
+    .slice(0, 10)
+    .map(({ r, k }) => ({
+      values: r.values,
+      ...(r.message ? { message: r.message } : {}),
+      replay: replayValuesCommand(o.claimId, results[k].values, o.full, o.dropped),
+      ...(failAt === k && witness?.recheck.precise?.precision?.part ? { part: witness.recheck.precise.precision.part } : {}),
+    }));
   const vacuous = spec.frequency || counts.fail ? undefined : vacuityReason(results.filter((_, k) => distinct(k)));
   if (vacuous) evidence.vacuous = vacuous;
   const samples = o.collect?.length
@@ -560,6 +619,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     reason,
     witness,
     problems,
+    ...(imprecise.length ? { imprecise } : {}),
     evidence,
     space,
     spaceSize,
@@ -584,26 +644,38 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
   });
   const values = check.failed && check.counterexample ? check.counterexample[0] : originalValues;
   const path = fromPath ? (check.failed && check.counterexamplePath ? check.counterexamplePath : failing.path!) : undefined;
-  const [result, refined] = await Promise.all([
-    o.runner.run(spec, values, timeoutMs, { keepTrajectory: true, claim: o.claimId }),
-    o.runner.run(spec, values, timeoutMs * 10, { refine: true, keepTrajectory: true, claim: o.claimId }),
+  const base = trialOptions(spec, o);
+  const searchInDD = base.precision === 'dd';
+  const [result, refined, precise] = await Promise.all([
+    o.runner.run(spec, values, timeoutMs, { ...base, keepTrajectory: true }),
+    o.runner.run(spec, values, timeoutMs * 10, { ...base, refine: true, keepTrajectory: true }),
+    // the same trial in double-double along the float64 run's own steps: does rounding explain the failure?
+    // (a search already in double-double: the same steps from θ(0) perturbed far above double-double's rounding — a probe of how finely the outcome is decided)
+    o.runner.run(spec, values, timeoutMs * 30, {
+      claim: o.claimId,
+      precision: 'dd',
+      sameSteps: true,
+      ...(searchInDD ? { reference: 'dd' as const, perturb: DD_PROBE } : {}),
+    }),
   ]);
   let bigNumberProperty: string | undefined;
   let note: string;
-  let genuine = false;
+  let discretizationRuledOut = false;
   if (refined.status === 'fail') {
     try {
       bigNumberProperty = evaluateBig(planSearch(spec).property.node, { ...refined.values, ...refined.quantities });
-      genuine = bigNumberProperty === 'false' || bigNumberProperty === '0';
-      note = genuine
+      discretizationRuledOut = bigNumberProperty === 'false' || bigNumberProperty === '0';
+      note = discretizationRuledOut
         ? 'the violation survives the stricter re-run (each block’s refined settings), and the final inequality is false in 64-digit arithmetic'
         : `the stricter re-run fails in float64, but the final inequality evaluates to ${bigNumberProperty} in 64-digit arithmetic`;
     } catch (e) {
       note = `the stricter re-run fails, but the 64-digit re-check could not run: ${(e as Error).message}`;
     }
   } else {
-    note = `the stricter re-run gives "${refined.status}"${refined.message ? ` (${refined.message})` : ''}: the float64 witness may be a discretization artefact`;
+    note = `the stricter re-run gives "${refined.status}"${refined.message ? ` (${refined.message})` : ''}: the witness may be a discretization artefact`;
   }
+  const { verdict: rounding, note: preciseNote } = roundingCheck(result, precise, searchInDD);
+  const status: Witness['status'] = rounding === 'explains' ? 'imprecise' : discretizationRuledOut && rounding === 'ruled-out' ? 'genuine' : 'potential';
   return {
     values,
     seed,
@@ -612,8 +684,82 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     original: { values: originalValues, ...(failing.path !== undefined ? { path: failing.path } : {}) },
     phase: failing.phase,
     result,
-    recheck: { result: refined, bigNumberProperty, note },
-    status: genuine ? 'genuine' : 'potential',
+    recheck: { result: refined, bigNumberProperty, note, ...(precise ? { precise } : {}), preciseNote },
+    status,
     replay: path !== undefined ? replayCommand(o.claimId, seed, path, o.full, o.dropped) : replayValuesCommand(o.claimId, values, o.full, o.dropped),
   };
+}
+
+/** Double-double reproduces a violation when its sides agree with the first run's to 10⁻⁶ of the larger side, or the violation's size |lhs − rhs| moves by at most 10⁻³ of itself. */
+const REPRODUCED = 1e-6;
+const MARGIN_MOVED = 1e-3;
+const fmtSides = (p?: TrialResult['property']) =>
+  p?.lhs !== undefined ? `${p.lhs.toPrecision(10)} ${p.op} ${p.rhs!.toPrecision(10)}` : `ρ = ${p?.robustness}`;
+
+/** Relative perturbation of θ(0) by which a search already in double-double probes its witness (about 10⁻²⁷, a thousand times double-double's unit roundoff). */
+const DD_PROBE = 2 ** -90;
+
+/** Whether the double-double re-run rules rounding out (it fails too, with the same violation), explains the failure (it does not fail, or the violation moves), or cannot tell. */
+function roundingCheck(
+  first: TrialResult,
+  precise: TrialResult | undefined,
+  searchInDD: boolean,
+): { verdict: 'ruled-out' | 'explains' | 'unknown'; note: string } {
+  if (!precise) return { verdict: 'unknown', note: 'no double-double re-run' };
+  const names = searchInDD
+    ? {
+        first: 'double-double',
+        again: `double-double from θ(0) perturbed by ${DD_PROBE.toPrecision(2)} (relative)`,
+        cause: 'rounding at double-double’s resolution',
+      }
+    : { first: 'float64', again: 'double-double (about 32 digits) along the float64 run’s own steps', cause: 'float64 rounding' };
+  const part = precise.precision?.part;
+  const where = part ? `; the two paths part at step ${part.step} (loss ${part.loss.toPrecision(3)}): ${part.what}` : '';
+  switch (precise.status) {
+    case 'fail': {
+      // rounding is ruled out only if the re-run reproduces the violation itself, not just its sign
+      const a = first.property,
+        b = precise.property;
+      const scale = Math.max(Math.abs(a?.lhs ?? 0), Math.abs(a?.rhs ?? 0), Math.abs(b?.lhs ?? 0), Math.abs(b?.rhs ?? 0));
+      const gap = (x?: number, y?: number) => (x === undefined || y === undefined ? 0 : Math.abs(x - y));
+      const moved = Math.max(gap(a?.lhs, b?.lhs), gap(a?.rhs, b?.rhs));
+      const margin = Math.abs((a?.lhs ?? 0) - (a?.rhs ?? 0));
+      if (moved > REPRODUCED * scale && moved > MARGIN_MOVED * margin)
+        return {
+          verdict: 'explains',
+          note: `${names.again} fails too, but with ${fmtSides(b)} where ${names.first} has ${fmtSides(a)}: the violation moves by ${moved.toPrecision(3)}, so ${names.cause} decides it${where}`,
+        };
+      return { verdict: 'ruled-out', note: `${names.again} fails too, with ${fmtSides(b)} (${names.first}: ${fmtSides(a)})${where}` };
+    }
+    case 'pass':
+    case 'out-of-regime':
+    case 'imprecise':
+      return {
+        verdict: 'explains',
+        note: `${names.again} gives "${precise.status}"${precise.message ? ` (${precise.message})` : ''}: ${names.cause} explains the failure${where}`,
+      };
+    default:
+      return {
+        verdict: 'unknown',
+        note: `${names.again} gives "${precise.status}"${precise.message ? ` (${precise.message})` : ''}: rounding is not ruled out`,
+      };
+  }
+}
+
+/** Per watching metric that stops (`until`) or requires a loss: how much of the path the judged trials' watches saw. */
+export function watchSummary(results: TrialResult[]): Record<string, WatchSummary> | undefined {
+  const out: Record<string, WatchSummary> = {};
+  for (const r of results)
+    for (const [name, w] of Object.entries(r.watch ?? {})) {
+      if (w.watched === undefined && w.required === undefined) continue;
+      const s = (out[name] ??= { trials: 0, minFraction: 1, stopped: 0, ...(w.required !== undefined ? { required: w.required } : {}) });
+      s.trials++;
+      if (w.watched !== undefined && w.steps > 0) s.minFraction = Math.min(s.minFraction, w.watched / w.steps);
+      if (w.stoppedAt) {
+        s.stopped++;
+        s.highestStopLoss = Math.max(s.highestStopLoss ?? -Infinity, w.stoppedAt.loss);
+      }
+      if (w.lossReached !== undefined && Number.isFinite(w.lossReached)) s.reachedLoss = Math.max(s.reachedLoss ?? -Infinity, w.lossReached);
+    }
+  return Object.keys(out).length ? out : undefined;
 }

@@ -2,7 +2,7 @@
 // metrics, then judge the hypotheses and the property. Runs in a worker thread; never throws.
 import { DATA_STAT_NAMES } from '../blocks/index.js';
 import { dynamicsProblem } from '../blocks/dynamics/index.js';
-import type { BlockContext, DynamicsProduct, LossProduct, MetricProduct, SimState } from '../blocks/types.js';
+import type { BlockContext, DynamicsProduct, LossProduct, MetricProduct, PathLog, SimState, WatchReport } from '../blocks/types.js';
 import { compileExpr, comparisonSides, evaluateFinite, NonFiniteError, nonFiniteIn, type Scope } from '../core/expr.js';
 import { planSearch, type BlockPlan, type SearchPlan } from '../claims/plan.js';
 import type { SearchSpec } from '../claims/schema.js';
@@ -10,13 +10,14 @@ import type { Dataset } from '../numeric/data.js';
 import { DivergedError, type Observer, type TrajectoryPoint } from '../numeric/dynamics.js';
 import type { Objective } from '../numeric/objective.js';
 import { pathSymbols } from '../blocks/path.js';
-import { OutsideDomainError } from '../core/errors.js';
+import { NoDoubleDoubleError, OutsideDomainError } from '../core/errors.js';
 import { layerOf, type Model } from '../numeric/models.js';
 import { objective } from '../numeric/objective.js';
 import { Rng } from '../numeric/rng.js';
 import type { TrialValues } from './space.js';
 
-export type TrialStatus = 'pass' | 'fail' | 'out-of-regime' | 'diverged' | 'timeout' | 'error';
+/** imprecise: float64 (or the run's arithmetic) could not decide the property — a decision below rounding error, a watch stopped short, or a higher-precision replay that disagrees; never a pass, never a counterexample. */
+export type TrialStatus = 'pass' | 'fail' | 'out-of-regime' | 'diverged' | 'timeout' | 'error' | 'imprecise';
 
 export interface TrialResult {
   status: TrialStatus;
@@ -37,6 +38,10 @@ export interface TrialResult {
   /** set when the trial drew no random number: its seed did not matter, so trials differing only in seed are one computation */
   seedless?: true;
   message?: string;
+  /** how much of the path each watching metric saw (metrics with a watch report) */
+  watch?: Record<string, WatchReport>;
+  /** set when the trial ran in double-double; with `replay`, where its path parts from the float64 run's with the same steps */
+  precision?: { arithmetic: 'double-double'; part?: PrecisionParting; sameStepsAs?: 'float64' | 'dd'; perturbed?: number };
   trajectory?: TrajectoryPoint[];
   trace?: TracePoint[];
   ms: number;
@@ -68,6 +73,20 @@ export interface TrialOptions {
   trace?: TraceRequest;
   /** the claim the trial belongs to: part of the trial's journal key, never read by the trial */
   claim?: string;
+  /** simulate in double-double; with `sameSteps`, first run the reference (float64, or double-double) and take its accepted steps (the same discretization), and report where the two paths part */
+  precision?: 'float64' | 'dd';
+  sameSteps?: boolean;
+  reference?: 'float64' | 'dd';
+  /** with `sameSteps`: multiply the replay's θ(0) entries by 1 ± perturb (alternating signs) — a probe of how far below the reference's own rounding the outcome is decided */
+  perturb?: number;
+}
+
+/** The first accepted step at which a double-double run and the float64 run with the same steps differ in what they decide or read. */
+export interface PrecisionParting {
+  step: number;
+  loss: number;
+  /** what differs there, in words */
+  what: string;
 }
 
 function context(scope: Scope, rng: Rng, data?: Dataset): BlockContext {
@@ -132,17 +151,35 @@ function tracer(req: TraceRequest, out: TracePoint[]) {
   };
 }
 
+/** How simulate runs and what it records beyond the metrics. */
+interface SimEnv {
+  refine: boolean;
+  precision: 'float64' | 'dd';
+  /** a double-double run takes exactly these accepted steps (those of a float64 run) */
+  steps?: ArrayLike<number>;
+  /** a float64 run records its accepted step sizes here */
+  acceptedSteps?: number[];
+  /** per watching metric, its per-step log (PathLog), and the loss at every accepted step */
+  logs?: { metrics: Map<string, PathLog>; loss: number[] };
+  /** θ(0) entries are multiplied by 1 ± perturb, alternating signs */
+  perturb?: number;
+  /** filled: each watching metric's report, and each metric's bound on its rounding error */
+  watch: Record<string, WatchReport>;
+  roundingErrors: Record<string, number>;
+}
+
 /** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
 function simulate(
   plan: SearchPlan,
   values: TrialValues,
   scope: Scope,
   quantities: Scope,
-  refine: boolean,
+  env: SimEnv,
   suffix = '',
   trace?: { req: TraceRequest; out: TracePoint[] },
   usage: { drawn: boolean } = { drawn: false },
 ): SimState {
+  const refine = env.refine;
   const local: Scope = { ...values };
   const rng = new Rng(values.seed, usage);
   const { data: dataBlock, model: modelBlock, loss: lossBlock, dynamics: dynamicsBlock } = plan.stages;
@@ -160,6 +197,7 @@ function simulate(
   if (modelBlock) model = build(modelBlock, local, rng, refine, data) as Model;
   if (!model) throw new Error('a search needs a model block');
   const theta0 = model.init(rng.fork('init'));
+  if (env.perturb && !suffix) for (let i = 0; i < theta0.length; i++) theta0[i] *= 1 + (i % 2 ? -env.perturb : env.perturb);
   const state: SimState = { model, data, theta0, theta: theta0 };
   let loss: LossProduct | undefined;
   if (lossBlock && data) {
@@ -173,28 +211,112 @@ function simulate(
   if (dynamicsBlock && state.objective && loss && data) {
     const run = build(dynamicsBlock, local, rng, refine) as DynamicsProduct;
     const problem = dynamicsProblem(state.objective, model, data, loss, values.seed);
-    const watchers = [...watching.values()].map((f) => f.watch!(problem));
+    const logs = !suffix ? env.logs : undefined;
+    const watchers = [...watching].map(([name, f]) => {
+      const log: PathLog | undefined = logs ? [] : undefined;
+      if (log) logs!.metrics.set(name, log);
+      return f.watch!({ ...problem, log });
+    });
     const tr = trace && tracer(trace.req, trace.out);
     if (tr) watchers.push(tr.watch(problem));
-    state.sim = run(problem, theta0, watchers.length ? (theta) => watchers.forEach((w) => w(theta)) : undefined);
+    if (logs) watchers.push((theta, point) => logs.loss.push(point ? point.loss.hi + point.loss.lo : problem.objective.value(theta)));
+    const dd = env.precision === 'dd';
+    if (dd && !run.dd) throw new NoDoubleDoubleError(`the dynamics "${dynamicsBlock.def.name}" has no double-double version`);
+    const go = (t0: Float64Array, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
+      dd ? run.dd!(problem, t0, observe, steps, record) : run(problem, t0, observe, record);
+    const observeAll: Observer | undefined = watchers.length ? (theta, point) => watchers.forEach((w) => w(theta, point)) : undefined;
+    state.sim = go(theta0, observeAll, suffix ? undefined : env.steps, suffix ? undefined : { acceptedSteps: env.acceptedSteps });
     tr?.finish();
     state.theta = state.sim.theta;
     const m = model;
     state.restart = (k, scale) => {
       const t0 = m.init(rng.fork(`restart-${k}`));
       for (let i = 0; i < t0.length; i++) if (m.trainable[i]) t0[i] *= scale;
-      return run(problem, t0).theta;
+      return go(t0).theta;
     };
   }
   for (const { name, block } of plan.metrics) {
     const f = watching.get(name) ?? (build(block, local, rng, refine) as MetricProduct);
     local[name] = scope[name + suffix] = quantities[name + suffix] = f(state);
+    const report = f.watchReport?.();
+    if (report) env.watch[name + suffix] = report;
+    const err = f.roundingError?.();
+    if (err) env.roundingErrors[name + suffix] = err;
   }
   return state;
 }
 
 /** One trial of a compiled plan, and the scope it ended with (every name the plan defines). */
 export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions = {}): { result: TrialResult; scope: Scope } {
+  if (o.precision === 'dd' && o.sameSteps) return replayInDoubleDouble(plan, values, o);
+  return judgeTrial(plan, values, o, simEnv(o));
+}
+
+const simEnv = (o: TrialOptions, extra: Partial<SimEnv> = {}): SimEnv => ({
+  refine: !!o.refine,
+  precision: o.precision ?? 'float64',
+  watch: {},
+  roundingErrors: {},
+  ...extra,
+});
+
+/**
+ * The witness re-check against rounding: the trial in float64 recording its accepted steps and what
+ * its path metrics decide at each, then in double-double along the same steps; the double-double
+ * result, with the first step where the two paths part.
+ */
+function replayInDoubleDouble(plan: SearchPlan, values: TrialValues, o: TrialOptions): { result: TrialResult; scope: Scope } {
+  const reference = o.reference ?? 'float64';
+  const ref = simEnv({ ...o, precision: reference }, { acceptedSteps: [], logs: { metrics: new Map(), loss: [] } });
+  judgeTrial(plan, values, { ...o, precision: reference }, ref);
+  const dd = simEnv(o, {
+    steps: ref.acceptedSteps!.length ? ref.acceptedSteps : undefined,
+    logs: { metrics: new Map(), loss: [] },
+    ...(o.perturb ? { perturb: o.perturb } : {}),
+  });
+  const out = judgeTrial(plan, values, o, dd);
+  if (out.result.precision) {
+    out.result.precision.sameStepsAs = reference;
+    if (o.perturb) out.result.precision.perturbed = o.perturb;
+    const part = pathsPart(ref.logs!, dd.logs!, reference === 'dd' ? 'double-double' : 'float64', o.perturb ? 'the perturbed run' : 'double-double');
+    if (part) out.result.precision.part = part;
+  }
+  return out;
+}
+
+const differ = (a: number, b: number) => (Number.isNaN(a) ? !Number.isNaN(b) : Number.isNaN(b) || Math.abs(a - b) > 1e-6 * Math.max(Math.abs(a), Math.abs(b)));
+
+/** The first step where two runs' logs differ: a watch decision, a watched value or the loss (relative 10⁻⁶), or one run ending. */
+export function pathsPart(
+  a: NonNullable<SimEnv['logs']>,
+  b: NonNullable<SimEnv['logs']>,
+  aName = 'float64',
+  bName = 'double-double',
+): PrecisionParting | undefined {
+  const n = Math.min(a.loss.length, b.loss.length);
+  for (let k = 0; k < n; k++) {
+    for (const [name, la] of a.metrics) {
+      const lb = b.metrics.get(name);
+      if (!lb || 3 * k + 2 >= la.length || 3 * k + 2 >= lb.length) continue;
+      const [ca, va, cb, vb] = [la[3 * k + 1], la[3 * k + 2], lb[3 * k + 1], lb[3 * k + 2]];
+      const what = (c: number) => (c & 2 ? 'stopped watching' : c & 1 ? 'counted the step' : 'skipped the step');
+      if (ca !== cb) return { step: k, loss: b.loss[k], what: `${name}: ${aName} ${what(ca)}, ${bName} ${what(cb)}` };
+      if (differ(va, vb)) return { step: k, loss: b.loss[k], what: `${name} reads ${va.toPrecision(10)} in ${aName}, ${vb.toPrecision(10)} in ${bName}` };
+    }
+    // a loss far below where it started is resolved only to the rounding of its residuals: not compared there
+    if (Math.max(a.loss[k], b.loss[k]) > 1e-10 * a.loss[0] && differ(a.loss[k], b.loss[k]))
+      return { step: k, loss: b.loss[k], what: `the loss is ${a.loss[k].toPrecision(10)} in ${aName}, ${b.loss[k].toPrecision(10)} in ${bName}` };
+  }
+  if (a.loss.length !== b.loss.length)
+    return {
+      step: n,
+      loss: b.loss[Math.min(n, b.loss.length - 1)],
+      what: `the ${aName} run ends after ${a.loss.length - 1} steps, ${bName} after ${b.loss.length - 1}`,
+    };
+  return undefined;
+}
+
+function judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env: SimEnv): { result: TrialResult; scope: Scope } {
   const t0 = performance.now();
   const scope: Scope = { ...values };
   const quantities: Scope = {};
@@ -209,18 +331,19 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
     hypotheses,
     ...(usage.drawn ? {} : { seedless: true as const }),
     message,
+    ...(Object.keys(env.watch).length ? { watch: env.watch } : {}),
+    ...(env.precision === 'dd' ? { precision: { arithmetic: 'double-double' as const } } : {}),
     ms: performance.now() - t0,
     ...(trace ? { trace: trace.out } : {}),
   });
   const done = (result: TrialResult) => ({ result, scope });
   try {
-    const refine = !!o.refine;
-    const state = simulate(plan, values, scope, quantities, refine, '', trace, usage);
+    const state = simulate(plan, values, scope, quantities, env, '', trace, usage);
     // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
     for (const { name, overrides } of plan.variants) {
       const changed: TrialValues = { ...values };
       for (const { name: k, value } of overrides) changed[k] = typeof value === 'number' ? value : value.value(values);
-      simulate(plan, changed, scope, quantities, refine, `_${name}`, undefined, usage);
+      simulate(plan, changed, scope, quantities, env, `_${name}`, undefined, usage);
     }
     // A `let` with a non-finite value anywhere in its expression is NaN, so that nothing judged from it can pass or fail.
     const letProblems: string[] = [];
@@ -275,7 +398,18 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
     const holds = margin >= 0;
     const parts = plan.propertyParts.map((r) => r(scope));
     const withParts = parts.length && parts.every(Number.isFinite) ? { parts } : {};
-    return done({ ...base(holds ? 'pass' : 'fail'), property: { holds, robustness: margin, ...(sides ?? {}), ...withParts }, trajectory: traj });
+    const property = { holds, robustness: margin, ...(sides ?? {}), ...withParts };
+    // Not evidence either way: a path watch that could not tell what it decides, or a verdict that the metrics' rounding errors could flip.
+    const unsure = Object.entries(env.watch).find(([, w]) => w.imprecise);
+    if (unsure) return done({ ...base('imprecise', `${unsure[0]}: ${unsure[1].imprecise!.why}`), property, trajectory: traj });
+    const flippedBy = roundingFlip(plan, scope, env.roundingErrors, holds);
+    if (flippedBy)
+      return done({
+        ...base('imprecise', `the property's verdict changes when ${flippedBy} move by their rounding error (a difference below what the arithmetic resolves)`),
+        property,
+        trajectory: traj,
+      });
+    return done({ ...base(holds ? 'pass' : 'fail'), property, trajectory: traj });
   } catch (e) {
     if (e instanceof DivergedError) return done(base('diverged', e.message));
     if (e instanceof OutsideDomainError) {
@@ -284,6 +418,20 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
     }
     return done(base('error', (e as Error).message));
   }
+}
+
+/** The metrics (named) whose rounding errors, all added or all subtracted, flip the property's verdict; undefined when none do. */
+function roundingFlip(plan: SearchPlan, scope: Scope, errors: Record<string, number>, holds: boolean): string | undefined {
+  const names = Object.keys(errors);
+  if (!names.length) return undefined;
+  for (const sign of [1, -1]) {
+    const moved: Scope = { ...scope };
+    for (const k of names) moved[k] = scope[k] + sign * errors[k];
+    for (const { name, expr } of plan.lets) moved[name] = expr.value(moved);
+    const m = plan.propertyRobustness(moved);
+    if (!Number.isNaN(m) && m >= 0 !== holds) return names.join(', ');
+  }
+  return undefined;
 }
 
 export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions = {}): TrialResult {

@@ -100,7 +100,7 @@ describe('a poisoned journal changes no verdict', () => {
     const again = openJournal(file, ENGINE, quiet);
     const r = await search(HOLDS, 'c', again);
     expect(again.stats.rejected).toBe(1);
-    expect(Object.keys(r.counts).sort()).toEqual(['diverged', 'error', 'fail', 'out-of-regime', 'pass', 'timeout']);
+    expect(Object.keys(r.counts).sort()).toEqual(['diverged', 'error', 'fail', 'imprecise', 'out-of-regime', 'pass', 'timeout']);
     expect(Object.values(r.counts).every(Number.isInteger)).toBe(true);
     expect(verdictOf(r)).toEqual(verdictOf(await fresh(HOLDS, 'c')));
   });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { gradientDescent } from '../../numeric/dynamics.js';
+import { ddGradientDescent } from '../../numeric/dd-dynamics.js';
+import { gradientDescent, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
-import { defineBlock, numExpr, staticProblems } from '../types.js';
+import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
 export const gradientDescentBlock = defineBlock({
   kind: 'dynamics',
@@ -13,7 +14,12 @@ export const gradientDescentBlock = defineBlock({
     const steps = ctx.int(p.steps);
     checkSteps('gradient-descent', steps);
     const o = { steps, eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss), snapshots: p.snapshots };
-    return ({ objective }, theta0, observe) => gradientDescent(objective, theta0, { ...o, observe });
+    return Object.assign(
+      (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => gradientDescent(problem.objective, theta0, { ...o, observe }),
+      {
+        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => ddGradientDescent(problem.dd(), theta0, { ...o, observe }),
+      },
+    );
   },
   // GD with a given step is the object of study; its re-check re-runs it exactly (the final inequality is re-checked in BigNumber).
   check: (p, range) => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { gradientFlowRichardson } from '../../numeric/dynamics.js';
+import { ddGradientFlowRichardson } from '../../numeric/dd-dynamics.js';
+import { gradientFlowRichardson, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
-import { defineBlock, numExpr } from '../types.js';
+import { defineBlock, numExpr, type DynamicsProblem } from '../types.js';
 
 export const richardsonFlowBlock = defineBlock({
   kind: 'dynamics',
@@ -14,7 +15,12 @@ export const richardsonFlowBlock = defineBlock({
     const o = { time: ctx.num(p.time), eta: ctx.num(p.eta) };
     // Euler with steps eta and eta/2: 3·time/eta steps in all
     checkSteps('gradient-flow-richardson', (3 * o.time) / o.eta, `3 × time ${o.time} / eta ${o.eta}`);
-    return ({ objective }, theta0, observe) => gradientFlowRichardson(objective, theta0, { ...o, observe });
+    return Object.assign(
+      (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => gradientFlowRichardson(problem.objective, theta0, { ...o, observe }),
+      {
+        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => ddGradientFlowRichardson(problem.dd(), theta0, { ...o, observe }),
+      },
+    );
   },
   check: (p, range) => {
     const time = range(p.time),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { gradientFlow } from '../../numeric/dynamics.js';
+import { ddGradientFlow } from '../../numeric/dd-dynamics.js';
+import { gradientFlow, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
-import { defineBlock, numExpr, staticProblems } from '../types.js';
+import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
 export const gradientFlowBlock = defineBlock({
   kind: 'dynamics',
@@ -25,7 +26,14 @@ export const gradientFlowBlock = defineBlock({
       stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss),
     };
     checkSteps('gradient-flow', o.maxSteps, `max_steps ${o.maxSteps}`);
-    return ({ objective }, theta0, observe) => gradientFlow(objective, theta0, { ...o, observe });
+    return Object.assign(
+      ({ objective }: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) =>
+        gradientFlow(objective, theta0, { ...o, observe, acceptedSteps: record?.acceptedSteps }),
+      {
+        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, steps?: ArrayLike<number>) =>
+          ddGradientFlow(problem.dd(), theta0, { ...o, observe, steps }),
+      },
+    );
   },
   check: (p, range) => {
     const c = staticProblems(range);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { normalizedFlow } from '../../numeric/dynamics.js';
+import { ddNormalizedFlow } from '../../numeric/dd-dynamics.js';
+import { normalizedFlow, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
-import { defineBlock, numExpr, staticProblems } from '../types.js';
+import { defineBlock, numExpr, staticProblems, type DynamicsProblem, type LossProduct } from '../types.js';
 
 export const normalizedFlowBlock = defineBlock({
   kind: 'dynamics',
@@ -15,10 +16,21 @@ export const normalizedFlowBlock = defineBlock({
     checkSteps('normalized-flow', steps);
     const o = { steps, eta: ctx.num(p.eta), unitStep: p.unit_step, snapshots: p.snapshots };
     // The flow of the exponential loss, computed from the margins y_i f(x_i) (stable softmax), not through `objective`.
-    return ({ model, data, loss }, theta0, observe) => {
+    const exponential = (loss: LossProduct) => {
       if (loss.loss.name !== 'exponential') throw new Error(`normalized-flow is the flow of the exponential loss; the claim's loss is "${loss.loss.name}"`);
-      return normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
     };
+    return Object.assign(
+      ({ model, data, loss }: DynamicsProblem, theta0: Float64Array, observe?: Observer) => {
+        exponential(loss);
+        return normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
+      },
+      {
+        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => {
+          exponential(problem.loss);
+          return ddNormalizedFlow(problem.dd().model, problem.data.X, problem.data.y, theta0, { ...o, observe });
+        },
+      },
+    );
   },
   // A smaller step over proportionally more steps follows the same path more closely.
   check: (p, range, stages) => {

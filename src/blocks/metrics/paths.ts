@@ -4,13 +4,13 @@ import { z } from 'zod';
 import { compileExpr } from '../../core/expr.js';
 import { layerOf } from '../../numeric/models.js';
 import { activationPattern } from '../../numeric/neuron.js';
-import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, pathSymbols } from '../path.js';
-import type { MetricProduct, SimState } from '../types.js';
+import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, roundingPerturbations, symbolsAt } from '../path.js';
+import type { ImpreciseStep, MetricProduct, SimState } from '../types.js';
 import { defineMetric } from './common.js';
 
 export const pathExtreme = defineMetric({
   name: 'path-extreme',
-  summary: `min or max, over every accepted step of the dynamics (the start included), of an expression \`of\` in the trial's variables and the path symbols of one layer: ${PATH_SYMBOLS_DOC}. Only steps where \`when\` holds count, and the watch stops for good at the first step where \`until\` holds (e.g. once det W is below float64 precision). output "count" gives the number of steps that counted. No step counted: \`default\` if given, else an error.`,
+  summary: `min or max, over every accepted step of the dynamics (the start included), of an expression \`of\` in the trial's variables and the path symbols of one layer: ${PATH_SYMBOLS_DOC}. Only steps where \`when\` holds count, and the watch stops for good at the first step where \`until\` holds (e.g. once det W is below float64 precision). output "count" gives the number of steps that counted. No step counted: \`default\` if given, else an error. Every trial reports how much of the path the watch saw; \`watched_to_loss\` makes a trial whose watch stopped (\`until\`) above that loss imprecise. A step whose \`when\` or \`until\` is decided by a difference below the rounding error of det, the singular values or the loss makes the trial imprecise from there.`,
   params: z.strictObject({
     layer: z.string(),
     of: z.string().min(1),
@@ -19,6 +19,7 @@ export const pathExtreme = defineMetric({
     until: z.string().min(1).optional(),
     output: z.enum(['value', 'count']).default('value'),
     default: z.number().optional(),
+    watched_to_loss: z.number().positive().optional(),
   }),
   expressions: { of: { trialAnd: PATH_SYMBOLS }, when: { trialAnd: PATH_SYMBOLS }, until: { trialAnd: PATH_SYMBOLS } },
   watchesPath: true,
@@ -29,10 +30,16 @@ export const pathExtreme = defineMetric({
       when = p.when ? compileExpr(p.when) : undefined,
       until = p.until ? compileExpr(p.until) : undefined;
     let best = p.extreme === 'min' ? Infinity : -Infinity,
+      bestError = 0,
       count = 0,
-      stopped = false,
+      stopped: { step: number; loss: number } | undefined,
+      imprecise: ImpreciseStep | undefined,
       watched = false,
-      step = -1;
+      step = -1,
+      lastLoss = NaN,
+      countedAfterFlip = false,
+      bestAfterFlip = false;
+    const detSign = signThroughRounding();
     const f = ((_s: SimState) => {
       if (!watched) throw new Error('path-extreme needs dynamics (it watches every step)');
       if (p.output === 'count') return count;
@@ -49,23 +56,101 @@ export const pathExtreme = defineMetric({
       }
       return best;
     }) as MetricProduct;
+    f.roundingError = () => (p.output === 'count' ? 0 : bestError);
+    f.watchReport = () => {
+      const shortOf = p.watched_to_loss !== undefined && stopped && stopped.loss > p.watched_to_loss;
+      return {
+        steps: step + 1,
+        ...(p.until ? { watched: stopped ? stopped.step : step + 1 } : {}),
+        ...(stopped ? { stoppedAt: stopped } : {}),
+        ...(p.until ? { lossReached: stopped ? stopped.loss : lastLoss } : {}),
+        ...(p.watched_to_loss !== undefined ? { required: p.watched_to_loss } : {}),
+        ...(imprecise
+          ? { imprecise }
+          : detSign.flip && (p.output === 'count' ? countedAfterFlip : bestAfterFlip)
+            ? {
+                imprecise: {
+                  ...detSign.flip,
+                  why: `det ${p.layer} changed sign through float64's rounding band (|det| below 100 ulp of ‖${p.layer}‖^n from step ${detSign.flip.step}, loss ${detSign.flip.loss.toPrecision(3)}): a sign the arithmetic did not resolve, and the ${p.output === 'count' ? 'count' : p.extreme} was taken after it`,
+                },
+              }
+            : shortOf
+              ? {
+                  imprecise: {
+                    step: stopped!.step,
+                    loss: stopped!.loss,
+                    why: `the watch stopped ("${p.until}") at loss ${stopped!.loss.toPrecision(3)}, above the loss ${p.watched_to_loss} the claim requires (watched_to_loss)`,
+                  },
+                }
+              : {}),
+      };
+    };
     f.watch =
-      ({ model, objective }) =>
-      (theta) => {
+      ({ model, objective, log }) =>
+      (theta, point) => {
         watched = true;
         step++;
         if (stopped) return;
-        const m = layerOf(model, theta, p.layer);
-        const scope = { ...trial, ...pathSymbols(m, objective.value(theta), step) };
-        if (until && until.value(scope) !== 0) return void (stopped = true);
-        if (when && when.value(scope) === 0) return;
-        const v = of.value(scope);
+        const { symbols, unit } = symbolsAt(model, theta, p.layer, () => objective.value(theta), step, point);
+        lastLoss = symbols.loss;
+        detSign.see(symbols, unit, step);
+        const scope = { ...trial, ...symbols };
+        let perturbed: Array<Record<string, number>> | undefined;
+        const variants = () => (perturbed ??= roundingPerturbations(symbols, unit).map((v) => ({ ...trial, ...v })));
+        const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
+        const uncertain = (e: typeof when, nominal: boolean | undefined) => e !== undefined && variants().some((v) => (e.value(v) !== 0) !== nominal);
+        const stop = decide(until);
+        const counted = !stop && (decide(when) ?? true);
+        if (!imprecise && (uncertain(until, stop) || (!stop && uncertain(when, decide(when)))))
+          imprecise = {
+            step,
+            loss: symbols.loss,
+            why: `"${uncertain(until, stop) ? p.until : p.when}" is decided at step ${step} by a difference below the rounding error of det, the singular values or the loss (unit roundoff ${unit.toPrecision(2)})`,
+          };
+        const v = counted ? of.value(scope) : NaN;
+        log?.push(step, (counted ? 1 : 0) | (stop ? 2 : 0), v);
+        if (stop) return void (stopped = { step, loss: symbols.loss });
+        if (!counted) return;
         count++;
-        best = p.extreme === 'min' ? Math.min(best, v) : Math.max(best, v);
+        if (detSign.flip) countedAfterFlip = true;
+        if (p.extreme === 'min' ? v < best : v > best) {
+          best = v;
+          bestAfterFlip = !!detSign.flip;
+          bestError = Math.max(...variants().map((s) => Math.abs(of.value(s) - v)));
+        }
       };
     return f;
   },
 });
+
+/**
+ * Watches det of a square layer along a path for a sign change made inside the rounding band
+ * |det| < 100u·‖W‖_F^n: entering the band with one sign and leaving it with the other. A genuine
+ * crossing jumps over the band between steps; a determinant that decays into the band and comes out
+ * with the other sign was flipped by rounding (the depth-2 pitfall of Razin & Cohen's flow).
+ */
+function signThroughRounding() {
+  let lastSign = 0,
+    entered: { step: number; loss: number; sign: number } | undefined;
+  const state = {
+    flip: undefined as { step: number; loss: number } | undefined,
+    see(sym: Record<string, number>, unit: number, step: number) {
+      const det = sym.det;
+      if (!Number.isFinite(det) || state.flip) return;
+      let n = 0;
+      while (n < 9 && sym[`s${n + 1}`] !== undefined) n++;
+      if (Math.abs(det) < 100 * unit * sym.fro ** n) {
+        entered ??= { step, loss: sym.loss, sign: lastSign };
+        return;
+      }
+      const sign = Math.sign(det);
+      if (entered && entered.sign !== 0 && sign !== entered.sign) state.flip = { step: entered.step, loss: entered.loss };
+      entered = undefined;
+      lastSign = sign;
+    },
+  };
+  return state;
+}
 
 export const activeSetChanges = defineMetric({
   name: 'active-set-changes',
