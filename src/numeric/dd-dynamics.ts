@@ -219,7 +219,7 @@ export function ddGradientFlow(p: DDProblem, theta0: Float64Array, o: DDGradient
       ddCopy(k[6], k[0]);
       loss = lossAtEnd;
       assertFinite(ddRound(y, rounded), toNumber(loss), `t = ${t}`);
-      o.observe?.(rounded, pointAt(p, y, loss));
+      o.observe?.(rounded, pointAt(p, y, loss), absErr);
       rec.record(steps, t, toNumber(loss));
     }
     if (!fixed) {

@@ -57,8 +57,12 @@ export function assertFinite(theta: Float64Array, loss: number, at: string): voi
   for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(at);
 }
 
-/** Called with θ at the start and after every accepted step (e.g. to track which units are active); a double-double run (dd-dynamics.ts) also passes its precise point. */
-export type Observer = (theta: Float64Array, point?: PrecisePoint) => void;
+/**
+ * Called with θ at the start and after every accepted step (e.g. to track which units are active); a
+ * double-double run (dd-dynamics.ts) also passes its precise point, and an adaptive integrator the
+ * accepted step's local error estimate (max-norm over θ).
+ */
+export type Observer = (theta: Float64Array, point?: PrecisePoint, stepError?: number) => void;
 
 export interface GradientDescentOptions {
   steps: number;
@@ -215,7 +219,7 @@ export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => nu
       k[0].set(k[6]);
       loss = lossAtEnd;
       assertFinite(y, loss, `t = ${t}`);
-      o.observe?.(y);
+      o.observe?.(y, undefined, absErr);
       rec.record(steps, t, loss);
     }
     const factor = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2)));

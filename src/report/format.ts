@@ -1,5 +1,6 @@
 // Words and number formatting that every rendering of the report shares (the CLI's verdict line too).
 import type { ClaimResult, Verdict } from '../runner.js';
+import type { Witness } from '../search/search.js';
 import type { TrialResult } from '../search/trial.js';
 import type { Report } from './model.js';
 
@@ -58,9 +59,28 @@ export function terminalSafe(s: string): string {
 /** The CLI's line for a checked claim. */
 export function verdictLine(r: ClaimResult): string {
   const agree = r.verdict === 'invalid' ? AGREEMENT_WORDS.invalid.word : r.matches ? 'as expected' : `expected ${r.expect}`;
-  const w = r.search?.witness ? ` [${r.search.witness.status} witness: ${r.search.witness.replay}]` : '';
+  const w = r.search?.witness ? ` [${witnessBadge(r.search.witness.status)}: ${r.search.witness.replay}]` : '';
   return `${r.matches ? '✓' : '✗'} ${r.id}: ${VERDICT_WORDS[r.verdict].short} (${agree}) — ${r.reason}${w}`;
 }
+
+/** A witness's status and what it means, on the card, in the overview and on the CLI's verdict line; an imprecise one is never called a counterexample. */
+export const WITNESS_STATUS_WORDS: Record<Witness['status'], { word: string; meaning: string; counterexample: boolean }> = {
+  genuine: { word: 'genuine', meaning: 'neither rounding nor discretization explains it', counterexample: true },
+  potential: { word: 'potential', meaning: 'rounding or discretization could not be ruled out', counterexample: true },
+  imprecise: { word: 'imprecise', meaning: 'rounding explains it: not a counterexample', counterexample: false },
+};
+
+/** "genuine witness", "imprecise, not a counterexample" */
+export const witnessBadge = (status: Witness['status']) =>
+  WITNESS_STATUS_WORDS[status]?.counterexample === false ? `${status}, not a counterexample` : `${status} witness`;
+
+/** What `--precision` did to every trial, in words (the report's header). */
+export const precisionOption = (p: string) =>
+  p === 'dd'
+    ? "every trial in double-double (about 32 digits), whatever the claims' search.precision"
+    : p === 'float64'
+      ? "every trial in float64, whatever the claims' search.precision"
+      : `every trial in ${p}`;
 
 /** What each provenance tag means (claim files, both renderings). */
 export const PROVENANCE_MEANING: Record<string, string> = {
@@ -91,6 +111,13 @@ export function fmt(x: number | string | undefined): string {
   if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : String(Number(x.toPrecision(6)));
+}
+
+/** A number to about 10 significant digits (the sides of a comparison in the witness's re-checks); a non-finite number as report.json wrote it. */
+export function digits10(x: number | string | undefined): string {
+  if (x === undefined) return '–';
+  if (typeof x === 'string' || !Number.isFinite(x)) return String(x);
+  return String(Number(x.toPrecision(10)));
 }
 
 /** Named values, formatted: `[name, fmt(value)]`. */

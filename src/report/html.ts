@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { diffReports, type ReportDiff } from './diff.js';
-import { AGREEMENT_WORDS, claimAnchor, PROVENANCE_MEANING, type Agreement } from './format.js';
+import { diffReports, newWitnessWords, type ReportDiff } from './diff.js';
+import { AGREEMENT_WORDS, claimAnchor, precisionOption, PROVENANCE_MEANING, witnessBadge, type Agreement } from './format.js';
 import { escapeHtml as h, withoutControls } from './markup.js';
 import type { Report } from './model.js';
 import type { HtmlPage } from './sections/section.js';
@@ -39,7 +39,7 @@ code, pre { font: .88rem/1.4 ui-monospace, "SFMono-Regular", Menlo, monospace; b
 pre { padding: .5rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all }
 .verdict { font-weight: 600; white-space: nowrap } .agree-no { color: var(--bad); font-weight: 700 } .agree-yes { color: var(--good) } .agree-undecided { color: var(--warn); font-weight: 600 }
 .card { border: 2px solid var(--bad); border-radius: 6px; padding: .6rem 1rem; margin: .8rem 0; background: #fff8f8 }
-.card h5 { margin: 0 0 .4rem; font-size: 1rem }
+.card h5 { margin: 0 0 .4rem; font-size: 1rem } .card-imprecise { border-color: var(--warn); background: #fffaf0 }
 .meta { color: var(--muted) } .statement { margin: .4rem 0 } .formula { overflow-x: auto; margin: .5rem 0 }
 figure { margin: 1rem 0 } figure svg { max-width: 100%; height: auto } figcaption { color: var(--muted); font-size: .9rem }
 button { font: inherit; font-size: .85rem; padding: .1rem .5rem; cursor: pointer }
@@ -67,7 +67,7 @@ document.querySelectorAll('button[data-spec]').forEach(function (b) {
 `;
 
 function verdictCell(v: ClaimView): string {
-  return `<span class="verdict" data-verdict="${v.result.verdict}">${v.words.symbol} ${v.words.word}</span>${v.witnessStatus ? ` <span class="badge">${v.witnessStatus} witness</span>` : ''}`;
+  return `<span class="verdict" data-verdict="${v.result.verdict}">${v.words.symbol} ${v.words.word}</span>${v.witnessStatus ? ` <span class="badge">${h(witnessBadge(v.witnessStatus))}</span>` : ''}${v.watchedOnly ? ' <span class="badge">path watched in part</span>' : ''}`;
 }
 
 function agreementCell(a: Agreement): string {
@@ -78,7 +78,7 @@ function agreementCell(a: Agreement): string {
 function trialsCell(v: ClaimView): string {
   const t = v.trials;
   if (!t) return 'no search';
-  return `<span data-in-regime="${t.inRegime}" data-out-of-regime="${t.outOfRegime}" data-diverged="${t.failed}">${t.inRegime} in regime · ${t.outOfRegime} out · ${t.failed} diverged/failed</span>`;
+  return `<span data-in-regime="${t.inRegime}" data-out-of-regime="${t.outOfRegime}" data-diverged="${t.failed}" data-imprecise="${t.imprecise}">${t.inRegime} in regime · ${t.outOfRegime} out · ${t.failed} diverged/failed${t.imprecise ? ` · ${t.imprecise} imprecise` : ''}</span>`;
 }
 
 function overview(view: ReportView): string {
@@ -98,7 +98,7 @@ function overview(view: ReportView): string {
   return `<section aria-labelledby="overview"><h2 id="overview">Overview</h2>
 ${attentionHtml}
 <p id="summary"><strong><span id="count-matching">${s.matching}</span> of <span id="count-claims">${s.claims}</span> claims agree with what the paper asserts</strong>; <span id="count-mismatching">${s.mismatching}</span> disagree, <span id="count-inconclusive">${s.byVerdict.inconclusive}</span> inconclusive, <span id="count-unstable">${s.byVerdict.unstable ?? 0}</span> unstable, <span id="count-invalid">${s.invalid}</span> invalid. Disagreements and undecided claims are listed first in each paper.</p>
-<p class="meta">How to read this: <em>holds</em> means no counterexample in the stated number of in-regime trials — evidence, not proof. <em>Refuted</em> comes with a counterexample; it is <em>genuine</em> when it survives a stricter re-run (tighter integrator tolerances, smaller steps) and a 64-digit check of the final inequality, <em>potential</em> otherwise. A symbolic step is <em>verified</em> when the computer algebra reduces it to 0 and ≥ 200 random points agree, <em>numeric-only</em> when only the numbers confirm it. Provenance: V read in the paper, A in the authors' slides or blog, D derived by us, R recalled (never a pass/fail threshold), N not found.</p>
+<p class="meta">How to read this: <em>holds</em> means no counterexample in the stated number of in-regime trials — evidence, not proof. <em>Refuted</em> comes with a counterexample; it is <em>genuine</em> when neither discretization nor rounding explains it — it survives a stricter re-run (tighter integrator tolerances, smaller steps), a re-run in double-double (about 32 digits) along the same steps, and a 64-digit check of the final inequality — and <em>potential</em> when one of them could not be ruled out. A failure that double-double does not reproduce is <em>imprecise</em>: rounding explains it, so it is neither a counterexample nor a pass. A symbolic step is <em>verified</em> when the computer algebra reduces it to 0 and ≥ 200 random points agree, <em>numeric-only</em> when only the numbers confirm it. Provenance: V read in the paper, A in the authors' slides or blog, D derived by us, R recalled (never a pass/fail threshold), N not found.</p>
 <table id="overview-table"><thead><tr><th scope="col">claim</th><th scope="col">the paper asserts</th><th scope="col">our verdict</th><th scope="col">agreement</th><th scope="col">provenance</th><th scope="col">trials</th><th scope="col">symbolic steps</th><th scope="col">time</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
@@ -109,7 +109,9 @@ function claimHtml(v: ClaimView, page: HtmlPage): string {
   const out = [
     `<section class="claim" id="${v.anchor}" aria-labelledby="${v.anchor}-h"><h3 id="${v.anchor}-h">${h(c.id)}${c.claim ? ` — ${h(c.claim.title)}` : ''}</h3>`,
   ];
-  out.push(`<p>Our verdict: ${verdictCell(v)} · the paper asserts: ${v.paperAsserts} · ${agreementCell(v.agreement)}</p><p class="meta">${h(c.reason)}</p>`);
+  out.push(`<p>Our verdict: ${verdictCell(v)} · the paper asserts: ${v.paperAsserts} · ${agreementCell(v.agreement)}</p>`);
+  if (v.watchedOnly) out.push(`<p class="watched-only"><strong>${h(v.watchedOnly)}</strong></p>`);
+  out.push(`<p class="meta">${h(c.reason)}</p>`);
   if (v.errors) return [...out, `<pre>${v.errors.map(h).join('\n')}</pre></section>`].join('\n');
   for (const s of v.sections) {
     const html = s.html(page);
@@ -123,7 +125,7 @@ function diffHtml(d: ReportDiff): string {
   const rows = d.changed
     .map(
       (x) =>
-        `<tr><td><a href="#${claimAnchor(x.id)}">${h(x.id)}</a></td><td>${h(x.before ?? 'absent')}</td><td>${h(x.after ?? 'absent')}</td><td>${x.newWitness ? 'new counterexample' : ''}</td></tr>`,
+        `<tr><td><a href="#${claimAnchor(x.id)}">${h(x.id)}</a></td><td>${h(x.before ?? 'absent')}</td><td>${h(x.after ?? 'absent')}</td><td>${h(newWitnessWords(x).trim())}</td></tr>`,
     )
     .join('');
   return `<section aria-labelledby="changes"><h2 id="changes">Changes since the previous report</h2>
@@ -142,6 +144,7 @@ function environmentHtml(view: ReportView): string {
     ['platform', `${e.platform}, ${e.cpu}, ${e.threads} worker threads${e.kernels ? `; dense products: ${e.kernels}` : ''}`],
     ['lock file sha256', e.lockfileSha256],
     ['scale', r.options.full ? 'full (--full)' : 'CI size'],
+    ...(r.options.precision ? [['arithmetic', precisionOption(r.options.precision)] as [string, string]] : []),
     ['wall time', `${view.wallSeconds} s (${view.concurrency})`],
     ...Object.entries(e.libraries).map(([k, v]) => [k, v] as [string, string]),
   ];
@@ -164,7 +167,7 @@ export function renderHtml(r: Report, svgs: Record<string, string>, previous?: R
 <title>claimcheck report — ${r.summary.matching} of ${r.summary.claims} claims agree</title>
 <style>${inlineKatexCss()}</style><style>${STYLE}</style></head>
 <body><header><h1>claimcheck report</h1>
-<p class="meta">Generated ${h(r.generatedAt)} by <code>${h(e.command)}</code> (claimcheck ${h(e.toolVersion)}, commit ${h(e.gitCommit.slice(0, 10))}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s. ${r.options.full ? 'Scale: full (the authors’ scale where a claim declares one).' : 'Scale: CI size (<code>--full</code> runs the authors’ scale).'}</p>${r.options.drop ? `\n<p><strong>A diagnostic run without the premise <code>${h(r.options.drop)}</code></strong> (<code>--drop</code>): the verdicts below are those of the search without it, not the claims' verdicts, so "disagrees" is expected where the premise is needed.</p>` : ''}
+<p class="meta">Generated ${h(r.generatedAt)} by <code>${h(e.command)}</code> (claimcheck ${h(e.toolVersion)}, commit ${h(e.gitCommit.slice(0, 10))}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s. ${r.options.full ? 'Scale: full (the authors’ scale where a claim declares one).' : 'Scale: CI size (<code>--full</code> runs the authors’ scale).'}${r.options.precision ? ` Arithmetic: <code>--precision ${h(r.options.precision)}</code> — ${h(precisionOption(r.options.precision))}.` : ''}</p>${r.options.drop ? `\n<p><strong>A diagnostic run without the premise <code>${h(r.options.drop)}</code></strong> (<code>--drop</code>): the verdicts below are those of the search without it, not the claims' verdicts, so "disagrees" is expected where the premise is needed.</p>` : ''}
 <nav aria-label="contents"><a href="#overview">Overview</a>${previous ? ' · <a href="#changes">Changes</a>' : ''} · ${view.papers.map(({ key: k }) => `<a href="#paper-${h(k)}">${h(k)}</a>`).join(' · ')} · <a href="#environment">Environment</a></nav></header>
 <main>
 ${overview(view)}

@@ -1,6 +1,6 @@
 // report.md: what a reviewer reads. Everything here is rendered from report.json, through its view (view.ts).
-import { AGREEMENT_WORDS, type Agreement } from './format.js';
-import { mdEscape as esc, withoutControls, withoutLinks } from './markup.js';
+import { AGREEMENT_WORDS, precisionOption, witnessBadge, type Agreement } from './format.js';
+import { mdCode, mdEscape as esc, withoutControls, withoutLinks } from './markup.js';
 import type { Report } from './model.js';
 import { reportView, type ClaimView } from './view.js';
 
@@ -12,7 +12,7 @@ function agreementCell(a: Agreement): string {
 function trialsCell(v: ClaimView): string {
   const t = v.trials;
   if (!t) return 'no search';
-  return `${t.inRegime} in regime / ${t.outOfRegime} out / ${t.failed} failed to run`;
+  return `${t.inRegime} in regime / ${t.outOfRegime} out / ${t.failed} failed to run${t.imprecise ? ` / ${t.imprecise} imprecise` : ''}`;
 }
 
 /** One claim: its anchor, heading and verdict, then its validation errors or the registered sections. */
@@ -21,6 +21,7 @@ function claimSection(v: ClaimView): string[] {
   const out: string[] = [];
   out.push(`<a id="${v.anchor}"></a>`, '', `### ${esc(c.id)}${c.claim ? ` — ${esc(c.claim.title)}` : ''}`, '');
   out.push(`**Verdict: ${v.words.heading}** · the paper asserts: ${v.paperAsserts} · ${agreementCell(v.agreement)}`, '');
+  if (v.watchedOnly) out.push(`**${esc(v.watchedOnly)}**`, '');
   out.push(`${esc(c.reason)}`, '');
   if (v.errors) return [...out, 'Validation errors:', '', '```', ...v.errors, '```', ''];
   for (const s of v.sections) out.push(...s.markdown());
@@ -55,6 +56,7 @@ export function renderMarkdown(r: Report): string {
       : 'Scale: CI size — the searches as written in the claim files; `npx claimcheck run --full` runs those with a `full` section at the authors’ scale.',
     '',
   );
+  if (r.options.precision) out.push(`Arithmetic: ${mdCode(`--precision ${r.options.precision}`)} — ${esc(precisionOption(r.options.precision))}.`, '');
   if (r.options.drop)
     out.push(
       `**A diagnostic run without the premise ${esc(r.options.drop)}** (\`--drop\`): the verdicts below are those of the search without it, not the claims' verdicts, so "disagrees" is expected where the premise is needed.`,
@@ -65,7 +67,7 @@ export function renderMarkdown(r: Report): string {
     '',
   );
   out.push(
-    'How to read this: *holds* means that no counterexample was found in the stated number of in-regime trials — evidence, not a proof. *Refuted* comes with a counterexample; it is *genuine* when it survives a stricter re-run and a 64-digit check of the final inequality, and *potential* otherwise. A symbolic step is *verified* when the computer algebra reduces it to 0 and the numbers agree, *numeric-only* when only the numbers could confirm it.',
+    'How to read this: *holds* means that no counterexample was found in the stated number of in-regime trials — evidence, not a proof. *Refuted* comes with a counterexample; it is *genuine* when neither discretization nor rounding explains it (it survives a stricter re-run, a re-run in double-double along the same steps, and a 64-digit check of the final inequality), and *potential* when one of them could not be ruled out. A failure that double-double does not reproduce is *imprecise*: rounding explains it, so it is neither a counterexample nor a pass. A symbolic step is *verified* when the computer algebra reduces it to 0 and the numbers agree, *numeric-only* when only the numbers could confirm it.',
     '',
   );
   out.push(
@@ -75,7 +77,7 @@ export function renderMarkdown(r: Report): string {
   for (const v of view.byAttention) {
     const c = v.result;
     out.push(
-      `| [${esc(c.id)}](#${v.anchor}) | ${esc(c.paperKey)} | ${c.expect ?? '–'} | ${c.verdict}${v.witnessStatus ? ` (${v.witnessStatus})` : ''} | ${agreementCell(v.agreement)} | ${v.provenance ?? '–'} | ${trialsCell(v)} | ${v.symbolic} | ${v.seconds} s |`,
+      `| [${esc(c.id)}](#${v.anchor}) | ${esc(c.paperKey)} | ${c.expect ?? '–'} | ${c.verdict}${v.witnessStatus ? ` (${witnessBadge(v.witnessStatus)})` : ''}${v.watchedOnly ? ' (path watched in part)' : ''} | ${agreementCell(v.agreement)} | ${v.provenance ?? '–'} | ${trialsCell(v)} | ${v.symbolic} | ${v.seconds} s |`,
     );
   }
   out.push('');

@@ -4,9 +4,11 @@
 import { formatError } from '../claims/load.js';
 import type { Paper } from '../claims/schema.js';
 import type { ClaimResult } from '../runner.js';
+import type { Witness } from '../search/search.js';
 import type { Report } from './model.js';
 import { agreementOf, attentionRank, claimAnchor, concurrencyNote, seconds, VERDICT_WORDS, type Agreement, type VerdictWords } from './format.js';
 import { CLAIM_SECTIONS } from './sections/index.js';
+import { watchedOnlyText } from './sections/precision.js';
 import type { ShownSection } from './sections/section.js';
 
 /** One claim as every rendering shows it. */
@@ -16,11 +18,13 @@ export interface ClaimView {
   anchor: string;
   words: VerdictWords;
   agreement: Agreement;
-  witnessStatus?: string;
+  witnessStatus?: Witness['status'];
   /** the claim header's "the paper asserts: …" */
   paperAsserts: string;
   provenance?: string;
-  trials?: { inRegime: number; outOfRegime: number; failed: number };
+  trials?: { inRegime: number; outOfRegime: number; failed: number; imprecise: number };
+  /** beside the verdict: a "holds" that rests on paths watched only in part says so */
+  watchedOnly?: string;
   /** symbolic steps counted by verdict, e.g. `2 verified, 1 numeric-only` */
   symbolic: string;
   seconds: string;
@@ -70,7 +74,9 @@ export function claimView(c: ClaimResult, r: Report): ClaimView {
       inRegime: s.counts.pass + s.counts.fail,
       outOfRegime: s.counts['out-of-regime'],
       failed: s.counts.diverged + s.counts.timeout + s.counts.error,
+      imprecise: s.counts.imprecise ?? 0,
     },
+    watchedOnly: watchedOnlyText(s),
     symbolic: symbolicSummary(c),
     seconds: seconds(c.ms),
     errors: c.errors?.map(formatError),

@@ -224,7 +224,7 @@ function simulate(
     if (dd && !run.dd) throw new NoDoubleDoubleError(`the dynamics "${dynamicsBlock.def.name}" has no double-double version`);
     const go = (t0: Float64Array, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
       dd ? run.dd!(problem, t0, observe, steps, record) : run(problem, t0, observe, record);
-    const observeAll: Observer | undefined = watchers.length ? (theta, point) => watchers.forEach((w) => w(theta, point)) : undefined;
+    const observeAll: Observer | undefined = watchers.length ? (theta, point, stepError) => watchers.forEach((w) => w(theta, point, stepError)) : undefined;
     state.sim = go(theta0, observeAll, suffix ? undefined : env.steps, suffix ? undefined : { acceptedSteps: env.acceptedSteps });
     tr?.finish();
     state.theta = state.sim.theta;

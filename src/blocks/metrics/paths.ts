@@ -2,7 +2,8 @@
 // and changes of the activation pattern.
 import { z } from 'zod';
 import { compileExpr } from '../../core/expr.js';
-import { layerOf } from '../../numeric/models.js';
+import { determinant } from '../../numeric/linalg.js';
+import { layerOf, type Model } from '../../numeric/models.js';
 import { activationPattern } from '../../numeric/neuron.js';
 import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, roundingPerturbations, symbolsAt } from '../path.js';
 import type { ImpreciseStep, MetricProduct, SimState } from '../types.js';
@@ -71,7 +72,7 @@ export const pathExtreme = defineMetric({
             ? {
                 imprecise: {
                   ...detSign.flip,
-                  why: `det ${p.layer} changed sign through float64's rounding band (|det| below 100 ulp of ‖${p.layer}‖^n from step ${detSign.flip.step}, loss ${detSign.flip.loss.toPrecision(3)}): a sign the arithmetic did not resolve, and the ${p.output === 'count' ? 'count' : p.extreme} was taken after it`,
+                  why: `det ${p.layer} changed sign inside its resolution band (below 100 ulp of ‖${p.layer}‖^n or the step's own error, from step ${detSign.flip.step}, loss ${detSign.flip.loss.toPrecision(3)}): a sign the computation did not resolve, and the ${p.output === 'count' ? 'count' : p.extreme} was taken after it`,
                 },
               }
             : shortOf
@@ -87,13 +88,13 @@ export const pathExtreme = defineMetric({
     };
     f.watch =
       ({ model, objective, log }) =>
-      (theta, point) => {
+      (theta, point, stepError) => {
         watched = true;
         step++;
         if (stopped) return;
         const { symbols, unit } = symbolsAt(model, theta, p.layer, () => objective.value(theta), step, point);
         lastLoss = symbols.loss;
-        detSign.see(symbols, unit, step);
+        detSign.see(symbols, unit, step, () => (stepError ? detMovedBy(model, theta, p.layer, stepError) : 0));
         const scope = { ...trial, ...symbols };
         let perturbed: Array<Record<string, number>> | undefined;
         const variants = () => (perturbed ??= roundingPerturbations(symbols, unit).map((v) => ({ ...trial, ...v })));
@@ -124,23 +125,30 @@ export const pathExtreme = defineMetric({
 });
 
 /**
- * Watches det of a square layer along a path for a sign change made inside the rounding band
- * |det| < 100u·‖W‖_F^n: entering the band with one sign and leaving it with the other. A genuine
- * crossing jumps over the band between steps; a determinant that decays into the band and comes out
- * with the other sign was flipped by rounding (the depth-2 pitfall of Razin & Cohen's flow).
+ * Watches det of a square layer along a path for a sign change made inside its resolution band: the
+ * rounding band 100u·‖W‖_F^n, widened by how much det moves when θ moves by the integrator's local
+ * error estimate of the step. Entering the band with one sign and leaving it with the other is a sign
+ * the computation did not resolve: a genuine crossing jumps over the band between steps, while a
+ * determinant that decays into it and comes out with the other sign was flipped by rounding or by
+ * the step (the depth-2 pitfall of Razin & Cohen's flow).
  */
 function signThroughRounding() {
   let lastSign = 0,
-    entered: { step: number; loss: number; sign: number } | undefined;
+    entered: { step: number; loss: number; sign: number; band: number } | undefined;
   const state = {
     flip: undefined as { step: number; loss: number } | undefined,
-    see(sym: Record<string, number>, unit: number, step: number) {
+    see(sym: Record<string, number>, unit: number, step: number, stepBand: () => number) {
       const det = sym.det;
       if (!Number.isFinite(det) || state.flip) return;
       let n = 0;
       while (n < 9 && sym[`s${n + 1}`] !== undefined) n++;
-      if (Math.abs(det) < 100 * unit * sym.fro ** n) {
-        entered ??= { step, loss: sym.loss, sign: lastSign };
+      const scale = sym.fro ** n;
+      // the step's band is computed only where det is already small; once inside, det leaves only past the widest band seen since it entered
+      const small = Math.abs(det) < 1e-6 * scale;
+      const band = Math.max(100 * unit * scale, small ? stepBand() : 0, entered?.band ?? 0);
+      if (Math.abs(det) < band) {
+        if (entered) entered.band = band;
+        else entered = { step, loss: sym.loss, sign: lastSign, band };
         return;
       }
       const sign = Math.sign(det);
@@ -150,6 +158,17 @@ function signThroughRounding() {
     },
   };
   return state;
+}
+
+/** How far det of a layer moves when every entry of θ moves by ±ε (two alternating-sign patterns), in float64. */
+function detMovedBy(model: Model, theta: Float64Array, layer: string, eps: number): number {
+  const det0 = determinant(layerOf(model, theta, layer));
+  let moved = 0;
+  for (const phase of [0, 1]) {
+    const t = Float64Array.from(theta, (x, i) => x + ((i + phase) % 2 ? eps : -eps));
+    moved = Math.max(moved, Math.abs(determinant(layerOf(model, t, layer)) - det0));
+  }
+  return moved;
 }
 
 export const activeSetChanges = defineMetric({

@@ -1,11 +1,19 @@
 // The numerical search: what it simulates, its space, its trial counts, and its counterexample card.
 import type { ClaimResult } from '../../runner.js';
+import type { SearchResult } from '../../search/search.js';
 import { hypothesesOf } from '../../claims/schema.js';
 import { frequencyOutcomeWords } from '../../search/frequency.js';
 import { fmt, seconds, valuesText } from '../format.js';
 import { escapeHtml as h, mdCode, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 import { witnessCard, witnessHtml, witnessMarkdown, type WitnessCard } from './witness.js';
+
+/** The trials' arithmetic (reports from before it was recorded ran in float64). */
+const arithmeticOf = (s: SearchResult) => (s.evidence?.precision === 'double-double' ? 'double-double, about 32 digits' : 'float64');
+
+/** ", N imprecise" in the trial counts (absent from reports before the status existed). */
+const impreciseCount = (s: SearchResult) =>
+  s.counts.imprecise !== undefined ? `, ${s.counts.imprecise} imprecise (the arithmetic could not decide them: neither counterexamples nor passes)` : '';
 
 interface SearchView {
   s: NonNullable<ClaimResult['search']>;
@@ -43,21 +51,21 @@ export default defineSection<SearchView>({
     const space = Object.entries(s.space)
       .map(([k, d]) => `<code>${h(k)}</code> ∈ [${h(fmt(d.first))}, ${h(fmt(d.last))}] (${d.size} values)`)
       .join('; ');
-    return `<h4>Numerical search <span class="meta">(float64; evidence, not proof)</span></h4>
+    return `<h4>Numerical search <span class="meta">(${arithmeticOf(s)}; evidence, not proof)</span></h4>
 <ul>
 <li>simulation: ${blocks.map(([k, b]) => `${k}: <code>${h(b)}</code>`).join(' → ')}</li>
 <li>metrics: ${metrics}${lets ? `; derived: ${lets}` : ''}</li>
 <li>hypotheses (a trial outside them is out of regime, never evidence):${hyps ? `<ul>${hyps}</ul>` : ' none'}</li>
 <li>property: <code>${h(spec.property)}</code></li>
 <li>space (${h(fmt(s.spaceSize))} grid points, plus a per-trial seed): ${space}</li>
-<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
+<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
 ${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${h(frequencyOutcomeWords(s.frequency))}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
 <li>verdict of the search: ${h(s.reason)}</li>
 ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(p.message ?? '')}</li>`).join('')}
 </ul>${witness ? witnessHtml(witness) : ''}`;
   },
   markdown: ({ s, spec, blocks, witness }) => [
-    '**Numerical search** (float64; evidence, not proof):',
+    `**Numerical search** (${arithmeticOf(s)}; evidence, not proof):`,
     '',
     ...(blocks.length ? [`- simulation: ${blocks.map(([k, b]) => `${k}: ${b}`).join(' → ')}`] : []),
     `- metrics: ${Object.entries(spec.metrics)
@@ -80,7 +88,7 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
     `- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space)
       .map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`)
       .join('; ')}`,
-    `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
+    `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
     ...(s.frequency
       ? [`- **frequency claim** Pr[\`${spec.property}\`] ≥ \`${s.frequency.atLeast}\`: ${esc(s.reason)}; re-run this sample: \`${s.frequency.replay}\``]
       : []),
