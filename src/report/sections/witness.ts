@@ -103,7 +103,8 @@ export function witnessCard(c: ClaimResult, w: Witness, property: string): Witne
   };
 }
 
-const title = (w: WitnessCard) => (w.counterexample ? `Counterexample — ${w.status}` : `Not a counterexample — ${w.status}`);
+/** "Counterexample (genuine, 2 shrinks) — neither …"; an imprecise witness: "Imprecise failure (0 shrinks) — rounding explains it: not a counterexample" */
+const title = (w: WitnessCard) => `${w.counterexample ? `Counterexample (${w.status}, ` : 'Imprecise failure ('}${w.shrinks} shrinks) — ${w.meaning}`;
 const partText = (p: NonNullable<WitnessCard['part']>) => `step ${p.step} (loss ${p.loss}): ${p.what}`;
 const BIG_WORDS = "the final inequality on the refined run's values, in 64-digit arithmetic";
 
@@ -123,7 +124,7 @@ function checksHtml(w: WitnessCard): string {
 export function witnessHtml(w: WitnessCard): string {
   const label = w.counterexample ? `counterexample for ${w.claimId}` : `imprecise failure, not a counterexample, for ${w.claimId}`;
   return `<div class="card${w.counterexample ? '' : ' card-imprecise'}" role="group" aria-label="${h(label)}" data-witness-status="${h(w.status)}">
-<h5>${h(title(w))} (${h(w.meaning)}) · ${w.shrinks} shrinks</h5>
+<h5>${h(title(w))}</h5>
 <table><caption class="meta">the failing trial's values</caption><tbody>${rows(w.values)}</tbody></table>
 <p>property${w.counterexample ? '' : ' in float64'}: ${propertyHtml(w.property)}</p>
 ${checksHtml(w)}
@@ -136,7 +137,7 @@ ${w.counterexampleMeans !== undefined && w.counterexample ? `<p><strong>What thi
 
 export function witnessMarkdown(w: WitnessCard): string[] {
   return [
-    `#### ${title(w)} (${esc(w.meaning)}; ${w.shrinks} shrinks)`,
+    `#### ${esc(title(w))}`,
     '',
     '```',
     ...w.values.map(([k, v]) => `${k.padEnd(12)} := ${v}`),
