@@ -20,6 +20,7 @@ export const SLOW_FILES = [
   'test/search/boundary.test.ts', // boundary grids and sweeps
   'test/search/mutants.test.ts', // runs the mutant suite (test/mutants) through the CLI
   'test/search/ablation-agrees.test.ts', // ablated searches of four claims at CI size
+  'test/search/precision.test.ts', // double-double searches of Razin & Cohen's depth-2 flow
 ];
 
 /**

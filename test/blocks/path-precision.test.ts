@@ -1,0 +1,101 @@
+// Rounding detectors of path-extreme (src/blocks/metrics/paths.ts, src/blocks/path.ts): decisions below
+// rounding error, a determinant that changes sign inside its resolution band, and the watch report.
+import { describe, expect, it } from 'vitest';
+import { pathExtreme } from '../../src/blocks/metrics/paths.js';
+import { FLOAT64_UNIT, precisePathSymbols, roundingPerturbations } from '../../src/blocks/path.js';
+import type { MetricProduct, SimState } from '../../src/blocks/types.js';
+import { ddVecFrom } from '../../src/numeric/dd-model.js';
+import { deepLinearNet } from '../../src/numeric/deeplinear.js';
+import type { Dataset } from '../../src/numeric/data.js';
+import type { Objective } from '../../src/numeric/objective.js';
+import { Rng } from '../../src/numeric/rng.js';
+
+// depth 1: θ is W itself (2×2, row-major), so a path is a list of matrices
+const model = deepLinearNet({ rows: 2, cols: 2, depth: 1, width: 2, init: 'gaussian', scale: 1, detSign: 'any' });
+const lossOf = (t: Float64Array) => 1 / (1 + Math.abs(t[0]));
+const objectiveStub = { nParams: 4, value: lossOf, valueAndGrad: () => 0 } as unknown as Objective;
+
+function watch(params: Record<string, unknown>, path: number[][], stepErrors?: number[]): { value: number; metric: MetricProduct } {
+  const p = pathExtreme.params.parse({ layer: 'W', ...params });
+  const metric = pathExtreme.create(p, { num: Number, int: Number, rng: new Rng(1), scope: {} });
+  const observe = metric.watch!({ objective: objectiveStub, model, data: {} as Dataset });
+  path.forEach((w, k) => observe(Float64Array.from(w), undefined, stepErrors?.[k]));
+  return { value: metric({} as SimState), metric };
+}
+
+/** W = [[a, 1], [1, b]] with det W = ab − 1 */
+const withDet = (det: number, a = 2) => [a, 1, 1, (det + 1) / a];
+
+describe('det W changing sign inside its resolution band', () => {
+  it('a determinant that decays into float64’s rounding band and leaves it with the other sign makes the min imprecise', () => {
+    const path = [1e-3, 1e-9, 1e-13, 1e-15, 1e-17, -1e-16, -1e-3, -0.5].map((d) => withDet(d));
+    const { metric } = watch({ of: 'det' }, path);
+    expect(metric.watchReport!().imprecise?.why).toMatch(/changed sign inside its resolution band/);
+  });
+
+  it('a genuine crossing that jumps over the band is not', () => {
+    const path = [0.3, 0.1, 1e-3, -1e-3, -0.1].map((d) => withDet(d));
+    const { metric } = watch({ of: 'det' }, path);
+    expect(metric.watchReport!().imprecise).toBeUndefined();
+  });
+
+  it('a determinant that decays into the band and stays (a rank-deficient limit) is not', () => {
+    const path = [1e-3, 1e-9, 1e-15, 1e-17, 1e-18, -1e-18].map((d) => withDet(d));
+    const { metric } = watch({ of: 'det' }, path);
+    expect(metric.watchReport!().imprecise).toBeUndefined();
+  });
+
+  it('the step’s own error widens the band: a flip from 10⁻¹⁰ is unresolved when the step moved θ by 10⁻⁸', () => {
+    const path = [1e-3, 1e-6, 1e-10, -1e-10, -1e-3].map((d) => withDet(d));
+    const resolved = watch({ of: 'det' }, path, [0, 1e-14, 1e-14, 1e-14, 1e-14]).metric.watchReport!();
+    const unresolved = watch({ of: 'det' }, path, [0, 1e-8, 1e-8, 1e-8, 1e-8]).metric.watchReport!();
+    expect(resolved.imprecise).toBeUndefined();
+    expect(unresolved.imprecise?.why).toMatch(/step's own error/);
+  });
+
+  it('only a value taken after the flip is imprecise: a min reached before it stands', () => {
+    const path = [withDet(1e-3), withDet(1e-15), withDet(-1e-16), withDet(-0.5, 100)];
+    const { value, metric } = watch({ of: 'e11' }, path);
+    expect(value).toBe(2);
+    expect(metric.watchReport!().imprecise).toBeUndefined();
+    const after = watch({ of: '-e11' }, path);
+    expect(after.metric.watchReport!().imprecise).toBeDefined();
+  });
+});
+
+describe('decisions below rounding error', () => {
+  it('an until that compares det with a threshold inside float64’s rounding band is imprecise; one far above it is not', () => {
+    const path = [0.5, 1e-6, 1e-12, 1e-15, 1e-20].map((d) => withDet(d));
+    expect(watch({ of: 'e11', until: 'det <= 1e-20 * fro^2' }, path).metric.watchReport!().imprecise?.why).toMatch(/below the rounding error/);
+    expect(watch({ of: 'e11', until: 'det <= 1e-8 * fro^2' }, path).metric.watchReport!().imprecise).toBeUndefined();
+  });
+
+  it('perturbations move det by 100u·‖W‖^n, the lower singular values by 100u·s1, and the loss by (100u)²·max(1, ‖W‖²)', () => {
+    const sym = { det: 1e-20, fro: 2, s1: 2, s2: 0, loss: 0 };
+    const [up, down] = roundingPerturbations(sym, FLOAT64_UNIT);
+    expect(up.det - sym.det).toBeCloseTo(100 * FLOAT64_UNIT * 4, 30);
+    expect(down.s2).toBe(0);
+    expect(up.s2).toBeCloseTo(100 * FLOAT64_UNIT * 2, 30);
+    expect(up.loss).toBeCloseTo((100 * FLOAT64_UNIT) ** 2 * 4, 40);
+  });
+
+  it('path symbols formed in double-double keep det and the smallest singular value of a nearly singular layer', () => {
+    const e = 2 ** -60;
+    const m = { rows: 2, cols: 2, ...ddVecFrom([1, 1, 1, 1]) };
+    m.lo[3] = e; // W = [[1, 1], [1, 1 + 2⁻⁶⁰]]: det = 2⁻⁶⁰, not representable in float64
+    const sym = precisePathSymbols(m, 0.1, 3);
+    expect(sym.det).toBe(e);
+    expect(sym.s2).toBeCloseTo(e / sym.s1, 30);
+  });
+});
+
+describe('the watch report', () => {
+  it('says how many steps were watched before until held, where it stopped, and whether watched_to_loss was reached', () => {
+    const path = [0.5, 0.2, 1e-3, 1e-9, 1e-11].map((d, k) => withDet(d, 1 + k));
+    const { metric } = watch({ of: 'e11', until: 'det <= 1e-6 * fro^2', watched_to_loss: 0.1 }, path);
+    const w = metric.watchReport!();
+    expect([w.steps, w.watched, w.stoppedAt?.step]).toEqual([5, 3, 3]);
+    expect(w.stoppedAt!.loss).toBeCloseTo(lossOf(Float64Array.from(path[3])), 12);
+    expect(w.imprecise?.why).toMatch(/watched_to_loss/);
+  });
+});

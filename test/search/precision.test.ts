@@ -1,0 +1,124 @@
+// Certified witnesses (issue 19): a failure that rounding explains is imprecise, never a counterexample;
+// a genuine one survives the double-double re-run with the same violation.
+import { describe, expect, it } from 'vitest';
+import { inlineRunner } from '../../src/search/pool.js';
+import { runSearch } from '../../src/search/search.js';
+import { runTrial } from '../../src/search/trial.js';
+import { searchFixture } from '../helpers.js';
+
+/** Razin & Cohen's bound |W₁₁| ≥ (1 − δ)²/δ at depth 2 without the determinant guard (the issue's contributor claim). */
+const unguardedDepth2 = (o: { targetLoss: number; precision?: 'dd'; alphas: string; rtol: string; trials: number }) =>
+  searchFixture(`${o.precision ? `precision: ${o.precision}\n` : ''}trials: ${o.trials}
+min_in_regime: 1
+seed: 2020
+guided: { trials: 0 }
+space:
+  alpha: ${o.alphas}
+data: { block: matrix-completion, rows: 2, cols: 2, observed: [[1, 2, 1], [2, 1, 1], [2, 2, 0]] }
+model: { block: deep-linear, rows: 2, cols: 2, depth: 2, init: balanced, scale: alpha, det_sign: positive }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-flow, time: 100000, rtol: ${o.rtol}, atol: 1e-18, max_steps: 2000000, stop_loss: ${o.targetLoss} }
+metrics:
+  slack: { block: path-extreme, layer: W, of: 'abs(e11) - (1 - sqrt(2*loss))^2 / sqrt(2*loss)', when: 'loss < 0.5' }
+  lossT: { block: loss }
+hypotheses:
+  converged: { when: 'lossT <= ${o.targetLoss}', role: validity }
+property: 'slack >= 0'`);
+
+const search = (spec: ReturnType<typeof searchFixture>, precision?: 'float64' | 'dd') =>
+  runSearch(spec, { claimId: 't.fixture', runner: inlineRunner(), shrinkBudgetMs: 1, ...(precision ? { precision } : {}) });
+
+describe('the unguarded depth-2 bound is never refuted', () => {
+  it('float64 to loss 10⁻³: every failure is imprecise (det W changed sign inside the rounding band), the verdict inconclusive', async () => {
+    const r = await search(unguardedDepth2({ targetLoss: 1e-3, alphas: '{ grid: [0.01, 0.1] }', rtol: '1e-9', trials: 2 }));
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.counts.fail).toBe(0);
+    expect(r.counts.imprecise).toBeGreaterThan(0);
+    expect(r.reason).toMatch(/imprecise/);
+    expect(r.imprecise?.[0].message).toMatch(/det W changed sign/);
+  });
+
+  it('double-double to loss 0.02 (where it resolves the sign): holds; to 10⁻³: imprecise, not refuted', { timeout: 120_000 }, async () => {
+    const holds = await search(unguardedDepth2({ targetLoss: 0.02, alphas: '{ grid: [0.01, 0.1] }', rtol: '1e-14', trials: 2 }), 'dd');
+    expect([holds.verdict, holds.counts.pass, holds.evidence.precision]).toEqual(['holds', 2, 'double-double']);
+    const deep = await search(unguardedDepth2({ targetLoss: 1e-3, alphas: '{ grid: [0.01] }', rtol: '1e-14', trials: 1 }), 'dd');
+    expect(deep.verdict).toBe('inconclusive');
+    expect(deep.counts.imprecise).toBe(1);
+  });
+
+  it('the same float64 failure without the detector (a det that jumps over the band) would be caught by the double-double re-run: its violation moves with the arithmetic', () => {
+    // the replay itself: float64 and double-double along the float64 run's steps disagree on the final slack
+    const spec = unguardedDepth2({ targetLoss: 1e-3, alphas: '{ grid: [0.01] }', rtol: '1e-9', trials: 1 });
+    const values = { alpha: 0.01, seed: 103156 };
+    const f64 = runTrial(spec, values);
+    const dd = runTrial(spec, values, { precision: 'dd', sameSteps: true });
+    expect(f64.status).toBe('imprecise');
+    expect(dd.precision?.sameStepsAs).toBe('float64');
+    expect(dd.precision?.part?.step).toBeGreaterThan(0);
+    expect(Math.abs(dd.property!.lhs! - f64.property!.lhs!)).toBeGreaterThan(1e-3 * Math.abs(f64.property!.lhs!));
+  });
+});
+
+describe('a planted genuine counterexample stays genuine', () => {
+  // gradient descent that stops far from zero loss: "the loss reaches 10⁻⁶" fails by a wide margin in any arithmetic
+  const planted = searchFixture(`trials: 4
+seed: 7
+guided: { trials: 0 }
+space:
+  steps: { grid: [5, 10] }
+data: { block: isotropic-gaussian, n: 4, d: 3, labels: teacher }
+model: { block: two-layer, d: 3, width: 3, activation: leaky-relu, gamma: 0.1, w_scale: 0.5, v_init: gaussian, v_scale: 0.5, train_output: true }
+loss: { block: square, reduction: mean }
+dynamics: { block: gradient-descent, steps: steps, eta: 0.05 }
+metrics:
+  lossT: { block: loss }
+property: 'lossT <= 1e-6'`);
+
+  it('refuted, genuine: the double-double re-run along the same steps fails with the same sides', async () => {
+    const r = await search(planted);
+    expect(r.verdict).toBe('refuted');
+    const w = r.witness!;
+    expect(w.status).toBe('genuine');
+    expect(w.recheck.precise?.status).toBe('fail');
+    expect(w.recheck.precise?.precision?.arithmetic).toBe('double-double');
+    expect(Math.abs(w.recheck.precise!.property!.lhs! - w.result.property!.lhs!)).toBeLessThan(1e-10 * w.result.property!.lhs!);
+    expect(w.recheck.preciseNote).toMatch(/fails too/);
+  });
+
+  it('a search already in double-double probes its witness from a perturbed θ(0), and stays genuine', async () => {
+    const r = await search(planted, 'dd');
+    expect([r.verdict, r.witness?.status, r.evidence.precision]).toEqual(['refuted', 'genuine', 'double-double']);
+    expect(r.witness!.recheck.precise?.precision?.perturbed).toBeGreaterThan(0);
+  });
+});
+
+describe('watched_to_loss and the watch report', () => {
+  const guarded = (required: number) =>
+    searchFixture(`trials: 1
+min_in_regime: 1
+guided: { trials: 0 }
+space:
+  alpha: { grid: [0.01] }
+data: { block: matrix-completion, rows: 2, cols: 2, observed: [[1, 2, 1], [2, 1, 1], [2, 2, 0]] }
+model: { block: deep-linear, rows: 2, cols: 2, depth: 2, init: balanced, scale: alpha, det_sign: positive }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-flow, time: 100000, rtol: 1e-9, atol: 1e-13, max_steps: 2000000, stop_loss: 0.005 }
+metrics:
+  slack: { block: path-extreme, layer: W, of: 'abs(e11)', when: 'loss < 0.5', until: 'det <= 1e-10 * fro^2', watched_to_loss: ${required} }
+property: 'slack >= 0'`);
+
+  it('a watch that stops above the required loss makes the trial imprecise, and reports where it stopped', () => {
+    const r = runTrial(guarded(0.01), { alpha: 0.01, seed: 1 });
+    const w = r.watch!.slack;
+    expect(w.stoppedAt!.loss).toBeGreaterThan(0.01);
+    expect(w.watched!).toBeLessThan(w.steps);
+    expect(r.status).toBe('imprecise');
+    expect(r.message).toMatch(/watched_to_loss/);
+  });
+
+  it('a watch that stops below it does not', () => {
+    const r = runTrial(guarded(0.5), { alpha: 0.01, seed: 1 });
+    expect(r.status).toBe('pass');
+    expect(r.watch!.slack.required).toBe(0.5);
+  });
+});
