@@ -74,13 +74,15 @@ export function symbolsAt(
 /**
  * Rounding-level perturbations of path symbols: the symbols shifted up and down by a bound on their
  * rounding error at unit roundoff u — det by 100u·fro^n (n×n), every singular value but the first by
- * 100u·s1, the loss by (100u)²·max(1, fro²). A decision (when, until) that differs between them was
- * made by a difference smaller than its rounding error.
+ * 100u·s1, the loss by (100u)²·max(1, fro²). A decision (when, until) that differs between them while
+ * one of those symbols is itself inside its band (`unresolved`: its size not resolved at all) was made
+ * by a difference smaller than its rounding error. A resolved value merely near a threshold is not.
  */
-export function roundingPerturbations(sym: Record<string, number>, unit: number): Array<Record<string, number>> {
+export function roundingPerturbations(sym: Record<string, number>, unit: number): { variants: Array<Record<string, number>>; unresolved: boolean } {
   const k = 100 * unit;
   const up: Record<string, number> = { ...sym },
     down: Record<string, number> = { ...sym };
+  let unresolved = false;
   const fro = sym.fro;
   if (Number.isFinite(sym.det)) {
     let n = 0;
@@ -88,13 +90,17 @@ export function roundingPerturbations(sym: Record<string, number>, unit: number)
     const d = k * fro ** n;
     up.det = sym.det + d;
     down.det = sym.det - d;
+    unresolved ||= Math.abs(sym.det) < d;
   }
   for (let i = 2; i <= 9 && sym[`s${i}`] !== undefined; i++) {
-    up[`s${i}`] = sym[`s${i}`] + k * sym.s1;
-    down[`s${i}`] = Math.max(0, sym[`s${i}`] - k * sym.s1);
+    const d = k * sym.s1;
+    up[`s${i}`] = sym[`s${i}`] + d;
+    down[`s${i}`] = Math.max(0, sym[`s${i}`] - d);
+    unresolved ||= sym[`s${i}`] < d;
   }
   const dl = k * k * Math.max(1, fro * fro);
   up.loss = sym.loss + dl;
   down.loss = Math.max(0, sym.loss - dl);
-  return [up, down];
+  unresolved ||= sym.loss < dl;
+  return { variants: [up, down], unresolved };
 }

@@ -64,15 +64,24 @@ describe('det W changing sign inside its resolution band', () => {
 });
 
 describe('decisions below rounding error', () => {
-  it('an until that compares det with a threshold inside float64’s rounding band is imprecise; one far above it is not', () => {
+  it('an until that compares det with a threshold inside float64’s rounding band is imprecise; one far above it is not, even at a step right at the threshold', () => {
     const path = [0.5, 1e-6, 1e-12, 1e-15, 1e-20].map((d) => withDet(d));
     expect(watch({ of: 'e11', until: 'det <= 1e-20 * fro^2' }, path).metric.watchReport!().imprecise?.why).toMatch(/below the rounding error/);
     expect(watch({ of: 'e11', until: 'det <= 1e-8 * fro^2' }, path).metric.watchReport!().imprecise).toBeUndefined();
+    // det = 1e-12·‖W‖² to within 10⁻¹⁵ relative: a knife edge, but det itself is resolved
+    const fro2 = 4 + 1 + 1 + 0.25;
+    const edge = [0.5, 1e-12 * fro2, 1e-13].map((d) => withDet(d));
+    expect(watch({ of: 'e11', until: 'det <= 1e-12 * fro^2' }, edge).metric.watchReport!().imprecise).toBeUndefined();
   });
 
   it('perturbations move det by 100u·‖W‖^n, the lower singular values by 100u·s1, and the loss by (100u)²·max(1, ‖W‖²)', () => {
     const sym = { det: 1e-20, fro: 2, s1: 2, s2: 0, loss: 0 };
-    const [up, down] = roundingPerturbations(sym, FLOAT64_UNIT);
+    const {
+      variants: [up, down],
+      unresolved,
+    } = roundingPerturbations(sym, FLOAT64_UNIT);
+    expect(unresolved).toBe(true);
+    expect(roundingPerturbations({ ...sym, det: 1e-12, s2: 1e-6, loss: 0.1 }, FLOAT64_UNIT).unresolved).toBe(false);
     expect(up.det - sym.det).toBeCloseTo(100 * FLOAT64_UNIT * 4, 30);
     expect(down.s2).toBe(0);
     expect(up.s2).toBeCloseTo(100 * FLOAT64_UNIT * 2, 30);

@@ -96,10 +96,12 @@ export const pathExtreme = defineMetric({
         lastLoss = symbols.loss;
         detSign.see(symbols, unit, step, () => (stepError ? detMovedBy(model, theta, p.layer, stepError) : 0));
         const scope = { ...trial, ...symbols };
+        const rounding = roundingPerturbations(symbols, unit);
         let perturbed: Array<Record<string, number>> | undefined;
-        const variants = () => (perturbed ??= roundingPerturbations(symbols, unit).map((v) => ({ ...trial, ...v })));
+        const variants = () => (perturbed ??= rounding.variants.map((v) => ({ ...trial, ...v })));
         const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
-        const uncertain = (e: typeof when, nominal: boolean | undefined) => e !== undefined && variants().some((v) => (e.value(v) !== 0) !== nominal);
+        const uncertain = (e: typeof when, nominal: boolean | undefined) =>
+          rounding.unresolved && e !== undefined && variants().some((v) => (e.value(v) !== 0) !== nominal);
         const stop = decide(until);
         const counted = !stop && (decide(when) ?? true);
         if (!imprecise && (uncertain(until, stop) || (!stop && uncertain(when, decide(when)))))
