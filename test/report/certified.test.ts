@@ -373,6 +373,7 @@ describe('the arithmetic', () => {
     const { html, md } = render([genuineClaim]);
     expect(md).toContain('**Numerical search** (float64; evidence, not proof):');
     for (const text of [html, md]) {
+      expect(text).toContain('0 errors, 0 imprecise (at least 6');
       expect(text).not.toContain('--precision');
       expect(text).not.toContain('Arithmetic and watched paths');
     }

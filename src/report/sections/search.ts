@@ -13,7 +13,9 @@ const arithmeticOf = (s: SearchResult) => (s.evidence?.precision === 'double-dou
 
 /** ", N imprecise" in the trial counts (absent from reports before the status existed). */
 const impreciseCount = (s: SearchResult) =>
-  s.counts.imprecise !== undefined ? `, ${s.counts.imprecise} imprecise (the arithmetic could not decide them: neither counterexamples nor passes)` : '';
+  s.counts.imprecise === undefined
+    ? ''
+    : `, ${s.counts.imprecise} imprecise${s.counts.imprecise ? ' (the arithmetic could not decide them: neither counterexamples nor passes)' : ''}`;
 
 interface SearchView {
   s: NonNullable<ClaimResult['search']>;
