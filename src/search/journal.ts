@@ -394,6 +394,19 @@ const trialResultSchema = z.object({
     })
     .optional(),
   message: z.string().optional(),
+  watch: z
+    .record(
+      z.string(),
+      z.object({
+        steps: num,
+        watched: num.optional(),
+        stoppedAt: z.object({ step: num, loss: num }).optional(),
+        lossReached: num.optional(),
+        required: num.optional(),
+      }),
+    )
+    .optional(),
+  precision: z.object({ arithmetic: z.literal('double-double') }).optional(),
   trajectory: z.array(z.unknown()).optional(),
   trace: z.array(z.unknown()).optional(),
   ms: num,
