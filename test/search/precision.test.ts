@@ -122,3 +122,28 @@ property: 'slack >= 0'`);
     expect(r.watch!.slack.required).toBe(0.5);
   });
 });
+
+describe('a loss below what float64 resolves', () => {
+  // W itself (depth 1) by gradient descent on three entries: the residuals shrink to the rounding of 0.1 and 0.3
+  const fit = (property: string) =>
+    searchFixture(`trials: 1
+guided: { trials: 0 }
+space:
+  s: { grid: [1] }
+data: { block: matrix-completion, rows: 2, cols: 2, observed: [[1, 2, 0.1], [2, 1, 0.1], [2, 2, 0.3]] }
+model: { block: deep-linear, rows: 2, cols: 2, depth: 1, init: gaussian, scale: s, det_sign: any }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-descent, steps: 300, eta: 0.5 }
+metrics:
+  lossT: { block: loss }
+property: '${property}'`);
+
+  it('decides no verdict: "the loss is below 10⁻⁴⁰" is imprecise, "below 10⁻³" passes', () => {
+    const values = { s: 1, seed: 3 };
+    const tiny = runTrial(fit('lossT <= 1e-40'), values);
+    expect(tiny.quantities.lossT).toBeLessThan(1e-28);
+    expect(tiny.status).toBe('imprecise');
+    expect(tiny.message).toMatch(/lossT move by their rounding error/);
+    expect(runTrial(fit('lossT <= 1e-3'), values).status).toBe('pass');
+  });
+});
