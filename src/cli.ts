@@ -19,7 +19,7 @@ import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile,
 import { checkClaim, invalidResult, withoutPremise, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
-import { valuesAtPath } from './search/search.js';
+import { DD_PROBE, valuesAtPath } from './search/search.js';
 import { domainIndex, SEED_MAX, type TrialValues } from './search/space.js';
 
 const EXIT_MISMATCH = 1;
@@ -513,7 +513,12 @@ const replay = defineCommand({
     drop: { type: 'string', description: 'the search without this premise (for witnesses found by hypothesis ablation)' },
     precision: {
       type: 'string',
-      description: 'dd: re-run the trial in double-double along the steps of its float64 run, and say where the two paths part (float64: the default)',
+      description: 'the arithmetic of the trial, as a search with `run --precision` runs it: float64 or dd (default: the claim’s search.precision, else float64)',
+    },
+    'check-rounding': {
+      type: 'boolean',
+      default: false,
+      description: 'the witness’s rounding re-check: the trial in double-double along the accepted steps of its run in the claim’s arithmetic, with the step where the two paths part',
     },
   },
   async run({ args }) {
@@ -541,13 +546,19 @@ const replay = defineCommand({
     // the trial runs on a worker, as a search trial does: the claim's time limit (×10 refined, as the
     // search's re-check) and the worker's memory limit, so a replay cannot run for ever or exhaust memory
     const timeoutMs = spec.timeout_s * 1000 * (args.refine ? 10 : 1);
-    const precision = precisionFlag(args.precision as string | undefined);
+    const precision = precisionFlag(args.precision as string | undefined) ?? spec.precision ?? 'float64';
+    const checkRounding = !!args['check-rounding'];
     const workers = createPool(1);
     let r;
     try {
-      r = await workers.run(spec, values, timeoutMs * (precision === 'dd' ? 30 : 1), {
+      // the rounding re-check as the search makes it: from a double-double run, a probe from θ(0) perturbed by 2⁻⁹⁰
+      r = await workers.run(spec, values, timeoutMs * (checkRounding ? 30 : 1), {
         refine: args.refine,
-        ...(precision === 'dd' ? { precision, sameSteps: true } : spec.precision === 'dd' ? { precision: 'dd' as const } : {}),
+        ...(checkRounding
+          ? { precision: 'dd' as const, sameSteps: true, ...(precision === 'dd' ? { reference: 'dd' as const, perturb: DD_PROBE } : {}) }
+          : precision === 'dd'
+            ? { precision }
+            : {}),
       });
     } finally {
       await workers.close();

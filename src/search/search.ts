@@ -222,26 +222,26 @@ const trialOptions = (spec: SearchSpec, o: SearchOptions): TrialOptions => {
 };
 
 /** The flags that select the search a command replays: the authors' scale, a dropped premise. */
-function scaleFlags(full = false, dropped?: string): string {
-  return `${full ? ' --full' : ''}${dropped ? ` --drop ${dropped}` : ''}`;
+function scaleFlags(full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
+  return `${full ? ' --full' : ''}${dropped ? ` --drop ${dropped}` : ''}${precision ? ` --precision ${precision}` : ''}`;
 }
 
-export function rerunCommand(claimId: string, seed: number, trials: number, full = false, dropped?: string): string {
-  return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${scaleFlags(full, dropped)} --out reports/replay`;
+export function rerunCommand(claimId: string, seed: number, trials: number, full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
+  return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${scaleFlags(full, dropped, precision)} --out reports/replay`;
 }
 
 /** A trial named by its values (a trial is a pure function of the search and its values). */
-export function replayValuesCommand(claimId: string, values: TrialValues, full = false, dropped?: string): string {
+export function replayValuesCommand(claimId: string, values: TrialValues, full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
   const v = Object.entries(values)
     .map(([k, x]) => `${k}=${x}`)
     .join(',');
-  return `npx claimcheck replay ${claimId} --values ${v}${scaleFlags(full, dropped)}`;
+  return `npx claimcheck replay ${claimId} --values ${v}${scaleFlags(full, dropped, precision)}`;
 }
 
 export const PHASE_WORDS: Record<TrialPhase, string> = { cover: 'covering design', random: 'random phase', guided: 'guided phase' };
 
-export function replayCommand(claimId: string, seed: number, path: string, full = false, dropped?: string): string {
-  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${scaleFlags(full, dropped)}`;
+export function replayCommand(claimId: string, seed: number, path: string, full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
+  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${scaleFlags(full, dropped, precision)}`;
 }
 
 /** The point of the space that fast-check's run (seed, path) visits. */
@@ -526,7 +526,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
       sum / inRegime,
       spec.frequency.confidence,
       spec.frequency.at_least,
-      rerunCommand(o.claimId, seed, N, o.full, o.dropped),
+      rerunCommand(o.claimId, seed, N, o.full, o.dropped, o.precision),
     );
   }
   const finding: SearchFinding =
@@ -579,7 +579,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
             ...(sidesOf(results[tightest.k]) ? { sides: sidesOf(results[tightest.k]) } : {}),
             trial: tightest.k + 1,
             phase: judgedTrials[tightest.k].phase,
-            replay: replayValuesCommand(o.claimId, results[tightest.k].values, o.full, o.dropped),
+            replay: replayValuesCommand(o.claimId, results[tightest.k].values, o.full, o.dropped, o.precision),
             trace: minRhoTrace,
           },
         }
@@ -594,7 +594,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     .map(({ r, k }) => ({
       values: r.values,
       ...(r.message ? { message: r.message } : {}),
-      replay: replayValuesCommand(o.claimId, results[k].values, o.full, o.dropped),
+      replay: replayValuesCommand(o.claimId, results[k].values, o.full, o.dropped, o.precision),
       ...(failAt === k && witness?.recheck.precise?.precision?.part ? { part: witness.recheck.precise.precision.part } : {}),
     }));
   const vacuous = spec.frequency || counts.fail ? undefined : vacuityReason(results.filter((_, k) => distinct(k)));
@@ -686,18 +686,23 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     result,
     recheck: { result: refined, bigNumberProperty, note, ...(precise ? { precise } : {}), preciseNote },
     status,
-    replay: path !== undefined ? replayCommand(o.claimId, seed, path, o.full, o.dropped) : replayValuesCommand(o.claimId, values, o.full, o.dropped),
+    replay: path !== undefined ? replayCommand(o.claimId, seed, path, o.full, o.dropped, o.precision) : replayValuesCommand(o.claimId, values, o.full, o.dropped, o.precision),
   };
 }
 
-/** Double-double reproduces a violation when its sides agree with the first run's to 10⁻⁶ of the larger side, or the violation's size |lhs − rhs| moves by at most 10⁻³ of itself. */
+/**
+ * Double-double reproduces a violation when its sides agree with the first run's to 10⁻⁶ of the larger
+ * side, or the violation's size |lhs − rhs| moves by at most half of itself: a violation that rounding
+ * made would vanish or change its size wholesale, while a real one keeps it (a ratio 0.7735 against a
+ * bound 0.7793 that moves by 10⁻⁵ is the same violation).
+ */
 const REPRODUCED = 1e-6;
-const MARGIN_MOVED = 1e-3;
+const MARGIN_MOVED = 0.5;
 const fmtSides = (p?: TrialResult['property']) =>
   p?.lhs !== undefined ? `${p.lhs.toPrecision(10)} ${p.op} ${p.rhs!.toPrecision(10)}` : `ρ = ${p?.robustness}`;
 
-/** Relative perturbation of θ(0) by which a search already in double-double probes its witness (about 10⁻²⁷, a thousand times double-double's unit roundoff). */
-const DD_PROBE = 2 ** -90;
+/** Relative perturbation of θ(0) by which a search already in double-double probes its witness (2⁻⁹⁰ ≈ 8·10⁻²⁸, 2¹⁴ times double-double's unit roundoff). */
+export const DD_PROBE = 2 ** -90;
 
 /** Whether the double-double re-run rules rounding out (it fails too, with the same violation), explains the failure (it does not fail, or the violation moves), or cannot tell. */
 function roundingCheck(
