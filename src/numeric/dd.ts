@@ -170,6 +170,129 @@ export function ddMatVec(
   }
 }
 
+/** out[io] = a[ia]·b[ib] for double-doubles stored as hi/lo arrays, as ddMul (out may be a or b). */
+export function ddMulAt(
+  aHi: Float64Array,
+  aLo: Float64Array,
+  ia: number,
+  bHi: Float64Array,
+  bLo: Float64Array,
+  ib: number,
+  outHi: Float64Array,
+  outLo: Float64Array,
+  io: number,
+): void {
+  const ah = aHi[ia],
+    al = aLo[ia],
+    bh = bHi[ib],
+    bl = bLo[ib];
+  const p = ah * bh;
+  const a1 = highHalf(ah);
+  const a2 = ah - a1;
+  const b1 = highHalf(bh);
+  const b2 = bh - b1;
+  const e = a1 * b1 - p + a1 * b2 + a2 * b1 + a2 * b2 + (ah * bl + al * bh + al * bl);
+  const h = p + e;
+  outHi[io] = h;
+  outLo[io] = e - (h - p);
+}
+
+/** highHalf of every entry: the splits a product kernel would otherwise redo for a vector it meets many times. */
+export function highHalves(x: Float64Array, out = new Float64Array(x.length)): Float64Array {
+  for (let i = 0; i < x.length; i++) out[i] = highHalf(x[i]);
+  return out;
+}
+
+/**
+ * Σ_j a_j·x_j over n entries, a_j = aHi[aOffset + j] + aLo[aOffset + j] a double-double and x_j = x[xOffset + j·xStride]
+ * a float64 (taken as exact), given aSplit = highHalves(aHi) and xSplit = highHalves(x). Each product is exact up to
+ * the rounding of aLo·x (≤ u²|a_j·x_j|) and is added to the running sum (sh, sl) by an exact two-sum of the high parts
+ * with the low parts added in float64, then renormalized: each step errs by a few u²·(|sum so far| + |a_j·x_j|), so the
+ * error is a small multiple of n·u²·Σ|a_j·x_j|, as ddDot's, at about two thirds of its operations.
+ */
+export function ddDotFloat(
+  aHi: Float64Array,
+  aLo: Float64Array,
+  aSplit: Float64Array,
+  aOffset: number,
+  x: Float64Array,
+  xSplit: Float64Array,
+  xOffset: number,
+  xStride: number,
+  n: number,
+): DD {
+  let sh = 0;
+  let sl = 0;
+  for (let j = 0, ia = aOffset, ix = xOffset; j < n; j++, ia++, ix += xStride) {
+    const ah = aHi[ia];
+    const b = x[ix];
+    // a·b = p + pe: Dekker's exact product of ah and b, plus aLo·b
+    const p = ah * b;
+    const a1 = aSplit[ia];
+    const a2 = ah - a1;
+    const b1 = xSplit[ix];
+    const b2 = b - b1;
+    const pe = a1 * b1 - p + a1 * b2 + a2 * b1 + a2 * b2 + aLo[ia] * b;
+    // sh + p = s + e exactly (two-sum), then (sh, sl) = s + (e + sl + pe), renormalized
+    const s = sh + p;
+    const v = s - sh;
+    const e = sh - (s - v) + (p - v) + (sl + pe);
+    sh = s + e;
+    sl = e - (sh - s);
+  }
+  return { hi: sh, lo: sl };
+}
+
+/**
+ * Σ_j x_j·y_j over n entries of two double-double vectors read with offsets and strides (x_j at xOffset + j·xStride,
+ * y_j at yOffset + j·yStride): ddDot's products and sums.
+ */
+export function ddDotStrided(
+  xHi: Float64Array,
+  xLo: Float64Array,
+  xOffset: number,
+  xStride: number,
+  yHi: Float64Array,
+  yLo: Float64Array,
+  yOffset: number,
+  yStride: number,
+  n: number,
+): DD {
+  let sh = 0;
+  let sl = 0;
+  for (let j = 0, ix = xOffset, iy = yOffset; j < n; j++, ix += xStride, iy += yStride) {
+    const ah = xHi[ix];
+    const al = xLo[ix];
+    const bh = yHi[iy];
+    const bl = yLo[iy];
+    // product (ph, pl) = a·b, as ddMul
+    const p = ah * bh;
+    const a1 = highHalf(ah);
+    const a2 = ah - a1;
+    const b1 = highHalf(bh);
+    const b2 = bh - b1;
+    const pe = a1 * b1 - p + a1 * b2 + a2 * b1 + a2 * b2 + (ah * bl + al * bh + al * bl);
+    const ph = p + pe;
+    const pl = pe - (ph - p);
+    // (sh, sl) += (ph, pl), as ddAdd
+    let s = sh + ph;
+    let v = s - sh;
+    let e = sh - (s - v) + (ph - v);
+    const t = sl + pl;
+    v = t - sl;
+    const f = sl - (t - v) + (pl - v);
+    e += t;
+    let h = s + e;
+    e = e - (h - s);
+    s = h;
+    e += f;
+    h = s + e;
+    sl = e - (h - s);
+    sh = h;
+  }
+  return { hi: sh, lo: sl };
+}
+
 /** Split a float64 into an integer significand and a power of two: x = m·2^e exactly (x finite). */
 function exactBinary(x: number): { m: bigint; e: number } {
   const view = new DataView(new ArrayBuffer(8));

@@ -2,8 +2,8 @@
 // and its hand-derived gradient (checked against finite differences and TensorFlow.js autodiff).
 import { ModelHasNoLayerError, NoDoubleDoubleError } from '../core/errors.js';
 import type { Mat } from './linalg.js';
-import { ddAdd, ddCompare, ddDiv, ddDot, ddFromNumber, ddMul, ddNegate, ddSub, type DD } from './dd.js';
-import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
+import { ddAdd, ddCompare, ddDiv, ddDotFloat, ddDotStrided, ddFromNumber, ddMul, ddMulAt, ddNegate, ddSub, highHalves, type DD } from './dd.js';
+import { ddGet, ddSet, ddVec, ddVecFrom, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Rng } from './rng.js';
 import { outerGradient, preActivations } from './dense.js';
 
@@ -264,29 +264,62 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
   const nW = m * d;
   const nb = o.hiddenBias ? m : 0;
   const nB = nW + m; // offset of b
-  let zeroLo = new Float64Array(d); // the lo parts of exact float64 data
-  let z = ddVec(0),
+  // The products of the O(n·m·d) loops run in ddDotFloat on hi/lo arrays, with the float64 data and W's hi parts split
+  // once. z = XWᵀ + b and φ(z) are kept for the W, b and X they were computed at, so that a backward pass after a
+  // forward pass at the same point (ddObjective.valueAndGrad) does not recompute them.
+  let data: Float64Array = new Float64Array(0), // X (n×d), as last seen
+    dataSplit: Float64Array = new Float64Array(0); // highHalves(data)
+  let z = ddVec(0), // z[i·m + j] = b_j + ⟨w_j, x_i⟩
+    phiZ = ddVec(0), // φ(z), same layout
+    dphiZ = ddVec(0), // φ′(z), same layout
     Gt = ddVec(0), // Gt[j·n + i] = g_ij (m×n)
-    Xt = new Float64Array(0); // Xᵀ (d×n)
-  const reserve = (n: number): void => {
-    if (z.hi.length < n * m) ((z = ddVec(n * m)), (Gt = ddVec(n * m)));
-    if (Xt.length < n * d) Xt = new Float64Array(n * d);
-    if (zeroLo.length < n) zeroLo = new Float64Array(n);
-  };
-  /** z[i·m + j] = b_j + ⟨w_j, x_i⟩ */
-  const preActivations = (theta: DDVec, X: Mat): void => {
+    gSplit = new Float64Array(0); // highHalves(Gt.hi)
+  const zAt = ddVec(nW + nb); // the W and b (θ's entries 0..nW and nB..nB+nb) that z was computed at
+  const wSplit = new Float64Array(nW); // highHalves of W's hi parts at zAt
+  let zValid = false;
+  let ones = ddVec(0); // n ones, to sum a row of Gt
+
+  /** Keeps a copy of X's values (so that a change is noticed) and their splits; a change invalidates z. */
+  const useData = (X: Mat): void => {
     if (X.cols !== d) throw new Error(`two-layer: data with ${X.cols} columns for a model on d = ${d}`);
-    const n = X.rows;
-    reserve(n);
-    for (let i = 0; i < n; i++) {
-      const x = X.data.subarray(i * d, (i + 1) * d);
-      for (let j = 0; j < m; j++) {
-        const s = ddDot(theta.hi, theta.lo, x, zeroLo, d, j * d);
-        ddSet(z, i * m + j, nb ? ddAdd(ddGet(theta, nB + j), s) : s);
-      }
-    }
+    const size = X.rows * d;
+    let same = data.length === size;
+    for (let i = 0; same && i < size; i++) same = Object.is(data[i], X.data[i]);
+    if (same) return;
+    data = X.data.slice(0, size);
+    dataSplit = highHalves(data);
+    const nm = X.rows * m;
+    if (z.hi.length !== nm) ((z = ddVec(nm)), (phiZ = ddVec(nm)), (dphiZ = ddVec(nm)), (Gt = ddVec(nm)), (gSplit = new Float64Array(nm)));
+    zValid = false;
   };
-  const addTo = (v: DDVec, i: number, x: DD) => ddSet(v, i, ddAdd(ddGet(v, i), x));
+  /** whether θ's W and b are those z was computed at */
+  const sameWeights = (theta: DDVec): boolean => {
+    for (let i = 0; i < nW + nb; i++) {
+      const t = i < nW ? i : nB + i - nW;
+      if (!Object.is(theta.hi[t], zAt.hi[i]) || !Object.is(theta.lo[t], zAt.lo[i])) return false;
+    }
+    return true;
+  };
+  const preActivations = (theta: DDVec, X: Mat): void => {
+    useData(X);
+    if (zValid && sameWeights(theta)) return;
+    zValid = false;
+    zAt.hi.set(theta.hi.subarray(0, nW));
+    zAt.lo.set(theta.lo.subarray(0, nW));
+    zAt.hi.set(theta.hi.subarray(nB, nB + nb), nW);
+    zAt.lo.set(theta.lo.subarray(nB, nB + nb), nW);
+    highHalves(theta.hi.subarray(0, nW), wSplit);
+    const n = X.rows;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < m; j++) {
+        const s = ddDotFloat(theta.hi, theta.lo, wSplit, j * d, data, dataSplit, i * d, 1, d);
+        const zij = nb ? ddAdd(ddGet(theta, nB + j), s) : s;
+        ddSet(z, i * m + j, zij);
+        ddSet(phiZ, i * m + j, act.phi(zij));
+        ddSet(dphiZ, i * m + j, act.dphi(zij));
+      }
+    zValid = true;
+  };
   const slice = (theta: DDVec, rows: number, cols: number, from: number): DDMat => ({
     rows,
     cols,
@@ -297,11 +330,8 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
     nParams: nW + m + nb,
     forward(theta, X, out) {
       preActivations(theta, X);
-      for (let i = 0; i < X.rows; i++) {
-        let f = ddFromNumber(0);
-        for (let j = 0; j < m; j++) f = ddAdd(f, ddMul(ddGet(theta, nW + j), act.phi(ddGet(z, i * m + j))));
-        ddSet(out, i, f);
-      }
+      // f_i = Σ_j v_j φ(z_ij)
+      for (let i = 0; i < X.rows; i++) ddSet(out, i, ddDotStrided(phiZ.hi, phiZ.lo, i * m, 1, theta.hi, theta.lo, nW, 1, m));
     },
     backward(theta, X, c, grad) {
       grad.hi.fill(0);
@@ -309,25 +339,22 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
       preActivations(theta, X);
       // g_ij = c_i v_j φ′(z_ij): ∂/∂b_j = Σ_i g_ij, ∂/∂w_j = Σ_i g_ij x_i; ∂/∂v_j = Σ_i c_i φ(z_ij)
       const n = X.rows;
-      for (let i = 0; i < n; i++) {
-        const ci = ddGet(c, i);
+      if (ones.hi.length !== n) ones = ddVecFrom(new Float64Array(n).fill(1));
+      for (let i = 0; i < n; i++)
         for (let j = 0; j < m; j++) {
-          if (ci.hi === 0 && ci.lo === 0) {
-            ddSet(Gt, j * n + i, ci);
+          if (c.hi[i] === 0 && c.lo[i] === 0) {
+            ddSet(Gt, j * n + i, ddGet(c, i));
             continue;
           }
-          const s = ddGet(z, i * m + j);
-          if (o.trainOutput) addTo(grad, nW + j, ddMul(ci, act.phi(s)));
-          const g = ddMul(ddMul(ci, ddGet(theta, nW + j)), act.dphi(s));
-          if (nb) addTo(grad, nB + j, g);
-          ddSet(Gt, j * n + i, g);
+          ddMulAt(c.hi, c.lo, i, theta.hi, theta.lo, nW + j, Gt.hi, Gt.lo, j * n + i);
+          ddMulAt(Gt.hi, Gt.lo, j * n + i, dphiZ.hi, dphiZ.lo, i * m + j, Gt.hi, Gt.lo, j * n + i);
         }
-        for (let k = 0; k < d; k++) Xt[k * n + i] = X.data[i * d + k];
+      for (let j = 0; j < m; j++) {
+        if (o.trainOutput) ddSet(grad, nW + j, ddDotStrided(phiZ.hi, phiZ.lo, j, m, c.hi, c.lo, 0, 1, n));
+        if (nb) ddSet(grad, nB + j, ddDotStrided(Gt.hi, Gt.lo, j * n, 1, ones.hi, ones.lo, 0, 1, n));
       }
-      for (let k = 0; k < d; k++) {
-        const xk = Xt.subarray(k * n, (k + 1) * n);
-        for (let j = 0; j < m; j++) ddSet(grad, j * d + k, ddDot(Gt.hi, Gt.lo, xk, zeroLo, n, j * n));
-      }
+      highHalves(Gt.hi, gSplit);
+      for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) ddSet(grad, j * d + k, ddDotFloat(Gt.hi, Gt.lo, gSplit, j * n, data, dataSplit, k, d, n));
     },
     layers(theta) {
       return { W: slice(theta, m, d, 0), v: slice(theta, 1, m, nW), ...(nb ? { b: slice(theta, 1, m, nB) } : {}) };

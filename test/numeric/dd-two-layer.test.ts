@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { all, create, type BigNumber } from 'mathjs';
 import { describe, expect, it } from 'vitest';
-import { ddObjective, ddRound, ddVec, ddVecFrom, type DDModel } from '../../src/numeric/dd-model.js';
+import { ddAdd, ddFromNumber, ddMul, type DD } from '../../src/numeric/dd.js';
+import { ddGet, ddObjective, ddRound, ddVec, ddVecFrom, type DDModel, type DDVec } from '../../src/numeric/dd-model.js';
 import { inGramCoordinates } from '../../src/numeric/gram.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { exponentialLoss, logisticLoss, squareLoss, type Loss } from '../../src/numeric/losses.js';
@@ -123,6 +124,95 @@ describe('two-layer net: the double-double twin', () => {
     expect(() => make(3).dd!()).toThrow(/softplus/);
     const X = randomMat(new Rng(1), 3, 10);
     expect(() => inGramCoordinates(make, X, 2, 0.1).dd!()).toThrow(/softplus/);
+  });
+});
+
+/**
+ * The twin's function computed with one {hi, lo} object per operation (the implementation before the array kernels),
+ * with Σ|term| of every sum: f_i = Σ_j v_j φ(z_ij), z_ij = b_j + Σ_k w_jk x_ik; ∂/∂v_j = Σ_i c_i φ(z_ij),
+ * g_ij = c_i v_j φ′(z_ij), ∂/∂b_j = Σ_i g_ij, ∂/∂w_jk = Σ_i g_ij x_ik.
+ */
+function objectTwoLayer(act: NonNullable<Activation['dd']>, d: number, m: number, hiddenBias: boolean, trainOutput: boolean) {
+  const nW = m * d,
+    nB = nW + m;
+  type Sum = { value: DD; scale: number };
+  const sum = (terms: DD[]): Sum => ({ value: terms.reduce(ddAdd, ddFromNumber(0)), scale: terms.reduce((s, t) => s + Math.abs(t.hi), 0) });
+  const zAt = (theta: DDVec, X: Mat, i: number, j: number): DD => {
+    const s = sum(Array.from({ length: d }, (_, k) => ddMul(ddGet(theta, j * d + k), ddFromNumber(X.data[i * d + k])))).value;
+    return hiddenBias ? ddAdd(ddGet(theta, nB + j), s) : s;
+  };
+  return {
+    forward: (theta: DDVec, X: Mat): Sum[] =>
+      Array.from({ length: X.rows }, (_, i) => sum(Array.from({ length: m }, (_, j) => ddMul(ddGet(theta, nW + j), act.phi(zAt(theta, X, i, j)))))),
+    backward(theta: DDVec, X: Mat, c: DDVec): Sum[] {
+      const n = X.rows;
+      const terms: DD[][] = Array.from({ length: nB + (hiddenBias ? m : 0) }, () => []);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < m; j++) {
+          const ci = ddGet(c, i),
+            z = zAt(theta, X, i, j);
+          if (trainOutput) terms[nW + j].push(ddMul(ci, act.phi(z)));
+          const g = ddMul(ddMul(ci, ddGet(theta, nW + j)), act.dphi(z));
+          if (hiddenBias) terms[nB + j].push(g);
+          for (let k = 0; k < d; k++) terms[j * d + k].push(ddMul(g, ddFromNumber(X.data[i * d + k])));
+        }
+      return terms.map(sum);
+    },
+  };
+}
+
+describe('two-layer net: the double-double kernels', () => {
+  it('agree with the object-based computation to 1e-28 of Σ|terms| along a sequence of calls that changes θ (W, b or v only) and X in place', () => {
+    const dd = (x: DD) => x.hi + x.lo;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(1, 3, 7),
+        fc.constantFrom(1, 2, 6),
+        fc.constantFrom(1, 5, 8),
+        fc.integer({ min: 0, max: ACTIVATIONS.length - 1 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(fc.constantFrom('forward', 'backward', 'W', 'b', 'v', 'X', 'c'), { minLength: 4, maxLength: 12 }),
+        (seed, m, d, n, a, hiddenBias, trainOutput, calls) => {
+          const activation = ACTIVATIONS[a];
+          const rng = new Rng(seed);
+          const model = twoLayerNet({ d, width: m, activation, trainOutput, hiddenBias, wScale: 1, vScale: 1, vInit: 'gaussian' });
+          const theta = ddVecFrom(model.init(rng.fork('init')));
+          // lo parts of every size, as along a double-double run
+          for (let i = 0; i < model.nParams; i++) theta.lo[i] = theta.hi[i] * 2 ** -60 * rng.normal();
+          const X = randomMat(rng.fork('X'), n, d);
+          const c = ddVecFrom(Float64Array.from({ length: n }, (_, i) => (i === 1 ? 0 : rng.normal())));
+          const twin = model.dd!();
+          const reference = objectTwoLayer(activation.dd!, d, m, hiddenBias, trainOutput);
+          const out = ddVec(n),
+            grad = ddVec(model.nParams);
+          const expectClose = (got: DDVec, want: { value: DD; scale: number }[], what: string) =>
+            want.forEach((w, i) =>
+              expect(Math.abs(dd(ddAdd(ddGet(got, i), { hi: -w.value.hi, lo: -w.value.lo }))), `${what} ${i}`).toBeLessThanOrEqual(1e-28 * w.scale),
+            );
+          const perturb = (from: number, count: number) => {
+            const i = from + Math.floor(rng.uniform() * count);
+            theta.hi[i] += 0.1 * rng.normal();
+            theta.lo[i] = theta.hi[i] * 2 ** -60 * rng.normal();
+          };
+          for (const call of calls) {
+            if (call === 'forward') {
+              twin.forward(theta, X, out);
+              expectClose(out, reference.forward(theta, X), 'prediction');
+            } else if (call === 'backward') {
+              twin.backward(theta, X, c, grad);
+              expectClose(grad, reference.backward(theta, X, c), 'gradient entry');
+            } else if (call === 'W') perturb(0, m * d);
+            else if (call === 'v') perturb(m * d, m);
+            else if (call === 'b' && hiddenBias) perturb(m * d + m, m);
+            else if (call === 'X') X.data[Math.floor(rng.uniform() * n * d)] = rng.normal();
+            else if (call === 'c') c.hi[Math.floor(rng.uniform() * n)] = rng.normal();
+          }
+        },
+      ),
+      fcRuns(150),
+    );
   });
 });
 
