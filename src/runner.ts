@@ -203,8 +203,12 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
         }),
       ),
     ),
-    claim.boundary && searchSpec && o.boundary !== false ? runBoundary(searchSpec, claim.boundary, o.runner, undefined, claim.id) : undefined,
-    claim.trajectory && searchSpec && o.boundary !== false ? runTrajectory(searchSpec, claim.trajectory, o.runner, claim.id) : undefined,
+    claim.boundary && searchSpec && o.boundary !== false
+      ? runBoundary(searchSpec, claim.boundary, o.runner, undefined, claim.id, o.precision ?? searchSpec.precision)
+      : undefined,
+    claim.trajectory && searchSpec && o.boundary !== false
+      ? runTrajectory(searchSpec, claim.trajectory, o.runner, claim.id, o.precision ?? searchSpec.precision)
+      : undefined,
     o.ablate && searchSpec && !o.drop && hypothesesOf(searchSpec).some((h) => h.role === 'premise')
       ? runAblation(searchSpec, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs })
       : undefined,

@@ -74,33 +74,28 @@ export function symbolsAt(
 /**
  * Rounding-level perturbations of path symbols: the symbols shifted up and down by a bound on their
  * rounding error at unit roundoff u — det by 100u·fro^n (n×n), every singular value but the first by
- * 100u·s1, the loss by (100u)²·max(1, fro²). A decision (when, until) that differs between them while
- * one of those symbols is itself inside its band (`unresolved`: its size not resolved at all) was made
- * by a difference smaller than its rounding error. A resolved value merely near a threshold is not.
+ * 100u·s1, the loss by (100u)²·max(1, fro²). `unresolved` names the symbols that lie inside their own
+ * band (their size is not resolved at all). A decision (when, until) that differs between the
+ * perturbations while a symbol it reads is unresolved was made by a difference smaller than its
+ * rounding error; a resolved value merely near a threshold is not.
  */
-export function roundingPerturbations(sym: Record<string, number>, unit: number): { variants: Array<Record<string, number>>; unresolved: boolean } {
+export function roundingPerturbations(sym: Record<string, number>, unit: number): { variants: Array<Record<string, number>>; unresolved: Set<string> } {
   const k = 100 * unit;
   const up: Record<string, number> = { ...sym },
     down: Record<string, number> = { ...sym };
-  let unresolved = false;
+  const unresolved = new Set<string>();
   const fro = sym.fro;
+  const shift = (name: string, d: number, floor = -Infinity) => {
+    up[name] = sym[name] + d;
+    down[name] = Math.max(floor, sym[name] - d);
+    if (Math.abs(sym[name]) < d) unresolved.add(name);
+  };
   if (Number.isFinite(sym.det)) {
     let n = 0;
     while (Number.isFinite(sym[`s${n + 1}`]) && n < 9) n++;
-    const d = k * fro ** n;
-    up.det = sym.det + d;
-    down.det = sym.det - d;
-    unresolved ||= Math.abs(sym.det) < d;
+    shift('det', k * fro ** n);
   }
-  for (let i = 2; i <= 9 && sym[`s${i}`] !== undefined; i++) {
-    const d = k * sym.s1;
-    up[`s${i}`] = sym[`s${i}`] + d;
-    down[`s${i}`] = Math.max(0, sym[`s${i}`] - d);
-    unresolved ||= sym[`s${i}`] < d;
-  }
-  const dl = k * k * Math.max(1, fro * fro);
-  up.loss = sym.loss + dl;
-  down.loss = Math.max(0, sym.loss - dl);
-  unresolved ||= sym.loss < dl;
+  for (let i = 2; i <= 9 && sym[`s${i}`] !== undefined; i++) shift(`s${i}`, k * sym.s1, 0);
+  shift('loss', k * k * Math.max(1, fro * fro), 0);
   return { variants: [up, down], unresolved };
 }

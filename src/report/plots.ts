@@ -191,7 +191,12 @@ export function histogramSpec(
   h: { metric: string; bins: number; range?: [number, number]; rule?: number },
   title: string | { text: string; subtitle: string[] },
 ): TopLevelSpec {
-  const label: Record<string, string> = { pass: 'in regime, property holds', fail: 'in regime, property fails', 'out-of-regime': 'out of regime' };
+  const label: Record<string, string> = {
+    pass: 'in regime, property holds',
+    fail: 'in regime, property fails',
+    'out-of-regime': 'out of regime',
+    imprecise: 'imprecise (not decided)',
+  };
   const vals = samples.filter((p) => p.value !== null && label[p.status]).map((p) => ({ value: p.value as number, outcome: label[p.status] }));
   const xs = vals.map((v) => v.value);
   // a loop, not Math.min(...xs): a spread of 10⁵ values overflows the stack

@@ -46,7 +46,10 @@ export async function runBoundary(
   onProgress?: (done: number, total: number) => void,
   /** the claim's id: part of each trial's journal key, as a search passes it, so that a cell that is also a search trial runs once */
   claimId?: string,
+  /** the arithmetic of the search's trials (search.precision or --precision) */
+  precision?: 'float64' | 'dd',
 ): Promise<BoundaryResult> {
+  const options = { ...(claimId === undefined ? {} : { claim: claimId }), ...(precision === 'dd' ? { precision } : {}) };
   const t0 = performance.now();
   const yAxis = b.y;
   const points: Array<Record<string, number>> = (yAxis ? yAxis.values : [0]).flatMap((y) =>
@@ -61,7 +64,7 @@ export async function runBoundary(
         y = yAxis ? point[yAxis.var] : 0;
       const runs = await Promise.all(
         Array.from({ length: b.seeds }, async (_, j) => {
-          const r = await runner.run(spec, { ...point, seed: b.seed + j }, spec.timeout_s * 1000, claimId === undefined ? undefined : { claim: claimId });
+          const r = await runner.run(spec, { ...point, seed: b.seed + j }, spec.timeout_s * 1000, options);
           onProgress?.(++done, total);
           return r;
         }),
@@ -89,7 +92,8 @@ export async function runBoundary(
         value: a.value,
         lo: a.lo,
         hi: a.hi,
-        status: judged.some((r) => r.status === 'fail') ? 'fail' : 'pass',
+        // an imprecise run is neither: the cell says so unless a run failed
+        status: judged.some((r) => r.status === 'fail') ? 'fail' : runs.some((r) => r.status === 'imprecise') ? 'imprecise' : 'pass',
         counted: vals.length,
         runs: runs.length,
       };

@@ -530,7 +530,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     );
   }
   const finding: SearchFinding =
-    frequency && troubled === 0 && inRegime >= minInRegime
+    frequency && troubled === 0 && counts.imprecise === 0 && inRegime >= minInRegime
       ? { kind: 'frequency', frequency, outOfRegime: counts['out-of-regime'] }
       : witness && witness.status !== 'imprecise'
         ? { kind: 'counterexample', status: witness.status, trial: failAt + 1, of: total, shrinks: witness.numShrinks, phase: judgedTrials[failAt].phase }
@@ -634,7 +634,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
 
 async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number, failing: PlannedTrial, timeoutMs: number): Promise<Witness> {
   const originalValues = failing.values;
-  const fails = async (v: TrialValues) => (await o.runner.run(spec, v, timeoutMs, { claim: o.claimId })).status !== 'fail';
+  const base = trialOptions(spec, o);
+  const fails = async (v: TrialValues) => (await o.runner.run(spec, v, timeoutMs, base)).status !== 'fail';
   // a random-phase trial is shrunk from its fast-check path; a covering or guided one from its values, given as an example
   const fromPath = failing.phase === 'random' && failing.path !== undefined;
   const check = await fc.check(fc.asyncProperty(spaceArbitrary(spec.space), fails), {
@@ -642,8 +643,35 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     ...(fromPath ? { path: failing.path, numRuns: Number(failing.path) + 1 } : { examples: [[originalValues]], numRuns: 1 }),
     interruptAfterTimeLimit: o.shrinkBudgetMs ?? 120_000,
   });
-  const values = check.failed && check.counterexample ? check.counterexample[0] : originalValues;
-  const path = fromPath ? (check.failed && check.counterexamplePath ? check.counterexamplePath : failing.path!) : undefined;
+  let values = check.failed && check.counterexample ? check.counterexample[0] : originalValues;
+  let path = fromPath ? (check.failed && check.counterexamplePath ? check.counterexamplePath : failing.path!) : undefined;
+  let numShrinks = check.numShrinks;
+  let checked = await recheckAt(spec, o, values, timeoutMs);
+  // shrinking follows float64 failures, and can walk into an artefact: then the unshrunk trial is checked on its own
+  if (checked.status === 'imprecise' && pointKey(values) !== pointKey(originalValues)) {
+    const unshrunk = await recheckAt(spec, o, originalValues, timeoutMs);
+    if (unshrunk.status !== 'imprecise') {
+      unshrunk.recheck.note += '; the shrunk point was imprecise, so the witness is the unshrunk trial';
+      [checked, values, path, numShrinks] = [unshrunk, originalValues, failing.path, 0];
+    }
+  }
+  return {
+    values,
+    seed,
+    path,
+    numShrinks,
+    original: { values: originalValues, ...(failing.path !== undefined ? { path: failing.path } : {}) },
+    phase: failing.phase,
+    ...checked,
+    replay:
+      path !== undefined
+        ? replayCommand(o.claimId, seed, path, o.full, o.dropped, o.precision)
+        : replayValuesCommand(o.claimId, values, o.full, o.dropped, o.precision),
+  };
+}
+
+/** The three re-checks of a failing trial (discretization, the 64-digit final inequality, rounding) and the status they give it. */
+async function recheckAt(spec: SearchSpec, o: SearchOptions, values: TrialValues, timeoutMs: number): Promise<Pick<Witness, 'result' | 'recheck' | 'status'>> {
   const base = trialOptions(spec, o);
   const searchInDD = base.precision === 'dd';
   const [result, refined, precise] = await Promise.all([
@@ -676,35 +704,18 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
   }
   const { verdict: rounding, note: preciseNote } = roundingCheck(result, precise, searchInDD);
   const status: Witness['status'] = rounding === 'explains' ? 'imprecise' : discretizationRuledOut && rounding === 'ruled-out' ? 'genuine' : 'potential';
-  return {
-    values,
-    seed,
-    path,
-    numShrinks: check.numShrinks,
-    original: { values: originalValues, ...(failing.path !== undefined ? { path: failing.path } : {}) },
-    phase: failing.phase,
-    result,
-    recheck: { result: refined, bigNumberProperty, note, ...(precise ? { precise } : {}), preciseNote },
-    status,
-    replay: path !== undefined ? replayCommand(o.claimId, seed, path, o.full, o.dropped, o.precision) : replayValuesCommand(o.claimId, values, o.full, o.dropped, o.precision),
-  };
+  return { result, recheck: { result: refined, bigNumberProperty, note, ...(precise ? { precise } : {}), preciseNote }, status };
 }
 
-/**
- * Double-double reproduces a violation when its sides agree with the first run's to 10⁻⁶ of the larger
- * side, or the violation's size |lhs − rhs| moves by at most half of itself: a violation that rounding
- * made would vanish or change its size wholesale, while a real one keeps it (a ratio 0.7735 against a
- * bound 0.7793 that moves by 10⁻⁵ is the same violation).
- */
+/** Sides that the re-run reproduces within this fraction of the larger side are "the same"; otherwise the note says how far they moved. */
 const REPRODUCED = 1e-6;
-const MARGIN_MOVED = 0.5;
 const fmtSides = (p?: TrialResult['property']) =>
   p?.lhs !== undefined ? `${p.lhs.toPrecision(10)} ${p.op} ${p.rhs!.toPrecision(10)}` : `ρ = ${p?.robustness}`;
 
 /** Relative perturbation of θ(0) by which a search already in double-double probes its witness (2⁻⁹⁰ ≈ 8·10⁻²⁸, 2¹⁴ times double-double's unit roundoff). */
 export const DD_PROBE = 2 ** -90;
 
-/** Whether the double-double re-run rules rounding out (it fails too, with the same violation), explains the failure (it does not fail, or the violation moves), or cannot tell. */
+/** Whether the double-double re-run rules rounding out (the property fails there too), explains the failure (it passes, leaves the regime or is itself imprecise), or cannot tell. */
 function roundingCheck(
   first: TrialResult,
   precise: TrialResult | undefined,
@@ -722,19 +733,15 @@ function roundingCheck(
   const where = part ? `; the two paths part at step ${part.step} (loss ${part.loss.toPrecision(3)}): ${part.what}` : '';
   switch (precise.status) {
     case 'fail': {
-      // rounding is ruled out only if the re-run reproduces the violation itself, not just its sign
+      // the property is violated in both arithmetics: rounding did not make the failure, even where it moved the path (a chaotic or sensitive run)
       const a = first.property,
         b = precise.property;
       const scale = Math.max(Math.abs(a?.lhs ?? 0), Math.abs(a?.rhs ?? 0), Math.abs(b?.lhs ?? 0), Math.abs(b?.rhs ?? 0));
       const gap = (x?: number, y?: number) => (x === undefined || y === undefined ? 0 : Math.abs(x - y));
       const moved = Math.max(gap(a?.lhs, b?.lhs), gap(a?.rhs, b?.rhs));
-      const margin = Math.abs((a?.lhs ?? 0) - (a?.rhs ?? 0));
-      if (moved > REPRODUCED * scale && moved > MARGIN_MOVED * margin)
-        return {
-          verdict: 'explains',
-          note: `${names.again} fails too, but with ${fmtSides(b)} where ${names.first} has ${fmtSides(a)}: the violation moves by ${moved.toPrecision(3)}, so ${names.cause} decides it${where}`,
-        };
-      return { verdict: 'ruled-out', note: `${names.again} fails too, with ${fmtSides(b)} (${names.first}: ${fmtSides(a)})${where}` };
+      const sensitive =
+        moved > REPRODUCED * scale ? ` — the path is sensitive to rounding (the sides moved by ${moved.toPrecision(3)}), but the violation survives` : '';
+      return { verdict: 'ruled-out', note: `${names.again} fails too, with ${fmtSides(b)} (${names.first}: ${fmtSides(a)})${sensitive}${where}` };
     }
     case 'pass':
     case 'out-of-regime':

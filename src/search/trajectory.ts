@@ -25,11 +25,17 @@ export interface TrajectoryResult {
 }
 
 /** `claimId`: part of each trial's journal key, as a search passes it. */
-export async function runTrajectory(spec: SearchSpec, t: TrajectorySpec, runner: TrialRunner, claimId?: string): Promise<TrajectoryResult> {
+export async function runTrajectory(
+  spec: SearchSpec,
+  t: TrajectorySpec,
+  runner: TrialRunner,
+  claimId?: string,
+  precision?: 'float64' | 'dd',
+): Promise<TrajectoryResult> {
   const t0 = performance.now();
   const ys = t.y;
   const trace = { layer: t.layer, x: t.x, y: ys, until: t.until };
-  const options = { trace, ...(claimId === undefined ? {} : { claim: claimId }) };
+  const options = { trace, ...(claimId === undefined ? {} : { claim: claimId }), ...(precision === 'dd' ? { precision } : {}) };
   let series: TrajectoryResult['series'];
   if (Array.isArray(ys)) {
     const r = await runner.run(spec, { ...t.fixed, seed: t.seed }, spec.timeout_s * 1000, options);

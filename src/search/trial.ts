@@ -420,13 +420,14 @@ function judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env:
   }
 }
 
-/** The metrics (named) whose rounding errors, all added or all subtracted, flip the property's verdict; undefined when none do. */
+/** The metrics (named) whose rounding errors, each added or subtracted (every sign pattern for up to 6 metrics; all one way beyond), flip the property's verdict; undefined when none do. */
 function roundingFlip(plan: SearchPlan, scope: Scope, errors: Record<string, number>, holds: boolean): string | undefined {
   const names = Object.keys(errors);
   if (!names.length) return undefined;
-  for (const sign of [1, -1]) {
+  const patterns = names.length <= 6 ? 2 ** names.length : 2;
+  for (let bits = 0; bits < patterns; bits++) {
     const moved: Scope = { ...scope };
-    for (const k of names) moved[k] = scope[k] + sign * errors[k];
+    names.forEach((k, i) => (moved[k] = scope[k] + (patterns === 2 ? (bits ? -1 : 1) : (bits >> i) & 1 ? -1 : 1) * errors[k]));
     for (const { name, expr } of plan.lets) moved[name] = expr.value(moved);
     const m = plan.propertyRobustness(moved);
     if (!Number.isNaN(m) && m >= 0 !== holds) return names.join(', ');

@@ -1,9 +1,9 @@
 // Certified witnesses (issue 19): a failure that rounding explains is imprecise, never a counterexample;
 // a genuine one survives the double-double re-run with the same violation.
 import { describe, expect, it } from 'vitest';
-import { inlineRunner } from '../../src/search/pool.js';
+import { inlineRunner, type TrialRunner } from '../../src/search/pool.js';
 import { runSearch } from '../../src/search/search.js';
-import { runTrial } from '../../src/search/trial.js';
+import { runTrial, type TrialResult } from '../../src/search/trial.js';
 import { searchFixture } from '../helpers.js';
 
 /** Razin & Cohen's bound |W₁₁| ≥ (1 − δ)²/δ at depth 2 without the determinant guard (the issue's contributor claim). */
@@ -46,8 +46,8 @@ describe('the unguarded depth-2 bound is never refuted', () => {
     expect(deep.counts.imprecise).toBe(1);
   });
 
-  it('the same float64 failure without the detector (a det that jumps over the band) would be caught by the double-double re-run: its violation moves with the arithmetic', () => {
-    // the replay itself: float64 and double-double along the float64 run's steps disagree on the final slack
+  it('the double-double re-run along the same steps says where the two paths part, and how far the violation moved', () => {
+    // the replay itself: float64 and double-double along the float64 run's steps disagree on the final slack (the detector, not the replay, decides this trial)
     const spec = unguardedDepth2({ targetLoss: 1e-3, alphas: '{ grid: [0.01] }', rtol: '1e-9', trials: 1 });
     const values = { alpha: 0.01, seed: 103156 };
     const f64 = runTrial(spec, values);
@@ -60,6 +60,24 @@ describe('the unguarded depth-2 bound is never refuted', () => {
 });
 
 describe('a planted genuine counterexample stays genuine', () => {
+  it('even when the path is chaotic: large-step gradient descent on ab = 1 fails in both arithmetics with different values (genuine, not imprecise)', async () => {
+    const chaos = searchFixture(`trials: 2
+seed: 7
+guided: { trials: 0 }
+space:
+  eta: { grid: [1.35, 1.45] }
+data: { block: matrix-completion, rows: 1, cols: 1, observed: [[1, 1, 1]] }
+model: { block: deep-linear, rows: 1, cols: 1, depth: 2, init: gaussian, scale: 0.5 }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-descent, steps: 2000, eta: eta }
+metrics:
+  lossT: { block: loss }
+property: 'lossT <= 1e-3'`);
+    const r = await search(chaos);
+    expect([r.verdict, r.witness?.status, r.counts.imprecise]).toEqual(['refuted', 'genuine', 0]);
+    expect(r.witness!.recheck.preciseNote).toMatch(/sensitive to rounding/);
+  });
+
   // gradient descent that stops far from zero loss: "the loss reaches 10⁻⁶" fails by a wide margin in any arithmetic
   const planted = searchFixture(`trials: 4
 seed: 7
@@ -145,5 +163,40 @@ property: '${property}'`);
     expect(tiny.status).toBe('imprecise');
     expect(tiny.message).toMatch(/lossT move by their rounding error/);
     expect(runTrial(fit('lossT <= 1e-3'), values).status).toBe('pass');
+  });
+});
+
+describe('a shrunk point that rounding explains does not condemn the trial it came from', () => {
+  it('the unshrunk failure is re-checked on its own and kept as the witness when double-double reproduces it', async () => {
+    const spec = searchFixture(`trials: 3
+seed: 1
+guided: { trials: 0 }
+space:
+  k: { grid: [0, 1, 2] }
+data: { block: matrix-completion, rows: 1, cols: 1, observed: [[1, 1, 1]] }
+model: { block: deep-linear, rows: 1, cols: 1, depth: 1, init: gaussian, scale: 1 }
+loss: { block: square, reduction: sum }
+metrics:
+  lossT: { block: loss }
+property: 'lossT <= 0'`);
+    // every float64 trial fails; in double-double only k = 0 (where shrinking goes) passes
+    const result = (values: Record<string, number>, dd: boolean): TrialResult => {
+      const fails = !(dd && values.k === 0);
+      return { status: fails ? 'fail' : 'pass', values, quantities: { lossT: 1 }, hypotheses: {}, property: { holds: !fails, robustness: fails ? -1 : 1, op: '<=', lhs: 1, rhs: 0 }, ms: 0 };
+    };
+    const runner: TrialRunner = {
+      threads: 1,
+      trial: async (_s, v, _t, opt) => ({ result: result(v, opt?.precision === 'dd') }),
+      run: async (_s, v, _t, opt) => result(v, opt?.precision === 'dd'),
+      step: async () => ({ status: 'checked', result: {} as never }),
+      close: async () => {},
+    };
+    const r = await runSearch(spec, { claimId: 't.fixture', runner, shrinkBudgetMs: 5000 });
+    expect(r.verdict).toBe('refuted');
+    expect(r.witness!.values.k).not.toBe(0);
+    expect(r.witness!.numShrinks).toBe(0);
+    expect(r.witness!.recheck.note).toMatch(/the shrunk point was imprecise/);
+    // only the trial at k = 0 itself is imprecise, not the one whose shrinking led there
+    expect(r.imprecise?.map((t) => t.values.k)).toEqual([0]);
   });
 });

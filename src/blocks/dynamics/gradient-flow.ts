@@ -30,8 +30,8 @@ export const gradientFlowBlock = defineBlock({
       ({ objective }: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) =>
         gradientFlow(objective, theta0, { ...o, observe, acceptedSteps: record?.acceptedSteps }),
       {
-        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, steps?: ArrayLike<number>) =>
-          ddGradientFlow(problem.dd(), theta0, { ...o, observe, steps }),
+        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
+          ddGradientFlow(problem.dd(), theta0, { ...o, observe, steps, acceptedSteps: record?.acceptedSteps }),
       },
     );
   },

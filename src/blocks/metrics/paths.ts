@@ -38,6 +38,7 @@ export const pathExtreme = defineMetric({
       watched = false,
       step = -1,
       lastLoss = NaN,
+      whenUnsure: (ImpreciseStep & { value: number }) | undefined,
       countedAfterFlip = false,
       bestAfterFlip = false;
     const detSign = signThroughRounding();
@@ -68,22 +69,24 @@ export const pathExtreme = defineMetric({
         ...(p.watched_to_loss !== undefined ? { required: p.watched_to_loss } : {}),
         ...(imprecise
           ? { imprecise }
-          : detSign.flip && (p.output === 'count' ? countedAfterFlip : bestAfterFlip)
-            ? {
-                imprecise: {
-                  ...detSign.flip,
-                  why: `det ${p.layer} changed sign inside its resolution band (below 100 ulp of ‖${p.layer}‖^n or the step's own error, from step ${detSign.flip.step}, loss ${detSign.flip.loss.toPrecision(3)}): a sign the computation did not resolve, and the ${p.output === 'count' ? 'count' : p.extreme} was taken after it`,
-                },
-              }
-            : shortOf
+          : whenUnsure && (p.output === 'count' || (p.extreme === 'min' ? whenUnsure.value <= best : whenUnsure.value >= best))
+            ? { imprecise: { step: whenUnsure.step, loss: whenUnsure.loss, why: whenUnsure.why } }
+            : detSign.flip && (p.output === 'count' ? countedAfterFlip : bestAfterFlip)
               ? {
                   imprecise: {
-                    step: stopped!.step,
-                    loss: stopped!.loss,
-                    why: `the watch stopped ("${p.until}") at loss ${stopped!.loss.toPrecision(3)}, above the loss ${p.watched_to_loss} the claim requires (watched_to_loss)`,
+                    ...detSign.flip,
+                    why: `det ${p.layer} changed sign inside its resolution band (below 100 ulp of ‖${p.layer}‖^n or the step's own error, from step ${detSign.flip.step}, loss ${detSign.flip.loss.toPrecision(3)}): a sign the computation did not resolve, and the ${p.output === 'count' ? 'count' : p.extreme} was taken after it`,
                   },
                 }
-              : {}),
+              : shortOf
+                ? {
+                    imprecise: {
+                      step: stopped!.step,
+                      loss: stopped!.loss,
+                      why: `the watch stopped ("${p.until}") at loss ${stopped!.loss.toPrecision(3)}, above the loss ${p.watched_to_loss} the claim requires (watched_to_loss)`,
+                    },
+                  }
+                : {}),
       };
     };
     f.watch =
@@ -101,15 +104,17 @@ export const pathExtreme = defineMetric({
         const variants = () => (perturbed ??= rounding.variants.map((v) => ({ ...trial, ...v })));
         const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
         const uncertain = (e: typeof when, nominal: boolean | undefined) =>
-          rounding.unresolved && e !== undefined && variants().some((v) => (e.value(v) !== 0) !== nominal);
+          e !== undefined && [...e.symbols].some((x) => rounding.unresolved.has(x)) && variants().some((v) => (e.value(v) !== 0) !== nominal);
         const stop = decide(until);
         const counted = !stop && (decide(when) ?? true);
-        if (!imprecise && (uncertain(until, stop) || (!stop && uncertain(when, decide(when)))))
-          imprecise = {
-            step,
-            loss: symbols.loss,
-            why: `"${uncertain(until, stop) ? p.until : p.when}" is decided at step ${step} by a difference below the rounding error of det, the singular values or the loss (unit roundoff ${unit.toPrecision(2)})`,
-          };
+        const why = (e: string) =>
+          `"${e}" is decided at step ${step} by a difference below the rounding error of ${[...rounding.unresolved].join(', ')} (unit roundoff ${unit.toPrecision(2)})`;
+        // an undecided stop leaves the rest of the path unknown; an undecided `when` matters only if the step's value would be the extreme
+        if (!imprecise && uncertain(until, stop)) imprecise = { step, loss: symbols.loss, why: why(p.until!) };
+        if (!stop && uncertain(when, decide(when))) {
+          const w = of.value(scope);
+          if (p.output === 'count' || (p.extreme === 'min' ? w < best : w > best)) whenUnsure = { step, loss: symbols.loss, why: why(p.when!), value: w };
+        }
         const v = counted ? of.value(scope) : NaN;
         log?.push(step, (counted ? 1 : 0) | (stop ? 2 : 0), v);
         if (stop) return void (stopped = { step, loss: symbols.loss });
