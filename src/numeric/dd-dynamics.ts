@@ -235,6 +235,8 @@ export function ddGradientFlow(p: DDProblem, theta0: Float64Array, o: DDGradient
 export interface DDNormalizedFlowOptions {
   steps: number;
   eta: number;
+  /** observers' loss is the objective's: Σ e^{−q_i}, divided by n for a mean reduction */
+  mean?: boolean;
   unitStep?: boolean;
   snapshots?: boolean;
   observe?: Observer;
@@ -265,7 +267,7 @@ export function ddNormalizedFlow(model: DDModel, X: Mat, y: Float64Array, theta0
   };
   const point = (loss: DD): PrecisePoint => {
     let layers: Record<string, DDMat> | undefined;
-    return { theta, loss, unit: DD_UNIT, layers: () => (layers ??= model.layers(theta)) };
+    return { theta, loss: o.mean ? ddDiv(loss, ddFromNumber(n)) : loss, unit: DD_UNIT, layers: () => (layers ??= model.layers(theta)) };
   };
   let loss = expLoss();
   rec.record(0, 0, toNumber(loss), true);

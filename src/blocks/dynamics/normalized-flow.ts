@@ -27,7 +27,7 @@ export const normalizedFlowBlock = defineBlock({
       {
         dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => {
           exponential(problem.loss);
-          return ddNormalizedFlow(problem.dd().model, problem.data.X, problem.data.y, theta0, { ...o, observe });
+          return ddNormalizedFlow(problem.dd().model, problem.data.X, problem.data.y, theta0, { ...o, observe, mean: problem.loss.reduction === 'mean' });
         },
       },
     );
