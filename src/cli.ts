@@ -19,7 +19,7 @@ import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile,
 import { checkClaim, invalidResult, withoutPremise, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
-import { DD_PROBE, valuesAtPath } from './search/search.js';
+import { DD_PROBE, replayTimeoutMs, valuesAtPath } from './search/search.js';
 import { domainIndex, SEED_MAX, type TrialValues } from './search/space.js';
 
 const EXIT_MISMATCH = 1;
@@ -513,12 +513,14 @@ const replay = defineCommand({
     drop: { type: 'string', description: 'the search without this premise (for witnesses found by hypothesis ablation)' },
     precision: {
       type: 'string',
-      description: 'the arithmetic of the trial, as a search with `run --precision` runs it: float64 or dd (default: the claim’s search.precision, else float64)',
+      description:
+        'the arithmetic of the trial, as a search with `run --precision` runs it: float64 or dd (default: the claim’s search.precision, else float64)',
     },
     'check-rounding': {
       type: 'boolean',
       default: false,
-      description: 'the witness’s rounding re-check: the trial in double-double along the accepted steps of its run in the claim’s arithmetic, with the step where the two paths part',
+      description:
+        'the witness’s rounding re-check: the trial in double-double along the accepted steps of its run in the claim’s arithmetic, with the step where the two paths part',
     },
   },
   async run({ args }) {
@@ -552,7 +554,7 @@ const replay = defineCommand({
     let r;
     try {
       // the rounding re-check as the search makes it: from a double-double run, a probe from θ(0) perturbed by 2⁻⁹⁰
-      r = await workers.run(spec, values, timeoutMs * (checkRounding ? 30 : 1), {
+      r = await workers.run(spec, values, checkRounding ? replayTimeoutMs(timeoutMs) : timeoutMs, {
         refine: args.refine,
         ...(checkRounding
           ? { precision: 'dd' as const, sameSteps: true, ...(precision === 'dd' ? { reference: 'dd' as const, perturb: DD_PROBE } : {}) }

@@ -35,6 +35,9 @@ export function pathSymbols(m: Mat, loss: number, step: number): Record<string, 
   return out;
 }
 
+/** Steps of a path whose per-step decisions a run logs for comparison with another precision (the logs of longer paths stop there). */
+export const PATH_LOG_STEPS = 250_000;
+
 /** 2^-53: float64's unit roundoff. */
 export const FLOAT64_UNIT = 2 ** -53;
 
@@ -79,17 +82,15 @@ export function symbolsAt(
  * perturbations while a symbol it reads is unresolved was made by a difference smaller than its
  * rounding error; a resolved value merely near a threshold is not.
  */
-export function roundingPerturbations(sym: Record<string, number>, unit: number): { variants: Array<Record<string, number>>; unresolved: Set<string> } {
+export function roundingPerturbations(sym: Record<string, number>, unit: number): { variants: () => Array<Record<string, number>>; unresolved: Set<string> } {
   const k = 100 * unit;
-  const up: Record<string, number> = { ...sym },
-    down: Record<string, number> = { ...sym };
   const unresolved = new Set<string>();
-  const fro = sym.fro;
+  const shifts: Array<[string, number, number]> = [];
   const shift = (name: string, d: number, floor = -Infinity) => {
-    up[name] = sym[name] + d;
-    down[name] = Math.max(floor, sym[name] - d);
+    shifts.push([name, d, floor]);
     if (Math.abs(sym[name]) < d) unresolved.add(name);
   };
+  const fro = sym.fro;
   if (Number.isFinite(sym.det)) {
     let n = 0;
     while (Number.isFinite(sym[`s${n + 1}`]) && n < 9) n++;
@@ -97,5 +98,15 @@ export function roundingPerturbations(sym: Record<string, number>, unit: number)
   }
   for (let i = 2; i <= 9 && sym[`s${i}`] !== undefined; i++) shift(`s${i}`, k * sym.s1, 0);
   shift('loss', k * k * Math.max(1, fro * fro), 0);
-  return { variants: [up, down], unresolved };
+  // the shifted copies are made only when a decision needs them
+  const variants = () => {
+    const up: Record<string, number> = { ...sym },
+      down: Record<string, number> = { ...sym };
+    for (const [name, d, floor] of shifts) {
+      up[name] = sym[name] + d;
+      down[name] = Math.max(floor, sym[name] - d);
+    }
+    return [up, down];
+  };
+  return { variants, unresolved };
 }

@@ -8,6 +8,7 @@ import type { Objective } from '../numeric/objective.js';
 import type { Observer, SimResult } from '../numeric/dynamics.js';
 import type { Rng } from '../numeric/rng.js';
 import type { DDProblem } from '../numeric/dd-dynamics.js';
+import type { DDVec } from '../numeric/dd-model.js';
 
 export type BlockKind = 'data' | 'model' | 'loss' | 'dynamics' | 'metric';
 
@@ -64,7 +65,13 @@ export interface DynamicsProblem {
 export type DynamicsProduct = ((problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) => SimResult) & {
   runBatch?: (problems: DynamicsProblem[], theta0s: Float64Array[], observe?: Array<Observer | undefined>) => SimResult[];
   /** The same dynamics in double-double (dd-dynamics.ts); `steps`: the accepted step sizes of a float64 run, to take the same discretization. Absent where no double-double version exists. */
-  dd?: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) => SimResult;
+  dd?: (
+    problem: DynamicsProblem,
+    theta0: Float64Array | DDVec,
+    observe?: Observer,
+    steps?: ArrayLike<number>,
+    record?: { acceptedSteps?: number[] },
+  ) => SimResult;
 };
 
 /** The first step from which a path watch could not tell what it decides, and why (rounding, or a watch stopped short). */

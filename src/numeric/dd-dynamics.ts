@@ -48,7 +48,7 @@ export interface DDGradientDescentOptions {
 /** θ ← θ − η∇L(θ) in double-double (η as given, a float64 taken as exact). */
 export function ddGradientDescent(p: DDProblem, theta0: Float64Array | DDVec, o: DDGradientDescentOptions): DDSimResult {
   const n = p.objective.nParams;
-  const theta = theta0 instanceof Float64Array ? ddVecFrom(theta0) : cloneVec(theta0);
+  const theta = lift(theta0);
   const grad = ddVec(n);
   const rounded = new Float64Array(n);
   const rec = recorder();
@@ -93,13 +93,16 @@ function cloneVec(v: DDVec): DDVec {
   return c;
 }
 
+/** θ(0) as a double-double vector (a copy): from float64 entries, or as given (e.g. perturbed below float64's resolution). */
+const lift = (theta0: Float64Array | DDVec): DDVec => (theta0 instanceof Float64Array ? ddVecFrom(theta0) : cloneVec(theta0));
+
 /** Gradient flow by Euler steps η and η/2 combined by Richardson extrapolation, as gradientFlowRichardson. */
-export function ddGradientFlowRichardson(p: DDProblem, theta0: Float64Array, o: { time: number; eta: number; observe?: PreciseObserver }): DDSimResult {
+export function ddGradientFlowRichardson(p: DDProblem, theta0: Float64Array | DDVec, o: { time: number; eta: number; observe?: PreciseObserver }): DDSimResult {
   const steps = Math.ceil(o.time / o.eta - 1e-9);
   const eta = o.time / steps;
   const coarse = ddGradientDescent(p, theta0, { steps, eta });
   const fine = ddGradientDescent(p, theta0, { steps: 2 * steps, eta: eta / 2, observe: o.observe });
-  const n = theta0.length;
+  const n = p.objective.nParams;
   const theta = ddVec(n);
   let err = 0;
   for (let i = 0; i < n; i++) {
@@ -144,14 +147,14 @@ const B5 = [q(35, 384), q(0, 1), q(500, 1113), q(125, 192), q(-2187, 6784), q(11
 const B4 = [q(5179, 57600), q(0, 1), q(7571, 16695), q(393, 640), q(-92097, 339200), q(187, 2100), q(1, 40)];
 
 /** dθ/dt = −∇L(θ) by Dormand–Prince 5(4) in double-double; the step control (or the given steps) as integrateDopri in dynamics.ts. */
-export function ddGradientFlow(p: DDProblem, theta0: Float64Array, o: DDGradientFlowOptions): DDSimResult {
-  const n = theta0.length;
+export function ddGradientFlow(p: DDProblem, theta0: Float64Array | DDVec, o: DDGradientFlowOptions): DDSimResult {
+  const n = p.objective.nParams;
   const F = (theta: DDVec, out: DDVec): DD => {
     const v = p.objective.valueAndGrad(theta, out);
     for (let i = 0; i < n; i++) ((out.hi[i] = -out.hi[i]), (out.lo[i] = -out.lo[i]));
     return v;
   };
-  let y = ddVecFrom(theta0);
+  let y = lift(theta0);
   let y5 = ddVec(n);
   const k = Array.from({ length: 7 }, () => ddVec(n));
   const tmp = ddVec(n);
@@ -243,13 +246,13 @@ export interface DDNormalizedFlowOptions {
 }
 
 /** normalizedFlow (dynamics.ts) in double-double: θ ← θ + η Σ_i π_i ∇q_i, π = softmax(−q), the loss Σ_i e^{−q_i}. */
-export function ddNormalizedFlow(model: DDModel, X: Mat, y: Float64Array, theta0: Float64Array, o: DDNormalizedFlowOptions): DDSimResult {
+export function ddNormalizedFlow(model: DDModel, X: Mat, y: Float64Array, theta0: Float64Array | DDVec, o: DDNormalizedFlowOptions): DDSimResult {
   const n = X.rows;
-  const theta = ddVecFrom(theta0);
+  const theta = lift(theta0);
   const grad = ddVec(model.nParams);
   const pred = ddVec(n);
   const c = ddVec(n);
-  const rounded = new Float64Array(theta0.length);
+  const rounded = new Float64Array(model.nParams);
   const rec = recorder();
   const expLoss = (): DD => {
     model.forward(theta, X, pred);

@@ -679,7 +679,7 @@ async function recheckAt(spec: SearchSpec, o: SearchOptions, values: TrialValues
     o.runner.run(spec, values, timeoutMs * 10, { ...base, refine: true, keepTrajectory: true }),
     // the same trial in double-double along the float64 run's own steps: does rounding explain the failure?
     // (a search already in double-double: the same steps from θ(0) perturbed far above double-double's rounding — a probe of how finely the outcome is decided)
-    o.runner.run(spec, values, timeoutMs * 30, {
+    o.runner.run(spec, values, replayTimeoutMs(timeoutMs), {
       claim: o.claimId,
       precision: 'dd',
       sameSteps: true,
@@ -711,6 +711,9 @@ async function recheckAt(spec: SearchSpec, o: SearchOptions, values: TrialValues
 const REPRODUCED = 1e-6;
 const fmtSides = (p?: TrialResult['property']) =>
   p?.lhs !== undefined ? `${p.lhs.toPrecision(10)} ${p.op} ${p.rhs!.toPrecision(10)}` : `ρ = ${p?.robustness}`;
+
+/** The rounding re-check's time limit: 30× the trial's (double-double costs 3–30× float64), at most 10 minutes unless the trial's own limit is longer. */
+export const replayTimeoutMs = (timeoutMs: number) => Math.max(timeoutMs, Math.min(30 * timeoutMs, 600_000));
 
 /** Relative perturbation of θ(0) by which a search already in double-double probes its witness (2⁻⁹⁰ ≈ 8·10⁻²⁸, 2¹⁴ times double-double's unit roundoff). */
 export const DD_PROBE = 2 ** -90;

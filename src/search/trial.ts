@@ -9,8 +9,9 @@ import type { SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
 import { DivergedError, type Observer, type TrajectoryPoint } from '../numeric/dynamics.js';
 import type { Objective } from '../numeric/objective.js';
-import { pathSymbols } from '../blocks/path.js';
+import { PATH_LOG_STEPS, pathSymbols } from '../blocks/path.js';
 import { NoDoubleDoubleError, OutsideDomainError } from '../core/errors.js';
+import { ddVecFrom, type DDVec } from '../numeric/dd-model.js';
 import { layerOf, type Model } from '../numeric/models.js';
 import { objective } from '../numeric/objective.js';
 import { Rng } from '../numeric/rng.js';
@@ -151,6 +152,13 @@ function tracer(req: TraceRequest, out: TracePoint[]) {
   };
 }
 
+/** θ(0) in double-double with each entry moved by ±relative·|θ_i| (alternating signs) in its low part. */
+function perturbedBelowFloat64(theta0: Float64Array, relative: number): DDVec {
+  const v = ddVecFrom(theta0);
+  for (let i = 0; i < v.lo.length; i++) v.lo[i] = (i % 2 ? -relative : relative) * theta0[i];
+  return v;
+}
+
 /** How simulate runs and what it records beyond the metrics. */
 interface SimEnv {
   refine: boolean;
@@ -197,7 +205,6 @@ function simulate(
   if (modelBlock) model = build(modelBlock, local, rng, refine, data) as Model;
   if (!model) throw new Error('a search needs a model block');
   const theta0 = model.init(rng.fork('init'));
-  if (env.perturb && !suffix) for (let i = 0; i < theta0.length; i++) theta0[i] *= 1 + (i % 2 ? -env.perturb : env.perturb);
   const state: SimState = { model, data, theta0, theta: theta0 };
   let loss: LossProduct | undefined;
   if (lossBlock && data) {
@@ -219,13 +226,20 @@ function simulate(
     });
     const tr = trace && tracer(trace.req, trace.out);
     if (tr) watchers.push(tr.watch(problem));
-    if (logs) watchers.push((theta, point) => logs.loss.push(point ? point.loss.hi + point.loss.lo : problem.objective.value(theta)));
+    if (logs)
+      watchers.push((theta, point) => {
+        if (logs.loss.length < PATH_LOG_STEPS) logs.loss.push(point ? point.loss.hi + point.loss.lo : problem.objective.value(theta));
+      });
     const dd = env.precision === 'dd';
     if (dd && !run.dd) throw new NoDoubleDoubleError(`the dynamics "${dynamicsBlock.def.name}" has no double-double version`);
     const go = (t0: Float64Array, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
       dd ? run.dd!(problem, t0, observe, steps, record) : run(problem, t0, observe, record);
+    // the probe's perturbation lies below float64's resolution: it exists only in a double-double θ(0)
+    const start = env.perturb && dd && !suffix ? perturbedBelowFloat64(theta0, env.perturb) : theta0;
     const observeAll: Observer | undefined = watchers.length ? (theta, point, stepError) => watchers.forEach((w) => w(theta, point, stepError)) : undefined;
-    state.sim = go(theta0, observeAll, suffix ? undefined : env.steps, suffix ? undefined : { acceptedSteps: env.acceptedSteps });
+    state.sim = dd
+      ? run.dd!(problem, start, observeAll, suffix ? undefined : env.steps, suffix ? undefined : { acceptedSteps: env.acceptedSteps })
+      : run(problem, theta0, observeAll, suffix ? undefined : { acceptedSteps: env.acceptedSteps });
     tr?.finish();
     state.theta = state.sim.theta;
     const m = model;

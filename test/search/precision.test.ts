@@ -182,7 +182,14 @@ property: 'lossT <= 0'`);
     // every float64 trial fails; in double-double only k = 0 (where shrinking goes) passes
     const result = (values: Record<string, number>, dd: boolean): TrialResult => {
       const fails = !(dd && values.k === 0);
-      return { status: fails ? 'fail' : 'pass', values, quantities: { lossT: 1 }, hypotheses: {}, property: { holds: !fails, robustness: fails ? -1 : 1, op: '<=', lhs: 1, rhs: 0 }, ms: 0 };
+      return {
+        status: fails ? 'fail' : 'pass',
+        values,
+        quantities: { lossT: 1 },
+        hypotheses: {},
+        property: { holds: !fails, robustness: fails ? -1 : 1, op: '<=', lhs: 1, rhs: 0 },
+        ms: 0,
+      };
     };
     const runner: TrialRunner = {
       threads: 1,

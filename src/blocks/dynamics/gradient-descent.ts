@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DDVec } from '../../numeric/dd-model.js';
 import { ddGradientDescent } from '../../numeric/dd-dynamics.js';
 import { gradientDescent, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
@@ -17,7 +18,7 @@ export const gradientDescentBlock = defineBlock({
     return Object.assign(
       (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => gradientDescent(problem.objective, theta0, { ...o, observe }),
       {
-        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => ddGradientDescent(problem.dd(), theta0, { ...o, observe }),
+        dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer) => ddGradientDescent(problem.dd(), theta0, { ...o, observe }),
       },
     );
   },

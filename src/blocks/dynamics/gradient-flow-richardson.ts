@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DDVec } from '../../numeric/dd-model.js';
 import { ddGradientFlowRichardson } from '../../numeric/dd-dynamics.js';
 import { gradientFlowRichardson, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
@@ -18,7 +19,7 @@ export const richardsonFlowBlock = defineBlock({
     return Object.assign(
       (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => gradientFlowRichardson(problem.objective, theta0, { ...o, observe }),
       {
-        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => ddGradientFlowRichardson(problem.dd(), theta0, { ...o, observe }),
+        dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer) => ddGradientFlowRichardson(problem.dd(), theta0, { ...o, observe }),
       },
     );
   },

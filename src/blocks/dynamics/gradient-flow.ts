@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DDVec } from '../../numeric/dd-model.js';
 import { ddGradientFlow } from '../../numeric/dd-dynamics.js';
 import { gradientFlow, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
@@ -30,7 +31,7 @@ export const gradientFlowBlock = defineBlock({
       ({ objective }: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) =>
         gradientFlow(objective, theta0, { ...o, observe, acceptedSteps: record?.acceptedSteps }),
       {
-        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
+        dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
           ddGradientFlow(problem.dd(), theta0, { ...o, observe, steps, acceptedSteps: record?.acceptedSteps }),
       },
     );

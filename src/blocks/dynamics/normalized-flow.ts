@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DDVec } from '../../numeric/dd-model.js';
 import { ddNormalizedFlow } from '../../numeric/dd-dynamics.js';
 import { normalizedFlow, type Observer } from '../../numeric/dynamics.js';
 import { checkSteps } from '../limits.js';
@@ -25,7 +26,7 @@ export const normalizedFlowBlock = defineBlock({
         return normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
       },
       {
-        dd: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => {
+        dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer) => {
           exponential(problem.loss);
           return ddNormalizedFlow(problem.dd().model, problem.data.X, problem.data.y, theta0, { ...o, observe, mean: problem.loss.reduction === 'mean' });
         },

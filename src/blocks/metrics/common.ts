@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Dataset } from '../../numeric/data.js';
 import { singularValues, singularValuesFromGram, type Mat } from '../../numeric/linalg.js';
 import { layerOf, metaOf, type LayerName, type ModelMeta } from '../../numeric/models.js';
-import { defineBlock, type BlockDef, type SimState } from '../types.js';
+import { FLOAT64_UNIT } from '../path.js';
+import { defineBlock, type BlockDef, type MetricProduct, type SimState } from '../types.js';
 
 export const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
 export type At = z.infer<typeof at>;
@@ -59,4 +60,38 @@ export type MetricDef<S extends z.ZodObject = z.ZodObject> = BlockDef<'metric', 
 /** A metric definition: a block of kind "metric" with its needs declared. */
 export function defineMetric<S extends z.ZodObject>(def: Omit<MetricDef<S>, 'kind'>): MetricDef<S> {
   return { ...defineBlock<'metric', S>({ kind: 'metric', ...def }), needs: def.needs };
+}
+
+/**
+ * A fixed pattern in [−1, 1] over the entries of θ (golden-ratio sequence): scattered, so that moving θ
+ * by it is no structured change (alternating signs scale the columns of a 2×2 layer, which a
+ * determinant only multiplies by 1 − ε²).
+ */
+export const scatter = (i: number): number => 2 * (((i + 1) * 0.6180339887498949) % 1) - 1;
+
+/**
+ * A metric read from one θ, with its rounding error: how far it moves when every entry of θ moves by
+ * up to 100 ulp (a scattered pattern, both signs). A verdict that this error can flip was decided below what
+ * float64 resolves (the trial is then imprecise: search/trial.ts roundingFlip).
+ */
+export function resolvedMetric(
+  thetaOf: (s: SimState) => Float64Array,
+  valueAt: (s: SimState, theta: Float64Array) => number,
+  /** the rounding of the metric's own evaluation, beyond its sensitivity to θ (e.g. a determinant's cancellation) */
+  evaluationError: (s: SimState, theta: Float64Array, value: number) => number = () => 0,
+): MetricProduct {
+  let resolution = 0;
+  const f = ((s: SimState) => {
+    const theta = thetaOf(s);
+    const value = valueAt(s, theta);
+    resolution = evaluationError(s, theta, value);
+    for (const sign of [1, -1]) {
+      const moved = Float64Array.from(theta, (x, i) => x * (1 + sign * 100 * FLOAT64_UNIT * scatter(i)));
+      const v = valueAt(s, moved);
+      if (Number.isFinite(v)) resolution = Math.max(resolution, Math.abs(v - value));
+    }
+    return value;
+  }) as MetricProduct;
+  f.roundingError = () => resolution;
+  return f;
 }

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { memorizer } from '../../numeric/data.js';
 import { countAbove as countAboveOf, relativeError } from '../../numeric/linalg.js';
 import { layerOf } from '../../numeric/models.js';
+import { FLOAT64_UNIT } from '../path.js';
 import { numExpr } from '../types.js';
-import { at, defineMetric, needData, thetaAt } from './common.js';
+import { at, defineMetric, needData, resolvedMetric, thetaAt } from './common.js';
 
 export const reconstructionError = defineMetric({
   name: 'reconstruction-error',
@@ -43,9 +44,14 @@ export const layerEntry = defineMetric({
   params: z.strictObject({ layer: z.string(), row: z.number().int().min(0).default(0), col: z.number().int().min(0), at }),
   expressions: {},
   needs: { layers: ['$layer'] },
-  create: (p) => (s) => {
-    const L = layerOf(s.model, thetaAt(s, p.at), p.layer);
-    if (p.row >= L.rows || p.col >= L.cols) throw new Error(`layer ${p.layer} is ${L.rows}×${L.cols}; no entry (${p.row}, ${p.col})`);
-    return L.data[p.row * L.cols + p.col];
-  },
+  create: (p) =>
+    resolvedMetric(
+      (s) => thetaAt(s, p.at),
+      (s, theta) => {
+        const L = layerOf(s.model, theta, p.layer);
+        if (p.row >= L.rows || p.col >= L.cols) throw new Error(`layer ${p.layer} is ${L.rows}×${L.cols}; no entry (${p.row}, ${p.col})`);
+        return L.data[p.row * L.cols + p.col];
+      },
+      (_s, _t, value) => 100 * FLOAT64_UNIT * Math.abs(value),
+    ),
 });

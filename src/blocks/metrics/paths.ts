@@ -5,9 +5,9 @@ import { compileExpr } from '../../core/expr.js';
 import { determinant } from '../../numeric/linalg.js';
 import { layerOf, type Model } from '../../numeric/models.js';
 import { activationPattern } from '../../numeric/neuron.js';
-import { PATH_SYMBOLS, PATH_SYMBOLS_DOC, roundingPerturbations, symbolsAt } from '../path.js';
+import { PATH_LOG_STEPS, PATH_SYMBOLS, PATH_SYMBOLS_DOC, roundingPerturbations, symbolsAt } from '../path.js';
 import type { ImpreciseStep, MetricProduct, SimState } from '../types.js';
-import { defineMetric } from './common.js';
+import { defineMetric, scatter } from './common.js';
 
 export const pathExtreme = defineMetric({
   name: 'path-extreme',
@@ -60,7 +60,8 @@ export const pathExtreme = defineMetric({
     }) as MetricProduct;
     f.roundingError = () => (p.output === 'count' ? 0 : bestError);
     f.watchReport = () => {
-      const shortOf = p.watched_to_loss !== undefined && stopped && stopped.loss > p.watched_to_loss;
+      const reached = stopped ? stopped.loss : lastLoss;
+      const shortOf = p.watched_to_loss !== undefined && !(reached <= p.watched_to_loss);
       return {
         steps: step + 1,
         ...(p.until ? { watched: stopped ? stopped.step : step + 1 } : {}),
@@ -81,9 +82,11 @@ export const pathExtreme = defineMetric({
               : shortOf
                 ? {
                     imprecise: {
-                      step: stopped!.step,
-                      loss: stopped!.loss,
-                      why: `the watch stopped ("${p.until}") at loss ${stopped!.loss.toPrecision(3)}, above the loss ${p.watched_to_loss} the claim requires (watched_to_loss)`,
+                      step: stopped ? stopped.step : step,
+                      loss: reached,
+                      why: stopped
+                        ? `the watch stopped ("${p.until}") at loss ${stopped.loss.toPrecision(3)}, above the loss ${p.watched_to_loss} the claim requires (watched_to_loss)`
+                        : `the path ended at loss ${reached.toPrecision(3)}, above the loss ${p.watched_to_loss} the watch must reach (watched_to_loss)`,
                     },
                   }
                 : {}),
@@ -101,7 +104,7 @@ export const pathExtreme = defineMetric({
         const scope = { ...trial, ...symbols };
         const rounding = roundingPerturbations(symbols, unit);
         let perturbed: Array<Record<string, number>> | undefined;
-        const variants = () => (perturbed ??= rounding.variants.map((v) => ({ ...trial, ...v })));
+        const variants = () => (perturbed ??= rounding.variants().map((v) => ({ ...trial, ...v })));
         const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
         const uncertain = (e: typeof when, nominal: boolean | undefined) =>
           e !== undefined && [...e.symbols].some((x) => rounding.unresolved.has(x)) && variants().some((v) => (e.value(v) !== 0) !== nominal);
@@ -116,7 +119,7 @@ export const pathExtreme = defineMetric({
           if (p.output === 'count' || (p.extreme === 'min' ? w < best : w > best)) whenUnsure = { step, loss: symbols.loss, why: why(p.when!), value: w };
         }
         const v = counted ? of.value(scope) : NaN;
-        log?.push(step, (counted ? 1 : 0) | (stop ? 2 : 0), v);
+        if (log && log.length < 3 * PATH_LOG_STEPS) log.push(step, (counted ? 1 : 0) | (stop ? 2 : 0), v);
         if (stop) return void (stopped = { step, loss: symbols.loss });
         if (!counted) return;
         count++;
@@ -167,12 +170,12 @@ function signThroughRounding() {
   return state;
 }
 
-/** How far det of a layer moves when every entry of θ moves by ±ε (two alternating-sign patterns), in float64. */
+/** How far det of a layer moves when every entry of θ moves by up to ε (a scattered pattern, both signs), in float64. */
 function detMovedBy(model: Model, theta: Float64Array, layer: string, eps: number): number {
   const det0 = determinant(layerOf(model, theta, layer));
   let moved = 0;
-  for (const phase of [0, 1]) {
-    const t = Float64Array.from(theta, (x, i) => x + ((i + phase) % 2 ? eps : -eps));
+  for (const sign of [1, -1]) {
+    const t = Float64Array.from(theta, (x, i) => x + sign * eps * scatter(i));
     moved = Math.max(moved, Math.abs(determinant(layerOf(model, t, layer)) - det0));
   }
   return moved;

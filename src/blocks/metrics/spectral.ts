@@ -12,10 +12,12 @@ import {
   spectralOf,
   stableRank,
   stableRankOf,
+  singularValues,
 } from '../../numeric/linalg.js';
 import { layerOf } from '../../numeric/models.js';
+import { FLOAT64_UNIT } from '../path.js';
 import { numExpr, type SimState } from '../types.js';
-import { at, defineMetric, layerSingularValues, thetaAt } from './common.js';
+import { at, defineMetric, layerSingularValues, resolvedMetric, thetaAt } from './common.js';
 
 /** A metric f(σ) of the singular values of the layer its `layer` parameter names. */
 const singularValueMetric = (name: string, summary: string, f: (sv: number[]) => number) =>
@@ -64,22 +66,37 @@ export const schattenNorm = defineMetric({
 
 export const determinantMetric = defineMetric({
   name: 'determinant',
-  summary: 'determinant of a square layer (e.g. the product W of a deep-linear model)',
+  summary:
+    'determinant of a square layer (e.g. the product W of a deep-linear model); its rounding error (how far it moves when θ moves by 100 ulp) counts against a verdict it decides',
   params: z.strictObject({ layer: z.string(), at }),
   expressions: {},
   needs: { layers: ['$layer'] },
-  create: (p) => (s) => determinant(layerOf(s.model, thetaAt(s, p.at), p.layer)),
+  create: (p) =>
+    resolvedMetric(
+      (s) => thetaAt(s, p.at),
+      (s, theta) => determinant(layerOf(s.model, theta, p.layer)),
+      // the cancellation of the determinant's own evaluation: 100u·‖W‖_F^n, as path-extreme's band
+      (s, theta) => {
+        const W = layerOf(s.model, theta, p.layer);
+        return 100 * FLOAT64_UNIT * frobeniusOf(singularValues(W)) ** W.rows;
+      },
+    ),
 });
 
 export const singularValueRatio = defineMetric({
   name: 'singular-value-ratio',
-  summary: 'σ_k / σ_1 of a layer (k ≥ 2)',
+  summary: 'σ_k / σ_1 of a layer (k ≥ 2); its rounding error (how far it moves when θ moves by 100 ulp) counts against a verdict it decides',
   params: z.strictObject({ layer: z.string(), k: numExpr, at }),
   expressions: { k: 'trial' },
   needs: { layers: ['$layer'] },
   create: (p, ctx) => {
     const k = ctx.int(p.k);
-    return (s) => singularValueRatioOf(layerSingularValues(s, p.layer, p.at), k);
+    // a singular value is resolved only to about 100u·σ_1
+    return resolvedMetric(
+      (s) => thetaAt(s, p.at),
+      (s, theta) => singularValueRatioOf(layerSingularValues(s, p.layer, theta), k),
+      () => 100 * FLOAT64_UNIT,
+    );
   },
 });
 

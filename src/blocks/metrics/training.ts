@@ -2,9 +2,7 @@
 // the training accuracy.
 import { z } from 'zod';
 import { signAgreement } from '../../numeric/maxmargin.js';
-import { FLOAT64_UNIT } from '../path.js';
-import type { MetricProduct, SimState } from '../types.js';
-import { at, defineMetric, thetaAt } from './common.js';
+import { at, defineMetric, resolvedMetric, thetaAt } from './common.js';
 
 export const loss = defineMetric({
   name: 'loss',
@@ -13,23 +11,14 @@ export const loss = defineMetric({
   params: z.strictObject({ at }),
   expressions: {},
   needs: {},
-  create: (p) => {
-    let resolution = 0;
-    const f = ((s: SimState) => {
-      if (!s.objective) throw new Error('metric "loss" needs data, a loss and a model');
-      const theta = thetaAt(s, p.at);
-      const value = s.objective.value(theta);
-      // how far L moves when θ moves by 100 ulp (two sign patterns): below that, float64 does not resolve the loss
-      resolution = 0;
-      for (const phase of [0, 1]) {
-        const t = Float64Array.from(theta, (x, i) => x * (1 + ((i + phase) % 2 ? 100 : -100) * FLOAT64_UNIT));
-        resolution = Math.max(resolution, Math.abs(s.objective.value(t) - value));
-      }
-      return value;
-    }) as MetricProduct;
-    f.roundingError = () => resolution;
-    return f;
-  },
+  create: (p) =>
+    resolvedMetric(
+      (s) => thetaAt(s, p.at),
+      (s, theta) => {
+        if (!s.objective) throw new Error('metric "loss" needs data, a loss and a model');
+        return s.objective.value(theta);
+      },
+    ),
 });
 
 export const integratorError = defineMetric({
