@@ -207,3 +207,62 @@ property: 'lossT <= 0'`);
     expect(r.imprecise?.map((t) => t.values.k)).toEqual([0]);
   });
 });
+
+describe('metrics read from one θ bound their rounding error', () => {
+  const completion = `data: { block: matrix-completion, rows: 2, cols: 2, observed: [[1, 2, 1], [2, 1, 1], [2, 2, 0]] }
+loss: { block: square, reduction: sum }`;
+
+  it('det W(T) > 0 read as −10⁻¹⁵ from a product with O(1) terms is imprecise, not a counterexample (its cancellation is 100u·‖W‖²)', () => {
+    const spec = searchFixture(`trials: 1
+guided: { trials: 0 }
+space:
+  alpha: { grid: [0.01] }
+${completion}
+model: { block: deep-linear, rows: 2, cols: 2, depth: 2, init: balanced, scale: alpha, det_sign: positive }
+dynamics: { block: gradient-flow, time: 100000, rtol: 1e-15, atol: 1e-19, max_steps: 2000000, stop_loss: 0.012 }
+metrics:
+  detT: { block: determinant, layer: W }
+property: 'detT > 0'`);
+    const r = runTrial(spec, { alpha: 0.01, seed: 7081 });
+    expect(Math.abs(r.quantities.detT)).toBeLessThan(1e-13);
+    expect(r.status).toBe('imprecise');
+    expect(r.message).toMatch(/detT/);
+  });
+
+  it('L(T) < L(0) after steps too small to move θ is imprecise; after real steps it passes', () => {
+    const spec = searchFixture(`trials: 1
+guided: { trials: 0 }
+space:
+  eta: { grid: [1e-3, 1e-20] }
+${completion}
+model: { block: deep-linear, rows: 2, cols: 2, depth: 2, init: balanced, scale: 0.5, det_sign: positive }
+dynamics: { block: gradient-descent, steps: 10, eta: eta }
+metrics:
+  loss0: { block: loss, at: initial }
+  lossT: { block: loss }
+property: 'lossT < loss0'`);
+    expect(runTrial(spec, { eta: 1e-20, seed: 1 }).status).toBe('imprecise');
+    expect(runTrial(spec, { eta: 1e-3, seed: 1 }).status).toBe('pass');
+  });
+});
+
+describe('a double-double search probes its witness from a θ(0) moved below float64’s resolution', () => {
+  it('the probe really moves: on a chaotic path it parts from the reference run (and the failure survives: genuine)', async () => {
+    const chaos = searchFixture(`trials: 1
+seed: 7
+guided: { trials: 0 }
+space:
+  eta: { grid: [1.45] }
+data: { block: matrix-completion, rows: 1, cols: 1, observed: [[1, 1, 1]] }
+model: { block: deep-linear, rows: 1, cols: 1, depth: 2, init: gaussian, scale: 0.5 }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-descent, steps: 2000, eta: eta }
+metrics:
+  lossT: { block: loss }
+property: 'lossT <= 1e-3'`);
+    const r = await search(chaos, 'dd');
+    expect([r.verdict, r.witness?.status]).toEqual(['refuted', 'genuine']);
+    expect(r.witness!.recheck.precise?.precision?.perturbed).toBeGreaterThan(0);
+    expect(r.witness!.recheck.precise?.precision?.part).toBeDefined();
+  });
+});
