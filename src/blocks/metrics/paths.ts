@@ -30,6 +30,8 @@ export const pathExtreme = defineMetric({
     const of = compileExpr(p.of),
       when = p.when ? compileExpr(p.when) : undefined,
       until = p.until ? compileExpr(p.until) : undefined;
+    // the symbols each decision reads (checked against the unresolved ones at every step)
+    const reads = new Map([when, until].filter((e) => e !== undefined).map((e) => [e, [...e.symbols]]));
     let best = p.extreme === 'min' ? Infinity : -Infinity,
       bestError = 0,
       count = 0,
@@ -107,7 +109,7 @@ export const pathExtreme = defineMetric({
         const variants = () => (perturbed ??= rounding.variants().map((v) => ({ ...trial, ...v })));
         const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
         const uncertain = (e: typeof when, nominal: boolean | undefined) =>
-          e !== undefined && [...e.symbols].some((x) => rounding.unresolved.has(x)) && variants().some((v) => (e.value(v) !== 0) !== nominal);
+          e !== undefined && reads.get(e)!.some((x) => rounding.unresolved.has(x)) && variants().some((v) => (e.value(v) !== 0) !== nominal);
         const stop = decide(until);
         const counted = !stop && (decide(when) ?? true);
         const why = (e: string) =>
