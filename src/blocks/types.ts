@@ -90,6 +90,13 @@ export interface WatchReport {
   /** watched_to_loss, when the claim sets it */
   required?: number;
   imprecise?: ImpreciseStep;
+  /**
+   * det of the layer changed sign inside its resolution band, and the value was taken after: a sign the
+   * computation may not have resolved. Harmless where the path does not depend on it (a decaying mode
+   * that crosses zero), decisive where it does (Razin & Cohen's depth-2 flow): a failing trial with it
+   * counts only if a change of arithmetic and of step both reproduce the failure (search.ts recheckAt).
+   */
+  signFlip?: ImpreciseStep;
 }
 
 /** Per accepted step of a path, what a watching metric decided (bit 0: counted, bit 1: its watch stopped there) and the value it read (NaN when not counted): the record two precisions are compared by. */

@@ -403,6 +403,7 @@ const trialResultSchema = z.object({
         stoppedAt: z.object({ step: num, loss: num }).optional(),
         lossReached: num.optional(),
         required: num.optional(),
+        signFlip: z.object({ step: num, loss: num, why: z.string() }).optional(),
       }),
     )
     .optional(),

@@ -702,13 +702,29 @@ async function recheckAt(spec: SearchSpec, o: SearchOptions, values: TrialValues
   } else {
     note = `the stricter re-run gives "${refined.status}"${refined.message ? ` (${refined.message})` : ''}: the witness may be a discretization artefact`;
   }
-  const { verdict: rounding, note: preciseNote } = roundingCheck(result, precise, searchInDD);
+  let { verdict: rounding, note: preciseNote } = roundingCheck(result, precise, searchInDD);
+  // a failure taken after a determinant changed sign below its resolution counts only if both re-runs reproduce it
+  const flip = Object.values(result.watch ?? {}).find((w) => w.signFlip)?.signFlip;
+  if (flip && rounding !== 'explains' && !(sameSides(result, precise) && sameSides(result, refined))) {
+    rounding = 'explains';
+    preciseNote = `${flip.why}; the failure after it is not reproduced (double-double: ${fmtSides(precise?.property)}, stricter re-run: ${fmtSides(refined.property)}, first run: ${fmtSides(result.property)}): the sign flip, not the claim, made it — ${preciseNote}`;
+  }
   const status: Witness['status'] = rounding === 'explains' ? 'imprecise' : discretizationRuledOut && rounding === 'ruled-out' ? 'genuine' : 'potential';
   return { result, recheck: { result: refined, bigNumberProperty, note, ...(precise ? { precise } : {}), preciseNote }, status };
 }
 
 /** Sides that the re-run reproduces within this fraction of the larger side are "the same"; otherwise the note says how far they moved. */
 const REPRODUCED = 1e-6;
+/** Whether a re-run fails with the first run's sides, to REPRODUCED of the larger side. */
+function sameSides(first: TrialResult, again: TrialResult | undefined): boolean {
+  const a = first.property,
+    b = again?.property;
+  if (!b || again!.status !== 'fail') return false;
+  if (a?.lhs === undefined || b.lhs === undefined) return true;
+  const scale = Math.max(Math.abs(a.lhs), Math.abs(a.rhs!), Math.abs(b.lhs), Math.abs(b.rhs!));
+  return Math.abs(a.lhs - b.lhs) <= REPRODUCED * scale && Math.abs(a.rhs! - b.rhs!) <= REPRODUCED * scale;
+}
+
 const fmtSides = (p?: TrialResult['property']) =>
   p?.lhs !== undefined ? `${p.lhs.toPrecision(10)} ${p.op} ${p.rhs!.toPrecision(10)}` : `ρ = ${p?.robustness}`;
 

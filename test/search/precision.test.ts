@@ -52,7 +52,8 @@ describe('the unguarded depth-2 bound is never refuted', () => {
     const values = { alpha: 0.01, seed: 103156 };
     const f64 = runTrial(spec, values);
     const dd = runTrial(spec, values, { precision: 'dd', sameSteps: true });
-    expect(f64.status).toBe('imprecise');
+    expect(f64.status).toBe('fail');
+    expect(f64.watch?.slack.signFlip?.why).toMatch(/det W changed sign/);
     expect(dd.precision?.sameStepsAs).toBe('float64');
     expect(dd.precision?.part?.step).toBeGreaterThan(0);
     expect(Math.abs(dd.property!.lhs! - f64.property!.lhs!)).toBeGreaterThan(1e-3 * Math.abs(f64.property!.lhs!));

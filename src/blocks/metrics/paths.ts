@@ -64,7 +64,16 @@ export const pathExtreme = defineMetric({
     f.watchReport = () => {
       const reached = stopped ? stopped.loss : lastLoss;
       const shortOf = p.watched_to_loss !== undefined && !(reached <= p.watched_to_loss);
+      const flipped = detSign.flip && (p.output === 'count' ? countedAfterFlip : bestAfterFlip);
       return {
+        ...(flipped
+          ? {
+              signFlip: {
+                ...detSign.flip!,
+                why: `det ${p.layer} changed sign inside its resolution band (below 100 ulp of ‖${p.layer}‖^n or the step's own error, from step ${detSign.flip!.step}, loss ${detSign.flip!.loss.toPrecision(3)}), and the ${p.output === 'count' ? 'count' : p.extreme} was taken after it`,
+              },
+            }
+          : {}),
         steps: step + 1,
         ...(p.until ? { watched: stopped ? stopped.step : step + 1 } : {}),
         ...(stopped ? { stoppedAt: stopped } : {}),
@@ -74,24 +83,17 @@ export const pathExtreme = defineMetric({
           ? { imprecise }
           : whenUnsure && (p.output === 'count' || (p.extreme === 'min' ? whenUnsure.value <= best : whenUnsure.value >= best))
             ? { imprecise: { step: whenUnsure.step, loss: whenUnsure.loss, why: whenUnsure.why } }
-            : detSign.flip && (p.output === 'count' ? countedAfterFlip : bestAfterFlip)
+            : shortOf
               ? {
                   imprecise: {
-                    ...detSign.flip,
-                    why: `det ${p.layer} changed sign inside its resolution band (below 100 ulp of ‖${p.layer}‖^n or the step's own error, from step ${detSign.flip.step}, loss ${detSign.flip.loss.toPrecision(3)}): a sign the computation did not resolve, and the ${p.output === 'count' ? 'count' : p.extreme} was taken after it`,
+                    step: stopped ? stopped.step : step,
+                    loss: reached,
+                    why: stopped
+                      ? `the watch stopped ("${p.until}") at loss ${stopped.loss.toPrecision(3)}, above the loss ${p.watched_to_loss} the claim requires (watched_to_loss)`
+                      : `the path ended at loss ${reached.toPrecision(3)}, above the loss ${p.watched_to_loss} the watch must reach (watched_to_loss)`,
                   },
                 }
-              : shortOf
-                ? {
-                    imprecise: {
-                      step: stopped ? stopped.step : step,
-                      loss: reached,
-                      why: stopped
-                        ? `the watch stopped ("${p.until}") at loss ${stopped.loss.toPrecision(3)}, above the loss ${p.watched_to_loss} the claim requires (watched_to_loss)`
-                        : `the path ended at loss ${reached.toPrecision(3)}, above the loss ${p.watched_to_loss} the watch must reach (watched_to_loss)`,
-                    },
-                  }
-                : {}),
+              : {}),
       };
     };
     f.watch =
