@@ -185,7 +185,7 @@ export const reluNetBlock = defineBlock({
   kind: 'model',
   name: 'relu-net',
   summary:
-    'a bias-free deep network x ↦ W_k σ(⋯ σ(W_1 x)) with vector outputs (layers "W1" … "Wk"), σ leaky ReLU max(γz, z) with σ′(0) = dphi_at_zero (Timor et al. take ReLU with σ′(0) = 0), for explicit-vector data; `sizes` = [d_in, h_1, …, d_out]. init "sphere": every hidden row and every column of W_k uniform on the sphere of radius `scale` (the authors’ small init); "sphere-zero-last": the same with W_k = 0; "gaussian": Xavier normal times `scale`. Instead of `sizes`: d_in, width, depth and d_out (depth − 1 hidden layers of the same width).',
+    'a bias-free deep network x ↦ W_k σ(⋯ σ(W_1 x)) with vector outputs (layers "W1" … "Wk"), σ leaky ReLU max(γz, z) with σ′(0) = dphi_at_zero (Timor et al. take ReLU with σ′(0) = 0), for explicit-vector data; `sizes` = [d_in, h_1, …, d_out]. init "sphere": every hidden row and every column of W_k uniform on the sphere of radius `scale` (the authors’ small init); "sphere-zero-last": the same with W_k = 0; "gaussian": Xavier normal times `scale`; "ball": every row of every layer uniform in the ball of radius `scale` (the authors’ code). Instead of `sizes`: d_in, width, depth and d_out (depth − 1 hidden layers of the same width).',
   params: z.strictObject({
     sizes: z.array(numExpr).min(2).max(32).optional(),
     d_in: numExpr.optional(),
@@ -194,7 +194,7 @@ export const reluNetBlock = defineBlock({
     d_out: numExpr.optional(),
     gamma: numExpr.default(0),
     dphi_at_zero: numExpr.default(0),
-    init: z.enum(['sphere', 'sphere-zero-last', 'gaussian']).default('sphere'),
+    init: z.enum(['sphere', 'sphere-zero-last', 'gaussian', 'ball']).default('sphere'),
     scale: numExpr,
   }),
   expressions: { sizes: 'trial', d_in: 'trial', width: 'trial', depth: 'trial', d_out: 'trial', gamma: 'trial', dphi_at_zero: 'trial', scale: 'trial' },

@@ -13,8 +13,8 @@ export interface ReluNetOptions {
   /** layer sizes [d_in, h_1, …, h_{k−1}, d_out] */
   sizes: number[];
   activation: Activation;
-  /** 'sphere': every row of the hidden layers and every column of the last layer uniform on the sphere of radius `scale` (the authors' small init); 'sphere-zero-last': the same with W_k = 0 (their Thm 3 init); 'gaussian': N(0, scale²·2/(fan_in + fan_out)) (Xavier normal times scale) */
-  init: 'sphere' | 'sphere-zero-last' | 'gaussian';
+  /** 'sphere': every row of the hidden layers and every column of the last layer uniform on the sphere of radius `scale` (the authors' small init); 'sphere-zero-last': the same with W_k = 0 (their Thm 3 init); 'gaussian': N(0, scale²·2/(fan_in + fan_out)) (Xavier normal times scale); 'ball': every row of every layer uniform in the ball of radius `scale` (the authors' code, `uniform_from_ball`) */
+  init: 'sphere' | 'sphere-zero-last' | 'gaussian' | 'ball';
   scale: number;
 }
 
@@ -99,6 +99,14 @@ export function reluNet(o: ReluNetOptions): Model {
         if (o.init === 'gaussian') {
           const sd = o.scale * Math.sqrt(2 / (rows + cols));
           for (let e = 0; e < w.length; e++) w[e] = sd * rng.normal();
+          continue;
+        }
+        if (o.init === 'ball') {
+          for (let t = 0; t < rows; t++) {
+            const v = Array.from({ length: cols }, () => rng.normal());
+            const r = (o.scale * Math.pow(rng.uniform(), 1 / cols)) / (Math.hypot(...v) || 1);
+            v.forEach((x, e) => (w[t * cols + e] = r * x));
+          }
           continue;
         }
         if (last && o.init === 'sphere-zero-last') continue;

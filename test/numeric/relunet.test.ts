@@ -64,4 +64,18 @@ describe('deep ReLU networks with vector outputs', () => {
     const z = reluNet({ sizes: [2, 5, 3], activation: leakyRelu(0, 0), init: 'sphere-zero-last', scale: 1e-4 });
     expect(Array.from(z.layers(z.init(new Rng(1))).W2.data).every((x) => x === 0)).toBe(true);
   });
+
+  it('initializes every row of every layer uniformly in the ball (the authors’ uniform_from_ball)', () => {
+    const m = reluNet({ sizes: [2, 2, 2], activation: leakyRelu(0, 0), init: 'ball', scale: 1e-4 });
+    const radii: number[] = [];
+    for (let seed = 1; seed <= 400; seed++) {
+      const L = m.layers(m.init(new Rng(seed)));
+      for (const W of [L.W1, L.W2]) for (let r = 0; r < 2; r++) radii.push(Math.hypot(W.data[2 * r], W.data[2 * r + 1]) / 1e-4);
+    }
+    expect(Math.max(...radii)).toBeLessThanOrEqual(1);
+    // uniform in the disc: Pr[radius ≤ ρ] = ρ², so the median radius is 1/√2 and a quarter lie within ½
+    const sorted = radii.sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeCloseTo(Math.SQRT1_2, 1);
+    expect(radii.filter((x) => x <= 0.5).length / radii.length).toBeCloseTo(0.25, 1);
+  });
 });
