@@ -1,7 +1,7 @@
 // The dynamics of dynamics.ts in double-double: gradient descent, gradient flow by Dormand–Prince 5(4)
 // (adaptive, or along a given sequence of step sizes: the same discretization as a float64 run), and
 // Richardson-extrapolated Euler. Observers see θ rounded to float64 and the double-double point.
-import { ddAdd, ddCompare, ddDiv, ddExp, ddFromNumber, ddMul, ddNegate, ddSqrt, ddSub, type DD } from './dd.js';
+import { ddAdd, ddAxpy, ddCompare, ddDiv, ddExp, ddFromNumber, ddMul, ddNegate, ddSqrt, ddSub, type DD } from './dd.js';
 import type { Mat } from './linalg.js';
 import {
   DD_UNIT,
@@ -17,7 +17,7 @@ import {
   type DDVec,
   type PrecisePoint,
 } from './dd-model.js';
-import { assertFinite, DivergedError, recorder, snapshotSchedule, type Observer, type SimResult } from './dynamics.js';
+import { assertFinite, DivergedError, dopriNextStep, recorder, snapshotSchedule, type Observer, type SimResult } from './dynamics.js';
 
 type PreciseObserver = Observer;
 
@@ -30,9 +30,9 @@ export interface DDSimResult extends SimResult {
   thetaDD: DDVec;
 }
 
-function pointAt(p: DDProblem, theta: DDVec, loss: DD): PrecisePoint {
+function pointAt(model: DDModel, theta: DDVec, loss: DD): PrecisePoint {
   let layers: Record<string, DDMat> | undefined;
-  return { theta, loss, unit: DD_UNIT, layers: () => (layers ??= p.model.layers(theta)) };
+  return { theta, loss, unit: DD_UNIT, layers: () => (layers ??= model.layers(theta)) };
 }
 
 const toNumber = (a: DD) => a.hi + a.lo;
@@ -52,10 +52,10 @@ export function ddGradientDescent(p: DDProblem, theta0: Float64Array | DDVec, o:
   const grad = ddVec(n);
   const rounded = new Float64Array(n);
   const rec = recorder();
-  const eta = ddFromNumber(o.eta);
+  const minusEta = ddFromNumber(-o.eta);
   let loss = p.objective.valueAndGrad(theta, grad);
   rec.record(0, 0, toNumber(loss), true);
-  o.observe?.(ddRound(theta, rounded), pointAt(p, theta, loss));
+  o.observe?.(ddRound(theta, rounded), pointAt(p.model, theta, loss));
   const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
   const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
   let k = 0;
@@ -65,11 +65,11 @@ export function ddGradientDescent(p: DDProblem, theta0: Float64Array | DDVec, o:
       stoppedBy = 'loss';
       break;
     }
-    for (let i = 0; i < n; i++) ddSet(theta, i, ddSub(ddGet(theta, i), ddMul(eta, ddGet(grad, i))));
+    ddAxpy(minusEta, grad.hi, grad.lo, theta.hi, theta.lo, n);
     loss = p.objective.valueAndGrad(theta, grad);
     ddRound(theta, rounded);
     assertFinite(rounded, toNumber(loss), `step ${k + 1}`);
-    o.observe?.(rounded, pointAt(p, theta, loss));
+    o.observe?.(rounded, pointAt(p.model, theta, loss));
     rec.record(k + 1, k + 1, toNumber(loss));
     if (schedule?.has(k + 1)) snapshots!.push({ step: k + 1, theta: Float64Array.from(rounded) });
   }
@@ -162,7 +162,7 @@ export function ddGradientFlow(p: DDProblem, theta0: Float64Array | DDVec, o: DD
   let t = 0;
   let loss = F(y, k[0]);
   assertFinite(ddRound(y, rounded), toNumber(loss), 't = 0');
-  o.observe?.(rounded, pointAt(p, y, loss));
+  o.observe?.(rounded, pointAt(p.model, y, loss));
   const fixed = o.steps;
   let h = fixed ? (fixed[0] ?? 0) : (o.h0 ?? Math.min(o.time, 1e-3));
   let steps = 0;
@@ -222,14 +222,10 @@ export function ddGradientFlow(p: DDProblem, theta0: Float64Array | DDVec, o: DD
       ddCopy(k[6], k[0]);
       loss = lossAtEnd;
       assertFinite(ddRound(y, rounded), toNumber(loss), `t = ${t}`);
-      o.observe?.(rounded, pointAt(p, y, loss), absErr);
+      o.observe?.(rounded, pointAt(p.model, y, loss), absErr);
       rec.record(steps, t, toNumber(loss));
     }
-    if (!fixed) {
-      const factor = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2)));
-      h *= factor;
-      if (h < 1e-14 * Math.max(1, t)) throw new DivergedError(`t = ${t} (step size underflow)`);
-    }
+    if (!fixed) h = dopriNextStep(h, err, t);
   }
   rec.record(steps, t, toNumber(loss), true);
   return { theta: ddRound(y), thetaDD: y, loss: toNumber(loss), steps, time: t, errorEstimate: errSum, trajectory: rec.points, stoppedBy };
@@ -268,10 +264,7 @@ export function ddNormalizedFlow(model: DDModel, X: Mat, y: Float64Array, theta0
     for (let i = 0; i < n; i++) ddSet(c, i, ddMul(ddDiv(ddGet(c, i), s), ddFromNumber(y[i])));
     return ddMul(ddExp(ddNegate(qmin)), s);
   };
-  const point = (loss: DD): PrecisePoint => {
-    let layers: Record<string, DDMat> | undefined;
-    return { theta, loss: o.mean ? ddDiv(loss, ddFromNumber(n)) : loss, unit: DD_UNIT, layers: () => (layers ??= model.layers(theta)) };
-  };
+  const point = (loss: DD): PrecisePoint => pointAt(model, theta, o.mean ? ddDiv(loss, ddFromNumber(n)) : loss);
   let loss = expLoss();
   rec.record(0, 0, toNumber(loss), true);
   o.observe?.(ddRound(theta, rounded), point(loss));
@@ -287,7 +280,7 @@ export function ddNormalizedFlow(model: DDModel, X: Mat, y: Float64Array, theta0
       if (g2.hi === 0) break;
       h = ddDiv(h, ddSqrt(g2));
     }
-    for (let i = 0; i < theta.hi.length; i++) ddSet(theta, i, ddAdd(ddGet(theta, i), ddMul(h, ddGet(grad, i))));
+    ddAxpy(h, grad.hi, grad.lo, theta.hi, theta.lo);
     loss = expLoss();
     if (Number.isNaN(toNumber(loss))) throw new DivergedError(`step ${k + 1}`);
     ddRound(theta, rounded);

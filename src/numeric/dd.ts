@@ -117,39 +117,7 @@ export function ddSqrt(a: DD): DD {
 
 /** Σ_i x_i·y_i over the first n entries, each product and partial sum in double-double: the error is a small multiple of n·u²·Σ|x_i·y_i|. */
 export function ddDot(xHi: Float64Array, xLo: Float64Array, yHi: Float64Array, yLo: Float64Array, n = xHi.length, xOffset = 0): DD {
-  let sh = 0;
-  let sl = 0;
-  for (let j = 0; j < n; j++) {
-    const ah = xHi[xOffset + j];
-    const al = xLo[xOffset + j];
-    const bh = yHi[j];
-    const bl = yLo[j];
-    // product (ph, pl) = a·b, as ddMul
-    const p = ah * bh;
-    const a1 = highHalf(ah);
-    const a2 = ah - a1;
-    const b1 = highHalf(bh);
-    const b2 = bh - b1;
-    const pe = a1 * b1 - p + a1 * b2 + a2 * b1 + a2 * b2 + (ah * bl + al * bh + al * bl);
-    const ph = p + pe;
-    const pl = pe - (ph - p);
-    // (sh, sl) += (ph, pl), as ddAdd
-    let s = sh + ph;
-    let v = s - sh;
-    let e = sh - (s - v) + (ph - v);
-    const t = sl + pl;
-    v = t - sl;
-    const f = sl - (t - v) + (pl - v);
-    e += t;
-    let h = s + e;
-    e = e - (h - s);
-    s = h;
-    e += f;
-    h = s + e;
-    sl = e - (h - s);
-    sh = h;
-  }
-  return { hi: sh, lo: sl };
+  return ddDotStrided(xHi, xLo, xOffset, 1, yHi, yLo, 0, 1, n);
 }
 
 /** out = A·x for a rows×cols row-major matrix A, all in double-double (hi and lo arrays). */
@@ -195,6 +163,40 @@ export function ddMulAt(
   const h = p + e;
   outHi[io] = h;
   outLo[io] = e - (h - p);
+}
+
+/** y ← y + α·x over the first n entries, each entry as ddAdd(y_i, ddMul(α, x_i)) (bit for bit), without allocating. */
+export function ddAxpy(alpha: DD, xHi: Float64Array, xLo: Float64Array, yHi: Float64Array, yLo: Float64Array, n = xHi.length): void {
+  const ah = alpha.hi;
+  const al = alpha.lo;
+  const a1 = highHalf(ah);
+  const a2 = ah - a1;
+  for (let i = 0; i < n; i++) {
+    const bh = xHi[i];
+    const bl = xLo[i];
+    const p = ah * bh;
+    const b1 = highHalf(bh);
+    const b2 = bh - b1;
+    const pe = a1 * b1 - p + a1 * b2 + a2 * b1 + a2 * b2 + (ah * bl + al * bh + al * bl);
+    const ph = p + pe;
+    const pl = pe - (ph - p);
+    const yh = yHi[i];
+    const yl = yLo[i];
+    let s = yh + ph;
+    let v = s - yh;
+    let e = yh - (s - v) + (ph - v);
+    const t = yl + pl;
+    v = t - yl;
+    const f = yl - (t - v) + (pl - v);
+    e += t;
+    let h = s + e;
+    e = e - (h - s);
+    s = h;
+    e += f;
+    h = s + e;
+    yLo[i] = e - (h - s);
+    yHi[i] = h;
+  }
 }
 
 /** highHalf of every entry: the splits a product kernel would otherwise redo for a vector it meets many times. */

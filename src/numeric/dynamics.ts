@@ -154,6 +154,13 @@ const A: number[][] = [
 const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
 const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
 
+/** Dormand–Prince step-size control: the next step from this one's scaled error estimate (≤ 1 accepted), growth in [0.2, 5]. */
+export function dopriNextStep(h: number, err: number, t: number): number {
+  const next = h * (err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2))));
+  if (next < 1e-14 * Math.max(1, t)) throw new DivergedError(`t = ${t} (step size underflow)`);
+  return next;
+}
+
 /** Adaptive Dormand–Prince integration of dθ/dt = F(θ). Generic: F writes into its output. */
 export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => number, theta0: Float64Array, o: GradientFlowOptions): SimResult {
   const n = theta0.length;
@@ -222,9 +229,7 @@ export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => nu
       o.observe?.(y, undefined, absErr);
       rec.record(steps, t, loss);
     }
-    const factor = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2)));
-    h *= factor;
-    if (h < 1e-14 * Math.max(1, t)) throw new DivergedError(`t = ${t} (step size underflow)`);
+    h = dopriNextStep(h, err, t);
   }
   rec.record(steps, t, loss, true);
   return { theta: y, loss, steps, time: t, errorEstimate: errSum, trajectory: rec.points, stoppedBy };

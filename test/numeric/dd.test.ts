@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ddAbs,
   ddAdd,
+  ddAxpy,
   ddCompare,
   ddDiv,
   ddDot,
@@ -182,6 +183,30 @@ describe('double-double arithmetic agrees with 64-digit BigNumber to ≥ 30 digi
         expect(out[0][1]).toBeGreaterThan(0);
       }),
       fcRuns(150),
+    );
+  });
+});
+
+describe('ddAxpy', () => {
+  it('is ddAdd(y_i, ddMul(α, x_i)) bit for bit, and α = −η gives ddSub(y_i, ddMul(η, x_i))', () => {
+    const arb = fc
+      .integer({ min: 1, max: 20 })
+      .chain((n) => fc.tuple(arbDD(-30, 30), fc.array(fc.tuple(arbDD(-30, 30), arbDD(-30, 30)), { minLength: n, maxLength: n })));
+    fc.assert(
+      fc.property(arb, ([alpha, pairs]) => {
+        const xh = Float64Array.from(pairs, ([x]) => x.hi);
+        const xl = Float64Array.from(pairs, ([x]) => x.lo);
+        const yh = Float64Array.from(pairs, ([, y]) => y.hi);
+        const yl = Float64Array.from(pairs, ([, y]) => y.lo);
+        ddAxpy(alpha, xh, xl, yh, yl);
+        pairs.forEach(([x, y], i) => expect({ hi: yh[i], lo: yl[i] }).toEqual(ddAdd(y, ddMul(alpha, x))));
+        const eta = alpha.hi;
+        const zh = Float64Array.from(pairs, ([, y]) => y.hi);
+        const zl = Float64Array.from(pairs, ([, y]) => y.lo);
+        ddAxpy(ddFromNumber(-eta), xh, xl, zh, zl);
+        pairs.forEach(([x, y], i) => expect({ hi: zh[i], lo: zl[i] }).toEqual(ddSub(y, ddMul(ddFromNumber(eta), x))));
+      }),
+      fcRuns(200),
     );
   });
 });
