@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { all, create, type BigNumber } from 'mathjs';
+import type { BigNumber } from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import { ddObjective, ddRound, ddVec, ddVecFrom, type DDVec } from '../../src/numeric/dd-model.js';
 import type { Mat } from '../../src/numeric/linalg.js';
@@ -10,16 +10,8 @@ import { reluNet } from '../../src/numeric/relunet.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { cpFactorization } from '../../src/numeric/tensor.js';
 import { fcRuns } from '../checks.js';
+import { big, exactBig } from './big.js';
 
-const big = create(all, { number: 'BigNumber', precision: 64 });
-
-/** The binary value of a float64, exactly, as a 64-digit BigNumber. */
-function exactBig(x: number): BigNumber {
-  const bits = new BigUint64Array(new Float64Array([x]).buffer)[0];
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  const m = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
-  return big.bignumber((bits >> 63n ? -m : m).toString()).times(big.bignumber(2).pow(Math.max(biased, 1) - 1075));
-}
 const relErrTo = (ref: BigNumber, hi: number, lo = 0): number =>
   big
     .abs(exactBig(hi).plus(exactBig(lo)).minus(ref))

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { all, create, type BigNumber } from 'mathjs';
+import type { BigNumber } from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import { ddAdd, ddFromNumber, ddMul, type DD } from '../../src/numeric/dd.js';
 import { ddGet, ddObjective, ddRound, ddVec, ddVecFrom, type DDModel, type DDVec } from '../../src/numeric/dd-model.js';
@@ -10,6 +10,7 @@ import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet, type Activat
 import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
+import { big, exactBig } from './big.js';
 
 const randomMat = (rng: Rng, rows: number, cols: number, scale = 1): Mat => ({
   rows,
@@ -280,16 +281,6 @@ describe('Gram-coordinate two-layer net: the double-double twin', () => {
 });
 
 describe('two-layer net: cancellation', () => {
-  const big = create(all, { number: 'BigNumber', precision: 64 });
-  const TWO = big.bignumber(2);
-  /** The binary value of a float64 in BigNumber (a decimal string of x would round it first). */
-  function exactBig(x: number): BigNumber {
-    const bits = new BigUint64Array(new Float64Array([x]).buffer)[0];
-    const biased = Number((bits >> 52n) & 0x7ffn);
-    const m = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
-    return big.bignumber((bits >> 63n ? -m : m).toString()).times(TWO.pow(Math.max(biased, 1) - 1075));
-  }
-
   it('where float64 loses digits, the dd forward pass agrees with 64-digit BigNumber to 1e-28 (terms of order 1), and so does its gradient', () => {
     const gamma = 0.1,
       H = 3; // quadratic piece on |z| < 1/3, coefficients (1−γ)H/4, (1+γ)/2, (1−γ)/(4H)

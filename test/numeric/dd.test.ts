@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { all, create, type BigNumber } from 'mathjs';
+import type { BigNumber } from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import {
   ddAbs,
@@ -26,17 +26,8 @@ import {
   type DD,
 } from '../../src/numeric/dd.js';
 import { fcRuns } from '../checks.js';
+import { big, ddBig, exactBig, floatBinary, TWO } from './big.js';
 
-const big = create(all, { number: 'BigNumber', precision: 64 });
-const TWO = big.bignumber(2);
-
-/** x = m·2^e exactly, m an integer (|m| < 2^53), read from the IEEE bits. */
-function binary(x: number): { m: bigint; e: number } {
-  const bits = new BigUint64Array(new Float64Array([x]).buffer)[0];
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  const m = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
-  return { m: bits >> 63n ? -m : m, e: Math.max(biased, 1) - 1075 };
-}
 /** Σ m_i·2^(e_i) exactly, as an integer times 2^(min e_i). */
 function exactSum(terms: { m: bigint; e: number }[]): { m: bigint; e: number } {
   const e = Math.min(...terms.map((t) => t.e));
@@ -44,12 +35,6 @@ function exactSum(terms: { m: bigint; e: number }[]): { m: bigint; e: number } {
 }
 const sameValue = (p: { m: bigint; e: number }, q: { m: bigint; e: number }) => exactSum([p, { m: -q.m, e: q.e }]).m === 0n;
 
-/** The binary value of a float64 in 64-digit BigNumber (a decimal string of x would round it first). */
-function exactBig(x: number): BigNumber {
-  const { m, e } = binary(x);
-  return big.bignumber(m.toString()).times(TWO.pow(e));
-}
-const ddBig = (a: DD): BigNumber => exactBig(a.hi).plus(exactBig(a.lo));
 const relErr = (a: DD, ref: BigNumber): number => big.abs(ddBig(a).minus(ref)).div(big.abs(ref)).toNumber();
 
 const isNormalized = (a: DD) => a.hi + a.lo === a.hi;
@@ -86,12 +71,12 @@ describe('error-free transformations', () => {
     fc.assert(
       fc.property(arbDouble, arbDouble, (a, b) => {
         const s = twoSum(a, b);
-        expect(sameValue(exactSum([binary(s.hi), binary(s.lo)]), exactSum([binary(a), binary(b)]))).toBe(true);
+        expect(sameValue(exactSum([floatBinary(s.hi), floatBinary(s.lo)]), exactSum([floatBinary(a), floatBinary(b)]))).toBe(true);
         // the product is exact while it neither overflows nor underflows (Dekker)
         if (Math.abs(a * b) < 2 ** -960 || !Number.isFinite(a * b)) return;
         const p = twoProd(a, b);
-        const [x, y] = [binary(a), binary(b)];
-        expect(sameValue(exactSum([binary(p.hi), binary(p.lo)]), { m: x.m * y.m, e: x.e + y.e })).toBe(true);
+        const [x, y] = [floatBinary(a), floatBinary(b)];
+        expect(sameValue(exactSum([floatBinary(p.hi), floatBinary(p.lo)]), { m: x.m * y.m, e: x.e + y.e })).toBe(true);
       }),
       fcRuns(400),
     );
@@ -100,8 +85,8 @@ describe('error-free transformations', () => {
   it('twoProd splits operands above 2^996 without overflowing', () => {
     const [a, b] = [(1 + 2 ** -30) * 2 ** 1000, 1 + 2 ** -40];
     const p = twoProd(a, b);
-    const [x, y] = [binary(a), binary(b)];
-    expect(sameValue(exactSum([binary(p.hi), binary(p.lo)]), { m: x.m * y.m, e: x.e + y.e })).toBe(true);
+    const [x, y] = [floatBinary(a), floatBinary(b)];
+    expect(sameValue(exactSum([floatBinary(p.hi), floatBinary(p.lo)]), { m: x.m * y.m, e: x.e + y.e })).toBe(true);
     expect(p.lo).not.toBe(0);
   });
 });

@@ -1,21 +1,10 @@
 import fc from 'fast-check';
-import { all, create, type BigNumber } from 'mathjs';
+import type { BigNumber } from 'mathjs';
 import { describe, expect, it } from 'vitest';
-import { ddFromNumber, ddToNumber, quickTwoSum, type DD } from '../../src/numeric/dd.js';
+import { ddFromNumber, ddToNumber, quickTwoSum } from '../../src/numeric/dd.js';
 import { exponentialLoss, logisticLoss, squareLoss, type Loss } from '../../src/numeric/losses.js';
 import { fcRuns } from '../checks.js';
-
-const big = create(all, { number: 'BigNumber', precision: 64 });
-const TWO = big.bignumber(2);
-
-/** The binary value of a float64 in 64-digit BigNumber. */
-function exactBig(x: number): BigNumber {
-  const bits = new BigUint64Array(new Float64Array([x]).buffer)[0];
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  const m = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
-  return big.bignumber((bits >> 63n ? -m : m).toString()).times(TWO.pow(Math.max(biased, 1) - 1075));
-}
-const ddBig = (a: DD): BigNumber => exactBig(a.hi).plus(exactBig(a.lo));
+import { big, ddBig, TWO } from './big.js';
 
 /** log(1 + a) in 64 digits also for a far below 10^-64 (where 1 + a rounds to 1). */
 const log1pBig = (a: BigNumber): BigNumber => (a.abs().lt(1e-20) ? a.minus(a.pow(2).div(2)).plus(a.pow(3).div(3)) : (big.log(a.plus(1)) as BigNumber));

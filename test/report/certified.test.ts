@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Environment } from '../../src/report/environment.js';
 import { diffReports, formatDiff } from '../../src/report/diff.js';
 import { verdictLine } from '../../src/report/format.js';
 import { renderHtml } from '../../src/report/html.js';
@@ -16,20 +15,9 @@ import { readReportFile } from '../../src/report/read.js';
 import type { ClaimResult } from '../../src/runner.js';
 import type { Evidence, SearchResult, Witness } from '../../src/search/search.js';
 import type { TrialResult } from '../../src/search/trial.js';
+import { TEST_ENVIRONMENT } from './fixtures.js';
 
-const ENV: Environment = {
-  tool: 'claimcheck',
-  toolVersion: '0.0.0',
-  gitCommit: '0123456789abcdef',
-  gitDirty: false,
-  node: 'v20',
-  platform: 'linux',
-  cpu: 'cpu',
-  threads: 1,
-  lockfileSha256: '0',
-  libraries: {},
-  command: 'test',
-};
+const ENV = TEST_ENVIRONMENT;
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 

@@ -1,27 +1,15 @@
 // The verdict and agreement words come from one table (report/format.ts): the CLI's verdict line,
 // index.html and report.md print exactly those words, so the three cannot drift apart.
 import { describe, expect, it } from 'vitest';
-import type { Environment } from '../../src/report/environment.js';
 import { AGREEMENT_WORDS, VERDICT_WORDS, verdictLine } from '../../src/report/format.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildReport } from '../../src/report/model.js';
 import { reportView } from '../../src/report/view.js';
 import type { ClaimResult, Verdict } from '../../src/runner.js';
+import { TEST_ENVIRONMENT } from './fixtures.js';
 
-const ENV: Environment = {
-  tool: 'claimcheck',
-  toolVersion: '0.0.0',
-  gitCommit: '0123456789abcdef',
-  gitDirty: false,
-  node: 'v20',
-  platform: 'linux',
-  cpu: 'cpu',
-  threads: 1,
-  lockfileSha256: '0',
-  libraries: {},
-  command: 'test',
-};
+const ENV = TEST_ENVIRONMENT;
 
 const claim = (verdict: Verdict, matches: boolean): ClaimResult => ({
   id: `t.${verdict}-${matches ? 'agrees' : 'disagrees'}`,

@@ -60,13 +60,13 @@ describe('the unguarded depth-2 bound is never refuted', () => {
   });
 });
 
-describe('a planted genuine counterexample stays genuine', () => {
-  it('even when the path is chaotic: large-step gradient descent on ab = 1 fails in both arithmetics with different values (genuine, not imprecise)', async () => {
-    const chaos = searchFixture(`trials: 2
+/** Gradient descent on ab = 1 with large steps η (one trial per η): a chaotic path whose failure is genuine. */
+const chaoticProduct = (etas: number[]) =>
+  searchFixture(`trials: ${etas.length}
 seed: 7
 guided: { trials: 0 }
 space:
-  eta: { grid: [1.35, 1.45] }
+  eta: { grid: [${etas.join(', ')}] }
 data: { block: matrix-completion, rows: 1, cols: 1, observed: [[1, 1, 1]] }
 model: { block: deep-linear, rows: 1, cols: 1, depth: 2, init: gaussian, scale: 0.5 }
 loss: { block: square, reduction: sum }
@@ -74,6 +74,10 @@ dynamics: { block: gradient-descent, steps: 2000, eta: eta }
 metrics:
   lossT: { block: loss }
 property: 'lossT <= 1e-3'`);
+
+describe('a planted genuine counterexample stays genuine', () => {
+  it('even when the path is chaotic: large-step gradient descent on ab = 1 fails in both arithmetics with different values (genuine, not imprecise)', async () => {
+    const chaos = chaoticProduct([1.35, 1.45]);
     const r = await search(chaos);
     expect([r.verdict, r.witness?.status, r.counts.imprecise]).toEqual(['refuted', 'genuine', 0]);
     expect(r.witness!.recheck.preciseNote).toMatch(/sensitive to rounding/);
@@ -249,18 +253,7 @@ property: 'lossT < loss0'`);
 
 describe('a double-double search probes its witness from a θ(0) moved below float64’s resolution', () => {
   it('the probe really moves: on a chaotic path it parts from the reference run (and the failure survives: genuine)', async () => {
-    const chaos = searchFixture(`trials: 1
-seed: 7
-guided: { trials: 0 }
-space:
-  eta: { grid: [1.45] }
-data: { block: matrix-completion, rows: 1, cols: 1, observed: [[1, 1, 1]] }
-model: { block: deep-linear, rows: 1, cols: 1, depth: 2, init: gaussian, scale: 0.5 }
-loss: { block: square, reduction: sum }
-dynamics: { block: gradient-descent, steps: 2000, eta: eta }
-metrics:
-  lossT: { block: loss }
-property: 'lossT <= 1e-3'`);
+    const chaos = chaoticProduct([1.45]);
     const r = await search(chaos, 'dd');
     expect([r.verdict, r.witness?.status]).toEqual(['refuted', 'genuine']);
     expect(r.witness!.recheck.precise?.precision?.perturbed).toBeGreaterThan(0);
