@@ -434,17 +434,34 @@ function judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env:
   }
 }
 
-/** The metrics (named) whose rounding errors, each added or subtracted (every sign pattern for up to 6 metrics; all one way beyond), flip the property's verdict; undefined when none do. */
+/**
+ * The metrics (named, with their rounding errors) whose rounding errors, each added or subtracted (every sign
+ * pattern for up to 6 metrics; all one way beyond), flip the property's verdict; undefined when none do. Of a
+ * flipping pattern, only the metrics it needs are named (each is dropped in turn while the flip survives without it).
+ */
 function roundingFlip(plan: SearchPlan, scope: Scope, errors: Record<string, number>, holds: boolean): string | undefined {
   const names = Object.keys(errors);
   if (!names.length) return undefined;
-  const patterns = names.length <= 6 ? 2 ** names.length : 2;
-  for (let bits = 0; bits < patterns; bits++) {
+  const flips = (signs: number[]): boolean => {
     const moved: Scope = { ...scope };
-    names.forEach((k, i) => (moved[k] = scope[k] + (patterns === 2 ? (bits ? -1 : 1) : (bits >> i) & 1 ? -1 : 1) * errors[k]));
+    names.forEach((k, i) => (moved[k] = scope[k] + signs[i] * errors[k]));
     for (const { name, expr } of plan.lets) moved[name] = expr.value(moved);
     const m = plan.propertyRobustness(moved);
-    if (!Number.isNaN(m) && m >= 0 !== holds) return names.join(', ');
+    return !Number.isNaN(m) && m >= 0 !== holds;
+  };
+  const patterns = names.length <= 6 ? 2 ** names.length : 2;
+  for (let bits = 0; bits < patterns; bits++) {
+    const signs = names.map((_, i): number => (patterns === 2 ? (bits ? -1 : 1) : (bits >> i) & 1 ? -1 : 1));
+    if (!flips(signs)) continue;
+    for (let i = 0; i < signs.length; i++) {
+      const s = signs[i];
+      signs[i] = 0;
+      if (!flips(signs)) signs[i] = s;
+    }
+    return names
+      .filter((_, i) => signs[i] !== 0)
+      .map((k) => `${k} (±${errors[k].toPrecision(2)})`)
+      .join(', ');
   }
   return undefined;
 }

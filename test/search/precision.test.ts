@@ -159,14 +159,17 @@ loss: { block: square, reduction: sum }
 dynamics: { block: gradient-descent, steps: 300, eta: 0.5 }
 metrics:
   lossT: { block: loss }
+  detT: { block: determinant, layer: W }
 property: '${property}'`);
 
   it('decides no verdict: "the loss is below 10⁻⁴⁰" is imprecise, "below 10⁻³" passes', () => {
     const values = { s: 1, seed: 3 };
-    const tiny = runTrial(fit('lossT <= 1e-40'), values);
+    const tiny = runTrial(fit('lossT <= 1e-40 and detT > -1000'), values);
     expect(tiny.quantities.lossT).toBeLessThan(1e-28);
     expect(tiny.status).toBe('imprecise');
-    expect(tiny.message).toMatch(/lossT move by their rounding error/);
+    // only the metric whose rounding error flips the verdict is named, with that error
+    expect(tiny.message).toMatch(/when lossT \(±[0-9.e+-]+\) move by their rounding error/);
+    expect(tiny.message).not.toMatch(/detT/);
     expect(runTrial(fit('lossT <= 1e-3'), values).status).toBe('pass');
   });
 });
