@@ -146,7 +146,12 @@ export interface Model {
   meta?: ModelMeta;
   /** Its double-double twin (dd-model.ts), where one exists: same θ layout, every intermediate in double-double. */
   dd?(): DDModel;
+  /** What a batched kernel (batched.ts) needs to run many parameter vectors of this model at once; absent where none exists. */
+  structure?: ModelStructure;
 }
+
+/** A model's shape and activation, as batched kernels read it. */
+export type ModelStructure = { kind: 'relu-net'; sizes: number[]; activation: Activation };
 
 export interface TwoLayerOptions {
   d: number;

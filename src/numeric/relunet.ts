@@ -178,6 +178,7 @@ export function reluNet(o: ReluNetOptions): Model {
       });
     },
     dd: () => reluNetDD(o),
+    structure: { kind: 'relu-net', sizes: [...sizes], activation: act },
   };
 }
 

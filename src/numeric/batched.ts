@@ -1,0 +1,248 @@
+// Gradient descent on many same-shaped trials ("lanes") at once, parameters laid out trial-innermost:
+// entry i of lane b at i·B + b. Each lane performs exactly the operations of its scalar run
+// (gradientDescent on objective(model, loss, X, y, reduction)) in the same order, so its result is
+// bit-identical to that run; a lane that stops (steps done, stop loss, divergence) leaves the others running.
+import { DivergedError, recorder, snapshotSchedule, type Observer, type SimResult } from './dynamics.js';
+import type { Mat } from './linalg.js';
+import type { Loss } from './losses.js';
+import type { Activation, Model } from './models.js';
+
+/** One trial's gradient descent, as gradientDescent(objective(model, loss, X, y, reduction), theta0, {steps, eta, stopLoss, snapshots, observe}) would run it. */
+export interface GradientDescentLane {
+  model: Model;
+  loss: Loss;
+  reduction: 'sum' | 'mean';
+  X: Mat;
+  y: Float64Array;
+  theta0: Float64Array;
+  steps: number;
+  eta: number;
+  stopLoss?: number;
+  snapshots?: boolean;
+  observe?: Observer;
+}
+
+/** A lane's SimResult, or what its scalar run would have thrown (a DivergedError, or an observer's error). */
+export type LaneOutcome = { result: SimResult } | { error: unknown };
+
+/** Lanes with equal keys run together in batchedGradientDescent; undefined: this lane's model has no batched kernel. */
+export function gradientDescentLaneKey(lane: Pick<GradientDescentLane, 'model' | 'X' | 'reduction'>): string | undefined {
+  const s = lane.model.structure;
+  if (s?.kind !== 'relu-net') return undefined;
+  return `gradient-descent relu-net ${s.sizes.join('-')} X ${lane.X.rows}x${lane.X.cols} ${lane.reduction}`;
+}
+
+/** L and ∇L of every lane at once: θ and ∇L trial-innermost (P·B entries), L one per lane. */
+interface BatchedObjective {
+  nParams: number;
+  valueAndGrad(theta: Float64Array, grad: Float64Array, loss: Float64Array): void;
+}
+
+/** objective(reluNet, loss, X, y, reduction) of every lane (relunet.ts's forward and backward, lane by lane in the same order). */
+function reluNetObjective(lanes: GradientDescentLane[]): BatchedObjective {
+  const B = lanes.length;
+  const first = lanes[0].model.structure!;
+  const sizes = first.sizes,
+    k = sizes.length - 1,
+    dIn = sizes[0],
+    dOut = sizes[k];
+  const offsets: number[] = [];
+  let nParams = 0;
+  for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
+  const n = lanes[0].X.rows,
+    cols = lanes[0].X.cols;
+  const acts: Activation[] = lanes.map((l) => l.model.structure!.activation);
+  const losses: Loss[] = lanes.map((l) => l.loss);
+  const w = lanes[0].reduction === 'mean' ? 1 / n : 1;
+  // per row i: activations A[j] (A[0] = the input) and pre-activations Z[j] of layer j, entry r of lane b at (i·sizes[j] + r)·B + b
+  const A = sizes.map((s) => new Float64Array(n * s * B));
+  const Z = sizes.map((s) => new Float64Array(n * s * B));
+  const y = new Float64Array(n * B),
+    sel = new Int32Array(n * B);
+  lanes.forEach((l, b) => {
+    for (let i = 0; i < n; i++) {
+      for (let q = 0; q < dIn; q++) A[0][(i * dIn + q) * B + b] = l.X.data[i * cols + q];
+      y[i * B + b] = l.y[i];
+      let found = -1;
+      for (let c = 0; c < dOut; c++)
+        if (l.X.data[i * cols + dIn + c] !== 0) {
+          found = c;
+          break;
+        }
+      if (found < 0) throw new Error(`relu-net: row ${i} selects no output coordinate`);
+      sel[i * B + b] = found;
+    }
+  });
+  const pred = new Float64Array(n * B),
+    cvec = new Float64Array(n * B),
+    acc = new Float64Array(B),
+    on = new Uint8Array(B);
+  const delta = sizes.map((s) => new Float64Array(s * B));
+  return {
+    nParams,
+    valueAndGrad(theta, grad, loss) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < k; j++) {
+          const off = offsets[j],
+            rows = sizes[j + 1],
+            cj = sizes[j],
+            prev = A[j],
+            zj = Z[j + 1],
+            aj = A[j + 1],
+            last = j === k - 1;
+          for (let r = 0; r < rows; r++) {
+            acc.fill(0);
+            for (let c = 0; c < cj; c++) {
+              const t = (off + r * cj + c) * B,
+                p = (i * cj + c) * B;
+              for (let b = 0; b < B; b++) acc[b] += theta[t + b] * prev[p + b];
+            }
+            const o = (i * rows + r) * B;
+            for (let b = 0; b < B; b++) {
+              zj[o + b] = acc[b];
+              aj[o + b] = last ? acc[b] : acts[b].phi(acc[b]);
+            }
+          }
+        }
+        for (let b = 0; b < B; b++) pred[i * B + b] = A[k][(i * dOut + sel[i * B + b]) * B + b];
+      }
+      for (let b = 0; b < B; b++) acc[b] = 0;
+      for (let i = 0; i < n; i++)
+        for (let b = 0; b < B; b++) {
+          const p = pred[i * B + b],
+            t = y[i * B + b];
+          acc[b] += losses[b].value(p, t);
+          cvec[i * B + b] = w * losses[b].derivative(p, t);
+        }
+      for (let b = 0; b < B; b++) loss[b] = w * acc[b];
+      grad.fill(0);
+      for (let i = 0; i < n; i++) {
+        // a lane whose c_i is 0 skips row i, as the scalar backward does
+        for (let b = 0; b < B; b++) on[b] = cvec[i * B + b] !== 0 ? 1 : 0;
+        const top = delta[k];
+        top.fill(0);
+        for (let b = 0; b < B; b++) if (on[b]) top[sel[i * B + b] * B + b] = cvec[i * B + b];
+        for (let j = k - 1; j >= 0; j--) {
+          const off = offsets[j],
+            rows = sizes[j + 1],
+            cj = sizes[j],
+            dn = delta[j + 1],
+            aj = A[j];
+          for (let r = 0; r < rows; r++)
+            for (let c = 0; c < cj; c++) {
+              const g = (off + r * cj + c) * B,
+                a = (i * cj + c) * B;
+              for (let b = 0; b < B; b++) {
+                const d = dn[r * B + b];
+                if (d !== 0) grad[g + b] += d * aj[a + b];
+              }
+            }
+          if (j === 0) break;
+          const dj = delta[j],
+            zj = Z[j];
+          for (let c = 0; c < cj; c++) {
+            acc.fill(0);
+            for (let r = 0; r < rows; r++) {
+              const t = (off + r * cj + c) * B;
+              for (let b = 0; b < B; b++) acc[b] += theta[t + b] * dn[r * B + b];
+            }
+            for (let b = 0; b < B; b++) dj[c * B + b] = on[b] ? acc[b] * acts[b].dphi(zj[(i * cj + c) * B + b]) : 0;
+          }
+        }
+      }
+    },
+  };
+}
+
+/**
+ * gradientDescent of every lane, in lock-step: lane b's outcome equals (bit for bit) its scalar run's
+ * result, or the error that run throws. All lanes must share gradientDescentLaneKey.
+ */
+export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcome[] {
+  const B = lanes.length;
+  if (!B) return [];
+  const key = gradientDescentLaneKey(lanes[0]);
+  if (key === undefined) throw new Error(`batched gradient descent: no batched kernel for the model "${lanes[0].model.name}"`);
+  for (const l of lanes)
+    if (gradientDescentLaneKey(l) !== key) throw new Error(`batched gradient descent: lanes of different shapes (${key}; ${gradientDescentLaneKey(l)})`);
+  const obj = reluNetObjective(lanes);
+  const P = obj.nParams;
+  const theta = new Float64Array(P * B),
+    grad = new Float64Array(P * B),
+    loss = new Float64Array(B);
+  lanes.forEach((l, b) => {
+    for (let i = 0; i < P; i++) theta[i * B + b] = l.theta0[i];
+  });
+  const eta = Float64Array.from(lanes, (l) => l.eta);
+  // each lane's θ as its own array: what its observer sees, and its result
+  const views = lanes.map(() => new Float64Array(P));
+  const gather = (b: number) => {
+    const v = views[b];
+    for (let i = 0; i < P; i++) v[i] = theta[i * B + b];
+    return v;
+  };
+  const recs = lanes.map(() => recorder());
+  const schedules = lanes.map((l) => (l.snapshots ? snapshotSchedule(l.steps) : undefined));
+  const snapshots = schedules.map((s) => (s ? ([] as NonNullable<SimResult['snapshots']>) : undefined));
+  const out: LaneOutcome[] = new Array(B);
+  const active = new Uint8Array(B);
+  let running = 0;
+  const stop = (b: number, outcome: LaneOutcome) => {
+    out[b] = outcome;
+    active[b] = 0;
+    running--;
+  };
+  const finish = (b: number, k: number, stoppedBy: SimResult['stoppedBy']) => {
+    recs[b].record(k, k, loss[b], true);
+    const l = lanes[b];
+    stop(b, {
+      result: { theta: gather(b), loss: loss[b], steps: k, time: k * l.eta, errorEstimate: 0, trajectory: recs[b].points, stoppedBy, snapshots: snapshots[b] },
+    });
+  };
+  obj.valueAndGrad(theta, grad, loss);
+  for (let b = 0; b < B; b++) {
+    active[b] = 1;
+    running++;
+    recs[b].record(0, 0, loss[b], true);
+    try {
+      lanes[b].observe?.(gather(b));
+    } catch (e) {
+      stop(b, { error: e });
+    }
+  }
+  for (let k = 0; running > 0; k++) {
+    for (let b = 0; b < B; b++) {
+      if (!active[b]) continue;
+      const l = lanes[b];
+      if (k >= l.steps) finish(b, k, 'steps');
+      else if (l.stopLoss !== undefined && loss[b] < l.stopLoss) finish(b, k, 'loss');
+    }
+    if (!running) break;
+    // stopped lanes move on too: their results are already copied out and nothing reads them again
+    for (let i = 0; i < P; i++) {
+      const o = i * B;
+      for (let b = 0; b < B; b++) theta[o + b] -= eta[b] * grad[o + b];
+    }
+    obj.valueAndGrad(theta, grad, loss);
+    for (let b = 0; b < B; b++) {
+      if (!active[b]) continue;
+      let finite = Number.isFinite(loss[b]);
+      for (let i = 0; finite && i < P; i++) finite = Number.isFinite(theta[i * B + b]);
+      if (!finite) {
+        stop(b, { error: new DivergedError(`step ${k + 1}`) });
+        continue;
+      }
+      const l = lanes[b];
+      if (l.observe)
+        try {
+          l.observe(gather(b));
+        } catch (e) {
+          stop(b, { error: e });
+          continue;
+        }
+      recs[b].record(k + 1, k + 1, loss[b]);
+      if (schedules[b]?.has(k + 1)) snapshots[b]!.push({ step: k + 1, theta: Float64Array.from(gather(b)) });
+    }
+  }
+  return out;
+}
