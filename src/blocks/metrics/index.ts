@@ -5,6 +5,7 @@ import type { BlockDef } from '../types.js';
 import type { MetricDef } from './common.js';
 import * as conservation from './conservation.js';
 import * as entries from './entries.js';
+import * as kktPoints from './kkt-points.js';
 import * as margins from './margins.js';
 import * as neuron from './neuron.js';
 import * as paths from './paths.js';
@@ -40,6 +41,7 @@ export const metricDefs: MetricDef[] = [
   margins.kktResidual,
   margins.linearBoundaryDisagreement,
   margins.marginRatio,
+  kktPoints.kktPointSearch,
   training.integratorError,
   training.steps,
   training.trainAccuracy,
