@@ -9,6 +9,7 @@ import * as kktPoints from './kkt-points.js';
 import * as margins from './margins.js';
 import * as neuron from './neuron.js';
 import * as paths from './paths.js';
+import * as relunetKkt from './relunet-kkt.js';
 import * as spectral from './spectral.js';
 import * as training from './training.js';
 
@@ -42,6 +43,7 @@ export const metricDefs: MetricDef[] = [
   margins.linearBoundaryDisagreement,
   margins.marginRatio,
   kktPoints.kktPointSearch,
+  relunetKkt.homogeneousKktResidual,
   training.integratorError,
   training.steps,
   training.trainAccuracy,
