@@ -21,11 +21,12 @@ export CLAIMCHECK_SLURM_DIR=$work/slurm
 mkdir -p "$reports" "$work/logs"
 
 say() { echo "test:slurm: $*"; }
+show_logs=1 # the job logs' tails, on a failure before the comparison
 finish() {
   local rc=$?
   "$root/scripts/slurm/stop.sh"
   if [ "$rc" != 0 ]; then
-    for f in "$work"/logs/*.out; do [ -s "$f" ] && echo "--- $f" && tail -n 15 "$f"; done
+    [ -n "$show_logs" ] && for f in "$work"/logs/*.out; do [ -s "$f" ] && echo "--- $f" && tail -c 1500 "$f"; done
     say "FAILED (exit $rc); reports, job logs and Slurm logs kept in $work"
   fi
   exit "$rc"
@@ -80,11 +81,11 @@ t=$(now)
 rc=0
 node bin/claimcheck.js run "${claims[@]}" --no-cache --threads 1 --out "$reports/unsharded" >"$work/logs/unsharded.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = 1 ] || {
-  tail -n 15 "$work/logs/unsharded.out"
   say "the unsharded run failed (exit $rc)"
   exit 1
 }
 say "unsharded run (1 thread, outside Slurm) done in $(secs "$t" "$(now)") s"
 
+show_logs=
 node scripts/slurm/compare-reports.mjs "$reports/merged/report.json" "$reports/unsharded/report.json"
 say "OK: $slurm_version, $k shards, merged report equals the unsharded one; reports in $reports"
