@@ -99,13 +99,13 @@ export const deepLinearBlock = defineBlock({
   kind: 'model',
   name: 'deep-linear',
   summary:
-    'a depth-L linear factorization W = W_L ⋯ W_1 of a rows×cols matrix (layers "W1" … "WL", product "W"), predicting ⟨A_k, W⟩ for measurement matrices A_k (matrix-completion data). init "balanced": a Gaussian product P = USVᵀ with entries N(0, scale²), W_1 = S^{1/L}Vᵀ, middle layers S^{1/L}, W_L = US^{1/L} (W_{j+1}ᵀW_{j+1} = W_jW_jᵀ); "gaussian": every entry of every layer N(0, scale²) (unbalanced, as the authors’ code). det_sign fixes the sign of det W(0) for square products.',
+    'a depth-L linear factorization W = W_L ⋯ W_1 of a rows×cols matrix (layers "W1" … "WL", product "W"), predicting ⟨A_k, W⟩ for measurement matrices A_k (matrix-completion data). init "balanced": a Gaussian product P = USVᵀ with entries N(0, scale²), W_1 = S^{1/L}Vᵀ, middle layers S^{1/L}, W_L = US^{1/L} (W_{j+1}ᵀW_{j+1} = W_jW_jᵀ); "gaussian": every entry of every layer N(0, scale²) (unbalanced, as the authors’ code); "identity": W_j = |scale|^{1/L}·I with W_L negated when scale < 0 (balanced, product scale·I; square, width = rows). det_sign fixes the sign of det W(0) for square products.',
   params: z.strictObject({
     rows: numExpr,
     cols: numExpr,
     depth: numExpr,
     width: numExpr.optional(),
-    init: z.enum(['balanced', 'gaussian']).default('balanced'),
+    init: z.enum(['balanced', 'gaussian', 'identity']).default('balanced'),
     scale: numExpr,
     det_sign: z.enum(['positive', 'negative', 'any']).default('any'),
   }),

@@ -14,8 +14,8 @@ export interface DeepLinearOptions {
   depth: number;
   /** hidden width; balanced initialization needs min(rows, cols) */
   width: number;
-  /** balanced: W_j from the SVD of a Gaussian product P (W_{j+1}ᵀW_{j+1} = W_jW_jᵀ, product P); gaussian: every entry of every layer N(0, scale²) (unbalanced) */
-  init: 'balanced' | 'gaussian';
+  /** balanced: W_j from the SVD of a Gaussian product P (W_{j+1}ᵀW_{j+1} = W_jW_jᵀ, product P); gaussian: every entry of every layer N(0, scale²) (unbalanced); identity: W_j = |scale|^{1/L}·I, W_L negated when scale < 0 (balanced, product scale·I) */
+  init: 'balanced' | 'gaussian' | 'identity';
   scale: number;
   /** for a square product: make det W(0) positive or negative by negating one row (the distribution is symmetric, so this conditions it exactly) */
   detSign: 'positive' | 'negative' | 'any';
@@ -69,6 +69,14 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
       if (o.init === 'gaussian') {
         for (let i = 0; i < nParams; i++) theta[i] = o.scale * r.normal();
         // negating the first row of W_L negates the first row of the product
+        flipFirstRow(layer(theta, L - 1), () => determinant({ rows, cols, data: product(theta, P) }));
+        return theta;
+      }
+      if (o.init === 'identity') {
+        if (rows !== cols || o.width !== rows)
+          throw new Error(`deep-linear: an identity initialization needs rows = cols = width, got ${rows}×${cols}, width ${o.width}`);
+        const s = Math.pow(Math.abs(o.scale), 1 / L);
+        for (let j = 0; j < L; j++) for (let a = 0; a < rows; a++) layer(theta, j)[a * rows + a] = j === L - 1 && o.scale < 0 ? -s : s;
         flipFirstRow(layer(theta, L - 1), () => determinant({ rows, cols, data: product(theta, P) }));
         return theta;
       }

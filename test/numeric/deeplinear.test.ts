@@ -82,4 +82,17 @@ describe('deep linear factorization', () => {
     }
     expect(() => deepLinearNet({ rows: 2, cols: 2, depth: 2, width: 3, init: 'balanced', scale: 1, detSign: 'any' }).init(new Rng(1))).toThrow(/width = min/);
   });
+
+  it('identity start: every layer |α|^{1/L}·I (the last negated for α < 0), balanced, with product α·I', () => {
+    for (const L of [1, 2, 3, 4])
+      for (const alpha of [0.3, 1, 2.5, -0.3, 0]) {
+        const model = deepLinearNet({ rows: 2, cols: 2, depth: L, width: 2, init: 'identity', scale: alpha, detSign: 'any' });
+        const Ls = model.layers(model.init(new Rng(1)));
+        for (let j = 1; j < L; j++) expect(frobeniusNorm(subtract(gramCols(Ls[`W${j + 1}`]), gramRows(Ls[`W${j}`])))).toBeLessThan(1e-14);
+        expect(Array.from(Ls.W.data)).toEqual([alpha, 0, 0, alpha].map((x) => expect.closeTo(x, 14)));
+      }
+    expect(() => deepLinearNet({ rows: 2, cols: 3, depth: 2, width: 2, init: 'identity', scale: 1, detSign: 'any' }).init(new Rng(1))).toThrow(
+      /rows = cols = width/,
+    );
+  });
 });
