@@ -46,13 +46,14 @@ fi
 munge --socket="$socket" -n | unmunge --socket="$socket" >/dev/null || die "munge does not round-trip (see $dir/log/munged.log)"
 
 host=$(hostname -s)
-# this node's CPUs, sockets, cores and memory as slurmd sees them
+# this node's CPUs, sockets, cores and memory as slurmd sees them; addresses are the loopback, so the
+# host name need not resolve
 node=$(slurmd -C | head -n 1)
 [[ $node == NodeName=* ]] || die "slurmd -C printed no node line: $node"
 cat >"$SLURM_CONF" <<CONF
 # written by scripts/slurm/setup.sh: one node, this host, no accounting
 ClusterName=claimcheck
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -76,7 +77,7 @@ SelectTypeParameters=CR_Core
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
-$node State=UNKNOWN
+$node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 printf 'export SLURM_CONF=%q\n' "$SLURM_CONF" >"$dir/env.sh"
