@@ -9,6 +9,7 @@ import type { Observer, SimResult } from '../numeric/dynamics.js';
 import type { Rng } from '../numeric/rng.js';
 import type { DDProblem } from '../numeric/dd-dynamics.js';
 import type { DDVec } from '../numeric/dd-model.js';
+import type { KernelLane } from '../numeric/batched.js';
 
 export type BlockKind = 'data' | 'model' | 'loss' | 'dynamics' | 'metric';
 
@@ -60,10 +61,10 @@ export interface DynamicsProblem {
 
 /**
  * Runs the dynamics from θ0; `observe` sees θ at the start and after every accepted step.
- * Seam for batching: a later change may give a dynamics `runBatch`, running same-shaped trials (same blocks and sizes, one problem and θ0 each) in one call; callers without it map the single run.
+ * `batched`: the same run as a lane of a batched kernel (numeric/batched.ts), which runs the lanes of one key together, each bit-identical to its single run; undefined where this run has no batched kernel.
  */
 export type DynamicsProduct = ((problem: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) => SimResult) & {
-  runBatch?: (problems: DynamicsProblem[], theta0s: Float64Array[], observe?: Array<Observer | undefined>) => SimResult[];
+  batched?: (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => KernelLane | undefined;
   /** The same dynamics in double-double (dd-dynamics.ts); `steps`: the accepted step sizes of a float64 run, to take the same discretization. Absent where no double-double version exists. */
   dd?: (
     problem: DynamicsProblem,

@@ -246,3 +246,21 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
   }
   return out;
 }
+
+/** A run that a batched kernel can take together with the other lanes of the same key. */
+export interface KernelLane {
+  key: string;
+  lane: unknown;
+  kernel: (lanes: unknown[]) => LaneOutcome[];
+}
+
+/** The lane as a kernel lane; undefined when its model has no batched kernel. */
+export function gradientDescentKernelLane(lane: GradientDescentLane): KernelLane | undefined {
+  const key = gradientDescentLaneKey(lane);
+  return key === undefined ? undefined : { key, lane, kernel: batchedGradientDescent as (lanes: unknown[]) => LaneOutcome[] };
+}
+
+/** Runs lanes of one key together: outcome b is lane b's. */
+export function runKernelLanes(group: KernelLane[]): LaneOutcome[] {
+  return group.length ? group[0].kernel(group.map((g) => g.lane)) : [];
+}

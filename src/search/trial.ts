@@ -7,7 +7,8 @@ import { compileExpr, comparisonSides, evaluateFinite, NonFiniteError, nonFinite
 import { planSearch, type BlockPlan, type SearchPlan } from '../claims/plan.js';
 import type { SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
-import { DivergedError, type Observer, type TrajectoryPoint } from '../numeric/dynamics.js';
+import { DivergedError, type Observer, type SimResult, type TrajectoryPoint } from '../numeric/dynamics.js';
+import { runKernelLanes, type KernelLane, type LaneOutcome } from '../numeric/batched.js';
 import type { Objective } from '../numeric/objective.js';
 import { PATH_LOG_STEPS, pathSymbols } from '../blocks/path.js';
 import { NoDoubleDoubleError, OutsideDomainError } from '../core/errors.js';
@@ -176,8 +177,34 @@ interface SimEnv {
   roundingErrors: Record<string, number>;
 }
 
+/** A trial's float64 dynamics run, handed to the driver: `run` runs it alone; `lane`, where present, runs it in a batch (bit-identical). */
+interface DynamicsRequest {
+  run: () => SimResult;
+  lane?: KernelLane;
+}
+
+/** A trial that stops at each of its float64 dynamics runs, to be resumed with the run's result (or its error thrown in). */
+type TrialSteps<T> = Generator<DynamicsRequest, T, SimResult>;
+
+function runAlone(request: DynamicsRequest): LaneOutcome {
+  try {
+    return { result: request.run() };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
+const resume = <T>(g: TrialSteps<T>, outcome: LaneOutcome) => ('result' in outcome ? g.next(outcome.result) : g.throw(outcome.error));
+
+/** Runs a trial's dynamics runs one by one, each when asked for. */
+function drive<T>(g: TrialSteps<T>): T {
+  let step = g.next();
+  while (!step.done) step = resume(g, runAlone(step.value));
+  return step.value;
+}
+
 /** Build the blocks for one point, simulate, and record data statistics and metrics into `scope` and `quantities` (names get `suffix`). */
-function simulate(
+function* simulate(
   plan: SearchPlan,
   values: TrialValues,
   scope: Scope,
@@ -186,7 +213,7 @@ function simulate(
   suffix = '',
   trace?: { req: TraceRequest; out: TracePoint[] },
   usage: { drawn: boolean } = { drawn: false },
-): SimState {
+): TrialSteps<SimState> {
   const refine = env.refine;
   const local: Scope = { ...values };
   const rng = new Rng(values.seed, usage);
@@ -237,9 +264,14 @@ function simulate(
     // the probe's perturbation lies below float64's resolution: it exists only in a double-double θ(0)
     const start = env.perturb && dd && !suffix ? perturbedBelowFloat64(theta0, env.perturb) : theta0;
     const observeAll: Observer | undefined = watchers.length ? (theta, point, stepError) => watchers.forEach((w) => w(theta, point, stepError)) : undefined;
+    const record = suffix ? undefined : { acceptedSteps: env.acceptedSteps };
     state.sim = dd
-      ? run.dd!(problem, start, observeAll, suffix ? undefined : env.steps, suffix ? undefined : { acceptedSteps: env.acceptedSteps })
-      : run(problem, theta0, observeAll, suffix ? undefined : { acceptedSteps: env.acceptedSteps });
+      ? run.dd!(problem, start, observeAll, suffix ? undefined : env.steps, record)
+      : yield {
+          run: () => run(problem, theta0, observeAll, record),
+          // a run that records its accepted steps (a replay's reference) stays unbatched
+          lane: env.acceptedSteps ? undefined : run.batched?.(problem, theta0, observeAll),
+        };
     tr?.finish();
     state.theta = state.sim.theta;
     const m = model;
@@ -263,7 +295,48 @@ function simulate(
 /** One trial of a compiled plan, and the scope it ended with (every name the plan defines). */
 export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions = {}): { result: TrialResult; scope: Scope } {
   if (o.precision === 'dd' && o.sameSteps) return replayInDoubleDouble(plan, values, o);
-  return judgeTrial(plan, values, o, simEnv(o));
+  return drive(judgeTrial(plan, values, o, simEnv(o)));
+}
+
+/**
+ * Trials of one plan, their dynamics runs batched where a batched kernel takes them (lanes of equal
+ * key run together); each result equals executeTrial's for the same values (its `ms` aside: a batched
+ * trial's time is the whole batch's).
+ */
+export function executeTrials(plan: SearchPlan, values: TrialValues[], o: TrialOptions = {}): Array<{ result: TrialResult; scope: Scope }> {
+  if (o.precision === 'dd' && o.sameSteps) return values.map((v) => executeTrial(plan, v, o));
+  const trials = values.map((v) => judgeTrial(plan, v, o, simEnv(o)));
+  const out: Array<{ result: TrialResult; scope: Scope }> = new Array(values.length);
+  let steps = trials.map((g) => g.next());
+  for (;;) {
+    const groups = new Map<string, number[]>();
+    steps.forEach((step, t) => {
+      if (step.done) return;
+      const lane = step.value.lane;
+      if (!lane) return;
+      const group = groups.get(lane.key);
+      if (group) group.push(t);
+      else groups.set(lane.key, [t]);
+    });
+    const next = [...steps];
+    let pending = false;
+    steps.forEach((step, t) => {
+      if (step.done) {
+        out[t] ??= step.value;
+        return;
+      }
+      pending = true;
+      if (step.value.lane && groups.get(step.value.lane.key)!.length > 1) return;
+      next[t] = resume(trials[t], runAlone(step.value));
+    });
+    if (!pending) return out;
+    for (const members of groups.values()) {
+      if (members.length < 2) continue;
+      const outcomes = runKernelLanes(members.map((t) => (steps[t] as IteratorYieldResult<DynamicsRequest>).value.lane!));
+      members.forEach((t, b) => (next[t] = resume(trials[t], outcomes[b])));
+    }
+    steps = next;
+  }
 }
 
 const simEnv = (o: TrialOptions, extra: Partial<SimEnv> = {}): SimEnv => ({
@@ -282,13 +355,13 @@ const simEnv = (o: TrialOptions, extra: Partial<SimEnv> = {}): SimEnv => ({
 function replayInDoubleDouble(plan: SearchPlan, values: TrialValues, o: TrialOptions): { result: TrialResult; scope: Scope } {
   const reference = o.reference ?? 'float64';
   const ref = simEnv({ ...o, precision: reference }, { acceptedSteps: [], logs: { metrics: new Map(), loss: [] } });
-  judgeTrial(plan, values, { ...o, precision: reference }, ref);
+  drive(judgeTrial(plan, values, { ...o, precision: reference }, ref));
   const dd = simEnv(o, {
     steps: ref.acceptedSteps!.length ? ref.acceptedSteps : undefined,
     logs: { metrics: new Map(), loss: [] },
     ...(o.perturb ? { perturb: o.perturb } : {}),
   });
-  const out = judgeTrial(plan, values, o, dd);
+  const out = drive(judgeTrial(plan, values, o, dd));
   if (out.result.precision) {
     out.result.precision.sameStepsAs = reference;
     if (o.perturb) out.result.precision.perturbed = o.perturb;
@@ -330,7 +403,7 @@ export function pathsPart(
   return undefined;
 }
 
-function judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env: SimEnv): { result: TrialResult; scope: Scope } {
+function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env: SimEnv): TrialSteps<{ result: TrialResult; scope: Scope }> {
   const t0 = performance.now();
   const scope: Scope = { ...values };
   const quantities: Scope = {};
@@ -352,12 +425,12 @@ function judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env:
   });
   const done = (result: TrialResult) => ({ result, scope });
   try {
-    const state = simulate(plan, values, scope, quantities, env, '', trace, usage);
+    const state = yield* simulate(plan, values, scope, quantities, env, '', trace, usage);
     // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
     for (const { name, overrides } of plan.variants) {
       const changed: TrialValues = { ...values };
       for (const { name: k, value } of overrides) changed[k] = typeof value === 'number' ? value : value.value(values);
-      simulate(plan, changed, scope, quantities, env, `_${name}`, undefined, usage);
+      yield* simulate(plan, changed, scope, quantities, env, `_${name}`, undefined, usage);
     }
     // A `let` with a non-finite value anywhere in its expression is NaN, so that nothing judged from it can pass or fail.
     const letProblems: string[] = [];
@@ -474,4 +547,15 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
     return { status: 'error', values, quantities: {}, hypotheses: {}, message: (e as Error).message, ms: 0 };
   }
   return executeTrial(plan, values, o).result;
+}
+
+/** runTrial of each of `values` (the same spec), batched where a kernel takes them: each result equals runTrial's (`ms` aside). */
+export function runTrials(spec: SearchSpec, values: TrialValues[], o: TrialOptions = {}): TrialResult[] {
+  let plan: SearchPlan;
+  try {
+    plan = planSearch(spec);
+  } catch (e) {
+    return values.map((v) => ({ status: 'error', values: v, quantities: {}, hypotheses: {}, message: (e as Error).message, ms: 0 }));
+  }
+  return executeTrials(plan, values, o).map((r) => r.result);
 }

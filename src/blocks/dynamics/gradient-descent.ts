@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DDVec } from '../../numeric/dd-model.js';
 import { ddGradientDescent } from '../../numeric/dd-dynamics.js';
 import { gradientDescent, type Observer } from '../../numeric/dynamics.js';
+import { gradientDescentKernelLane } from '../../numeric/batched.js';
 import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
@@ -19,6 +20,9 @@ export const gradientDescentBlock = defineBlock({
       (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => gradientDescent(problem.objective, theta0, { ...o, observe }),
       {
         dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer) => ddGradientDescent(problem.dd(), theta0, { ...o, observe }),
+        // the problem's objective is the loss with its reduction over all of its data (dynamicsProblem)
+        batched: ({ model, loss, data }: DynamicsProblem, theta0: Float64Array, observe?: Observer) =>
+          gradientDescentKernelLane({ model, loss: loss.loss, reduction: loss.reduction, X: data.X, y: data.y, theta0, ...o, observe }),
       },
     );
   },
