@@ -1,6 +1,7 @@
 // `npm run bench`: time per gradient step of claimcheck's float64 kernels at the sizes the claims
 // use, against NumPy running the same step (bench/reference.py) in the same run, with the targets
-// of issue 9 stated and judged. A benchmark, not a test: nothing here fails the build.
+// of issue 9 stated and judged; then whole experiments against NumPy/SciPy (bench/experiments.ts, issue 21).
+// A benchmark, not a test: nothing here fails the build.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { reluNet } from '../src/numeric/relunet.js';
 import { Rng } from '../src/numeric/rng.js';
 import { createPool } from '../src/search/pool.js';
 import { runSearch } from '../src/search/search.js';
+import { experimentRows } from './experiments.js';
 import { secondsPerCall } from './timing.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -151,3 +153,5 @@ if (existsSync(last)) {
     );
   else console.log(`${head} (target < 5 min on 2 cores: ${min < 5 ? 'met' : 'MISSED'}).`);
 } else console.log('No reports/latest/report.json: run `npm start -- --no-cache` to time the default run.');
+
+await experimentRows();
