@@ -59,9 +59,17 @@ array=$(sbatch --parsable --array=1-"$k" --time="$minutes" --output="$work/logs/
   scripts/slurm/shards.sh "${claims[@]}" --no-cache)
 array=${array%%;*}
 say "submitted job array $array (shards 1-$k of ${#claims[@]} claims, 1 CPU each, $cpus CPUs on the node)"
-merge_rc=0
-sbatch --wait --quiet --dependency=afterok:"$array" --kill-on-invalid-dep=yes --time="$minutes" --output="$work/logs/merge.out" \
-  --chdir="$root" scripts/slurm/merge.sh "$k" "${force[@]}" || merge_rc=$?
+merge=$(sbatch --parsable --dependency=afterok:"$array" --kill-on-invalid-dep=yes --time="$minutes" --output="$work/logs/merge.out" \
+  --chdir="$root" scripts/slurm/merge.sh "$k" "${force[@]}")
+merge=${merge%%;*}
+# polled every second (sbatch --wait polls at growing intervals, up to tens of seconds)
+while :; do
+  merge_state=$(scontrol show job -o "$merge" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | head -n 1 | cut -d= -f2 || true)
+  case $merge_state in
+    PENDING | CONFIGURING | RUNNING | COMPLETING | SUSPENDED | REQUEUED | RESIZING) sleep 1 ;;
+    *) break ;;
+  esac
+done
 t_sharded=$(secs "$t" "$(now)")
 for i in $(seq 1 "$k"); do
   [ -s "$reports/shard-$i/report.json" ] || {
@@ -69,8 +77,8 @@ for i in $(seq 1 "$k"); do
     exit 1
   }
 done
-[ "$merge_rc" = 0 ] && [ -s "$reports/merged/report.json" ] || {
-  say "the merge job failed (sbatch exit $merge_rc)"
+[ "$merge_state" = COMPLETED ] && [ -s "$reports/merged/report.json" ] || {
+  say "the merge job ended ${merge_state:-out of sight of scontrol}"
   exit 1
 }
 sizes=$(for i in $(seq 1 "$k"); do node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1])).claims.length))' \
