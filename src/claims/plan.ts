@@ -275,6 +275,9 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
   }
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;
+  for (const [k, m] of Object.entries(s.full?.metrics ?? {}))
+    if (!(k in s.metrics)) issue({ path: [...base, 'full', 'metrics', k], message: `full may change the parameters of the search's metrics only; "${k}" is not one: ${Object.keys(s.metrics).join(', ')}` });
+    else if ('block' in m) issue({ path: [...base, 'full', 'metrics', k, 'block'], message: 'full may change a metric’s parameters, not its block' });
   for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) issue({ path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
   const unbounded = STAGES.filter((k) => {
     const c = stages[k]?.checked;

@@ -175,6 +175,8 @@ export const searchSchema = z.strictObject({
       min_in_regime: z.number().int().min(1).optional(),
       timeout_s: z.number().positive().max(3600).optional(),
       space: z.record(identifier, domainSchema).default({}),
+      /** parameters of existing metrics to replace (e.g. more restarts), merged into each metric's own */
+      metrics: z.record(identifier, z.record(z.string(), z.unknown())).default({}),
     })
     .optional(),
 });
@@ -191,8 +193,9 @@ export function guidedTrialCount(spec: Pick<SearchSpec, 'frequency' | 'guided'>,
 
 export function searchAtScale(s: SearchSpec, full: boolean): SearchSpec {
   if (!full || !s.full) return s;
-  const { space, ...rest } = s.full;
-  return { ...s, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), space: { ...s.space, ...space } };
+  const { space, metrics, ...rest } = s.full;
+  const merged = Object.fromEntries(Object.entries(s.metrics).map(([k, m]) => [k, { ...m, ...metrics?.[k] }]));
+  return { ...s, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), space: { ...s.space, ...space }, metrics: merged };
 }
 
 export const boundarySchema = z.strictObject({

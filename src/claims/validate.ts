@@ -29,6 +29,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   const atFull = (path: Path): Path => {
     const [, field, name] = path;
     if (field === 'space' && typeof name === 'string' && name in full.space) return ['search', 'full', ...path.slice(1)];
+    if (field === 'metrics' && typeof name === 'string' && name in (full.metrics ?? {})) return ['search', 'full', ...path.slice(1)];
     if ((field === 'trials' || field === 'min_in_regime' || field === 'timeout_s') && full[field] !== undefined) return ['search', 'full', field];
     return path;
   };

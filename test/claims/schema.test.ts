@@ -154,4 +154,18 @@ describe('the authors’ scale (--full)', () => {
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.errors[0].message).toMatch(/"beta" is not one/);
   });
+
+  it('full may replace a metric’s parameters (not its block, nor a metric the search lacks), validated at the full scale', () => {
+    const s = searchFixture(`${C3_SEARCH}\nfull:\n  metrics: { w11max: { extreme: min } }`);
+    expect(searchAtScale(s, false).metrics.w11max).toEqual({ block: 'path-extreme', layer: 'W', of: 'abs(e11)', extreme: 'max' });
+    expect(searchAtScale(s, true).metrics.w11max).toEqual({ block: 'path-extreme', layer: 'W', of: 'abs(e11)', extreme: 'min' });
+    expect(searchAtScale(s, true).metrics.w11min).toEqual(s.metrics.w11min);
+    const errorsOf = (full: string) => {
+      const r = loadClaimText('bad.yaml', claimText({ search: `${C3_SEARCH}\nfull:\n  metrics: ${full}` }), 't');
+      return r.ok ? [] : r.errors.map((e) => e.message);
+    };
+    expect(errorsOf('{ nope: { extreme: min } }').join()).toMatch(/"nope" is not one/);
+    expect(errorsOf('{ w11max: { block: loss } }').join()).toMatch(/not its block/);
+    expect(errorsOf("{ w11max: { extreme: 'middle' } }").join()).toMatch(/full scale/);
+  });
 });
