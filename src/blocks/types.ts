@@ -176,6 +176,8 @@ export interface BlockDef<K extends BlockKind = BlockKind, S extends z.ZodObject
   create(params: z.infer<S>, ctx: BlockContext): ProductOf[K];
   /** Metrics only: the product has `watch`, and sees every accepted step of the dynamics. */
   watchesPath?: boolean;
+  /** Dynamics only: the model blocks whose runs its product's `batched` hands to a batched kernel. */
+  batchedModels?: readonly string[];
   /** Static checks at validation: parameter ranges a trial would reject, and the block's worst-case size (see StaticCheck). */
   check?(params: z.infer<S>, range: RangeOf, stages: StageBlocks): StaticCheck;
   /** Parameters for the stricter re-run that decides whether a witness is genuine (smaller step, tighter tolerance). */

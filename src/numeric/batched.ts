@@ -52,6 +52,10 @@ function reluNetObjective(lanes: GradientDescentLane[]): BatchedObjective {
   const n = lanes[0].X.rows,
     cols = lanes[0].X.cols;
   const acts: Activation[] = lanes.map((l) => l.model.structure!.activation);
+  // leaky ReLU inlined (leakyRelu's own expressions, per lane), else each lane's φ and φ′ called
+  const leaky = acts.every((a) => a.leaky);
+  const gamma = Float64Array.from(acts, (a) => a.leaky?.gamma ?? NaN),
+    dphiAtZero = Float64Array.from(acts, (a) => a.leaky?.dphiAtZero ?? NaN);
   const losses: Loss[] = lanes.map((l) => l.loss);
   const w = lanes[0].reduction === 'mean' ? 1 / n : 1;
   // per row i: activations A[j] (A[0] = the input) and pre-activations Z[j] of layer j, entry r of lane b at (i·sizes[j] + r)·B + b
@@ -91,16 +95,14 @@ function reluNetObjective(lanes: GradientDescentLane[]): BatchedObjective {
             aj = A[j + 1],
             last = j === k - 1;
           for (let r = 0; r < rows; r++) {
-            acc.fill(0);
-            for (let c = 0; c < cj; c++) {
-              const t = (off + r * cj + c) * B,
-                p = (i * cj + c) * B;
-              for (let b = 0; b < B; b++) acc[b] += theta[t + b] * prev[p + b];
-            }
-            const o = (i * rows + r) * B;
+            const t = (off + r * cj) * B,
+              p = i * cj * B,
+              o = (i * rows + r) * B;
             for (let b = 0; b < B; b++) {
-              zj[o + b] = acc[b];
-              aj[o + b] = last ? acc[b] : acts[b].phi(acc[b]);
+              let s = 0;
+              for (let c = 0; c < cj; c++) s += theta[t + c * B + b] * prev[p + c * B + b];
+              zj[o + b] = s;
+              aj[o + b] = last ? s : leaky ? (s > 0 ? s : gamma[b] * s) : acts[b].phi(s);
             }
           }
         }
@@ -141,12 +143,13 @@ function reluNetObjective(lanes: GradientDescentLane[]): BatchedObjective {
           const dj = delta[j],
             zj = Z[j];
           for (let c = 0; c < cj; c++) {
-            acc.fill(0);
-            for (let r = 0; r < rows; r++) {
-              const t = (off + r * cj + c) * B;
-              for (let b = 0; b < B; b++) acc[b] += theta[t + b] * dn[r * B + b];
+            const zc = (i * cj + c) * B;
+            for (let b = 0; b < B; b++) {
+              let s = 0;
+              for (let r = 0; r < rows; r++) s += theta[(off + r * cj + c) * B + b] * dn[r * B + b];
+              const z = zj[zc + b];
+              dj[c * B + b] = on[b] ? s * (leaky ? (z > 0 ? 1 : z < 0 ? gamma[b] : dphiAtZero[b]) : acts[b].dphi(z)) : 0;
             }
-            for (let b = 0; b < B; b++) dj[c * B + b] = on[b] ? acc[b] * acts[b].dphi(zj[(i * cj + c) * B + b]) : 0;
           }
         }
       }

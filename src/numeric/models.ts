@@ -16,6 +16,8 @@ export interface Activation {
   dphi(z: number): number;
   /** φ and φ′ in double-double (dd-model.ts), where defined */
   dd?: { phi(z: DD): DD; dphi(z: DD): DD };
+  /** set by leakyRelu: φ and φ′ are exactly its expressions with these parameters (batched kernels inline them) */
+  leaky?: { gamma: number; dphiAtZero: number };
 }
 
 /** Leaky ReLU max(γz, z) for γ ∈ [0,1]; γ = 0 is ReLU. φ′(0) is a declared parameter (Vardi–Shamir take 1, Timor et al. 0). */
@@ -23,6 +25,7 @@ export function leakyRelu(gamma: number, dphiAtZero = 1): Activation {
   return {
     gamma,
     name: gamma === 0 ? 'relu' : `leaky-relu(${gamma})`,
+    leaky: { gamma, dphiAtZero },
     phi: (z) => (z > 0 ? z : gamma * z),
     dphi: (z) => (z > 0 ? 1 : z < 0 ? gamma : dphiAtZero),
     dd: {

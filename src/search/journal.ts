@@ -460,10 +460,10 @@ function checkedCase(c: unknown): boolean {
 
 /** A runner that answers trials and symbolic steps from its journals when it can, and journals every cacheable result. */
 export function journaledRunner(inner: TrialRunner, trials: Journal, steps: Journal): TrialRunner {
-  const trial: TrialRunner['trial'] = async (spec, values, timeoutMs, options, faults) => {
+  const trial: TrialRunner['trial'] = async (spec, values, timeoutMs, options, faults, dispatch) => {
     const { value, reused } = await trials.once(
       ['trial', spec, values, options ?? {}],
-      () => inner.trial(spec, values, timeoutMs, options, faults),
+      () => inner.trial(spec, values, timeoutMs, options, faults, dispatch),
       keepTrial,
       TRIAL_REUSE,
     );

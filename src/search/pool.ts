@@ -1,5 +1,8 @@
 // Trials and symbolic steps run on a piscina worker pool sized to the cores, at most one task per
-// thread at a time (the rest wait in `slots`). A trial past its time limit is aborted
+// thread at a time (the rest wait in `slots`). Trials asked for with a batch size (Dispatch) are
+// gathered per search and sent as batch tasks (run together, each result as if run alone): a batch's
+// time limit is the trial limit times its size, and a batch that times out or whose worker dies has
+// its trials run again one per task, as below. A trial past its time limit is aborted
 // (its worker is terminated and replaced) and recorded as `timeout`; a worker that dies is
 // replaced and its trial retried once, then recorded as `error`. A worker whose heap passes its
 // limit (LIMITS.workerMb) dies too: its trial is `error: memory`, not retried (it would die again).
@@ -15,7 +18,7 @@ import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
 import { checkStep, stepNotChecked, type StepOutcome, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
-import type { PingTask, StepTask, TrialTask } from './worker.js';
+import type { PingTask, StepTask, TrialBatchTask, TrialTask } from './worker.js';
 
 /** A trial's result and how this run obtained it; only `result` goes into the report. */
 export interface TrialOutcome {
@@ -28,9 +31,14 @@ export interface TrialOutcome {
 
 export type Faults = Pick<TrialTask, 'dieUnlessFile' | 'dieAlways' | 'exhaustHeap'>;
 
+/** How a trial may be dispatched: in one task with up to `batch` trials of the same search asked for at the same time. */
+export interface Dispatch {
+  batch: number;
+}
+
 export interface TrialRunner {
   /** One trial, with how it was obtained. */
-  trial(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Faults): Promise<TrialOutcome>;
+  trial(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Faults, dispatch?: Dispatch): Promise<TrialOutcome>;
   /** The same trial's result alone. */
   run(spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions): Promise<TrialResult>;
   /** A symbolic step checked off the calling thread (the CAS can take seconds), with the given seed. */
@@ -92,7 +100,7 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
   // the first worker boots (loads its modules) before any trial's clock starts: a time limit counts only the trial
   const ready = pool.run({ ping: true } satisfies PingTask).catch(() => undefined);
   const slot = slots(Math.max(1, threads));
-  const trial: TrialRunner['trial'] = (spec, values, timeoutMs, options, faults) =>
+  const single = (spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Faults): Promise<TrialOutcome> =>
     slot(async () => {
       await ready;
       const t0 = performance.now();
@@ -119,6 +127,20 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
       }
       return fail('error', `worker failed: ${firstDeath}`);
     });
+  const batches = trialBatcher(async (spec, batch, timeoutMs, options) =>
+    slot(async () => {
+      await ready;
+      try {
+        return (await pool.run({ spec, batch, options } satisfies TrialBatchTask, { signal: AbortSignal.timeout(timeoutMs * batch.length) })) as TrialResult[];
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  const trial: TrialRunner['trial'] = (spec, values, timeoutMs, options, faults, dispatch) =>
+    dispatch && dispatch.batch > 1 && !faults
+      ? batches(spec, values, timeoutMs, options, dispatch.batch, () => single(spec, values, timeoutMs, options))
+      : single(spec, values, timeoutMs, options, faults);
   return {
     threads: Math.max(1, threads),
     step: (step, seed) =>
@@ -141,6 +163,59 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
     run: async (spec, values, timeoutMs, options) => (await trial(spec, values, timeoutMs, options)).result,
     close: () => pool.destroy(),
   };
+}
+
+type RunBatch = (spec: SearchSpec, batch: TrialValues[], timeoutMs: number, options?: TrialOptions) => Promise<TrialResult[] | undefined>;
+
+/**
+ * Gathers the trials asked for until the event loop turns, per search (the same spec object, time limit,
+ * options and batch size), and runs them in batches of at most that size. A batch that gives no results
+ * (timed out, its worker died) has each of its trials run `alone`; so does a batch of one.
+ */
+function trialBatcher(runBatch: RunBatch) {
+  interface Asked {
+    values: TrialValues;
+    alone: () => Promise<TrialOutcome>;
+    resolve: (o: TrialOutcome) => void;
+  }
+  interface Queue {
+    spec: SearchSpec;
+    timeoutMs: number;
+    options?: TrialOptions;
+    size: number;
+    asked: Asked[];
+  }
+  const specIds = new WeakMap<SearchSpec, number>();
+  let specs = 0;
+  let queues = new Map<string, Queue>();
+  const flush = () => {
+    const all = queues;
+    queues = new Map();
+    for (const q of all.values())
+      for (let i = 0; i < q.asked.length; i += q.size) {
+        const group = q.asked.slice(i, i + q.size);
+        const alone = (a: Asked) => a.alone().then(a.resolve);
+        if (group.length === 1) {
+          void alone(group[0]);
+          continue;
+        }
+        void runBatch(
+          q.spec,
+          group.map((a) => a.values),
+          q.timeoutMs,
+          q.options,
+        ).then((results) => group.forEach((a, k) => (results ? a.resolve({ result: results[k] }) : void alone(a))));
+      }
+  };
+  return (spec: SearchSpec, values: TrialValues, timeoutMs: number, options: TrialOptions | undefined, size: number, alone: () => Promise<TrialOutcome>) =>
+    new Promise<TrialOutcome>((resolve) => {
+      if (!specIds.has(spec)) specIds.set(spec, specs++);
+      const key = `${specIds.get(spec)} ${timeoutMs} ${size} ${JSON.stringify(options ?? {})}`;
+      if (!queues.size) setImmediate(flush);
+      let q = queues.get(key);
+      if (!q) queues.set(key, (q = { spec, timeoutMs, options, size, asked: [] }));
+      q.asked.push({ values, alone, resolve });
+    });
 }
 
 /** Same interface on the calling thread (no time limit): for tests and for replay. */

@@ -14,7 +14,7 @@ import type { CoveringStrength } from './covering.js';
 import { createGuide, pointKey, varKey } from './guided.js';
 import { failureRateBound, planTrials, variableCoverage, type PlannedTrial, type TrialPhase, type VariableCoverage } from './phases.js';
 import { domainSize, domainValue, spaceArbitrary, type TrialValues } from './space.js';
-import type { PrecisionParting, TrialOptions, TrialResult, TrialStatus } from './trial.js';
+import { batchesTrials, type PrecisionParting, type TrialOptions, type TrialResult, type TrialStatus } from './trial.js';
 
 export type SearchVerdict = 'holds' | 'refuted' | 'inconclusive';
 
@@ -301,7 +301,12 @@ export function guidanceScores(results: TrialResult[]): Array<number | undefined
   });
 }
 
-/** Runs `trials` on the pool, at most threads×2 at a time, stopping new ones at `stopAt()`; results by index. */
+/** Trials per pool task: where a batched kernel takes the search's trials, enough for two batches per thread, at most 64; else 1. */
+export function trialBatchSize(spec: SearchSpec, trials: number, threads: number): number {
+  return batchesTrials(spec) ? Math.max(1, Math.min(64, Math.ceil(trials / (2 * threads)))) : 1;
+}
+
+/** Runs `trials` on the pool, at most threads×2 tasks at a time (of trialBatchSize trials each), stopping new ones at `stopAt()`; results by index. */
 async function runAll(
   spec: SearchSpec,
   o: SearchOptions,
@@ -316,10 +321,12 @@ async function runAll(
   const reused: boolean[] = new Array(n).fill(false);
   let next = 0,
     budgetExhausted = false;
+  const batch = trialBatchSize(spec, n, o.runner.threads);
+  const dispatch = batch > 1 ? { batch } : undefined;
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     const pump = (): void => {
-      while (inFlight < o.runner.threads * 2 && next < n && next < stop.failAt) {
+      while (inFlight < o.runner.threads * 2 * batch && next < n && next < stop.failAt) {
         if (stop.budget()) {
           budgetExhausted = true;
           break;
@@ -327,7 +334,7 @@ async function runAll(
         const k = next++;
         inFlight++;
         void o.runner
-          .trial(spec, values[k], timeoutMs, trialOptions(spec, o))
+          .trial(spec, values[k], timeoutMs, trialOptions(spec, o), undefined, dispatch)
           .catch((e: Error) => ({
             result: { status: 'error' as const, values: values[k], quantities: {}, hypotheses: {}, message: e.message, ms: 0 },
             reused: false,

@@ -549,6 +549,16 @@ export function runTrial(spec: SearchSpec, values: TrialValues, o: TrialOptions 
   return executeTrial(plan, values, o).result;
 }
 
+/** Whether trials of this search can run batched: its dynamics has a batched kernel for its model. */
+export function batchesTrials(spec: SearchSpec): boolean {
+  try {
+    const { dynamics, model } = planSearch(spec).stages;
+    return !!(dynamics && model && dynamics.def.batchedModels?.includes(model.def.name));
+  } catch {
+    return false;
+  }
+}
+
 /** runTrial of each of `values` (the same spec), batched where a kernel takes them: each result equals runTrial's (`ms` aside). */
 export function runTrials(spec: SearchSpec, values: TrialValues[], o: TrialOptions = {}): TrialResult[] {
   let plan: SearchPlan;

@@ -1,10 +1,10 @@
-// Worker-thread entry: one trial, or one symbolic step, per task.
+// Worker-thread entry: one trial, a batch of trials of one search, or one symbolic step, per task.
 import { existsSync, writeFileSync } from 'node:fs';
 import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
 import { checkStep, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { SizeLimitError, checkSize } from '../core/limits.js';
-import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
+import { runTrial, runTrials, type TrialOptions, type TrialResult } from './trial.js';
 
 export interface TrialTask {
   spec: SearchSpec;
@@ -22,6 +22,13 @@ export interface TrialTask {
   exhaustHeap?: boolean | 'typed';
 }
 
+/** Trials of one search, run together (batched where a kernel takes them); results in the order of `batch`. */
+export interface TrialBatchTask {
+  spec: SearchSpec;
+  batch: TrialValues[];
+  options?: TrialOptions;
+}
+
 export interface StepTask {
   step: SymbolicStep;
   seed: number;
@@ -32,9 +39,10 @@ export interface PingTask {
   ping: true;
 }
 
-export default function (task: TrialTask | StepTask | PingTask): TrialResult | StepResult | null {
+export default function (task: TrialTask | TrialBatchTask | StepTask | PingTask): TrialResult | TrialResult[] | StepResult | null {
   if ('ping' in task) return null;
   if ('step' in task) return checkStep(task.step, task.seed);
+  if ('batch' in task) return runTrials(task.spec, task.batch, task.options);
   if (task.dieAlways) process.exit(70);
   if (task.exhaustHeap === 'typed') return typedHoard(task);
   if (task.exhaustHeap) {

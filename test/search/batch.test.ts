@@ -86,3 +86,24 @@ property: 'lossT <= lossT_slow + 1'
     expect(expectSameAsOneByOne({ ...spec, trials: 3 }, { precision: 'dd', sameSteps: true })).toBe(0);
   });
 });
+
+describe('the pool with batched dispatch', () => {
+  it('gives every trial the result it gets alone, and re-runs a batch past its time limit one trial per task (each timed out alone)', async () => {
+    const { createPool } = await import('../../src/search/pool.js');
+    const spec = claimSearch('timor2022/experiment-stable-ranks.yaml', 8);
+    const values = planTrials(spec, spec.seed, spec.trials).trials.map((t) => t.values);
+    const pool = createPool(1);
+    try {
+      const alone = await Promise.all(values.map((v) => pool.trial(spec, v, 60_000, {})));
+      const batched = await Promise.all(values.map((v) => pool.trial(spec, v, 60_000, {}, undefined, { batch: 4 })));
+      batched.forEach((b, t) => expect({ ...b.result, ms: 0 }).toStrictEqual({ ...alone[t].result, ms: 0 }));
+      const late = await Promise.all(values.slice(0, 4).map((v) => pool.trial(spec, v, 1, {}, undefined, { batch: 4 })));
+      for (const t of late) {
+        expect(t.result.status).toBe('timeout');
+        expect(t.result.message).toBe('exceeded the trial time limit of 0.001 s');
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+});

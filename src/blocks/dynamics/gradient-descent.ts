@@ -26,6 +26,7 @@ export const gradientDescentBlock = defineBlock({
       },
     );
   },
+  batchedModels: ['relu-net'],
   // GD with a given step is the object of study; its re-check re-runs it exactly (the final inequality is re-checked in BigNumber).
   check: (p, range) => {
     const c = staticProblems(range);
