@@ -302,7 +302,96 @@ def vardi(e, repeats):
     return both(lambda: vardi_loop(e["trials"], e), lambda: vardi_batched(e["trials"], e), repeats)
 
 
-RUN = {"timor": timor, "razin": razin, "vardi": vardi}
+# --- Frei et al. t2 + e: two-layer leaky-ReLU net, d = 4000 in full coordinates, logistic loss (mean), GD ---
+# Exact-Gram data as claimcheck's exact-gram block builds it (unit norms, off-diagonal ρ = 1/(κn) with
+# random signs, X = [chol(G), 0]), W(0) ~ N(0, ω²), v = ±1/√m fixed. The draws are NumPy's (seeded by the
+# trial's seed), not claimcheck's: the Gram-coordinate model never forms W's orthogonal part, so these
+# are the same trials in distribution only; the loop and the batched runs share their draws.
+
+def frei_setup(tr, n, d, m):
+    rng = np.random.default_rng(tr["seed"])
+    S = np.tril(rng.choice([-1.0, 1.0], size=(n, n)), -1)
+    X = np.zeros((n, d))
+    X[:, :n] = np.linalg.cholesky(np.eye(n) + (S + S.T) / (tr["kappa"] * n))
+    y = np.where(np.arange(n) < n // 2, 1.0, -1.0)
+    W = tr["omega"] * rng.standard_normal((m, d))
+    v = rng.choice([-1.0, 1.0], size=m) / np.sqrt(m)
+    return X, y, W, v
+
+
+def snapshot_steps(T):
+    s, k = {1, -(-T // 10), T}, 1
+    while k <= T:
+        s.add(k)
+        k = -(-k * 3 // 2)
+    return s
+
+
+def stable_rank_rows(W):
+    ev = np.linalg.eigvalsh(W @ np.swapaxes(W, -1, -2))
+    return np.sum(ev, axis=-1) / ev[..., -1]
+
+
+def frei_forward(W, X, y, v, gamma):
+    Z = X @ np.swapaxes(W, -1, -2)  # (B ×) n × m
+    g = np.asarray(gamma)[..., None, None] if W.ndim == 3 else gamma
+    A = np.where(Z > 0, Z, g * Z)
+    q = y * np.sum(A * v[..., None, :], axis=-1)
+    return Z, g, q
+
+
+def frei_trials(trials, o, batched):
+    n, d, m = o["n"], o["d"], o["width"]
+    setups = [frei_setup(t, n, d, m) for t in trials]
+    X = np.array([s[0] for s in setups]) if batched else None
+    out = []
+    groups = [(list(range(len(trials))), X)] if batched else [([k], None) for k in range(len(trials))]
+    for idx, Xb in groups:
+        if batched:
+            W = np.array([setups[k][2] for k in idx])
+            y = np.array([setups[k][1] for k in idx])
+            v = np.array([setups[k][3] for k in idx])
+            gamma = np.array([trials[k]["gamma"] for k in idx])
+        else:
+            Xb, y, W, v = setups[idx[0]]
+            W = W.copy()
+            gamma = trials[idx[0]]["gamma"]
+        T = o["steps"]
+        marks = snapshot_steps(T) if o["claim"] == "t2" else set()
+        sr0 = stable_rank_rows(W)
+        srmax = np.full(np.shape(sr0), -np.inf)
+        loss1 = None
+        for step in range(1, T + 1):
+            Z, g, q = frei_forward(W, Xb, y, v, gamma)
+            c = -y / (1 + np.exp(q)) / n
+            D = np.where(Z > 0, 1.0, g)
+            W -= o["eta"] * np.swapaxes((c[..., :, None] * D) * v[..., None, :], -1, -2) @ Xb
+            if step in marks:
+                srmax = np.maximum(srmax, stable_rank_rows(W))
+            if step == 1:
+                loss1 = np.mean(np.logaddexp(0, -frei_forward(W, Xb, y, v, gamma)[2]), axis=-1)
+        _, _, q = frei_forward(W, Xb, y, v, gamma)
+        lossT = np.mean(np.logaddexp(0, -q), axis=-1)
+        res = {"srank0": sr0, "srankT": stable_rank_rows(W), "acc": np.mean(q > 0, axis=-1), "loss1": loss1, "lossT": lossT, "max_srank": srmax}
+        for j in range(len(idx)):
+            out.append({k: float(np.atleast_1d(x)[j]) if np.isfinite(np.atleast_1d(x)[j]) else None for k, x in res.items()})
+    return out
+
+
+def frei(e, repeats):
+    res = {}
+    for i, part in enumerate(e["parts"]):
+        r = both(lambda: frei_trials(part["trials"], part, False), lambda: frei_trials(part["trials"], part, True), repeats)
+        for k in ("loop_s", "batched_s"):
+            res[k] = res.get(k, 0) + r[k]
+        for k in ("loop_runs", "batched_runs"):
+            res[k] = min(res.get(k, r[k]), r[k])
+        for k in ("loop", "batched"):
+            res[k] = res.get(k, []) + [dict(x, claim=i) for x in r[k]]
+    return res
+
+
+RUN = {"timor": timor, "razin": razin, "vardi": vardi, "frei": frei}
 
 if __name__ == "__main__":
     job = json.load(sys.stdin)
