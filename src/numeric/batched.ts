@@ -159,7 +159,8 @@ function reluNetObjective(lanes: GradientDescentLane[]): BatchedObjective {
 
 /**
  * gradientDescent of every lane, in lock-step: lane b's outcome equals (bit for bit) its scalar run's
- * result, or the error that run throws. All lanes must share gradientDescentLaneKey.
+ * result, or the error that run throws. All lanes must share gradientDescentLaneKey. Once half of the
+ * lanes in the batch have stopped, the running ones are packed into a smaller batch.
  */
 export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcome[] {
   const B = lanes.length;
@@ -168,83 +169,117 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
   if (key === undefined) throw new Error(`batched gradient descent: no batched kernel for the model "${lanes[0].model.name}"`);
   for (const l of lanes)
     if (gradientDescentLaneKey(l) !== key) throw new Error(`batched gradient descent: lanes of different shapes (${key}; ${gradientDescentLaneKey(l)})`);
-  const obj = reluNetObjective(lanes);
+  // the batch: position p holds lane at[p]; entry i of position p at i·width + p
+  let at = lanes.map((_, b) => b),
+    width = B;
+  let obj = reluNetObjective(lanes);
   const P = obj.nParams;
-  const theta = new Float64Array(P * B),
-    grad = new Float64Array(P * B),
-    loss = new Float64Array(B);
+  let theta = new Float64Array(P * width),
+    grad = new Float64Array(P * width),
+    loss = new Float64Array(width),
+    eta = Float64Array.from(lanes, (l) => l.eta),
+    active = new Uint8Array(width);
   lanes.forEach((l, b) => {
-    for (let i = 0; i < P; i++) theta[i * B + b] = l.theta0[i];
+    for (let i = 0; i < P; i++) theta[i * width + b] = l.theta0[i];
   });
-  const eta = Float64Array.from(lanes, (l) => l.eta);
   // each lane's θ as its own array: what its observer sees, and its result
   const views = lanes.map(() => new Float64Array(P));
-  const gather = (b: number) => {
-    const v = views[b];
-    for (let i = 0; i < P; i++) v[i] = theta[i * B + b];
+  const gather = (p: number) => {
+    const v = views[at[p]];
+    for (let i = 0; i < P; i++) v[i] = theta[i * width + p];
     return v;
   };
   const recs = lanes.map(() => recorder());
   const schedules = lanes.map((l) => (l.snapshots ? snapshotSchedule(l.steps) : undefined));
   const snapshots = schedules.map((s) => (s ? ([] as NonNullable<SimResult['snapshots']>) : undefined));
   const out: LaneOutcome[] = new Array(B);
-  const active = new Uint8Array(B);
   let running = 0;
-  const stop = (b: number, outcome: LaneOutcome) => {
-    out[b] = outcome;
-    active[b] = 0;
+  const stop = (p: number, outcome: LaneOutcome) => {
+    out[at[p]] = outcome;
+    active[p] = 0;
     running--;
   };
-  const finish = (b: number, k: number, stoppedBy: SimResult['stoppedBy']) => {
-    recs[b].record(k, k, loss[b], true);
-    const l = lanes[b];
-    stop(b, {
-      result: { theta: gather(b), loss: loss[b], steps: k, time: k * l.eta, errorEstimate: 0, trajectory: recs[b].points, stoppedBy, snapshots: snapshots[b] },
+  const finish = (p: number, k: number, stoppedBy: SimResult['stoppedBy']) => {
+    const b = at[p];
+    recs[b].record(k, k, loss[p], true);
+    stop(p, {
+      result: {
+        theta: gather(p),
+        loss: loss[p],
+        steps: k,
+        time: k * lanes[b].eta,
+        errorEstimate: 0,
+        trajectory: recs[b].points,
+        stoppedBy,
+        snapshots: snapshots[b],
+      },
     });
   };
+  // θ, ∇L and L of the running lanes, moved as they are into a batch of their own
+  const pack = () => {
+    const keep: number[] = [];
+    for (let p = 0; p < width; p++) if (active[p]) keep.push(p);
+    const n = keep.length;
+    const t2 = new Float64Array(P * n),
+      g2 = new Float64Array(P * n);
+    keep.forEach((p, q) => {
+      for (let i = 0; i < P; i++) {
+        t2[i * n + q] = theta[i * width + p];
+        g2[i * n + q] = grad[i * width + p];
+      }
+    });
+    loss = Float64Array.from(keep, (p) => loss[p]);
+    at = keep.map((p) => at[p]);
+    [theta, grad, width] = [t2, g2, n];
+    eta = Float64Array.from(at, (b) => lanes[b].eta);
+    active = new Uint8Array(n).fill(1);
+    obj = reluNetObjective(at.map((b) => lanes[b]));
+  };
   obj.valueAndGrad(theta, grad, loss);
-  for (let b = 0; b < B; b++) {
-    active[b] = 1;
+  for (let p = 0; p < width; p++) {
+    active[p] = 1;
     running++;
-    recs[b].record(0, 0, loss[b], true);
+    recs[p].record(0, 0, loss[p], true);
     try {
-      lanes[b].observe?.(gather(b));
+      lanes[p].observe?.(gather(p));
     } catch (e) {
-      stop(b, { error: e });
+      stop(p, { error: e });
     }
   }
   for (let k = 0; running > 0; k++) {
-    for (let b = 0; b < B; b++) {
-      if (!active[b]) continue;
-      const l = lanes[b];
-      if (k >= l.steps) finish(b, k, 'steps');
-      else if (l.stopLoss !== undefined && loss[b] < l.stopLoss) finish(b, k, 'loss');
+    for (let p = 0; p < width; p++) {
+      if (!active[p]) continue;
+      const l = lanes[at[p]];
+      if (k >= l.steps) finish(p, k, 'steps');
+      else if (l.stopLoss !== undefined && loss[p] < l.stopLoss) finish(p, k, 'loss');
     }
     if (!running) break;
-    // stopped lanes move on too: their results are already copied out and nothing reads them again
+    if (2 * running <= width) pack();
+    // stopped lanes still in the batch move on too: their results are already copied out and nothing reads them again
     for (let i = 0; i < P; i++) {
-      const o = i * B;
-      for (let b = 0; b < B; b++) theta[o + b] -= eta[b] * grad[o + b];
+      const o = i * width;
+      for (let p = 0; p < width; p++) theta[o + p] -= eta[p] * grad[o + p];
     }
     obj.valueAndGrad(theta, grad, loss);
-    for (let b = 0; b < B; b++) {
-      if (!active[b]) continue;
-      let finite = Number.isFinite(loss[b]);
-      for (let i = 0; finite && i < P; i++) finite = Number.isFinite(theta[i * B + b]);
+    for (let p = 0; p < width; p++) {
+      if (!active[p]) continue;
+      let finite = Number.isFinite(loss[p]);
+      for (let i = 0; finite && i < P; i++) finite = Number.isFinite(theta[i * width + p]);
       if (!finite) {
-        stop(b, { error: new DivergedError(`step ${k + 1}`) });
+        stop(p, { error: new DivergedError(`step ${k + 1}`) });
         continue;
       }
-      const l = lanes[b];
+      const b = at[p],
+        l = lanes[b];
       if (l.observe)
         try {
-          l.observe(gather(b));
+          l.observe(gather(p));
         } catch (e) {
-          stop(b, { error: e });
+          stop(p, { error: e });
           continue;
         }
-      recs[b].record(k + 1, k + 1, loss[b]);
-      if (schedules[b]?.has(k + 1)) snapshots[b]!.push({ step: k + 1, theta: Float64Array.from(gather(b)) });
+      recs[b].record(k + 1, k + 1, loss[p]);
+      if (schedules[b]?.has(k + 1)) snapshots[b]!.push({ step: k + 1, theta: Float64Array.from(gather(p)) });
     }
   }
   return out;
@@ -253,6 +288,8 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
 /** A run that a batched kernel can take together with the other lanes of the same key. */
 export interface KernelLane {
   key: string;
+  /** the numbers the kernel holds for this lane (θ, ∇L, per-row activations): what a batch's memory grows by per lane */
+  entries: number;
   lane: unknown;
   kernel: (lanes: unknown[]) => LaneOutcome[];
 }
@@ -260,7 +297,10 @@ export interface KernelLane {
 /** The lane as a kernel lane; undefined when its model has no batched kernel. */
 export function gradientDescentKernelLane(lane: GradientDescentLane): KernelLane | undefined {
   const key = gradientDescentLaneKey(lane);
-  return key === undefined ? undefined : { key, lane, kernel: batchedGradientDescent as (lanes: unknown[]) => LaneOutcome[] };
+  if (key === undefined) return undefined;
+  const sizes = lane.model.structure!.sizes;
+  const entries = 3 * lane.model.nParams + 2 * lane.X.rows * sizes.reduce((a, s) => a + s, 0) + lane.X.rows * lane.X.cols;
+  return { key, entries, lane, kernel: batchedGradientDescent as (lanes: unknown[]) => LaneOutcome[] };
 }
 
 /** Runs lanes of one key together: outcome b is lane b's. */

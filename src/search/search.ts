@@ -306,7 +306,7 @@ export function trialBatchSize(spec: SearchSpec, trials: number, threads: number
   return batchesTrials(spec) ? Math.max(1, Math.min(64, Math.ceil(trials / (2 * threads)))) : 1;
 }
 
-/** Runs `trials` on the pool, at most threads×2 tasks at a time (of trialBatchSize trials each), stopping new ones at `stopAt()`; results by index. */
+/** Runs `trials` on the pool, at most threads×2 at a time (batched: one batch of trialBatchSize trials per thread, so that a failure stops the batches after it), stopping new ones at `stopAt()`; results by index. */
 async function runAll(
   spec: SearchSpec,
   o: SearchOptions,
@@ -326,7 +326,7 @@ async function runAll(
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     const pump = (): void => {
-      while (inFlight < o.runner.threads * 2 * batch && next < n && next < stop.failAt) {
+      while (inFlight < o.runner.threads * (batch > 1 ? batch : 2) && next < n && next < stop.failAt) {
         if (stop.budget()) {
           budgetExhausted = true;
           break;

@@ -298,12 +298,20 @@ export function executeTrial(plan: SearchPlan, values: TrialValues, o: TrialOpti
   return drive(judgeTrial(plan, values, o, simEnv(o)));
 }
 
+/** The most numbers one batched kernel call holds (2²² float64: 32 MB); larger groups run in several calls. */
+const BATCH_ENTRIES = 1 << 22;
+
 /**
  * Trials of one plan, their dynamics runs batched where a batched kernel takes them (lanes of equal
  * key run together); each result equals executeTrial's for the same values (its `ms` aside: a batched
  * trial's time is the whole batch's).
  */
-export function executeTrials(plan: SearchPlan, values: TrialValues[], o: TrialOptions = {}): Array<{ result: TrialResult; scope: Scope }> {
+export function executeTrials(
+  plan: SearchPlan,
+  values: TrialValues[],
+  o: TrialOptions = {},
+  batchEntries = BATCH_ENTRIES,
+): Array<{ result: TrialResult; scope: Scope }> {
   if (o.precision === 'dd' && o.sameSteps) return values.map((v) => executeTrial(plan, v, o));
   const trials = values.map((v) => judgeTrial(plan, v, o, simEnv(o)));
   const out: Array<{ result: TrialResult; scope: Scope }> = new Array(values.length);
@@ -332,8 +340,13 @@ export function executeTrials(plan: SearchPlan, values: TrialValues[], o: TrialO
     if (!pending) return out;
     for (const members of groups.values()) {
       if (members.length < 2) continue;
-      const outcomes = runKernelLanes(members.map((t) => (steps[t] as IteratorYieldResult<DynamicsRequest>).value.lane!));
-      members.forEach((t, b) => (next[t] = resume(trials[t], outcomes[b])));
+      const lanes = members.map((t) => (steps[t] as IteratorYieldResult<DynamicsRequest>).value.lane!);
+      // a kernel call holds at most batchEntries numbers
+      const size = Math.max(1, Math.floor(batchEntries / lanes[0].entries));
+      for (let from = 0; from < lanes.length; from += size) {
+        const outcomes = runKernelLanes(lanes.slice(from, from + size));
+        outcomes.forEach((o, b) => (next[members[from + b]] = resume(trials[members[from + b]], o)));
+      }
     }
     steps = next;
   }

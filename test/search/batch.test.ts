@@ -8,13 +8,14 @@ import { executeTrial, executeTrials } from '../../src/search/trial.js';
 import { CLAIMS_DIR, searchFixture } from '../helpers.js';
 
 // counts the lanes that ran batched, so that a test can tell batching happened
-const lanesRun = vi.hoisted(() => ({ count: 0 }));
+const lanesRun = vi.hoisted(() => ({ count: 0, calls: 0 }));
 vi.mock('../../src/numeric/batched.js', async (importOriginal) => {
   const m = await importOriginal<typeof import('../../src/numeric/batched.js')>();
   return {
     ...m,
     runKernelLanes: (group: Parameters<typeof m.runKernelLanes>[0]) => {
       lanesRun.count += group.length;
+      lanesRun.calls++;
       return m.runKernelLanes(group);
     },
   };
@@ -48,6 +49,18 @@ function expectSameAsOneByOne(spec: SearchSpec, options = {}): number {
 describe('executeTrials', () => {
   it('gives the Timor et al. experiment the results of its trials run one by one, all of them batched', () => {
     expect(expectSameAsOneByOne(claimSearch('timor2022/experiment-stable-ranks.yaml', 24))).toBe(24);
+  });
+
+  it('splits a group into kernel calls of bounded memory', () => {
+    const spec = claimSearch('timor2022/experiment-stable-ranks.yaml', 6);
+    const plan = planSearch(spec);
+    const values = planTrials(spec, spec.seed, spec.trials).trials.map((t) => t.values);
+    const single = values.map((v) => executeTrial(plan, v));
+    // a lane of the 2-2-2 net on 4 rows holds 3·8 + 2·4·6 + 4·4 = 88 numbers: 200 fit two lanes a call
+    const calls = lanesRun.calls;
+    const batched = executeTrials(plan, values, {}, 200);
+    expect(lanesRun.calls - calls).toBe(3);
+    batched.forEach((b, t) => expect({ ...b.result, ms: 0 }).toStrictEqual({ ...single[t].result, ms: 0 }));
   });
 
   it('batches trials of equal shapes only (two widths of a depth-4 relu-net, with a stop loss)', () => {
