@@ -214,8 +214,19 @@ function select(
   const chosen = claims.filter((c) => ids.includes(c.ok ? c.claim.id : (c.id ?? '')));
   const missing = ids.filter((id) => !chosen.some((c) => (c.ok ? c.claim.id : c.id) === id));
   if (missing.length) {
-    const known = claims.map((c) => (c.ok ? c.claim.id : c.id)).filter(Boolean);
-    throw new UsageError(`no claim file or claim id ${missing.map((m) => `"${m}"`).join(', ')}; known ids: ${known.join(', ')}`);
+    const known = claims.map((c) => (c.ok ? c.claim.id : c.id)).filter((id): id is string => !!id);
+    const near = (m: string) => {
+      const close = known
+        .map((k) => ({ k, d: Math.min(editDistance(m, k), k.endsWith(m) || k.includes(`.${m}`) ? 0 : Infinity) }))
+        .filter(({ k, d }) => d <= Math.max(2, Math.floor(m.length / 4)) || k.includes(m))
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 5)
+        .map(({ k }) => k);
+      return close.length ? ` (did you mean ${close.join(', ')}?)` : '';
+    };
+    throw new UsageError(
+      `no claim file or claim id ${missing.map((m) => `"${m}"${near(m)}`).join(', ')}; ${known.length} claim ids are known (\`claimcheck list\` shows them)`,
+    );
   }
   return { loads: chosen, papers, paperErrors };
 }

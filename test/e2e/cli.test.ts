@@ -84,7 +84,12 @@ describe('command line', () => {
   it('exits 2 with a message for an unknown claim id', () => {
     const r = cli(['run', 'no.such.claim']);
     expect(r.code).toBe(2);
-    expect(r.err + r.out).toMatch(/no claim file or claim id "no\.such\.claim"/);
+    expect(r.err + r.out).toMatch(/no claim file or claim id "no\.such\.claim"; \d+ claim ids are known/);
+    // a near miss is named, not the whole list of ids
+    const typo = cli(['run', 'vardi2021.balancednes']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/"vardi2021\.balancednes" \(did you mean vardi2021\.balancedness[,?]/);
+    expect(typo.err).not.toMatch(/razin2020/);
   });
 
   it('the bin exists after the build', () => {
