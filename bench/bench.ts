@@ -86,13 +86,20 @@ for (const [n, d, m] of [
 let numpy: { numpy: string; seconds: Record<string, number> } | undefined;
 let numpyWhy = '';
 try {
-  numpy = JSON.parse(execFileSync('python3', [join(ROOT, 'bench', 'reference.py')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+  // one thread, as claimcheck's kernels (OpenBLAS's threads on a loaded machine slow NumPy by up to ~50×)
+  numpy = JSON.parse(
+    execFileSync('python3', [join(ROOT, 'bench', 'reference.py')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    }),
+  );
 } catch (e) {
   numpyWhy = `NumPy column skipped: python3 with numpy is not available (${(e as Error).message.split('\n')[0]})`;
 }
 
 const us = (s: number) => (s * 1e6).toPrecision(4);
-console.log('claimcheck float64 kernels against NumPy float64 (time per call, best of 5; ratio = ours / NumPy; target ratio ≤ 1.0)');
+console.log('claimcheck float64 kernels against NumPy float64, one thread each (time per call, best of 5; ratio = ours / NumPy; target ratio ≤ 1.0)');
 console.log(
   `dense products: ${denseKernels === 'wasm-simd' ? 'WebAssembly SIMD (src/numeric/wasm/dense.as.ts)' : 'JavaScript loops (CLAIMCHECK_KERNELS=js, or dense.wasm not built)'}\n`,
 );
