@@ -1,8 +1,8 @@
 // Trials and symbolic steps run on a piscina worker pool sized to the cores, at most one task per
 // thread at a time (the rest wait in `slots`). Trials asked for with a batch size (Dispatch) are
-// gathered per search and sent as batch tasks (run together, each result as if run alone): a batch's
-// time limit is the trial limit times its size, and a batch that times out or whose worker dies has
-// its trials run again one per task, as below. A trial past its time limit is aborted
+// gathered per search and sent as batch tasks (run together, each result as if run alone): a batch
+// must finish within one trial's time limit (so no trial that would time out alone is judged in a
+// batch), and a batch that does not, or whose worker dies, has its trials run again one per task, as below. A trial past its time limit is aborted
 // (its worker is terminated and replaced) and recorded as `timeout`; a worker that dies is
 // replaced and its trial retried once, then recorded as `error`. A worker whose heap passes its
 // limit (LIMITS.workerMb) dies too: its trial is `error: memory`, not retried (it would die again).
@@ -131,7 +131,7 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
     slot(async () => {
       await ready;
       try {
-        return (await pool.run({ spec, batch, options } satisfies TrialBatchTask, { signal: AbortSignal.timeout(timeoutMs * batch.length) })) as TrialResult[];
+        return (await pool.run({ spec, batch, options } satisfies TrialBatchTask, { signal: AbortSignal.timeout(timeoutMs) })) as TrialResult[];
       } catch {
         return undefined;
       }
