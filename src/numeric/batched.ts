@@ -4,7 +4,7 @@
 // bit-identical to that run; a lane that stops (steps done, stop loss, divergence) leaves the others running.
 import { DivergedError, recorder, snapshotSchedule, type Observer, type SimResult } from './dynamics.js';
 import type { Mat } from './linalg.js';
-import type { Loss } from './losses.js';
+import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
 
 /** One trial's gradient descent, as gradientDescent(objective(model, loss, X, y, reduction), theta0, {steps, eta, stopLoss, snapshots, observe}) would run it. */
@@ -32,40 +32,24 @@ export function gradientDescentLaneKey(lane: Pick<GradientDescentLane, 'model' |
   return `gradient-descent relu-net ${s.sizes.join('-')} X ${lane.X.rows}x${lane.X.cols} ${lane.reduction}`;
 }
 
-/** L and ∇L of every lane at once: θ and ∇L trial-innermost (P·B entries), L one per lane. */
-interface BatchedObjective {
-  nParams: number;
-  valueAndGrad(theta: Float64Array, grad: Float64Array, loss: Float64Array): void;
-}
+/**
+ * One step of every lane: θ ← θ − η∇L (when `update`; ∇L from the previous call), then L and ∇L at θ.
+ * θ and ∇L trial-innermost (P·B entries), L one per lane; finite[p] = 1 when lane p's L and θ are finite.
+ * Returns the number of lanes that are not.
+ */
+type BatchedStep = (theta: Float64Array, grad: Float64Array, loss: Float64Array, finite: Uint8Array, update: boolean) => number;
 
-/** objective(reluNet, loss, X, y, reduction) of every lane (relunet.ts's forward and backward, lane by lane in the same order). */
-function reluNetObjective(lanes: GradientDescentLane[]): BatchedObjective {
-  const B = lanes.length;
-  const first = lanes[0].model.structure!;
-  const sizes = first.sizes,
-    k = sizes.length - 1,
-    dIn = sizes[0],
-    dOut = sizes[k];
-  const offsets: number[] = [];
-  let nParams = 0;
-  for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
-  const n = lanes[0].X.rows,
+/** The lanes' data trial-innermost: X's input part (entry q of row i at (i·dIn + q)·B + b), y, and the output coordinate each row selects. */
+function laneData(lanes: GradientDescentLane[], dIn: number, dOut: number) {
+  const B = lanes.length,
+    n = lanes[0].X.rows,
     cols = lanes[0].X.cols;
-  const acts: Activation[] = lanes.map((l) => l.model.structure!.activation);
-  // leaky ReLU inlined (leakyRelu's own expressions, per lane), else each lane's φ and φ′ called
-  const leaky = acts.every((a) => a.leaky);
-  const gamma = Float64Array.from(acts, (a) => a.leaky?.gamma ?? NaN),
-    dphiAtZero = Float64Array.from(acts, (a) => a.leaky?.dphiAtZero ?? NaN);
-  const losses: Loss[] = lanes.map((l) => l.loss);
-  const w = lanes[0].reduction === 'mean' ? 1 / n : 1;
-  // per row i: activations A[j] (A[0] = the input) and pre-activations Z[j] of layer j, entry r of lane b at (i·sizes[j] + r)·B + b
-  const A = sizes.map((s) => new Float64Array(n * s * B));
-  const Z = sizes.map((s) => new Float64Array(n * s * B));
-  const y = new Float64Array(n * B),
+  const x = new Float64Array(n * dIn * B),
+    y = new Float64Array(n * B),
     sel = new Int32Array(n * B);
   lanes.forEach((l, b) => {
     for (let i = 0; i < n; i++) {
-      for (let q = 0; q < dIn; q++) A[0][(i * dIn + q) * B + b] = l.X.data[i * cols + q];
+      for (let q = 0; q < dIn; q++) x[(i * dIn + q) * B + b] = l.X.data[i * cols + q];
       y[i * B + b] = l.y[i];
       let found = -1;
       for (let c = 0; c < dOut; c++)
@@ -77,84 +61,251 @@ function reluNetObjective(lanes: GradientDescentLane[]): BatchedObjective {
       sel[i * B + b] = found;
     }
   });
+  return { x, y, sel };
+}
+
+/** θ ← θ − η∇L for every lane (the scalar update), then L and ∇L by `valueAndGrad`, then the finite flags. */
+function genericStep(P: number, eta: Float64Array, valueAndGrad: (theta: Float64Array, grad: Float64Array, loss: Float64Array) => void): BatchedStep {
+  const B = eta.length;
+  return (theta, grad, loss, finite, update) => {
+    if (update)
+      for (let i = 0; i < P; i++) {
+        const o = i * B;
+        for (let p = 0; p < B; p++) theta[o + p] -= eta[p] * grad[o + p];
+      }
+    valueAndGrad(theta, grad, loss);
+    let notFinite = 0;
+    for (let p = 0; p < B; p++) {
+      let ok = Number.isFinite(loss[p]);
+      for (let i = 0; ok && i < P; i++) ok = Number.isFinite(theta[i * B + p]);
+      finite[p] = ok ? 1 : 0;
+      notFinite += 1 - finite[p];
+    }
+    return notFinite;
+  };
+}
+
+/** Nets with at most this many parameters get a step kernel generated for their shape (straight-line code per lane). */
+const UNROLLED_MAX_PARAMS = 256;
+
+type UnrolledKernel = (
+  theta: Float64Array,
+  grad: Float64Array,
+  loss: Float64Array,
+  finite: Uint8Array,
+  B: number,
+  update: boolean,
+  n: number,
+  w: number,
+  eta: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+  sel: Int32Array,
+  gamma: Float64Array,
+  dphiAtZero: Float64Array,
+  phi: ((z: number) => number)[],
+  dphi: ((z: number) => number)[],
+  lossValue: ((p: number, y: number) => number)[],
+  lossDerivative: ((p: number, y: number) => number)[],
+) => number;
+
+const unrolledKernels = new Map<string, UnrolledKernel>();
+
+/**
+ * The source of the step kernel for one shape: per lane, θ in locals, relunet.ts's forward and backward
+ * written out operation by operation in its order (sums from 0, left to right; a zero δ skips its
+ * gradient terms; a row whose c_i is 0 is skipped), objective.ts's loss sum, and gradientDescent's update.
+ * Leaky ReLU and the square loss are inlined as their own expressions; other φ, φ′ and losses are called per lane.
+ */
+function unrolledKernelSource(sizes: number[], leaky: boolean, square: boolean): string {
+  const k = sizes.length - 1;
+  const offsets: number[] = [];
+  let P = 0;
+  for (let j = 0; j < k; j++) (offsets.push(P), (P += sizes[j + 1] * sizes[j]));
+  const t = (j: number, r: number, c: number) => `t${offsets[j] + r * sizes[j] + c}`;
+  const g = (j: number, r: number, c: number) => `g${offsets[j] + r * sizes[j] + c}`;
+  const a = (j: number, c: number) => (j === 0 ? `x${c}` : `a${j}_${c}`);
+  const range = (m: number) => Array.from({ length: m }, (_, i) => i);
+  const params = range(P);
+  const L: string[] = ['let notFinite = 0;'];
+  L.push('for (let p = 0; p < B; p++) {');
+  L.push(leaky ? 'const gm = gamma[p], dz = dphiAtZero[p];' : 'const phiP = phi[p], dphiP = dphi[p];');
+  if (!square) L.push('const lv = lossValue[p], ld = lossDerivative[p];');
+  L.push(`let ${params.map((i) => `t${i} = theta[${i} * B + p]`).join(', ')};`);
+  L.push('if (update) {', 'const e = eta[p];');
+  for (const i of params) L.push(`t${i} -= e * grad[${i} * B + p]; theta[${i} * B + p] = t${i};`);
+  L.push('}');
+  L.push(`let ls = 0, ${params.map((i) => `g${i} = 0`).join(', ')};`);
+  L.push('for (let i = 0; i < n; i++) {');
+  L.push(`const xi = i * ${sizes[0]} * B + p;`);
+  for (const q of range(sizes[0])) L.push(`const x${q} = x[xi + ${q} * B];`);
+  for (let j = 0; j < k; j++)
+    for (const r of range(sizes[j + 1])) {
+      const sum = ['0', ...range(sizes[j]).map((c) => `${t(j, r, c)} * ${a(j, c)}`)].join(' + ');
+      if (j === k - 1) L.push(`const z${j + 1}_${r} = ${sum};`);
+      else
+        L.push(
+          `const z${j + 1}_${r} = ${sum}, a${j + 1}_${r} = ${leaky ? `z${j + 1}_${r} > 0 ? z${j + 1}_${r} : gm * z${j + 1}_${r}` : `phiP(z${j + 1}_${r})`};`,
+        );
+    }
+  const out = range(sizes[k]);
+  L.push('const c = sel[i * B + p], yi = y[i * B + p];');
+  L.push(
+    `const pr = ${out
+      .slice(0, -1)
+      .map((r) => `c === ${r} ? z${k}_${r} : `)
+      .join('')}z${k}_${out.length - 1};`,
+  );
+  L.push(square ? 'ls += 0.5 * (pr - yi) * (pr - yi);' : 'ls += lv(pr, yi);');
+  L.push(square ? 'const ci = w * (pr - yi);' : 'const ci = w * ld(pr, yi);');
+  L.push('if (ci !== 0) {');
+  L.push(`const ${out.map((r) => `d${k}_${r} = c === ${r} ? ci : 0`).join(', ')};`);
+  for (let j = k - 1; j >= 0; j--) {
+    for (const r of range(sizes[j + 1]))
+      L.push(
+        `if (d${j + 1}_${r} !== 0) { ${range(sizes[j])
+          .map((c) => `${g(j, r, c)} += d${j + 1}_${r} * ${a(j, c)};`)
+          .join(' ')} }`,
+      );
+    if (j === 0) break;
+    for (const c of range(sizes[j])) {
+      const sum = ['0', ...range(sizes[j + 1]).map((r) => `${t(j, r, c)} * d${j + 1}_${r}`)].join(' + ');
+      const z = `z${j}_${c}`;
+      L.push(`const d${j}_${c} = (${sum}) * ${leaky ? `(${z} > 0 ? 1 : ${z} < 0 ? gm : dz)` : `dphiP(${z})`};`);
+    }
+  }
+  L.push('}', '}');
+  L.push('const lw = w * ls;', 'loss[p] = lw;');
+  for (const i of params) L.push(`grad[${i} * B + p] = g${i};`);
+  // 0·v is ±0 for finite v and NaN otherwise
+  L.push(`if (0 * lw + ${params.map((i) => `0 * t${i}`).join(' + ')} === 0) finite[p] = 1;`, 'else (finite[p] = 0), notFinite++;');
+  L.push('}', 'return notFinite;');
+  return L.join('\n');
+}
+
+function unrolledKernel(sizes: number[], leaky: boolean, square: boolean): UnrolledKernel {
+  const key = `${sizes.join('-')} ${leaky} ${square}`;
+  let kernel = unrolledKernels.get(key);
+  if (!kernel) {
+    const args = 'theta, grad, loss, finite, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative';
+    kernel = new Function(...args.split(', '), unrolledKernelSource(sizes, leaky, square)) as UnrolledKernel;
+    unrolledKernels.set(key, kernel);
+  }
+  return kernel;
+}
+
+/** gradientDescent's step on objective(reluNet, loss, X, y, reduction) of every lane (relunet.ts's forward and backward, lane by lane in the same order). */
+function reluNetStep(lanes: GradientDescentLane[]): BatchedStep {
+  const B = lanes.length;
+  const first = lanes[0].model.structure!;
+  const sizes = first.sizes,
+    k = sizes.length - 1,
+    dIn = sizes[0],
+    dOut = sizes[k];
+  const offsets: number[] = [];
+  let nParams = 0;
+  for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
+  const n = lanes[0].X.rows;
+  const acts: Activation[] = lanes.map((l) => l.model.structure!.activation);
+  // leaky ReLU inlined (leakyRelu's own expressions, per lane), else each lane's φ and φ′ called
+  const leaky = acts.every((a) => a.leaky);
+  const gamma = Float64Array.from(acts, (a) => a.leaky?.gamma ?? NaN),
+    dphiAtZero = Float64Array.from(acts, (a) => a.leaky?.dphiAtZero ?? NaN);
+  const losses: Loss[] = lanes.map((l) => l.loss);
+  const w = lanes[0].reduction === 'mean' ? 1 / n : 1;
+  const eta = Float64Array.from(lanes, (l) => l.eta);
+  const { x, y, sel } = laneData(lanes, dIn, dOut);
+  if (nParams <= UNROLLED_MAX_PARAMS) {
+    const kernel = unrolledKernel(
+      sizes,
+      leaky,
+      losses.every((l) => l === squareLoss),
+    );
+    const phi = acts.map((a) => a.phi),
+      dphi = acts.map((a) => a.dphi),
+      lossValue = losses.map((l) => l.value),
+      lossDerivative = losses.map((l) => l.derivative);
+    return (theta, grad, loss, finite, update) =>
+      kernel(theta, grad, loss, finite, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative);
+  }
+  // per row i: activations A[j] (A[0] = the input) and pre-activations Z[j] of layer j, entry r of lane b at (i·sizes[j] + r)·B + b
+  const A = sizes.map((s, j) => (j === 0 ? x : new Float64Array(n * s * B)));
+  const Z = sizes.map((s) => new Float64Array(n * s * B));
   const pred = new Float64Array(n * B),
     cvec = new Float64Array(n * B),
     acc = new Float64Array(B),
     on = new Uint8Array(B);
   const delta = sizes.map((s) => new Float64Array(s * B));
-  return {
-    nParams,
-    valueAndGrad(theta, grad, loss) {
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < k; j++) {
-          const off = offsets[j],
-            rows = sizes[j + 1],
-            cj = sizes[j],
-            prev = A[j],
-            zj = Z[j + 1],
-            aj = A[j + 1],
-            last = j === k - 1;
-          for (let r = 0; r < rows; r++) {
-            const t = (off + r * cj) * B,
-              p = i * cj * B,
-              o = (i * rows + r) * B;
-            for (let b = 0; b < B; b++) {
-              let s = 0;
-              for (let c = 0; c < cj; c++) s += theta[t + c * B + b] * prev[p + c * B + b];
-              zj[o + b] = s;
-              aj[o + b] = last ? s : leaky ? (s > 0 ? s : gamma[b] * s) : acts[b].phi(s);
-            }
+  return genericStep(nParams, eta, (theta, grad, loss) => {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) {
+        const off = offsets[j],
+          rows = sizes[j + 1],
+          cj = sizes[j],
+          prev = A[j],
+          zj = Z[j + 1],
+          aj = A[j + 1],
+          last = j === k - 1;
+        for (let r = 0; r < rows; r++) {
+          const t = (off + r * cj) * B,
+            p = i * cj * B,
+            o = (i * rows + r) * B;
+          for (let b = 0; b < B; b++) {
+            let s = 0;
+            for (let c = 0; c < cj; c++) s += theta[t + c * B + b] * prev[p + c * B + b];
+            zj[o + b] = s;
+            aj[o + b] = last ? s : leaky ? (s > 0 ? s : gamma[b] * s) : acts[b].phi(s);
           }
         }
-        for (let b = 0; b < B; b++) pred[i * B + b] = A[k][(i * dOut + sel[i * B + b]) * B + b];
       }
-      for (let b = 0; b < B; b++) acc[b] = 0;
-      for (let i = 0; i < n; i++)
-        for (let b = 0; b < B; b++) {
-          const p = pred[i * B + b],
-            t = y[i * B + b];
-          acc[b] += losses[b].value(p, t);
-          cvec[i * B + b] = w * losses[b].derivative(p, t);
-        }
-      for (let b = 0; b < B; b++) loss[b] = w * acc[b];
-      grad.fill(0);
-      for (let i = 0; i < n; i++) {
-        // a lane whose c_i is 0 skips row i, as the scalar backward does
-        for (let b = 0; b < B; b++) on[b] = cvec[i * B + b] !== 0 ? 1 : 0;
-        const top = delta[k];
-        top.fill(0);
-        for (let b = 0; b < B; b++) if (on[b]) top[sel[i * B + b] * B + b] = cvec[i * B + b];
-        for (let j = k - 1; j >= 0; j--) {
-          const off = offsets[j],
-            rows = sizes[j + 1],
-            cj = sizes[j],
-            dn = delta[j + 1],
-            aj = A[j];
-          for (let r = 0; r < rows; r++)
-            for (let c = 0; c < cj; c++) {
-              const g = (off + r * cj + c) * B,
-                a = (i * cj + c) * B;
-              for (let b = 0; b < B; b++) {
-                const d = dn[r * B + b];
-                if (d !== 0) grad[g + b] += d * aj[a + b];
-              }
-            }
-          if (j === 0) break;
-          const dj = delta[j],
-            zj = Z[j];
+      for (let b = 0; b < B; b++) pred[i * B + b] = A[k][(i * dOut + sel[i * B + b]) * B + b];
+    }
+    for (let b = 0; b < B; b++) acc[b] = 0;
+    for (let i = 0; i < n; i++)
+      for (let b = 0; b < B; b++) {
+        const p = pred[i * B + b],
+          t = y[i * B + b];
+        acc[b] += losses[b].value(p, t);
+        cvec[i * B + b] = w * losses[b].derivative(p, t);
+      }
+    for (let b = 0; b < B; b++) loss[b] = w * acc[b];
+    grad.fill(0);
+    for (let i = 0; i < n; i++) {
+      // a lane whose c_i is 0 skips row i, as the scalar backward does
+      for (let b = 0; b < B; b++) on[b] = cvec[i * B + b] !== 0 ? 1 : 0;
+      const top = delta[k];
+      top.fill(0);
+      for (let b = 0; b < B; b++) if (on[b]) top[sel[i * B + b] * B + b] = cvec[i * B + b];
+      for (let j = k - 1; j >= 0; j--) {
+        const off = offsets[j],
+          rows = sizes[j + 1],
+          cj = sizes[j],
+          dn = delta[j + 1],
+          aj = A[j];
+        for (let r = 0; r < rows; r++)
           for (let c = 0; c < cj; c++) {
-            const zc = (i * cj + c) * B;
+            const g = (off + r * cj + c) * B,
+              a = (i * cj + c) * B;
             for (let b = 0; b < B; b++) {
-              let s = 0;
-              for (let r = 0; r < rows; r++) s += theta[(off + r * cj + c) * B + b] * dn[r * B + b];
-              const z = zj[zc + b];
-              dj[c * B + b] = on[b] ? s * (leaky ? (z > 0 ? 1 : z < 0 ? gamma[b] : dphiAtZero[b]) : acts[b].dphi(z)) : 0;
+              const d = dn[r * B + b];
+              if (d !== 0) grad[g + b] += d * aj[a + b];
             }
+          }
+        if (j === 0) break;
+        const dj = delta[j],
+          zj = Z[j];
+        for (let c = 0; c < cj; c++) {
+          const zc = (i * cj + c) * B;
+          for (let b = 0; b < B; b++) {
+            let s = 0;
+            for (let r = 0; r < rows; r++) s += theta[(off + r * cj + c) * B + b] * dn[r * B + b];
+            const z = zj[zc + b];
+            dj[c * B + b] = on[b] ? s * (leaky ? (z > 0 ? 1 : z < 0 ? gamma[b] : dphiAtZero[b]) : acts[b].dphi(z)) : 0;
           }
         }
       }
-    },
-  };
+    }
+  });
 }
 
 /**
@@ -172,12 +323,12 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
   // the batch: position p holds lane at[p]; entry i of position p at i·width + p
   let at = lanes.map((_, b) => b),
     width = B;
-  let obj = reluNetObjective(lanes);
-  const P = obj.nParams;
+  let step = reluNetStep(lanes);
+  const P = lanes[0].model.nParams;
   let theta = new Float64Array(P * width),
     grad = new Float64Array(P * width),
     loss = new Float64Array(width),
-    eta = Float64Array.from(lanes, (l) => l.eta),
+    finite = new Uint8Array(width),
     active = new Uint8Array(width);
   lanes.forEach((l, b) => {
     for (let i = 0; i < P; i++) theta[i * width + b] = l.theta0[i];
@@ -189,8 +340,17 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
     for (let i = 0; i < P; i++) v[i] = theta[i * width + p];
     return v;
   };
+  const steps = Float64Array.from(lanes, (l) => l.steps),
+    stopLoss = Float64Array.from(lanes, (l) => l.stopLoss ?? -Infinity),
+    observers = lanes.map((l) => l.observe);
   const recs = lanes.map(() => recorder());
+  const probe = recorder();
+  probe.record(0, 0, 0, true);
+  const anyObserver = observers.some((o) => o !== undefined),
+    anyStopLoss = stopLoss.some((s) => s > -Infinity);
+  let fewestSteps = -Infinity;
   const schedules = lanes.map((l) => (l.snapshots ? snapshotSchedule(l.steps) : undefined));
+  const anySnapshots = schedules.some((s) => s !== undefined);
   const snapshots = schedules.map((s) => (s ? ([] as NonNullable<SimResult['snapshots']>) : undefined));
   const out: LaneOutcome[] = new Array(B);
   let running = 0;
@@ -231,11 +391,11 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
     loss = Float64Array.from(keep, (p) => loss[p]);
     at = keep.map((p) => at[p]);
     [theta, grad, width] = [t2, g2, n];
-    eta = Float64Array.from(at, (b) => lanes[b].eta);
+    finite = new Uint8Array(n);
     active = new Uint8Array(n).fill(1);
-    obj = reluNetObjective(at.map((b) => lanes[b]));
+    step = reluNetStep(at.map((b) => lanes[b]));
   };
-  obj.valueAndGrad(theta, grad, loss);
+  step(theta, grad, loss, finite, false);
   for (let p = 0; p < width; p++) {
     active[p] = 1;
     running++;
@@ -247,40 +407,43 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
     }
   }
   for (let k = 0; running > 0; k++) {
-    for (let p = 0; p < width; p++) {
-      if (!active[p]) continue;
-      const l = lanes[at[p]];
-      if (k >= l.steps) finish(p, k, 'steps');
-      else if (l.stopLoss !== undefined && loss[p] < l.stopLoss) finish(p, k, 'loss');
+    if (k >= fewestSteps || anyStopLoss) {
+      fewestSteps = Infinity;
+      for (let p = 0; p < width; p++) {
+        if (!active[p]) continue;
+        const b = at[p];
+        if (k >= steps[b]) finish(p, k, 'steps');
+        else if (loss[p] < stopLoss[b]) finish(p, k, 'loss');
+        else fewestSteps = Math.min(fewestSteps, steps[b]);
+      }
     }
     if (!running) break;
     if (2 * running <= width) pack();
     // stopped lanes still in the batch move on too: their results are already copied out and nothing reads them again
-    for (let i = 0; i < P; i++) {
-      const o = i * width;
-      for (let p = 0; p < width; p++) theta[o + p] -= eta[p] * grad[o + p];
-    }
-    obj.valueAndGrad(theta, grad, loss);
-    for (let p = 0; p < width; p++) {
-      if (!active[p]) continue;
-      let finite = Number.isFinite(loss[p]);
-      for (let i = 0; finite && i < P; i++) finite = Number.isFinite(theta[i * width + p]);
-      if (!finite) {
-        stop(p, { error: new DivergedError(`step ${k + 1}`) });
-        continue;
-      }
-      const b = at[p],
-        l = lanes[b];
-      if (l.observe)
-        try {
-          l.observe(gather(p));
-        } catch (e) {
-          stop(p, { error: e });
+    const diverging = step(theta, grad, loss, finite, true);
+    // every lane's recorder has seen the same steps as the probe, so it records exactly when the probe does
+    const recorded = probe.points.length;
+    probe.record(k + 1, k + 1, 0);
+    const recordNow = probe.points.length > recorded;
+    if (diverging || anyObserver || recordNow || anySnapshots)
+      for (let p = 0; p < width; p++) {
+        if (!active[p]) continue;
+        if (!finite[p]) {
+          stop(p, { error: new DivergedError(`step ${k + 1}`) });
           continue;
         }
-      recs[b].record(k + 1, k + 1, loss[p]);
-      if (schedules[b]?.has(k + 1)) snapshots[b]!.push({ step: k + 1, theta: Float64Array.from(gather(p)) });
-    }
+        const b = at[p],
+          observe = observers[b];
+        if (observe)
+          try {
+            observe(gather(p));
+          } catch (e) {
+            stop(p, { error: e });
+            continue;
+          }
+        if (recordNow) recs[b].record(k + 1, k + 1, loss[p]);
+        if (schedules[b]?.has(k + 1)) snapshots[b]!.push({ step: k + 1, theta: Float64Array.from(gather(p)) });
+      }
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { batchedGradientDescent, gradientDescentLaneKey, type GradientDescentLan
 import { DivergedError, gradientDescent, type SimResult } from '../../src/numeric/dynamics.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
-import { leakyRelu, twoLayerNet } from '../../src/numeric/models.js';
+import { leakyRelu, smoothLeakyRelu, twoLayerNet } from '../../src/numeric/models.js';
 import { objective } from '../../src/numeric/objective.js';
 import { reluNet } from '../../src/numeric/relunet.js';
 import { Rng } from '../../src/numeric/rng.js';
@@ -33,7 +33,7 @@ function reluLane(
   sizes: number[],
   points: number,
   seed: number,
-  o: { reduction: 'sum' | 'mean'; logistic: boolean; steps: number; stop: boolean; diverge: boolean },
+  o: { reduction: 'sum' | 'mean'; logistic: boolean; steps: number; stop: boolean; diverge: boolean; smooth?: boolean },
 ) {
   const rng = new Rng(seed);
   const dIn = sizes[0],
@@ -49,7 +49,8 @@ function reluLane(
   }
   const X: Mat = { rows: rows.length, cols: dIn + dOut, data: Float64Array.from(rows.flat()) };
   const gamma = rng.uniform() < 0.5 ? 0 : rng.uniform();
-  const model = reluNet({ sizes, activation: leakyRelu(gamma, rng.uniform() < 0.5 ? 0 : 1), init: 'gaussian', scale: o.diverge ? 30 : 1 });
+  const activation = o.smooth ? smoothLeakyRelu(gamma, 1 + 4 * rng.uniform()) : leakyRelu(gamma, rng.uniform() < 0.5 ? 0 : 1);
+  const model = reluNet({ sizes, activation, init: 'gaussian', scale: o.diverge ? 30 : 1 });
   const theta0 = model.init(rng.fork('init'));
   // a few exact zeros: ReLU's kink, and rows whose c_i is 0
   if (rng.uniform() < 0.3) theta0[0] = 0;
@@ -80,6 +81,31 @@ function scalarRun(lane: GradientDescentLane): { outcome: { result: SimResult } 
   }
 }
 
+/** Runs the lanes batched (each with an observer when `observed`) and expects every lane's outcome, and the θs its observer saw, to be its scalar run's. */
+function expectLanesLikeScalarRuns(lanes: GradientDescentLane[], observed: boolean): { diverged: number; stoppedByLoss: number } {
+  let diverged = 0,
+    stoppedByLoss = 0;
+  const seen: Float64Array[][] = lanes.map(() => []);
+  const outcomes = batchedGradientDescent(observed ? lanes.map((l, b) => ({ ...l, observe: (t) => seen[b].push(Float64Array.from(t)) })) : lanes);
+  lanes.forEach((lane, b) => {
+    const scalar = scalarRun(lane);
+    const got = outcomes[b];
+    if ('error' in scalar.outcome) {
+      expect(scalar.outcome.error).toBeInstanceOf(DivergedError);
+      expect('error' in got && (got.error as Error).message).toBe((scalar.outcome.error as Error).message);
+      diverged++;
+    } else {
+      expect('result' in got).toBe(true);
+      expectSameResult((got as { result: SimResult }).result, scalar.outcome.result);
+      if (scalar.outcome.result.stoppedBy === 'loss') stoppedByLoss++;
+    }
+    if (!observed) return;
+    expect(seen[b].length).toBe(scalar.seen.length);
+    seen[b].forEach((t, i) => expect(sameBits(t, scalar.seen[i])).toBe(true));
+  });
+  return { diverged, stoppedByLoss };
+}
+
 describe('batchedGradientDescent', () => {
   it('gives every lane the bits of its scalar run: θ, loss, steps, trajectory, snapshots, what its observer saw, and its divergence', () => {
     const shape = fc.record({
@@ -87,34 +113,57 @@ describe('batchedGradientDescent', () => {
       points: fc.integer({ min: 1, max: 3 }),
       reduction: fc.constantFrom<'sum' | 'mean'>('sum', 'mean'),
       logistic: fc.boolean(),
+      // smooth: φ and φ′ called per lane; mixed: a batch of both kinds
+      activation: fc.constantFrom('leaky', 'smooth', 'mixed'),
+      observed: fc.boolean(),
     });
     const laneOptions = fc.record({ seed: fc.nat(), steps: fc.integer({ min: 0, max: 60 }), stop: fc.boolean(), diverge: fc.integer({ min: 0, max: 5 }) });
     let diverged = 0,
       stoppedByLoss = 0;
     fc.assert(
       fc.property(shape, fc.array(laneOptions, { minLength: 1, maxLength: 9 }), (s, lanesOptions) => {
-        const lanes = lanesOptions.map((l) => reluLane(s.sizes, s.points, l.seed, { ...s, steps: l.steps, stop: l.stop, diverge: l.diverge === 0 }));
-        const seen: Float64Array[][] = lanes.map(() => []);
-        const outcomes = batchedGradientDescent(lanes.map((l, b) => ({ ...l, observe: (t) => seen[b].push(Float64Array.from(t)) })));
-        lanes.forEach((lane, b) => {
-          const scalar = scalarRun(lane);
-          const got = outcomes[b];
-          if ('error' in scalar.outcome) {
-            expect(scalar.outcome.error).toBeInstanceOf(DivergedError);
-            expect('error' in got && (got.error as Error).message).toBe((scalar.outcome.error as Error).message);
-            diverged++;
-          } else {
-            expect('result' in got).toBe(true);
-            expectSameResult((got as { result: SimResult }).result, scalar.outcome.result);
-            if (scalar.outcome.result.stoppedBy === 'loss') stoppedByLoss++;
-          }
-          expect(seen[b].length).toBe(scalar.seen.length);
-          seen[b].forEach((t, i) => expect(sameBits(t, scalar.seen[i])).toBe(true));
-        });
+        const lanes = lanesOptions.map((l) =>
+          reluLane(s.sizes, s.points, l.seed, {
+            ...s,
+            steps: l.steps,
+            stop: l.stop,
+            diverge: l.diverge === 0,
+            smooth: s.activation === 'smooth' || (s.activation === 'mixed' && l.seed % 2 === 1),
+          }),
+        );
+        const counts = expectLanesLikeScalarRuns(lanes, s.observed);
+        diverged += counts.diverged;
+        stoppedByLoss += counts.stoppedByLoss;
       }),
       fcRuns(60),
     );
     // the cases the property is about did occur
+    expect(diverged).toBeGreaterThan(0);
+    expect(stoppedByLoss).toBeGreaterThan(0);
+  });
+
+  it('gives every lane the bits of its scalar run on nets too large for a generated kernel (more than 256 parameters)', () => {
+    let diverged = 0,
+      stoppedByLoss = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom<'sum' | 'mean'>('sum', 'mean'),
+        fc.boolean(),
+        fc.array(fc.record({ seed: fc.nat(), steps: fc.integer({ min: 0, max: 30 }), stop: fc.boolean(), diverge: fc.integer({ min: 0, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (reduction, logistic, lanesOptions) => {
+          const lanes = lanesOptions.map((l) =>
+            reluLane([3, 16, 16, 2], 2, l.seed, { reduction, logistic, steps: l.steps, stop: l.stop, diverge: l.diverge === 0, smooth: l.seed % 3 === 0 }),
+          );
+          const counts = expectLanesLikeScalarRuns(lanes, lanesOptions[0].seed % 2 === 0);
+          diverged += counts.diverged;
+          stoppedByLoss += counts.stoppedByLoss;
+        },
+      ),
+      fcRuns(15),
+    );
     expect(diverged).toBeGreaterThan(0);
     expect(stoppedByLoss).toBeGreaterThan(0);
   });
