@@ -10,14 +10,22 @@ import { defineBlock, type BlockDef, type MetricProduct, type SimState } from '.
 export const at = z.enum(['final', 'initial', 'step1', 'decade']).default('final');
 export type At = z.infer<typeof at>;
 
-/** θ at the end, at the start, after the first step, or at step ⌈T/10⌉ (the last two need `snapshots: true` on the dynamics). */
-export function thetaAt(s: SimState, when: At): Float64Array {
+/**
+ * θ at the end, at the start, after the first step, or at step ⌈T/10⌉ of the T steps taken (the last two
+ * need `snapshots: true` on the dynamics). `orEarlier`: where a run stopped early (an exactly zero
+ * gradient) and kept no snapshot at that step, the last snapshot before it (or θ(0)).
+ */
+export function thetaAt(s: SimState, when: At, o: { orEarlier?: boolean } = {}): Float64Array {
   if (when === 'final') return s.theta;
   if (when === 'initial') return s.theta0;
   const step = when === 'step1' ? 1 : Math.ceil((s.sim?.steps ?? 0) / 10);
-  const snap = s.sim?.snapshots?.find((x) => x.step === step);
-  if (!snap) throw new Error(`metric at "${when}" needs dynamics with snapshots: true`);
-  return snap.theta;
+  const snaps = s.sim?.snapshots;
+  const snap = snaps?.find((x) => x.step === step);
+  if (snap) return snap.theta;
+  if (!snaps || !o.orEarlier) throw new Error(`metric at "${when}" needs dynamics with snapshots: true`);
+  let best: { step: number; theta: Float64Array } | undefined;
+  for (const x of snaps) if (x.step <= step && (!best || x.step > best.step)) best = x;
+  return best ? best.theta : s.theta0;
 }
 
 /** Singular values of a layer, descending; through the model's layer Gram matrix when it holds the layer implicitly. */

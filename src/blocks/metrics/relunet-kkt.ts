@@ -3,20 +3,7 @@
 import { z } from 'zod';
 import { numberedLayers } from '../../numeric/models.js';
 import { homogeneousKkt } from '../../numeric/relunet-kkt.js';
-import type { SimState } from '../types.js';
 import { defineMetric, needData, thetaAt } from './common.js';
-
-/**
- * θ at the end, or at step ⌈steps/10⌉ of the steps taken; a run that stopped early (an exactly zero
- * gradient) may have kept no snapshot there, and then the last snapshot before it (or θ(0)) is used.
- */
-function thetaAtDecade(s: SimState): Float64Array {
-  const step = Math.ceil((s.sim?.steps ?? 0) / 10);
-  if (!s.sim?.snapshots) return thetaAt(s, 'decade'); // its error: the dynamics keep no snapshots
-  let best: { step: number; theta: Float64Array } | undefined;
-  for (const snap of s.sim.snapshots) if (snap.step <= step && (!best || snap.step > best.step)) best = snap;
-  return best ? best.theta : s.theta0;
-}
 
 export const homogeneousKktResidual = defineMetric({
   name: 'homogeneous-kkt-residual',
@@ -27,7 +14,7 @@ export const homogeneousKktResidual = defineMetric({
   needs: { layers: ['W1', 'W2'] },
   create: (p) => (s) => {
     const d = needData(s);
-    const theta = p.at === 'final' ? s.theta : thetaAtDecade(s);
+    const theta = thetaAt(s, p.at, { orEarlier: true });
     const layers = numberedLayers(s.model, theta, 'W', 2);
     const entries = layers.reduce((n, W) => n + W.data.length, 0);
     if (entries !== s.model.nParams)
