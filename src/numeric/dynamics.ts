@@ -153,6 +153,9 @@ const A: number[][] = [
 ];
 const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
 const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
+const [A10, A20, A21, A30, A31, A32, A40, A41, A42, A43, A50, A51, A52, A53, A54, A60, A61, A62, A63, A64, A65] = A.flat();
+const [B50, B51, B52, B53, B54, B55, B56] = B5;
+const [B40, B41, B42, B43, B44, B45, B46] = B4;
 
 /** Dormand–Prince step-size control: the next step from this one's scaled error estimate (≤ 1 accepted), growth in [0.2, 5]. */
 export function dopriNextStep(h: number, err: number, t: number): number {
@@ -165,11 +168,11 @@ export function dopriNextStep(h: number, err: number, t: number): number {
 export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => number, theta0: Float64Array, o: GradientFlowOptions): SimResult {
   const n = theta0.length;
   let y = Float64Array.from(theta0);
-  const k = Array.from({ length: 7 }, () => new Float64Array(n));
+  const [k0, k1, k2, k3, k4, k5, k6] = Array.from({ length: 7 }, () => new Float64Array(n));
   const tmp = new Float64Array(n);
   let y5 = new Float64Array(n);
   let t = 0;
-  let loss = F(y, k[0]);
+  let loss = F(y, k0);
   assertFinite(y, loss, 't = 0');
   o.observe?.(y);
   let h = o.h0 ?? Math.min(o.time, 1e-3);
@@ -189,24 +192,53 @@ export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => nu
       break;
     }
     if (t + h > o.time) h = o.time - t;
-    for (let s = 1; s < 7; s++) {
-      for (let i = 0; i < n; i++) {
-        let acc = y[i];
-        for (let r = 0; r < s; r++) acc += h * A[s][r] * k[r][i];
-        tmp[i] = acc;
-      }
-      const l = F(tmp, k[s]);
-      if (s === 6) lossAtEnd = l;
-    }
+    // stages 1–6, written out: each sum in the order of Σ_r (h·a_sr)·k_r, so every rounding is that of the plain loop
+    const h10 = h * A10,
+      h20 = h * A20,
+      h21 = h * A21,
+      h30 = h * A30,
+      h31 = h * A31,
+      h32 = h * A32,
+      h40 = h * A40,
+      h41 = h * A41,
+      h42 = h * A42,
+      h43 = h * A43,
+      h50 = h * A50,
+      h51 = h * A51,
+      h52 = h * A52,
+      h53 = h * A53,
+      h54 = h * A54,
+      h60 = h * A60,
+      h61 = h * A61,
+      h62 = h * A62,
+      h63 = h * A63,
+      h64 = h * A64,
+      h65 = h * A65;
+    for (let i = 0; i < n; i++) tmp[i] = y[i] + h10 * k0[i];
+    F(tmp, k1);
+    for (let i = 0; i < n; i++) tmp[i] = y[i] + h20 * k0[i] + h21 * k1[i];
+    F(tmp, k2);
+    for (let i = 0; i < n; i++) tmp[i] = y[i] + h30 * k0[i] + h31 * k1[i] + h32 * k2[i];
+    F(tmp, k3);
+    for (let i = 0; i < n; i++) tmp[i] = y[i] + h40 * k0[i] + h41 * k1[i] + h42 * k2[i] + h43 * k3[i];
+    F(tmp, k4);
+    for (let i = 0; i < n; i++) tmp[i] = y[i] + h50 * k0[i] + h51 * k1[i] + h52 * k2[i] + h53 * k3[i] + h54 * k4[i];
+    F(tmp, k5);
+    for (let i = 0; i < n; i++) tmp[i] = y[i] + h60 * k0[i] + h61 * k1[i] + h62 * k2[i] + h63 * k3[i] + h64 * k4[i] + h65 * k5[i];
+    lossAtEnd = F(tmp, k6);
     let err = 0;
     let absErr = 0;
     for (let i = 0; i < n; i++) {
-      let a5 = 0,
-        a4 = 0;
-      for (let s = 0; s < 7; s++) {
-        a5 += B5[s] * k[s][i];
-        a4 += B4[s] * k[s][i];
-      }
+      const q0 = k0[i],
+        q1 = k1[i],
+        q2 = k2[i],
+        q3 = k3[i],
+        q4 = k4[i],
+        q5 = k5[i],
+        q6 = k6[i];
+      // the leading 0 + keeps a sum of −0 terms +0, as the loop from 0 did
+      const a5 = 0 + B50 * q0 + B51 * q1 + B52 * q2 + B53 * q3 + B54 * q4 + B55 * q5 + B56 * q6;
+      const a4 = 0 + B40 * q0 + B41 * q1 + B42 * q2 + B43 * q3 + B44 * q4 + B45 * q5 + B46 * q6;
       y5[i] = y[i] + h * a5;
       const e = h * Math.abs(a5 - a4);
       absErr = Math.max(absErr, e);
@@ -223,7 +255,7 @@ export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => nu
       y = y5;
       y5 = swap;
       // FSAL: the last stage was evaluated at the accepted point.
-      k[0].set(k[6]);
+      k0.set(k6);
       loss = lossAtEnd;
       assertFinite(y, loss, `t = ${t}`);
       o.observe?.(y, undefined, absErr);

@@ -44,16 +44,49 @@ export function cpFactorization(o: CpOptions): Model {
   const st = strides(dims);
   const T = new Float64Array(size);
   const G = new Float64Array(size);
+  // at[e·N + m]: where entry e's row of factor m starts in θ (offsets[m] + idx_m(e)·R)
+  const at = new Int32Array(size * N);
   const idx = new Int32Array(N);
+  for (let e = 0; e < size; e++) {
+    unravel(e, st, idx);
+    for (let m = 0; m < N; m++) at[e * N + m] = offsets[m] + idx[m] * R;
+  }
+
+  // The nonzero entries of each measurement row (completion: one), kept for the X last seen. A zero
+  // entry adds ±0 to a sum that is never −0, so leaving it out changes nothing while T and c are
+  // finite; otherwise the dense loops run, where 0·∞ makes the NaN.
+  let sparseFor: Mat | undefined,
+    rowStart = new Int32Array(0),
+    entry = new Int32Array(0),
+    value = new Float64Array(0);
+  const sparse = (X: Mat): void => {
+    if (sparseFor === X) return;
+    let nz = 0;
+    for (let k = 0; k < X.rows; k++) for (let e = 0; e < size; e++) if (X.data[k * X.cols + e] !== 0) nz++;
+    ((rowStart = new Int32Array(X.rows + 1)), (entry = new Int32Array(nz)), (value = new Float64Array(nz)));
+    nz = 0;
+    for (let k = 0; k < X.rows; k++) {
+      for (let e = 0; e < size; e++) {
+        const x = X.data[k * X.cols + e];
+        if (x !== 0) ((entry[nz] = e), (value[nz++] = x));
+      }
+      rowStart[k + 1] = nz;
+    }
+    sparseFor = X;
+  };
+  const allFinite = (v: Float64Array, len: number): boolean => {
+    for (let q = 0; q < len; q++) if (!Number.isFinite(v[q])) return false;
+    return true;
+  };
 
   /** T = Σ_r ⊗_m a_r^(m), entry by entry (sizes here are ≤ a few hundred entries). */
   function full(theta: Float64Array, out: Float64Array): Float64Array {
     for (let e = 0; e < size; e++) {
-      unravel(e, st, idx);
+      const row = e * N;
       let v = 0;
       for (let r = 0; r < R; r++) {
         let p = 1;
-        for (let m = 0; m < N && p !== 0; m++) p *= theta[offsets[m] + idx[m] * R + r];
+        for (let m = 0; m < N && p !== 0; m++) p *= theta[at[row + m] + r];
         v += p;
       }
       out[e] = v;
@@ -72,26 +105,36 @@ export function cpFactorization(o: CpOptions): Model {
     },
     forward(theta, X, out) {
       full(theta, T);
+      sparse(X);
+      const dense = !allFinite(T, size);
       for (let k = 0; k < X.rows; k++) {
         let f = 0;
-        for (let e = 0; e < size; e++) f += X.data[k * X.cols + e] * T[e];
+        if (dense) for (let e = 0; e < size; e++) f += X.data[k * X.cols + e] * T[e];
+        else for (let q = rowStart[k]; q < rowStart[k + 1]; q++) f += value[q] * T[entry[q]];
         out[k] = f;
       }
     },
     backward(theta, X, c, grad) {
       // G = Σ_k c_k A_k; ∂/∂a_r^(m)[i] = Σ_{e: idx_m(e) = i} G[e] Π_{m' ≠ m} a_r^(m')[idx_m'(e)]
       G.fill(0);
-      for (let k = 0; k < X.rows; k++) if (c[k] !== 0) for (let e = 0; e < size; e++) G[e] += c[k] * X.data[k * X.cols + e];
+      sparse(X);
+      const dense = !allFinite(c, X.rows);
+      for (let k = 0; k < X.rows; k++) {
+        const ck = c[k];
+        if (ck === 0) continue;
+        if (dense) for (let e = 0; e < size; e++) G[e] += ck * X.data[k * X.cols + e];
+        else for (let q = rowStart[k]; q < rowStart[k + 1]; q++) G[entry[q]] += ck * value[q];
+      }
       grad.fill(0);
       for (let e = 0; e < size; e++) {
         const g = G[e];
         if (g === 0) continue;
-        unravel(e, st, idx);
+        const row = e * N;
         for (let r = 0; r < R; r++)
           for (let m = 0; m < N; m++) {
             let p = g;
-            for (let q = 0; q < N; q++) if (q !== m) p *= theta[offsets[q] + idx[q] * R + r];
-            grad[offsets[m] + idx[m] * R + r] += p;
+            for (let q = 0; q < N; q++) if (q !== m) p *= theta[at[row + q] + r];
+            grad[at[row + m] + r] += p;
           }
       }
     },

@@ -47,4 +47,44 @@ describe('CP factorization and tensor completion', () => {
     expect(seen.size).toBe(10);
     expect(() => completionData(new Rng(4), t, 28)).toThrow(/cannot observe/);
   });
+
+  it('forward and backward equal the dense sums over every entry, bit for bit, also where T or c is not finite (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(1, 1e120, 1e200), (seed, big) => {
+        const rng = new Rng(seed);
+        const dims = [3, 2, 3],
+          size = 18,
+          R = 2;
+        const model = cpFactorization({ dims, rank: R, scale: 0.9 });
+        const data = completionData(rng.fork('d'), randomLowRankTensor(rng.fork('t'), dims, 1), 7);
+        data.X.data[2 * size + 5] = -0.5; // a measurement with two entries
+        const theta = model.init(rng.fork('init')).map((x) => x * big); // 1e200: T overflows; 1e120: c does
+        const T = model.layers(theta).T.data;
+        const pred = new Float64Array(7),
+          want = new Float64Array(7);
+        model.forward(theta, data.X, pred);
+        for (let k = 0; k < 7; k++) for (let e = 0; e < size; e++) want[k] += data.X.data[k * size + e] * T[e];
+        const c = Float64Array.from(pred, (p, k) => p - data.y[k]);
+        const grad = new Float64Array(model.nParams),
+          wantGrad = new Float64Array(model.nParams);
+        model.backward(theta, data.X, c, grad);
+        const G = new Float64Array(size);
+        for (let k = 0; k < 7; k++) if (c[k] !== 0) for (let e = 0; e < size; e++) G[e] += c[k] * data.X.data[k * size + e];
+        const offsets = [0, 3 * R, 5 * R];
+        for (let e = 0; e < size; e++) {
+          if (G[e] === 0) continue;
+          const idx = [Math.floor(e / 6), Math.floor(e / 3) % 2, e % 3];
+          for (let r = 0; r < R; r++)
+            for (let m = 0; m < 3; m++) {
+              let p = G[e];
+              for (let q = 0; q < 3; q++) if (q !== m) p *= theta[offsets[q] + idx[q] * R + r];
+              wantGrad[offsets[m] + idx[m] * R + r] += p;
+            }
+        }
+        [...pred, ...grad].forEach((x, i) => expect(Object.is(x, [...want, ...wantGrad][i]), `entry ${i}: ${x}`).toBe(true));
+        if (big === 1e200) expect(pred.some(Number.isNaN)).toBe(true);
+      }),
+      fcRuns(40),
+    );
+  });
 });
