@@ -182,6 +182,11 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
   if (!o.trainOutput) trainable.fill(0, nW, nW + m);
   let z = new Float64Array(0),
     G = new Float64Array(0);
+  const trainOutput = o.trainOutput;
+  // a leaky ReLU's φ and φ′ written out (the same expressions as act.phi, act.dphi), so the inner loops call nothing
+  const leaky = act.leaky !== undefined,
+    gamma = act.leaky?.gamma ?? 0,
+    dphiAtZero = act.leaky?.dphiAtZero ?? 0;
   return {
     name: 'two-layer',
     meta: { gamma: act.gamma, trainOutput: o.trainOutput },
@@ -215,13 +220,16 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       preActivations(theta, X.data, nb ? theta : undefined, nB, n, m, d, z);
       for (let i = 0; i < n; i++) {
         let f = 0;
-        for (let j = 0; j < m; j++) f += theta[nW + j] * act.phi(z[i * m + j]);
+        for (let j = 0; j < m; j++) {
+          const s = z[i * m + j];
+          f += theta[nW + j] * (leaky ? (s > 0 ? s : gamma * s) : act.phi(s));
+        }
         out[i] = f;
       }
     },
     backward(theta, X, c, grad, afterForward) {
       const n = X.rows;
-      grad.fill(0);
+      for (let i = 0; i < grad.length; i++) grad[i] = 0;
       // the pre-activations ⟨w_j, x_i⟩ + b_j: from the forward pass just made, or computed here
       if (!(afterForward && z.length >= n * m)) {
         if (z.length < n * m) ((z = new Float64Array(n * m)), (G = new Float64Array(n * m)));
@@ -231,13 +239,13 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
       for (let i = 0; i < n; i++) {
         const ci = c[i];
         if (ci === 0) {
-          G.fill(0, i * m, (i + 1) * m);
+          for (let j = 0; j < m; j++) G[i * m + j] = 0;
           continue;
         }
         for (let j = 0; j < m; j++) {
           const s = z[i * m + j];
-          if (o.trainOutput) grad[nW + j] += ci * act.phi(s);
-          const g = ci * theta[nW + j] * act.dphi(s);
+          if (trainOutput) grad[nW + j] += ci * (leaky ? (s > 0 ? s : gamma * s) : act.phi(s));
+          const g = ci * theta[nW + j] * (leaky ? (s > 0 ? 1 : s < 0 ? gamma : dphiAtZero) : act.dphi(s));
           if (nb) grad[nB + j] += g;
           G[i * m + j] = g;
         }

@@ -55,17 +55,31 @@ export function reluNet(o: ReluNetOptions): Model {
   const { k, offsets, nParams } = layerOffsets(sizes);
   const dIn = sizes[0],
     dOut = sizes[k];
+  // a leaky ReLU's φ and φ′ written out (the same expressions as act.phi, act.dphi), so the inner loops call nothing
+  const leaky = act.leaky !== undefined,
+    gamma = act.leaky?.gamma ?? 0,
+    dphiAtZero = act.leaky?.dphiAtZero ?? 0;
   const W = (theta: Float64Array, j: number) => theta.subarray(offsets[j], offsets[j] + sizes[j + 1] * sizes[j]);
-  // pre-activations z_j and activations a_j of one example; a_0 = x
-  const z = sizes.map((s) => new Float64Array(s));
-  const a = sizes.map((s) => new Float64Array(s));
+  // pre-activations z_j and activations a_j of every example (example i's at i·sizes[j]); a_0 = x.
+  // backward right after forward (afterForward) reads them instead of running the example again.
+  let cachedRows = 0;
+  let z = sizes.map(() => new Float64Array(0));
+  let a = sizes.map(() => new Float64Array(0));
+  let forwardTheta: Float64Array | undefined, forwardX: Mat | undefined;
   const delta = sizes.map((s) => new Float64Array(s));
+  const useRows = (n: number): void => {
+    if (n === cachedRows) return;
+    cachedRows = n;
+    z = sizes.map((s) => new Float64Array(n * s));
+    a = sizes.map((s) => new Float64Array(n * s));
+  };
 
   // Allocation-free inner loops: layer j's weights are theta[offsets[j] + r·cols + c].
   function forwardOne(theta: Float64Array, X: Mat, i: number): void {
     const a0 = a[0],
-      base = i * X.cols;
-    for (let q = 0; q < dIn; q++) a0[q] = X.data[base + q];
+      base = i * X.cols,
+      at0 = i * dIn;
+    for (let q = 0; q < dIn; q++) a0[at0 + q] = X.data[base + q];
     for (let j = 0; j < k; j++) {
       const off = offsets[j],
         rows = sizes[j + 1],
@@ -73,13 +87,15 @@ export function reluNet(o: ReluNetOptions): Model {
         zj = z[j + 1],
         aj = a[j + 1],
         prev = a[j],
+        at = i * rows,
+        from = i * cols,
         last = j === k - 1;
       for (let r = 0; r < rows; r++) {
         let s = 0;
         const w = off + r * cols;
-        for (let c = 0; c < cols; c++) s += theta[w + c] * prev[c];
-        zj[r] = s;
-        aj[r] = last ? s : act.phi(s);
+        for (let c = 0; c < cols; c++) s += theta[w + c] * prev[from + c];
+        zj[at + r] = s;
+        aj[at + r] = last ? s : leaky ? (s > 0 ? s : gamma * s) : act.phi(s);
       }
     }
   }
@@ -122,30 +138,36 @@ export function reluNet(o: ReluNetOptions): Model {
       return theta;
     },
     forward(theta, X, out) {
-      const sel = outputIndex(X),
-        top = a[k];
+      const sel = outputIndex(X);
+      useRows(X.rows);
       for (let i = 0; i < X.rows; i++) {
         forwardOne(theta, X, i);
-        out[i] = top[sel[i]];
+        out[i] = a[k][i * dOut + sel[i]];
       }
+      ((forwardTheta = theta), (forwardX = X));
     },
-    backward(theta, X, cvec, grad) {
-      grad.fill(0);
+    backward(theta, X, cvec, grad, afterForward) {
+      for (let i = 0; i < grad.length; i++) grad[i] = 0;
       const sel = outputIndex(X);
+      const reuse = afterForward && forwardTheta === theta && forwardX === X;
+      useRows(X.rows);
+      forwardTheta = undefined;
       for (let i = 0; i < X.rows; i++) {
         if (cvec[i] === 0) continue;
-        forwardOne(theta, X, i);
-        delta[k].fill(0);
-        delta[k][sel[i]] = cvec[i];
+        if (!reuse) forwardOne(theta, X, i);
+        const top = delta[k];
+        for (let r = 0; r < dOut; r++) top[r] = 0;
+        top[sel[i]] = cvec[i];
         for (let j = k - 1; j >= 0; j--) {
           const off = offsets[j],
             rows = sizes[j + 1],
             cols = sizes[j],
             dn = delta[j + 1],
-            aj = a[j];
+            aj = a[j],
+            from = i * cols;
           for (let r = 0; r < rows; r++) {
             const d = dn[r];
-            if (d !== 0) for (let c = 0, g = off + r * cols; c < cols; c++) grad[g + c] += d * aj[c];
+            if (d !== 0) for (let c = 0, g = off + r * cols; c < cols; c++) grad[g + c] += d * aj[from + c];
           }
           if (j === 0) break;
           const dj = delta[j],
@@ -153,7 +175,8 @@ export function reluNet(o: ReluNetOptions): Model {
           for (let c = 0; c < cols; c++) {
             let s = 0;
             for (let r = 0; r < rows; r++) s += theta[off + r * cols + c] * dn[r];
-            dj[c] = s * act.dphi(zj[c]);
+            const q = zj[from + c];
+            dj[c] = s * (leaky ? (q > 0 ? 1 : q < 0 ? gamma : dphiAtZero) : act.dphi(q));
           }
         }
       }

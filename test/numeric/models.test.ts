@@ -116,6 +116,36 @@ describe('two-layer kernel reuse', () => {
   });
 });
 
+describe('two-layer leaky ReLU written out', () => {
+  it('gives the predictions and gradient of the same net calling φ and φ′, bit for bit, at pre-activations exactly 0 too (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 0.1, 1),
+        fc.constantFrom(0, 1),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (gamma, at0, trainOutput, seed) => {
+          const rng = new Rng(seed);
+          const { X, y } = isotropicGaussian(rng.fork('d'), 5, 3, 1, 'gaussian');
+          const o = { d: 3, width: 4, trainOutput, wScale: 1, vScale: 1, vInit: 'gaussian' as const, hiddenBias: false };
+          const act = leakyRelu(gamma, at0);
+          const inlined = twoLayerNet({ ...o, activation: act }),
+            called = twoLayerNet({ ...o, activation: { ...act, leaky: undefined } });
+          const theta = inlined.init(rng.fork('i'));
+          theta.fill(0, 0, 3); // w_1 = 0: its pre-activations are exactly 0
+          const results = [inlined, called].map((m) => {
+            const obj = objective(m, LOSSES.square, X, y, 'sum');
+            const g = new Float64Array(m.nParams);
+            return [obj.valueAndGrad(theta, g), ...g];
+          });
+          expect(results[0]).toEqual(results[1]);
+        },
+      ),
+      fcRuns(40),
+    );
+  });
+});
+
 describe('the γ-leaky H-smooth activation', () => {
   it('is C¹ with φ′ ∈ [γ, 1] (property)', () => {
     fc.assert(

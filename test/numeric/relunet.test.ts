@@ -32,7 +32,7 @@ describe('deep ReLU networks with vector outputs', () => {
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         (sizes, gamma, seed) => {
           const rng = new Rng(seed);
-          const model = reluNet({ sizes, activation: leakyRelu(gamma, 0), init: 'gaussian', scale: 1 });
+          const model = reluNet({ sizes, activation: leakyRelu(gamma, 1), init: 'gaussian', scale: 1 });
           const { X, y } = vectorData(rng, 3, sizes[0], sizes.at(-1)!);
           const obj = objective(model, LOSSES.square, X, y, 'sum');
           const theta = model.init(rng.fork('init'));
@@ -77,5 +77,35 @@ describe('deep ReLU networks with vector outputs', () => {
     const sorted = radii.sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)]).toBeCloseTo(Math.SQRT1_2, 1);
     expect(radii.filter((x) => x <= 0.5).length / radii.length).toBeCloseTo(0.25, 1);
+  });
+
+  it('backward after forward reuses its activations, and equals a fresh backward bit for bit, also when θ changed (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 0.3), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (hidden, gamma, seed) => {
+        const rng = new Rng(seed);
+        const sizes = [3, ...Array.from({ length: hidden }, () => 3), 2];
+        const model = reluNet({ sizes, activation: leakyRelu(gamma, 1), init: 'gaussian', scale: 1 });
+        const { X, y } = vectorData(rng.fork('d'), 3, 3, 2);
+        const theta = model.init(rng.fork('i'));
+        const other = model.init(rng.fork('j'));
+        theta.fill(0, 0, 3); // the first neuron's pre-activations are exactly 0: φ′(0) by the convention
+        const c = Float64Array.from(y, (v, i) => (i === 1 ? 0 : v));
+        const fresh = (t: Float64Array) => {
+          const g = new Float64Array(model.nParams);
+          reluNet({ sizes, activation: { ...leakyRelu(gamma, 1), leaky: undefined }, init: 'gaussian', scale: 1 }).backward(t, X, c, g);
+          return g;
+        };
+        const pred = new Float64Array(X.rows);
+        const g = new Float64Array(model.nParams);
+        model.forward(theta, X, pred);
+        model.backward(theta, X, c, g, true);
+        expect(g).toEqual(fresh(theta));
+        // forward at θ, then backward at another θ: nothing of θ's pass may be reused
+        model.forward(theta, X, pred);
+        model.backward(other, X, c, g, true);
+        expect(g).toEqual(fresh(other));
+      }),
+      fcRuns(30),
+    );
   });
 });
