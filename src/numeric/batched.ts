@@ -2,6 +2,8 @@
 // entry i of lane b at i·B + b. Each lane performs exactly the operations of its scalar run
 // (gradientDescent on objective(model, loss, X, y, reduction)) in the same order, so its result is
 // bit-identical to that run; a lane that stops (steps done, stop loss, divergence) leaves the others running.
+// relu-nets run a step kernel generated for their shape: WebAssembly SIMD (two lanes per vector) for
+// leaky ReLU under the square loss, else JavaScript (one lane at a time, θ in locals).
 import { DivergedError, recorder, snapshotSchedule, type Observer, type SimResult } from './dynamics.js';
 import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
@@ -32,12 +34,16 @@ export function gradientDescentLaneKey(lane: Pick<GradientDescentLane, 'model' |
   return `gradient-descent relu-net ${s.sizes.join('-')} X ${lane.X.rows}x${lane.X.cols} ${lane.reduction}`;
 }
 
-/**
- * One step of every lane: θ ← θ − η∇L (when `update`; ∇L from the previous call), then L and ∇L at θ.
- * θ and ∇L trial-innermost (P·B entries), L one per lane; finite[p] = 1 when lane p's L and θ are finite.
- * Returns the number of lanes that are not.
- */
-type BatchedStep = (theta: Float64Array, grad: Float64Array, loss: Float64Array, finite: Uint8Array, update: boolean) => number;
+/** θ and ∇L trial-innermost (P·B entries), L one per lane, and finite[p] = 1 when lane p's L and θ are finite. */
+interface BatchState {
+  theta: Float64Array;
+  grad: Float64Array;
+  loss: Float64Array;
+  finite: Uint8Array;
+}
+
+/** One step of every lane: θ ← θ − η∇L (when `update`; ∇L from the previous call), then L, ∇L and `finite` at θ; returns the number of lanes not finite. */
+type BatchedStep = (state: BatchState, update: boolean) => number;
 
 /** The lanes' data trial-innermost: X's input part (entry q of row i at (i·dIn + q)·B + b), y, and the output coordinate each row selects. */
 function laneData(lanes: GradientDescentLane[], dIn: number, dOut: number) {
@@ -67,7 +73,7 @@ function laneData(lanes: GradientDescentLane[], dIn: number, dOut: number) {
 /** θ ← θ − η∇L for every lane (the scalar update), then L and ∇L by `valueAndGrad`, then the finite flags. */
 function genericStep(P: number, eta: Float64Array, valueAndGrad: (theta: Float64Array, grad: Float64Array, loss: Float64Array) => void): BatchedStep {
   const B = eta.length;
-  return (theta, grad, loss, finite, update) => {
+  return ({ theta, grad, loss, finite }, update) => {
     if (update)
       for (let i = 0; i < P; i++) {
         const o = i * B;
@@ -93,6 +99,7 @@ type UnrolledKernel = (
   grad: Float64Array,
   loss: Float64Array,
   finite: Uint8Array,
+  from: number,
   B: number,
   update: boolean,
   n: number,
@@ -100,7 +107,7 @@ type UnrolledKernel = (
   eta: Float64Array,
   x: Float64Array,
   y: Float64Array,
-  sel: Int32Array,
+  sel: Int32Array | Float64Array,
   gamma: Float64Array,
   dphiAtZero: Float64Array,
   phi: ((z: number) => number)[],
@@ -128,7 +135,7 @@ function unrolledKernelSource(sizes: number[], leaky: boolean, square: boolean):
   const range = (m: number) => Array.from({ length: m }, (_, i) => i);
   const params = range(P);
   const L: string[] = ['let notFinite = 0;'];
-  L.push('for (let p = 0; p < B; p++) {');
+  L.push('for (let p = from; p < B; p++) {');
   L.push(leaky ? 'const gm = gamma[p], dz = dphiAtZero[p];' : 'const phiP = phi[p], dphiP = dphi[p];');
   if (!square) L.push('const lv = lossValue[p], ld = lossDerivative[p];');
   L.push(`let ${params.map((i) => `t${i} = theta[${i} * B + p]`).join(', ')};`);
@@ -187,15 +194,211 @@ function unrolledKernel(sizes: number[], leaky: boolean, square: boolean): Unrol
   const key = `${sizes.join('-')} ${leaky} ${square}`;
   let kernel = unrolledKernels.get(key);
   if (!kernel) {
-    const args = 'theta, grad, loss, finite, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative';
+    const args = 'theta, grad, loss, finite, from, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative';
     kernel = new Function(...args.split(', '), unrolledKernelSource(sizes, leaky, square)) as UnrolledKernel;
     unrolledKernels.set(key, kernel);
   }
   return kernel;
 }
 
-/** gradientDescent's step on objective(reluNet, loss, X, y, reduction) of every lane (relunet.ts's forward and backward, lane by lane in the same order). */
-function reluNetStep(lanes: GradientDescentLane[]): BatchedStep {
+// WebAssembly SIMD: the step kernel of one shape (sizes, rows, batch width) as a module built here,
+// two lanes per f64x2 vector, straight-line code per pair of lanes. Each vector lane performs its scalar
+// run's operations in relunet.ts's order (f64x2 add, sub and mul are IEEE per lane, with no fused
+// multiply-add), branches become selects (a skipped update keeps the old value), so results are bit-identical.
+
+/** The memory every generated module imports; a batch's arrays are views into it. */
+const wasmMemory: WebAssembly.Memory | undefined = process.env.CLAIMCHECK_KERNELS === 'js' ? undefined : new WebAssembly.Memory({ initial: 1 });
+/** A batch holds the memory until it returns; a batch started meanwhile (from an observer) runs in JS. */
+let wasmHeld = false;
+/** Leaky-ReLU nets under the square loss with at most this many products (parameters × rows) per lane get a generated WebAssembly kernel. */
+const WASM_MAX_PRODUCTS = 4096;
+
+type WasmKernel = (...pointersAndFlags: number[]) => number;
+const wasmKernels = new Map<string, WasmKernel | undefined>();
+
+const uleb = (v: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+};
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const str = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+/**
+ * The module exporting step(theta, grad, loss, finite, pairs, update, w, eta, x, y, sel, gamma, dphiAtZero):
+ * byte offsets of the batch's arrays (trial-innermost, width B; sel as f64), the number of lane pairs,
+ * whether to update θ first, and the reduction's weight w. Returns the number of those lanes not finite.
+ */
+function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<ArrayBuffer> {
+  const k = sizes.length - 1,
+    dIn = sizes[0],
+    dOut = sizes[k];
+  const offsets: number[] = [];
+  let P = 0;
+  for (let j = 0; j < k; j++) (offsets.push(P), (P += sizes[j + 1] * sizes[j]));
+  const params = ['theta', 'grad', 'loss', 'finite', 'pairs', 'update', 'w', 'eta', 'x', 'y', 'sel', 'gamma', 'dphiAtZero'];
+  const i32Locals = ['q', 'lane', 'bad'];
+  const index = new Map<string, number>([...params, ...i32Locals].map((p, i) => [p, i]));
+  const v128Locals: string[] = [];
+  const local = (name: string) => {
+    let i = index.get(name);
+    if (i === undefined) (index.set(name, (i = params.length + i32Locals.length + v128Locals.length)), v128Locals.push(name));
+    return uleb(i);
+  };
+  const get = (name: string) => [0x20, ...local(name)];
+  const set = (name: string, value: number[]) => [...value, 0x21, ...local(name)];
+  const simd = (op: number, ...args: number[][]) => [...args.flat(), 0xfd, ...uleb(op)];
+  const add = (a: number[], b: number[]) => simd(0xf0, a, b),
+    sub = (a: number[], b: number[]) => simd(0xf1, a, b),
+    mul = (a: number[], b: number[]) => simd(0xf2, a, b),
+    eq = (a: number[], b: number[]) => simd(0x47, a, b),
+    ne = (a: number[], b: number[]) => simd(0x48, a, b),
+    lt = (a: number[], b: number[]) => simd(0x49, a, b),
+    gt = (a: number[], b: number[]) => simd(0x4a, a, b),
+    and = (a: number[], b: number[]) => simd(0x4e, a, b),
+    // lanes of a where the mask is set, else of b
+    select = (a: number[], b: number[], mask: number[]) => simd(0x52, a, b, mask);
+  const splat = (v: number) => {
+    const bytes = new Uint8Array(new Float64Array([v]).buffer);
+    return [0x44, ...bytes, 0xfd, ...uleb(0x14)];
+  };
+  // v128.load / store at base + lane + offset (offset a constant of the shape and width)
+  const load = (base: string, offset: number) => [...get(base), ...get('lane'), 0x6a, 0xfd, ...uleb(0x00), 3, ...uleb(offset)];
+  const store = (base: string, offset: number, value: number[]) => [...get(base), ...get('lane'), 0x6a, ...value, 0xfd, ...uleb(0x0b), 3, ...uleb(offset)];
+  const at = (i: number) => 8 * B * i;
+  const sum = (terms: number[][]) => terms.reduce((s, t) => add(s, t), get('zero'));
+  const t = (j: number, r: number, c: number) => `t${offsets[j] + r * sizes[j] + c}`;
+  const g = (j: number, r: number, c: number) => `g${offsets[j] + r * sizes[j] + c}`;
+  const a = (j: number, c: number) => (j === 0 ? `x${c}` : `a${j}_${c}`);
+  const code: number[] = [];
+  const emit = (...parts: number[][]) => parts.forEach((p) => code.push(...p));
+  emit(set('zero', splat(0)), set('one', splat(1)), set('half', splat(0.5)), [...get('w'), 0xfd, ...uleb(0x14), 0x21, ...local('wv')]);
+  emit([0x41, 0, 0x21, ...local('q')], [0x41, 0, 0x21, ...local('bad')]);
+  emit([0x02, 0x40, ...get('q'), ...get('pairs'), 0x4e, 0x0d, 0], [0x03, 0x40]); // block; if q >= pairs: exit; loop
+  emit([...get('q'), 0x41, 4, 0x74, 0x21, ...local('lane')]); // lane = q << 4
+  emit(set('gm', load('gamma', 0)), set('dz', load('dphiAtZero', 0)));
+  for (let i = 0; i < P; i++) emit(set(`t${i}`, load('theta', at(i))));
+  emit([...get('update'), 0x04, 0x40], set('e', load('eta', 0)));
+  for (let i = 0; i < P; i++) emit(set(`t${i}`, sub(get(`t${i}`), mul(get('e'), load('grad', at(i))))), store('theta', at(i), get(`t${i}`)));
+  emit([0x0b]);
+  for (let i = 0; i < P; i++) emit(set(`g${i}`, get('zero')));
+  emit(set('ls', get('zero')));
+  for (let i = 0; i < n; i++) {
+    for (let q = 0; q < dIn; q++) emit(set(`x${q}`, load('x', at(i * dIn + q))));
+    for (let j = 0; j < k; j++)
+      for (let r = 0; r < sizes[j + 1]; r++) {
+        const z = `z${j + 1}_${r}`;
+        emit(set(z, sum(Array.from({ length: sizes[j] }, (_, c) => mul(get(t(j, r, c)), get(a(j, c)))))));
+        if (j < k - 1) emit(set(`a${j + 1}_${r}`, select(get(z), mul(get('gm'), get(z)), gt(get(z), get('zero')))));
+      }
+    emit(set('sv', load('sel', at(i))), set('pr', get('zero')));
+    for (let r = 0; r < dOut; r++) emit(set('pr', select(get(`z${k}_${r}`), get('pr'), eq(get('sv'), splat(r)))));
+    emit(set('res', sub(get('pr'), load('y', at(i)))));
+    emit(set('ls', add(get('ls'), mul(mul(get('half'), get('res')), get('res')))), set('ci', mul(get('wv'), get('res'))));
+    // a lane whose c_i is 0 gets δ = 0 throughout, so every update below keeps its old value, as the scalar run skips the row
+    emit(set('on', ne(get('ci'), get('zero'))));
+    for (let r = 0; r < dOut; r++) emit(set(`d${k}_${r}`, select(get('ci'), get('zero'), and(get('on'), eq(get('sv'), splat(r))))));
+    for (let j = k - 1; j >= 0; j--) {
+      for (let r = 0; r < sizes[j + 1]; r++) {
+        const d = `d${j + 1}_${r}`;
+        emit(set('m', ne(get(d), get('zero'))));
+        for (let c = 0; c < sizes[j]; c++) emit(set(g(j, r, c), select(add(get(g(j, r, c)), mul(get(d), get(a(j, c)))), get(g(j, r, c)), get('m'))));
+      }
+      if (j === 0) break;
+      for (let c = 0; c < sizes[j]; c++) {
+        const z = get(`z${j}_${c}`);
+        const dphi = select(get('one'), select(get('gm'), get('dz'), lt(z, get('zero'))), gt(z, get('zero')));
+        emit(set(`d${j}_${c}`, mul(sum(Array.from({ length: sizes[j + 1] }, (_, r) => mul(get(t(j, r, c)), get(`d${j + 1}_${r}`)))), dphi)));
+      }
+    }
+  }
+  emit(set('lw', mul(get('wv'), get('ls'))), store('loss', 0, get('lw')));
+  for (let i = 0; i < P; i++) emit(store('grad', at(i), get(`g${i}`)));
+  // 0·v is ±0 for finite v and NaN otherwise
+  emit(set('fin', mul(get('zero'), get('lw'))));
+  for (let i = 0; i < P; i++) emit(set('fin', add(get('fin'), mul(get('zero'), get(`t${i}`)))));
+  emit(set('fin', eq(get('fin'), get('zero'))));
+  for (const half of [0, 1]) {
+    // finite[2q + half] = lane `half` of fin is all ones; bad += its negation
+    const ok = [...get('fin'), 0xfd, ...uleb(0x1d), half, 0x42, 0, 0x52]; // i64x2.extract_lane; i64.ne 0
+    emit([...get('finite'), ...get('q'), 0x41, 1, 0x74, 0x6a, ...ok, 0x3a, 0, ...uleb(half)]); // i32.store8 at finite + 2q + half
+    emit([...get('bad'), 0x41, 1, ...ok, 0x6b, 0x6a, 0x21, ...local('bad')]);
+  }
+  emit([...get('q'), 0x41, 1, 0x6a, 0x22, ...local('q'), ...get('pairs'), 0x48, 0x0d, 0, 0x0b, 0x0b]); // q++; br_if q < pairs; end loop; end block
+  emit(get('bad'));
+  const i32 = 0x7f,
+    f64 = 0x7c,
+    v128 = 0x7b;
+  const paramTypes = params.map((p) => (p === 'w' ? f64 : i32));
+  const locals = vec([
+    [...uleb(i32Locals.length), i32],
+    [...uleb(v128Locals.length), v128],
+  ]);
+  const body = [...locals, ...code, 0x0b];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec(paramTypes.map((p) => [p])), ...vec([[i32]])]])),
+    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...str('step'), 0x00, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+/** The generated kernel of this shape and width; undefined where WebAssembly SIMD is unavailable. */
+function wasmKernel(sizes: number[], n: number, B: number): WasmKernel | undefined {
+  const key = `${sizes.join('-')} ${n} ${B}`;
+  if (!wasmKernels.has(key)) {
+    let kernel: WasmKernel | undefined;
+    try {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmKernelModule(sizes, n, B)), { env: { memory: wasmMemory! } });
+      kernel = instance.exports.step as WasmKernel;
+    } catch {
+      kernel = undefined;
+    }
+    wasmKernels.set(key, kernel);
+  }
+  return wasmKernels.get(key);
+}
+
+/** Which kernels run leaky-ReLU nets under the square loss: 'wasm-simd' (generated WebAssembly, two lanes per vector) or 'js' (CLAIMCHECK_KERNELS=js, or no WebAssembly SIMD). */
+export const batchedKernels: 'wasm-simd' | 'js' = wasmMemory && WebAssembly.validate(wasmKernelModule([1, 1], 1, 2)) ? 'wasm-simd' : 'js';
+
+/** Where a batch's arrays lie in the module's memory (byte offsets from `at`, each 16-aligned), and its size. */
+function wasmLayout(at: number, B: number, P: number, n: number, sizes: number[]) {
+  let o = at;
+  const take = (bytes: number) => ((o += Math.ceil(bytes / 16) * 16), o - Math.ceil(bytes / 16) * 16);
+  const l = {
+    theta: take(8 * P * B),
+    grad: take(8 * P * B),
+    loss: take(8 * B),
+    eta: take(8 * B),
+    x: take(8 * n * sizes[0] * B),
+    y: take(8 * n * B),
+    sel: take(8 * n * B),
+    gamma: take(8 * B),
+    dphiAtZero: take(8 * B),
+    finite: take(B),
+  };
+  return { ...l, bytes: o - at };
+}
+
+/** Leaky ReLU and the square loss on every lane, and a generated kernel for the odd lane. */
+function wasmCovers(lanes: GradientDescentLane[]): boolean {
+  const P = lanes[0].model.nParams;
+  return (
+    P <= UNROLLED_MAX_PARAMS && P * lanes[0].X.rows <= WASM_MAX_PRODUCTS && lanes.every((l) => l.model.structure!.activation.leaky && l.loss === squareLoss)
+  );
+}
+
+/** gradientDescent's step on objective(reluNet, loss, X, y, reduction) of every lane (relunet.ts's forward and backward, lane by lane in the same order); its arrays in the module's memory at `region` when given (for lanes wasmCovers). */
+function reluNetStep(lanes: GradientDescentLane[], region?: number): { state: BatchState; step: BatchedStep } {
   const B = lanes.length;
   const first = lanes[0].model.structure!;
   const sizes = first.sizes,
@@ -215,6 +418,29 @@ function reluNetStep(lanes: GradientDescentLane[]): BatchedStep {
   const w = lanes[0].reduction === 'mean' ? 1 / n : 1;
   const eta = Float64Array.from(lanes, (l) => l.eta);
   const { x, y, sel } = laneData(lanes, dIn, dOut);
+  const kernel = region !== undefined ? wasmKernel(sizes, n, B) : undefined;
+  if (region !== undefined && kernel) {
+    const l = wasmLayout(region, B, nParams, n, sizes),
+      mem = wasmMemory!.buffer;
+    const f64 = (at: number, len: number) => new Float64Array(mem, at, len);
+    const state = { theta: f64(l.theta, nParams * B), grad: f64(l.grad, nParams * B), loss: f64(l.loss, B), finite: new Uint8Array(mem, l.finite, B) };
+    f64(l.eta, B).set(eta);
+    f64(l.x, x.length).set(x);
+    f64(l.y, y.length).set(y);
+    const selF = f64(l.sel, sel.length);
+    selF.set(sel);
+    f64(l.gamma, B).set(gamma);
+    f64(l.dphiAtZero, B).set(dphiAtZero);
+    const odd = unrolledKernel(sizes, true, true);
+    const none: never[] = [];
+    const step: BatchedStep = ({ theta, grad, loss, finite }, update) => {
+      let notFinite = kernel(l.theta, l.grad, l.loss, l.finite, B >> 1, update ? 1 : 0, w, l.eta, l.x, l.y, l.sel, l.gamma, l.dphiAtZero);
+      if (B & 1) notFinite += odd(theta, grad, loss, finite, B - 1, B, update, n, w, eta, x, y, selF, gamma, dphiAtZero, none, none, none, none);
+      return notFinite;
+    };
+    return { state, step };
+  }
+  const state = { theta: new Float64Array(nParams * B), grad: new Float64Array(nParams * B), loss: new Float64Array(B), finite: new Uint8Array(B) };
   if (nParams <= UNROLLED_MAX_PARAMS) {
     const kernel = unrolledKernel(
       sizes,
@@ -225,8 +451,9 @@ function reluNetStep(lanes: GradientDescentLane[]): BatchedStep {
       dphi = acts.map((a) => a.dphi),
       lossValue = losses.map((l) => l.value),
       lossDerivative = losses.map((l) => l.derivative);
-    return (theta, grad, loss, finite, update) =>
-      kernel(theta, grad, loss, finite, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative);
+    const step: BatchedStep = ({ theta, grad, loss, finite }, update) =>
+      kernel(theta, grad, loss, finite, 0, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative);
+    return { state, step };
   }
   // per row i: activations A[j] (A[0] = the input) and pre-activations Z[j] of layer j, entry r of lane b at (i·sizes[j] + r)·B + b
   const A = sizes.map((s, j) => (j === 0 ? x : new Float64Array(n * s * B)));
@@ -236,76 +463,79 @@ function reluNetStep(lanes: GradientDescentLane[]): BatchedStep {
     acc = new Float64Array(B),
     on = new Uint8Array(B);
   const delta = sizes.map((s) => new Float64Array(s * B));
-  return genericStep(nParams, eta, (theta, grad, loss) => {
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < k; j++) {
-        const off = offsets[j],
-          rows = sizes[j + 1],
-          cj = sizes[j],
-          prev = A[j],
-          zj = Z[j + 1],
-          aj = A[j + 1],
-          last = j === k - 1;
-        for (let r = 0; r < rows; r++) {
-          const t = (off + r * cj) * B,
-            p = i * cj * B,
-            o = (i * rows + r) * B;
-          for (let b = 0; b < B; b++) {
-            let s = 0;
-            for (let c = 0; c < cj; c++) s += theta[t + c * B + b] * prev[p + c * B + b];
-            zj[o + b] = s;
-            aj[o + b] = last ? s : leaky ? (s > 0 ? s : gamma[b] * s) : acts[b].phi(s);
-          }
-        }
-      }
-      for (let b = 0; b < B; b++) pred[i * B + b] = A[k][(i * dOut + sel[i * B + b]) * B + b];
-    }
-    for (let b = 0; b < B; b++) acc[b] = 0;
-    for (let i = 0; i < n; i++)
-      for (let b = 0; b < B; b++) {
-        const p = pred[i * B + b],
-          t = y[i * B + b];
-        acc[b] += losses[b].value(p, t);
-        cvec[i * B + b] = w * losses[b].derivative(p, t);
-      }
-    for (let b = 0; b < B; b++) loss[b] = w * acc[b];
-    grad.fill(0);
-    for (let i = 0; i < n; i++) {
-      // a lane whose c_i is 0 skips row i, as the scalar backward does
-      for (let b = 0; b < B; b++) on[b] = cvec[i * B + b] !== 0 ? 1 : 0;
-      const top = delta[k];
-      top.fill(0);
-      for (let b = 0; b < B; b++) if (on[b]) top[sel[i * B + b] * B + b] = cvec[i * B + b];
-      for (let j = k - 1; j >= 0; j--) {
-        const off = offsets[j],
-          rows = sizes[j + 1],
-          cj = sizes[j],
-          dn = delta[j + 1],
-          aj = A[j];
-        for (let r = 0; r < rows; r++)
-          for (let c = 0; c < cj; c++) {
-            const g = (off + r * cj + c) * B,
-              a = (i * cj + c) * B;
+  return {
+    state,
+    step: genericStep(nParams, eta, (theta, grad, loss) => {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < k; j++) {
+          const off = offsets[j],
+            rows = sizes[j + 1],
+            cj = sizes[j],
+            prev = A[j],
+            zj = Z[j + 1],
+            aj = A[j + 1],
+            last = j === k - 1;
+          for (let r = 0; r < rows; r++) {
+            const t = (off + r * cj) * B,
+              p = i * cj * B,
+              o = (i * rows + r) * B;
             for (let b = 0; b < B; b++) {
-              const d = dn[r * B + b];
-              if (d !== 0) grad[g + b] += d * aj[a + b];
+              let s = 0;
+              for (let c = 0; c < cj; c++) s += theta[t + c * B + b] * prev[p + c * B + b];
+              zj[o + b] = s;
+              aj[o + b] = last ? s : leaky ? (s > 0 ? s : gamma[b] * s) : acts[b].phi(s);
             }
           }
-        if (j === 0) break;
-        const dj = delta[j],
-          zj = Z[j];
-        for (let c = 0; c < cj; c++) {
-          const zc = (i * cj + c) * B;
-          for (let b = 0; b < B; b++) {
-            let s = 0;
-            for (let r = 0; r < rows; r++) s += theta[(off + r * cj + c) * B + b] * dn[r * B + b];
-            const z = zj[zc + b];
-            dj[c * B + b] = on[b] ? s * (leaky ? (z > 0 ? 1 : z < 0 ? gamma[b] : dphiAtZero[b]) : acts[b].dphi(z)) : 0;
+        }
+        for (let b = 0; b < B; b++) pred[i * B + b] = A[k][(i * dOut + sel[i * B + b]) * B + b];
+      }
+      for (let b = 0; b < B; b++) acc[b] = 0;
+      for (let i = 0; i < n; i++)
+        for (let b = 0; b < B; b++) {
+          const p = pred[i * B + b],
+            t = y[i * B + b];
+          acc[b] += losses[b].value(p, t);
+          cvec[i * B + b] = w * losses[b].derivative(p, t);
+        }
+      for (let b = 0; b < B; b++) loss[b] = w * acc[b];
+      grad.fill(0);
+      for (let i = 0; i < n; i++) {
+        // a lane whose c_i is 0 skips row i, as the scalar backward does
+        for (let b = 0; b < B; b++) on[b] = cvec[i * B + b] !== 0 ? 1 : 0;
+        const top = delta[k];
+        top.fill(0);
+        for (let b = 0; b < B; b++) if (on[b]) top[sel[i * B + b] * B + b] = cvec[i * B + b];
+        for (let j = k - 1; j >= 0; j--) {
+          const off = offsets[j],
+            rows = sizes[j + 1],
+            cj = sizes[j],
+            dn = delta[j + 1],
+            aj = A[j];
+          for (let r = 0; r < rows; r++)
+            for (let c = 0; c < cj; c++) {
+              const g = (off + r * cj + c) * B,
+                a = (i * cj + c) * B;
+              for (let b = 0; b < B; b++) {
+                const d = dn[r * B + b];
+                if (d !== 0) grad[g + b] += d * aj[a + b];
+              }
+            }
+          if (j === 0) break;
+          const dj = delta[j],
+            zj = Z[j];
+          for (let c = 0; c < cj; c++) {
+            const zc = (i * cj + c) * B;
+            for (let b = 0; b < B; b++) {
+              let s = 0;
+              for (let r = 0; r < rows; r++) s += theta[(off + r * cj + c) * B + b] * dn[r * B + b];
+              const z = zj[zc + b];
+              dj[c * B + b] = on[b] ? s * (leaky ? (z > 0 ? 1 : z < 0 ? gamma[b] : dphiAtZero[b]) : acts[b].dphi(z)) : 0;
+            }
           }
         }
       }
-    }
-  });
+    }),
+  };
 }
 
 /**
@@ -313,7 +543,7 @@ function reluNetStep(lanes: GradientDescentLane[]): BatchedStep {
  * result, or the error that run throws. All lanes must share gradientDescentLaneKey. Once half of the
  * lanes in the batch have stopped, the running ones are packed into a smaller batch.
  */
-export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcome[] {
+export function batchedGradientDescent(lanes: GradientDescentLane[], options: { /** false: JavaScript kernels only */ wasm?: boolean } = {}): LaneOutcome[] {
   const B = lanes.length;
   if (!B) return [];
   const key = gradientDescentLaneKey(lanes[0]);
@@ -321,15 +551,31 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
   for (const l of lanes)
     if (gradientDescentLaneKey(l) !== key) throw new Error(`batched gradient descent: lanes of different shapes (${key}; ${gradientDescentLaneKey(l)})`);
   // the batch: position p holds lane at[p]; entry i of position p at i·width + p
-  let at = lanes.map((_, b) => b),
-    width = B;
-  let step = reluNetStep(lanes);
   const P = lanes[0].model.nParams;
-  let theta = new Float64Array(P * width),
-    grad = new Float64Array(P * width),
-    loss = new Float64Array(width),
-    finite = new Uint8Array(width),
-    active = new Uint8Array(width);
+  // in WebAssembly: the batch's arrays in one of two regions, a packed batch in the other
+  let regions: number[] | undefined;
+  if (batchedKernels === 'wasm-simd' && !wasmHeld && options.wasm !== false && B >= 2 && wasmCovers(lanes)) {
+    const bytes = wasmLayout(0, B, P, lanes[0].X.rows, lanes[0].model.structure!.sizes).bytes;
+    const missing = 2 * bytes - wasmMemory!.buffer.byteLength;
+    if (missing > 0) wasmMemory!.grow(Math.ceil(missing / 65536));
+    regions = [0, bytes];
+    wasmHeld = true;
+  }
+  try {
+    return lockStep(lanes, P, regions);
+  } finally {
+    if (regions) wasmHeld = false;
+  }
+}
+
+function lockStep(lanes: GradientDescentLane[], P: number, regions: number[] | undefined): LaneOutcome[] {
+  const B = lanes.length;
+  let at = lanes.map((_, b) => b),
+    width = B,
+    slot = 0;
+  let { state, step } = reluNetStep(lanes, regions?.[slot]);
+  let { theta, grad, loss, finite } = state;
+  let active = new Uint8Array(width);
   lanes.forEach((l, b) => {
     for (let i = 0; i < P; i++) theta[i * width + b] = l.theta0[i];
   });
@@ -380,22 +626,24 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
     const keep: number[] = [];
     for (let p = 0; p < width; p++) if (active[p]) keep.push(p);
     const n = keep.length;
-    const t2 = new Float64Array(P * n),
-      g2 = new Float64Array(P * n);
+    slot = 1 - slot;
+    const next = reluNetStep(
+      keep.map((p) => lanes[at[p]]),
+      regions?.[slot],
+    );
     keep.forEach((p, q) => {
       for (let i = 0; i < P; i++) {
-        t2[i * n + q] = theta[i * width + p];
-        g2[i * n + q] = grad[i * width + p];
+        next.state.theta[i * n + q] = theta[i * width + p];
+        next.state.grad[i * n + q] = grad[i * width + p];
       }
+      next.state.loss[q] = loss[p];
     });
-    loss = Float64Array.from(keep, (p) => loss[p]);
     at = keep.map((p) => at[p]);
-    [theta, grad, width] = [t2, g2, n];
-    finite = new Uint8Array(n);
+    ({ theta, grad, loss, finite } = next.state);
+    [state, step, width] = [next.state, next.step, n];
     active = new Uint8Array(n).fill(1);
-    step = reluNetStep(at.map((b) => lanes[b]));
   };
-  step(theta, grad, loss, finite, false);
+  step(state, false);
   for (let p = 0; p < width; p++) {
     active[p] = 1;
     running++;
@@ -420,7 +668,7 @@ export function batchedGradientDescent(lanes: GradientDescentLane[]): LaneOutcom
     if (!running) break;
     if (2 * running <= width) pack();
     // stopped lanes still in the batch move on too: their results are already copied out and nothing reads them again
-    const diverging = step(theta, grad, loss, finite, true);
+    const diverging = step(state, true);
     // every lane's recorder has seen the same steps as the probe, so it records exactly when the probe does
     const recorded = probe.points.length;
     probe.record(k + 1, k + 1, 0);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchedGradientDescent, gradientDescentLaneKey, type GradientDescentLane } from '../../src/numeric/batched.js';
+import { batchedGradientDescent, batchedKernels, gradientDescentLaneKey, type GradientDescentLane } from '../../src/numeric/batched.js';
 import { DivergedError, gradientDescent, type SimResult } from '../../src/numeric/dynamics.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
@@ -81,12 +81,27 @@ function scalarRun(lane: GradientDescentLane): { outcome: { result: SimResult } 
   }
 }
 
-/** Runs the lanes batched (each with an observer when `observed`) and expects every lane's outcome, and the θs its observer saw, to be its scalar run's. */
+/**
+ * Runs the lanes batched (each with an observer when `observed`), with the WebAssembly kernels where
+ * they apply and with JavaScript's only, and expects every lane's outcome, and the θs its observer saw,
+ * to be its scalar run's.
+ */
 function expectLanesLikeScalarRuns(lanes: GradientDescentLane[], observed: boolean): { diverged: number; stoppedByLoss: number } {
   let diverged = 0,
     stoppedByLoss = 0;
+  for (const wasm of [true, false]) {
+    const counts = expectKernelLikeScalarRuns(lanes, observed, wasm);
+    diverged += counts.diverged;
+    stoppedByLoss += counts.stoppedByLoss;
+  }
+  return { diverged, stoppedByLoss };
+}
+
+function expectKernelLikeScalarRuns(lanes: GradientDescentLane[], observed: boolean, wasm: boolean): { diverged: number; stoppedByLoss: number } {
+  let diverged = 0,
+    stoppedByLoss = 0;
   const seen: Float64Array[][] = lanes.map(() => []);
-  const outcomes = batchedGradientDescent(observed ? lanes.map((l, b) => ({ ...l, observe: (t) => seen[b].push(Float64Array.from(t)) })) : lanes);
+  const outcomes = batchedGradientDescent(observed ? lanes.map((l, b) => ({ ...l, observe: (t) => seen[b].push(Float64Array.from(t)) })) : lanes, { wasm });
   lanes.forEach((lane, b) => {
     const scalar = scalarRun(lane);
     const got = outcomes[b];
@@ -175,6 +190,21 @@ describe('batchedGradientDescent', () => {
     }));
     const outcomes = batchedGradientDescent(lanes);
     lanes.forEach((lane, b) => expectSameResult((outcomes[b] as { result: SimResult }).result, (scalarRun(lane).outcome as { result: SimResult }).result));
+  });
+
+  it('runs WebAssembly SIMD kernels here (unless CLAIMCHECK_KERNELS=js)', () => {
+    expect(batchedKernels).toBe(process.env.CLAIMCHECK_KERNELS === 'js' ? 'js' : 'wasm-simd');
+  });
+
+  it('a batch run from an observer of a running batch leaves both batches their scalar results', () => {
+    const outer = [0, 1, 2].map((b) => reluLane([2, 2, 2], 2, 10 + b, { reduction: 'sum', logistic: false, steps: 25, stop: false, diverge: false }));
+    const inner = [0, 1, 2].map((b) => reluLane([2, 3, 2], 2, 20 + b, { reduction: 'sum', logistic: false, steps: 15, stop: false, diverge: false }));
+    const innerOutcomes: ReturnType<typeof batchedGradientDescent>[] = [];
+    const outcomes = batchedGradientDescent([{ ...outer[0], observe: () => void innerOutcomes.push(batchedGradientDescent(inner)) }, ...outer.slice(1)]);
+    outer.forEach((lane, b) => expectSameResult((outcomes[b] as { result: SimResult }).result, (scalarRun(lane).outcome as { result: SimResult }).result));
+    expect(innerOutcomes.length).toBe(26);
+    for (const o of innerOutcomes)
+      inner.forEach((lane, b) => expectSameResult((o[b] as { result: SimResult }).result, (scalarRun(lane).outcome as { result: SimResult }).result));
   });
 
   it('an observer that throws ends its own lane with that error, and the other lanes go on', () => {
