@@ -96,19 +96,26 @@ export const pathExtreme = defineMetric({
               : {}),
       };
     };
-    f.watch =
-      ({ model, objective, log }) =>
-      (theta, point, stepError) => {
+    f.watch = ({ model, objective, log }) => {
+      // the trial's values and the step's symbols (same keys at every step), and the two rounding variants: filled in place, step by step
+      const scope: Record<string, number> = { ...trial },
+        upScope: Record<string, number> = { ...trial },
+        downScope: Record<string, number> = { ...trial };
+      return (theta, point, stepError) => {
         watched = true;
         step++;
         if (stopped) return;
         const { symbols, unit } = symbolsAt(model, theta, p.layer, () => objective.value(theta), step, point);
         lastLoss = symbols.loss;
         detSign.see(symbols, unit, step, () => (stepError ? detMovedBy(model, theta, p.layer, stepError) : 0));
-        const scope = { ...trial, ...symbols };
+        Object.assign(scope, symbols);
         const rounding = roundingPerturbations(symbols, unit);
         let perturbed: Array<Record<string, number>> | undefined;
-        const variants = () => (perturbed ??= rounding.variants().map((v) => ({ ...trial, ...v })));
+        const variants = () => {
+          if (perturbed) return perturbed;
+          const [up, down] = rounding.variants();
+          return (perturbed = [Object.assign(upScope, up), Object.assign(downScope, down)]);
+        };
         const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
         const uncertain = (e: typeof when, nominal: boolean | undefined) =>
           e !== undefined && reads.get(e)!.some((x) => rounding.unresolved.has(x)) && variants().some((v) => (e.value(v) !== 0) !== nominal);
@@ -134,6 +141,7 @@ export const pathExtreme = defineMetric({
           bestError = Math.max(...variants().map((s) => Math.abs(of.value(s) - v)));
         }
       };
+    };
     return f;
   },
 });
