@@ -1,6 +1,6 @@
 // The training objective L(θ) = Σ_i ℓ(f(x_i;θ), y_i), or the mean over i; and the same over a subset of the rows (mini-batches).
 import type { Mat } from './linalg.js';
-import type { Loss } from './losses.js';
+import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 
 export interface Objective {
@@ -26,10 +26,18 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
     valueAndGrad(theta, grad) {
       model.forward(theta, X, pred);
       let s = 0;
-      for (let i = 0; i < n; i++) {
-        s += loss.value(pred[i], y[i]);
-        c[i] = w * loss.derivative(pred[i], y[i]);
-      }
+      if (loss === squareLoss)
+        // squareLoss.value and .derivative written out: ½(p − y)(p − y) and p − y
+        for (let i = 0; i < n; i++) {
+          const r = pred[i] - y[i];
+          s += 0.5 * r * r;
+          c[i] = w * r;
+        }
+      else
+        for (let i = 0; i < n; i++) {
+          s += loss.value(pred[i], y[i]);
+          c[i] = w * loss.derivative(pred[i], y[i]);
+        }
       model.backward(theta, X, c, grad, true);
       return w * s;
     },

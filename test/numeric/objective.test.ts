@@ -48,3 +48,19 @@ describe('the objective over a subset of the rows', () => {
     expect(() => objectiveOnRows(model, squareLoss, data.X, data.y, 'sum', [0, 9])).toThrow(/outside/);
   });
 });
+
+describe('the square loss written out', () => {
+  for (const reduction of ['sum', 'mean'] as const)
+    it(`gives the value and gradient of the square loss called per example, bit for bit (${reduction})`, () => {
+      const called = { ...squareLoss }; // not squareLoss itself: the objective calls its value and derivative
+      const r = new Rng(5);
+      for (let k = 0; k < 20; k++) {
+        const t = model.init(r.fork(`t${k}`));
+        const [a, b] = [squareLoss, called].map((loss) => {
+          const grad = new Float64Array(model.nParams);
+          return [objective(model, loss, data.X, data.y, reduction).valueAndGrad(t, grad), ...grad];
+        });
+        expect(a).toEqual(b);
+      }
+    });
+});
