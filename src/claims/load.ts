@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Document, LineCounter, isMap, parseDocument } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { hypothesesOf, paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
 import { yamlNestingError } from './nesting.js';
@@ -212,6 +212,8 @@ export function zodIssuesToErrors(file: string, doc: Document, lc: LineCounter, 
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
+const INHERITED_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 function parseYaml(file: string, text: string): { doc: Document; lc: LineCounter; data: unknown; errors: ValidationError[] } {
   const lc = new LineCounter();
   // nesting is bounded before the parser sees the text (its memory grows with the depth)
@@ -226,6 +228,14 @@ function parseYaml(file: string, text: string): { doc: Document; lc: LineCounter
   const errors: ValidationError[] = [...doc.errors].map((e) => {
     const pos = linePos(lc, e.pos[0]);
     return { file, ...pos, path: '', message: `YAML: ${e.message.split('\n')[0]}` };
+  });
+  // a key an object would inherit from (or that sets) its prototype is never a name a claim can use: JavaScript drops or misreads it
+  visit(doc, {
+    Pair(_, pair) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof key === 'string' && INHERITED_KEYS.has(key))
+        errors.push({ file, ...linePos(lc, pair.key && isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0), path: '', message: `the key "${key}" is not allowed (a name every JavaScript object already has)` });
+    },
   });
   let data: unknown = undefined;
   if (!errors.length) {

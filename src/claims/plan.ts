@@ -261,10 +261,10 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
     const expr = checkedExpr(h.when, scope, at, issue);
     if (expr) hypotheses.push({ name: h.name, role: h.role, expr, robustness: robustness(expr) });
     for (const k of Object.keys(h.widen ?? {}))
-      if (!(k in s.space)) issue({ path: [...base, 'hypotheses', h.name, 'widen', k], message: `widen may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
+      if (!(Object.hasOwn(s.space, k))) issue({ path: [...base, 'hypotheses', h.name, 'widen', k], message: `widen may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
     if (h.widen && h.role !== 'premise') issue({ path: [...base, 'hypotheses', h.name, 'widen'], message: 'only a premise is dropped by ablation, so only a premise may widen the space' });
     // the search that ablation runs without this premise gets every check the declared one gets (sizes, block ranges, limits)
-    if (h.widen && h.role === 'premise' && !widened && Object.keys(h.widen).every((k) => k in s.space)) {
+    if (h.widen && h.role === 'premise' && !widened && Object.keys(h.widen).every((k) => Object.hasOwn(s.space, k))) {
       const hypothesesLeft = Object.fromEntries(Object.entries(s.hypotheses).filter(([k]) => k !== h.name));
       buildPlan(
         { ...s, hypotheses: hypothesesLeft, space: { ...s.space, ...h.widen } },
@@ -276,9 +276,9 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;
   for (const [k, m] of Object.entries(s.full?.metrics ?? {}))
-    if (!(k in s.metrics)) issue({ path: [...base, 'full', 'metrics', k], message: `full may change the parameters of the search's metrics only; "${k}" is not one: ${Object.keys(s.metrics).join(', ')}` });
+    if (!(Object.hasOwn(s.metrics, k))) issue({ path: [...base, 'full', 'metrics', k], message: `full may change the parameters of the search's metrics only; "${k}" is not one: ${Object.keys(s.metrics).join(', ')}` });
     else if ('block' in m) issue({ path: [...base, 'full', 'metrics', k, 'block'], message: 'full may change a metric’s parameters, not its block' });
-  for (const k of Object.keys(s.full?.space ?? {})) if (!(k in s.space)) issue({ path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
+  for (const k of Object.keys(s.full?.space ?? {})) if (!(Object.hasOwn(s.space, k))) issue({ path: [...base, 'full', 'space', k], message: `full may change the domains of the space's variables only; "${k}" is not one: ${Object.keys(s.space).join(', ')}` });
   const unbounded = STAGES.filter((k) => {
     const c = stages[k]?.checked;
     return c && (k === 'dynamics' ? !c.steps : (k === 'data' || k === 'model') && !c.entries);

@@ -28,7 +28,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   if (!full) return;
   const atFull = (path: Path): Path => {
     const [, field, name] = path;
-    if (field === 'space' && typeof name === 'string' && name in full.space) return ['search', 'full', ...path.slice(1)];
+    if (field === 'space' && typeof name === 'string' && Object.hasOwn(full.space, name)) return ['search', 'full', ...path.slice(1)];
     if (field === 'metrics' && typeof name === 'string' && name in (full.metrics ?? {})) return ['search', 'full', ...path.slice(1)];
     if ((field === 'trials' || field === 'min_in_regime' || field === 'timeout_s') && full[field] !== undefined) return ['search', 'full', field];
     return path;
@@ -140,8 +140,8 @@ function checkBoundary(b: BoundarySpec, s: SearchSpec | undefined, ctx: Ctx): vo
   }
   const missing = vars.filter((v) => v !== b.x.var && v !== b.y?.var && !(v in b.fixed));
   if (missing.length) ctx.addIssue({ code: 'custom', path: [...base, 'fixed'], message: `fix the other variables of the space: missing ${missing.join(', ')}` });
-  if (b.error && !(b.error in s.metrics) && !(b.error in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'error'], message: `"${b.error}" is not a metric or let of the search` });
-  if (!(b.metric in s.metrics) && !(b.metric in s.let)) ctx.addIssue({ code: 'custom', path: [...base, 'metric'], message: `"${b.metric}" is not a metric or let of the search: ${[...Object.keys(s.metrics), ...Object.keys(s.let)].join(', ')}` });
+  if (b.error && !(Object.hasOwn(s.metrics, b.error)) && !(Object.hasOwn(s.let, b.error))) ctx.addIssue({ code: 'custom', path: [...base, 'error'], message: `"${b.error}" is not a metric or let of the search` });
+  if (!(Object.hasOwn(s.metrics, b.metric)) && !(Object.hasOwn(s.let, b.metric))) ctx.addIssue({ code: 'custom', path: [...base, 'metric'], message: `"${b.metric}" is not a metric or let of the search: ${[...Object.keys(s.metrics), ...Object.keys(s.let)].join(', ')}` });
   b.curves.forEach((c, i) => checkExpr(c.y, new Set([b.x.var, ...Object.keys(b.fixed)]), [...base, 'curves', i, 'y'], ctx));
 }
 
