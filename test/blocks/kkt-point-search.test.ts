@@ -37,4 +37,19 @@ describe('kkt-point-search metric', () => {
     expect(r.quantities.rank).toBeGreaterThanOrEqual(3);
     expect(r.quantities.unconfirmed).toBe(0);
   });
+
+  it('where (P) has no KKT point (one input labelled both ways) a maximum over none is a trial error, not a pass', () => {
+    const r = runTrial(
+      searchFixture(`
+trials: 1
+space: { s: { grid: [1] } }
+data: { block: explicit, rows: [[1, 0], [1, 0], [0, 1]], y: [1, -1, 1] }
+model: { block: two-layer, d: 2, width: 4, gamma: 0.3, w_scale: 1, v_scale: 0.5, v_init: split, train_output: false }
+metrics:
+  sv3: { block: kkt-point-search, output: max-sv3, per_kind: 2 }
+property: 'sv3 <= 1e-9'`),
+      { s: 1, seed: 1 },
+    );
+    expect([r.status, r.message]).toEqual(['error', expect.stringMatching(/no KKT point of \(P\) among the \d+ candidate patterns/)]);
+  });
 });

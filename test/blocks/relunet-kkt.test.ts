@@ -48,6 +48,14 @@ describe('homogeneous-kkt-residual', () => {
     expect(() => metric({ at: 'decade' })(state(kkt, { steps: 100 }))).toThrow(/snapshots: true/);
   });
 
+  it('is a trial error for labels other than ±1 (Problem 7 is a classification margin), and checks its n·P gradient matrix against the entries limit', () => {
+    expect(() => metric()({ ...state(kkt), data: { ...data, y: Float64Array.from([1, 0]) } })).toThrow(/labels ±1.*the label 0/);
+    const wide = reluNet({ sizes: [2, 3000, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    const theta = wide.init(new Rng(2));
+    const many = { X: mat(3000, 3, new Float64Array(9000).fill(1)), y: new Float64Array(3000).fill(1) } as Dataset; // 3000 × 9000 > 2·10⁷ entries
+    expect(() => metric()({ model: wide, data: many, theta0: theta, theta })).toThrow(/entries|size/);
+  });
+
   it('needs the layers W1, W2, …: a two-layer net (W, v) has none', () => {
     const two = twoLayerNet({ d: 2, width: 2, activation: leakyRelu(0), trainOutput: true, wScale: 1, vScale: 1, vInit: 'gaussian' });
     const theta = two.init(new Rng(1));

@@ -22,7 +22,7 @@ const searches = new WeakMap<Dataset, Map<string, KktSearchResult>>();
 export const kktPointSearch = defineMetric({
   name: 'kkt-point-search',
   summary:
-    'constructs KKT points of (P) for the two-layer leaky-ReLU net with fixed output weights a = v (its initial values) and slope γ on the trial’s data: for the aligned pattern sign⟨w_j,x_i⟩ = sign(a_j y_i) and `per_kind` random candidates of each kind (flipped, kinked, random, induced: an above/below/on-the-kink state per (j, i) and a support), each repaired `repair` times by a phase-1 LP, one LP decides whether a KKT point with that pattern and support exists; each is confirmed by kkt-residual’s LP (residual and slackness ≤ 1e-6). Output "max-sv3" (max σ₃/σ₁ of W over the confirmed points; 0 when none), "max-rank" (singular values above 1e-9 σ₁), "feasible" (confirmed points), "distinct", "tried", "unconfirmed" (LP-feasible but rejected by the check) or "max-residual"',
+    'constructs KKT points of (P) for the two-layer leaky-ReLU net with fixed output weights a = v (its initial values) and slope γ on the trial’s data: for the aligned pattern sign⟨w_j,x_i⟩ = sign(a_j y_i) and `per_kind` random candidates of each kind (flipped, kinked, random, induced: an above/below/on-the-kink state per (j, i) and a support), each repaired `repair` times by a phase-1 LP, one LP decides whether a KKT point with that pattern and support exists; each is confirmed by kkt-residual’s LP (residual and slackness ≤ 1e-6). Output "max-sv3" (max σ₃/σ₁ of W over the confirmed points; a trial error when there are none), "max-rank" (singular values above 1e-9 σ₁), "feasible" (confirmed points), "distinct", "tried", "unconfirmed" (LP-feasible but rejected by the check) or "max-residual"',
   params: z.strictObject({
     output: z.enum(Object.keys(outputs) as [Output, ...Output[]]).default('max-sv3'),
     per_kind: z.number().int().min(0).max(1000).default(8),
@@ -40,6 +40,11 @@ export const kktPointSearch = defineMetric({
       if (!byKey) searches.set(d, (byKey = new Map()));
       let r = byKey.get(key);
       if (!r) byKey.set(key, (r = searchKktPoints(d.X, d.y, a, gamma, rng, p.per_kind, undefined, p.repair)));
+      // a maximum over no KKT point is not a measurement: "every KKT point has rank ≤ 2" would hold vacuously (e.g. (P) infeasible)
+      if (r.distinct === 0 && p.output.startsWith('max-'))
+        throw new Error(
+          `kkt-point-search: no KKT point of (P) among the ${r.tried} candidate patterns, so "${p.output}" has nothing to measure (are the data separable by this net, with labels ±1?)`,
+        );
       return outputs[p.output](r);
     };
   },
