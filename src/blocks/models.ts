@@ -136,6 +136,17 @@ export const deepLinearBlock = defineBlock({
       depth = c.atLeast('depth', p.depth, 1),
       width = c.atLeast('width', p.width, 1);
     const side = rows && cols && (p.width === undefined || width) ? Math.max(rows.hi, cols.hi, width?.hi ?? 0) : undefined;
+    if (p.init === 'identity') {
+      // W_j = |scale|^{1/L}·I needs square layers: rows = cols (= width); known sizes are checked here, the rest per trial
+      const fixed = (r: typeof rows) => (r && r.lo === r.hi ? r.lo : undefined);
+      const [R, C, Wd] = [fixed(rows), fixed(cols), fixed(width)];
+      if (R !== undefined && C !== undefined && R !== C)
+        c.problems.push({ field: ['cols'], message: `init "identity" needs a square product: rows = cols, found ${R}×${C}` });
+      else if (R !== undefined && Wd !== undefined && Wd !== R)
+        c.problems.push({ field: ['width'], message: `init "identity" needs width = rows = ${R}, found ${Wd}` });
+      if (p.det_sign !== 'any')
+        c.problems.push({ field: ['det_sign'], message: `init "identity" fixes the product to scale·I; det_sign must be "any", found "${p.det_sign}"` });
+    }
     return {
       problems: c.problems,
       entries: side && depth ? { value: (depth.hi + 1) * side * side, field: 'depth' } : undefined,

@@ -177,3 +177,16 @@ describe('the authors’ scale (--full)', () => {
     ]);
   });
 });
+
+describe('init: identity (deep-linear) at validation', () => {
+  const errorsOf = (model: string) => {
+    const search = `trials: 2\nspace:\n  a: { grid: [0.5] }\ndata: { block: matrix-completion, rows: 2, cols: 3, observed: [[1, 1, 1]] }\nmodel: ${model}\nloss: { block: square }\ndynamics: { block: gradient-descent, steps: 10, eta: 0.1 }\nmetrics:\n  l: { block: loss }\nproperty: 'l >= 0'`;
+    const r = loadClaimText('id.yaml', claimText({ search }), 't');
+    return r.ok ? [] : r.errors.map((e) => `${e.line}:${e.column} ${e.message}`);
+  };
+  it('a non-square product, a width other than rows, or a det_sign is invalid where it is written', () => {
+    expect(errorsOf('{ block: deep-linear, rows: 2, cols: 3, depth: 2, init: identity, scale: a }').join()).toMatch(/\d+:\d+ .*init "identity" needs a square product: rows = cols, found 2×3/);
+    expect(errorsOf('{ block: deep-linear, rows: 2, cols: 2, width: 5, depth: 2, init: identity, scale: a }').join()).toMatch(/init "identity" needs width = rows = 2, found 5/);
+    expect(errorsOf('{ block: deep-linear, rows: 2, cols: 2, depth: 2, init: identity, scale: a, det_sign: negative }').join()).toMatch(/det_sign must be "any"/);
+  });
+});
