@@ -1,18 +1,10 @@
 // Constructing KKT points of the max-margin problem (P) of a two-layer leaky-ReLU net with a fixed
 // output layer a (Frei et al. note §1): for a fixed activation pattern and support, the KKT
 // conditions are linear in the multipliers λ, so each (pattern, support) is one LP (HiGHS).
-import * as highsModule from 'highs';
 import { mat, singularValues, type Mat } from './linalg.js';
+import { highs } from './lp.js';
 import { kktResidual } from './maxmargin.js';
 import type { Rng } from './rng.js';
-
-interface LpSolution {
-  Status: string;
-  ObjectiveValue: number;
-  Columns: Record<string, { Primal?: number }>;
-}
-const loadHighs = (highsModule as unknown as { default: () => Promise<{ solve(lp: string): LpSolution }> }).default;
-const highs = await loadHighs();
 
 /** Where ⟨w_j, x_i⟩ sits: below the kink (≤ 0, φ′ = γ), above it (≥ 0, φ′ = 1), or on it (= 0, φ′ ∈ [γ, 1] free). */
 export const BELOW = 0,

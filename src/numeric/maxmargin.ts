@@ -1,20 +1,11 @@
 // Max-margin checks for two-layer nets with a fixed output layer (Frei et al. note §1, §4.2):
 // margins and sign agreement, the KKT residual of (P) as a linear program, the hard-margin linear
 // SVM, and the linear boundary z = Wᵀa with the test points that compare a net against it.
-import * as highsModule from 'highs';
 import { SingularValueDecomposition, Matrix } from 'ml-matrix';
 import { toRows, type Mat } from './linalg.js';
+import { highs } from './lp.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
-
-interface LpSolution {
-  Status: string;
-  ObjectiveValue: number;
-  Columns: Record<string, { Primal?: number }>;
-}
-// highs ships CommonJS typings for an ES module; its default export is the loader.
-const loadHighs = (highsModule as unknown as { default: () => Promise<{ solve(lp: string): LpSolution }> }).default;
-const highs = await loadHighs();
 
 /** q_i = y_i f(x_i; θ). */
 export function margins(model: Model, theta: Float64Array, X: Mat, y: Float64Array): Float64Array {
