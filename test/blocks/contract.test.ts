@@ -107,6 +107,21 @@ const FIXTURES: Array<{ name: string; data: [string, Record<string, unknown>]; m
     data: ['explicit-vector', DATA_SAMPLES['explicit-vector']],
     model: ['relu-net', { sizes: [2, 3, 2], gamma: 0.1, scale: 0.7, init: 'gaussian' }],
   },
+  {
+    name: 'relu-net, one output, labels ±1',
+    data: [
+      'explicit-vector',
+      {
+        inputs: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        targets: [[1], [-1], [1]],
+      },
+    ],
+    model: ['relu-net', { sizes: [2, 3, 1], gamma: 0.1, scale: 0.7, init: 'gaussian' }],
+  },
 ];
 
 function fixture(f: (typeof FIXTURES)[number], seed = 1) {
