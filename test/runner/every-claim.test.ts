@@ -12,16 +12,13 @@ const { claims } = loadClaims([CLAIMS_DIR]);
 const pool = createPool(2);
 afterAll(() => pool.close());
 
-// Claims run concurrently (vitest's maxConcurrency, 5 at a time) on the one pool, as `npm start` runs them: a claim's
-// serial parts (symbolic steps, shrinking, a search's last trials) leave the pool's threads to the others. Verdicts do
-// not depend on it (each trial is a function of its spec and values; time limits count a trial's own running time).
-describe.concurrent('every claim file', () => {
+describe('every claim file', () => {
   for (const c of claims) {
     if (!c.ok) {
       it(`${c.file} is valid`, () => expect(c.errors).toEqual([]));
       continue;
     }
-    it(`${c.claim.id}: ${c.claim.expect}`, { timeout: 900_000 }, async ({ expect }) => {
+    it(`${c.claim.id}: ${c.claim.expect}`, async () => {
       // verdicts come from the symbolic steps and the search; boundary maps and trajectory plots are
       // pictures (their code is tested in test/search/boundary.test.ts and trajectory.test.ts), so not re-drawn here
       const r = await checkClaim(c, { runner: pool, boundary: false });
@@ -48,7 +45,7 @@ describe.concurrent('every claim file', () => {
         expect(c.claim.vacuity_ok, `vacuous? ${r.search.evidence.vacuous} (add vacuity_ok: "why" to the claim file, or fix it)`).toBeDefined();
     });
   }
-  it('keeps a refutation target beside the true claims of each paper', ({ expect }) => {
+  it('keeps a refutation target beside the true claims of each paper', () => {
     const byPaper = new Map<string, Set<string>>();
     for (const c of claims) if (c.ok) byPaper.set(c.paperKey, (byPaper.get(c.paperKey) ?? new Set()).add(c.claim.expect));
     for (const [paper, expects] of byPaper) expect(expects.has('refuted'), paper).toBe(true);
