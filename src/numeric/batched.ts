@@ -8,6 +8,7 @@ import { DivergedError, recorder, snapshotSchedule, type Observer, type SimResul
 import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
+import { layerOffsets, selectedOutput } from './relunet.js';
 
 /** One trial's gradient descent, as gradientDescent(objective(model, loss, X, y, reduction), theta0, {steps, eta, stopLoss, snapshots, observe}) would run it. */
 export interface GradientDescentLane {
@@ -57,14 +58,7 @@ function laneData(lanes: GradientDescentLane[], dIn: number, dOut: number) {
     for (let i = 0; i < n; i++) {
       for (let q = 0; q < dIn; q++) x[(i * dIn + q) * B + b] = l.X.data[i * cols + q];
       y[i * B + b] = l.y[i];
-      let found = -1;
-      for (let c = 0; c < dOut; c++)
-        if (l.X.data[i * cols + dIn + c] !== 0) {
-          found = c;
-          break;
-        }
-      if (found < 0) throw new Error(`relu-net: row ${i} selects no output coordinate`);
-      sel[i * B + b] = found;
+      sel[i * B + b] = selectedOutput(l.X, dIn, dOut, i);
     }
   });
   return { x, y, sel };
@@ -125,10 +119,7 @@ const unrolledKernels = new Map<string, UnrolledKernel>();
  * Leaky ReLU and the square loss are inlined as their own expressions; other φ, φ′ and losses are called per lane.
  */
 function unrolledKernelSource(sizes: number[], leaky: boolean, square: boolean): string {
-  const k = sizes.length - 1;
-  const offsets: number[] = [];
-  let P = 0;
-  for (let j = 0; j < k; j++) (offsets.push(P), (P += sizes[j + 1] * sizes[j]));
+  const { k, offsets, nParams: P } = layerOffsets(sizes);
   const t = (j: number, r: number, c: number) => `t${offsets[j] + r * sizes[j] + c}`;
   const g = (j: number, r: number, c: number) => `g${offsets[j] + r * sizes[j] + c}`;
   const a = (j: number, c: number) => (j === 0 ? `x${c}` : `a${j}_${c}`);
@@ -239,9 +230,7 @@ function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<Arr
   const k = sizes.length - 1,
     dIn = sizes[0],
     dOut = sizes[k];
-  const offsets: number[] = [];
-  let P = 0;
-  for (let j = 0; j < k; j++) (offsets.push(P), (P += sizes[j + 1] * sizes[j]));
+  const { offsets, nParams: P } = layerOffsets(sizes);
   const params = ['theta', 'grad', 'loss', 'finite', 'pairs', 'update', 'w', 'eta', 'x', 'y', 'sel', 'gamma', 'dphiAtZero'];
   const i32Locals = ['q', 'lane', 'bad'];
   const index = new Map<string, number>([...params, ...i32Locals].map((p, i) => [p, i]));
@@ -405,9 +394,7 @@ function reluNetStep(lanes: GradientDescentLane[], region?: number): { state: Ba
     k = sizes.length - 1,
     dIn = sizes[0],
     dOut = sizes[k];
-  const offsets: number[] = [];
-  let nParams = 0;
-  for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
+  const { offsets, nParams } = layerOffsets(sizes);
   const n = lanes[0].X.rows;
   const acts: Activation[] = lanes.map((l) => l.model.structure!.activation);
   // leaky ReLU inlined (leakyRelu's own expressions, per lane), else each lane's φ and φ′ called

@@ -19,13 +19,19 @@ export interface ReluNetOptions {
 }
 
 /** θ = [W_1 (h_1 × d_in, row-major), …, W_k]: where each layer starts, and the total. */
-function layerOffsets(sizes: number[]): { k: number; offsets: number[]; nParams: number } {
+export function layerOffsets(sizes: number[]): { k: number; offsets: number[]; nParams: number } {
   const k = sizes.length - 1;
   if (k < 1) throw new Error('relu-net: needs at least an input and an output size');
   const offsets: number[] = [];
   let nParams = 0;
   for (let j = 0; j < k; j++) (offsets.push(nParams), (nParams += sizes[j + 1] * sizes[j]));
   return { k, offsets, nParams };
+}
+
+/** The output coordinate c that row i = [x_i, e_c] of X selects. */
+export function selectedOutput(X: Mat, dIn: number, dOut: number, i: number): number {
+  for (let c = 0; c < dOut; c++) if (X.data[i * X.cols + dIn + c] !== 0) return c;
+  throw new Error(`relu-net: row ${i} selects no output coordinate`);
 }
 
 /** The output coordinate c that each row [x_i, e_c] selects, cached per data matrix. */
@@ -35,16 +41,7 @@ function outputSelector(dIn: number, dOut: number): (X: Mat) => Int32Array {
   return (X) => {
     if (outputsFor === X) return outputs;
     outputs = new Int32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let found = -1;
-      for (let c = 0; c < dOut; c++)
-        if (X.data[i * X.cols + dIn + c] !== 0) {
-          found = c;
-          break;
-        }
-      if (found < 0) throw new Error(`relu-net: row ${i} selects no output coordinate`);
-      outputs[i] = found;
-    }
+    for (let i = 0; i < X.rows; i++) outputs[i] = selectedOutput(X, dIn, dOut, i);
     outputsFor = X;
     return outputs;
   };
