@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { completionData, dataStats, exactGram, gaussianMixture, isotropicGaussian } from '../numeric/data.js';
+import {
+  completionData,
+  dataStats,
+  exactGram,
+  gaussianMixture,
+  isotropicGaussian,
+  linearlySeparable,
+  REJECTION_DRAWS_PER_POINT,
+  sparseRegression,
+} from '../numeric/data.js';
 import { randomLowRankTensor } from '../numeric/tensor.js';
 import { mat } from '../numeric/linalg.js';
 import { checkDataSize, checkSize } from './limits.js';
@@ -212,4 +221,100 @@ export const explicitVectorData = defineBlock({
   },
 });
 
-export const dataBlocks = [gaussianData, exactGramData, mixtureData, explicitData, matrixCompletionData, tensorCompletionData, explicitVectorData];
+export const linearlySeparableData = defineBlock({
+  kind: 'data',
+  name: 'linearly-separable',
+  summary: `n points in R^d labelled y_i = sign⟨w*, x_i⟩ (sign 0 = +1) by a unit teacher w*: \`teacher\` (a list of d numbers, normalized), or uniform on the unit sphere (a normalized N(0, I_d) draw). Inputs "gaussian" (the default): x ~ N(0, scale² I_d); "sphere": x uniform on the sphere of radius scale. The margin γ = \`margin\` (default 0): every point has y_i⟨w*, x_i⟩ ≥ γ, by margin_rule "reject" (the default: x is redrawn until |⟨w*, x⟩| ≥ γ, so x has the input law conditioned on that; more than ${REJECTION_DRAWS_PER_POINT}·n draws in all is out of regime) or "shift" (x_i is moved by γ·y_i·w*, so y_i⟨w*, x_i⟩ = |⟨w*, x⟩| + γ; shifted sphere points leave the sphere). Linearly separable with margin ≥ γ (the max-margin direction need not be w*).`,
+  params: z.strictObject({
+    n: numExpr,
+    d: numExpr,
+    inputs: z.enum(['gaussian', 'sphere']).default('gaussian'),
+    scale: numExpr.default(1),
+    margin: numExpr.default(0),
+    margin_rule: z.enum(['reject', 'shift']).default('reject'),
+    teacher: z.array(numExpr).min(1).optional(),
+  }),
+  expressions: { n: 'trial', d: 'trial', scale: 'trial', margin: 'trial', teacher: 'trial' },
+  create: (p, ctx) => {
+    const n = ctx.int(p.n),
+      d = ctx.int(p.d);
+    checkDataSize('linearly-separable', n, d);
+    return linearlySeparable(ctx.rng, {
+      n,
+      d,
+      inputs: p.inputs,
+      scale: ctx.num(p.scale),
+      margin: ctx.num(p.margin),
+      marginRule: p.margin_rule,
+      teacher: p.teacher?.map((v) => ctx.num(v)),
+    });
+  },
+  check: (p, range) => {
+    const base = pointsCheck(p, range);
+    const c = staticProblems(range);
+    c.atLeast('margin', p.margin, 0);
+    const d = exact(range(p.d));
+    if (p.teacher && d && p.teacher.length !== d.lo)
+      c.problems.push({ field: ['teacher'], message: `a teacher of ${p.teacher.length} entries for d = ${d.lo}` });
+    return { ...base, problems: [...(base.problems ?? []), ...c.problems] };
+  },
+});
+
+export const sparseRegressionData = defineBlock({
+  kind: 'data',
+  name: 'sparse-regression',
+  summary:
+    'y = Xw* + sigma·ξ with X an n×d matrix of independent N(0, scale²) entries (scale default 1), ξ ~ N(0, I_n) (sigma default 0: noiseless), and w* k-sparse: its support the first k coordinates or (support "random", the default) a uniformly random k-subset; its nonzeros, in order of their coordinates, the list `values`, or else ±value (value default 1) with signs "random" (the default: independent, equally likely) or "positive". n < d (overparametrized) is allowed: then Xw = y has many solutions.',
+  params: z.strictObject({
+    n: numExpr,
+    d: numExpr,
+    k: numExpr,
+    scale: numExpr.default(1),
+    values: z.array(numExpr).min(1).optional(),
+    value: numExpr.default(1),
+    signs: z.enum(['random', 'positive']).default('random'),
+    support: z.enum(['random', 'first']).default('random'),
+    sigma: numExpr.default(0),
+  }),
+  expressions: { n: 'trial', d: 'trial', k: 'trial', scale: 'trial', values: 'trial', value: 'trial', sigma: 'trial' },
+  create: (p, ctx) => {
+    const n = ctx.int(p.n),
+      d = ctx.int(p.d);
+    checkDataSize('sparse-regression', n, d);
+    return sparseRegression(ctx.rng, {
+      n,
+      d,
+      k: ctx.int(p.k),
+      scale: ctx.num(p.scale),
+      values: p.values?.map((v) => ctx.num(v)),
+      value: ctx.num(p.value),
+      signs: p.signs,
+      support: p.support,
+      sigma: ctx.num(p.sigma),
+    });
+  },
+  check: (p, range) => {
+    const base = pointsCheck(p, range);
+    const c = staticProblems(range);
+    const k = c.atLeast('k', p.k, 0);
+    c.atLeast('sigma', p.sigma, 0);
+    const d = exact(range(p.d));
+    if (k && d && k.hi > d.lo)
+      c.problems.push({ field: ['k'], message: `k must be at most d = ${d.lo}, found ${k.lo === k.hi ? k.hi : `values up to ${k.hi}`}` });
+    const kk = exact(k);
+    if (p.values && kk && p.values.length !== kk.lo) c.problems.push({ field: ['values'], message: `${p.values.length} values for k = ${kk.lo} nonzeros` });
+    return { ...base, problems: [...(base.problems ?? []), ...c.problems] };
+  },
+});
+
+export const dataBlocks = [
+  gaussianData,
+  exactGramData,
+  mixtureData,
+  explicitData,
+  matrixCompletionData,
+  tensorCompletionData,
+  explicitVectorData,
+  linearlySeparableData,
+  sparseRegressionData,
+];

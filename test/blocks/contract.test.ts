@@ -62,6 +62,8 @@ const DATA_SAMPLES: Record<string, Record<string, unknown>> = {
       [1, -1],
     ],
   },
+  'linearly-separable': { n: 6, d: 3, margin: 0.1 },
+  'sparse-regression': { n: 4, d: 6, k: 2, sigma: 0.1 },
 };
 
 /** Fixtures: a model block on data it reads; together they name every model block. */

@@ -27,7 +27,11 @@ describe('the compiled search plan', () => {
     expect(result.status).toBe('pass');
     expect(Object.keys(scope).sort()).toEqual(plan.names.map((n) => n.name).sort());
     expect(plan.names.map((n) => n.origin)).toEqual([
-      'seed', 'space', 'space', 'data', 'data', 'data', 'data', 'data', 'data', 'data', 'metric', 'metric', 'variant', 'variant', 'variant', 'variant', 'variant', 'variant', 'variant', 'let', 'let',
+      'seed', 'space', 'space',
+      ...Array(10).fill('data'), // 8 statistics, n and d
+      'metric', 'metric',
+      ...Array(10).fill('variant'), // the 2 metrics and the 8 statistics under the variant
+      'let', 'let',
     ]);
   });
 
