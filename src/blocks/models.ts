@@ -5,6 +5,9 @@ import { reluNet } from '../numeric/relunet.js';
 import { cpFactorization } from '../numeric/tensor.js';
 import { leakyRelu, linearActivation, smoothLeakyRelu, twoLayerNet } from '../numeric/models.js';
 import { checkModelSize } from './limits.js';
+import { deepLinearNetBlock } from './models/deep-linear-net.js';
+import { diagonalLinearBlock } from './models/diagonal-linear.js';
+import { linearBlock } from './models/linear.js';
 import { defineBlock, numExpr, staticProblems, type StaticRange } from './types.js';
 
 const exact = (r: StaticRange | undefined) => (r && r.lo === r.hi ? r : undefined);
@@ -269,4 +272,4 @@ export const reluNetBlock = defineBlock({
   },
 });
 
-export const modelBlocks = [twoLayerBlock, deepLinearBlock, cpFactorizationBlock, reluNetBlock];
+export const modelBlocks = [twoLayerBlock, deepLinearBlock, cpFactorizationBlock, reluNetBlock, linearBlock, diagonalLinearBlock, deepLinearNetBlock];

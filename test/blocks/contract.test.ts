@@ -124,6 +124,19 @@ const FIXTURES: Array<{ name: string; data: [string, Record<string, unknown>]; m
     ],
     model: ['relu-net', { sizes: [2, 3, 1], gamma: 0.1, scale: 0.7, init: 'gaussian' }],
   },
+  { name: 'linear, bias', data: ['linearly-separable', { n: 6, d: 3, margin: 0.1 }], model: ['linear', { d: 3, bias: true, init: 'gaussian', scale: 0.5 }] },
+  { name: 'diagonal-linear, u2-v2', data: ['sparse-regression', { n: 4, d: 6, k: 2 }], model: ['diagonal-linear', { d: 6, alpha: 0.3 }] },
+  { name: 'diagonal-linear, uv', data: ['sparse-regression', { n: 4, d: 6, k: 2 }], model: ['diagonal-linear', { d: 6, parametrization: 'uv', alpha: 0.3 }] },
+  {
+    name: 'deep-linear-net, one output',
+    data: ['linearly-separable', { n: 6, d: 3 }],
+    model: ['deep-linear-net', { d: 3, width: 4, depth: 3, scale: 0.7 }],
+  },
+  {
+    name: 'deep-linear-net, vector outputs, balanced',
+    data: ['explicit-vector', DATA_SAMPLES['explicit-vector']],
+    model: ['deep-linear-net', { d: 2, width: 3, depth: 3, d_out: 2, init: 'balanced', scale: 0.7 }],
+  },
 ];
 
 function fixture(f: (typeof FIXTURES)[number], seed = 1) {
