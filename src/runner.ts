@@ -1,6 +1,6 @@
 // Checking one claim: its symbolic steps, then its search, combined into one verdict that is
 // compared with what the paper asserts (`expect`).
-import type { ClaimLoad, ValidationError } from './claims/load.js';
+import { commandTarget, type ClaimLoad, type ValidationError } from './claims/load.js';
 import { hypothesesOf, searchAtScale, type Claim, type HistogramSpec } from './claims/schema.js';
 import { ablatedSpec, runAblation, type PremiseAblation } from './search/ablation.js';
 import { runBoundary, type BoundaryResult } from './search/boundary.js';
@@ -16,6 +16,8 @@ export interface ClaimResult {
   file: string;
   paperKey: string;
   hash?: string;
+  /** how a printed command (replay, ablate) names the claim: its id, or its file outside the built-in library */
+  target?: string;
   claim?: Omit<Claim, 'symbolic' | 'search' | 'boundary' | 'trajectory' | 'histogram'>;
   searchSpec?: Claim['search'];
   expect?: Claim['expect'];
@@ -172,12 +174,14 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
   const searchSpec = atScale && o.drop ? withoutPremise(atScale, o.drop) : atScale;
   const searchSeed = o.seed ?? searchSpec?.seed ?? 1;
   const full = !!o.full && !!claim.search?.full;
+  const target = commandTarget(loaded.file, claim.id);
   // everything below is independent; the pool's slots keep every worker busy
   const [symbolic, search, extra, boundary, trajectory, ablation] = await Promise.all([
     symbolicDone,
     searchSpec
       ? runSearch(searchSpec, {
           claimId: claim.id,
+          target,
           full,
           dropped: o.drop,
           runner: o.runner,
@@ -193,6 +197,7 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
       Array.from({ length: searchSpec ? (o.seeds ?? 1) - 1 : 0 }, (_, j) =>
         runSearch(searchSpec!, {
           claimId: claim.id,
+          target,
           full,
           dropped: o.drop,
           runner: o.runner,
@@ -210,7 +215,7 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
       ? runTrajectory(searchSpec, claim.trajectory, o.runner, claim.id, o.precision ?? searchSpec.precision)
       : undefined,
     o.ablate && searchSpec && !o.drop && hypothesesOf(searchSpec).some((h) => h.role === 'premise')
-      ? runAblation(searchSpec, { claimId: claim.id, full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs })
+      ? runAblation(searchSpec, { claimId: claim.id, target, full, runner: o.runner, trials: o.trials, seed: o.seed, budgetMs: o.budgetMs })
       : undefined,
   ]);
   let { verdict, reason } = combineVerdict(symbolic, search);
@@ -232,6 +237,7 @@ async function checkLoadedClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: Che
     file: loaded.file,
     paperKey: loaded.paperKey,
     hash: loaded.hash,
+    target,
     claim: meta,
     searchSpec,
     expect: claim.expect,

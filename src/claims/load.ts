@@ -48,6 +48,21 @@ const MAX_MESSAGE_CHARS = 240;
 /** This repository's own claims/ folder (found from the installed code, not from a cited file). */
 export const PROJECT_CLAIMS_DIR = fileURLToPath(new URL('../../claims', import.meta.url));
 
+/** A word as a POSIX shell reads it back unchanged: as it is when it is plain, else in single quotes. */
+export function shellWord(s: string): string {
+  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(s) && !s.startsWith('-')) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How a command (replay, run, ablate) printed in a report names a claim: its id when its file is in
+ * the built-in library (claims/ of this package, where `claimcheck replay <id>` finds it), else its
+ * file as the loader showed it (relative to the current folder, or absolute), quoted for a shell.
+ */
+export function commandTarget(file: string, id: string): string {
+  return isInside(realFolder(file), realFolder(PROJECT_CLAIMS_DIR)) ? id : shellWord(file.startsWith('-') ? `./${file}` : file);
+}
+
 export function formatError(e: ValidationError): string {
   return `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
 }
@@ -416,48 +431,114 @@ export function loadClaims(paths: string[]): { claims: ClaimLoad[]; paperErrors:
   return { claims, paperErrors, papers };
 }
 
+/** Claims found outside the loaded ones, by id: each id's claim, or the files that carry it when it is in more than one. */
+type Library = Map<string, { claim: Claim; file: string } | { files: string[] }>;
+
+/** The valid claims of the given files, by id (a file read twice through two paths counts once). */
+function libraryOf(files: string[], within: string): Library {
+  const lib: Library = new Map();
+  const seen = new Set<string>();
+  for (const f of files) {
+    const real = realFolder(f);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    const l = loadClaimFile(f, undefined, within);
+    if (!l.ok) continue;
+    const prev = lib.get(l.claim.id);
+    lib.set(l.claim.id, prev ? { files: [...('files' in prev ? prev.files : [prev.file]), l.file] } : { claim: l.claim, file: l.file });
+  }
+  return lib;
+}
+
+/** A folder holds a paper when it has a paper.yaml; node_modules and hidden folders are never searched. */
+const isPaperFolder = (dir: string) => {
+  const name = basename(dir);
+  if (name === 'node_modules' || name.startsWith('.')) return false;
+  try {
+    return lstatSync(dir).isDirectory() && lstatSync(join(dir, 'paper.yaml')).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** The claim files directly in a folder (where a paper's claims live; no descent). */
+function claimFilesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .sort()
+      .filter((n) => isClaimFileName(n))
+      .map((n) => join(dir, n))
+      .filter((f) => lstatSync(f).isFile() || lstatSync(f).isSymbolicLink());
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The claims beside a claim file: its own folder's, then those of the paper folders next to it (the
+ * folders beside its folder that hold a paper.yaml), as one library; a symlink may not lead out of
+ * the folder above.
+ */
+function besideLibrary(file: string): Library {
+  const dir = dirname(resolve(file));
+  const parent = dirname(dir);
+  let siblings: string[] = [];
+  try {
+    siblings = readdirSync(parent)
+      .sort()
+      .map((n) => join(parent, n))
+      .filter((d) => d !== dir && isPaperFolder(d));
+  } catch {
+    // an unreadable parent: the file's own folder only
+  }
+  return libraryOf([dir, ...siblings].flatMap(claimFilesIn), realFolder(parent));
+}
+
+/** The claims of the built-in library (this package's claims/ folder). */
+function builtinLibrary(): Library {
+  const found: string[] = [];
+  claimFilesUnder(PROJECT_CLAIMS_DIR, found);
+  return libraryOf(found, realFolder(PROJECT_CLAIMS_DIR));
+}
+
 /**
  * Put the steps named in each claim's `uses` into its symbolic steps (marked sharedFrom). The named
- * claim is looked up among the loaded claims, then in this repository's own claims/ folder (so that
- * running one file still finds its references); never in folders the loader was not given. An
- * unknown claim or step invalidates the file.
+ * claim is looked up first among the loaded claims, then in the files beside the using file (its
+ * folder and the paper folders next to it), then in the built-in library (this package's claims/),
+ * so a paper in its own repository can use a step of a claim shipped with claimcheck. The first
+ * place that has the id decides: an id carried by two files there resolves nothing (a file cannot
+ * substitute another claim's step by taking its id). An unknown claim or step invalidates the file.
  */
 function resolveSharedSteps(claims: ClaimLoad[], duplicated: Map<string, string[]>): void {
-  const byId = new Map<string, Claim>();
-  for (const c of claims) if (c.ok) byId.set(c.claim.id, c.claim);
-  let projectScanned = false;
+  const loaded: Library = new Map();
+  for (const c of claims) if (c.ok && !duplicated.has(c.claim.id)) loaded.set(c.claim.id, { claim: c.claim, file: c.file });
+  for (const [id, files] of duplicated) loaded.set(id, { files });
+  const beside = new Map<string, Library>();
+  let builtin: Library | undefined;
+  const lookup = (id: string, file: string) => {
+    const here = loaded.get(id);
+    if (here) return here;
+    const dir = dirname(resolve(file));
+    if (!beside.has(dir)) beside.set(dir, besideLibrary(file));
+    return beside.get(dir)!.get(id) ?? (builtin ??= builtinLibrary()).get(id);
+  };
   claims.forEach((c, idx) => {
     if (!c.ok || !c.claim.uses.length) return;
     const errors: ValidationError[] = [];
     for (const ref of c.claim.uses) {
       const [id, stepId] = ref.split('#');
-      if (!byId.has(id) && !duplicated.has(id) && !projectScanned) {
-        projectScanned = true;
-        const found: string[] = [];
-        claimFilesUnder(PROJECT_CLAIMS_DIR, found);
-        const within = realFolder(PROJECT_CLAIMS_DIR);
-        const project = new Map<string, { claim: Claim; file: string }>();
-        for (const f of found) {
-          const l = loadClaimFile(f, undefined, within);
-          if (!l.ok) continue;
-          const prev = project.get(l.claim.id);
-          if (prev && !byId.has(l.claim.id)) duplicated.set(l.claim.id, [...new Set([...(duplicated.get(l.claim.id) ?? [prev.file]), l.file])]);
-          else project.set(l.claim.id, { claim: l.claim, file: l.file });
-        }
-        for (const [pid, p] of project) if (!byId.has(pid) && !duplicated.has(pid)) byId.set(pid, p.claim);
-      }
-      const dups = duplicated.get(id);
-      if (dups) {
-        const line = lineOf(sourceText.get(c) ?? '', ref);
-        errors.push({ file: c.file, line, column: 1, path: 'uses', message: `"${ref}": the claim id "${id}" is in more than one file (${dups.join(', ')}); no shared step is taken from it` });
+      const at = { file: c.file, ...positionOfText(sourceText.get(c) ?? '', ref), path: 'uses' };
+      const found = lookup(id, c.file);
+      if (found && 'files' in found) {
+        errors.push({ ...at, message: `"${ref}": the claim id "${id}" is in more than one file (${found.files.join(', ')}); no shared step is taken from it` });
         continue;
       }
-      const other = byId.get(id);
+      const other = found?.claim;
       const step = other?.symbolic.find((s) => s.id === stepId);
-      const line = lineOf(sourceText.get(c) ?? '', ref);
-      if (!other) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `no claim "${id}" for the shared step "${ref}"` });
-      else if (!step) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `claim "${id}" has no symbolic step "${stepId}"; its steps: ${other.symbolic.map((s) => s.id).join(', ') || 'none'}` });
-      else if (other.uses.includes(`${c.claim.id}#${stepId}`)) errors.push({ file: c.file, line, column: 1, path: 'uses', message: `"${ref}" and ${id} use each other's steps` });
+      if (!other)
+        errors.push({ ...at, message: `no claim "${id}" for the shared step "${ref}" (looked among the claims loaded, beside this file and in claimcheck's own claims/)` });
+      else if (!step) errors.push({ ...at, message: `claim "${id}" has no symbolic step "${stepId}"; its steps: ${other.symbolic.map((s) => s.id).join(', ') || 'none'}` });
+      else if (other.uses.includes(`${c.claim.id}#${stepId}`)) errors.push({ ...at, message: `"${ref}" and ${id} use each other's steps` });
       else {
         const steps = c.claim.symbolic as SymbolicStep[];
         if (!steps.some((s) => s.sharedFrom === id && s.id === stepId)) steps.push({ ...step, sharedFrom: id });
@@ -491,6 +572,13 @@ function checkDroppedPremises(claims: ClaimLoad[]): void {
 }
 
 function lineOf(source: string, text: string): number {
-  const i = source.split('\n').findIndex((l) => l.includes(text));
-  return i >= 0 ? i + 1 : 1;
+  return positionOfText(source, text).line;
+}
+
+/** Line and column (1-based) of the first occurrence of `text` as a whole word (not followed by a name's character) in a claim file's source; 1:1 when absent. */
+function positionOfText(source: string, text: string): { line: number; column: number } {
+  const word = new RegExp(`${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`);
+  const lines = source.split('\n');
+  const i = lines.findIndex((l) => word.test(l));
+  return i >= 0 ? { line: i + 1, column: lines[i].search(word) + 1 } : { line: 1, column: 1 };
 }

@@ -207,6 +207,8 @@ export interface SearchOptions {
   onProgress?: (done: number, total: number) => void;
   /** the search runs without this premise (ablation): replay commands say so */
   dropped?: string;
+  /** how replay commands name the claim (default claimId): its file when it is outside the built-in library (commandTarget in src/claims/load.ts) */
+  target?: string;
   /** called once per judged trial, in order, when the search ends */
   onJudged?: (r: TrialResult) => void;
   /** the arithmetic of every trial (`--precision`); default: the claim's search.precision, else float64 */
@@ -533,7 +535,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
       sum / inRegime,
       spec.frequency.confidence,
       spec.frequency.at_least,
-      rerunCommand(o.claimId, seed, N, o.full, o.dropped, o.precision),
+      rerunCommand(o.target ?? o.claimId, seed, N, o.full, o.dropped, o.precision),
     );
   }
   const finding: SearchFinding =
@@ -586,7 +588,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
             ...(sidesOf(results[tightest.k]) ? { sides: sidesOf(results[tightest.k]) } : {}),
             trial: tightest.k + 1,
             phase: judgedTrials[tightest.k].phase,
-            replay: replayValuesCommand(o.claimId, results[tightest.k].values, o.full, o.dropped, o.precision),
+            replay: replayValuesCommand(o.target ?? o.claimId, results[tightest.k].values, o.full, o.dropped, o.precision),
             trace: minRhoTrace,
           },
         }
@@ -601,7 +603,7 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
     .map(({ r, k }) => ({
       values: r.values,
       ...(r.message ? { message: r.message } : {}),
-      replay: replayValuesCommand(o.claimId, results[k].values, o.full, o.dropped, o.precision),
+      replay: replayValuesCommand(o.target ?? o.claimId, results[k].values, o.full, o.dropped, o.precision),
       ...(failAt === k && witness?.recheck.precise?.precision?.part ? { part: witness.recheck.precise.precision.part } : {}),
     }));
   const vacuous = spec.frequency || counts.fail ? undefined : vacuityReason(results.filter((_, k) => distinct(k)));
@@ -672,8 +674,8 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     ...checked,
     replay:
       path !== undefined
-        ? replayCommand(o.claimId, seed, path, o.full, o.dropped, o.precision)
-        : replayValuesCommand(o.claimId, values, o.full, o.dropped, o.precision),
+        ? replayCommand(o.target ?? o.claimId, seed, path, o.full, o.dropped, o.precision)
+        : replayValuesCommand(o.target ?? o.claimId, values, o.full, o.dropped, o.precision),
   };
 }
 

@@ -8,7 +8,8 @@ import { escapeHtml as h, mdCode, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 
 interface AblationView {
-  id: string;
+  /** how the ablate command names the claim: its id, or its file outside the built-in library */
+  target: string;
   premises: Array<{ name: string; when: string }>;
   rows?: PremiseAblation[];
 }
@@ -32,11 +33,11 @@ export default defineSection<AblationView>({
   view: (c: ClaimResult) => {
     const premises = c.searchSpec ? hypothesesOf(c.searchSpec).filter((x) => x.role === 'premise') : [];
     if (!premises.length && !c.ablation?.length) return undefined;
-    return { id: c.id, premises: premises.map((p) => ({ name: p.name, when: p.when })), rows: c.ablation };
+    return { target: c.target ?? c.id, premises: premises.map((p) => ({ name: p.name, when: p.when })), rows: c.ablation };
   },
-  html: ({ id, premises, rows }) => {
+  html: ({ target, premises, rows }) => {
     if (!rows)
-      return `<h4>Hypothesis ablation</h4><p>premises: ${premises.map((p) => `<code>${h(p.name)}</code>`).join(', ')} — not run here (it re-runs the search once per premise): <code class="replay">${h(`npx claimcheck ablate ${id}`)}</code></p>`;
+      return `<h4>Hypothesis ablation</h4><p>premises: ${premises.map((p) => `<code>${h(p.name)}</code>`).join(', ')} — not run here (it re-runs the search once per premise): <code class="replay">${h(`npx claimcheck ablate ${target}`)}</code></p>`;
     const tr = rows
       .map(
         (r) =>
@@ -48,8 +49,8 @@ export default defineSection<AblationView>({
 ${tr}
 </tbody></table>`;
   },
-  markdown: ({ id, premises, rows }) => {
-    if (!rows) return [`**Hypothesis ablation**: premises ${premises.map((p) => p.name).join(', ')} — not run here; \`npx claimcheck ablate ${id}\``, ''];
+  markdown: ({ target, premises, rows }) => {
+    if (!rows) return [`**Hypothesis ablation**: premises ${premises.map((p) => p.name).join(', ')} — not run here; \`npx claimcheck ablate ${target}\``, ''];
     return [
       '**Hypothesis ablation** (the search re-run with each premise dropped, same run seed and size):',
       '',
