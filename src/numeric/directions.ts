@@ -1,0 +1,111 @@
+// Directions of linear predictors: the angle between two vectors (or two lines), and the hard-margin
+// SVM direction through the origin that gradient descent on separable data approaches in direction
+// (Soudry et al. 2018, JMLR, Thm 3), after an LP has checked that the data are separable.
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { hardMarginSvm } from './maxmargin.js';
+import type { Mat } from './linalg.js';
+import { highs } from './lp.js';
+
+/** ‖v‖₂, scaled against overflow. */
+export function euclideanNorm(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  if (m === 0 || !Number.isFinite(m)) return m;
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] / m) ** 2;
+  return m * Math.sqrt(s);
+}
+
+/** v/‖v‖; an error naming `what` for a zero (or non-finite) vector, which has no direction. */
+export function unitVector(v: ArrayLike<number>, what: string): Float64Array {
+  const n = euclideanNorm(v);
+  if (!(n > 0 && Number.isFinite(n))) throw new Error(`${what} is ${n === 0 ? 'zero' : 'not finite'}, so it has no direction`);
+  return Float64Array.from(v, (x) => x / n);
+}
+
+/** ‖â − b̂‖ and ‖â + b̂‖ of the unit vectors. */
+function chords(a: ArrayLike<number>, b: ArrayLike<number>, what: [string, string]): [number, number] {
+  if (a.length !== b.length) throw new Error(`${what[0]} has ${a.length} entries but ${what[1]} has ${b.length}`);
+  const u = unitVector(a, what[0]),
+    v = unitVector(b, what[1]);
+  return [euclideanNorm(u.map((x, i) => x - v[i])), euclideanNorm(u.map((x, i) => x + v[i]))];
+}
+
+/**
+ * The angle ∠(a, b) ∈ [0, π] as 2·atan2(‖â − b̂‖, ‖â + b̂‖), accurate near 0 and π (acos of the cosine
+ * is not); `lines`: the angle between the lines spanned by a and b, in [0, π/2].
+ */
+export function angleBetween(a: ArrayLike<number>, b: ArrayLike<number>, lines = false, what: [string, string] = ['a', 'b']): number {
+  const [minus, plus] = chords(a, b, what);
+  const theta = 2 * Math.atan2(minus, plus);
+  return lines ? Math.min(theta, Math.PI - theta) : theta;
+}
+
+/** 1 − cos ∠(a, b) = ‖â − b̂‖²/2 (no cancellation near 0); `lines`: 1 − |cos|. */
+export function oneMinusCos(a: ArrayLike<number>, b: ArrayLike<number>, lines = false, what: [string, string] = ['a', 'b']): number {
+  const [minus, plus] = chords(a, b, what);
+  return Math.min(minus * minus, lines ? plus * plus : Infinity) / 2;
+}
+
+/** A relative gap σ₁ − σ₂ below which the top singular vector is not determined by the matrix. */
+export const SINGULAR_GAP = 1e-8;
+
+/** The top left or right singular vector of M (sign arbitrary: compare it as a line); an error when σ₁ = 0 or σ₂ > (1 − SINGULAR_GAP)·σ₁. */
+export function topSingularVector(M: Mat, side: 'left' | 'right', what: string): Float64Array {
+  const svd = new SingularValueDecomposition(Matrix.from1DArray(M.rows, M.cols, M.data), { autoTranspose: true });
+  const s = svd.diagonal;
+  const order = Array.from(s.keys()).sort((p, q) => s[q] - s[p]);
+  const [s1, s2] = [s[order[0]] ?? 0, s[order[1]] ?? 0];
+  if (!(s1 > 0)) throw new Error(`${what} is zero, so it has no top singular vector`);
+  if (s2 > (1 - SINGULAR_GAP) * s1)
+    throw new Error(`${what}: σ₂/σ₁ = ${s2 / s1}, so the top singular vector is not determined (relative gap below ${SINGULAR_GAP})`);
+  return Float64Array.from((side === 'left' ? svd.leftSingularVectors : svd.rightSingularVectors).getColumn(order[0]));
+}
+
+/** Labels must be ±1 for the max-margin problem; an error naming the first other one. */
+export function requireSignLabels(y: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < y.length; i++)
+    if (y[i] !== 1 && y[i] !== -1)
+      throw new Error(`${what}: the labels must be ±1 (row ${i + 1} has ${y[i]}); the max-margin problem is stated for y_i ∈ {−1, +1}`);
+}
+
+/** Whether some w has y_i⟨w, x_i⟩ ≥ 1 for all i (an LP feasibility problem in HiGHS): the data are linearly separable through the origin. */
+export function separableThroughOrigin(X: Mat, y: ArrayLike<number>): boolean {
+  const { rows: n, cols: d } = X;
+  const lines = ['Minimize', ' obj: 0 w0', 'Subject To'];
+  for (let i = 0; i < n; i++) {
+    const terms: string[] = [];
+    for (let k = 0; k < d; k++) {
+      const c = y[i] * X.data[i * d + k];
+      if (c !== 0) terms.push(`${c < 0 ? '-' : '+'} ${Math.abs(c)} w${k}`);
+    }
+    // a point at the origin can never have margin 1
+    lines.push(` m${i}: ${terms.length ? terms.join(' ') : '0 w0'} >= 1`);
+  }
+  lines.push('Bounds');
+  for (let k = 0; k < d; k++) lines.push(` w${k} free`);
+  lines.push('End');
+  const s = highs.solve(lines.join('\n')).Status;
+  if (s === 'Optimal') return true;
+  if (s === 'Infeasible') return false;
+  throw new Error(`separability LP: HiGHS returned "${s}"`);
+}
+
+export interface SvmDirection {
+  /** ŵ = argmin ‖w‖ s.t. y_i⟨w, x_i⟩ ≥ 1 (min_i y_i⟨ŵ, x_i⟩ = 1 at the optimum) */
+  w: Float64Array;
+  /** the max margin γ̂ = min_i y_i⟨ŵ, x_i⟩/‖ŵ‖ = 1/‖ŵ‖ */
+  margin: number;
+}
+
+/** The hard-margin SVM through the origin (maxmargin.ts's dual coordinate descent), after checking ±1 labels and separability; a clear error otherwise. */
+export function svmDirection(X: Mat, y: Float64Array, what: string): SvmDirection {
+  requireSignLabels(y, what);
+  if (!separableThroughOrigin(X, y))
+    throw new Error(
+      `${what}: the data are not linearly separable through the origin (no w has y_i⟨w, x_i⟩ > 0 for all ${X.rows} rows), so there is no max-margin direction`,
+    );
+  const { u, margin } = hardMarginSvm(X, y);
+  if (!(margin > 0)) throw new Error(`${what}: the SVM dual did not reach a separating direction (margin ${margin})`);
+  return { w: u, margin };
+}
