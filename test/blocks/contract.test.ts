@@ -202,7 +202,7 @@ describe('model blocks', () => {
 });
 
 /** Sample values for metric parameters without a default, by parameter name. */
-const PARAM_SAMPLES: Record<string, unknown> = { p: 1, k: 2, col: 0, of: 'loss', quantity: 'wnorm^2 - v^2', eta: 0.01 };
+const PARAM_SAMPLES: Record<string, unknown> = { p: 1, k: 2, col: 0, of: 'loss', quantity: 'wnorm^2 - v^2', eta: 0.01, alpha: 0.3 };
 
 /** Run a few gradient-descent steps from the fixture's θ0 (watching for the metric), then evaluate the metric: a number or the error it throws. */
 function evaluateMetric(name: string, raw: Record<string, unknown>, f: (typeof FIXTURES)[number]): number | Error {

@@ -1,11 +1,12 @@
 // The metric registry, by family. To add a metric: write one defineMetric({...}) in its family file
-// (spectral, entries, conservation, paths, neuron, margins, training; a new family is a new file
+// (spectral, entries, conservation, paths, neuron, margins, linear, training; a new family is a new file
 // here) and list it below; the list's order is the catalogue's order in docs/claim-format.md.
 import type { BlockDef } from '../types.js';
 import type { MetricDef } from './common.js';
 import * as conservation from './conservation.js';
 import * as entries from './entries.js';
 import * as kktPoints from './kkt-points.js';
+import * as linear from './linear.js';
 import * as margins from './margins.js';
 import * as neuron from './neuron.js';
 import * as paths from './paths.js';
@@ -47,6 +48,15 @@ export const metricDefs: MetricDef[] = [
   training.integratorError,
   training.steps,
   training.trainAccuracy,
+  linear.minNormDistance,
+  linear.minL1Distance,
+  linear.minHypentropyDistance,
+  linear.hypentropyPotentialMetric,
+  linear.svmDistance,
+  linear.svmAngle,
+  linear.svmMargin,
+  linear.angle,
+  linear.norm,
 ] as unknown as MetricDef[];
 
 export const metricBlocks: BlockDef[] = metricDefs as unknown as BlockDef[];
