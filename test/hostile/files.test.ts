@@ -1,7 +1,8 @@
 // Issue 17, "Files the loader is handed": a claim path that is not a plain file of the given folders
 // (a symlink to /dev/zero or to a secret, a dangling symlink, a loop, a FIFO, a socket, a huge file)
 // is one `invalid` entry with a clear message: never a crash, a hang, a huge read or a quoted secret;
-// `uses:` never makes the loader read folders it was not given.
+// beyond the given paths, `uses:` reads only the regular claim files beside the using file (issue 22)
+// and the built-in library, through the same checks, and never quotes them.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -131,10 +132,10 @@ describe('files the loader is handed', () => {
     }
   });
 
-  it('`uses:` does not scan the folders beside the given path (a FIFO there is never opened)', () => {
+  it('`uses:` reads the claim files beside the given path, but never a FIFO there nor a symlink out of the folder above', () => {
     const root = mkdtempSync(join(tmpdir(), 'cc-uses-'));
     for (const [key, files] of Object.entries({
-      mine: { 'a.yaml': validClaim('t.citing', { uses: ['t.elsewhere#s'] }) },
+      mine: { 'a.yaml': validClaim('t.citing', { uses: ['t.elsewhere#s', 't.secret#s'] }) },
       beside: { 'b.yaml': validClaim('t.elsewhere') },
     })) {
       mkdirSync(join(root, key));
@@ -142,8 +143,11 @@ describe('files the loader is handed', () => {
       for (const [n, t] of Object.entries(files)) writeFileSync(join(root, key, n), t);
     }
     execFileSync('mkfifo', [join(root, 'beside', 'c.yaml')]);
+    const outside = join(mkdtempSync(join(tmpdir(), 'cc-outside-')), 'secret.yaml');
+    writeFileSync(outside, validClaim('t.secret').replace('title: fixture', `title: ${SECRET}`));
+    symlinkSync(outside, join(root, 'beside', 'd.yaml'));
     const [c] = loadClaims([join(root, 'mine')]).claims;
     expect(c.ok).toBe(false);
-    expect(messages(c).join()).toMatch(/no claim "t\.elsewhere"/);
+    expect(messages(c)).toEqual([expect.stringMatching(/^no claim "t\.secret"/)]);
   });
 });
