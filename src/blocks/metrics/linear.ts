@@ -111,7 +111,11 @@ export const minNormDistance = defineMetric({
 
 /** The LP has 2·rank·d coefficients; each costs about 8 numbers' memory (its text in JS and in WebAssembly, HiGHS's copies) */
 function checkLpSize(rs: RowSpace, what: string): void {
-  checkSize('entries', 16 * rs.rank * rs.d, `${what}: HiGHS LP of 2d = ${2 * rs.d} variables and ${rs.rank} rows (2·rank·d coefficients, ~8 numbers of memory each)`);
+  checkSize(
+    'entries',
+    16 * rs.rank * rs.d,
+    `${what}: HiGHS LP of 2d = ${2 * rs.d} variables and ${rs.rank} rows (2·rank·d coefficients, ~8 numbers of memory each)`,
+  );
 }
 
 export const minL1Distance = defineMetric({
