@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
-import { hypothesesOf, paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
+import { claimShape, fieldIssues, hypothesesOf, paperSchema, type Claim, type Paper, type SymbolicStep } from './schema.js';
 import { yamlNestingError } from './nesting.js';
 import { claimSchema } from './validate.js';
 
@@ -162,24 +162,6 @@ function pathString(path: (string | number | symbol)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return `${typeof v} ${String(v)}`;
-}
-
-function valueAt(obj: unknown, path: (string | number | symbol)[]): unknown {
-  let cur = obj as Record<string | number, unknown> | undefined;
-  for (const p of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[p as string] as Record<string | number, unknown> | undefined;
-  }
-  return cur;
-}
-
 /** Position of the deepest node on `path` that exists (a missing key points at its parent). */
 function positionOf(doc: Document, lc: LineCounter, path: (string | number | symbol)[]): { line: number; column: number } {
   for (let k = path.length; k >= 0; k--) {
@@ -202,28 +184,11 @@ function unrecognizedKeyPosition(doc: Document, lc: LineCounter, path: (string |
   return positionOf(doc, lc, path);
 }
 
-export function zodIssuesToErrors(file: string, doc: Document, lc: LineCounter, data: unknown, issues: z.core.$ZodIssue[]): ValidationError[] {
-  const out: ValidationError[] = [];
-  for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const pos = unrecognizedKeyPosition(doc, lc, issue.path, key);
-        out.push({ file, ...pos, path: pathString([...issue.path, key]), message: `unknown field "${key}"` });
-      }
-      continue;
-    }
-    const found = valueAt(data, issue.path);
-    let message = issue.message;
-    if (issue.code === 'invalid_type') {
-      message = `expected ${issue.expected}, found ${describe(found)}`;
-    } else if (issue.code === 'invalid_value' && 'values' in issue) {
-      message = `expected one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, found ${describe(found)}`;
-    } else if (issue.code !== 'custom' && found !== undefined && !/found/.test(message)) {
-      message = `${message} (found ${describe(found)})`;
-    }
-    const pos = positionOf(doc, lc, issue.path);
-    out.push({ file, ...pos, path: pathString(issue.path), message });
-  }
+export function zodIssuesToErrors(file: string, doc: Document, lc: LineCounter, data: unknown, issues: z.core.$ZodIssue[], schema: z.core.$ZodType = claimShape): ValidationError[] {
+  const out = fieldIssues(issues, data, schema).map((i) => {
+    const pos = i.atKey ? unrecognizedKeyPosition(doc, lc, i.path.slice(0, -1), String(i.path.at(-1))) : positionOf(doc, lc, i.path);
+    return { file, ...pos, path: pathString(i.path), message: i.message };
+  });
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
@@ -285,7 +250,7 @@ export function loadPaper(dir: string, within = realFolder(dir)): { paper?: Pape
   const { doc, lc, data, errors } = parseYaml(shown, source.text);
   if (errors.length) return { errors: capMessages(errors) };
   const r = paperSchema.safeParse(data);
-  if (!r.success) return { errors: capMessages(zodIssuesToErrors(shown, doc, lc, data, r.error.issues)) };
+  if (!r.success) return { errors: capMessages(zodIssuesToErrors(shown, doc, lc, data, r.error.issues, paperSchema)) };
   if (r.data.key !== basename(dir)) {
     return {
       errors: capMessages([

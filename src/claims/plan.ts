@@ -10,12 +10,14 @@ import type { BlockDef, BlockKind, NumExpr, RangeOf, StageBlocks, StaticCheck, S
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { conjunctNodes, conjunctRobustness, robustness, type Robustness } from '../core/robustness.js';
 import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
-import { domainSize, domainValue, guidedTrialCount, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
+import { domainSize, domainValue, fieldIssues, guidedTrialCount, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
 
 export type Path = (string | number)[];
 export interface PlanIssue {
   path: Path;
   message: string;
+  /** the last path element is a key at fault (an unknown field): located at the key */
+  atKey?: boolean;
 }
 
 /** Where a name in a trial's scope comes from. */
@@ -154,10 +156,9 @@ function planBlock(
   const { block: _b, ...raw } = ref;
   const r = def.params.safeParse(raw);
   if (!r.success) {
-    for (const i of r.error.issues) {
-      let message = i.message;
-      if (i.code === 'unrecognized_keys') message = `${message}; parameters of ${kind} block "${def.name}": ${Object.keys(def.params.shape).join(', ')}`;
-      issue({ path: [...path, ...(i.path as Path)], message });
+    for (const i of fieldIssues(r.error.issues, raw, def.params)) {
+      const message = i.atKey && !i.near ? `${i.message}; parameters of ${kind} block "${def.name}": ${Object.keys(def.params.shape).join(', ')}` : i.message;
+      issue({ path: [...path, ...(i.path as Path)], message, ...(i.atKey ? { atKey: true } : {}) });
     }
     return undefined;
   }

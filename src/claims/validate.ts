@@ -21,7 +21,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
     const key = JSON.stringify([i.path, i.message]);
     if (seen.has(key)) return;
     seen.add(key);
-    ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    ctx.addIssue({ code: 'custom', path: i.path, message: i.message, ...(i.atKey ? { params: { atKey: true } } : {}) });
   };
   buildPlan(s, add);
   const full = s.full;
@@ -35,7 +35,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   };
   buildPlan(searchAtScale(s, true), (i) => {
     if (seen.has(JSON.stringify([i.path, i.message]))) return;
-    add({ path: atFull(i.path), message: `${i.message} (at the full scale, run --full)` });
+    add({ ...i, path: atFull(i.path), message: `${i.message} (at the full scale, run --full)` });
   });
 }
 

@@ -52,7 +52,7 @@ describe('claim-file validation', () => {
 
   it('reports a wrong type with file:line:column, the field, expected and found', () => {
     const errs = errorsOf(VALID.replace('trials: 10', 'trials: "ten"'));
-    expect(errs).toEqual(['claims/test/c.yaml:19:11: search.trials: expected number, found the string "ten"']);
+    expect(errs).toEqual(['claims/test/c.yaml:19:11: search.trials: expected a number, found the string "ten"']);
   });
 
   it('reports a bad enum value with the valid ones', () => {
@@ -67,7 +67,7 @@ describe('claim-file validation', () => {
 
   it('reports a missing field at its parent', () => {
     const errs = errorsOf(VALID.replace('  location: Lemma 0\n', '  quote: hi\n'));
-    expect(errs[0]).toMatch(/^claims\/test\/c\.yaml:7:3: source\.location: expected string, found nothing/);
+    expect(errs[0]).toMatch(/^claims\/test\/c\.yaml:7:3: source\.location: expected a string, found nothing/);
   });
 
   it('names an unknown block and lists the valid ones', () => {
@@ -75,9 +75,46 @@ describe('claim-file validation', () => {
     expect(errs[0]).toMatch(/c\.yaml:23:19: search\.model\.block: unknown model block "three-layer"; valid model blocks: (\w[\w-]*, )*two-layer/);
   });
 
-  it('names an unknown block parameter and lists the valid ones', () => {
+  it('names an unknown block parameter at its key and lists the valid ones', () => {
     const errs = errorsOf(VALID.replace('w_scale: 1 }', 'w_scale: 1, lr: 3 }'));
-    expect(errs[0]).toMatch(/search\.model: Unrecognized key: "lr"; parameters of model block "two-layer": d, width, activation/);
+    expect(errs[0]).toMatch(/^claims\/test\/c\.yaml:23:58: search\.model\.lr: unknown field "lr"; parameters of model block "two-layer": d, width, activation/);
+  });
+
+  it('says expected and found for a list or a boolean where a number or an expression is expected', () => {
+    expect(errorsOf(VALID.replace('width: m', 'width: [1, 2]'))).toEqual(['claims/test/c.yaml:23:43: search.model.width: expected a number or an expression string, found a list']);
+    expect(errorsOf(VALID.replace('width: m', 'width: true'))).toEqual(['claims/test/c.yaml:23:43: search.model.width: expected a number or an expression string, found boolean true']);
+    expect(errorsOf(VALID.replace('trials: 10', 'trials: [10]'))).toEqual(['claims/test/c.yaml:19:11: search.trials: expected a number, found a list']);
+    expect(errorsOf(VALID.replace('m: { int: [1, 4] }', 'm: { int: [1] }'))).toEqual(['claims/test/c.yaml:21:15: search.space.m.int: expected at least 2 items, found a list of 1']);
+  });
+
+  it('says a misspelled required field once, at the misspelling: did you mean, and that it is required', () => {
+    const gd = VALID.replace('  model:', '  data: { block: isotropic-gaussian, n: 4, d: d }\n  model:').replace('  metrics:', '  loss: { block: square }\n  dynamics: { block: gradient-descent, steps: 10, etaa: 0.1 }\n  metrics:');
+    expect(errorsOf(gd)).toEqual(['claims/test/c.yaml:26:51: search.dynamics.etaa: unknown field "etaa" — did you mean "eta"? (eta is required)']);
+    expect(errorsOf(VALID.replace('provenance: D', 'provenence: D'))).toEqual([
+      'claims/test/c.yaml:8:1: provenence: unknown field "provenence" — did you mean "provenance"? (provenance is required)',
+    ]);
+    expect(errorsOf(VALID.replace('  location: Lemma 0', '  locaton: Lemma 0'))).toEqual([
+      'claims/test/c.yaml:7:3: source.locaton: unknown field "locaton" — did you mean "location"? (location is required)',
+    ]);
+  });
+
+  it('offers the nearest field for an unknown top-level or nested one, and none when nothing is near', () => {
+    expect(errorsOf(VALID.replace('  property:', "  hypothesis: { a: 'srank > 0' }\n  property:"))).toEqual([
+      'claims/test/c.yaml:26:3: search.hypothesis: unknown field "hypothesis" — did you mean "hypotheses"?',
+    ]);
+    expect(errorsOf(VALID.replace('expect: holds', 'expect: holds\nnote: hi'))).toEqual(['claims/test/c.yaml:10:1: note: unknown field "note" — did you mean "notes"?']);
+    expect(errorsOf(VALID.replace('w_scale: 1 }', 'w_scale: 1, activaton: relu }'))).toEqual([
+      'claims/test/c.yaml:23:58: search.model.activaton: unknown field "activaton" — did you mean "activation"?',
+    ]);
+    // a field already given is not offered again; a name far from every field gets no guess (a block's then lists its parameters)
+    expect(errorsOf(VALID.replace("    relation: '>='", "    relation: '>='\n    relaton: '>='"))).toEqual(['claims/test/c.yaml:16:5: symbolic[0].relaton: unknown field "relaton"']);
+    expect(errorsOf(VALID.replace('w_scale: 1 }', 'w_scale: 1, lr: 3 }'))[0]).toMatch(/unknown field "lr"; parameters of model block/);
+  });
+
+  it('says which name of a mapping is at fault, at its key', () => {
+    expect(errorsOf(VALID.replace('m: { int: [1, 4] }', '1m: { int: [1, 4] }'))[0]).toBe(
+      'claims/test/c.yaml:21:5: search.space.1m: expected an identifier: a letter, then letters, digits or _, found the name "1m"',
+    );
   });
 
   it('names an unknown variable in an expression and lists the valid names', () => {
