@@ -1,11 +1,12 @@
 // Deep linear networks on vector inputs, x ↦ W_L ⋯ W_1 x (Ji & Telgarsky 2019: logistic loss on
-// separable data). One implementation each: a scalar output is the rows = 1 case of the deep
-// linear factorization (deeplinear.ts: ⟨x, W_L⋯W_1⟩, data rows x_i); vector outputs are relu-net
-// with the identity activation (leaky ReLU with γ = 1; data rows [x_i, e_c], explicit-vector).
-// The θ layout is the same for both: W_1 (h_1 × d, row-major), …, W_L (d_out × h_{L−1}).
+// separable data). One output (data rows x_i): the chain below, O(n·d + Σ h_j h_{j−1}) a step, as
+// the product p = W_L⋯W_1 is a row (deeplinear.ts's matrix-sensing form ⟨x, W⟩ with rows = 1
+// computes the same through d×d prefix products, 10–40× slower a step at d = width = 5 to 100).
+// Vector outputs (data rows [x_i, e_c], explicit-vector): relu-net with the identity activation
+// (leaky ReLU with γ = 1). The θ layout of both: W_1 (h_1 × d, row-major), …, W_L (d_out × h_{L−1}).
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { deepLinearNet } from './deeplinear.js';
-import { ddMatMul, type DDMat, type DDModel } from './dd-model.js';
+import { ddAdd, ddFromNumber, ddMul, type DD } from './dd.js';
+import { ddGet, ddMatMul, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import { matmulInto, type Mat } from './linalg.js';
 import { leakyRelu, type Model } from './models.js';
 import { layerOffsets, reluNet } from './relunet.js';
@@ -74,9 +75,7 @@ export function deepLinearOnVectors(o: DeepLinearVectorOptions): Model {
   const sizes = deepLinearSizes(o);
   const { k: L, nParams } = layerOffsets(sizes);
   const scalar = o.dOut === undefined;
-  const base = scalar
-    ? deepLinearNet({ rows: 1, cols: o.d, depth: L, width: o.width, init: 'gaussian', scale: o.scale, detSign: 'any' })
-    : reluNet({ sizes, activation: leakyRelu(1, 1), init: 'gaussian', scale: o.scale });
+  const base = scalar ? scalarChain(sizes) : reluNet({ sizes, activation: leakyRelu(1, 1), init: 'gaussian', scale: o.scale });
   const withProduct = <M>(layers: Record<string, M>, product: M): Record<string, M> => ({ ...layers, W: product, ...(scalar ? { w: product } : {}) });
   return {
     ...base,
@@ -104,6 +103,153 @@ export function deepLinearOnVectors(o: DeepLinearVectorOptions): Model {
           return withProduct<DDMat>(layers, P);
         },
       } satisfies DDModel;
+    },
+  };
+}
+
+/**
+ * x ↦ W_L⋯W_1 x with one output: p = W_L⋯W_1 formed as a row (right to left), f(x_i) = ⟨p, x_i⟩; with g = Σ_i c_i x_i,
+ * ∂/∂W_j = s_jᵀ a_{j−1}ᵀ where s_j = W_L⋯W_{j+1} (a row) and a_{j−1} = W_{j−1}⋯W_1 g.
+ */
+function scalarChain(sizes: number[]): Model {
+  const { k: L, offsets, nParams } = layerOffsets(sizes);
+  const d = sizes[0];
+  const big = Math.max(...sizes);
+  // rows[j] = W_L⋯W_{j+1} (1 × sizes[j]); rows[L] = [1]
+  const rows = sizes.map((s) => new Float64Array(s));
+  const cols = sizes.map((s) => new Float64Array(s)); // cols[j] = W_j⋯W_1 g
+  const tmp = new Float64Array(big);
+  /** rows[j] for j = L − 1 … 0 (rows[0] is the product p) */
+  const suffixRows = (theta: Float64Array): void => {
+    rows[L][0] = 1;
+    for (let j = L; j >= 1; j--) {
+      const out = sizes[j],
+        inp = sizes[j - 1],
+        off = offsets[j - 1],
+        r = rows[j];
+      tmp.fill(0, 0, inp);
+      for (let a = 0; a < out; a++) {
+        const ra = r[a];
+        if (ra !== 0) for (let b = 0, w = off + a * inp; b < inp; b++, w++) tmp[b] += ra * theta[w];
+      }
+      rows[j - 1].set(tmp.subarray(0, inp));
+    }
+  };
+  return {
+    name: 'deep-linear-net',
+    nParams,
+    trainable: new Float64Array(nParams).fill(1),
+    init: () => new Float64Array(nParams),
+    forward(theta, X, out) {
+      if (X.cols !== d) throw new Error(`deep-linear-net: data with ${X.cols} columns for a network on d = ${d}`);
+      suffixRows(theta);
+      const p = rows[0],
+        A = X.data;
+      for (let i = 0; i < X.rows; i++) {
+        let f = 0;
+        for (let q = 0, at = i * d; q < d; q++, at++) f += p[q] * A[at];
+        out[i] = f;
+      }
+    },
+    backward(theta, X, c, grad) {
+      const A = X.data,
+        g = cols[0];
+      g.fill(0);
+      for (let i = 0; i < X.rows; i++) {
+        const ci = c[i];
+        if (ci !== 0) for (let q = 0, at = i * d; q < d; q++, at++) g[q] += ci * A[at];
+      }
+      for (let j = 1; j < L; j++) {
+        const out = sizes[j],
+          inp = sizes[j - 1],
+          off = offsets[j - 1],
+          prev = cols[j - 1],
+          next = cols[j];
+        for (let a = 0; a < out; a++) {
+          let t = 0;
+          for (let b = 0, w = off + a * inp; b < inp; b++, w++) t += theta[w] * prev[b];
+          next[a] = t;
+        }
+      }
+      suffixRows(theta);
+      for (let j = 1; j <= L; j++) {
+        const out = sizes[j],
+          inp = sizes[j - 1],
+          off = offsets[j - 1],
+          s = rows[j],
+          a = cols[j - 1];
+        for (let r = 0; r < out; r++) for (let b = 0, w = off + r * inp; b < inp; b++, w++) grad[w] = s[r] * a[b];
+      }
+    },
+    layers(theta) {
+      const out: Record<string, Mat> = {};
+      for (let j = 0; j < L; j++)
+        out[`W${j + 1}`] = { rows: sizes[j + 1], cols: sizes[j], data: theta.subarray(offsets[j], offsets[j] + sizes[j + 1] * sizes[j]) };
+      return out;
+    },
+    dd: () => scalarChainDD(sizes),
+  };
+}
+
+/** The double-double twin of scalarChain (same θ layout, the same products in double-double). */
+function scalarChainDD(sizes: number[]): DDModel {
+  const { k: L, offsets, nParams } = layerOffsets(sizes);
+  const d = sizes[0];
+  const at = (theta: DDVec, j: number, r: number, c: number): DD => ddGet(theta, offsets[j - 1] + r * sizes[j - 1] + c);
+  /** rows[j] = W_L⋯W_{j+1} in double-double */
+  const suffixRows = (theta: DDVec): DDVec[] => {
+    const rows: DDVec[] = sizes.map((s) => ddVec(s));
+    rows[L].hi[0] = 1;
+    for (let j = L; j >= 1; j--)
+      for (let b = 0; b < sizes[j - 1]; b++) {
+        let t = ddFromNumber(0);
+        for (let a = 0; a < sizes[j]; a++) t = ddAdd(t, ddMul(ddGet(rows[j], a), at(theta, j, a, b)));
+        ddSet(rows[j - 1], b, t);
+      }
+    return rows;
+  };
+  return {
+    nParams,
+    forward(theta, X, out) {
+      const p = suffixRows(theta)[0];
+      for (let i = 0; i < X.rows; i++) {
+        let f = ddFromNumber(0);
+        for (let q = 0; q < d; q++) {
+          const x = X.data[i * X.cols + q];
+          if (x !== 0) f = ddAdd(f, ddMul(ddGet(p, q), ddFromNumber(x)));
+        }
+        ddSet(out, i, f);
+      }
+    },
+    backward(theta, X, c, grad) {
+      const cols: DDVec[] = sizes.map((s) => ddVec(s));
+      for (let i = 0; i < X.rows; i++) {
+        const ci = ddGet(c, i);
+        if (ci.hi === 0 && ci.lo === 0) continue;
+        for (let q = 0; q < d; q++) {
+          const x = X.data[i * X.cols + q];
+          if (x !== 0) ddSet(cols[0], q, ddAdd(ddGet(cols[0], q), ddMul(ci, ddFromNumber(x))));
+        }
+      }
+      for (let j = 1; j < L; j++)
+        for (let a = 0; a < sizes[j]; a++) {
+          let t = ddFromNumber(0);
+          for (let b = 0; b < sizes[j - 1]; b++) t = ddAdd(t, ddMul(at(theta, j, a, b), ddGet(cols[j - 1], b)));
+          ddSet(cols[j], a, t);
+        }
+      const rows = suffixRows(theta);
+      for (let j = 1; j <= L; j++)
+        for (let r = 0; r < sizes[j]; r++)
+          for (let b = 0; b < sizes[j - 1]; b++) ddSet(grad, offsets[j - 1] + r * sizes[j - 1] + b, ddMul(ddGet(rows[j], r), ddGet(cols[j - 1], b)));
+    },
+    layers(theta) {
+      const out: Record<string, DDMat> = {};
+      for (let j = 0; j < L; j++) {
+        const from = offsets[j],
+          to = from + sizes[j + 1] * sizes[j];
+        out[`W${j + 1}`] = { rows: sizes[j + 1], cols: sizes[j], hi: theta.hi.subarray(from, to), lo: theta.lo.subarray(from, to) };
+      }
+      return out;
     },
   };
 }

@@ -9,7 +9,8 @@ import { diagonalLinear } from '../../src/numeric/diagonal-linear.js';
 import { linearModel } from '../../src/numeric/linear.js';
 import { matmul, transpose, type Mat } from '../../src/numeric/linalg.js';
 import { logisticLoss, squareLoss, type Loss } from '../../src/numeric/losses.js';
-import type { Model } from '../../src/numeric/models.js';
+import { leakyRelu, type Model } from '../../src/numeric/models.js';
+import { reluNet } from '../../src/numeric/relunet.js';
 import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
@@ -136,6 +137,34 @@ describe('deep linear network on vectors', () => {
         ),
       ).toBeLessThan(1e-13);
     }
+  });
+
+  it('one output: value and gradient equal relu-net with γ = 1 on the rows [x_i, 1] (an independent implementation), to rounding (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        (seed, d, width, depth) => {
+          const rng = new Rng(seed);
+          const n = 7;
+          const X = randomMat(rng, n, d),
+            y = Float64Array.from({ length: n }, () => rng.sign());
+          const Xa: Mat = { rows: n, cols: d + 1, data: new Float64Array(n * (d + 1)) };
+          for (let i = 0; i < n; i++) (Xa.data.set(X.data.subarray(i * d, (i + 1) * d), i * (d + 1)), (Xa.data[i * (d + 1) + d] = 1));
+          const chain = deepLinearOnVectors({ d, width, depth, init: 'gaussian', scale: 0.9 });
+          const linearRelu = reluNet({ sizes: deepLinearSizes({ d, width, depth }), activation: leakyRelu(1, 1), init: 'gaussian', scale: 1 });
+          const theta = chain.init(rng);
+          const [g1, g2] = [new Float64Array(theta.length), new Float64Array(theta.length)];
+          const v1 = objective(chain, logisticLoss, X, y, 'sum').valueAndGrad(theta, g1);
+          const v2 = objective(linearRelu, logisticLoss, Xa, y, 'sum').valueAndGrad(theta, g2);
+          expect(Math.abs(v1 - v2)).toBeLessThan(1e-12 * (1 + Math.abs(v2)));
+          expect(maxAbs(g1.map((x, e) => x - g2[e]))).toBeLessThan(1e-12 * (1 + maxAbs(g2)));
+        },
+      ),
+      fcRuns(40),
+    );
   });
 
   it('gaussian init: every entry N(0, scale²) (sample variance over 30 000 entries within 3%)', () => {

@@ -29,16 +29,10 @@ export const deepLinearNetBlock = defineBlock({
       throw new Error(
         `deep-linear-net: ${dOut === undefined ? `d = ${d} needs data rows of ${d} numbers` : `inputs of size ${d} and ${dOut} outputs need data rows of ${columns} numbers (explicit-vector data)`}, the data have rows of ${ctx.data.X.cols}`,
       );
-    // one output runs through deeplinear.ts, which keeps (depth + 1) square buffers of side max(d, width); checked before the list of sizes is made
-    const side = Math.max(d, width);
-    const parameters = dOut === undefined ? (depth + 1) * side * side : depth === 1 ? d * dOut : width * (d + (depth - 2) * width + dOut);
-    checkModelSize(
-      'deep-linear-net',
-      ctx,
-      parameters,
-      depth * side + (dOut ?? 1),
-      `depth ${depth}, width ${width}, d ${d}${dOut === undefined ? '' : `, d_out ${dOut}`}`,
-    );
+    // checked before the list of sizes is made (a depth of 10^9 is a list of 10^9 widths)
+    const outputs = dOut ?? 1;
+    const parameters = depth === 1 ? d * outputs : width * (d + (depth - 2) * width + outputs);
+    checkModelSize('deep-linear-net', ctx, parameters, d + (depth - 1) * width + outputs, `depth ${depth}, width ${width}, d ${d}, ${outputs} output(s)`);
     return deepLinearOnVectors({ d, width, depth, dOut, init: p.init, scale: ctx.num(p.scale) });
   },
   check: (p, range) => {
@@ -51,10 +45,8 @@ export const deepLinearNetBlock = defineBlock({
       c.problems.push({ field: ['width'], message: `init "balanced" needs width ≥ min(d, d_out) = ${Math.min(D, K)}, found ${W}` });
     let entries: number | undefined, perRow: number | undefined;
     if (d && width && depth && dOut) {
-      const side = Math.max(d.hi, width.hi);
-      entries =
-        p.d_out === undefined ? (depth.hi + 1) * side * side : Math.max(d.hi * dOut.hi, width.hi * (d.hi + Math.max(0, depth.hi - 2) * width.hi + dOut.hi));
-      perRow = depth.hi * side + dOut.hi;
+      entries = Math.max(d.hi * dOut.hi, width.hi * (d.hi + Math.max(0, depth.hi - 2) * width.hi + dOut.hi));
+      perRow = d.hi + (depth.hi - 1) * width.hi + dOut.hi;
     }
     const columns = D !== undefined && K !== undefined ? D + (p.d_out === undefined ? 0 : K) : undefined;
     return {
