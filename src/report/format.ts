@@ -3,6 +3,7 @@ import type { ClaimResult, Verdict } from '../runner.js';
 import type { Witness } from '../search/search.js';
 import type { TrialResult } from '../search/trial.js';
 import type { Report } from './model.js';
+import { domainSize, domainValue, type Domain } from '../claims/schema.js';
 
 /** A verdict's words: `symbol` and `word` on the HTML page, `heading` in report.md, `short` on the CLI's verdict line. */
 export interface VerdictWords {
@@ -111,6 +112,25 @@ export function fmt(x: number | string | undefined): string {
   if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : String(Number(x.toPrecision(6)));
+}
+
+/** A grid of at most this many values is shown whole. */
+const GRID_SHOWN = 8;
+
+/**
+ * A search variable's domain, after "x ": a grid by its values as written (`∈ {1, 0.8, 0.6, 0.5}`; a long
+ * one by its first three and its last), an int, range or log domain by its first and last value and its spacing.
+ */
+export function domainText(d: Domain): string {
+  const n = domainSize(d);
+  if (d.grid) {
+    const shown = n <= GRID_SHOWN ? d.grid.map(fmt) : [...d.grid.slice(0, 3).map(fmt), '…', fmt(d.grid[n - 1])];
+    return `∈ {${shown.join(', ')}}${n > GRID_SHOWN ? ` (${n} values)` : ''}`;
+  }
+  const ends = `[${fmt(domainValue(d, 0))}, ${fmt(domainValue(d, n - 1))}]`;
+  if (d.int) return `∈ ${ends}, integers (${n} values)`;
+  if (d.range) return `∈ ${ends} in steps of ${fmt(d.step!)} (${n} values)`;
+  return `∈ ${ends}, log-spaced, ${d.per_decade} per decade (${n} values)`;
 }
 
 /** A number to about 10 significant digits (the sides of a comparison in the witness's re-checks); a non-finite number as report.json wrote it. */

@@ -3,7 +3,7 @@ import type { ClaimResult } from '../../runner.js';
 import type { SearchResult } from '../../search/search.js';
 import { hypothesesOf } from '../../claims/schema.js';
 import { frequencyOutcomeWords } from '../../search/frequency.js';
-import { fmt, seconds, valuesText } from '../format.js';
+import { domainText, fmt, seconds, valuesText } from '../format.js';
 import { escapeHtml as h, mdCode, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 import { witnessCard, witnessHtml, witnessMarkdown, type WitnessCard } from './witness.js';
@@ -16,6 +16,10 @@ const impreciseCount = (s: SearchResult) =>
   s.counts.imprecise === undefined
     ? ''
     : `, ${s.counts.imprecise} imprecise${s.counts.imprecise ? ' (the arithmetic could not decide them: neither counterexamples nor passes)' : ''}`;
+
+/** A variable's domain as the claim declares it; a report without the spec's domain, by the search's first and last value. */
+const spaceText = (spec: SearchView['spec'], k: string, d: SearchResult['space'][string]) =>
+  spec.space && Object.hasOwn(spec.space, k) ? domainText(spec.space[k]) : `∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`;
 
 interface SearchView {
   s: NonNullable<ClaimResult['search']>;
@@ -51,7 +55,7 @@ export default defineSection<SearchView>({
       )
       .join('');
     const space = Object.entries(s.space)
-      .map(([k, d]) => `<code>${h(k)}</code> ∈ [${h(fmt(d.first))}, ${h(fmt(d.last))}] (${d.size} values)`)
+      .map(([k, d]) => `<code>${h(k)}</code> ${h(spaceText(spec, k, d))}`)
       .join('; ');
     return `<h4>Numerical search <span class="meta">(${arithmeticOf(s)}; evidence, not proof)</span></h4>
 <ul>
@@ -88,7 +92,7 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
     }`,
     `- property: \`${spec.property}\``,
     `- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space)
-      .map(([k, d]) => `${k} ∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`)
+      .map(([k, d]) => `${k} ${spaceText(spec, k, d)}`)
       .join('; ')}`,
     `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
     ...(s.frequency

@@ -12,11 +12,30 @@ function sampledText(n: StepResult['cases'][number]['numeric']): string {
     : `${n.points} points`;
 }
 
+/**
+ * What a case's "max error" measures, by the step's kind (symbolic/check.ts): the relative error of the two
+ * sides, an inequality's relative violation, or a conserved quantity's derivative error relative to its scale.
+ */
+export function errorMeasure(kind: StepResult['kind']): string {
+  if (kind === 'conserved') return 'relative error |dQ/dt − derivative| / (10⁻³·(1 + max|flow|·(1 + |Q|)))';
+  if (kind === 'inequality') return 'relative violation −slack / (1 + |lhs| + |rhs|), 0 where it holds';
+  return 'relative error |lhs − rhs| / (1 + |lhs| + |rhs|)';
+}
+
+/** A failing point's two sides, named for the step's kind (a conserved step compares dQ/dt along the flow with the expected derivative). */
+function sidesText(kind: StepResult['kind'], w: { lhs: number; rhs: number }): string {
+  return kind === 'conserved' ? `dQ/dt along the flow = ${fmt(w.lhs)}, expected derivative = ${fmt(w.rhs)}` : `lhs = ${fmt(w.lhs)}, rhs = ${fmt(w.rhs)}`;
+}
+
+/** "3 failing, largest relative error |lhs − rhs| / (1 + |lhs| + |rhs|) = 2.1e-3" */
+const errorText = (kind: StepResult['kind'], n: StepResult['cases'][number]['numeric']) =>
+  `${n.failures} failing, largest ${errorMeasure(kind)} = ${fmt(n.maxError)}`;
+
 function stepHtml(s: StepResult): string {
   const cases = s.cases
     .map(
       (c) =>
-        `<tr><td>${h(c.name)}</td><td>${c.conditions.length ? c.conditions.map((x) => `<code>${h(x)}</code>`).join(', ') : 'none'}</td><td>${h(c.verdict)}</td><td>${c.cas.result === 'zero' ? `reduced to 0 by ${h(c.cas.engine)}` : c.cas.result === 'failed' ? `failed (${h(c.cas.error ?? '')})` : `not reduced${c.cas.error ? ` (${h(c.cas.error)})` : ''}`}${c.cas.certificate ? `; certificate ${h(c.cas.certificate)}` : ''}</td><td>${h(sampledText(c.numeric))}, ${c.numeric.failures} failing, max error ${h(fmt(c.numeric.maxError))}<br><span class="meta">${h(c.numeric.tolerance)}</span>${c.numeric.worst ? `<br>failing point: ${h(valuesText(c.numeric.worst.point))}; lhs = ${h(fmt(c.numeric.worst.lhs))}, rhs = ${h(fmt(c.numeric.worst.rhs))}` : ''}</td></tr>`,
+        `<tr><td>${h(c.name)}</td><td>${c.conditions.length ? c.conditions.map((x) => `<code>${h(x)}</code>`).join(', ') : 'none'}</td><td>${h(c.verdict)}</td><td>${c.cas.result === 'zero' ? `reduced to 0 by ${h(c.cas.engine)}` : c.cas.result === 'failed' ? `failed (${h(c.cas.error ?? '')})` : `not reduced${c.cas.error ? ` (${h(c.cas.error)})` : ''}`}${c.cas.certificate ? `; certificate ${h(c.cas.certificate)}` : ''}</td><td>${h(sampledText(c.numeric))}, ${h(errorText(s.kind, c.numeric))}<br><span class="meta">tolerance: ${h(c.numeric.tolerance)}</span>${c.numeric.worst ? `<br>failing point: ${h(valuesText(c.numeric.worst.point))}; ${h(sidesText(s.kind, c.numeric.worst))}` : ''}</td></tr>`,
     )
     .join('');
   return `<li><strong>${h(s.id)}</strong> (${h(s.kind)}${s.sharedFrom ? `, shared with <a href="#${claimAnchor(s.sharedFrom)}">${h(s.sharedFrom)}</a>` : ''}): <span class="verdict">${s.verdict === 'verified' ? '✔' : s.verdict === 'numeric-only' ? '≈' : '✘'} ${h(s.verdict)}</span> — ${h(s.message)}
@@ -30,11 +49,11 @@ function stepMarkdown(s: StepResult): string[] {
   for (const c of s.cases) {
     const cond = c.conditions.length ? c.conditions.join(', ') : 'no conditions';
     out.push(
-      `  - case *${c.name}* (${cond}): ${c.verdict}. CAS: ${c.cas.result === 'zero' ? `reduced to 0 by ${c.cas.engine}` : c.cas.result === 'failed' ? `failed (${c.cas.error})` : 'could not reduce to 0'}${c.cas.certificate ? `, certificate ${c.cas.certificate}` : ''}; numbers: ${sampledText(c.numeric)}, ${c.numeric.failures} failing, max error ${fmt(c.numeric.maxError)} (tolerance ${c.numeric.tolerance}).`,
+      `  - case *${c.name}* (${cond}): ${c.verdict}. CAS: ${c.cas.result === 'zero' ? `reduced to 0 by ${c.cas.engine}` : c.cas.result === 'failed' ? `failed (${c.cas.error})` : 'could not reduce to 0'}${c.cas.certificate ? `, certificate ${c.cas.certificate}` : ''}; numbers: ${sampledText(c.numeric)}, ${errorText(s.kind, c.numeric)} (tolerance ${c.numeric.tolerance}).`,
     );
     if (c.numeric.worst)
       out.push(
-        `    - failing point: ${valuesText(c.numeric.worst.point)}; lhs = ${fmt(c.numeric.worst.lhs)}, rhs = ${fmt(c.numeric.worst.rhs)}${c.numeric.worst.bigDifference ? `; difference in 64-digit arithmetic: ${c.numeric.worst.bigDifference.slice(0, 24)}` : ''}`,
+        `    - failing point: ${valuesText(c.numeric.worst.point)}; ${sidesText(s.kind, c.numeric.worst)}${c.numeric.worst.bigDifference ? `; difference in 64-digit arithmetic: ${c.numeric.worst.bigDifference.slice(0, 24)}` : ''}`,
       );
   }
   return out;
