@@ -1,7 +1,8 @@
 // The one small interface to the computer-algebra packages. The CAS proposes; the numbers decide
 // (check.ts): nerdamer and mathjs have silent wrong answers (shared/research/anchors-and-ecosystem.md §A3).
 import { createRequire } from 'node:module';
-import { create, all, parse, simplify as mathjsSimplify, type MathNode } from 'mathjs';
+import { parse, simplify as mathjsSimplify, type MathNode } from 'mathjs';
+import { bigMath, RationalFunction } from './polynomial.js';
 
 const require = createRequire(import.meta.url);
 type Nerdamer = ((e: string) => { toString(): string }) & { version(): string; set(setting: string, value: unknown): void };
@@ -33,8 +34,17 @@ export interface ZeroTest {
   error?: string;
 }
 
-/** Try to reduce an expression to 0: polynomial normal form first (expand), then rational simplification. */
+/** The engine that decides rational functions exactly (polynomial.ts). */
+export const EXACT_ENGINE = 'exact polynomial normal form';
+
+/**
+ * Try to reduce an expression to 0. A rational function with rational coefficients is decided exactly by
+ * its polynomial normal form (0 or not: definitive); anything else goes to nerdamer-prime's expand, then
+ * its simplify, then mathjs simplify.
+ */
 export function reducesToZero(expr: string): ZeroTest {
+  const f = exactNormalForm(expr);
+  if (f) return f.isZero() ? { result: 'zero', engine: EXACT_ENGINE } : { result: 'nonzero', engine: EXACT_ENGINE, normalForm: f.toString(2000) };
   const attempts: Array<[string, () => string]> = [
     ['nerdamer-prime expand', () => nerdamer()(`expand(${expr})`).toString()],
     ['nerdamer-prime simplify', () => nerdamer()(`simplify(${expr})`).toString()],
@@ -55,12 +65,22 @@ export function reducesToZero(expr: string): ZeroTest {
   return { result: 'nonzero', engine: attempts.map((a) => a[0]).join(', '), normalForm, ...(errors.length ? { error: errors.join('; ') } : {}) };
 }
 
-/** ∂expr/∂x by nerdamer-prime, parsed back into a mathjs AST. */
+/** ∂expr/∂x, exactly for a rational function (polynomial.ts), else by nerdamer-prime; parsed back into a mathjs AST. */
 export function differentiate(expr: string, x: string): MathNode {
-  return parse(nerdamer()(`diff(${expr}, ${x})`).toString());
+  const f = exactNormalForm(expr, true);
+  return parse(f ? f.derivative(x).toString() : nerdamer()(`diff(${expr}, ${x})`).toString());
 }
 
-const big = create(all, { number: 'BigNumber', precision: 64 });
+/** The exact normal form, or undefined when the expression is outside its fragment or too large (the other engines then decide). */
+function exactNormalForm(expr: string, forDerivative = false): RationalFunction | undefined {
+  try {
+    return RationalFunction.parse(expr, { forDerivative });
+  } catch {
+    return undefined;
+  }
+}
+
+const big = bigMath;
 
 /** Evaluate an already-whitelisted AST in 64-digit BigNumber arithmetic (mathjs). Returns a decimal string. */
 export function evaluateBig(node: MathNode, scope: Record<string, number>): string {
