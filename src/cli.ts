@@ -1,16 +1,19 @@
-// The command line: run, ablate, validate, replay, list, diff, merge, blocks.
+// The command line: run, ablate, validate, replay, list, diff, merge, blocks, new, schema.
 // Exit codes: 0 every verdict agrees with the paper, 1 a verdict disagrees (or, for diff, changed),
 // 2 invalid input (a claim file, a flag, a report given), 3 the report or another output cannot be written.
 // Every line goes to the terminal through say/warn, which escape control characters (claim files are untrusted).
-import { existsSync, lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { defineCommand, runCommand, runMain, showUsage, type ArgsDef, type CommandDef } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
 import { blockTable } from './blocks/table.js';
 import { checkCliTrials, LIMITS, fmtCount, overLimit } from './claims/limits.js';
 import { planSearch, trialCountWords, trialResultMb } from './claims/plan.js';
-import { formatError, loadClaims, type ClaimLoad } from './claims/load.js';
+import { formatError, loadClaims, PROJECT_CLAIMS_DIR, type ClaimLoad } from './claims/load.js';
+import { claimSkeleton, paperSkeleton, skeletonNameError } from './claims/skeleton.js';
+import { CLAIM_SCHEMA_PATH, claimJsonSchemaText, schemaLine, withSchemaLine } from './claims/json-schema.js';
 import { guidedTrialCount, searchAtScale, type Domain } from './claims/schema.js';
 import { environment, mergeProblems } from './report/environment.js';
 import { fmt, terminalSafe, verdictLine } from './report/format.js';
@@ -194,10 +197,35 @@ function intArg(v: unknown, name: string): number | undefined {
   return n;
 }
 
-/** Positional arguments are files/folders, or claim ids (selecting from claims/). */
+const isFolder = (p: string) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Where claim ids are looked up: the claims/ folder of the current folder when there is one, else the
+ * built-in library (the claims/ folder that ships with claimcheck).
+ */
+function idRoot(): string {
+  return isFolder('claims') ? 'claims' : PROJECT_CLAIMS_DIR;
+}
+
+/** What run and validate check when given no claim: the current folder's claims/, which must exist. */
+function defaultRoot(command: string): string {
+  if (isFolder('claims')) return 'claims';
+  throw new UsageError(
+    `no claims/ folder here: name a paper folder or claim files (claimcheck ${command} smith2024), or write a first claim with claimcheck new smith2024/first-claim`,
+  );
+}
+
+/** Positional arguments are files/folders, or claim ids (selecting from `root`: by default claims/ here, else the built-in library). */
 function select(
   targets: string[],
-  root = 'claims',
+  root?: string,
+  command = 'run',
 ): { loads: ClaimLoad[]; papers: ReturnType<typeof loadClaims>['papers']; paperErrors: ReturnType<typeof loadClaims>['paperErrors'] } {
   const isPath = (t: string) => {
     try {
@@ -208,8 +236,9 @@ function select(
   };
   const paths = targets.filter(isPath);
   const ids = targets.filter((t) => !isPath(t));
-  const { claims, papers, paperErrors } = loadClaims(paths.length ? paths : [root]);
-  if (!claims.length) throw new UsageError(`no claim files (*.yaml) in ${(paths.length ? paths : [root]).join(', ')}`);
+  const from = paths.length ? paths : [root ?? (ids.length ? idRoot() : defaultRoot(command))];
+  const { claims, papers, paperErrors } = loadClaims(from);
+  if (!claims.length) throw new UsageError(`no claim files (*.yaml) in ${from.join(', ')}`);
   if (!ids.length) return { loads: claims, papers, paperErrors };
   const chosen = claims.filter((c) => ids.includes(c.ok ? c.claim.id : (c.id ?? '')));
   const missing = ids.filter((id) => !chosen.some((c) => (c.ok ? c.claim.id : c.id) === id));
@@ -225,7 +254,7 @@ function select(
       return close.length ? ` (did you mean ${close.join(', ')}?)` : '';
     };
     throw new UsageError(
-      `no claim file or claim id ${missing.map((m) => `"${m}"${near(m)}`).join(', ')}; ${known.length} claim ids are known (\`claimcheck list\` shows them)`,
+      `no claim file or claim id ${missing.map((m) => `"${m}"${near(m)}`).join(', ')}; ${known.length} claim ids are known in ${from.map((f) => (f === PROJECT_CLAIMS_DIR ? 'claimcheck’s own claims/' : f)).join(', ')} (\`claimcheck list\` shows them; name a claim file, or the folder to look in with --claims for replay)`,
     );
   }
   return { loads: chosen, papers, paperErrors };
@@ -363,7 +392,7 @@ async function runClaims(args: RunArgs): Promise<void> {
     const threads = intFlag(args.threads, 'threads', 1, MAX_THREADS) ?? availableParallelism();
     if (seed !== undefined && seeds !== undefined && seed + seeds - 1 > MAX_SEED)
       throw new UsageError(`--seed ${seed} with --seeds ${seeds} passes the largest run seed ${MAX_SEED}`);
-    const selected = select(targets);
+    const selected = select(targets, undefined, args.ablate ? 'ablate' : 'run');
     const { papers, paperErrors } = selected;
     const shard = args.shard ? parseShard(String(args.shard)) : undefined;
     const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
@@ -493,7 +522,7 @@ const validate = defineCommand({
   meta: { name: 'validate', description: 'check claim files against the schema without running anything' },
   args: { targets: { type: 'positional', required: false, description: 'claim files or folders (default: claims/)' } },
   run({ args }) {
-    const targets = (args._ as string[])?.length ? (args._ as string[]) : ['claims'];
+    const targets = (args._ as string[])?.length ? (args._ as string[]) : [defaultRoot('validate')];
     const { claims, paperErrors } = loadClaims(targets);
     if (!claims.length) throw new UsageError(`no claim files (*.yaml) in ${targets.join(', ')}`);
     for (const e of paperErrors) say(formatError(e));
@@ -511,7 +540,7 @@ const validate = defineCommand({
 const replay = defineCommand({
   meta: { name: 'replay', description: 're-run exactly the trial named by a claim id, a run seed and a fast-check path, and print its metrics' },
   args: {
-    id: { type: 'positional', required: true, description: 'claim id' },
+    id: { type: 'positional', required: true, description: 'a claim file, or a claim id (looked up in --claims)' },
     seed: { type: 'string', description: 'the run seed printed with the counterexample (with --path)' },
     path: { type: 'string', description: 'the fast-check path printed with the counterexample (default: 0, the first trial)' },
     values: {
@@ -519,7 +548,10 @@ const replay = defineCommand({
       description: 'the trial by its values, as printed for a covering-design or guided witness: name=value,…,seed=S (instead of --seed/--path)',
     },
     refine: { type: 'boolean', default: false, description: 'use each block’s stricter settings (the genuine/potential re-check)' },
-    claims: { type: 'string', default: 'claims', description: 'folder to find the claim id in' },
+    claims: {
+      type: 'string',
+      description: 'folder to find the claim id in (default: claims/ here, else claimcheck’s own claims/; e.g. test/mutants for a mutant)',
+    },
     full: { type: 'boolean', default: false, description: 'the search at the authors’ scale (for witnesses found with run --full)' },
     drop: { type: 'string', description: 'the search without this premise (for witnesses found by hypothesis ablation)' },
     precision: {
@@ -540,7 +572,8 @@ const replay = defineCommand({
     if (args.values === undefined && args.seed === undefined) throw new UsageError('replay needs --seed S [--path P] or --values name=value,…');
     const seed = args.values === undefined ? intFlag(args.seed, 'seed', 0, MAX_SEED)! : undefined;
     const path = args.values === undefined ? parsePath(args.path ?? '0') : undefined;
-    const { loads } = select([args.id], args.claims);
+    const { loads } = select([args.id], args.claims === undefined ? undefined : String(args.claims));
+    if (loads.length !== 1) throw new UsageError(`replay takes one claim: ${args.id} holds ${loads.length} (name one claim file or id)`);
     const l = loads[0];
     if (!l.ok) {
       for (const e of l.errors) say(formatError(e));
@@ -598,9 +631,13 @@ const replay = defineCommand({
 
 const list = defineCommand({
   meta: { name: 'list', description: 'the claims, their papers and their last verdicts' },
-  args: { report: { type: 'string', default: 'reports/latest/report.json', description: 'report to read the last verdicts from' } },
+  args: {
+    targets: { type: 'positional', required: false, description: 'claim files or folders (default: claims/ here, else claimcheck’s own claims/)' },
+    report: { type: 'string', default: 'reports/latest/report.json', description: 'report to read the last verdicts from' },
+  },
   run({ args }) {
-    const { claims, papers } = loadClaims(['claims']);
+    const targets = (args._ as string[])?.length ? (args._ as string[]) : [idRoot()];
+    const { claims, papers } = loadClaims(targets);
     let last: Report | undefined;
     if (existsSync(args.report)) last = readReportFile(args.report);
     const lastOf = (id: string) => last?.claims.find((c) => c.id === id);
@@ -633,6 +670,129 @@ const diff = defineCommand({
   },
 });
 
+/** Writes `text` to a new file: refused (EXIT_INPUT) when anything is at `file` already, never overwritten. */
+function writeNewFile(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UsageError(`${file} exists already; claimcheck new never overwrites a file`);
+    throw new OutputError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const newClaim = defineCommand({
+  meta: {
+    name: 'new',
+    description:
+      'write a commented skeleton claim file, PAPER-FOLDER/CLAIM-NAME.yaml (and the folder’s paper.yaml when it has none), that validates and runs as written',
+  },
+  args: { target: { type: 'positional', required: true, description: 'PAPER-FOLDER/CLAIM-NAME, e.g. smith2024/thm2-rate' } },
+  run({ args }) {
+    const target = String(args.target).replace(/\.ya?ml$/, '');
+    const dir = dirname(target);
+    if (dir === '.' && !target.includes('/'))
+      throw new UsageError(`claimcheck new takes PAPER-FOLDER/CLAIM-NAME (e.g. smith2024/thm2-rate): the claims of a paper live in a folder named by its key`);
+    const key = basename(resolve(dir));
+    const name = basename(target);
+    const bad = skeletonNameError(key, name);
+    if (bad) throw new UsageError(`claimcheck new ${String(args.target).slice(0, 200)}: ${bad}`);
+    const file = `${target}.yaml`;
+    const paper = join(dir, 'paper.yaml');
+    if (lstatExists(file)) throw new UsageError(`${file} exists already; claimcheck new never overwrites a file`);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new OutputError(`cannot make the folder ${dir}: ${(e as Error).message}`);
+    }
+    const wrotePaper = !lstatExists(paper);
+    if (wrotePaper) writeNewFile(paper, paperSkeleton(key));
+    // the first line points editors running yaml-language-server at the JSON Schema shipped with claimcheck
+    writeNewFile(file, existsSync(SHIPPED_SCHEMA) ? withSchemaLine(claimSkeleton(key, name), schemaLine(file, SHIPPED_SCHEMA)) : claimSkeleton(key, name));
+    say(
+      `Wrote ${file}${wrotePaper ? ` and ${paper}` : ''}: a placeholder claim ${key}.${name} that validates and runs; replace each TODO with the paper's theorem.`,
+    );
+    // the folder's own paper.yaml (or another claim taking the same id) can still make it invalid
+    const { claims, paperErrors } = loadClaims([dir]);
+    const errors = [...paperErrors, ...claims.flatMap((c) => (c.ok ? [] : c.errors))];
+    for (const e of errors) warn(formatError(e));
+    if (errors.length) process.exitCode = EXIT_INPUT;
+    say(`Next: claimcheck validate ${dir}, then claimcheck run ${dir} --out reports/${key}`);
+  },
+});
+
+/** The JSON Schema of a claim file that ships with claimcheck (beside its claims/ folder). */
+const SHIPPED_SCHEMA = join(dirname(PROJECT_CLAIMS_DIR), CLAIM_SCHEMA_PATH);
+
+/**
+ * Writes `text` to `file` whole or not at all: into a fresh sibling first, flushed, then renamed over
+ * `file` (a reader sees the old file or the new one, never a part); failures are OutputErrors (exit 3).
+ */
+function writeFileWhole(file: string, text: string): void {
+  const tmp = join(dirname(resolve(file)), `.${basename(file)}.new-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const fd = openSync(tmp, 'wx');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (isFolder(file)) throw new Error('a folder stands where the file is to go');
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = {
+      ENOENT: 'its folder does not exist',
+      EACCES: 'permission denied',
+      EPERM: 'permission denied',
+      ENOSPC: 'no space left on the device',
+      EROFS: 'read-only file system',
+    };
+    throw new OutputError(`cannot write ${file}: ${(code && why[code as keyof typeof why]) ?? (e as Error).message}`);
+  }
+}
+
+const schema = defineCommand({
+  meta: {
+    name: 'schema',
+    description:
+      'the JSON Schema of a claim file (blocks and their parameters included), for editors running yaml-language-server: to stdout, or to --out FILE',
+  },
+  args: { out: { type: 'string', description: 'the file to write (written whole or not at all); default: standard output' } },
+  run({ args }) {
+    const text = claimJsonSchemaText();
+    if (args.out === undefined) {
+      // a reader that stops early (| head) is not an error
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE') throw e;
+      });
+      process.stdout.write(text);
+      return;
+    }
+    const out = String(args.out);
+    if (out.trim() === '') throw new UsageError('--out needs a file name (it was empty)');
+    writeFileWhole(out, text);
+    say(`Wrote ${out}: start a claim file with "# yaml-language-server: $schema=<its path from the claim file>" to have an editor check and complete it.`);
+  },
+});
+
+function lstatExists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const blocks = defineCommand({
   meta: { name: 'blocks', description: 'the building blocks a claim file can name, with their parameters' },
   run() {
@@ -642,7 +802,7 @@ const blocks = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'claimcheck', description: 'a symbolic–numeric checker for theorems of deep-learning theory' },
-  subCommands: { run, ablate, validate, replay, list, diff, merge, blocks },
+  subCommands: { run, ablate, validate, replay, list, diff, merge, blocks, new: newClaim, schema },
 });
 
 export async function cli(rawArgs = process.argv.slice(2)): Promise<void> {
