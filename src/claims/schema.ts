@@ -308,7 +308,7 @@ export const claimShape = z
 export type Claim = z.infer<typeof claimShape>;
 
 export const paperSchema = z.strictObject({
-  key: z.string().regex(/^[a-z0-9]+$/, 'lower-case letters and digits'),
+  key: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters and digits, words joined by single "-" (e.g. my-paper)'),
   authors: z.array(z.string().min(1)).min(1),
   title: z.string().min(1),
   year: z.number().int().min(1900).max(2100),

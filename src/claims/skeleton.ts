@@ -6,7 +6,7 @@ import { claimShape, paperSchema } from './schema.js';
 /** Why `key` cannot name a paper folder or `id` a claim (the schema's own rules), or undefined. */
 export function skeletonNameError(key: string, name: string): string | undefined {
   if (!paperSchema.shape.key.safeParse(key).success)
-    return `the paper folder's name is the paper's key, which takes lower-case letters and digits only (e.g. smith2024); "${key}" is not one`;
+    return `the paper folder's name is the paper's key, which takes lower-case letters and digits, words joined by single "-" (e.g. smith2024 or my-paper); "${key}" is not one`;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !claimShape.shape.id.safeParse(`${key}.${name}`).success)
     return `a claim name takes lower-case letters, digits and "-" (e.g. thm2-rate); "${name}" is not one`;
   return undefined;

@@ -115,7 +115,9 @@ describe('the skeleton of claimcheck new', () => {
 
   it('refuses names the schema would refuse', () => {
     expect(skeletonNameError('smith2024', 'thm2-rate')).toBeUndefined();
-    expect(skeletonNameError('my-paper', 'x')).toMatch(/lower-case letters and digits only/);
+    expect(skeletonNameError('my-paper', 'x')).toBeUndefined();
+    for (const bad of ['My-Paper', 'my--paper', '-paper', 'paper-', 'my_paper', 'my.paper'])
+      expect(skeletonNameError(bad, 'x'), bad).toMatch(/words joined by single "-"/);
     expect(skeletonNameError('smith2024', 'Thm_2')).toMatch(/a claim name takes/);
     expect(skeletonNameError('smith2024', '.x')).toMatch(/a claim name takes/);
   });
