@@ -82,11 +82,13 @@ const ddSign = (z: DD): number => (z.hi > 0 || (z.hi === 0 && z.lo > 0) ? 1 : z.
  * | `A1` … `AN` | CP factor of mode m (dims[m]×rank) | cp-factorization |
  * | `T` | the full tensor as a 1×size row (row-major) | cp-factorization |
  * | `components` | 1×rank row of Π_m ‖a_r^(m)‖ | cp-factorization |
+ * | `w` | 1×d effective linear predictor | linear, diagonal-linear, deep-linear-net |
+ * | `u`, `v` | 1×d factors (w = u⊙u − v⊙v or u⊙v) | diagonal-linear |
  *
  * In Gram coordinates (`layerGram` present) `W` is the r-column layer in the data's span; the full
  * first layer exists only through its Gram matrix.
  */
-export type LayerName = 'W' | 'v' | 'b' | 'T' | 'components' | `W${number}` | `A${number}`;
+export type LayerName = 'W' | 'v' | 'b' | 'T' | 'components' | 'w' | 'u' | `W${number}` | `A${number}`;
 
 /** Named weight matrices at θ (views into θ, or fresh arrays for derived ones such as a product). */
 export type Layers = Record<string, Mat>;

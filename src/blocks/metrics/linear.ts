@@ -26,7 +26,7 @@ import { checkSize } from '../limits.js';
 import { numExpr, type SimState } from '../types.js';
 import { at, defineMetric, needData, resolvedMetric, thetaAt } from './common.js';
 
-const PREDICTOR = 'w' as LayerName;
+const PREDICTOR: LayerName = 'w';
 
 /** The trained model's effective linear predictor w at θ (layer "w", 1×d, d = the data's columns). */
 function predictor(s: SimState, theta: Float64Array, what: string): Float64Array {
