@@ -2,7 +2,7 @@
 // (check.ts): nerdamer and mathjs have silent wrong answers (shared/research/anchors-and-ecosystem.md §A3).
 import { createRequire } from 'node:module';
 import { parse, simplify as mathjsSimplify, type MathNode } from 'mathjs';
-import { bigMath, RationalFunction } from './polynomial.js';
+import { bigMath, NoNormalForm, RationalFunction } from './polynomial.js';
 
 const require = createRequire(import.meta.url);
 type Nerdamer = ((e: string) => { toString(): string }) & { version(): string; set(setting: string, value: unknown): void };
@@ -43,7 +43,13 @@ export const EXACT_ENGINE = 'exact polynomial normal form';
  * its simplify, then mathjs simplify.
  */
 export function reducesToZero(expr: string): ZeroTest {
-  const f = exactNormalForm(expr);
+  let f: RationalFunction | undefined;
+  try {
+    f = exactNormalForm(expr);
+  } catch (e) {
+    // past the exact engine's limits the others cannot finish either (nerdamer's expand of x^(10^16) never returns)
+    return { result: 'failed', engine: EXACT_ENGINE, error: (e as Error).message };
+  }
   if (f) return f.isZero() ? { result: 'zero', engine: EXACT_ENGINE } : { result: 'nonzero', engine: EXACT_ENGINE, normalForm: f.toString(2000) };
   const attempts: Array<[string, () => string]> = [
     ['nerdamer-prime expand', () => nerdamer()(`expand(${expr})`).toString()],
@@ -71,13 +77,32 @@ export function differentiate(expr: string, x: string): MathNode {
   return parse(f ? f.derivative(x).toString() : nerdamer()(`diff(${expr}, ${x})`).toString());
 }
 
-/** The exact normal form, or undefined when the expression is outside its fragment or too large (the other engines then decide). */
+/** The exact normal form, or undefined when the expression is outside its fragment (the other engines then decide); throws when it is too large for any engine. */
 function exactNormalForm(expr: string, forDerivative = false): RationalFunction | undefined {
   try {
     return RationalFunction.parse(expr, { forDerivative });
-  } catch {
+  } catch (e) {
+    if (e instanceof NoNormalForm && e.reason === 'too-large') throw new Error(`too large for an exact normal form, and for the other engines: ${e.message}`);
     return undefined;
   }
+}
+
+const NUMERAL = /(?<![\w.])(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g;
+
+/**
+ * The first numeral in `sources` that float64 does not hold exactly as written (0.30000000000000001, 12345678901234567891,
+ * 1e400): expressions are parsed into float64 before any engine sees them, so an engine would decide the rounded
+ * expression, not the one written. 0.1 is fine: it prints back as 0.1, and the exact engine reads that as 1/10.
+ */
+export function inexactNumeral(sources: readonly string[]): string | undefined {
+  for (const source of sources)
+    for (const [lit] of source.matchAll(NUMERAL)) {
+      if (lit.replace(/^[0.]+|[eE].*$|\./g, '').length > 60) return lit;
+      const read = Number(lit);
+      // decimal.js's eq is exact (mathjs's equal would compare within a relative tolerance)
+      if (!Number.isFinite(read) || !bigMath.bignumber(lit).eq(bigMath.bignumber(String(read)))) return lit;
+    }
+  return undefined;
 }
 
 const big = bigMath;

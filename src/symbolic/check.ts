@@ -7,7 +7,7 @@ import { evaluate, parseExpr, parseFnHead, type Scope } from '../core/expr.js';
 import { LIMITS } from '../claims/limits.js';
 import type { SymbolicStep } from '../claims/schema.js';
 import { Rng } from '../numeric/rng.js';
-import { differentiate, directionalDerivativeBig, evaluateBig, reducesToZero, type ZeroTest } from './cas.js';
+import { differentiate, directionalDerivativeBig, evaluateBig, inexactNumeral, reducesToZero, type ZeroTest } from './cas.js';
 import { GUIDED_BOX_DEFAULTS, searchLeastMargin, type MarginPoint } from './guided-box.js';
 
 export type StepVerdict = 'verified' | 'refuted' | 'numeric-only' | 'cas-fault' | 'error';
@@ -390,7 +390,21 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
 
   // The CAS.
   let cas: CaseResult['cas'];
-  if (step.kind === 'inequality') {
+  const inexact = inexactNumeral([
+    ...[step.lhs, step.rhs, step.quantity, step.derivative, step.certificate].filter((v): v is string => v !== undefined),
+    ...Object.values(step.flow ?? {}),
+    ...Object.values(step.where),
+    ...conditionSources,
+    ...Object.values(c.define),
+  ]);
+  if (inexact !== undefined) {
+    const read = Number(inexact);
+    cas = {
+      result: 'failed',
+      engine: 'none',
+      error: `not asked: the numeral ${inexact} is not a float64 number (it is read as ${read}), and the engines see the expression as read, not as written`,
+    };
+  } else if (step.kind === 'inequality') {
     if (step.certificate) {
       const cert = expand(step.certificate);
       const z = reducesToZero(`(${diff.toString()}) - (${cert.toString()})`);

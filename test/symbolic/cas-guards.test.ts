@@ -1,0 +1,45 @@
+// Two ways a symbolic step could be decided wrongly or never: a numeral float64 cannot hold (the engines see
+// the rounded expression) and an expression too large for any engine (nerdamer's expand would not return).
+import { describe, expect, it } from 'vitest';
+import { symbolicStepSchema } from '../../src/claims/schema.js';
+import { inexactNumeral, reducesToZero } from '../../src/symbolic/cas.js';
+import { checkStep } from '../../src/symbolic/check.js';
+
+const step = (s: object) => symbolicStepSchema.parse(s);
+
+describe('numerals the engines would see rounded', () => {
+  it('finds numerals float64 does not hold as written, and passes those it does', () => {
+    for (const lit of ['0.30000000000000001', '12345678901234567891', '1e400', '1e-400', '9007199254740993'])
+      expect(inexactNumeral([`x + ${lit}`]), lit).toBe(lit);
+    for (const ok of ['0.1 * x', '3 * x1 + y2^2', '1e-3 + 2.5e10', '9007199254740992 - x', '0.000001', '.5']) expect(inexactNumeral([ok]), ok).toBeUndefined();
+  });
+
+  it('does not verify an identity that holds only after rounding', () => {
+    const r = checkStep(
+      step({
+        id: 'rounded',
+        kind: 'identity',
+        lhs: '12345678901234567891 * x',
+        rhs: '12345678901234567890 * x + 0.30000000000000001 - 0.3',
+        variables: { x: [-1.5, 1.5] },
+      }),
+      1,
+    );
+    expect(r.verdict).not.toBe('verified');
+    expect(r.cases[0].cas.error).toMatch(/not a float64 number/);
+  });
+
+  it('still verifies a true identity with exact decimals', () => {
+    const r = checkStep(step({ id: 'exact', kind: 'identity', lhs: '0.1 * (x + 0.2)', rhs: 'x / 10 + 0.02', variables: { x: [-1.5, 1.5] } }), 1);
+    expect(r.verdict).toBe('verified');
+  });
+});
+
+describe('expressions too large for every engine', () => {
+  // before the fix nerdamer's expand did not return within minutes; the exact engine refuses in milliseconds
+  it('gives up at once instead of handing x^(10^16) to nerdamer', { timeout: 60_000 }, () => {
+    const z = reducesToZero('x^(10^16) - 1');
+    expect(z.result).toBe('failed');
+    expect(z.error).toMatch(/too large/);
+  });
+});
