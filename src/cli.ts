@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { defineCommand, runCommand, runMain, showUsage, type ArgsDef, type CommandDef } from 'citty';
 import { SingleBar, Presets } from 'cli-progress';
+import { editDistance } from './core/did-you-mean.js';
 import { blockTable } from './blocks/table.js';
 import { checkCliTrials, LIMITS, fmtCount, overLimit } from './claims/limits.js';
 import { planSearch, trialCountWords, trialResultMb } from './claims/plan.js';
@@ -38,17 +39,6 @@ const warn = (line: string) => console.error(terminalSafe(line));
 /** A malformed command line: the CLI prints the message and exits with EXIT_INPUT, before any work. */
 class UsageError extends Error {
   override name = 'UsageError';
-}
-
-/** Edit distance, for "did you mean". */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
