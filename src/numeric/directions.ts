@@ -3,18 +3,8 @@
 // (Soudry et al. 2018, JMLR, Thm 3), after an LP has checked that the data are separable.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { hardMarginSvm } from './maxmargin.js';
-import type { Mat } from './linalg.js';
+import { euclideanNorm, type Mat } from './linalg.js';
 import { highs } from './lp.js';
-
-/** ‖v‖₂, scaled against overflow. */
-export function euclideanNorm(v: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
-  if (m === 0 || !Number.isFinite(m)) return m;
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += (v[i] / m) ** 2;
-  return m * Math.sqrt(s);
-}
 
 /** v/‖v‖; an error naming `what` for a zero (or non-finite) vector, which has no direction. */
 export function unitVector(v: ArrayLike<number>, what: string): Float64Array {

@@ -5,7 +5,7 @@
 // All three solve the same reduced system Aw = b (A = V_rᵀ: orthonormal rows spanning X's row space).
 import { CholeskyDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { highs } from './lp.js';
-import type { Mat } from './linalg.js';
+import { euclideanNorm, type Mat } from './linalg.js';
 
 /** y is in the range of X when ‖y − Py‖ ≤ CONSISTENCY_TOLERANCE·‖y‖ (P: the orthogonal projection on the range). */
 export const CONSISTENCY_TOLERANCE = 1e-9;
@@ -29,14 +29,7 @@ export interface RowSpace {
   inconsistency: number;
 }
 
-const norm2 = (v: ArrayLike<number>): number => {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
-  if (m === 0 || !Number.isFinite(m)) return m;
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += (v[i] / m) ** 2;
-  return m * Math.sqrt(s);
-};
+const norm2 = euclideanNorm;
 
 /** The thin SVD of X, cut at the rank threshold, and the reduced system of Xw = y. */
 export function rowSpace(X: Mat, y: ArrayLike<number>): RowSpace {

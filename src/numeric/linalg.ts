@@ -80,6 +80,16 @@ export function frobeniusNorm(a: Mat | Float64Array): number {
   return Math.sqrt(frobeniusNormSq(a));
 }
 
+/** ‖v‖₂, scaled by max|v_i| against overflow and underflow. */
+export function euclideanNorm(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  if (m === 0 || !Number.isFinite(m)) return m;
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] / m) ** 2;
+  return m * Math.sqrt(s);
+}
+
 /** Singular values, descending. */
 export function singularValues(a: Mat): number[] {
   if (a.rows === 0 || a.cols === 0) return [];

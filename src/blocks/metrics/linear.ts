@@ -5,7 +5,8 @@
 // the data alone and are computed once per data set.
 import { z } from 'zod';
 import type { Dataset } from '../../numeric/data.js';
-import { angleBetween, euclideanNorm, oneMinusCos, svmDirection, topSingularVector, type SvmDirection } from '../../numeric/directions.js';
+import { angleBetween, oneMinusCos, svmDirection, topSingularVector, type SvmDirection } from '../../numeric/directions.js';
+import { euclideanNorm, type Mat } from '../../numeric/linalg.js';
 import {
   HYPENTROPY_ALPHA_RANGE,
   HYPENTROPY_TOLERANCE,
@@ -18,7 +19,6 @@ import {
   UNIQUENESS_MARGIN,
   type RowSpace,
 } from '../../numeric/interpolants.js';
-import type { Mat } from '../../numeric/linalg.js';
 import { linearMargin } from '../../numeric/maxmargin.js';
 import { layerOf, type LayerName } from '../../numeric/models.js';
 import { FLOAT64_UNIT } from '../path.js';
