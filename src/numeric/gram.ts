@@ -56,6 +56,7 @@ export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width
   return {
     ...inner,
     name: `${inner.name} (Gram coordinates, d = ${d})`,
+    twoLayer: inner.twoLayer && { ...inner.twoLayer, inputs: (Y) => (Y === X ? Xt : undefined) },
     init(rng: Rng) {
       const theta = inner.init(rng);
       const g = rng.fork('W-perp');

@@ -153,6 +153,18 @@ export interface Model {
   dd?(): DDModel;
   /** What a batched kernel (batched.ts) needs to run many parameter vectors of this model at once; absent where none exists. */
   structure?: ModelStructure;
+  /** A two-layer net's shape, as the fused kernel (two-layer-kernel.ts) reads it; absent for other models. */
+  twoLayer?: TwoLayerStructure;
+}
+
+/** twoLayerNet's options as a kernel reads them; `inputs(X)`: the d-column matrix the net reads for data X (X itself, or X̃ in Gram coordinates), undefined for data it cannot evaluate. */
+export interface TwoLayerStructure {
+  d: number;
+  width: number;
+  activation: Activation;
+  trainOutput: boolean;
+  hiddenBias: boolean;
+  inputs(X: Mat): Mat | undefined;
 }
 
 /** A model's shape and activation, as batched kernels read it. */
@@ -194,6 +206,7 @@ export function twoLayerNet(o: TwoLayerOptions): Model {
     meta: { gamma: act.gamma, trainOutput: o.trainOutput },
     nParams: nW + m + nb,
     trainable,
+    twoLayer: { d, width: m, activation: act, trainOutput, hiddenBias: nb > 0, inputs: (X) => X },
     init(rng) {
       const theta = new Float64Array(nW + m + nb);
       if (nb) {

@@ -3,6 +3,7 @@ import type { DDVec } from '../../numeric/dd-model.js';
 import { ddGradientDescent } from '../../numeric/dd-dynamics.js';
 import { gradientDescent, type Observer } from '../../numeric/dynamics.js';
 import { gradientDescentKernelLane } from '../../numeric/batched.js';
+import { twoLayerGradientDescent } from '../../numeric/two-layer-kernel.js';
 import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
@@ -17,7 +18,10 @@ export const gradientDescentBlock = defineBlock({
     checkSteps('gradient-descent', steps);
     const o = { steps, eta: ctx.num(p.eta), stopLoss: p.stop_loss === undefined ? undefined : ctx.num(p.stop_loss), snapshots: p.snapshots };
     return Object.assign(
-      (problem: DynamicsProblem, theta0: Float64Array, observe?: Observer) => gradientDescent(problem.objective, theta0, { ...o, observe }),
+      // a two-layer net runs on its generated kernel (the same numbers as on the problem's objective)
+      ({ objective, model, loss, data }: DynamicsProblem, theta0: Float64Array, observe?: Observer) =>
+        twoLayerGradientDescent(model, loss.loss, data.X, data.y, loss.reduction, theta0, { ...o, observe }) ??
+        gradientDescent(objective, theta0, { ...o, observe }),
       {
         dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer) => ddGradientDescent(problem.dd(), theta0, { ...o, observe }),
         // the problem's objective is the loss with its reduction over all of its data (dynamicsProblem)
