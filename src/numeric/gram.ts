@@ -6,34 +6,85 @@ import { mat, type Mat } from './linalg.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
-/** Orthonormal basis Q (r×d, rows) of the row span of X (modified Gram–Schmidt, twice), and X̃ = X Qᵀ (n×r). */
+/**
+ * Orthonormal basis Q (r×d, rows) of the row span of X (modified Gram–Schmidt, twice), and X̃ = X Qᵀ (n×r).
+ * Every sum runs over k from 0 in order (the loops are fused and interleaved, not reordered). Columns
+ * that are +0 in every row (exact-Gram data padded to d) stay +0 in every kept vector (a vector whose
+ * update met a non-finite p has a NaN norm and is dropped) and add +0 to every sum, so the loops stop before them.
+ */
 export function gramCoordinates(X: Mat): { Q: Mat; Xt: Mat } {
   const n = X.rows,
-    d = X.cols;
-  const rows: Float64Array[] = [];
+    d = X.cols,
+    A = X.data;
+  let end = 0;
+  for (let i = 0; i < n; i++) for (let k = d - 1; k >= end; k--) if (!Object.is(A[i * d + k], 0)) end = k + 1;
+  const basis = new Float64Array(n * d); // q_a at a·d
+  const v = new Float64Array(d);
+  let r = 0;
   for (let i = 0; i < n; i++) {
-    const v = Float64Array.from(X.data.subarray(i * d, (i + 1) * d));
-    const norm0 = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    v.fill(0);
+    v.set(A.subarray(i * d, i * d + end));
+    let norm0 = 0;
+    for (let k = 0; k < end; k++) norm0 += v[k] * v[k];
+    norm0 = Math.sqrt(norm0);
+    // per pass, for a = 0 … r−1: p = Σ_k q_a[k] v[k], then v −= p q_a; the update by q_a and the sum for q_{a+1} share one loop over k
     for (let pass = 0; pass < 2; pass++) {
-      for (const q of rows) {
-        let p = 0;
-        for (let k = 0; k < d; k++) p += q[k] * v[k];
-        for (let k = 0; k < d; k++) v[k] -= p * q[k];
+      if (r === 0) continue;
+      let p = 0;
+      for (let k = 0; k < end; k++) p += basis[k] * v[k];
+      for (let a = 0; a < r; a++) {
+        const qa = a * d,
+          qb = qa + d;
+        let next = 0;
+        if (a + 1 < r)
+          for (let k = 0; k < end; k++) {
+            const t = v[k] - p * basis[qa + k];
+            v[k] = t;
+            next += basis[qb + k] * t;
+          }
+        else for (let k = 0; k < end; k++) v[k] -= p * basis[qa + k];
+        p = next;
       }
     }
-    const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    if (norm > 1e-12 * Math.max(norm0, 1e-300)) rows.push(v.map((x) => x / norm));
+    let norm = 0;
+    for (let k = 0; k < end; k++) norm += v[k] * v[k];
+    norm = Math.sqrt(norm);
+    if (norm > 1e-12 * Math.max(norm0, 1e-300)) {
+      for (let k = 0; k < end; k++) basis[r * d + k] = v[k] / norm;
+      r++;
+    }
   }
-  const r = rows.length;
   const Q = mat(r, d);
-  rows.forEach((q, i) => Q.data.set(q, i * d));
+  Q.data.set(basis.subarray(0, r * d));
+  // X̃[i,a] = Σ_k X[i,k] Q[a,k], four a at a time (four sums, each in k order)
   const Xt = mat(n, r);
-  for (let i = 0; i < n; i++)
-    for (let a = 0; a < r; a++) {
+  for (let i = 0; i < n; i++) {
+    const x = i * d;
+    let a = 0;
+    for (; a + 3 < r; a += 4) {
+      const q0 = a * d,
+        q1 = q0 + d,
+        q2 = q1 + d,
+        q3 = q2 + d;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
+      for (let k = 0; k < end; k++) {
+        const xk = A[x + k];
+        s0 += xk * basis[q0 + k];
+        s1 += xk * basis[q1 + k];
+        s2 += xk * basis[q2 + k];
+        s3 += xk * basis[q3 + k];
+      }
+      Xt.data.set([s0, s1, s2, s3], i * r + a);
+    }
+    for (; a < r; a++) {
       let s = 0;
-      for (let k = 0; k < d; k++) s += X.data[i * d + k] * Q.data[a * d + k];
+      for (let k = 0; k < end; k++) s += A[x + k] * basis[a * d + k];
       Xt.data[i * r + a] = s;
     }
+  }
   return { Q, Xt };
 }
 
@@ -62,12 +113,42 @@ export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width
       const g = rng.fork('W-perp');
       const k = d - r;
       const P = mat(m, m);
-      const row = new Float64Array(k);
-      const G = Array.from({ length: m }, () => Float64Array.from(g.fillNormal(row, wScale)));
-      for (let i = 0; i < m; i++)
+      const G = new Float64Array(m * k); // row i at i·k, drawn row by row
+      for (let i = 0; i < m; i++) g.fillNormal(G.subarray(i * k, (i + 1) * k), wScale);
+      // P[i,j] = Σ_t G[i,t] G[j,t] in t order, for j ≤ i: two rows × two rows at a time (four sums)
+      let i = 0;
+      for (; i + 1 < m; i += 2) {
+        const a0 = i * k,
+          a1 = a0 + k;
+        let j = 0;
+        for (; j <= i; j += 2) {
+          const b0 = j * k,
+            b1 = b0 + k;
+          let s00 = 0,
+            s01 = 0,
+            s10 = 0,
+            s11 = 0;
+          for (let t = 0; t < k; t++) {
+            const x0 = G[a0 + t],
+              x1 = G[a1 + t],
+              y0 = G[b0 + t],
+              y1 = G[b1 + t];
+            s00 += x0 * y0;
+            s01 += x0 * y1;
+            s10 += x1 * y0;
+            s11 += x1 * y1;
+          }
+          P.data[i * m + j] = P.data[j * m + i] = s00;
+          P.data[(i + 1) * m + j] = P.data[j * m + i + 1] = s10;
+          P.data[(i + 1) * m + j + 1] = P.data[(j + 1) * m + i + 1] = s11;
+          // (i, j + 1) lies above the diagonal when j = i: its sum is (j + 1, i)'s, s10
+          if (j < i) P.data[i * m + j + 1] = P.data[(j + 1) * m + i] = s01;
+        }
+      }
+      for (; i < m; i++)
         for (let j = 0; j <= i; j++) {
           let s = 0;
-          for (let t = 0; t < k; t++) s += G[i][t] * G[j][t];
+          for (let t = 0; t < k; t++) s += G[i * k + t] * G[j * k + t];
           P.data[i * m + j] = P.data[j * m + i] = s;
         }
       perp = P;
