@@ -1,7 +1,7 @@
 // The one small interface to the computer-algebra packages. The CAS proposes; the numbers decide
 // (check.ts): nerdamer and mathjs have silent wrong answers (shared/research/anchors-and-ecosystem.md §A3).
 import { createRequire } from 'node:module';
-import { parse, simplify as mathjsSimplify, type MathNode } from 'mathjs';
+import { all, create, parse, type MathNode } from 'mathjs';
 import { bigMath, NoNormalForm, RationalFunction } from './polynomial.js';
 
 const require = createRequire(import.meta.url);
@@ -34,6 +34,13 @@ export interface ZeroTest {
   error?: string;
 }
 
+/**
+ * mathjs simplify with exact constants: numerals are fractions (one written 1e-100 is refused, not rounded), and
+ * a constant counts as 0 only when it is 0 — the default instance folds anything below 1e-15 to 0, so
+ * exp(x) + 1e-100 − exp(x) "reduced to 0".
+ */
+const exactMathjs = create(all, { number: 'Fraction', relTol: Number.MIN_VALUE, absTol: 0 });
+
 /** The engine that decides rational functions exactly (polynomial.ts). */
 export const EXACT_ENGINE = 'exact polynomial normal form';
 
@@ -54,7 +61,7 @@ export function reducesToZero(expr: string): ZeroTest {
   const attempts: Array<[string, () => string]> = [
     ['nerdamer-prime expand', () => nerdamer()(`expand(${expr})`).toString()],
     ['nerdamer-prime simplify', () => nerdamer()(`simplify(${expr})`).toString()],
-    ['mathjs simplify', () => mathjsSimplify(expr).toString()],
+    ['mathjs simplify', () => exactMathjs.simplify(expr).toString()],
   ];
   let normalForm: string | undefined;
   const errors: string[] = [];

@@ -7,7 +7,7 @@ import { evaluate, parseExpr, parseFnHead, type Scope } from '../core/expr.js';
 import { LIMITS } from '../claims/limits.js';
 import type { SymbolicStep } from '../claims/schema.js';
 import { Rng } from '../numeric/rng.js';
-import { differentiate, directionalDerivativeBig, evaluateBig, inexactNumeral, reducesToZero, type ZeroTest } from './cas.js';
+import { differentiate, directionalDerivativeBig, evaluateBig, EXACT_ENGINE, inexactNumeral, reducesToZero, type ZeroTest } from './cas.js';
 import { GUIDED_BOX_DEFAULTS, searchLeastMargin, type MarginPoint } from './guided-box.js';
 
 export type StepVerdict = 'verified' | 'refuted' | 'numeric-only' | 'cas-fault' | 'error';
@@ -422,6 +422,13 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
   const evaluated = guided ? `${points.length} random points + ${guided.evaluations} guided evaluations` : `${points.length} points`;
   const leastMargin = guided?.least ? `; least margin ${guided.least.margin.toExponential(2)} at ${pointText(guided.least.point)}` : '';
   const casSaysTrue = cas.result === 'zero';
+  // decisive only where the points fill a region: no variable pinned to one value, no equation among the conditions
+  const exactlyFalse =
+    step.kind !== 'inequality' &&
+    cas.engine === EXACT_ENGINE &&
+    cas.result === 'nonzero' &&
+    Object.values(step.variables).every(([lo, hi]) => lo < hi) &&
+    !conditionSources.some((cond) => /==|(?<![<>!])=(?!=)/.test(cond));
   let verdict: StepVerdict, message: string;
   if (failures) {
     verdict = casSaysTrue ? 'cas-fault' : 'refuted';
@@ -430,6 +437,11 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
       ? `${failures - guided.failures} of ${points.length} random points and ${guided.failures} of ${guided.evaluations} guided evaluations fail`
       : `${failures} of ${evaluated} fail`;
     message = `${casSaysTrue ? `the CAS (${cas.engine}) reduced it to 0, but ` : ''}${failed}; worst at ${pointText(w.point)}: lhs=${w.lhs.toPrecision(8)}, rhs=${w.rhs.toPrecision(8)}`;
+  } else if (exactlyFalse) {
+    // a rational function that is not 0 as a polynomial is not 0 on any set with interior, so the identity is false
+    // wherever the points were drawn; float64 just cannot see it there
+    verdict = 'refuted';
+    message = `the exact polynomial normal form of the difference is ${truncate(cas.normalForm ?? '', 120)}, not 0: the identity is false, though at ${evaluated} float64 cannot tell the sides apart (max error ${maxError.toExponential(2)})`;
   } else if (casSaysTrue) {
     verdict = 'verified';
     message = `${cas.engine} reduces it to 0${cas.certificate ? ' with a non-negative certificate' : ''}; ${evaluated} agree (max error ${maxError.toExponential(2)}${leastMargin})`;

@@ -43,3 +43,32 @@ describe('expressions too large for every engine', () => {
     expect(z.error).toMatch(/too large/);
   });
 });
+
+describe('differences too small for float64 to see', () => {
+  it('mathjs simplify does not fold a tiny constant to 0', () => {
+    for (const e of ['exp(x) + 1e-100 - exp(x)', 'abs(x) + 1e-30 - abs(x)', 'sqrt(x) + 1e-15*x - sqrt(x)']) expect(reducesToZero(e).result, e).not.toBe('zero');
+    const r = checkStep(step({ id: 'tiny', kind: 'identity', lhs: 'exp(x) + 1e-100', rhs: 'exp(x)', variables: { x: [-2, 2] } }), 1);
+    expect(r.verdict).not.toBe('verified');
+  });
+
+  it('refutes an identity the exact normal form proves false, though float64 cannot tell the sides apart', () => {
+    for (const [lhs, rhs] of [
+      ['10^30*x + 1', '10^30*x'],
+      ['x + 1e-30*x', 'x'],
+    ]) {
+      const r = checkStep(step({ id: 'big', kind: 'identity', lhs, rhs, variables: { x: [-1.5, 1.5] } }), 1);
+      expect(r.verdict, lhs).toBe('refuted');
+      expect(r.message).toMatch(/float64 cannot tell the sides apart/);
+    }
+    const conserved = checkStep(
+      step({ id: 'c', kind: 'conserved', quantity: 'x*y', flow: { x: 'x', y: '-y' }, derivative: '1e-40*x', variables: { x: [-1, 1], y: [-1, 1] } }),
+      1,
+    );
+    expect(conserved.verdict).toBe('refuted');
+  });
+
+  it('does not refute where the points cannot fill a region (a pinned variable)', () => {
+    const r = checkStep(step({ id: 'pinned', kind: 'identity', lhs: 'x^2', rhs: '4', variables: { x: [2, 2] } }), 1);
+    expect(r.verdict).not.toBe('refuted');
+  });
+});
