@@ -6,6 +6,7 @@ import { ddAdd, ddCompare, ddDiv, ddDotFloat, ddDotStrided, ddFromNumber, ddMul,
 import { ddGet, ddSet, ddVec, ddVecFrom, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Rng } from './rng.js';
 import { outerGradient, preActivations } from './dense.js';
+import { ddDotKernel, type DDDotKernel } from './two-layer-dd-kernel.js';
 
 export interface Activation {
   name: string;
@@ -309,6 +310,12 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
   const wSplit = new Float64Array(nW); // highHalves of W's hi parts at zAt
   let zValid = false;
   let ones = ddVec(0); // n ones, to sum a row of Gt
+  // the dot products of both passes on the generated kernel (two-layer-dd-kernel.ts: ddDotFloat's numbers), where it loads
+  let dots: DDDotKernel | undefined;
+  const leaky = o.activation.leaky,
+    gammaDD = ddVecFrom(Float64Array.of(leaky?.gamma ?? 0));
+  let dotHi = new Float64Array(0),
+    dotLo = new Float64Array(0);
 
   /** Keeps a copy of X's values (so that a change is noticed) and their splits; a change invalidates z. */
   const useData = (X: Mat): void => {
@@ -321,6 +328,9 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
     dataSplit = highHalves(data);
     const nm = X.rows * m;
     if (z.hi.length !== nm) ((z = ddVec(nm)), (phiZ = ddVec(nm)), (dphiZ = ddVec(nm)), (Gt = ddVec(nm)), (gSplit = new Float64Array(nm)));
+    // below ~300 products a pass (the Vardi–Shamir sizes) the kernel's copies cost what it saves
+    dots = X.rows * m * d >= 300 ? ddDotKernel(data, dataSplit, X.rows, m, d) : undefined;
+    if (dots && dotHi.length < Math.max(nm, nW)) ((dotHi = new Float64Array(Math.max(nm, nW))), (dotLo = new Float64Array(Math.max(nm, nW))));
     zValid = false;
   };
   /** whether θ's W and b are those z was computed at */
@@ -341,9 +351,25 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
     zAt.lo.set(theta.lo.subarray(nB, nB + nb), nW);
     highHalves(theta.hi.subarray(0, nW), wSplit);
     const n = X.rows;
+    if (dots && !nb && leaky) {
+      // leakyRelu's twin written out without objects: φ(z) = z (z > 0) or ddMul(γ, z) (as ddMulAt), φ′(z) = 1, γ or φ′(0) by the sign of z
+      dots.preActivations(theta.hi, theta.lo, wSplit, z.hi, z.lo);
+      for (let q = 0; q < n * m; q++) {
+        const h = z.hi[q],
+          l = z.lo[q];
+        const sign = h > 0 || (h === 0 && l > 0) ? 1 : h < 0 || (h === 0 && l < 0) ? -1 : 0;
+        if (sign > 0) ((phiZ.hi[q] = h), (phiZ.lo[q] = l));
+        else ddMulAt(gammaDD.hi, gammaDD.lo, 0, z.hi, z.lo, q, phiZ.hi, phiZ.lo, q);
+        dphiZ.hi[q] = sign > 0 ? 1 : sign < 0 ? leaky.gamma : leaky.dphiAtZero;
+        dphiZ.lo[q] = 0;
+      }
+      zValid = true;
+      return;
+    }
+    dots?.preActivations(theta.hi, theta.lo, wSplit, dotHi, dotLo);
     for (let i = 0; i < n; i++)
       for (let j = 0; j < m; j++) {
-        const s = ddDotFloat(theta.hi, theta.lo, wSplit, j * d, data, dataSplit, i * d, 1, d);
+        const s = dots ? { hi: dotHi[i * m + j], lo: dotLo[i * m + j] } : ddDotFloat(theta.hi, theta.lo, wSplit, j * d, data, dataSplit, i * d, 1, d);
         const zij = nb ? ddAdd(ddGet(theta, nB + j), s) : s;
         ddSet(z, i * m + j, zij);
         ddSet(phiZ, i * m + j, act.phi(zij));
@@ -385,7 +411,11 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
         if (nb) ddSet(grad, nB + j, ddDotStrided(Gt.hi, Gt.lo, j * n, 1, ones.hi, ones.lo, 0, 1, n));
       }
       highHalves(Gt.hi, gSplit);
-      for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) ddSet(grad, j * d + k, ddDotFloat(Gt.hi, Gt.lo, gSplit, j * n, data, dataSplit, k, d, n));
+      if (dots) {
+        dots.weightGradient(Gt.hi, Gt.lo, gSplit, dotHi, dotLo);
+        grad.hi.set(dotHi.subarray(0, nW));
+        grad.lo.set(dotLo.subarray(0, nW));
+      } else for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) ddSet(grad, j * d + k, ddDotFloat(Gt.hi, Gt.lo, gSplit, j * n, data, dataSplit, k, d, n));
     },
     layers(theta) {
       return { W: slice(theta, m, d, 0), v: slice(theta, 1, m, nW), ...(nb ? { b: slice(theta, 1, m, nB) } : {}) };
