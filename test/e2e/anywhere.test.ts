@@ -46,10 +46,14 @@ describe('a paper folder outside claims/, from another folder', () => {
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/exists already; claimcheck new never overwrites a file/);
     expect(readFileSync(join(PAPER, 'first-claim.yaml'), 'utf8')).toBe(text);
-    const badKey = cli(['new', join(P, 'my-paper', 'x')]);
+    const badKey = cli(['new', join(P, 'My_Paper', 'x')]);
     expect(badKey.code).toBe(2);
-    expect(badKey.err).toMatch(/"my-paper" is not one/);
-    expect(existsSync(join(P, 'my-paper'))).toBe(false);
+    expect(badKey.err).toMatch(/"My_Paper" is not one/);
+    expect(existsSync(join(P, 'My_Paper'))).toBe(false);
+    // the issue's own example: a key of hyphen-joined words
+    const hyphenated = cli(['new', join(P, 'my-paper', 'my-claim')]);
+    expect(hyphenated.code, hyphenated.err).toBe(0);
+    expect(readFileSync(join(P, 'my-paper', 'paper.yaml'), 'utf8')).toMatch(/^key: my-paper$/m);
   });
 
   it('run, validate and list take the folder; the printed replay works as printed, by file or by id', { tags: ['slow'] }, () => {
