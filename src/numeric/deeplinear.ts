@@ -5,6 +5,7 @@ import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { determinant, matmulInto, type Mat } from './linalg.js';
 import { ddAdd, ddFromNumber, ddMul } from './dd.js';
 import { ddGet, ddMatMul, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
+import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -53,8 +54,23 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
     return out.subarray(0, rows * cols);
   }
   const P = buf();
+  // W into out[0 .. rows·cols): a kernel generated for the shape (the same operations), else product()
+  const generated = productKernel(o);
+  const productInto = generated
+    ? (theta: Float64Array, out: Float64Array) => generated(theta, out)
+    : (theta: Float64Array, out: Float64Array) => void product(theta, out);
+  // layers(θ) is asked at every accepted step (path metrics): the views W_j of the last two θ arrays are kept (they follow θ's entries)
+  const names = shapes.map((_, j) => `W${j + 1}`);
+  let viewsOf: Array<{ theta: Float64Array; views: Float64Array[] }> = [];
+  const layerViews = (theta: Float64Array): Float64Array[] => {
+    const hit = viewsOf.find((v) => v.theta === theta);
+    if (hit) return hit.views;
+    const views = shapes.map((_, j) => layer(theta, j));
+    viewsOf = [{ theta, views }, ...viewsOf.slice(0, 1)];
+    return views;
+  };
 
-  return {
+  const model: Model = {
     name: 'deep-linear',
     nParams,
     trainable: new Float64Array(nParams).fill(1),
@@ -109,7 +125,8 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
       return theta;
     },
     forward(theta, X, out) {
-      const W = product(theta, P);
+      productInto(theta, P);
+      const W = P;
       for (let i = 0; i < X.rows; i++) {
         let f = 0;
         for (let k = 0; k < rows * cols; k++) f += X.data[i * X.cols + k] * W[k];
@@ -150,12 +167,178 @@ export function deepLinearNet(o: DeepLinearOptions): Model {
     },
     layers(theta) {
       const out: Record<string, Mat> = {};
-      for (let j = 0; j < L; j++) out[`W${j + 1}`] = { rows: shapes[j][0], cols: shapes[j][1], data: layer(theta, j) };
-      out.W = { rows, cols, data: Float64Array.from(product(theta, P)) };
+      const views = layerViews(theta);
+      for (let j = 0; j < L; j++) out[names[j]] = { rows: shapes[j][0], cols: shapes[j][1], data: views[j] };
+      const W = new Float64Array(rows * cols);
+      productInto(theta, W);
+      out.W = { rows, cols, data: W };
       return out;
     },
     dd: () => deepLinearNetDD(o),
   };
+  kernelShapes.set(model, o);
+  return model;
+}
+
+// L(θ) and ∇L(θ) (or −∇L(θ), gradient flow's right-hand side) of a small factorization in one function generated
+// per shape (Razin & Cohen's 2×2 completion problems are a few dozen products per pass, all overhead in the generic
+// passes): deepLinearNet's forward and backward with objective.ts's loss sum written out operation by operation in
+// their order, so the results are bit-identical (test/numeric/deeplinear-objective.test.ts). Only integers enter the code.
+
+const kernelShapes = new WeakMap<Model, DeepLinearOptions>();
+
+/** Generated kernels up to this many multiplications per pass. */
+export const DEEP_LINEAR_KERNEL_MAX = 4096;
+
+/** A matrix of expressions: local names, or the literals '0' and '1' (entries of an identity). */
+type Expr = string[][];
+
+/** The local names of an r×c matrix `name`. */
+const named = (name: string, r: number, c: number): Expr => Array.from({ length: r }, (_, a) => Array.from({ length: c }, (_, b) => `${name}_${a}_${b}`));
+const identityExpr = (k: number): Expr => Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => (a === b ? '1' : '0')));
+/** x·y as code; x·1 and 1·y are x and y exactly (also for ±0, ±∞ and NaN), a product with a literal 0 is kept. */
+const times = (x: string, y: string) => (y === '1' ? x : x === '1' ? y : `${x} * ${y}`);
+
+/** linalg.ts matmulInto(A, B) written out: out_ij = Σ_k A_ik B_kj from 0 in k order, the terms of an A_ik = 0 skipped. */
+function emitMatmul(L: string[], A: Expr, B: Expr, name: string): Expr {
+  const out = named(name, A.length, B[0].length);
+  for (const [i, row] of A.entries()) {
+    L.push(`let ${out[i].map((o) => `${o} = 0`).join(', ')};`);
+    for (const [k, a] of row.entries()) {
+      if (a === '0') continue;
+      const adds = out[i].map((o, j) => `${o} += ${times(a, B[k][j])};`).join(' ');
+      L.push(a === '1' ? adds : `if (${a} !== 0) { ${adds} }`);
+    }
+  }
+  return out;
+}
+
+/** product(θ) of deepLinearNet, generated for the shape: W_1, then W_j·W for j = 2 … L (matmulInto's operations); writes out[0 .. rows·cols). */
+function productKernel(o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'depth' | 'width'>): ((th: Float64Array, out: Float64Array) => void) | undefined {
+  const { rows, cols, depth: L, width } = o;
+  if (L * Math.max(rows, cols, width) ** 3 > DEEP_LINEAR_KERNEL_MAX) return undefined;
+  const key = `${rows} ${cols} ${L} ${width}`;
+  let kernel = products.get(key);
+  if (!kernel) {
+    const S: string[] = [];
+    const W = emitProduct(S, o);
+    S.push(...W.flat().map((e, k) => `out[${k}] = ${e};`));
+    kernel = new Function('th', 'out', S.join('\n')) as (th: Float64Array, out: Float64Array) => void;
+    products.set(key, kernel);
+  }
+  return kernel;
+}
+const products = new Map<string, (th: Float64Array, out: Float64Array) => void>();
+
+/** θ into locals t0 …, then the product W = W_L⋯W_1 as product() forms it; returns W's expressions. */
+function emitProduct(S: string[], o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'depth' | 'width'>): Expr {
+  const shapes = layerShapes(o);
+  const offsets: number[] = [];
+  let P = 0;
+  for (const [r, c] of shapes) (offsets.push(P), (P += r * c));
+  S.push(`const ${Array.from({ length: P }, (_, q) => `t${q} = th[${q}]`).join(', ')};`);
+  let W = layerExpr(shapes, offsets, 0);
+  for (let j = 1; j < o.depth; j++) W = emitMatmul(S, layerExpr(shapes, offsets, j), W, `p${j}`);
+  return W;
+}
+
+/** Layer j's entries as the locals t_q of θ. */
+const layerExpr = (shapes: Array<[number, number]>, offsets: number[], j: number): Expr =>
+  Array.from({ length: shapes[j][0] }, (_, a) => Array.from({ length: shapes[j][1] }, (_, b) => `t${offsets[j] + a * shapes[j][1] + b}`));
+
+/** Binds a kernel to its data and loss: the closures of one shape share their compiled code. */
+type KernelFactory = (
+  X: Float64Array,
+  Y: Float64Array,
+  w: number,
+  lv: (p: number, y: number) => number,
+  ld: (p: number, y: number) => number,
+) => (th: Float64Array, g: Float64Array) => number;
+const kernels = new Map<string, KernelFactory>();
+
+/**
+ * The kernel's source for n examples of `xCols` columns: W = product (W_1, then W_j·W), f_i = Σ_k X_ik W_k (all k),
+ * L = Σ_i ℓ(f_i, y_i) and c_i = w·ℓ′(f_i, y_i) (objective.ts), then backward: G = Σ_{i: c_i ≠ 0} c_i A_i, the
+ * prefixes W_j⋯W_1 from I, the suffixes W_L⋯W_k from I, and ∂/∂W_j = (Sᵀ G) Preᵀ, each as deepLinearNet computes it.
+ */
+function kernelSource(o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'depth' | 'width'>, n: number, xCols: number, square: boolean, negate: boolean): string {
+  const { rows, cols, depth: L } = o;
+  const shapes = layerShapes(o);
+  const offsets: number[] = [];
+  let P = 0;
+  for (const [r, c] of shapes) (offsets.push(P), (P += r * c));
+  const S: string[] = [];
+  const layer = (j: number): Expr => layerExpr(shapes, offsets, j);
+  const size = rows * cols;
+  // forward: product(θ) starts from a copy of W_1
+  const Wf = emitProduct(S, o).flat();
+  S.push('let ls = 0;');
+  for (let i = 0; i < n; i++) {
+    S.push(`const f${i} = ${['0', ...Wf.map((e, k) => `X[${i * xCols + k}] * ${e}`)].join(' + ')};`);
+    if (square) S.push(`const r${i} = f${i} - Y[${i}];`, `ls += 0.5 * r${i} * r${i};`, `const c${i} = w * r${i};`);
+    else S.push(`ls += lv(f${i}, Y[${i}]);`, `const c${i} = w * ld(f${i}, Y[${i}]);`);
+  }
+  // backward
+  S.push(`let ${Array.from({ length: size }, (_, k) => `G${k} = 0`).join(', ')};`);
+  for (let i = 0; i < n; i++) S.push(`if (c${i} !== 0) { ${Array.from({ length: size }, (_, k) => `G${k} += c${i} * X[${i * xCols + k}];`).join(' ')} }`);
+  const G: Expr = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, b) => `G${r * cols + b}`));
+  const prefix: Expr[] = [identityExpr(cols)];
+  for (let j = 0; j < L; j++) prefix.push(emitMatmul(S, layer(j), prefix[j], `pre${j + 1}`));
+  const suffix: Expr[] = [];
+  suffix[L] = identityExpr(rows);
+  for (let k = L - 1; k >= 1; k--) suffix[k] = emitMatmul(S, suffix[k + 1], layer(k), `suf${k}`);
+  const out = (v: string) => (negate ? `-${v}` : v);
+  for (let j = 0; j < L; j++) {
+    const [lr, lc] = shapes[j];
+    const Sj = suffix[j + 1],
+      Pre = prefix[j];
+    // T = Sᵀ G (lr × cols): for each a, the rows r in order, the terms of an S_ra = 0 skipped
+    const T = named(`T${j}`, lr, cols);
+    for (let a = 0; a < lr; a++) {
+      S.push(`let ${T[a].map((x) => `${x} = 0`).join(', ')};`);
+      for (let r = 0; r < rows; r++) {
+        const sa = Sj[r][a];
+        if (sa === '0') continue;
+        const adds = T[a].map((x, b) => `${x} += ${times(sa, G[r][b])};`).join(' ');
+        S.push(sa === '1' ? adds : `if (${sa} !== 0) { ${adds} }`);
+      }
+    }
+    // grad_j = T Preᵀ, summed from 0 over every k
+    for (let a = 0; a < lr; a++)
+      for (let b = 0; b < lc; b++)
+        S.push(`g[${offsets[j] + a * lc + b}] = ${out(`(${['0', ...Array.from({ length: cols }, (_, k) => times(T[a][k], Pre[b][k]))].join(' + ')})`)};`);
+  }
+  S.push('return w * ls;');
+  return S.join('\n');
+}
+
+/**
+ * For objective(model, loss, X, y, ·) with reduction weight w: a function (θ, out) ↦ L(θ) that writes ∇L(θ) into out
+ * (−∇L(θ) with `negate`), bit-identical to objective's valueAndGrad (then negated); undefined when the model is not a
+ * deepLinearNet, X's columns are not rows·cols, or the passes are above DEEP_LINEAR_KERNEL_MAX products.
+ */
+export function deepLinearObjectiveKernel(
+  model: Model,
+  loss: Loss,
+  X: Mat,
+  y: Float64Array,
+  w: number,
+  negate: boolean,
+): ((theta: Float64Array, out: Float64Array) => number) | undefined {
+  const o = kernelShapes.get(model);
+  if (!o) return undefined;
+  const { rows, cols, depth: L, width } = o;
+  const n = X.rows,
+    big = Math.max(rows, cols, width);
+  if (X.cols !== rows * cols || 2 * n * rows * cols + 3 * L * big ** 3 > DEEP_LINEAR_KERNEL_MAX) return undefined;
+  const square = loss === squareLoss;
+  const key = `${rows} ${cols} ${L} ${width} ${n} ${square} ${negate}`;
+  let kernel = kernels.get(key);
+  if (!kernel) {
+    kernel = new Function('X', 'Y', 'w', 'lv', 'ld', `return function (th, g) {\n${kernelSource(o, n, X.cols, square, negate)}\n};`) as KernelFactory;
+    kernels.set(key, kernel);
+  }
+  return kernel(X.data, y, w, loss.value, loss.derivative);
 }
 
 /** The double-double twin of deepLinearNet (same θ layout). */

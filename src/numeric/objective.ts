@@ -2,12 +2,16 @@
 import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
+import { deepLinearObjectiveKernel } from './deeplinear.js';
+import { twoLayerObjectiveKernel } from './two-layer-objective.js';
 
 export interface Objective {
   nParams: number;
   value(theta: Float64Array): number;
   /** Writes ∇L(θ) into grad and returns L(θ). Frozen parameters get 0. */
   valueAndGrad(theta: Float64Array, grad: Float64Array): number;
+  /** Writes −∇L(θ) into out and returns L(θ), as valueAndGrad followed by negation would; present where a generated kernel does it in one pass (a function of its arguments alone, called without `this`). */
+  negativeGradient?: (theta: Float64Array, out: Float64Array) => number;
 }
 
 export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, reduction: 'sum' | 'mean'): Objective {
@@ -15,14 +19,20 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
   const pred = new Float64Array(n);
   const c = new Float64Array(n);
   const w = reduction === 'mean' ? 1 / n : 1;
+  const valueOf = (theta: Float64Array): number => {
+    model.forward(theta, X, pred);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += loss.value(pred[i], y[i]);
+    return w * s;
+  };
+  // a small two-layer net or deep linear factorization: a kernel generated for its shape, bit-identical to the passes below
+  for (const kernelOf of [twoLayerObjectiveKernel, deepLinearObjectiveKernel]) {
+    const kernel = kernelOf(model, loss, X, y, w, false);
+    if (kernel) return { nParams: model.nParams, value: valueOf, valueAndGrad: kernel, negativeGradient: kernelOf(model, loss, X, y, w, true) };
+  }
   return {
     nParams: model.nParams,
-    value(theta) {
-      model.forward(theta, X, pred);
-      let s = 0;
-      for (let i = 0; i < n; i++) s += loss.value(pred[i], y[i]);
-      return w * s;
-    },
+    value: valueOf,
     valueAndGrad(theta, grad) {
       model.forward(theta, X, pred);
       let s = 0;
