@@ -58,7 +58,8 @@ export function cpFactorization(o: CpOptions): Model {
   let sparseFor: Mat | undefined,
     rowStart = new Int32Array(0),
     entry = new Int32Array(0),
-    value = new Float64Array(0);
+    value = new Float64Array(0),
+    measured = new Int32Array(0); // the distinct entries with a nonzero measurement
   const sparse = (X: Mat): void => {
     if (sparseFor === X) return;
     let nz = 0;
@@ -72,6 +73,7 @@ export function cpFactorization(o: CpOptions): Model {
       }
       rowStart[k + 1] = nz;
     }
+    measured = Int32Array.from(new Set(entry));
     sparseFor = X;
   };
   const allFinite = (v: Float64Array, len: number): boolean => {
@@ -79,19 +81,42 @@ export function cpFactorization(o: CpOptions): Model {
     return true;
   };
 
-  /** T = Σ_r ⊗_m a_r^(m), entry by entry (sizes here are ≤ a few hundred entries). */
-  function full(theta: Float64Array, out: Float64Array): Float64Array {
-    for (let e = 0; e < size; e++) {
-      const row = e * N;
-      let v = 0;
+  /** T_e = Σ_r Π_m a_r^(m)[idx_m(e)], a product stopped at its first 0. */
+  function entryOf(theta: Float64Array, e: number): number {
+    const row = e * N;
+    let v = 0;
+    if (N === 3) {
+      // the loop below for N = 3: 1·a is a
+      const b0 = at[row],
+        b1 = at[row + 1],
+        b2 = at[row + 2];
       for (let r = 0; r < R; r++) {
-        let p = 1;
-        for (let m = 0; m < N && p !== 0; m++) p *= theta[at[row + m] + r];
+        let p = theta[b0 + r];
+        if (p !== 0) {
+          p *= theta[b1 + r];
+          if (p !== 0) p *= theta[b2 + r];
+        }
         v += p;
       }
-      out[e] = v;
+      return v;
     }
+    for (let r = 0; r < R; r++) {
+      let p = 1;
+      for (let m = 0; m < N && p !== 0; m++) p *= theta[at[row + m] + r];
+      v += p;
+    }
+    return v;
+  }
+  /** T = Σ_r ⊗_m a_r^(m), entry by entry (sizes here are ≤ a few hundred entries). */
+  function full(theta: Float64Array, out: Float64Array): Float64Array {
+    for (let e = 0; e < size; e++) out[e] = entryOf(theta, e);
     return out;
+  }
+  /** Whether every entry of T is surely finite: R·max|θ|^N ≤ 1e300 (a NaN in θ fails it). */
+  function surelyFinite(theta: Float64Array): boolean {
+    let M = 0;
+    for (let i = 0; i < nParams; i++) M = Math.max(M, Math.abs(theta[i]));
+    return R * M ** N <= 1e300;
   }
 
   return {
@@ -104,9 +129,11 @@ export function cpFactorization(o: CpOptions): Model {
       return theta;
     },
     forward(theta, X, out) {
-      full(theta, T);
       sparse(X);
-      const dense = !allFinite(T, size);
+      // the predictions read T only at measured entries unless some entry of T is not finite (0·∞ then makes NaN): those alone are computed where T is surely finite
+      let dense = false;
+      if (surelyFinite(theta)) for (let q = 0; q < measured.length; q++) T[measured[q]] = entryOf(theta, measured[q]);
+      else dense = !allFinite(full(theta, T), size);
       for (let k = 0; k < X.rows; k++) {
         let f = 0;
         if (dense) for (let e = 0; e < size; e++) f += X.data[k * X.cols + e] * T[e];
@@ -130,6 +157,21 @@ export function cpFactorization(o: CpOptions): Model {
         const g = G[e];
         if (g === 0) continue;
         const row = e * N;
+        if (N === 3) {
+          // the loop below for N = 3, each factor read once: (g·a1)·a2, (g·a0)·a2, (g·a0)·a1 added in mode order
+          const b0 = at[row],
+            b1 = at[row + 1],
+            b2 = at[row + 2];
+          for (let r = 0; r < R; r++) {
+            const a0 = theta[b0 + r],
+              a1 = theta[b1 + r],
+              a2 = theta[b2 + r];
+            grad[b0 + r] += g * a1 * a2;
+            grad[b1 + r] += g * a0 * a2;
+            grad[b2 + r] += g * a0 * a1;
+          }
+          continue;
+        }
         for (let r = 0; r < R; r++)
           for (let m = 0; m < N; m++) {
             let p = g;
