@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClaims } from '../src/claims/load.js';
 import { deepLinearNet } from '../src/numeric/deeplinear.js';
-import { denseKernels } from '../src/numeric/dense.js';
+import { denseKernels, dopriWasm } from '../src/numeric/dense.js';
 import { inGramCoordinates } from '../src/numeric/gram.js';
-import { normalizedFlow } from '../src/numeric/dynamics.js';
+import { integrateDopri, normalizedFlow } from '../src/numeric/dynamics.js';
 import { mat, stableRank, type Mat } from '../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../src/numeric/losses.js';
 import { leakyRelu, twoLayerNet, type Model } from '../src/numeric/models.js';
@@ -156,6 +156,47 @@ console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or u
   }
   console.log(
     `\nNormalized-flow step of a two-layer net (${twoLayerKernels === 'wasm-simd' ? 'generated WebAssembly SIMD kernel' : 'no kernel: CLAIMCHECK_KERNELS=js or no WebAssembly SIMD'}; the same numbers: test/numeric/two-layer-kernel.test.ts)\n  ${'shape'.padEnd(58)} ${'model passes'.padStart(11)} ${'kernel'.padStart(11)} ${'ratio'.padStart(7)}\n${rows.join('\n')}`,
+  );
+}
+
+// Gradient flow of small models (Vardi–Shamir's two-layer nets, Razin–Cohen's factorizations): a Dormand–Prince step on
+// the generic passes with the stages in JavaScript, against the generated objective kernels (two-layer-objective.ts,
+// deeplinear.ts) with the stages and error estimate in WebAssembly (dense.as.ts); the same numbers:
+// test/numeric/two-layer-objective.test.ts, deeplinear-objective.test.ts, dynamics.test.ts
+{
+  const rows: string[] = [];
+  const steps = 400;
+  const cases: Array<[string, Model, Mat, Float64Array, 'sum' | 'mean']> = [];
+  for (const [n, d, m] of [
+    [8, 6, 5],
+    [3, 4, 1],
+  ] as const) {
+    const { X, y } = gaussianData(n, d);
+    const model = twoLayerNet({ d, width: m, activation: leakyRelu(0.1), trainOutput: true, wScale: 0.5, vScale: 0.5, vInit: 'gaussian' });
+    cases.push([`two-layer n=${n} d=${d} m=${m} (Vardi–Shamir)`, model, X, y, 'mean']);
+  }
+  for (const L of [2, 4]) {
+    const model = deepLinearNet({ rows: 2, cols: 2, depth: L, width: 2, init: 'balanced', scale: 0.1, detSign: 'positive' });
+    cases.push([`deep-linear 2×2 L=${L} (Razin–Cohen c3)`, model, mat(3, 4, [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]), Float64Array.from([1, 1, 0]), 'sum']);
+  }
+  for (const [label, model, X, y, reduction] of cases) {
+    const theta0 = model.init(rng.fork(label));
+    // the model without its generated kernel: a copy of its methods (and no two-layer shape)
+    const plainModel: Model = { ...model, twoLayer: undefined };
+    const generic = objective(plainModel, squareLoss, X, y, reduction),
+      fast = objective(model, squareLoss, X, y, reduction);
+    const negated = (theta: Float64Array, out: Float64Array) => {
+      const v = generic.valueAndGrad(theta, out);
+      for (let i = 0; i < out.length; i++) out[i] = -out[i];
+      return v;
+    };
+    const o = { time: 1e9, rtol: 1e-10, atol: 1e-13, maxSteps: steps };
+    const a = perCall(() => integrateDopri(negated, theta0, o, { wasm: false })) / steps,
+      b = perCall(() => integrateDopri(fast.negativeGradient!, theta0, o)) / steps;
+    rows.push(`  ${label.padEnd(38)} ${us(a).padStart(8)} µs ${us(b).padStart(8)} µs ${(a / b).toFixed(1).padStart(6)}×`);
+  }
+  console.log(
+    `\nGradient-flow step (Dormand–Prince 5(4), ${dopriWasm ? 'stages in WebAssembly SIMD' : 'no WebAssembly: CLAIMCHECK_KERNELS=js or dense.wasm not built'})\n  ${'model'.padEnd(38)} ${'passes + JS'.padStart(11)} ${'kernels'.padStart(11)} ${'ratio'.padStart(7)}\n${rows.join('\n')}`,
   );
 }
 

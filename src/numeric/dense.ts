@@ -146,19 +146,20 @@ interface DenseWasm {
 }
 
 /** dist/numeric/wasm/dense.wasm (also when this module runs from src/ under vitest); undefined when it is missing, WebAssembly SIMD is unavailable, or CLAIMCHECK_KERNELS=js. */
-function loadWasm(): DenseWasm | undefined {
+function loadModule(): WebAssembly.Module | undefined {
   if (process.env.CLAIMCHECK_KERNELS === 'js') return undefined;
   const here = import.meta.url;
   const file = fileURLToPath(here.endsWith('.ts') ? new URL('../../dist/numeric/wasm/dense.wasm', here) : new URL('./wasm/dense.wasm', here));
   if (!existsSync(file)) return undefined;
   try {
-    return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file))).exports as unknown as DenseWasm;
+    return new WebAssembly.Module(readFileSync(file));
   } catch {
     return undefined;
   }
 }
 
-const wasm = loadWasm();
+const denseModule = loadModule();
+const wasm = denseModule && (new WebAssembly.Instance(denseModule).exports as unknown as DenseWasm);
 /** Which implementation the kernels run: 'wasm-simd' or 'js'. */
 export const denseKernels: 'wasm-simd' | 'js' = wasm ? 'wasm-simd' : 'js';
 
@@ -243,3 +244,65 @@ export function outerGradient(G: Float64Array, X: Float64Array, n: number, m: nu
   if (wasm && n * m * d >= WASM_FROM) outerGradientWasm(G, X, n, m, d, grad);
   else outerGradientJs(G, X, n, m, d, grad);
 }
+
+/** The Dormand–Prince exports of dense.wasm (wasm/dense.as.ts): stage points and error estimate; arguments are byte offsets into `memory`. */
+export interface DopriWasm {
+  memory: WebAssembly.Memory;
+  workspace(): number;
+  dopriStage1(y: number, tmp: number, n: number, k0: number, c0: number): void;
+  dopriStage2(y: number, tmp: number, n: number, k0: number, k1: number, c0: number, c1: number): void;
+  dopriStage3(y: number, tmp: number, n: number, k0: number, k1: number, k2: number, c0: number, c1: number, c2: number): void;
+  dopriStage4(y: number, tmp: number, n: number, k0: number, k1: number, k2: number, k3: number, c0: number, c1: number, c2: number, c3: number): void;
+  dopriStage5(
+    y: number,
+    tmp: number,
+    n: number,
+    k0: number,
+    k1: number,
+    k2: number,
+    k3: number,
+    k4: number,
+    c0: number,
+    c1: number,
+    c2: number,
+    c3: number,
+    c4: number,
+  ): void;
+  dopriStage6(
+    y: number,
+    tmp: number,
+    n: number,
+    k0: number,
+    k1: number,
+    k2: number,
+    k3: number,
+    k4: number,
+    k5: number,
+    c0: number,
+    c1: number,
+    c2: number,
+    c3: number,
+    c4: number,
+    c5: number,
+  ): void;
+  dopriError(
+    y: number,
+    y5: number,
+    n: number,
+    k0: number,
+    k1: number,
+    k2: number,
+    k3: number,
+    k4: number,
+    k5: number,
+    k6: number,
+    h: number,
+    atol: number,
+    rtol: number,
+    b: number,
+    out: number,
+  ): number;
+}
+
+/** A Dormand–Prince instance of dense.wasm with a memory of its own (so the dense kernels, which F may call, never grow it); undefined where WebAssembly is not used. */
+export const dopriWasm: DopriWasm | undefined = denseModule && (new WebAssembly.Instance(denseModule).exports as unknown as DopriWasm);

@@ -1,5 +1,6 @@
 // Training dynamics on an Objective: gradient descent, and gradient flow dθ/dt = −∇L(θ)
 // integrated by Dormand–Prince 5(4) with step-size control (error checked in test/numeric/dynamics.test.ts).
+import { dopriWasm, type DopriWasm } from './dense.js';
 import type { Mat } from './linalg.js';
 import type { PrecisePoint } from './dd-model.js';
 import type { Model } from './models.js';
@@ -53,8 +54,14 @@ export function recorder() {
 
 /** Throws DivergedError when L or an entry of θ is not finite. */
 export function assertFinite(theta: Float64Array, loss: number, at: string): void {
-  if (!Number.isFinite(loss)) throw new DivergedError(at);
-  for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) throw new DivergedError(at);
+  if (!allFinite(theta, loss)) throw new DivergedError(at);
+}
+
+/** Whether L and every entry of θ are finite. */
+function allFinite(theta: Float64Array, loss: number): boolean {
+  if (!Number.isFinite(loss)) return false;
+  for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) return false;
+  return true;
 }
 
 /**
@@ -164,34 +171,108 @@ export function dopriNextStep(h: number, err: number, t: number): number {
   return next;
 }
 
-/** Adaptive Dormand–Prince integration of dθ/dt = F(θ). Generic: F writes into its output. */
-export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => number, theta0: Float64Array, o: GradientFlowOptions): SimResult {
+/** The arrays of one run in dopriWasm's memory: byte offsets (16-byte aligned) and float64 views of n entries. */
+interface DopriRegion {
+  /** the 14 weights b5, b4 (at p.b) and the step's max-norm error (at p.out) */
+  p: { b: number; out: number; y: number; y5: number; tmp: number; k: number[] };
+  out: Float64Array;
+  y: Float64Array;
+  y5: Float64Array;
+  tmp: Float64Array;
+  k: Float64Array[];
+}
+
+/** Lays out a run's arrays at the start of dopriWasm's workspace (growing its memory first, so no view is detached during the run). */
+function dopriRegion(W: DopriWasm, n: number): DopriRegion {
+  const base = W.workspace(),
+    stride = ((n + 1) & ~1) * 8;
+  const need = base + 128 + 10 * stride,
+    mem = W.memory;
+  if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+  const at = (j: number) => base + 128 + j * stride;
+  const view = (offset: number, length: number) => new Float64Array(mem.buffer, offset, length);
+  view(base, 14).set([...B5, ...B4]);
+  const k = [3, 4, 5, 6, 7, 8, 9].map(at);
+  return {
+    p: { b: base, out: base + 112, y: at(0), y5: at(1), tmp: at(2), k },
+    out: view(base + 112, 1),
+    y: view(at(0), n),
+    y5: view(at(1), n),
+    tmp: view(at(2), n),
+    k: k.map((o) => view(o, n)),
+  };
+}
+
+/** Whether a run holds dopriWasm's memory (a run started meanwhile, e.g. from an observer, uses JavaScript arrays). */
+let dopriHeld = false;
+
+/**
+ * Adaptive Dormand–Prince integration of dθ/dt = F(θ). Generic: F writes every entry of its output. The stage
+ * points and the error estimate run in WebAssembly (wasm/dense.as.ts, two entries per f64x2 vector, the same
+ * operations in the same order: test/numeric/dynamics.test.ts) where it loads, unless `kernels.wasm` is false;
+ * then θ, F's arguments and what observers see are views into its memory, valid during the call.
+ */
+export function integrateDopri(
+  F: (theta: Float64Array, out: Float64Array) => number,
+  theta0: Float64Array,
+  o: GradientFlowOptions,
+  kernels: { wasm?: boolean } = {},
+): SimResult {
+  const W = kernels.wasm === false || dopriHeld ? undefined : dopriWasm;
+  if (!W) return dormandPrince(F, theta0, o, undefined);
+  dopriHeld = true;
+  try {
+    return dormandPrince(F, theta0, o, dopriRegion(W, theta0.length));
+  } finally {
+    dopriHeld = false;
+  }
+}
+
+function dormandPrince(
+  F: (theta: Float64Array, out: Float64Array) => number,
+  theta0: Float64Array,
+  o: GradientFlowOptions,
+  R: DopriRegion | undefined,
+): SimResult {
   const n = theta0.length;
-  let y = Float64Array.from(theta0);
-  const [k0, k1, k2, k3, k4, k5, k6] = Array.from({ length: 7 }, () => new Float64Array(n));
-  const tmp = new Float64Array(n);
-  let y5 = new Float64Array(n);
+  const { time, rtol, atol, maxSteps, stopLoss, observe, acceptedSteps } = o;
+  const W = R && dopriWasm!;
+  let y = R ? R.y : new Float64Array(n),
+    y5 = R ? R.y5 : new Float64Array(n);
+  y.set(theta0);
+  const [k1, k2, k3, k4, k5] = R ? R.k.slice(1, 6) : Array.from({ length: 5 }, () => new Float64Array(n));
+  let k0 = R ? R.k[0] : new Float64Array(n),
+    k6 = R ? R.k[6] : new Float64Array(n);
+  const tmp = R ? R.tmp : new Float64Array(n);
+  // byte offsets of the same arrays for the WebAssembly path, swapped with them
+  const p = R?.p;
+  let pY = p?.y ?? 0,
+    pY5 = p?.y5 ?? 0,
+    pK0 = p?.k[0] ?? 0,
+    pK6 = p?.k[6] ?? 0;
+  const [pK1, pK2, pK3, pK4, pK5] = p ? p.k.slice(1, 6) : [0, 0, 0, 0, 0];
+  const pT = p?.tmp ?? 0;
   let t = 0;
   let loss = F(y, k0);
   assertFinite(y, loss, 't = 0');
-  o.observe?.(y);
-  let h = o.h0 ?? Math.min(o.time, 1e-3);
+  observe?.(y);
+  let h = o.h0 ?? Math.min(time, 1e-3);
   let steps = 0;
   let errSum = 0;
   let lossAtEnd = loss;
   const rec = recorder();
   rec.record(0, 0, loss, true);
   let stoppedBy: SimResult['stoppedBy'] = 'time';
-  while (t < o.time) {
-    if (o.stopLoss !== undefined && loss < o.stopLoss) {
+  while (t < time) {
+    if (stopLoss !== undefined && loss < stopLoss) {
       stoppedBy = 'loss';
       break;
     }
-    if (steps >= o.maxSteps) {
+    if (steps >= maxSteps) {
       stoppedBy = 'max-steps';
       break;
     }
-    if (t + h > o.time) h = o.time - t;
+    if (t + h > time) h = time - t;
     // stages 1–6, written out: each sum in the order of Σ_r (h·a_sr)·k_r, so every rounding is that of the plain loop
     const h10 = h * A10,
       h20 = h * A20,
@@ -214,61 +295,90 @@ export function integrateDopri(F: (theta: Float64Array, out: Float64Array) => nu
       h63 = h * A63,
       h64 = h * A64,
       h65 = h * A65;
-    for (let i = 0; i < n; i++) tmp[i] = y[i] + h10 * k0[i];
-    F(tmp, k1);
-    for (let i = 0; i < n; i++) tmp[i] = y[i] + h20 * k0[i] + h21 * k1[i];
-    F(tmp, k2);
-    for (let i = 0; i < n; i++) tmp[i] = y[i] + h30 * k0[i] + h31 * k1[i] + h32 * k2[i];
-    F(tmp, k3);
-    for (let i = 0; i < n; i++) tmp[i] = y[i] + h40 * k0[i] + h41 * k1[i] + h42 * k2[i] + h43 * k3[i];
-    F(tmp, k4);
-    for (let i = 0; i < n; i++) tmp[i] = y[i] + h50 * k0[i] + h51 * k1[i] + h52 * k2[i] + h53 * k3[i] + h54 * k4[i];
-    F(tmp, k5);
-    for (let i = 0; i < n; i++) tmp[i] = y[i] + h60 * k0[i] + h61 * k1[i] + h62 * k2[i] + h63 * k3[i] + h64 * k4[i] + h65 * k5[i];
-    lossAtEnd = F(tmp, k6);
     let err = 0;
     let absErr = 0;
-    for (let i = 0; i < n; i++) {
-      const q0 = k0[i],
-        q1 = k1[i],
-        q2 = k2[i],
-        q3 = k3[i],
-        q4 = k4[i],
-        q5 = k5[i],
-        q6 = k6[i];
-      // the leading 0 + keeps a sum of −0 terms +0, as the loop from 0 did
-      const a5 = 0 + B50 * q0 + B51 * q1 + B52 * q2 + B53 * q3 + B54 * q4 + B55 * q5 + B56 * q6;
-      const a4 = 0 + B40 * q0 + B41 * q1 + B42 * q2 + B43 * q3 + B44 * q4 + B45 * q5 + B46 * q6;
-      y5[i] = y[i] + h * a5;
-      const e = h * Math.abs(a5 - a4);
-      absErr = Math.max(absErr, e);
-      const sc = o.atol + o.rtol * Math.max(Math.abs(y[i]), Math.abs(y5[i]));
-      err = Math.max(err, e / sc);
+    if (W) {
+      W.dopriStage1(pY, pT, n, pK0, h10);
+      F(tmp, k1);
+      W.dopriStage2(pY, pT, n, pK0, pK1, h20, h21);
+      F(tmp, k2);
+      W.dopriStage3(pY, pT, n, pK0, pK1, pK2, h30, h31, h32);
+      F(tmp, k3);
+      W.dopriStage4(pY, pT, n, pK0, pK1, pK2, pK3, h40, h41, h42, h43);
+      F(tmp, k4);
+      W.dopriStage5(pY, pT, n, pK0, pK1, pK2, pK3, pK4, h50, h51, h52, h53, h54);
+      F(tmp, k5);
+      W.dopriStage6(pY, pT, n, pK0, pK1, pK2, pK3, pK4, pK5, h60, h61, h62, h63, h64, h65);
+      lossAtEnd = F(tmp, k6);
+      err = W.dopriError(pY, pY5, n, pK0, pK1, pK2, pK3, pK4, pK5, pK6, h, atol, rtol, p!.b, p!.out);
+      absErr = R.out[0];
+    } else {
+      for (let i = 0; i < n; i++) tmp[i] = y[i] + h10 * k0[i];
+      F(tmp, k1);
+      for (let i = 0; i < n; i++) tmp[i] = y[i] + h20 * k0[i] + h21 * k1[i];
+      F(tmp, k2);
+      for (let i = 0; i < n; i++) tmp[i] = y[i] + h30 * k0[i] + h31 * k1[i] + h32 * k2[i];
+      F(tmp, k3);
+      for (let i = 0; i < n; i++) tmp[i] = y[i] + h40 * k0[i] + h41 * k1[i] + h42 * k2[i] + h43 * k3[i];
+      F(tmp, k4);
+      for (let i = 0; i < n; i++) tmp[i] = y[i] + h50 * k0[i] + h51 * k1[i] + h52 * k2[i] + h53 * k3[i] + h54 * k4[i];
+      F(tmp, k5);
+      for (let i = 0; i < n; i++) tmp[i] = y[i] + h60 * k0[i] + h61 * k1[i] + h62 * k2[i] + h63 * k3[i] + h64 * k4[i] + h65 * k5[i];
+      lossAtEnd = F(tmp, k6);
+      for (let i = 0; i < n; i++) {
+        const q0 = k0[i],
+          q1 = k1[i],
+          q2 = k2[i],
+          q3 = k3[i],
+          q4 = k4[i],
+          q5 = k5[i],
+          q6 = k6[i];
+        // the leading 0 + keeps a sum of −0 terms +0, as the loop from 0 did
+        const a5 = 0 + B50 * q0 + B51 * q1 + B52 * q2 + B53 * q3 + B54 * q4 + B55 * q5 + B56 * q6;
+        const a4 = 0 + B40 * q0 + B41 * q1 + B42 * q2 + B43 * q3 + B44 * q4 + B45 * q5 + B46 * q6;
+        const yi = y[i],
+          y5i = yi + h * a5;
+        y5[i] = y5i;
+        const e = h * Math.abs(a5 - a4);
+        absErr = Math.max(absErr, e);
+        const sc = atol + rtol * Math.max(Math.abs(yi), Math.abs(y5i));
+        err = Math.max(err, e / sc);
+      }
     }
     if (!Number.isFinite(err)) throw new DivergedError(`t = ${t}`);
     if (err <= 1) {
-      o.acceptedSteps?.push(h);
+      acceptedSteps?.push(h);
       t += h;
       steps++;
       errSum += absErr;
       const swap = y;
       y = y5;
       y5 = swap;
-      // FSAL: the last stage was evaluated at the accepted point.
-      k0.set(k6);
+      const pSwap = pY;
+      pY = pY5;
+      pY5 = pSwap;
+      // FSAL: the last stage was evaluated at the accepted point; k6's next values overwrite the old k0's
+      const k = k0;
+      k0 = k6;
+      k6 = k;
+      const pk = pK0;
+      pK0 = pK6;
+      pK6 = pk;
       loss = lossAtEnd;
-      assertFinite(y, loss, `t = ${t}`);
-      o.observe?.(y, undefined, absErr);
+      if (!allFinite(y, loss)) throw new DivergedError(`t = ${t}`);
+      observe?.(y, undefined, absErr);
       rec.record(steps, t, loss);
     }
     h = dopriNextStep(h, err, t);
   }
   rec.record(steps, t, loss, true);
-  return { theta: y, loss, steps, time: t, errorEstimate: errSum, trajectory: rec.points, stoppedBy };
+  // θ leaves the WebAssembly memory, which the next run reuses
+  return { theta: R ? Float64Array.from(y) : y, loss, steps, time: t, errorEstimate: errSum, trajectory: rec.points, stoppedBy };
 }
 
 /** Gradient flow dθ/dt = −∇L(θ). */
 export function gradientFlow(obj: Objective, theta0: Float64Array, o: GradientFlowOptions): SimResult {
+  if (obj.negativeGradient) return integrateDopri(obj.negativeGradient, theta0, o);
   const F = (theta: Float64Array, out: Float64Array): number => {
     const v = obj.valueAndGrad(theta, out);
     for (let i = 0; i < out.length; i++) out[i] = -out[i];

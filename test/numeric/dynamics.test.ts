@@ -1,7 +1,9 @@
 // The integrators of src/numeric/dynamics.ts: gradient flow (adaptive Dormand–Prince, against closed
 // forms), gradient descent, Richardson-extrapolated Euler, and the normalized flow.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exactGram } from '../../src/numeric/data.js';
+import { dopriWasm } from '../../src/numeric/dense.js';
 import { DivergedError, gradientDescent, gradientFlow, gradientFlowRichardson, integrateDopri, normalizedFlow } from '../../src/numeric/dynamics.js';
 import { fromRows, mat } from '../../src/numeric/linalg.js';
 import { exponentialLoss, LOSSES } from '../../src/numeric/losses.js';
@@ -9,7 +11,7 @@ import { leakyRelu, twoLayerNet } from '../../src/numeric/models.js';
 import { objective } from '../../src/numeric/objective.js';
 import { reluNet } from '../../src/numeric/relunet.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { quadratic } from '../checks.js';
+import { fcRuns, quadratic } from '../checks.js';
 
 describe('dynamics', () => {
   it('gradient flow on a quadratic matches exp(−At) within the requested tolerance', () => {
@@ -205,9 +207,69 @@ describe('Dormand–Prince step, written out', () => {
       return t[0] * t[0];
     };
     const theta0 = Float64Array.from([0.7, -1.2, 0.4, -0]);
-    const r = integrateDopri(F, theta0, { time: 3, rtol: 1e-9, atol: 1e-12, maxSteps: 1e6 });
-    const ref = dopriReference(F, theta0, 3, 1e-9, 1e-12);
-    expect(r.steps).toBeGreaterThan(20);
-    for (let i = 0; i < 4; i++) expect(Object.is(r.theta[i], ref[i]), `θ_${i}: ${r.theta[i]} vs ${ref[i]}`).toBe(true);
+    for (const wasm of [true, false]) {
+      const r = integrateDopri(F, theta0, { time: 3, rtol: 1e-9, atol: 1e-12, maxSteps: 1e6 }, { wasm });
+      const ref = dopriReference(F, theta0, 3, 1e-9, 1e-12);
+      expect(r.steps).toBeGreaterThan(20);
+      for (let i = 0; i < 4; i++) expect(Object.is(r.theta[i], ref[i]), `θ_${i}: ${r.theta[i]} vs ${ref[i]}`).toBe(true);
+    }
+  });
+
+  /** A coupled nonlinear field on n coordinates (some held at −0), or one that blows up in finite time. */
+  const field = (n: number, blowUp: boolean) => (t: Float64Array, out: Float64Array) => {
+    for (let i = 0; i < n; i++) out[i] = i % 5 === 4 ? -0 : blowUp ? t[i] * t[i] : -t[i] * t[(i + 1) % n] + Math.sin(t[(i + 2) % n]) - 0.1 * t[i];
+    return t[0] * t[0];
+  };
+  /** The run, what its observer saw and the error it threw. */
+  function run(n: number, blowUp: boolean, theta0: Float64Array, wasm: boolean) {
+    const seen: number[] = [],
+      accepted: number[] = [];
+    try {
+      const r = integrateDopri(
+        field(n, blowUp),
+        theta0,
+        { time: blowUp ? 10 : 2, rtol: 1e-8, atol: 1e-12, maxSteps: 600, acceptedSteps: accepted, observe: (t, _p, e) => seen.push(...t, e ?? -1) },
+        { wasm },
+      );
+      return { r: { ...r, theta: Array.from(r.theta) }, seen, accepted };
+    } catch (e) {
+      return { error: (e as Error).message, seen, accepted };
+    }
+  }
+
+  it('runs its stages and error estimate in WebAssembly to the same bits as the JavaScript loops, for every n, also when it diverges (property)', () => {
+    expect(dopriWasm).toBeDefined();
+    let diverged = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 41 }), fc.boolean(), fc.nat(), (n, blowUp, seed) => {
+        const rng = new Rng(seed);
+        const theta0 = Float64Array.from({ length: n }, (_, i) => (i % 7 === 6 ? -0 : rng.normal()));
+        const a = run(n, blowUp, theta0, true),
+          b = run(n, blowUp, theta0, false);
+        if (b.error) diverged++;
+        expect(a.seen.length).toBe(b.seen.length);
+        expect(a.seen.every((x, i) => Object.is(x, b.seen[i]))).toBe(true);
+        expect(a.accepted).toEqual(b.accepted);
+        expect(a.error).toBe(b.error);
+        if (a.r) expect(a.r.theta.every((x, i) => Object.is(x, b.r!.theta[i]))).toBe(true);
+        expect(a.r).toEqual(b.r);
+      }),
+      fcRuns(50),
+    );
+    expect(diverged).toBeGreaterThan(5);
+  });
+
+  it('gives a run started from an observer (its memory is held) the same bits, and keeps the outer run’s', () => {
+    const theta0 = Float64Array.from([0.3, -0.7, 1.1, 0.2, -0.4]);
+    const o = { time: 1, rtol: 1e-9, atol: 1e-12, maxSteps: 1000 },
+      inner: number[][] = [];
+    const outer = integrateDopri(field(5, false), theta0, {
+      ...o,
+      observe: (t) => void (inner.length < 3 && inner.push(Array.from(integrateDopri(field(5, false), t, o).theta))),
+    });
+    const plain = (t: Float64Array) => Array.from(integrateDopri(field(5, false), t, o, { wasm: false }).theta);
+    expect(Array.from(outer.theta)).toEqual(plain(theta0));
+    expect(inner[0]).toEqual(plain(theta0));
+    expect(inner).toHaveLength(3);
   });
 });

@@ -251,3 +251,261 @@ export function outerGradient(g: usize, x: usize, n: i32, m: i32, d: i32, grad: 
     }
   }
 }
+
+// Dormand–Prince (integrateDopri in src/numeric/dynamics.ts): the stage points tmp = y + Σ_{r<s} c_r k_r and the
+// error estimate, two entries per f64x2 vector, each sum in the JavaScript loops' order (from y, then r = 0, 1, …),
+// so every entry is rounded as there. Arrays are n doubles at the given byte offsets.
+
+export function dopriStage1(y: usize, tmp: usize, n: i32, k0: usize, c0: f64): void {
+  const v0 = f64x2.splat(c0);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = (<usize>i) << 3;
+    v128.store(tmp + o, f64x2.add(v128.load(y + o), f64x2.mul(v0, v128.load(k0 + o))));
+  }
+  if (i < n) {
+    const o = (<usize>i) << 3;
+    store<f64>(tmp + o, load<f64>(y + o) + c0 * load<f64>(k0 + o));
+  }
+}
+
+export function dopriStage2(y: usize, tmp: usize, n: i32, k0: usize, k1: usize, c0: f64, c1: f64): void {
+  const v0 = f64x2.splat(c0),
+    v1 = f64x2.splat(c1);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = (<usize>i) << 3;
+    let a = f64x2.add(v128.load(y + o), f64x2.mul(v0, v128.load(k0 + o)));
+    a = f64x2.add(a, f64x2.mul(v1, v128.load(k1 + o)));
+    v128.store(tmp + o, a);
+  }
+  if (i < n) {
+    const o = (<usize>i) << 3;
+    store<f64>(tmp + o, load<f64>(y + o) + c0 * load<f64>(k0 + o) + c1 * load<f64>(k1 + o));
+  }
+}
+
+export function dopriStage3(y: usize, tmp: usize, n: i32, k0: usize, k1: usize, k2: usize, c0: f64, c1: f64, c2: f64): void {
+  const v0 = f64x2.splat(c0),
+    v1 = f64x2.splat(c1),
+    v2 = f64x2.splat(c2);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = (<usize>i) << 3;
+    let a = f64x2.add(v128.load(y + o), f64x2.mul(v0, v128.load(k0 + o)));
+    a = f64x2.add(a, f64x2.mul(v1, v128.load(k1 + o)));
+    a = f64x2.add(a, f64x2.mul(v2, v128.load(k2 + o)));
+    v128.store(tmp + o, a);
+  }
+  if (i < n) {
+    const o = (<usize>i) << 3;
+    store<f64>(tmp + o, load<f64>(y + o) + c0 * load<f64>(k0 + o) + c1 * load<f64>(k1 + o) + c2 * load<f64>(k2 + o));
+  }
+}
+
+export function dopriStage4(y: usize, tmp: usize, n: i32, k0: usize, k1: usize, k2: usize, k3: usize, c0: f64, c1: f64, c2: f64, c3: f64): void {
+  const v0 = f64x2.splat(c0),
+    v1 = f64x2.splat(c1),
+    v2 = f64x2.splat(c2),
+    v3 = f64x2.splat(c3);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = (<usize>i) << 3;
+    let a = f64x2.add(v128.load(y + o), f64x2.mul(v0, v128.load(k0 + o)));
+    a = f64x2.add(a, f64x2.mul(v1, v128.load(k1 + o)));
+    a = f64x2.add(a, f64x2.mul(v2, v128.load(k2 + o)));
+    a = f64x2.add(a, f64x2.mul(v3, v128.load(k3 + o)));
+    v128.store(tmp + o, a);
+  }
+  if (i < n) {
+    const o = (<usize>i) << 3;
+    store<f64>(tmp + o, load<f64>(y + o) + c0 * load<f64>(k0 + o) + c1 * load<f64>(k1 + o) + c2 * load<f64>(k2 + o) + c3 * load<f64>(k3 + o));
+  }
+}
+
+export function dopriStage5(
+  y: usize,
+  tmp: usize,
+  n: i32,
+  k0: usize,
+  k1: usize,
+  k2: usize,
+  k3: usize,
+  k4: usize,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+): void {
+  const v0 = f64x2.splat(c0),
+    v1 = f64x2.splat(c1),
+    v2 = f64x2.splat(c2),
+    v3 = f64x2.splat(c3),
+    v4 = f64x2.splat(c4);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = (<usize>i) << 3;
+    let a = f64x2.add(v128.load(y + o), f64x2.mul(v0, v128.load(k0 + o)));
+    a = f64x2.add(a, f64x2.mul(v1, v128.load(k1 + o)));
+    a = f64x2.add(a, f64x2.mul(v2, v128.load(k2 + o)));
+    a = f64x2.add(a, f64x2.mul(v3, v128.load(k3 + o)));
+    a = f64x2.add(a, f64x2.mul(v4, v128.load(k4 + o)));
+    v128.store(tmp + o, a);
+  }
+  if (i < n) {
+    const o = (<usize>i) << 3;
+    store<f64>(
+      tmp + o,
+      load<f64>(y + o) + c0 * load<f64>(k0 + o) + c1 * load<f64>(k1 + o) + c2 * load<f64>(k2 + o) + c3 * load<f64>(k3 + o) + c4 * load<f64>(k4 + o),
+    );
+  }
+}
+
+export function dopriStage6(
+  y: usize,
+  tmp: usize,
+  n: i32,
+  k0: usize,
+  k1: usize,
+  k2: usize,
+  k3: usize,
+  k4: usize,
+  k5: usize,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+): void {
+  const v0 = f64x2.splat(c0),
+    v1 = f64x2.splat(c1),
+    v2 = f64x2.splat(c2),
+    v3 = f64x2.splat(c3),
+    v4 = f64x2.splat(c4),
+    v5 = f64x2.splat(c5);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = (<usize>i) << 3;
+    let a = f64x2.add(v128.load(y + o), f64x2.mul(v0, v128.load(k0 + o)));
+    a = f64x2.add(a, f64x2.mul(v1, v128.load(k1 + o)));
+    a = f64x2.add(a, f64x2.mul(v2, v128.load(k2 + o)));
+    a = f64x2.add(a, f64x2.mul(v3, v128.load(k3 + o)));
+    a = f64x2.add(a, f64x2.mul(v4, v128.load(k4 + o)));
+    a = f64x2.add(a, f64x2.mul(v5, v128.load(k5 + o)));
+    v128.store(tmp + o, a);
+  }
+  if (i < n) {
+    const o = (<usize>i) << 3;
+    store<f64>(
+      tmp + o,
+      load<f64>(y + o) +
+        c0 * load<f64>(k0 + o) +
+        c1 * load<f64>(k1 + o) +
+        c2 * load<f64>(k2 + o) +
+        c3 * load<f64>(k3 + o) +
+        c4 * load<f64>(k4 + o) +
+        c5 * load<f64>(k5 + o),
+    );
+  }
+}
+
+/**
+ * y5 = y + h·a5 with a5 = 0 + Σ_s b5_s k_s and a4 = 0 + Σ_s b4_s k_s (every term, s = 0 … 6); returns
+ * max_i e_i / (atol + rtol·max(|y_i|, |y5_i|)) with e_i = h·|a5 − a4|, and stores max_i e_i at out.
+ * A maximum does not depend on the order it is taken in (a NaN makes it NaN either way).
+ * b: the 14 coefficients b5_0 … b5_6, b4_0 … b4_6.
+ */
+export function dopriError(
+  y: usize,
+  y5: usize,
+  n: i32,
+  k0: usize,
+  k1: usize,
+  k2: usize,
+  k3: usize,
+  k4: usize,
+  k5: usize,
+  k6: usize,
+  h: f64,
+  atol: f64,
+  rtol: f64,
+  b: usize,
+  out: usize,
+): f64 {
+  const b50 = load<f64>(b),
+    b51 = load<f64>(b, 8),
+    b52 = load<f64>(b, 16),
+    b53 = load<f64>(b, 24),
+    b54 = load<f64>(b, 32),
+    b55 = load<f64>(b, 40),
+    b56 = load<f64>(b, 48),
+    b40 = load<f64>(b, 56),
+    b41 = load<f64>(b, 64),
+    b42 = load<f64>(b, 72),
+    b43 = load<f64>(b, 80),
+    b44 = load<f64>(b, 88),
+    b45 = load<f64>(b, 96),
+    b46 = load<f64>(b, 104);
+  const zero = f64x2.splat(0.0),
+    hv = f64x2.splat(h),
+    atolv = f64x2.splat(atol),
+    rtolv = f64x2.splat(rtol);
+  let errv = zero,
+    absv = zero;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = (<usize>i) << 3;
+    const q0 = v128.load(k0 + o),
+      q1 = v128.load(k1 + o),
+      q2 = v128.load(k2 + o),
+      q3 = v128.load(k3 + o),
+      q4 = v128.load(k4 + o),
+      q5 = v128.load(k5 + o),
+      q6 = v128.load(k6 + o);
+    let a5 = f64x2.add(zero, f64x2.mul(f64x2.splat(b50), q0));
+    a5 = f64x2.add(a5, f64x2.mul(f64x2.splat(b51), q1));
+    a5 = f64x2.add(a5, f64x2.mul(f64x2.splat(b52), q2));
+    a5 = f64x2.add(a5, f64x2.mul(f64x2.splat(b53), q3));
+    a5 = f64x2.add(a5, f64x2.mul(f64x2.splat(b54), q4));
+    a5 = f64x2.add(a5, f64x2.mul(f64x2.splat(b55), q5));
+    a5 = f64x2.add(a5, f64x2.mul(f64x2.splat(b56), q6));
+    let a4 = f64x2.add(zero, f64x2.mul(f64x2.splat(b40), q0));
+    a4 = f64x2.add(a4, f64x2.mul(f64x2.splat(b41), q1));
+    a4 = f64x2.add(a4, f64x2.mul(f64x2.splat(b42), q2));
+    a4 = f64x2.add(a4, f64x2.mul(f64x2.splat(b43), q3));
+    a4 = f64x2.add(a4, f64x2.mul(f64x2.splat(b44), q4));
+    a4 = f64x2.add(a4, f64x2.mul(f64x2.splat(b45), q5));
+    a4 = f64x2.add(a4, f64x2.mul(f64x2.splat(b46), q6));
+    const yi = v128.load(y + o),
+      y5i = f64x2.add(yi, f64x2.mul(hv, a5));
+    v128.store(y5 + o, y5i);
+    const e = f64x2.mul(hv, f64x2.abs(f64x2.sub(a5, a4)));
+    absv = f64x2.max(absv, e);
+    const sc = f64x2.add(atolv, f64x2.mul(rtolv, f64x2.max(f64x2.abs(yi), f64x2.abs(y5i))));
+    errv = f64x2.max(errv, f64x2.div(e, sc));
+  }
+  let err = max<f64>(f64x2.extract_lane(errv, 0), f64x2.extract_lane(errv, 1)),
+    absErr = max<f64>(f64x2.extract_lane(absv, 0), f64x2.extract_lane(absv, 1));
+  if (i < n) {
+    const o = (<usize>i) << 3;
+    const q0 = load<f64>(k0 + o),
+      q1 = load<f64>(k1 + o),
+      q2 = load<f64>(k2 + o),
+      q3 = load<f64>(k3 + o),
+      q4 = load<f64>(k4 + o),
+      q5 = load<f64>(k5 + o),
+      q6 = load<f64>(k6 + o);
+    const a5 = 0.0 + b50 * q0 + b51 * q1 + b52 * q2 + b53 * q3 + b54 * q4 + b55 * q5 + b56 * q6;
+    const a4 = 0.0 + b40 * q0 + b41 * q1 + b42 * q2 + b43 * q3 + b44 * q4 + b45 * q5 + b46 * q6;
+    const yi = load<f64>(y + o),
+      y5i = yi + h * a5;
+    store<f64>(y5 + o, y5i);
+    const e = h * abs<f64>(a5 - a4);
+    absErr = max<f64>(absErr, e);
+    err = max<f64>(err, e / (atol + rtol * max<f64>(abs<f64>(yi), abs<f64>(y5i))));
+  }
+  store<f64>(out, absErr);
+  return err;
+}
