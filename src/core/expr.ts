@@ -22,6 +22,7 @@ export const ALLOWED_FUNCTIONS = nameTable<(...a: number[]) => number>({
   atan: Math.atan,
   atan2: Math.atan2,
   sinh: Math.sinh,
+  asinh: Math.asinh,
   cosh: Math.cosh,
   tanh: Math.tanh,
   min: (...a) => Math.min(...a),
