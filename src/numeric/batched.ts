@@ -9,6 +9,7 @@ import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
 import { layerOffsets, selectedOutput } from './relunet.js';
+import { moduleBytes, uleb, vec } from './wasm-asm.js';
 
 /** One trial's gradient descent, as gradientDescent(objective(model, loss, X, y, reduction), theta0, {steps, eta, stopLoss, snapshots, observe}) would run it. */
 export interface GradientDescentLane {
@@ -207,20 +208,6 @@ const WASM_MAX_PRODUCTS = 4096;
 type WasmKernel = (...pointersAndFlags: number[]) => number;
 const wasmKernels = new Map<string, WasmKernel | undefined>();
 
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const str = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
 /**
  * The module exporting step(theta, grad, loss, finite, pairs, update, w, eta, x, y, sel, gamma, dphiAtZero):
  * byte offsets of the batch's arrays (trial-innermost, width B; sel as f64), the number of lane pairs,
@@ -330,14 +317,7 @@ function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<Arr
     [...uleb(v128Locals.length), v128],
   ]);
   const body = [...locals, ...code, 0x0b];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec(paramTypes.map((p) => [p])), ...vec([[i32]])]])),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str('step'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+  return moduleBytes([{ name: 'step', type: [0x60, ...vec(paramTypes.map((p) => [p])), ...vec([[i32]])], code: [...uleb(body.length), ...body] }]);
 }
 
 /** The generated kernel of this shape and width; undefined where WebAssembly SIMD is unavailable. */

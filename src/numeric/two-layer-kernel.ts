@@ -5,7 +5,7 @@
 // f64x2 add and mul are IEEE per lane, never fused), so results are bit-identical to it
 // (test/numeric/two-layer-kernel.test.ts). normalizedFlow and gradientDescent (dynamics.ts) are written
 // out here on the kernel, step for step in their order.
-import { DivergedError, recorder, snapshotSchedule, type NormalizedFlowOptions, type Observer, type SimResult } from './dynamics.js';
+import { DivergedError, exponentialLossWeights, recorder, snapshotSchedule, type NormalizedFlowOptions, type Observer, type SimResult } from './dynamics.js';
 import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
@@ -471,17 +471,7 @@ export function twoLayerNormalizedFlow(model: Model, X: Mat, y: Float64Array, th
     const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
     const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
     // the exponential loss at the θ of the last forward pass, and c
-    const expLoss = (): number => {
-      let qmin = Infinity,
-        s = 0;
-      for (let i = 0; i < n; i++) qmin = Math.min(qmin, y[i] * pred[i]);
-      for (let i = 0; i < n; i++) {
-        c[i] = Math.exp(-(y[i] * pred[i] - qmin));
-        s += c[i];
-      }
-      for (let i = 0; i < n; i++) c[i] = (c[i] / s) * y[i];
-      return Math.exp(-qmin) * s;
-    };
+    const expLoss = (): number => exponentialLossWeights(n, pred, y, c);
     K.forward();
     let loss = expLoss();
     rec.record(0, 0, loss, true);

@@ -3,15 +3,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEEP_LINEAR_KERNEL_MAX, deepLinearNet, deepLinearObjectiveKernel, layerShapes } from '../../src/numeric/deeplinear.js';
-import { gradientFlow } from '../../src/numeric/dynamics.js';
 import { mat, matmulInto } from '../../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
 import type { Model } from '../../src/numeric/models.js';
-import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
-
-const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
+import { expectKernelMatchesGeneric, expectSameGradientFlow, sameBits } from './objective-kernel-checks.js';
 
 /** A copy of the model's methods: objective() knows no kernel for it and runs the generic passes. */
 const generic = (model: Model): Model => ({ ...model });
@@ -65,24 +62,7 @@ describe('deep-linear objective kernel', () => {
           if (c.infinite) theta[Math.floor(rng.uniform() * theta.length)] = rng.uniform() < 0.5 ? Infinity : -Infinity;
           const loss = c.logistic ? logisticLoss : squareLoss,
             reduction = c.mean ? 'mean' : 'sum';
-          const fused = objective(model, loss, X, y, reduction),
-            plain = objective(generic(model), loss, X, y, reduction);
-          expect(fused.negativeGradient).toBeDefined();
-          expect(plain.negativeGradient).toBeUndefined();
-          const g1 = new Float64Array(model.nParams).fill(7),
-            g2 = new Float64Array(model.nParams).fill(7),
-            g3 = new Float64Array(model.nParams).fill(7);
-          const l1 = fused.valueAndGrad(theta, g1),
-            l2 = plain.valueAndGrad(theta, g2),
-            l3 = fused.negativeGradient!(theta, g3);
-          expect(Object.is(l1, l2) && Object.is(l3, l2)).toBe(true);
-          expect(sameBits(g1, g2)).toBe(true);
-          expect(
-            sameBits(
-              g3,
-              g2.map((v) => -v),
-            ),
-          ).toBe(true);
+          expectKernelMatchesGeneric(model, generic(model), loss, X, y, reduction, theta);
         },
       ),
       fcRuns(400),
@@ -136,24 +116,14 @@ describe('deep-linear objective kernel', () => {
     for (const L of [2, 3, 4]) {
       const model = deepLinearNet({ rows: 2, cols: 2, depth: L, width: 2, init: 'balanced', scale: 0.05, detSign: 'positive' });
       const theta0 = model.init(new Rng(L));
-      const run = (m: Model) => {
-        const acceptedSteps: number[] = [];
-        const r = gradientFlow(objective(m, squareLoss, X, y, 'sum'), theta0, {
-          time: 1e5,
-          rtol: 1e-9,
-          atol: 1e-13,
-          maxSteps: 3000,
-          stopLoss: 1e-3,
-          acceptedSteps,
-        });
-        return { ...r, acceptedSteps };
-      };
-      const a = run(model),
-        b = run(generic(model));
-      expect(a.steps).toBeGreaterThan(100);
-      expect(sameBits(a.theta, b.theta)).toBe(true);
-      expect(sameBits(a.acceptedSteps, b.acceptedSteps)).toBe(true);
-      expect({ ...a, theta: [] }).toEqual({ ...b, theta: [] });
+      const accepted = expectSameGradientFlow(model, generic(model), squareLoss, X, y, 'sum', theta0, {
+        time: 1e5,
+        rtol: 1e-9,
+        atol: 1e-13,
+        maxSteps: 3000,
+        stopLoss: 1e-3,
+      });
+      expect(accepted).toBeGreaterThan(100);
     }
   });
 

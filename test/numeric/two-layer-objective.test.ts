@@ -2,16 +2,13 @@
 // passes through twoLayerNet's forward and backward: the same bits, for L, ∇L, −∇L and whole gradient flows.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradientFlow } from '../../src/numeric/dynamics.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Model } from '../../src/numeric/models.js';
-import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { TWO_LAYER_KERNEL_MAX, twoLayerObjectiveKernel } from '../../src/numeric/two-layer-objective.js';
 import { fcRuns } from '../checks.js';
-
-const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
+import { expectKernelMatchesGeneric, expectSameGradientFlow } from './objective-kernel-checks.js';
 
 /** The same net without its two-layer shape (Model.twoLayer): objective() then runs the generic forward and backward passes. */
 function unmarked(model: Model): Model {
@@ -63,25 +60,7 @@ describe('two-layer objective kernel', () => {
           if (c.infinite) theta[c.seed % theta.length] = c.seed % 2 ? Infinity : -Infinity;
           const loss = c.logistic ? logisticLoss : squareLoss,
             reduction = c.mean ? 'mean' : 'sum';
-          const fused = objective(model, loss, X, y, reduction),
-            generic = objective(unmarked(model), loss, X, y, reduction);
-          expect(fused.negativeGradient).toBeDefined();
-          expect(generic.negativeGradient).toBeUndefined();
-          const g1 = new Float64Array(model.nParams).fill(7),
-            g2 = new Float64Array(model.nParams).fill(7),
-            g3 = new Float64Array(model.nParams).fill(7);
-          const l1 = fused.valueAndGrad(theta, g1),
-            l2 = generic.valueAndGrad(theta, g2),
-            l3 = fused.negativeGradient!(theta, g3);
-          expect(Object.is(l1, l2) && Object.is(l3, l2)).toBe(true);
-          expect(sameBits(g1, g2)).toBe(true);
-          expect(
-            sameBits(
-              g3,
-              g2.map((v) => -v),
-            ),
-          ).toBe(true);
-          expect(Object.is(fused.value(theta), generic.value(theta))).toBe(true);
+          expectKernelMatchesGeneric(model, unmarked(model), loss, X, y, reduction, theta);
           ran++;
         },
       ),
@@ -97,17 +76,8 @@ describe('two-layer objective kernel', () => {
       [3, 3, 1, 2, false],
     ] as const) {
       const { model, X, y, theta } = problem(seed, n, d, m, { bias, trainOutput: true, act: 'leaky', zeros: false });
-      const run = (mdl: Model) => {
-        const acceptedSteps: number[] = [];
-        const r = gradientFlow(objective(mdl, squareLoss, X, y, 'mean'), theta, { time: 2, rtol: 1e-10, atol: 1e-13, maxSteps: 5000, acceptedSteps });
-        return { ...r, acceptedSteps };
-      };
-      const a = run(model),
-        b = run(unmarked(model));
-      expect(sameBits(a.theta, b.theta)).toBe(true);
-      expect(sameBits(a.acceptedSteps, b.acceptedSteps)).toBe(true);
-      expect(a.acceptedSteps.length).toBeGreaterThan(3);
-      expect({ ...a, theta: [] }).toEqual({ ...b, theta: [] });
+      const accepted = expectSameGradientFlow(model, unmarked(model), squareLoss, X, y, 'mean', theta, { time: 2, rtol: 1e-10, atol: 1e-13, maxSteps: 5000 });
+      expect(accepted).toBeGreaterThan(3);
     }
   });
 
