@@ -10,6 +10,7 @@ import type { BlockDef, BlockKind, NumExpr, RangeOf, StageBlocks, StaticCheck, S
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { conjunctNodes, conjunctRobustness, robustness, type Robustness } from '../core/robustness.js';
 import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
+import { widthMismatch } from './shapes.js';
 import { domainSize, domainValue, fieldIssues, guidedTrialCount, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
 
 export type Path = (string | number)[];
@@ -222,18 +223,15 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
       for (const n of [...DATA_STAT_NAMES, 'n', 'd']) define(n, 'data');
     }
   }
-  const dataCols = stages.data?.checked?.columns,
-    modelCols = stages.model?.checked?.columns;
-  if (dataCols && modelCols && dataCols.lo === dataCols.hi && modelCols.lo === modelCols.hi && dataCols.lo !== modelCols.lo)
-    issue({
-      path: [...base, 'model'],
-      message: `model block "${stages.model!.def.name}" reads data rows of ${modelCols.lo} numbers, but data block "${stages.data!.def.name}" has rows of ${dataCols.lo}`,
-    });
+  if (stages.data && stages.model) {
+    const mismatch = widthMismatch(stages.data, stages.model, s.space, stageBlocks);
+    if (mismatch) issue({ path: [...base, 'model'], message: mismatch });
+  }
   if (s.dynamics && !(s.model && s.data && s.loss)) issue({ path: [...base, 'dynamics'], message: 'dynamics need a data set, a model and a loss' });
   const metrics: SearchPlan['metrics'] = [];
   for (const [name, ref] of Object.entries(s.metrics)) {
     if (scope.has(name)) issue({ path: [...base, 'metrics', name], message: `metric name "${name}" shadows a variable` });
-    const block = planBlock('metric', ref, scope, [...base, 'metrics', name], issue);
+    const block = planBlock('metric', ref, scope, [...base, 'metrics', name], issue, range, stageBlocks);
     if (block) metrics.push({ name, block });
   }
   for (const name of Object.keys(s.metrics)) define(name, 'metric');

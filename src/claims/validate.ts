@@ -40,6 +40,31 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
 }
 
 function checkClaim(c: Claim, ctx: Ctx): void {
+/**
+ * A metric read at a snapshot (`at: step1` or `decade`, step ⌈T/10⌉ of the T steps taken) beside a
+ * `stop_loss`: the snapshots are planned for the dynamics' `steps` (1, ⌈steps/10⌉, a ratio-1.5 grid,
+ * steps), so a run stopped early at T < steps has, in general, none at ⌈T/10⌉ (nor at step 1 when it
+ * stops at step 0). No claim needs the pair; it is refused here rather than failing every such trial.
+ */
+function checkSnapshotsBesideStop(s: SearchSpec, ctx: Ctx): void {
+  const stop = s.dynamics?.stop_loss;
+  if (stop === undefined) return;
+  const visit = (v: unknown, path: Path): void => {
+    if (!v || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'at' && (x === 'decade' || x === 'step1'))
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, k],
+          message: `at: ${x} reads θ at a snapshot step of the run (${x === 'decade' ? '⌈T/10⌉ of the T steps taken' : 'step 1'}), but the dynamics stop early at stop_loss (${stop}) and plan their snapshots for \`steps\`, so a run that stops early has no snapshot there; read the metric at final or initial, or drop stop_loss`,
+        });
+      else visit(x, [...path, k]);
+    }
+  };
+  for (const [name, m] of Object.entries(s.metrics)) visit(m, ['search', 'metrics', name]);
+  for (const [name, m] of Object.entries(s.full?.metrics ?? {})) visit(m, ['search', 'full', 'metrics', name]);
+}
+
   if (c.histogram) {
     if (!c.search) ctx.addIssue({ code: 'custom', path: ['histogram'], message: 'a histogram needs a search (it counts the search’s trials)' });
     else if (!(c.histogram.metric in c.search.metrics) && !(c.histogram.metric in c.search.let)) ctx.addIssue({ code: 'custom', path: ['histogram', 'metric'], message: `"${c.histogram.metric}" is not a metric or let of the search: ${[...Object.keys(c.search.metrics), ...Object.keys(c.search.let)].join(', ')}` });
@@ -49,6 +74,7 @@ function checkClaim(c: Claim, ctx: Ctx): void {
   if (!c.symbolic.length && !c.uses.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
   c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
   if (c.search) checkSearch(c.search, ctx);
+  if (c.search) checkSnapshotsBesideStop(c.search, ctx);
 }
 
 /** The claim schema with every cross-field check: what the loader validates a claim file against. */

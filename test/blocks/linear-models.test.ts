@@ -54,12 +54,12 @@ describe('a model that reads rows of another width than the data’s is invalid 
       expect(errors(`trials: 1\nspace: { a: { grid: [1] } }\ndata: ${data}\nmodel: ${model}\nloss: { block: square }\n${TAIL}`)).toEqual([]);
   });
 
-  it('widths only a trial knows (a space variable): the trial is an error naming both sizes', () => {
+  it('widths only a trial knows (a data statistic): the trial is an error naming both sizes', () => {
     const spec = searchFixture(
-      `trials: 1\nspace: { k: { grid: [3, 4] } }\ndata: { block: sparse-regression, n: 4, d: 3, k: 1 }\nmodel: { block: linear, d: k }\nloss: { block: square }\n${TAIL}`,
+      `trials: 1\nspace: { k: { grid: [0, 1] } }\ndata: { block: sparse-regression, n: 4, d: 3, k: 1 }\nmodel: { block: linear, d: rank_X + k }\nloss: { block: square }\n${TAIL}`,
     );
-    expect(runTrial(spec, { k: 3, seed: 1 }).status).toBe('pass');
-    const bad = runTrial(spec, { k: 4, seed: 1 });
+    expect(runTrial(spec, { k: 0, seed: 1 }).status).toBe('pass');
+    const bad = runTrial(spec, { k: 1, seed: 1 });
     expect(bad.status).toBe('error');
     expect(bad.message).toMatch(/linear: d = 4 but the data have rows of 3 numbers/);
   });

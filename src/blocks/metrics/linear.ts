@@ -23,7 +23,7 @@ import { linearMargin } from '../../numeric/maxmargin.js';
 import { layerOf, type LayerName } from '../../numeric/models.js';
 import { FLOAT64_UNIT } from '../path.js';
 import { checkSize } from '../limits.js';
-import { numExpr, type SimState } from '../types.js';
+import { numExpr, staticProblems, type RangeOf, type SimState } from '../types.js';
 import { at, defineMetric, needData, resolvedMetric, thetaAt } from './common.js';
 
 const PREDICTOR: LayerName = 'w';
@@ -162,12 +162,20 @@ function alphaOf(v: z.infer<typeof numExpr>, num: (v: z.infer<typeof numExpr>) =
   return alpha;
 }
 
+/** alpha's range checked at validation, over the space (the trial's check, alphaOf, as a file:line:column error) */
+function alphaCheck(p: { alpha: z.infer<typeof numExpr> }, range: RangeOf) {
+  const c = staticProblems(range);
+  c.within('alpha', p.alpha, ...HYPENTROPY_ALPHA_RANGE);
+  return { problems: c.problems };
+}
+
 export const hypentropyPotentialMetric = defineMetric({
   name: 'hypentropy-potential',
   summary:
     'Q_α(w) = α² Σ_i q(w_i/α²), q(z) = 2 − √(4 + z²) + z·arcsinh(z/2), of the trained linear predictor (layer "w"): the potential that gradient flow on the diagonal network w = u⊙u − v⊙v from u(0) = v(0) = α·1 minimizes among interpolants (Woodworth et al. 2020, Thm 1, w₀ = 1); alpha (a trial expression, in [1e-100, 1e100]) must be the model’s initialization scale. q is evaluated as z·arcsinh(z/2) − z²/(2 + √(4 + z²)) (no cancellation or overflow). Its rounding error (θ moved by 100 ulp) counts against a verdict it decides',
   params: z.strictObject({ alpha: numExpr, at }),
   expressions: { alpha: 'trial' },
+  check: alphaCheck,
   needs: { layers: [PREDICTOR] },
   create: (p, ctx) => {
     const alpha = alphaOf(p.alpha, ctx.num, 'hypentropy-potential');
@@ -183,6 +191,7 @@ export const minHypentropyDistance = defineMetric({
   summary: `distance ‖w − w_α‖₂ from the trained linear predictor (layer "w") to w_α = argmin Q_α(v) s.t. Xv = y (Q_α as in hypentropy-potential; alpha a trial expression in [1e-100, 1e100], the diagonal network’s initialization scale): the limit of gradient flow on w = u⊙u − v⊙v from u(0) = v(0) = α·1 when it interpolates (Woodworth et al. 2020, Thm 1), which tends to the minimum-ℓ2 interpolant as α → ∞ and to the minimum-ℓ1 one as α → 0. Solved by damped Newton on the dual (w = 2α² sinh(Aᵀν) on the reduced system A = V_rᵀ from the thin SVD), stopped when a full step changes w by at most ${HYPENTROPY_TOLERANCE}·‖w‖∞. relative divides by ‖w_α‖₂; output "potential" gives Q_α(w_α). A trial error when Xw = y has no solution. Its rounding error (θ moved by 100 ulp, plus the last Newton step and 100u·κ(X)·‖w_α‖) counts against a verdict it decides`,
   params: z.strictObject({ alpha: numExpr, relative, output: z.enum(['distance', 'potential']).default('distance'), at }),
   expressions: { alpha: 'trial' },
+  check: alphaCheck,
   needs: { layers: [PREDICTOR] },
   create: (p, ctx) => {
     const what = 'min-hypentropy-distance';
