@@ -4,6 +4,9 @@
 // minimum-ℓ2 and the minimum-ℓ1 interpolant (their Q_α) [R]. The uv start u(0) = 2α·1, v(0) = 0 is
 // the image of that start under u = a + b, v = a − b (u⊙v = a⊙a − b⊙b), and gradient descent on
 // (u, v) with step η is gradient descent on (a, b) with step η/2 [D] (the flow: time t ↔ t/2).
+// A shaped, biased start (the "shape" w₀ of the initialization and a start β(0) ≠ 0, Woodworth et al.
+// 2020 Sec. 4 [R]) keeps u_iv_i = α²s_i², which the u2-v2 flow conserves: u_i = αs_ie^{a_i}, v_i = αs_ie^{−a_i}
+// with sinh(2a_i) = w0_i/(2α²s_i²) [D]; uv takes its image 2αs_i(cosh a_i, sinh a_i).
 import { ddAdd, ddFromNumber, ddMul, ddSub, type DD } from './dd.js';
 import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Model } from './models.js';
@@ -15,6 +18,47 @@ export interface DiagonalLinearOptions {
   parametrization: DiagonalParametrization;
   /** the initialization scale α: u2-v2 starts at u = v = α·1, uv at u = 2α·1, v = 0 (both w(0) = 0) */
   alpha: number;
+  /** the start's shape s (d positive entries; default 1): u_iv_i = α²s_i² */
+  shape?: ArrayLike<number>;
+  /** the start's predictor w(0) (d entries; default 0) */
+  w0?: ArrayLike<number>;
+}
+
+/** The (u, v) start of a diagonal network: u_i = αs_ie^{a_i}, v_i = αs_ie^{−a_i}, sinh(2a_i) = w0_i/(2α²s_i²) (u2-v2); uv: u_i = 2αs_i cosh a_i, v_i = 2αs_i sinh a_i. */
+export function diagonalStart(o: DiagonalLinearOptions): Float64Array {
+  const { d, alpha } = o;
+  const theta = new Float64Array(2 * d);
+  for (let k = 0; k < d; k++) {
+    const s = o.shape ? o.shape[k] : 1,
+      w0 = o.w0 ? o.w0[k] : 0;
+    const scale = alpha * s;
+    // w0/(2α²s²) as (w0/(2αs))/(αs): no overflow of α²s² at α near 1e±100
+    const a = w0 === 0 ? 0 : Math.asinh(w0 / (2 * scale) / scale) / 2;
+    if (o.parametrization === 'uv') {
+      theta[k] = 2 * scale * Math.cosh(a);
+      theta[d + k] = 2 * scale * Math.sinh(a);
+    } else {
+      theta[k] = a === 0 ? scale : scale * Math.exp(a);
+      theta[d + k] = a === 0 ? scale : scale * Math.exp(-a);
+    }
+  }
+  return theta;
+}
+
+/**
+ * How finely float64 resolves the predictor w at a u2-v2 start: the largest change of u_i² − v_i² when u_i
+ * or v_i moves by one ulp, (|u_i| + |v_i|)·max(|u_i|, |v_i|)·2⁻⁵² — about 2α²·2⁻⁵² from u = v = α. uv resolves w = u⊙v to
+ * its own relative rounding (no cancellation), so its value is 0 here.
+ */
+export function diagonalStartResolution(theta: ArrayLike<number>, d: number, parametrization: DiagonalParametrization): number {
+  if (parametrization === 'uv') return 0;
+  let res = 0;
+  for (let k = 0; k < d; k++) {
+    const u = Math.abs(theta[k]),
+      v = Math.abs(theta[d + k]);
+    res = Math.max(res, (u + v) * Math.max(u, v) * 2 ** -52);
+  }
+  return res;
 }
 
 /** w = u⊙u − v⊙v or u⊙v, into out (d entries). */
@@ -37,10 +81,7 @@ export function diagonalLinear(o: DiagonalLinearOptions): Model {
     nParams: 2 * d,
     trainable: new Float64Array(2 * d).fill(1),
     init() {
-      const theta = new Float64Array(2 * d);
-      if (p === 'uv') theta.fill(2 * o.alpha, 0, d);
-      else theta.fill(o.alpha);
-      return theta;
+      return diagonalStart(o);
     },
     forward(theta, X, out) {
       if (X.cols !== d) throw new Error(`diagonal-linear: data with ${X.cols} columns for a model on d = ${d}`);
