@@ -1,10 +1,11 @@
 // The metric registry, by family. To add a metric: write one defineMetric({...}) in its family file
-// (spectral, entries, conservation, paths, neuron, margins, linear, training; a new family is a new file
+// (spectral, entries, conservation, paths, increments, neuron, margins, linear, training; a new family is a new file
 // here) and list it below; the list's order is the catalogue's order in docs/claim-format.md.
 import type { BlockDef } from '../types.js';
 import type { MetricDef } from './common.js';
 import * as conservation from './conservation.js';
 import * as entries from './entries.js';
+import * as increments from './increments.js';
 import * as kktPoints from './kkt-points.js';
 import * as linear from './linear.js';
 import * as margins from './margins.js';
@@ -28,6 +29,7 @@ export const metricDefs: MetricDef[] = [
   entries.countAbove,
   conservation.layerBalanceDrift,
   paths.pathExtreme,
+  increments.pathIncrement,
   spectral.singularValueRatio,
   entries.layerEntry,
   neuron.closestZeroLoss,
