@@ -20,6 +20,7 @@ import { environment, mergeProblems } from './report/environment.js';
 import { fmt, terminalSafe, verdictLine } from './report/format.js';
 import { diffReports, formatDiffLines } from './report/diff.js';
 import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile, writeReport, type Report } from './report/report.js';
+import { withoutEarlyDecision } from './claims/early-decision.js';
 import { checkClaim, invalidResult, withoutPremise, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool } from './search/pool.js';
@@ -317,6 +318,12 @@ const runArgs = {
     description:
       're-run each search with each premise dropped in turn (hypothesis ablation: needed, not needed in this space, or untestable); costs one search per premise',
   },
+  early: {
+    type: 'boolean',
+    default: true,
+    description:
+      'let a claim with search.early_decision stop a trial once its property or a hypothesis is decided for good (--no-early runs every path to its end)',
+  },
   drop: { type: 'string', description: 'run the search of one claim without this premise (the replay of an ablation witness)' },
   precision: {
     type: 'string',
@@ -326,7 +333,7 @@ const runArgs = {
 } satisfies ArgsDef;
 
 type RunArgs = {
-  [K in keyof typeof runArgs]: K extends 'targets' ? unknown : K extends 'boundary' | 'full' | 'cache' | 'ablate' ? boolean : string | undefined;
+  [K in keyof typeof runArgs]: K extends 'targets' ? unknown : K extends 'boundary' | 'full' | 'cache' | 'ablate' | 'early' ? boolean : string | undefined;
 } & { _?: unknown };
 
 const run = defineCommand({
@@ -446,7 +453,7 @@ async function runClaims(args: RunArgs): Promise<void> {
           );
         running.add(l.claim.id);
         let seen = 0;
-        results[p] = await checkClaim(l, {
+        results[p] = await checkClaim(args.early || !l.claim.search ? l : { ...l, claim: { ...l.claim, search: withoutEarlyDecision(l.claim.search) } }, {
           runner: pool,
           trials,
           seed,
@@ -555,6 +562,12 @@ const replay = defineCommand({
       description:
         'the witness’s rounding re-check: the trial in double-double along the accepted steps of its run in the claim’s arithmetic, with the step where the two paths part',
     },
+    early: {
+      type: 'boolean',
+      default: true,
+      description:
+        'let a claim with search.early_decision stop a trial once its property or a hypothesis is decided for good (--no-early runs every path to its end)',
+    },
   },
   async run({ args }) {
     if (args.values !== undefined && (args.seed !== undefined || args.path !== undefined))
@@ -588,7 +601,7 @@ const replay = defineCommand({
     let r;
     try {
       // the rounding re-check as the search makes it: from a double-double run, a probe from θ(0) perturbed by 2⁻⁹⁰
-      r = await workers.run(spec, values, checkRounding ? replayTimeoutMs(timeoutMs) : timeoutMs, {
+      r = await workers.run(args.early ? spec : withoutEarlyDecision(spec), values, checkRounding ? replayTimeoutMs(timeoutMs) : timeoutMs, {
         refine: args.refine,
         ...(checkRounding
           ? { precision: 'dd' as const, sameSteps: true, ...(precision === 'dd' ? { reference: 'dd' as const, perturb: DD_PROBE } : {}) }
@@ -610,6 +623,10 @@ const replay = defineCommand({
       `property  ${spec.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`,
     );
     say(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
+    if (r.stoppedEarlyAt)
+      say(
+        `early     stopped at step ${r.stoppedEarlyAt.step} (loss ${fmt(r.stoppedEarlyAt.loss)}): ${r.stoppedEarlyAt.reason} (--no-early runs the whole path)`,
+      );
     if (r.precision)
       say(
         `precision double-double${r.precision.sameStepsAs ? ` along the ${r.precision.sameStepsAs} run's steps` : ''}${r.precision.part ? `; the paths part at step ${r.precision.part.step} (loss ${fmt(r.precision.part.loss)}): ${r.precision.part.what}` : r.precision.sameStepsAs ? '; the paths never part (10⁻⁶ relative)' : ''}`,

@@ -148,6 +148,12 @@ export const searchSchema = z
       .enum(['float64', 'dd'])
       .optional()
       .describe('the arithmetic of every trial: float64, or double-double (about 32 digits; models, losses and dynamics with a double-double version only)'),
+    early_decision: z
+      .boolean()
+      .optional()
+      .describe(
+        'stop a trial’s dynamics at the first step where a hypothesis is false for good or the property is false for good under true hypotheses (a running path min already below its bound, a running max already above it); only for a property and hypotheses that compare running path extremes (path-extreme, active-set-changes) with constants, combined by and/or/not — anything else is invalid; run/replay --no-early turn it off',
+      ),
     guided: z
       .strictObject({
         trials: z.number().int().min(0).max(LIMITS.trials.value).optional().describe('guided trials (default max(⌈trials/4⌉, 8), at most trials; 0 turns the phase off)'),

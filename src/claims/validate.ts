@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { PATH_SYMBOLS } from '../blocks/path.js';
 import { parseFnHead } from '../core/expr.js';
+import { checkEarlyDecision } from './early-decision.js';
 import { LIMITS, overLimit } from './limits.js';
 import { buildPlan, checkedExpr, type Path, type PlanIssue } from './plan.js';
 import { claimShape, searchAtScale, type BoundarySpec, type Claim, type SearchSpec, type SymbolicStep, type TrajectorySpec } from './schema.js';
@@ -74,6 +75,7 @@ function checkSnapshotsBesideStop(s: SearchSpec, ctx: Ctx): void {
   if (!c.symbolic.length && !c.uses.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
   c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
   if (c.search) checkSearch(c.search, ctx);
+  if (c.search) checkEarlyDecision(c.search, ctx);
   if (c.search) checkSnapshotsBesideStop(c.search, ctx);
 }
 

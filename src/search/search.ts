@@ -100,6 +100,8 @@ export interface Evidence {
   watch?: Record<string, WatchSummary>;
   /** the arithmetic of the trials (absent in reports before it was recorded: float64) */
   precision?: 'float64' | 'double-double';
+  /** judged trials that early decision (search.early_decision) stopped before the end of their run */
+  stoppedEarly?: number;
 }
 
 /** How much of the path one watching metric saw, over the judged trials (pass, fail and imprecise). */
@@ -594,6 +596,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         }
       : {}),
   };
+  const stoppedEarly = results.filter((r) => r.stoppedEarlyAt).length;
+  if (stoppedEarly) evidence.stoppedEarly = stoppedEarly;
   const watch = watchSummary(results.filter((r) => r.status === 'pass' || r.status === 'fail' || r.status === 'imprecise'));
   if (watch) evidence.watch = watch;
   const imprecise = results

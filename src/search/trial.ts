@@ -4,6 +4,7 @@ import { DATA_STAT_NAMES } from '../blocks/index.js';
 import { dynamicsProblem } from '../blocks/dynamics/index.js';
 import type { BlockContext, DynamicsProduct, LossProduct, MetricProduct, PathLog, SimState, WatchReport } from '../blocks/types.js';
 import { compileExpr, comparisonSides, evaluateFinite, NonFiniteError, nonFiniteIn, type Scope } from '../core/expr.js';
+import { compileEarlyDecision, type EarlyDecider } from '../claims/early-decision.js';
 import { planSearch, type BlockPlan, type SearchPlan } from '../claims/plan.js';
 import type { SearchSpec } from '../claims/schema.js';
 import type { Dataset } from '../numeric/data.js';
@@ -46,7 +47,15 @@ export interface TrialResult {
   precision?: { arithmetic: 'double-double'; part?: PrecisionParting; sameStepsAs?: 'float64' | 'dd'; perturbed?: number };
   trajectory?: TrajectoryPoint[];
   trace?: TracePoint[];
+  /** set when the claim's early_decision stopped the dynamics at this accepted step (0: the start), with the loss there and why (the quantities are their values at that step) */
+  stoppedEarlyAt?: EarlyStop;
   ms: number;
+}
+
+export interface EarlyStop {
+  step: number;
+  loss: number;
+  reason: string;
 }
 
 export interface TraceRequest {
@@ -175,6 +184,70 @@ interface SimEnv {
   /** filled: each watching metric's report, and each metric's bound on its rounding error */
   watch: Record<string, WatchReport>;
   roundingErrors: Record<string, number>;
+  /** set when early decision stopped the main run */
+  early?: EarlyStop;
+}
+
+/** Thrown by the early-decision observer to stop the dynamics: the run as far as it went. */
+class DecidedEarly extends Error {
+  constructor(
+    readonly sim: SimResult,
+    readonly stop: EarlyStop,
+  ) {
+    super(`decided at step ${stop.step}: ${stop.reason}`);
+  }
+}
+
+const DECIDERS = new WeakMap<SearchPlan, EarlyDecider | null>();
+/** The plan's early decision, when its claim opts in (validation has refused every claim for which it is unsound). */
+function deciderOf(plan: SearchPlan): EarlyDecider | undefined {
+  if (plan.spec.early_decision !== true) return undefined;
+  let d = DECIDERS.get(plan);
+  if (d === undefined) {
+    const issues: string[] = [];
+    d = compileEarlyDecision(plan, (i) => issues.push(i.message)) ?? null;
+    if (!d) throw new Error(issues.join('; '));
+    DECIDERS.set(plan, d);
+  }
+  return d ?? undefined;
+}
+
+/**
+ * The observer that stops the run at the first step where the decider settles the trial for good. It
+ * stops only where the rest of the judgement reads what the whole path would give: every watching
+ * metric defined, finite and not imprecise so far.
+ */
+function earlyStopper(decider: EarlyDecider, constants: Scope, watching: Map<string, MetricProduct>, state: SimState, objective: Objective): Observer {
+  let step = -1,
+    errorEstimate = 0;
+  const running = (name: string) => {
+    const f = watching.get(name)!;
+    try {
+      return { value: f(state), error: f.roundingError?.() ?? 0 };
+    } catch {
+      return undefined; // no step counted yet
+    }
+  };
+  const settled = () => {
+    for (const f of watching.values()) {
+      if (f.watchReport?.().imprecise) return false;
+      try {
+        if (!Number.isFinite(f(state))) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  };
+  return (theta, point, stepError) => {
+    step++;
+    if (stepError) errorEstimate += stepError;
+    const d = decider.decide(constants, running);
+    if (!d || !settled()) return;
+    const loss = point ? point.loss.hi + point.loss.lo : objective.value(theta);
+    const sim: SimResult = { theta: Float64Array.from(theta), loss, steps: step, time: NaN, errorEstimate, trajectory: [], stoppedBy: 'steps' };
+    throw new DecidedEarly(sim, { step, loss, reason: `${d.status}: ${d.why}` });
+  };
 }
 
 /** A trial's float64 dynamics run, handed to the driver: `run` runs it alone; `lane`, where present, runs it in a batch (bit-identical). */
@@ -253,6 +326,8 @@ function* simulate(
     });
     const tr = trace && tracer(trace.req, trace.out);
     if (tr) watchers.push(tr.watch(problem));
+    // a traced run (a trajectory plot) draws the whole path
+    const decider = !suffix && !tr ? deciderOf(plan) : undefined;
     if (logs)
       watchers.push((theta, point) => {
         if (logs.loss.length < PATH_LOG_STEPS) logs.loss.push(point ? point.loss.hi + point.loss.lo : problem.objective.value(theta));
@@ -263,15 +338,23 @@ function* simulate(
       dd ? run.dd!(problem, t0, observe, steps, record) : run(problem, t0, observe, record);
     // the probe's perturbation lies below float64's resolution: it exists only in a double-double θ(0)
     const start = env.perturb && dd && !suffix ? perturbedBelowFloat64(theta0, env.perturb) : theta0;
+    // after every other watcher, so that the running extremes it reads include this step
+    if (decider) watchers.push(earlyStopper(decider, decider.constants(local), watching, state, problem.objective));
     const observeAll: Observer | undefined = watchers.length ? (theta, point, stepError) => watchers.forEach((w) => w(theta, point, stepError)) : undefined;
     const record = suffix ? undefined : { acceptedSteps: env.acceptedSteps };
-    state.sim = dd
-      ? run.dd!(problem, start, observeAll, suffix ? undefined : env.steps, record)
-      : yield {
-          run: () => run(problem, theta0, observeAll, record),
-          // a run that records its accepted steps (a replay's reference) stays unbatched
-          lane: env.acceptedSteps ? undefined : run.batched?.(problem, theta0, observeAll),
-        };
+    try {
+      state.sim = dd
+        ? run.dd!(problem, start, observeAll, suffix ? undefined : env.steps, record)
+        : yield {
+            run: () => run(problem, theta0, observeAll, record),
+            // a run that records its accepted steps (a replay's reference) stays unbatched
+            lane: env.acceptedSteps ? undefined : run.batched?.(problem, theta0, observeAll),
+          };
+    } catch (e) {
+      if (!(e instanceof DecidedEarly)) throw e;
+      state.sim = e.sim;
+      env.early = e.stop;
+    }
     tr?.finish();
     state.theta = state.sim.theta;
     const m = model;
@@ -435,6 +518,7 @@ function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env
     ...(env.precision === 'dd' ? { precision: { arithmetic: 'double-double' as const } } : {}),
     ms: performance.now() - t0,
     ...(trace ? { trace: trace.out } : {}),
+    ...(env.early ? { stoppedEarlyAt: env.early } : {}),
   });
   const done = (result: TrialResult) => ({ result, scope });
   try {

@@ -17,6 +17,12 @@ const impreciseCount = (s: SearchResult) =>
     ? ''
     : `, ${s.counts.imprecise} imprecise${s.counts.imprecise ? ' (the arithmetic could not decide them: neither counterexamples nor passes)' : ''}`;
 
+/** How many trials early decision stopped, and why that leaves their statuses as the whole paths give them. */
+const earlyText = (s: SearchResult) =>
+  s.evidence?.stoppedEarly
+    ? `${s.evidence.stoppedEarly} of the ${s.trialsRun} trials stopped early (search.early_decision): a running path min only falls and a running max only rises, so their property or a hypothesis was already false for good and the whole path would have ended failed or out of regime the same (a divergence later on the path goes unseen; --no-early runs every path to its end)`
+    : '';
+
 /** A variable's domain as the claim declares it; a report without the spec's domain, by the search's first and last value. */
 const spaceText = (spec: SearchView['spec'], k: string, d: SearchResult['space'][string]) =>
   spec.space && Object.hasOwn(spec.space, k) ? domainText(spec.space[k]) : `∈ [${fmt(d.first)}, ${fmt(d.last)}] (${d.size} values)`;
@@ -59,6 +65,7 @@ export default defineSection<SearchView>({
       .join('; ');
     return `<h4>Numerical search <span class="meta">(${arithmeticOf(s)}; evidence, not proof)</span></h4>
 <ul>
+${earlyText(s) ? `<li>${h(earlyText(s))}</li>` : ''}
 <li>simulation: ${blocks.map(([k, b]) => `${k}: <code>${h(b)}</code>`).join(' → ')}</li>
 <li>metrics: ${metrics}${lets ? `; derived: ${lets}` : ''}</li>
 <li>hypotheses (a trial outside them is out of regime, never evidence):${hyps ? `<ul>${hyps}</ul>` : ' none'}</li>
@@ -95,6 +102,7 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
       .map(([k, d]) => `${k} ${spaceText(spec, k, d)}`)
       .join('; ')}`,
     `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
+    ...(earlyText(s) ? [`- ${esc(earlyText(s))}`] : []),
     ...(s.frequency
       ? [`- **frequency claim** Pr[\`${spec.property}\`] ≥ \`${s.frequency.atLeast}\`: ${esc(s.reason)}; re-run this sample: \`${s.frequency.replay}\``]
       : []),

@@ -1,0 +1,123 @@
+// Early decision (issue 21): a trial stopped at the step where its hypotheses or property are decided
+// for good gets the status the same trial gets when run to the end.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { withoutEarlyDecision } from '../../src/claims/early-decision.js';
+import { runTrial, runTrials, type TrialResult } from '../../src/search/trial.js';
+import { fcRuns } from '../checks.js';
+import { searchFixture } from '../helpers.js';
+
+const deepLinear = (depth: number, scale: number, eta: number, hypotheses: string, property: string) => `
+trials: 1
+space: { c: { range: [0, 1], step: 0.001 }, h: { range: [0, 10], step: 0.001 } }
+data: { block: matrix-completion, rows: 2, cols: 2, observed: [[1, 2, 1], [2, 1, 1], [2, 2, 0]] }
+model: { block: deep-linear, rows: 2, cols: 2, depth: ${depth}, init: gaussian, scale: ${scale} }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-descent, steps: 400, eta: ${eta} }
+early_decision: true
+metrics:
+  lmin: { block: path-extreme, layer: W, of: 'loss' }
+  smax: { block: path-extreme, layer: W, of: 's1', extreme: max }
+  dmin: { block: path-extreme, layer: W, of: 'det', when: 'abs(det) > 1e-9' }
+  seen: { block: path-extreme, layer: W, of: '1', when: 'loss < 2 * c', output: count }
+  lossT: { block: loss }
+hypotheses: ${hypotheses}
+property: '${property}'`;
+
+const PROPERTIES = ['lmin > c', 'lmin > c or seen < 20', 'not (smax >= h) and lmin >= c / 10', 'c > 0.5 ? dmin > -c : lmin > c', '0.1 * c < lmin <= 10'];
+const HYPOTHESES = ['{}', "{ bounded: 'smax < h' }", "{ bounded: 'smax < h', later: 'seen >= 5 or lmin < c' }"];
+
+/** The same trial with and without early decision. */
+function both(spec: ReturnType<typeof searchFixture>, values: Record<string, number>): [TrialResult, TrialResult] {
+  return [runTrial(spec, values), runTrial(withoutEarlyDecision(spec), values)];
+}
+
+describe('a trial decided early gets the status of the same trial run to the end', () => {
+  it('random small deep-linear specs (property and hypotheses from running extremes)', () => {
+    let early = 0,
+      total = 0;
+    const diverged: string[] = [];
+    fc.assert(
+      fc.property(
+        fc.record({
+          depth: fc.constantFrom(2, 3),
+          scale: fc.constantFrom(0.05, 0.3, 1),
+          eta: fc.constantFrom(0.01, 0.05, 0.2, 0.6),
+          p: fc.constantFrom(...PROPERTIES),
+          hyp: fc.constantFrom(...HYPOTHESES),
+          c: fc.double({ min: 1e-3, max: 1, noNaN: true }),
+          h: fc.double({ min: 0.2, max: 6, noNaN: true }),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ depth, scale, eta, p, hyp, c, h, seed }) => {
+          const spec = searchFixture(deepLinear(depth, scale, eta, hyp, p));
+          const [a, b] = both(spec, { c, h, seed });
+          total++;
+          if (!a.stoppedEarlyAt) {
+            // not decided early: the very same computation
+            expect({ ...a, ms: 0 }).toEqual({ ...b, ms: 0 });
+            return;
+          }
+          early++;
+          expect(['fail', 'out-of-regime']).toContain(a.status);
+          expect(a.stoppedEarlyAt.reason.startsWith(a.status)).toBe(true);
+          expect(a.stoppedEarlyAt.step).toBeLessThanOrEqual(b.quantities.seen === undefined ? Infinity : 400);
+          // a divergence after the decision is not seen by the stopped trial (docs/claim-format.md, early decision)
+          if (b.status === 'diverged' && Number(/step (\d+)/.exec(b.message ?? '')?.[1]) > a.stoppedEarlyAt.step) {
+            diverged.push(`${a.status} at step ${a.stoppedEarlyAt.step}, diverged later: ${b.message}`);
+            return;
+          }
+          expect(a.status).toBe(b.status);
+          if (a.status === 'fail') expect(a.property!.holds).toBe(false);
+        },
+      ),
+      fcRuns(120),
+    );
+    if (process.env.EARLY_STATS) console.log(`early ${early} of ${total}; diverged after: ${diverged.length}`, diverged.slice(0, 3));
+    // the test is about something: many trials decided early, and the documented exception is rare
+    expect(early).toBeGreaterThan(total / 4);
+    expect(diverged.length).toBeLessThan(total / 10);
+  });
+
+  it('the dynamics really stop: fewer steps, the metrics read at that step, replay reproduces it', () => {
+    const spec = searchFixture(deepLinear(3, 0.3, 0.05, '{}', 'lmin > c'));
+    const [a, b] = both(spec, { c: 0.3, h: 1, seed: 1 });
+    expect(a.status).toBe('fail');
+    expect(b.status).toBe('fail');
+    expect(a.stoppedEarlyAt!.step).toBeLessThan(400);
+    expect(a.quantities.lmin).toBeLessThanOrEqual(0.3);
+    expect(a.quantities.lossT).toBe(a.stoppedEarlyAt!.loss);
+    expect(a.quantities.lmin).toBeGreaterThan(b.quantities.lmin);
+    expect(a.stoppedEarlyAt!.reason).toMatch(/^fail: the property is false for good: lmin = .* \(a running min: it can only fall\)/);
+    const again = runTrial(spec, { c: 0.3, h: 1, seed: 1 });
+    expect({ ...again, ms: 0 }).toEqual({ ...a, ms: 0 });
+  });
+
+  it('a batched kernel stops the decided lanes: each result equals its unbatched run', () => {
+    const spec = searchFixture(`
+trials: 1
+space: { c: { range: [0, 1], step: 0.001 } }
+data: { block: explicit-vector, inputs: [[1, 0.5], [-1, 0.8], [0.3, -1]], targets: [[1, 0], [0, 1], [1, 1]] }
+model: { block: relu-net, sizes: [2, 3, 2], init: gaussian, scale: 0.5 }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-descent, steps: 600, eta: 0.05 }
+early_decision: true
+metrics:
+  lmin: { block: path-extreme, layer: W1, of: 'loss' }
+property: 'lmin > c'`);
+    const values = Array.from({ length: 12 }, (_, k) => ({ c: [0.01, 0.3, 0.6, 1][k % 4], seed: k }));
+    const batched = runTrials(spec, values);
+    const alone = values.map((v) => runTrial(spec, v));
+    expect(batched.map((r) => ({ ...r, ms: 0 }))).toEqual(alone.map((r) => ({ ...r, ms: 0 })));
+    expect(batched.some((r) => r.stoppedEarlyAt) && batched.some((r) => !r.stoppedEarlyAt)).toBe(true);
+    const whole = runTrials(withoutEarlyDecision(spec), values);
+    expect(batched.map((r) => r.status)).toEqual(whole.map((r) => r.status));
+  });
+
+  it('a spec that bypassed validation with a non-monotone property is an error, never a decision', () => {
+    const spec = searchFixture(deepLinear(2, 0.3, 0.05, '{}', 'lmin > c').replace('early_decision: true', ''));
+    const r = runTrial({ ...spec, early_decision: true, property: 'lossT > c' }, { c: 0.3, h: 1, seed: 1 });
+    expect(r.status).toBe('error');
+    expect(r.message).toContain('early_decision');
+  });
+});
