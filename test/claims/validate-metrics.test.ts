@@ -16,7 +16,7 @@ function at(search: string, text: string): string {
   return `x.yaml:${i + 1}:${lines[i].indexOf(text) + text.length + 1}`;
 }
 
-const HEAD = `trials: 1\ndata: { block: sparse-regression, n: 3, d: 6, k: 1 }\nmodel: { block: diagonal-linear, d: 6, alpha: a }\nloss: { block: square }`;
+const HEAD = `trials: 1\ndata: { block: sparse-regression, n: 3, d: 6, k: 1 }\nmodel: { block: diagonal-linear, d: 6, alpha: 0.1 }\nloss: { block: square }`;
 
 describe('a metric’s parameters are checked at validation', () => {
   it('hypentropy α outside [1e-100, 1e100] at some value of the space: file:line:column, not a per-trial error', () => {
