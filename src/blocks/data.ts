@@ -224,7 +224,7 @@ export const explicitVectorData = defineBlock({
 export const linearlySeparableData = defineBlock({
   kind: 'data',
   name: 'linearly-separable',
-  summary: `n points in R^d labelled y_i = sign⟨w*, x_i⟩ (sign 0 = +1) by a unit teacher w*: \`teacher\` (a list of d numbers, normalized), or uniform on the unit sphere (a normalized N(0, I_d) draw). Inputs "gaussian" (the default): x ~ N(0, scale² I_d); "sphere": x uniform on the sphere of radius scale. The margin γ = \`margin\` (default 0): every point has y_i⟨w*, x_i⟩ ≥ γ, by margin_rule "reject" (the default: x is redrawn until |⟨w*, x⟩| ≥ γ, so x has the input law conditioned on that; more than ${REJECTION_DRAWS_PER_POINT}·n draws in all is out of regime) or "shift" (x_i is moved by γ·y_i·w*, so y_i⟨w*, x_i⟩ = |⟨w*, x⟩| + γ; shifted sphere points leave the sphere). Linearly separable with margin ≥ γ (the max-margin direction need not be w*).`,
+  summary: `n points in R^d labelled y_i = sign⟨w*, x_i⟩ (sign 0 = +1) by a unit teacher w*: \`teacher\` (a list of d numbers, normalized), or uniform on the unit sphere (a normalized N(0, I_d) draw). Inputs "gaussian" (the default): x ~ N(0, scale² I_d); "sphere": x uniform on the sphere of radius scale. The margin γ = \`margin\` (default 0): every point has y_i⟨w*, x_i⟩ ≥ γ, by margin_rule "reject" (the default: x is redrawn until |⟨w*, x⟩| ≥ γ, so x has the input law conditioned on that; more than ${REJECTION_DRAWS_PER_POINT}·n draws in all is out of regime) or "shift" (x_i is moved by γ·y_i·w*, so y_i⟨w*, x_i⟩ = |⟨w*, x⟩| + γ; shifted sphere points leave the sphere). Linearly separable with margin ≥ γ (the max-margin direction need not be w*). Label noise \`flip\` = p (default 0) then flips each label independently with probability p (from the trial’s seed, the points unchanged): the data are then not separable by w* in general, nor through the origin at all when p > 0 and n is large against d (n ≤ d points in general position are always separable), and the SVM metrics are NaN there.`,
   params: z.strictObject({
     n: numExpr,
     d: numExpr,
@@ -233,13 +233,16 @@ export const linearlySeparableData = defineBlock({
     margin: numExpr.default(0),
     margin_rule: z.enum(['reject', 'shift']).default('reject'),
     teacher: z.array(numExpr).min(1).optional(),
+    flip: numExpr.default(0),
   }),
-  expressions: { n: 'trial', d: 'trial', scale: 'trial', margin: 'trial', teacher: 'trial' },
+  expressions: { n: 'trial', d: 'trial', scale: 'trial', margin: 'trial', teacher: 'trial', flip: 'trial' },
   create: (p, ctx) => {
     const n = ctx.int(p.n),
       d = ctx.int(p.d);
     checkDataSize('linearly-separable', n, d);
-    return linearlySeparable(ctx.rng, {
+    const flip = ctx.num(p.flip);
+    if (!(flip >= 0 && flip <= 1)) throw new Error(`linearly-separable: flip is a probability, in [0, 1], got ${flip}`);
+    const data = linearlySeparable(ctx.rng, {
       n,
       d,
       inputs: p.inputs,
@@ -248,11 +251,17 @@ export const linearlySeparableData = defineBlock({
       marginRule: p.margin_rule,
       teacher: p.teacher?.map((v) => ctx.num(v)),
     });
+    if (flip > 0) {
+      const coin = ctx.rng.fork('flip');
+      for (let i = 0; i < n; i++) if (coin.uniform() < flip) data.y[i] = -data.y[i];
+    }
+    return data;
   },
   check: (p, range) => {
     const base = pointsCheck(p, range);
     const c = staticProblems(range);
     c.atLeast('margin', p.margin, 0);
+    c.within('flip', p.flip, 0, 1);
     const d = exact(range(p.d));
     if (p.teacher && d && p.teacher.length !== d.lo)
       c.problems.push({ field: ['teacher'], message: `a teacher of ${p.teacher.length} entries for d = ${d.lo}` });

@@ -111,6 +111,8 @@ export type MetricProduct = ((s: SimState) => number) & {
   watch?: (problem: { objective: Objective; model: Model; data: Dataset; log?: PathLog }) => Observer;
   watchReport?: () => WatchReport;
   roundingError?: () => number;
+  /** why the value is NaN, where the metric knows (e.g. no SVM direction on non-separable data): the trial's divergence message says it */
+  nanReason?: () => string | undefined;
 };
 
 export interface ProductOf {

@@ -40,7 +40,6 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
   });
 }
 
-function checkClaim(c: Claim, ctx: Ctx): void {
 /**
  * A metric read at a snapshot (`at: step1` or `decade`, step ⌈T/10⌉ of the T steps taken) beside a
  * `stop_loss`: the snapshots are planned for the dynamics' `steps` (1, ⌈steps/10⌉, a ratio-1.5 grid,
@@ -66,6 +65,7 @@ function checkSnapshotsBesideStop(s: SearchSpec, ctx: Ctx): void {
   for (const [name, m] of Object.entries(s.full?.metrics ?? {})) visit(m, ['search', 'full', 'metrics', name]);
 }
 
+function checkClaim(c: Claim, ctx: Ctx): void {
   if (c.histogram) {
     if (!c.search) ctx.addIssue({ code: 'custom', path: ['histogram'], message: 'a histogram needs a search (it counts the search’s trials)' });
     else if (!(c.histogram.metric in c.search.metrics) && !(c.histogram.metric in c.search.let)) ctx.addIssue({ code: 'custom', path: ['histogram', 'metric'], message: `"${c.histogram.metric}" is not a metric or let of the search: ${[...Object.keys(c.search.metrics), ...Object.keys(c.search.let)].join(', ')}` });
@@ -75,8 +75,8 @@ function checkSnapshotsBesideStop(s: SearchSpec, ctx: Ctx): void {
   if (!c.symbolic.length && !c.uses.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
   c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
   if (c.search) checkSearch(c.search, ctx);
-  if (c.search) checkEarlyDecision(c.search, ctx);
   if (c.search) checkSnapshotsBesideStop(c.search, ctx);
+  if (c.search) checkEarlyDecision(c.search, ctx);
 }
 
 /** The claim schema with every cross-field check: what the loader validates a claim file against. */

@@ -2,9 +2,8 @@
 // SVM direction through the origin that gradient descent on separable data approaches in direction
 // (Soudry et al. 2018, JMLR, Thm 3), after an LP has checked that the data are separable.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { hardMarginSvm } from './maxmargin.js';
+import { hardMarginSvm, separableThroughOrigin } from './maxmargin.js';
 import { euclideanNorm, type Mat } from './linalg.js';
-import { highs } from './lp.js';
 
 /** v/‖v‖; an error naming `what` for a zero (or non-finite) vector, which has no direction. */
 export function unitVector(v: ArrayLike<number>, what: string): Float64Array {
@@ -59,27 +58,7 @@ export function requireSignLabels(y: ArrayLike<number>, what: string): void {
       throw new Error(`${what}: the labels must be ±1 (row ${i + 1} has ${y[i]}); the max-margin problem is stated for y_i ∈ {−1, +1}`);
 }
 
-/** Whether some w has y_i⟨w, x_i⟩ ≥ 1 for all i (an LP feasibility problem in HiGHS): the data are linearly separable through the origin. */
-export function separableThroughOrigin(X: Mat, y: ArrayLike<number>): boolean {
-  const { rows: n, cols: d } = X;
-  const lines = ['Minimize', ' obj: 0 w0', 'Subject To'];
-  for (let i = 0; i < n; i++) {
-    const terms: string[] = [];
-    for (let k = 0; k < d; k++) {
-      const c = y[i] * X.data[i * d + k];
-      if (c !== 0) terms.push(`${c < 0 ? '-' : '+'} ${Math.abs(c)} w${k}`);
-    }
-    // a point at the origin can never have margin 1
-    lines.push(` m${i}: ${terms.length ? terms.join(' ') : '0 w0'} >= 1`);
-  }
-  lines.push('Bounds');
-  for (let k = 0; k < d; k++) lines.push(` w${k} free`);
-  lines.push('End');
-  const s = highs.solve(lines.join('\n')).Status;
-  if (s === 'Optimal') return true;
-  if (s === 'Infeasible') return false;
-  throw new Error(`separability LP: HiGHS returned "${s}"`);
-}
+export { separableThroughOrigin };
 
 export interface SvmDirection {
   /** ŵ = argmin ‖w‖ s.t. y_i⟨w, x_i⟩ ≥ 1 (min_i y_i⟨ŵ, x_i⟩ = 1 at the optimum) */

@@ -125,23 +125,93 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
   return { residual: resid / (l1 || 1), slackness: lmax > 0 ? slack / lmax : Infinity, kinkFraction: kinks / (m * n) };
 }
 
+/** ‖v‖₂ without overflow or underflow (scaled by max |v_k|). */
+function scaledNorm(v: ArrayLike<number>, from = 0, to = v.length): number {
+  let top = 0;
+  for (let k = from; k < to; k++) top = Math.max(top, Math.abs(v[k]));
+  if (top === 0 || !Number.isFinite(top)) return top;
+  let s = 0;
+  for (let k = from; k < to; k++) s += (v[k] / top) ** 2;
+  return top * Math.sqrt(s);
+}
+
+/** An error for data the max-margin solvers cannot hold in float64: a non-finite entry. */
+function requireFiniteRows(X: Mat, what: string): void {
+  for (let t = 0; t < X.data.length; t++)
+    if (!Number.isFinite(X.data[t]))
+      throw new Error(`${what}: row ${Math.floor(t / X.cols) + 1} of the data has the entry ${X.data[t]}; the max-margin problem needs finite data`);
+}
+
+/**
+ * Whether some w has y_i⟨w, x_i⟩ > 0 for all i: the data are linearly separable through the origin. An LP
+ * feasibility problem in HiGHS, y_i⟨w, x_i⟩/‖x_i‖ ≥ 1 with w free, on rows scaled to unit length (separability
+ * does not change with a row's scale; HiGHS's tolerances are absolute, so rows of norm 1e-9 or 1e20 as
+ * given would be misjudged or overflow). A row at the origin is never separated. A margin of the
+ * normalized rows below HiGHS's coefficient tolerance (~1e-9) is below what the LP resolves.
+ */
+export function separableThroughOrigin(X: Mat, y: ArrayLike<number>): boolean {
+  const { rows: n, cols: d } = X;
+  requireFiniteRows(X, 'separability LP');
+  const lines = ['Minimize', ' obj: 0 w0', 'Subject To'];
+  for (let i = 0; i < n; i++) {
+    const norm = scaledNorm(X.data, i * d, (i + 1) * d);
+    if (norm === 0) return false;
+    const terms: string[] = [];
+    for (let k = 0; k < d; k++) {
+      const c = (y[i] * X.data[i * d + k]) / norm;
+      if (c !== 0) terms.push(`${c < 0 ? '-' : '+'} ${Math.abs(c)} w${k}`);
+    }
+    lines.push(` m${i}: ${terms.join(' ')} >= 1`);
+  }
+  lines.push('Bounds');
+  for (let k = 0; k < d; k++) lines.push(` w${k} free`);
+  lines.push('End');
+  const s = highs.solve(lines.join('\n')).Status;
+  if (s === 'Optimal') return true;
+  if (s === 'Infeasible') return false;
+  throw new Error(`separability LP (${n} rows scaled to unit length, ${d} columns): HiGHS returned "${s}", neither feasible nor infeasible`);
+}
+
+export interface HardMarginSvm {
+  /** ŵ = Σ_i α_i y_i x_i from the dual's α (≈ argmin ‖v‖ s.t. y_i⟨v, x_i⟩ ≥ 1) */
+  u: Float64Array;
+  /** min_i y_i⟨u, x_i⟩/‖u‖ */
+  margin: number;
+  /**
+   * The relative duality gap (P − D)/P at the end, P = ½‖u‖²/m² (u scaled to be feasible, m = min_i y_i⟨u, x_i⟩),
+   * D = 1ᵀα − ½‖u‖²; ∞ when u separates no point set (m ≤ 0). It bounds what the sweeps left: γ̂ lies in
+   * [margin, margin/√(1 − gap)] and ‖u/m − ŵ‖/‖ŵ‖ ≤ √(gap/(1 − gap)) (½‖·‖² is 1-strongly convex).
+   */
+  gap: number;
+  sweeps: number;
+}
+
 /**
  * Hard-margin linear SVM without bias through its dual, min_{α ≥ 0} ½αᵀQα − 1ᵀα with
- * Q_ij = y_iy_j⟨x_i, x_j⟩, by exact coordinate descent. Returns the max-margin direction u and its margin.
+ * Q_ij = y_iy_j⟨x_i, x_j⟩, by exact coordinate descent on the data scaled by a power of two (exact) so that
+ * the longest row has norm in [1/√2, √2): the stopping test (a sweep moving u by less than tol) is then
+ * relative to the data's scale. Returns the max-margin direction u, its margin and the duality gap.
  */
-export function hardMarginSvm(X: Mat, y: Float64Array, tol = 1e-13, maxSweeps = 100000): { u: Float64Array; margin: number } {
+export function hardMarginSvm(X: Mat, y: Float64Array, tol = 1e-13, maxSweeps = 100000): HardMarginSvm {
   const n = X.rows,
     d = X.cols;
+  let longest = 0;
+  for (let i = 0; i < n; i++) longest = Math.max(longest, scaledNorm(X.data, i * d, (i + 1) * d));
+  if (!(longest > 0 && Number.isFinite(longest))) throw new Error(`hard-margin SVM: the longest row of the data has norm ${longest}`);
+  const scale = 2 ** Math.round(Math.log2(longest));
+  const x = scale === 1 ? X.data : X.data.map((v) => v / scale);
   const Q = new Float64Array(n * n);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let k = 0; k < d; k++) s += X.data[i * d + k] * X.data[j * d + k];
+      for (let k = 0; k < d; k++) s += x[i * d + k] * x[j * d + k];
       Q[i * n + j] = y[i] * y[j] * s;
     }
   const alpha = new Float64Array(n);
   const g = new Float64Array(n).fill(-1); // Qα − 1
-  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+  let sweeps = 0;
+  while (sweeps < maxSweeps) {
+    sweeps++;
     let change = 0;
     for (let i = 0; i < n; i++) {
       const next = Math.max(0, alpha[i] - g[i] / Q[i * n + i]);
@@ -154,9 +224,30 @@ export function hardMarginSvm(X: Mat, y: Float64Array, tol = 1e-13, maxSweeps = 
     }
     if (change < tol) break;
   }
-  const u = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) u[k] += alpha[i] * y[i] * X.data[i * d + k];
-  return { u, margin: linearMargin(u, X, y) };
+  const w = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) w[k] += alpha[i] * y[i] * x[i * d + k];
+  const u = scale === 1 ? w : w.map((v) => v / scale);
+  return { u, margin: linearMargin(u, X, y), gap: dualityGap(alpha, w, x, y, d), sweeps };
+}
+
+/**
+ * (P − D)/P for the dual point α and w = Σ α_i y_i x_i: with q_i = y_i⟨w, x_i⟩, m = min q_i and
+ * Σ α_i q_i = ‖w‖², it is 1 − m² − 2m²·Σ α_i(1 − q_i)/‖w‖², written so that no large terms cancel.
+ */
+function dualityGap(alpha: Float64Array, w: Float64Array, x: ArrayLike<number>, y: Float64Array, d: number): number {
+  let ww = 0;
+  for (let k = 0; k < d; k++) ww += w[k] * w[k];
+  let m = Infinity,
+    slack = 0;
+  for (let i = 0; i < alpha.length; i++) {
+    let q = 0;
+    for (let k = 0; k < d; k++) q += w[k] * x[i * d + k];
+    q *= y[i];
+    m = Math.min(m, q);
+    slack += alpha[i] * (1 - q);
+  }
+  if (!(m > 0 && ww > 0)) return Infinity;
+  return Math.max(0, (1 - m) * (1 + m) - (2 * m * m * slack) / ww);
 }
 
 /** min_i y_i⟨u, x_i⟩ / ‖u‖. */

@@ -184,6 +184,8 @@ interface SimEnv {
   /** filled: each watching metric's report, and each metric's bound on its rounding error */
   watch: Record<string, WatchReport>;
   roundingErrors: Record<string, number>;
+  /** why a metric is NaN, where it says (MetricProduct.nanReason) */
+  nanReasons?: Record<string, string>;
   /** set when early decision stopped the main run */
   early?: EarlyStop;
 }
@@ -371,6 +373,8 @@ function* simulate(
     if (report) env.watch[name + suffix] = report;
     const err = f.roundingError?.();
     if (err) env.roundingErrors[name + suffix] = err;
+    const why = f.nanReason?.();
+    if (why) (env.nanReasons ??= {})[name + suffix] = why;
   }
   return state;
 }
@@ -547,7 +551,8 @@ function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env
     // A non-finite metric is a divergence (an infinite data statistic, κ of orthogonal data, is recorded; an expression that uses it makes the trial diverged below).
     const nonFinite = (names: string[]) => names.filter((k) => Number.isNaN(quantities[k]) || (!Number.isFinite(quantities[k]) && !MAY_BE_INFINITE.has(k)));
     const badMetrics = nonFinite(plan.metrics.map((m) => m.name));
-    if (badMetrics.length) return diverged(`non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}`).join(', ')}`);
+    if (badMetrics.length)
+      return diverged(`non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}${env.nanReasons?.[k] ? ` (${env.nanReasons[k]})` : ''}`).join(', ')}`);
     // One rule for hypotheses, property and frequency bound: a non-finite value anywhere in them is a divergence.
     let inRegime = true;
     const badHypotheses: string[] = [];

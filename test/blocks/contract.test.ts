@@ -62,7 +62,7 @@ const DATA_SAMPLES: Record<string, Record<string, unknown>> = {
       [1, -1],
     ],
   },
-  'linearly-separable': { n: 6, d: 3, margin: 0.1 },
+  'linearly-separable': { n: 6, d: 3, margin: 0.1, flip: 0.2 },
   'sparse-regression': { n: 4, d: 6, k: 2, sigma: 0.1 },
 };
 

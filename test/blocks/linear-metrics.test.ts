@@ -181,9 +181,17 @@ describe('max-margin direction', () => {
     expect(metric('svm-distance', {})(s)).toBeCloseTo(2 * Math.sin(theta / 2), 12);
   });
 
-  it('says why there is no SVM direction, and that w = 0 has none', () => {
+  it('NaN with the reason on non-separable data; an error for labels other than ±1 and for w = 0', () => {
     const bad = dataset(Xc, [1, 1, 1, 1]);
-    expect(() => metric('svm-angle', {})(state(m2, bad, [1, 0]))).toThrow('svm-angle: the data are not linearly separable through the origin');
+    for (const name of ['svm-angle', 'svm-distance', 'svm-margin']) {
+      const f = metric(name, {});
+      expect(f(state(m2, bad, [1, 0]))).toBeNaN();
+      expect(f.nanReason?.()).toBe(
+        `${name}: the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction`,
+      );
+      expect(f(state(m2, data, [1, 0]))).not.toBeNaN();
+      expect(f.nanReason?.()).toBeUndefined();
+    }
     expect(() => metric('svm-distance', {})(state(m2, dataset(Xc, [1, 1, -1, 0]), [1, 0]))).toThrow('svm-distance: the labels must be ±1 (row 4 has 0)');
     expect(() => metric('svm-angle', {})(state(m2, data, [0, 0]))).toThrow('the predictor w is zero, so it has no direction');
     expect(() => metric('svm-margin', { output: 'model' })(state(m2, data, [0, 0]))).toThrow('svm-margin: the predictor w is zero');

@@ -5,7 +5,7 @@
 // the data alone and are computed once per data set.
 import { z } from 'zod';
 import type { Dataset } from '../../numeric/data.js';
-import { angleBetween, oneMinusCos, svmDirection, topSingularVector, type SvmDirection } from '../../numeric/directions.js';
+import { angleBetween, oneMinusCos, requireSignLabels, topSingularVector, type SvmDirection } from '../../numeric/directions.js';
 import { euclideanNorm, type Mat } from '../../numeric/linalg.js';
 import {
   HYPENTROPY_ALPHA_RANGE,
@@ -19,11 +19,11 @@ import {
   UNIQUENESS_MARGIN,
   type RowSpace,
 } from '../../numeric/interpolants.js';
-import { linearMargin } from '../../numeric/maxmargin.js';
+import { hardMarginSvm, linearMargin, separableThroughOrigin } from '../../numeric/maxmargin.js';
 import { layerOf, type LayerName } from '../../numeric/models.js';
 import { FLOAT64_UNIT } from '../path.js';
 import { checkSize } from '../limits.js';
-import { numExpr, staticProblems, type RangeOf, type SimState } from '../types.js';
+import { numExpr, staticProblems, type MetricProduct, type RangeOf, type SimState } from '../types.js';
 import { at, defineMetric, needData, resolvedMetric, thetaAt } from './common.js';
 
 const PREDICTOR: LayerName = 'w';
@@ -221,25 +221,61 @@ export const minHypentropyDistance = defineMetric({
   },
 });
 
-function svmOf(s: SimState, what: string): SvmDirection {
+/**
+ * The relative duality gap above which the SVM dual's ŵ is refused: the direction of ŵ is then certain
+ * only to √(gap/(1 − gap)) (relative distance, about radians), and its margin to a relative gap/2. At
+ * 1e-10 that is 1e-5 rad, far below the angles and norms the claims compare (≥ 1e-3), and far above
+ * where the sweeps stop (a gap of ~1e-16, float64's rounding of the margins).
+ */
+export const SVM_GAP_TOLERANCE = 1e-10;
+
+/** Why a metric that needs the SVM is NaN on data no line through the origin separates. */
+const NOT_SEPARABLE =
+  'the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction';
+
+/** ŵ and γ̂, or undefined when the data are not separable through the origin (the metric is then NaN). */
+function svmOf(s: SimState, what: string): SvmDirection | undefined {
   const data = needData(s);
   checkSize('entries', data.X.rows * (data.X.rows + data.X.cols), `${what}: the SVM dual's n × n Gram matrix (n ${data.X.rows}, d ${data.X.cols})`);
-  return perData(data, 'svm', () => svmDirection(data.X, data.y, what));
+  requireSignLabels(data.y, what);
+  return perData(data, 'svm', () => {
+    if (!separableThroughOrigin(data.X, data.y)) return undefined;
+    const svm = hardMarginSvm(data.X, data.y);
+    if (!(svm.gap <= SVM_GAP_TOLERANCE))
+      throw new Error(
+        `${what}: the SVM dual stopped after ${svm.sweeps} sweeps with a relative duality gap of ${svm.gap.toExponential(2)} > ${SVM_GAP_TOLERANCE}, so ŵ's direction is certain only to within ${Math.sqrt(svm.gap / (1 - svm.gap)).toExponential(2)} (relative distance): too coarse to report`,
+      );
+    return { w: svm.u, margin: svm.margin };
+  });
+}
+
+/** A metric of the SVM direction: NaN, with the reason, where the data are not separable. */
+function svmMetric(what: string, thetaOf: (s: SimState) => Float64Array, value: (s: SimState, w: Float64Array, svm: SvmDirection) => number): MetricProduct {
+  let reason: string | undefined;
+  const f = ((s: SimState) => {
+    const w = predictor(s, thetaOf(s), what);
+    const svm = svmOf(s, what);
+    reason = svm ? undefined : `${what}: ${NOT_SEPARABLE}`;
+    return svm ? value(s, w, svm) : NaN;
+  }) as MetricProduct;
+  f.nanReason = () => reason;
+  return f;
 }
 
 export const svmDistance = defineMetric({
   name: 'svm-distance',
   summary:
-    'distance ‖w/‖w‖ − ŵ/‖ŵ‖‖₂ between the directions of the trained linear predictor (layer "w") and of the hard-margin SVM through the origin, ŵ = argmin ‖v‖ s.t. y_i⟨v, x_i⟩ ≥ 1 (the direction gradient descent on separable data converges to: Soudry et al. 2018, Thm 3); ŵ from the SVM dual by exact coordinate descent (tolerance 1e-13), after an LP in HiGHS has found the data separable. A trial error for labels other than ±1, data not separable through the origin, or w = 0',
+    'distance ‖w/‖w‖ − ŵ/‖ŵ‖‖₂ between the directions of the trained linear predictor (layer "w") and of the hard-margin SVM through the origin, ŵ = argmin ‖v‖ s.t. y_i⟨v, x_i⟩ ≥ 1 (the direction gradient descent on separable data converges to: Soudry et al. 2018, Thm 3); ŵ from the SVM dual by exact coordinate descent (data scaled by a power of two to unit size, tolerance 1e-13), after an LP in HiGHS on the rows scaled to unit length has found the data separable; a trial error when the dual’s relative duality gap is above 1e-10 (ŵ’s direction then uncertain beyond ~1e-5). NaN, with the reason in the trial’s message, on data not separable through the origin; a trial error for labels other than ±1 or w = 0',
   params: z.strictObject({ at }),
   expressions: {},
   needs: { layers: [PREDICTOR] },
-  create: (p) => (s) => {
-    const w = predictor(s, thetaAt(s, p.at), 'svm-distance');
-    const svm = svmOf(s, 'svm-distance');
+  create: (p) =>
     // ‖â − b̂‖ = 2 sin(θ/2)
-    return 2 * Math.sin(angleBetween(w, svm.w, false, ['the predictor w', 'the SVM direction']) / 2);
-  },
+    svmMetric(
+      'svm-distance',
+      (s) => thetaAt(s, p.at),
+      (_s, w, svm) => 2 * Math.sin(angleBetween(w, svm.w, false, ['the predictor w', 'the SVM direction']) / 2),
+    ),
 });
 
 const measure = z.enum(['angle', 'one-minus-cos']).default('angle');
@@ -247,34 +283,39 @@ const measure = z.enum(['angle', 'one-minus-cos']).default('angle');
 export const svmAngle = defineMetric({
   name: 'svm-angle',
   summary:
-    'angle ∠(w, ŵ) in radians (or 1 − cos with measure "one-minus-cos") between the trained linear predictor (layer "w") and the hard-margin SVM direction ŵ through the origin (as in svm-distance), computed as 2·atan2(‖ŵ/‖ŵ‖ − w/‖w‖‖, ‖ŵ/‖ŵ‖ + w/‖w‖‖) and ‖·‖²/2, accurate near 0. A trial error for labels other than ±1, data not separable through the origin, or w = 0',
+    'angle ∠(w, ŵ) in radians (or 1 − cos with measure "one-minus-cos") between the trained linear predictor (layer "w") and the hard-margin SVM direction ŵ through the origin (as in svm-distance), computed as 2·atan2(‖ŵ/‖ŵ‖ − w/‖w‖‖, ‖ŵ/‖ŵ‖ + w/‖w‖‖) and ‖·‖²/2, accurate near 0. NaN (with the reason) on data not separable through the origin; a trial error for labels other than ±1 or w = 0',
   params: z.strictObject({ measure, at }),
   expressions: {},
   needs: { layers: [PREDICTOR] },
-  create: (p) => (s) => {
-    const w = predictor(s, thetaAt(s, p.at), 'svm-angle');
-    const svm = svmOf(s, 'svm-angle');
-    const what: [string, string] = ['the predictor w', 'the SVM direction'];
-    return p.measure === 'angle' ? angleBetween(w, svm.w, false, what) : oneMinusCos(w, svm.w, false, what);
-  },
+  create: (p) =>
+    svmMetric(
+      'svm-angle',
+      (s) => thetaAt(s, p.at),
+      (_s, w, svm) => {
+        const what: [string, string] = ['the predictor w', 'the SVM direction'];
+        return p.measure === 'angle' ? angleBetween(w, svm.w, false, what) : oneMinusCos(w, svm.w, false, what);
+      },
+    ),
 });
 
 export const svmMargin = defineMetric({
   name: 'svm-margin',
   summary:
-    'output "svm": the hard-margin SVM’s margin γ̂ = max_{‖v‖=1} min_i y_i⟨v, x_i⟩ = 1/‖ŵ‖ through the origin (as in svm-distance); "model": the normalized margin min_i y_i⟨w, x_i⟩/‖w‖ of the trained linear predictor (layer "w"); "ratio": model/svm (1 at the max-margin direction). A trial error for labels other than ±1 or data not separable through the origin',
+    'output "svm": the hard-margin SVM’s margin γ̂ = max_{‖v‖=1} min_i y_i⟨v, x_i⟩ = 1/‖ŵ‖ through the origin (as in svm-distance); "model": the normalized margin min_i y_i⟨w, x_i⟩/‖w‖ of the trained linear predictor (layer "w"); "ratio": model/svm (1 at the max-margin direction). NaN (with the reason) on data not separable through the origin; a trial error for labels other than ±1',
   params: z.strictObject({ output: z.enum(['svm', 'model', 'ratio']).default('svm'), at }),
   expressions: {},
   needs: { layers: [PREDICTOR] },
-  create: (p) => (s) => {
-    const w = predictor(s, thetaAt(s, p.at), 'svm-margin');
-    const data = needData(s);
-    const svm = svmOf(s, 'svm-margin');
-    if (p.output === 'svm') return svm.margin;
-    if (euclideanNorm(w) === 0) throw new Error('svm-margin: the predictor w is zero, so its normalized margin is undefined');
-    const m = linearMargin(w, data.X, data.y);
-    return p.output === 'model' ? m : m / svm.margin;
-  },
+  create: (p) =>
+    svmMetric(
+      'svm-margin',
+      (s) => thetaAt(s, p.at),
+      (s, w, svm) => {
+        if (p.output === 'svm') return svm.margin;
+        if (euclideanNorm(w) === 0) throw new Error('svm-margin: the predictor w is zero, so its normalized margin is undefined');
+        const m = linearMargin(w, needData(s).X, needData(s).y);
+        return p.output === 'model' ? m : m / svm.margin;
+      },
+    ),
 });
 
 const direction = z.strictObject({
