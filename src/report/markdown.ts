@@ -47,7 +47,7 @@ export function renderMarkdown(r: Report): string {
   const e = r.environment;
   out.push('# claimcheck report', '');
   out.push(
-    `Generated ${r.generatedAt} by \`${e.command}\` (claimcheck ${e.toolVersion}, commit ${e.gitCommit.slice(0, 10)}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s.`,
+    `Generated ${r.generatedAt} by ${mdCode(e.command, false)} (claimcheck ${e.toolVersion}, commit ${e.gitCommit.slice(0, 10)}${e.gitDirty ? ', with uncommitted changes' : ''}) in ${view.wallSeconds} s.`,
     '',
   );
   out.push(

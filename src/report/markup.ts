@@ -98,10 +98,14 @@ export function figureHtml(
 <script type="application/json" id="${id}">${JSON.stringify(plot.spec).replace(/</g, '\\u003c')}</script></figure>`;
 }
 
-/** A Markdown code span that holds any text: fenced with more backticks than it contains, pipes escaped for tables. */
-export function mdCode(s: string): string {
+/**
+ * A Markdown code span that holds any text (CommonMark §6.1): fenced with a run of backticks longer than
+ * any inside, padded by a space where the text starts or ends with one; in a table (the default) pipes
+ * are escaped, outside one they are left as they are (a backslash in a code span is printed).
+ */
+export function mdCode(s: string, inTable = true): string {
   const run = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(run + 1);
   const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${mdEscape(s)}${pad}${fence}`;
+  return `${fence}${pad}${inTable ? mdEscape(s) : s.replace(/\n/g, ' ')}${pad}${fence}`;
 }

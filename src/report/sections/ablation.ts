@@ -50,7 +50,11 @@ ${tr}
 </tbody></table>`;
   },
   markdown: ({ target, premises, rows }) => {
-    if (!rows) return [`**Hypothesis ablation**: premises ${premises.map((p) => p.name).join(', ')} — not run here; \`npx claimcheck ablate ${target}\``, ''];
+    if (!rows)
+      return [
+        `**Hypothesis ablation**: premises ${premises.map((p) => p.name).join(', ')} — not run here; ${mdCode(`npx claimcheck ablate ${target}`, false)}`,
+        '',
+      ];
     return [
       '**Hypothesis ablation** (the search re-run with each premise dropped, same run seed and size):',
       '',

@@ -5,7 +5,7 @@ import type { ClaimResult } from '../../runner.js';
 import type { Evidence } from '../../search/search.js';
 import { PHASE_WORDS } from '../../search/search.js';
 import { fmt, valuesText } from '../format.js';
-import { escapeHtml as h, mdEscape as esc } from '../markup.js';
+import { escapeHtml as h, mdCode, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 
 interface EvidenceView {
@@ -121,7 +121,7 @@ ${t ? `<li>tightness: the smallest robustness among passing trials is ρ = ${h(f
       ...(verdict === 'holds' && !frequency ? [`- ${boundText(e, '^(1/n)')}`] : []),
       ...(t
         ? [
-            `- tightness: smallest robustness among passing trials ρ = ${fmt(t.rho)} (trial ${t.trial}, ${PHASE_WORDS[t.phase]}: ${valuesText(t.values)}${t.sides ? `; there \`${sidesText(t.sides)}\`` : ''})${sensitivity ? ` — ${sensitivity}` : ''}; it fell ${t.trace.map((p) => `${fmt(p.rho)} (trial ${p.trial})`).join(' → ')}; replay: \`${t.replay}\``,
+            `- tightness: smallest robustness among passing trials ρ = ${fmt(t.rho)} (trial ${t.trial}, ${PHASE_WORDS[t.phase]}: ${valuesText(t.values)}${t.sides ? `; there \`${sidesText(t.sides)}\`` : ''})${sensitivity ? ` — ${sensitivity}` : ''}; it fell ${t.trace.map((p) => `${fmt(p.rho)} (trial ${p.trial})`).join(' → ')}; replay: ${mdCode(t.replay, false)}`,
           ]
         : []),
       '',

@@ -132,7 +132,7 @@ ${items.join('\n')}
           `- ${v.impreciseCount} imprecise trial(s): the arithmetic could not decide them, so they are neither counterexamples nor passes${v.imprecise.length < v.impreciseCount ? ` (the first ${v.imprecise.length} listed)` : ''}`,
           ...v.imprecise.map(
             (t) =>
-              `  - imprecise: ${esc(t.values)} — ${esc(t.why)}${t.part ? `; the float64 and double-double paths part at ${esc(t.part)}` : ''}; replay: ${mdCode(t.replay)}`,
+              `  - imprecise: ${esc(t.values)} — ${esc(t.why)}${t.part ? `; the float64 and double-double paths part at ${esc(t.part)}` : ''}; replay: ${mdCode(t.replay, false)}`,
           ),
         ]
       : []),

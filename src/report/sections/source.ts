@@ -1,6 +1,6 @@
 // The claim's statement and where it comes from: the paper, the quote, the provenance, the file.
 import { claimAnchor, PROVENANCE_MEANING } from '../format.js';
-import { escapeHtml as h, mdEscape as esc, tex } from '../markup.js';
+import { escapeHtml as h, mdCode, mdEscape as esc, tex } from '../markup.js';
 import { defineSection } from './section.js';
 
 export default defineSection({
@@ -26,7 +26,7 @@ ${meta.tested_object ? `<li><strong>what the search tests</strong>: ${h(meta.tes
     ...(meta.tested_object
       ? [`- **what the search tests**: ${esc(meta.tested_object.what)} — a counterexample here means: ${esc(meta.tested_object.counterexample_means)}`]
       : []),
-    `- file: \`${file}\` (sha256 ${hash?.slice(0, 12)})`,
+    `- file: ${mdCode(file, false)} (sha256 ${hash?.slice(0, 12)})`,
     '',
   ],
 });

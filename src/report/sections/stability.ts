@@ -1,5 +1,5 @@
 // With --seeds K: the verdict under each run seed.
-import { escapeHtml as h, mdEscape as esc } from '../markup.js';
+import { escapeHtml as h, mdCode, mdEscape as esc } from '../markup.js';
 import { defineSection } from './section.js';
 
 export default defineSection({
@@ -12,7 +12,7 @@ export default defineSection({
     '',
     '| run seed | verdict | reason |',
     '|---|---|---|',
-    ...runs.map((x) => `| ${x.seed} | ${x.verdict} | ${esc(x.reason)}${x.replay ? ` — \`${x.replay}\`` : ''} |`),
+    ...runs.map((x) => `| ${x.seed} | ${x.verdict} | ${esc(x.reason)}${x.replay ? ` — ${mdCode(x.replay)}` : ''} |`),
     '',
   ],
 });

@@ -155,7 +155,7 @@ export function witnessMarkdown(w: WitnessCard): string[] {
     `- discretization: ${esc(w.recheck)}`,
     ...(w.preciseNote !== undefined ? [`- rounding: ${esc(w.preciseNote)}`] : []),
     `- first failing trial before shrinking: ${w.original.values} (${w.original.where})`,
-    `- replay: \`${w.replay}\``,
+    `- replay: ${mdCode(w.replay, false)}`,
     ...(w.counterexampleMeans !== undefined && w.counterexample ? [`- **what this counterexample means**: ${esc(w.counterexampleMeans)}`] : []),
   ];
 }
