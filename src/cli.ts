@@ -23,7 +23,7 @@ import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile,
 import { withoutEarlyDecision } from './claims/early-decision.js';
 import { checkClaim, invalidResult, withoutPremise, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
-import { createPool } from './search/pool.js';
+import { createPool, withPriority, type SlotUse } from './search/pool.js';
 import { DD_PROBE, replayTimeoutMs, valuesAtPath } from './search/search.js';
 import { domainIndex, SEED_MAX, type TrialValues } from './search/space.js';
 
@@ -409,9 +409,11 @@ async function runClaims(args: RunArgs): Promise<void> {
     const pool = journaledRunner(workers, journal, stepJournal);
     const results: ClaimResult[] = new Array(loads.length);
     // Claims run concurrently (their trials share the pool's slots, so no worker waits on one
-    // claim's sequential shrinking); verdict lines come out in file order. Under --budget, one at a
-    // time, so a search's time budget is its own.
-    const concurrent = budgetMs === undefined ? Math.max(2, 2 * threads) : 1;
+    // claim's sequential phases: symbolic steps, shrinking, guided rounds); a waiting task of a claim
+    // started earlier goes first, so claims finish roughly in order and the later ones only fill slots
+    // that would idle. Verdict lines come out in file order. Under --budget, one at a time, so a
+    // search's time budget is its own.
+    const concurrent = budgetMs === undefined ? Math.max(4, 8 * threads) : 1;
     const tty = process.stderr.isTTY;
     const bar = tty
       ? new SingleBar(
@@ -471,15 +473,20 @@ async function runClaims(args: RunArgs): Promise<void> {
       update();
       printReady();
     };
+    let slotUse: SlotUse | undefined;
     try {
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(concurrent, loads.length) }, async () => {
-          while (next < loads.length) await checkOne(next++);
+          while (next < loads.length) {
+            const p = next++;
+            await withPriority(p, () => checkOne(p));
+          }
         }),
       );
     } finally {
       bar?.stop();
+      slotUse = pool.slotUse?.();
       await pool.close();
     }
     const report = buildReport(
@@ -510,6 +517,10 @@ async function runClaims(args: RunArgs): Promise<void> {
     say(
       `Trials: ${journal.stats.runs} run, ${journal.stats.hits} reused from ${from}; symbolic steps: ${stepJournal.stats.runs} checked, ${stepJournal.stats.hits} reused.`,
     );
+    if (slotUse)
+      say(
+        `Workers: busy ${((100 * slotUse.busyMs) / (slotUse.threads * slotUse.wallMs)).toFixed(0)}% of ${slotUse.threads} × ${(slotUse.wallMs / 1000).toFixed(1)} s (${slotUse.tasks} tasks, ${(slotUse.busyMs / 1000).toFixed(1)} s of worker time).`,
+      );
     // a run without a premise is a diagnostic: its verdicts are not compared with the paper's
     process.exitCode = s.invalid || paperErrors.length ? EXIT_INPUT : s.matching === s.claims || drop ? 0 : EXIT_MISMATCH;
   }

@@ -6,7 +6,7 @@ import { ablatedSpec, runAblation, type PremiseAblation } from './search/ablatio
 import { runBoundary, type BoundaryResult } from './search/boundary.js';
 import { runTrajectory, type TrajectoryResult } from './search/trajectory.js';
 import { runSearch, type SearchResult } from './search/search.js';
-import type { TrialRunner } from './search/pool.js';
+import { charged, type TrialRunner, type WorkerTime } from './search/pool.js';
 import type { StepResult } from './symbolic/check.js';
 
 export type Verdict = 'holds' | 'refuted' | 'inconclusive' | 'unstable' | 'invalid';
@@ -41,6 +41,8 @@ export interface ClaimResult {
   /** with `--seeds K`: the verdict under each run seed (the search above is the first seed's); the claim is `unstable` when they differ */
   stability?: Array<{ seed: number; verdict: Verdict; reason: string; replay?: string }>;
   ms: number;
+  /** worker time of the claim's pool tasks (steps, trials, grids), in ms; `ms` is wall time, which also counts time queued behind other claims */
+  workerMs?: number;
 }
 
 export interface CheckOptions {
@@ -144,8 +146,10 @@ export function describeStability(s: Stability, reason: string): string {
 /** One claim checked; anything it throws (e.g. a RangeError of its own sizes) makes it `invalid` with the error, and the run goes on with the other claims. */
 export async function checkClaim(loaded: Extract<ClaimLoad, { ok: true }>, o: CheckOptions): Promise<ClaimResult> {
   const t0 = performance.now();
+  const worker: WorkerTime = { ms: 0 };
   try {
-    return await checkLoadedClaim(loaded, o);
+    const r = await charged(worker, () => checkLoadedClaim(loaded, o));
+    return { ...r, workerMs: worker.ms };
   } catch (e) {
     const message = `the claim could not be checked: ${(e as Error)?.message ?? String(e)}`;
     return {

@@ -46,7 +46,7 @@ export function claimsFixture(files: Record<string, string>, paperKey = 'testpap
 
 /** A report.json's text with every timing and the environment blanked: what must be byte-identical between runs. */
 export function reportWithoutTimings(text: string): string {
-  const timing = new Set(['ms', 'wallMs', 'trialsPerSecond', 'reusedTrials', 'generatedAt', 'environment']);
+  const timing = new Set(['ms', 'wallMs', 'trialsPerSecond', 'workerMs', 'reusedTrials', 'generatedAt', 'environment']);
   return JSON.stringify(
     JSON.parse(text, (k, v) => (timing.has(k) ? '(timing)' : v)),
     null,

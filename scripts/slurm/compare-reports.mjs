@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 
 // Keys whose values are allowed to differ between two runs of the same claims:
-//   ms, wallMs, trialsPerSecond — wall-clock times (the merged wallMs is the sum over the shards);
+//   ms, wallMs, trialsPerSecond, workerMs — wall-clock and worker times (the merged wallMs is the sum over the shards);
 //   generatedAt — when the report was written;
 //   environment — host, CPU, load, Node flags, git state of the process that wrote the report;
 //   reusedTrials — trials this process had already computed for an earlier claim, which depends on
 //     which claims share a process (a shard runs fewer), not on the results.
 // The same set as reportWithoutTimings in test/helpers.ts, which test/e2e/shard.test.ts uses.
-const IGNORED = ['ms', 'wallMs', 'trialsPerSecond', 'reusedTrials', 'generatedAt', 'environment'];
+const IGNORED = ['ms', 'wallMs', 'trialsPerSecond', 'workerMs', 'reusedTrials', 'generatedAt', 'environment'];
 
 /** The paths (a.b[3].c) at which x and y differ, ignoring the IGNORED keys, at most `limit` of them. */
 function differences(x, y, limit = 20, path = '', out = []) {

@@ -472,6 +472,7 @@ export function journaledRunner(inner: TrialRunner, trials: Journal, steps: Jour
   };
   return {
     threads: inner.threads,
+    slotUse: inner.slotUse,
     step: async (step, seed) =>
       (
         await steps.once(

@@ -9,6 +9,7 @@
 // A symbolic step past its deadline (LIMITS.stepSeconds) is aborted the same way and reported
 // `not checked (timeout)`. Results never depend on the number of workers: each trial is a pure
 // function of (spec, values).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -44,24 +45,77 @@ export interface TrialRunner {
   /** A symbolic step checked off the calling thread (the CAS can take seconds), with the given seed. */
   step(step: SymbolicStep, seed: number): Promise<StepOutcome>;
   threads: number;
+  /** how busy the worker slots have been since the pool started (absent on the calling thread) */
+  slotUse?: () => SlotUse;
   close(): Promise<void>;
 }
 
-/** At most `n` tasks at a time; the rest wait here, so a task's time limit counts only its own running time, never time queued behind others. */
-function slots(n: number): <T>(f: () => Promise<T>) => Promise<T> {
+/** Who asks for a pool task: its queue priority and the worker-time accounts it is charged to (a claim's, a search's). */
+interface Asker {
+  priority: number;
+  accounts: WorkerTime[];
+}
+const asker = new AsyncLocalStorage<Asker>();
+
+/** Worker time spent on the tasks asked for inside `charged`, in ms (tasks answered from a journal cost none). */
+export interface WorkerTime {
+  ms: number;
+}
+
+/** Runs `f` with every pool task it asks for (directly or through awaited calls) queued at priority `p`: lower runs first. */
+export function withPriority<T>(p: number, f: () => Promise<T>): Promise<T> {
+  return asker.run({ priority: p, accounts: asker.getStore()?.accounts ?? [] }, f);
+}
+
+/** Runs `f` and adds the worker time of every pool task it asks for to `account` (and to the accounts around it). */
+export function charged<T>(account: WorkerTime, f: () => Promise<T>): Promise<T> {
+  const outer = asker.getStore();
+  return asker.run({ priority: outer?.priority ?? 0, accounts: [...(outer?.accounts ?? []), account] }, f);
+}
+
+/** How busy the pool's slots were: `busyMs` summed over slots, out of `threads × wallMs`. */
+export interface SlotUse {
+  threads: number;
+  wallMs: number;
+  busyMs: number;
+  tasks: number;
+}
+
+/**
+ * At most `n` tasks at a time; the rest wait here, so a task's time limit counts only its own running time,
+ * never time queued behind others. Waiting tasks start lowest priority first (see withPriority), then in the
+ * order asked: the claims started first finish first, and later claims fill the slots they leave idle.
+ */
+function slots(n: number): { run: <T>(f: () => Promise<T>) => Promise<T>; use: () => SlotUse } {
   let free = n;
-  const waiting: Array<() => void> = [];
-  return async (f) => {
+  const waiting: Array<{ p: number; k: number; go: () => void }> = [];
+  let asked = 0,
+    busyMs = 0,
+    tasks = 0;
+  const t0 = performance.now();
+  const take = () => {
+    let best = 0;
+    for (let i = 1; i < waiting.length; i++)
+      if (waiting[i].p < waiting[best].p || (waiting[i].p === waiting[best].p && waiting[i].k < waiting[best].k)) best = i;
+    return waiting.splice(best, 1)[0];
+  };
+  const run = async <T>(f: () => Promise<T>): Promise<T> => {
+    const who = asker.getStore();
     if (free > 0) free--;
-    else await new Promise<void>((r) => waiting.push(r));
+    else await new Promise<void>((go) => waiting.push({ p: who?.priority ?? 0, k: asked++, go }));
+    const start = performance.now();
     try {
       return await f();
     } finally {
-      const next = waiting.shift();
-      if (next) next();
+      const ms = performance.now() - start;
+      busyMs += ms;
+      for (const a of who?.accounts ?? []) a.ms += ms;
+      tasks++;
+      if (waiting.length) take().go();
       else free++;
     }
   };
+  return { run, use: () => ({ threads: n, wallMs: performance.now() - t0, busyMs, tasks }) };
 }
 
 /** The compiled worker (dist/search/worker.js): also used when this module runs from src/ under vitest, so the workers run what `npm run build` produced. */
@@ -99,7 +153,8 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
   const memoryMessage = `memory — the trial exceeded the worker heap limit of ${memoryMb} MB (set ${LIMITS.workerMb.env} to raise it)`;
   // the first worker boots (loads its modules) before any trial's clock starts: a time limit counts only the trial
   const ready = pool.run({ ping: true } satisfies PingTask).catch(() => undefined);
-  const slot = slots(Math.max(1, threads));
+  const slotted = slots(Math.max(1, threads));
+  const slot = slotted.run;
   const single = (spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Faults): Promise<TrialOutcome> =>
     slot(async () => {
       await ready;
@@ -143,6 +198,7 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
       : single(spec, values, timeoutMs, options, faults);
   return {
     threads: Math.max(1, threads),
+    slotUse: slotted.use,
     step: (step, seed) =>
       slot(async () => {
         await ready;
@@ -177,6 +233,8 @@ function trialBatcher(runBatch: RunBatch) {
     values: TrialValues;
     alone: () => Promise<TrialOutcome>;
     resolve: (o: TrialOutcome) => void;
+    /** runs a function in the asker's context (its priority and worker-time accounts) */
+    inContext: <R>(f: () => R) => R;
   }
   interface Queue {
     spec: SearchSpec;
@@ -194,17 +252,21 @@ function trialBatcher(runBatch: RunBatch) {
     for (const q of all.values())
       for (let i = 0; i < q.asked.length; i += q.size) {
         const group = q.asked.slice(i, i + q.size);
-        const alone = (a: Asked) => a.alone().then(a.resolve);
+        const alone = (a: Asked) => a.inContext(() => a.alone()).then(a.resolve);
         if (group.length === 1) {
           void alone(group[0]);
           continue;
         }
-        void runBatch(
-          q.spec,
-          group.map((a) => a.values),
-          q.timeoutMs,
-          q.options,
-        ).then((results) => group.forEach((a, k) => (results ? a.resolve({ result: results[k] }) : void alone(a))));
+        void group[0]
+          .inContext(() =>
+            runBatch(
+              q.spec,
+              group.map((a) => a.values),
+              q.timeoutMs,
+              q.options,
+            ),
+          )
+          .then((results) => group.forEach((a, k) => (results ? a.resolve({ result: results[k] }) : void alone(a))));
       }
   };
   return (spec: SearchSpec, values: TrialValues, timeoutMs: number, options: TrialOptions | undefined, size: number, alone: () => Promise<TrialOutcome>) =>
@@ -214,7 +276,7 @@ function trialBatcher(runBatch: RunBatch) {
       if (!queues.size) setImmediate(flush);
       let q = queues.get(key);
       if (!q) queues.set(key, (q = { spec, timeoutMs, options, size, asked: [] }));
-      q.asked.push({ values, alone, resolve });
+      q.asked.push({ values, alone, resolve, inContext: AsyncLocalStorage.snapshot() });
     });
 }
 

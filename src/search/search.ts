@@ -9,7 +9,7 @@ import { planSearch } from '../claims/plan.js';
 import { GUIDED_BATCH, guidedTrialCount, type SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
 import { describeFrequency, judgeFrequency, type FrequencyResult } from './frequency.js';
-import type { TrialRunner } from './pool.js';
+import { charged, type TrialRunner, type WorkerTime } from './pool.js';
 import type { CoveringStrength } from './covering.js';
 import { createGuide, pointKey, varKey } from './guided.js';
 import { failureRateBound, planTrials, variableCoverage, type PlannedTrial, type TrialPhase, type VariableCoverage } from './phases.js';
@@ -61,8 +61,10 @@ export interface SearchResult {
   frequency?: FrequencyResult;
   /** per judged trial, its status and the values of the collected metrics (for histograms) */
   samples?: Array<{ status: TrialStatus; values: Record<string, number | null> }>;
-  /** judged trials per second of wall time (the whole search, shrinking included) */
+  /** judged trials run (not reused) per second of worker time, the whole search's (shrinking included); on the calling thread, per second of wall time */
   trialsPerSecond: number;
+  /** the worker time of the search's pool tasks, in ms (wall time `ms` also counts time queued behind other claims' tasks) */
+  workerMs?: number;
   /** judged trials answered from the trial journal instead of run (their time is not in ms) */
   reusedTrials: number;
   ms: number;
@@ -360,6 +362,13 @@ async function runAll(
 }
 
 export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<SearchResult> {
+  const worker: WorkerTime = { ms: 0 };
+  const r = await charged(worker, () => searchOnce(spec, o));
+  const ran = r.trialsRun - r.reusedTrials;
+  return { ...r, workerMs: worker.ms, trialsPerSecond: worker.ms > 0 ? ran / (worker.ms / 1000) : r.trialsPerSecond };
+}
+
+async function searchOnce(spec: SearchSpec, o: SearchOptions): Promise<SearchResult> {
   const t0 = performance.now();
   const seed = o.seed ?? spec.seed;
   const N = o.trials ?? spec.trials;
@@ -596,10 +605,10 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
         }
       : {}),
   };
-  const stoppedEarly = results.filter((r) => r.stoppedEarlyAt).length;
-  if (stoppedEarly) evidence.stoppedEarly = stoppedEarly;
   const watch = watchSummary(results.filter((r) => r.status === 'pass' || r.status === 'fail' || r.status === 'imprecise'));
   if (watch) evidence.watch = watch;
+  const stoppedEarly = results.filter((r) => r.stoppedEarlyAt).length;
+  if (stoppedEarly) evidence.stoppedEarly = stoppedEarly;
   const imprecise = results
     .map((r, k) => ({ r, k }))
     .filter(({ r }) => r.status === 'imprecise')

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadClaims } from '../../src/claims/load.js';
 import { checkClaim } from '../../src/runner.js';
-import { createPool } from '../../src/search/pool.js';
+import { createPool, withPriority } from '../../src/search/pool.js';
 import { runSearch, valuesAtPath } from '../../src/search/search.js';
 import { runTrial } from '../../src/search/trial.js';
 import { CLAIMS_DIR } from '../helpers.js';
@@ -12,16 +12,20 @@ const { claims } = loadClaims([CLAIMS_DIR]);
 const pool = createPool(2);
 afterAll(() => pool.close());
 
+// All claims are checked concurrently from the start, claim k's tasks before claim k+1's (withPriority),
+// so the workers never idle while one claim is in a sequential phase; each test awaits its own claim.
+// verdicts come from the symbolic steps and the search; boundary maps and trajectory plots are
+// pictures (their code is tested in test/search/boundary.test.ts and trajectory.test.ts), so not re-drawn here
+const checked = claims.map((c, k) => (c.ok ? withPriority(k, () => checkClaim(c, { runner: pool, boundary: false })) : undefined));
+
 describe('every claim file', () => {
-  for (const c of claims) {
+  for (const [k, c] of claims.entries()) {
     if (!c.ok) {
       it(`${c.file} is valid`, () => expect(c.errors).toEqual([]));
       continue;
     }
     it(`${c.claim.id}: ${c.claim.expect}`, async () => {
-      // verdicts come from the symbolic steps and the search; boundary maps and trajectory plots are
-      // pictures (their code is tested in test/search/boundary.test.ts and trajectory.test.ts), so not re-drawn here
-      const r = await checkClaim(c, { runner: pool, boundary: false });
+      const r = (await checked[k])!;
       expect(r.verdict, r.reason).toBe(c.claim.expect);
       if (c.claim.expect === 'refuted' && r.search?.frequency) {
         // a frequency claim is refuted by its whole sample: the re-run reproduces it exactly
