@@ -2,9 +2,11 @@
 // and changes of the activation pattern.
 import { z } from 'zod';
 import { compileExpr } from '../../core/expr.js';
+import type { PrecisePoint } from '../../numeric/dd-model.js';
 import { determinant } from '../../numeric/linalg.js';
 import { layerOf, type Model } from '../../numeric/models.js';
 import { activationPattern } from '../../numeric/neuron.js';
+import type { Objective } from '../../numeric/objective.js';
 import { PATH_LOG_STEPS, PATH_SYMBOLS, PATH_SYMBOLS_DOC, roundingPerturbations, symbolsAt } from '../path.js';
 import type { ImpreciseStep, MetricProduct, SimState } from '../types.js';
 import { defineMetric, scatter } from './common.js';
@@ -105,11 +107,11 @@ export const pathExtreme = defineMetric({
         watched = true;
         step++;
         if (stopped) return;
-        const { symbols, unit } = symbolsAt(model, theta, p.layer, () => objective.value(theta), step, point);
+        const at = stepSymbols(model, objective, theta, p.layer, step, point);
+        const { symbols, unit, rounding } = at;
         lastLoss = symbols.loss;
-        detSign.see(symbols, unit, step, () => (stepError ? detMovedBy(model, theta, p.layer, stepError) : 0));
+        detSign.see(symbols, unit, step, () => (stepError ? stepBand(at, model, theta, p.layer, stepError) : 0));
         Object.assign(scope, symbols);
-        const rounding = roundingPerturbations(symbols, unit);
         let perturbed: Array<Record<string, number>> | undefined;
         const variants = () => {
           if (perturbed) return perturbed;
@@ -182,13 +184,63 @@ function signThroughRounding() {
   return state;
 }
 
-/** How far det of a layer moves when every entry of θ moves by up to ε (a scattered pattern, both signs), in float64. */
-function detMovedBy(model: Model, theta: Float64Array, layer: string, eps: number): number {
-  const det0 = determinant(layerOf(model, theta, layer));
+/**
+ * One accepted step's symbols of a layer, their rounding perturbations and det's step band: every
+ * path-extreme of a trial watching that layer reads the same ones, so they are computed once per step
+ * (reused only for the same model, objective, layer, step, precise point and θ, bit for bit).
+ */
+interface StepSymbols {
+  model: Model;
+  step: number;
+  point: PrecisePoint | undefined;
+  theta: Float64Array;
+  symbols: Record<string, number>;
+  unit: number;
+  rounding: ReturnType<typeof roundingPerturbations>;
+  band?: { stepError: number; moved: number };
+  /** θ moved by the scattered pattern (detMovedBy's work array) */
+  moved?: Float64Array<ArrayBuffer>;
+}
+const lastStep = new WeakMap<Objective, Map<string, StepSymbols>>();
+
+function stepSymbols(model: Model, objective: Objective, theta: Float64Array, layer: string, step: number, point: PrecisePoint | undefined): StepSymbols {
+  let byLayer = lastStep.get(objective);
+  if (!byLayer) lastStep.set(objective, (byLayer = new Map()));
+  const last = byLayer.get(layer);
+  if (last && last.step === step && last.point === point && last.model === model && sameBits(last.theta, theta)) return last;
+  const { symbols, unit } = symbolsAt(model, theta, layer, () => objective.value(theta), step, point);
+  const copy = last?.theta.length === theta.length ? last.theta : new Float64Array(theta.length);
+  copy.set(theta);
+  const at: StepSymbols = { model, step, point, theta: copy, symbols, unit, rounding: roundingPerturbations(symbols, unit), moved: last?.moved };
+  byLayer.set(layer, at);
+  return at;
+}
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** detMovedBy at this step, once per step error; det at θ is the step's own where it was formed in float64. */
+function stepBand(at: StepSymbols, model: Model, theta: Float64Array, layer: string, eps: number): number {
+  if (at.band && Object.is(at.band.stepError, eps)) return at.band.moved;
+  if (at.moved?.length !== theta.length) at.moved = new Float64Array(theta.length);
+  const moved = detMovedBy(model, theta, layer, eps, at.point ? undefined : at.symbols.det, at.moved);
+  at.band = { stepError: eps, moved };
+  return moved;
+}
+
+/**
+ * How far det of a layer moves when every entry of θ moves by up to ε (a scattered pattern, both signs), in float64.
+ * det0: det of the layer at θ where the caller has it; work: an array of θ's length for the moved θ.
+ */
+export function detMovedBy(model: Model, theta: Float64Array, layer: string, eps: number, det0?: number, work = new Float64Array(theta.length)): number {
+  const d0 = det0 ?? determinant(layerOf(model, theta, layer));
   let moved = 0;
   for (const sign of [1, -1]) {
-    const t = Float64Array.from(theta, (x, i) => x + sign * eps * scatter(i));
-    moved = Math.max(moved, Math.abs(determinant(layerOf(model, t, layer)) - det0));
+    for (let i = 0; i < theta.length; i++) work[i] = theta[i] + sign * eps * scatter(i);
+    moved = Math.max(moved, Math.abs(determinant(layerOf(model, work, layer)) - d0));
   }
   return moved;
 }

@@ -1,0 +1,99 @@
+// The generated deep ReLU-net kernels (reluNetObjectiveKernel, src/numeric/relunet-objective.ts) against objective.ts's
+// generic passes through reluNet's forward and backward: the same bits, for L, ∇L, −∇L and whole gradient flows.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Mat } from '../../src/numeric/linalg.js';
+import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
+import { leakyRelu, smoothLeakyRelu, type Model } from '../../src/numeric/models.js';
+import { reluNet } from '../../src/numeric/relunet.js';
+import { RELU_NET_KERNEL_MAX, reluNetObjectiveKernel } from '../../src/numeric/relunet-objective.js';
+import { Rng } from '../../src/numeric/rng.js';
+import { fcRuns } from '../checks.js';
+import { expectKernelMatchesGeneric, expectSameGradientFlow } from './objective-kernel-checks.js';
+
+/** The same net without its structure (Model.structure): objective() then runs the generic forward and backward passes. */
+function unmarked(model: Model): Model {
+  const { structure, ...rest } = model;
+  expect(structure?.kind).toBe('relu-net');
+  return rest;
+}
+
+/** Rows [x_i, e_c]: n inputs, each for one output coordinate c (every coordinate of a point, or a random one). */
+function rowsOf(rng: Rng, n: number, dIn: number, dOut: number): { X: Mat; y: Float64Array } {
+  const cols = dIn + dOut;
+  const X: Mat = { rows: n, cols, data: new Float64Array(n * cols) };
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < dIn; c++) X.data[i * cols + c] = rng.uniform() < 0.15 ? 0 : rng.normal();
+    X.data[i * cols + dIn + (rng.uniform() < 0.5 ? i % dOut : Math.floor(rng.uniform() * dOut))] = 1;
+  }
+  return { X, y: Float64Array.from({ length: n }, () => rng.normal()) };
+}
+
+describe('relu-net objective kernel', () => {
+  it('gives L, ∇L and −∇L bit for bit as the generic passes, for every depth, shape, activation, loss and reduction', () => {
+    let ran = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.nat(),
+          hidden: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 }),
+          dIn: fc.integer({ min: 1, max: 3 }),
+          dOut: fc.integer({ min: 1, max: 3 }),
+          n: fc.integer({ min: 1, max: 8 }),
+          act: fc.constantFrom<'relu' | 'leaky' | 'smooth'>('relu', 'leaky', 'smooth'),
+          // exact zeros in θ (−0 among them) and rows fitted exactly (c_i = 0: skipped)
+          zeros: fc.boolean(),
+          // one entry of θ infinite, anywhere or in W_1 (every later layer then sees ±∞ or NaN): NaN and ±∞ where the passes multiply it
+          infinite: fc.constantFrom<'none' | 'any' | 'first'>('none', 'any', 'first'),
+          logistic: fc.boolean(),
+          mean: fc.boolean(),
+        }),
+        (c) => {
+          const rng = new Rng(c.seed);
+          const activation = c.act === 'smooth' ? smoothLeakyRelu(0.2, 2) : leakyRelu(c.act === 'relu' ? 0 : rng.uniform(), rng.uniform() < 0.5 ? 0 : 1);
+          const model = reluNet({ sizes: [c.dIn, ...c.hidden, c.dOut], activation, init: 'gaussian', scale: 1 });
+          const { X, y } = rowsOf(rng, c.n, c.dIn, c.dOut);
+          const theta = model.init(rng.fork('init'));
+          if (c.zeros) {
+            for (let q = 0; q < theta.length; q++) if (rng.uniform() < 0.3) theta[q] = rng.uniform() < 0.5 ? 0 : -0;
+            const f = new Float64Array(c.n);
+            model.forward(theta, X, f);
+            for (let i = 0; i < c.n; i += 2) y[i] = f[i];
+          }
+          if (c.infinite !== 'none')
+            theta[c.seed % (c.infinite === 'any' ? theta.length : c.dIn * (c.hidden[0] ?? c.dOut))] = c.seed % 2 ? Infinity : -Infinity;
+          expectKernelMatchesGeneric(model, unmarked(model), c.logistic ? logisticLoss : squareLoss, X, y, c.mean ? 'mean' : 'sum', theta);
+          ran++;
+        },
+      ),
+      fcRuns(400),
+    );
+    expect(ran).toBe(400);
+  });
+
+  it('runs gradient flow to the same bits: θ, loss, steps, trajectory and every accepted step (Timor et al. C2 and C6 shapes)', () => {
+    for (const [seed, sizes, n, time] of [
+      [1, [3, 4, 4, 2], 8, 0.5],
+      [2, [3, 5, 5, 5, 2], 8, 0.1],
+      [3, [2, 10, 2], 4, 5],
+    ] as const) {
+      const rng = new Rng(seed);
+      const model = reluNet({ sizes: [...sizes], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+      const { X, y } = rowsOf(rng, n, sizes[0], sizes.at(-1)!);
+      const theta = model.init(rng);
+      const accepted = expectSameGradientFlow(model, unmarked(model), squareLoss, X, y, 'sum', theta, { time, rtol: 1e-8, atol: 1e-12, maxSteps: 600 });
+      expect(accepted).toBeGreaterThan(10);
+    }
+  });
+
+  it('leaves shapes above its size, and rows that select no output, to the generic passes', () => {
+    const model = reluNet({ sizes: [3, 8, 8, 2], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    const rng = new Rng(4);
+    expect(reluNetObjectiveKernel(model, squareLoss, rowsOf(rng, 4, 3, 2).X, new Float64Array(4), 1, false)).toBeDefined();
+    const many = rowsOf(rng, 40, 3, 2);
+    expect(40 * model.nParams).toBeGreaterThan(RELU_NET_KERNEL_MAX);
+    expect(reluNetObjectiveKernel(model, squareLoss, many.X, many.y, 1, false)).toBeUndefined();
+    const none: Mat = { rows: 1, cols: 5, data: new Float64Array(5) };
+    expect(reluNetObjectiveKernel(model, squareLoss, none, new Float64Array(1), 1, false)).toBeUndefined();
+  });
+});
