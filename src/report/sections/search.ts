@@ -65,13 +65,13 @@ export default defineSection<SearchView>({
       .join('; ');
     return `<h4>Numerical search <span class="meta">(${arithmeticOf(s)}; evidence, not proof)</span></h4>
 <ul>
-${earlyText(s) ? `<li>${h(earlyText(s))}</li>` : ''}
 <li>simulation: ${blocks.map(([k, b]) => `${k}: <code>${h(b)}</code>`).join(' → ')}</li>
 <li>metrics: ${metrics}${lets ? `; derived: ${lets}` : ''}</li>
 <li>hypotheses (a trial outside them is out of regime, never evidence):${hyps ? `<ul>${hyps}</ul>` : ' none'}</li>
 <li>property: <code>${h(spec.property)}</code></li>
 <li>space (${h(fmt(s.spaceSize))} grid points, plus a per-trial seed): ${space}</li>
-<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
+<li>trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed <code>${s.seed}</code>: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${h(fmt(s.trialsPerSecond))} trials/s${s.workerMs !== undefined ? ` of worker time (${seconds(s.workerMs)} s)` : ''}${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}${s.budgetExhausted ? ' — <strong>the time budget cut the search short</strong>' : ''}</li>
+${earlyText(s) ? `<li>${h(earlyText(s))}</li>` : ''}
 ${s.frequency ? `<li><strong>frequency claim</strong> Pr[<code>${h(spec.property)}</code>] ≥ <code>${h(s.frequency.atLeast)}</code>: ${s.frequency.events} of ${s.frequency.trials} (${h(fmt(s.frequency.rate))}), exact ${Math.round(s.frequency.confidence * 100)}% interval [${h(fmt(s.frequency.lo))}, ${h(fmt(s.frequency.hi))}] against the bound ${h(fmt(s.frequency.bound))} — ${h(frequencyOutcomeWords(s.frequency))}. Re-run this sample: <code class="replay">${h(s.frequency.replay)}</code> <button type="button" data-copy="${h(s.frequency.replay)}" aria-label="copy the re-run command">copy</button></li>` : ''}
 <li>verdict of the search: ${h(s.reason)}</li>
 ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(p.message ?? '')}</li>`).join('')}
@@ -101,7 +101,7 @@ ${s.problems.map((p) => `<li>${h(p.status)}: ${h(valuesText(p.values))} — ${h(
     `- space (${fmt(s.spaceSize)} grid points, plus a per-trial seed): ${Object.entries(s.space)
       .map(([k, d]) => `${k} ${spaceText(spec, k, d)}`)
       .join('; ')}`,
-    `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
+    `- trials: ${s.trialsRun} of ${s.trialsRequested} judged with run seed ${s.seed}: ${s.counts.pass} ${s.frequency ? 'with the event' : 'passed'}, ${s.counts.fail} ${s.frequency ? 'without it' : 'failed'}, ${s.counts['out-of-regime']} out of regime, ${s.counts.diverged} diverged, ${s.counts.timeout} timed out, ${s.counts.error} errors${impreciseCount(s)} (at least ${s.minInRegime} in-regime trials needed); ${seconds(s.ms)} s, ${fmt(s.trialsPerSecond)} trials/s${s.workerMs !== undefined ? ` of worker time (${seconds(s.workerMs)} s)` : ''}${s.reusedTrials ? ` (${s.reusedTrials} of the ${s.trialsRun} trials reused from the trial journal or from earlier in this run, so not timed)` : ''}`,
     ...(earlyText(s) ? [`- ${esc(earlyText(s))}`] : []),
     ...(s.frequency
       ? [
