@@ -436,7 +436,8 @@ export function normalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Fl
   o.observe?.(theta);
   let k = 0;
   for (; k < o.steps; k++) {
-    model.backward(theta, X, c, grad);
+    // without observers, the last model call was expLoss's forward at this θ: backward may reuse it
+    model.backward(theta, X, c, grad, !o.observe);
     let h = o.eta;
     if (o.unitStep) {
       let g2 = 0;

@@ -7,7 +7,7 @@ import { dopriWasm } from '../../src/numeric/dense.js';
 import { DivergedError, gradientDescent, gradientFlow, gradientFlowRichardson, integrateDopri, normalizedFlow } from '../../src/numeric/dynamics.js';
 import { fromRows, mat } from '../../src/numeric/linalg.js';
 import { exponentialLoss, LOSSES } from '../../src/numeric/losses.js';
-import { leakyRelu, twoLayerNet } from '../../src/numeric/models.js';
+import { leakyRelu, twoLayerNet, type Model } from '../../src/numeric/models.js';
 import { objective } from '../../src/numeric/objective.js';
 import { reluNet } from '../../src/numeric/relunet.js';
 import { Rng } from '../../src/numeric/rng.js';
@@ -141,6 +141,37 @@ describe('the normalized flow', () => {
     for (const l of unit) expect(l).toBeCloseTo(0.05, 12);
     const plain = lengths(false);
     expect(Math.max(...plain) / Math.min(...plain)).toBeGreaterThan(2);
+  });
+});
+
+describe('the normalized flow reusing its forward pass', () => {
+  /** The same model, its backward never told it follows a forward pass (the old normalizedFlow). */
+  const noReuse = (model: Model): Model => ({ ...model, backward: (t, X, c, g) => model.backward(t, X, c, g) });
+  const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+  it('gives the same bits as backward without reuse, for relu-nets and two-layer nets, unit steps or not, with observers that run the model elsewhere', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.boolean(), fc.boolean(), fc.boolean(), (seed, deep, unitStep, observed) => {
+        const rng = new Rng(seed);
+        const model = deep
+          ? reluNet({ sizes: [2, 4, 3, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 })
+          : twoLayerNet({ d: 2, width: 4, activation: leakyRelu(0.1), trainOutput: true, wScale: 1, vScale: 1, vInit: 'gaussian' });
+        const X = deep ? mat(3, 3, [1, 0, 1, 0.6, 0.8, 1, -0.3, 0.5, 1]) : mat(3, 2, [1, 0, 0.6, 0.8, -0.3, 0.5]);
+        const other = deep ? mat(1, 3, [0.2, -0.9, 1]) : mat(1, 2, [0.2, -0.9]);
+        const y = Float64Array.from([1, -1, 1]);
+        const theta0 = model.init(rng);
+        const run = (m: Model) => {
+          // an observer evaluating the model on other data in between (a path metric on a test set)
+          const observe = observed ? (t: Float64Array) => m.forward(t, other, new Float64Array(1)) : undefined;
+          return normalizedFlow(m, X, y, theta0, { steps: 40, eta: 0.05, unitStep, observe });
+        };
+        const a = run(model),
+          b = run(noReuse(model));
+        expect(sameBits(a.theta, b.theta)).toBe(true);
+        expect({ ...a, theta: [] }).toEqual({ ...b, theta: [] });
+      }),
+      fcRuns(60),
+    );
   });
 });
 
