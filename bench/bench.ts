@@ -180,10 +180,26 @@ console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or u
     const model = deepLinearNet({ rows: 2, cols: 2, depth: L, width: 2, init: 'balanced', scale: 0.1, detSign: 'positive' });
     cases.push([`deep-linear 2×2 L=${L} (Razin–Cohen c3)`, model, mat(3, 4, [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]), Float64Array.from([1, 1, 0]), 'sum']);
   }
+  // Timor et al.'s deep ReLU nets with vector outputs: rows [x_i, e_c], one per point and output coordinate
+  for (const [label, sizes, points] of [
+    ['relu-net 3-4-4-2, 4 points (Timor C2)', [3, 4, 4, 2], 4],
+    ['relu-net 2-10-2, 2 points (Timor C5/C6)', [2, 10, 2], 2],
+  ] as const) {
+    const dIn = sizes[0],
+      dOut = sizes.at(-1)!,
+      n = points * dOut;
+    const X = mat(n, dIn + dOut);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < dIn; c++) X.data[i * (dIn + dOut) + c] = rng.normal();
+      X.data[i * (dIn + dOut) + dIn + (i % dOut)] = 1;
+    }
+    const model = reluNet({ sizes: [...sizes], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    cases.push([label, model, X, Float64Array.from({ length: n }, () => rng.normal()), 'sum']);
+  }
   for (const [label, model, X, y, reduction] of cases) {
     const theta0 = model.init(rng.fork(label));
-    // the model without its generated kernel: a copy of its methods (and no two-layer shape)
-    const plainModel: Model = { ...model, twoLayer: undefined };
+    // the model without its generated kernel: a copy of its methods (and no two-layer or relu-net shape)
+    const plainModel: Model = { ...model, twoLayer: undefined, structure: undefined };
     const generic = objective(plainModel, squareLoss, X, y, reduction),
       fast = objective(model, squareLoss, X, y, reduction);
     const negated = (theta: Float64Array, out: Float64Array) => {
@@ -198,6 +214,28 @@ console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or u
   }
   console.log(
     `\nGradient-flow step (Dormand–Prince 5(4), ${dopriWasm ? 'stages in WebAssembly SIMD' : 'no WebAssembly: CLAIMCHECK_KERNELS=js or dense.wasm not built'})\n  ${'model'.padEnd(38)} ${'passes + JS'.padStart(11)} ${'kernels'.padStart(11)} ${'ratio'.padStart(7)}\n${rows.join('\n')}`,
+  );
+}
+
+// The normalized flow of a deep ReLU net (Timor et al. C7: depth 6, width 16, unit steps): backward reusing the
+// forward pass the exponential loss just made, against backward running every row again; the same numbers: test/numeric/dynamics.test.ts
+{
+  const model = reluNet({ sizes: [2, 16, 16, 16, 16, 16, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 0.3 });
+  const X = mat(2, 3, [1, 0, 1, 0.6, 0.8, 1]),
+    y = Float64Array.from([1, -1]);
+  const theta = model.init(rng.fork('c7'));
+  const again: Model = { ...model, backward: (t, A, c, g) => model.backward(t, A, c, g) };
+  const steps = 200,
+    o = { steps, eta: 0.05, unitStep: true };
+  // alternated, best of three each: both runs share normalizedFlow's call sites
+  let a = Infinity,
+    b = Infinity;
+  for (let r = 0; r < 3; r++) {
+    a = Math.min(a, perCall(() => normalizedFlow(again, X, y, theta, o)) / steps);
+    b = Math.min(b, perCall(() => normalizedFlow(model, X, y, theta, o)) / steps);
+  }
+  console.log(
+    `\nNormalized-flow step of relu-net 2-16×5-1 on 2 points (Timor C7), unit steps: backward running the rows again ${us(a)} µs, reusing the forward pass ${us(b)} µs (${(a / b).toFixed(1)}×)`,
   );
 }
 
