@@ -118,4 +118,23 @@ property: 'dd >= 0'`;
     expect(v.ok).toBe(false);
     expect(v.ok ? '' : v.errors.map(formatError).join('\n')).toMatch(/fro/);
   });
+
+  it('an infinite f at a counted step (float64 overflow) makes the value NaN with the step named: the trial is diverged, never a pass over the finite pairs', () => {
+    // exp(800·L) overflows while the summed loss is above ln(MAX)/800 ≈ 0.887: every increment of those
+    // steps is ∞ − ∞, and the exit from ∞ is a fall (−∞) that "max" never picks
+    const m = `  up: { block: path-increment, of: 'exp(800 * loss)', extreme: max }
+  at: { block: path-increment, of: 'exp(800 * loss)', extreme: max, output: step }
+  cnt: { block: path-increment, of: 'exp(800 * loss)', output: count }
+  lossT: { block: loss }`;
+    const r = runTrial(net(true, m, 3000), { a: 1, seed: 1 });
+    expect(r.quantities.lossT).toBeLessThan(0.8); // the path leaves the overflow: later pairs are finite
+    expect(r.status).toBe('diverged');
+    expect(r.message).toMatch(/up = NaN \("exp\(800 \* loss\)" is Infinity at step 0 \(float64 overflow\)/);
+    expect(r.message).toMatch(/at = NaN/);
+    expect(r.quantities.cnt).toBe(3000);
+    // a NaN f stays an error, and the first of the two decides
+    const nan = runTrial(net(true, `  up: { block: path-increment, of: 'step < 3 ? 0 : (step < 5 ? 0/0 : 10^400)', extreme: max }`, 10), { a: 1, seed: 1 });
+    expect(nan.status).toBe('error');
+    expect(nan.message).toMatch(/is not a number at step 3/);
+  });
 });

@@ -24,7 +24,7 @@ function parameterNorm(theta: Float64Array, mask?: Float64Array): number {
 
 export const pathIncrement = defineMetric({
   name: 'path-increment',
-  summary: `min or max, over every pair of consecutive accepted steps t, t + 1 of the dynamics (the start included), of the increment f(θ(t + 1)) − f(θ(t)) of an expression \`of\` in the trial's variables and the symbols of the whole parameter vector: ${PARAMETER_SYMBOLS_DOC}. \`extreme: min\` (the default) with a property "≥ −tolerance" says f never fell by more than it at any step (f non-decreasing along the path); max, that it never rose. A pair counts only where \`when\` holds at both of its steps (e.g. once the loss is below a threshold). output "value" (the extreme increment), "count" (pairs counted) or "step" (the step t + 1 that gave the extreme). No pair counted: \`default\` if given, else an error. Evaluated in float64 from θ at each step (a double-double run's θ rounded); its rounding error, 100 ulp of |f(t)| + |f(t + 1)| at the extreme pair, counts against a verdict it decides.`,
+  summary: `min or max, over every pair of consecutive accepted steps t, t + 1 of the dynamics (the start included), of the increment f(θ(t + 1)) − f(θ(t)) of an expression \`of\` in the trial's variables and the symbols of the whole parameter vector: ${PARAMETER_SYMBOLS_DOC}. \`extreme: min\` (the default) with a property "≥ −tolerance" says f never fell by more than it at any step (f non-decreasing along the path); max, that it never rose. A pair counts only where \`when\` holds at both of its steps (e.g. once the loss is below a threshold). output "value" (the extreme increment), "count" (pairs counted) or "step" (the step t + 1 that gave the extreme). No pair counted: \`default\` if given, else an error. A NaN f at a counted step is an error; an infinite f there (float64 overflow) makes "value" and "step" NaN with that step named (the trial is diverged), never a skipped pair. Evaluated in float64 from θ at each step (a double-double run's θ rounded); its rounding error, 100 ulp of |f(t)| + |f(t + 1)| at the extreme pair, counts against a verdict it decides.`,
   params: z.strictObject({
     of: z.string().min(1),
     extreme: z.enum(['min', 'max']).default('min'),
@@ -44,11 +44,15 @@ export const pathIncrement = defineMetric({
       bestError = 0,
       count = 0,
       watched = false,
-      notANumber: number | undefined;
+      notANumber: number | undefined,
+      // the first counted step where f is ±∞ (float64 overflow): from there on f(t + 1) − f(t) is not defined
+      infinite: { step: number; value: number } | undefined;
     const f = ((_s: SimState) => {
       if (!watched) throw new Error('path-increment needs dynamics (it watches every step)');
-      if (notANumber !== undefined) throw new Error(`path-increment: "${p.of}" is not a number at step ${notANumber}`);
+      if (notANumber !== undefined && !(infinite && infinite.step < notANumber))
+        throw new Error(`path-increment: "${p.of}" is not a number at step ${notANumber}`);
       if (p.output === 'count') return count;
+      if (infinite) return NaN;
       if (count === 0) {
         if (p.default === undefined)
           throw new Error(
@@ -59,6 +63,10 @@ export const pathIncrement = defineMetric({
       return p.output === 'step' ? bestStep : best;
     }) as MetricProduct;
     f.roundingError = () => (p.output === 'value' ? bestError : 0);
+    f.nanReason = () =>
+      infinite && p.output !== 'count'
+        ? `"${p.of}" is ${infinite.value} at step ${infinite.step} (float64 overflow): its increments from there on are not defined`
+        : undefined;
     f.watch = ({ model, objective, data, log }) => {
       const scope: Record<string, number> = { ...ctx.scope };
       const pred = reads.has('qmin') ? new Float64Array(data.X.rows) : undefined;
@@ -84,6 +92,7 @@ export const pathIncrement = defineMetric({
         const pair = counted && prevCounted;
         const delta = pair ? v - prev : NaN;
         if (counted && Number.isNaN(v)) notANumber ??= step;
+        else if (counted && !Number.isFinite(v)) infinite ??= { step, value: v };
         if (log && log.length < 3 * PATH_LOG_STEPS) log.push(step, pair ? 1 : 0, delta);
         if (pair) {
           count++;
