@@ -12,7 +12,7 @@ import { editDistance } from './core/did-you-mean.js';
 import { blockTable } from './blocks/table.js';
 import { checkCliTrials, LIMITS, fmtCount, overLimit } from './claims/limits.js';
 import { planSearch, trialCountWords, trialResultMb } from './claims/plan.js';
-import { formatError, loadClaims, PROJECT_CLAIMS_DIR, type ClaimLoad } from './claims/load.js';
+import { commandTarget, formatError, loadClaims, PROJECT_CLAIMS_DIR, type ClaimLoad } from './claims/load.js';
 import { claimSkeleton, paperSkeleton, skeletonNameError } from './claims/skeleton.js';
 import { CLAIM_SCHEMA_PATH, claimJsonSchemaText, schemaLine, withSchemaLine } from './claims/json-schema.js';
 import { guidedTrialCount, searchAtScale, type Domain } from './claims/schema.js';
@@ -20,11 +20,11 @@ import { environment, mergeProblems } from './report/environment.js';
 import { fmt, terminalSafe, verdictLine } from './report/format.js';
 import { diffReports, formatDiffLines } from './report/diff.js';
 import { buildReport, checkReportDir, mergeReports, OutputError, readReportFile, writeReport, type Report } from './report/report.js';
-import { withoutEarlyDecision } from './claims/early-decision.js';
+import { earlyStopNote, wholePathCommand, withoutEarlyDecision } from './claims/early-decision.js';
 import { checkClaim, invalidResult, withoutPremise, type ClaimResult } from './runner.js';
 import { engineFingerprint, journaledRunner, openJournal } from './search/journal.js';
 import { createPool, withPriority, type SlotUse } from './search/pool.js';
-import { DD_PROBE, replayTimeoutMs, valuesAtPath } from './search/search.js';
+import { DD_PROBE, replayCommand, replayTimeoutMs, replayValuesCommand, valuesAtPath } from './search/search.js';
 import { domainIndex, SEED_MAX, type TrialValues } from './search/space.js';
 
 const EXIT_MISMATCH = 1;
@@ -634,10 +634,15 @@ const replay = defineCommand({
       `property  ${spec.property}: ${p ? (p.holds ? 'true' : 'FALSE') : '(not evaluated)'}${p?.lhs !== undefined ? `  (${fmt(p.lhs)} ${p.op} ${fmt(p.rhs)})` : ''}`,
     );
     say(`status    ${r.status}${r.message ? ` — ${r.message}` : ''}  (${r.ms.toFixed(0)} ms)`);
-    if (r.stoppedEarlyAt)
-      say(
-        `early     stopped at step ${r.stoppedEarlyAt.step} (loss ${fmt(r.stoppedEarlyAt.loss)}): ${r.stoppedEarlyAt.reason} (--no-early runs the whole path)`,
-      );
+    if (r.stoppedEarlyAt) {
+      const drop = args.drop === undefined ? undefined : String(args.drop).trim();
+      const flag = precisionFlag(args.precision as string | undefined);
+      const target = commandTarget(l.file, l.claim.id);
+      const again = seed !== undefined ? replayCommand(target, seed, path!, args.full, drop, flag) : replayValuesCommand(target, values, args.full, drop, flag);
+      say(`early     stopped at step ${r.stoppedEarlyAt.step} (loss ${fmt(r.stoppedEarlyAt.loss)}): ${r.stoppedEarlyAt.reason}`);
+      say(`          ${earlyStopNote(r.stoppedEarlyAt)}`);
+      say(`          the whole path: ${wholePathCommand(`${again}${args.refine ? ' --refine' : ''}${checkRounding ? ' --check-rounding' : ''}`)}`);
+    }
     if (r.precision)
       say(
         `precision double-double${r.precision.sameStepsAs ? ` along the ${r.precision.sameStepsAs} run's steps` : ''}${r.precision.part ? `; the paths part at step ${r.precision.part.step} (loss ${fmt(r.precision.part.loss)}): ${r.precision.part.what}` : r.precision.sameStepsAs ? '; the paths never part (10⁻⁶ relative)' : ''}`,

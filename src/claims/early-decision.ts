@@ -257,9 +257,22 @@ export function compileEarlyDecision(plan: SearchPlan, issue: (i: PlanIssue) => 
   };
 }
 
-/** Validation: a search with early_decision: true whose property or hypotheses are not monotone that way is invalid (both scales). */
-export function checkEarlyDecision(s: SearchSpec, ctx: { addIssue: (i: { code: 'custom'; path: Path; message: string }) => void }): void {
+/**
+ * Validation: a search with early_decision: true whose property or hypotheses are not monotone that way is invalid (both scales),
+ * and so is one beside a histogram, which plots each judged trial's metric as the end of its run gives it.
+ */
+export function checkEarlyDecision(
+  s: SearchSpec,
+  ctx: { addIssue: (i: { code: 'custom'; path: Path; message: string }) => void },
+  histogram?: { metric: string },
+): void {
   if (s.early_decision !== true) return;
+  if (histogram)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['histogram'],
+      message: `a histogram plots "${histogram.metric}" of every judged trial as the end of its run gives it, but search.early_decision stops failing and out-of-regime trials at the step where they are decided, with their metrics read there: drop early_decision (or the histogram)`,
+    });
   const seen = new Set<string>();
   for (const full of s.full ? [false, true] : [false]) {
     let plan: SearchPlan;
@@ -283,3 +296,17 @@ export function withoutEarlyDecision(s: SearchSpec): SearchSpec {
   const { early_decision: _, ...rest } = s;
   return rest as SearchSpec;
 }
+
+/**
+ * What a trial stopped early did not compute, in words (the witness card, `replay`): its status stands on
+ * the steps it ran (a violation on the finite part of the path is a violation), and the rest of its path,
+ * a divergence there included, was never run.
+ */
+export function earlyStopNote(stop: { step: number; reason: string }): string {
+  const what = stop.reason.startsWith('out-of-regime') ? 'a hypothesis was' : 'the property was';
+  return `the path after step ${stop.step} was not computed, so a later divergence is not ruled out (${what} already false for good on the steps computed, and that decides the status); the quantities are their values at step ${stop.step}`;
+}
+
+/** The command that re-runs a replay command's trial over its whole path (early decision off). */
+export const wholePathCommand = (replay: string): string => `${replay} --no-early`;
+

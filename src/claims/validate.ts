@@ -7,6 +7,7 @@ import { parseFnHead } from '../core/expr.js';
 import { checkEarlyDecision } from './early-decision.js';
 import { LIMITS, overLimit } from './limits.js';
 import { buildPlan, checkedExpr, type Path, type PlanIssue } from './plan.js';
+import { shapeGrids, type ShapeGrid } from './shapes.js';
 import { claimShape, searchAtScale, type BoundarySpec, type Claim, type SearchSpec, type SymbolicStep, type TrajectorySpec } from './schema.js';
 
 type Ctx = z.RefinementCtx;
@@ -16,7 +17,7 @@ function checkExpr(source: string, known: Set<string>, path: Path, ctx: Ctx, ext
 }
 
 /** The search as written, then at the authors' scale (`full`): a problem only the full scale has is reported at the full field that causes it. */
-function checkSearch(s: SearchSpec, ctx: Ctx): void {
+function checkSearch(s: SearchSpec, ctx: Ctx, grids: readonly ShapeGrid[] = []): void {
   const seen = new Set<string>();
   const add = (i: PlanIssue) => {
     const key = JSON.stringify([i.path, i.message]);
@@ -24,7 +25,7 @@ function checkSearch(s: SearchSpec, ctx: Ctx): void {
     seen.add(key);
     ctx.addIssue({ code: 'custom', path: i.path, message: i.message, ...(i.atKey ? { params: { atKey: true } } : {}) });
   };
-  buildPlan(s, add);
+  buildPlan(s, add, false, grids);
   const full = s.full;
   if (!full) return;
   const atFull = (path: Path): Path => {
@@ -74,9 +75,9 @@ function checkClaim(c: Claim, ctx: Ctx): void {
   if (c.trajectory) checkTrajectory(c.trajectory, c.search, ctx);
   if (!c.symbolic.length && !c.uses.length && !c.search) ctx.addIssue({ code: 'custom', message: 'a claim needs symbolic steps, a search, or both' });
   c.symbolic.forEach((s, i) => checkStepExpressions(s, ['symbolic', i], ctx));
-  if (c.search) checkSearch(c.search, ctx);
+  if (c.search) checkSearch(c.search, ctx, shapeGrids(c.boundary, c.trajectory));
   if (c.search) checkSnapshotsBesideStop(c.search, ctx);
-  if (c.search) checkEarlyDecision(c.search, ctx);
+  if (c.search) checkEarlyDecision(c.search, ctx, c.histogram);
 }
 
 /** The claim schema with every cross-field check: what the loader validates a claim file against. */

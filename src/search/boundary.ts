@@ -1,6 +1,7 @@
 // The hypothesis boundary: one metric of a claim's trial over a grid of two variables, with the
 // other variables fixed, run on the pool. Theorists read where a theorem stops holding from it.
 import { compileExpr } from '../core/expr.js';
+import { withoutEarlyDecision } from '../claims/early-decision.js';
 import type { BoundarySpec, SearchSpec } from '../claims/schema.js';
 import { clopperPearson } from './frequency.js';
 import type { TrialRunner } from './pool.js';
@@ -49,6 +50,9 @@ export async function runBoundary(
   /** the arithmetic of the search's trials (search.precision or --precision) */
   precision?: 'float64' | 'dd',
 ): Promise<BoundaryResult> {
+  // a cell plots its trial's values at the end of the run: early decision, which stops a trial where its
+  // status is settled and leaves its quantities at that step, is off here (as for trajectories)
+  spec = withoutEarlyDecision(spec);
   const options = { ...(claimId === undefined ? {} : { claim: claimId }), ...(precision === 'dd' ? { precision } : {}) };
   const t0 = performance.now();
   const yAxis = b.y;

@@ -2,7 +2,7 @@
 // in the way early decision needs — comparisons of running path extremes with constants, by and/or/not.
 import { describe, expect, it } from 'vitest';
 import { formatError, loadClaimText } from '../../src/claims/load.js';
-import { claimWithSearch } from '../helpers.js';
+import { claimText, claimWithSearch } from '../helpers.js';
 
 const HEAD = `trials: 2
 space: { c: { grid: [0.3, 0.5] } }
@@ -84,4 +84,17 @@ describe('early_decision: refused, at file:line:column, where a property or hypo
     const s = search("property: 'lmin > c'\nfull:\n  metrics:\n    lmin: { when: 'loss < 1', default: 5 }");
     expect(errors(s)).toEqual([expect.stringContaining('(at the full scale, run --full)')]);
   });
+
+  it('a histogram beside early decision is refused at its line: it would plot failing trials’ metrics at their stop steps', () => {
+    const text = claimText({ search: search("property: 'lmin > c'"), after: 'histogram: { metric: lossT }\n' });
+    const r = loadClaimText('x.yaml', text, 't');
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.startsWith('histogram:')) + 1;
+    expect(r.ok ? [] : r.errors.map(formatError)).toEqual([
+      expect.stringMatching(new RegExp(`^x\\.yaml:${line}:\\d+: histogram: a histogram plots "lossT" of every judged trial as the end of its run gives it, but search\\.early_decision stops`)),
+    ]);
+    // without early decision the same histogram is valid
+    expect(loadClaimText('x.yaml', text.replace('early_decision: true', ''), 't').ok).toBe(true);
+  });
 });
+

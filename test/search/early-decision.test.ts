@@ -3,9 +3,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withoutEarlyDecision } from '../../src/claims/early-decision.js';
+import { formatError, loadClaimText } from '../../src/claims/load.js';
+import { witnessCard, witnessMarkdown } from '../../src/report/sections/witness.js';
+import { checkClaim } from '../../src/runner.js';
+import { inlineRunner } from '../../src/search/pool.js';
 import { runTrial, runTrials, type TrialResult } from '../../src/search/trial.js';
 import { fcRuns } from '../checks.js';
-import { searchFixture } from '../helpers.js';
+import { claimText, searchFixture } from '../helpers.js';
 
 const deepLinear = (depth: number, scale: number, eta: number, hypotheses: string, property: string) => `
 trials: 1
@@ -119,5 +123,52 @@ property: 'lmin > c'`);
     const r = runTrial({ ...spec, early_decision: true, property: 'lossT > c' }, { c: 0.3, h: 1, seed: 1 });
     expect(r.status).toBe('error');
     expect(r.message).toContain('early_decision');
+  });
+});
+
+describe('what reads a trial’s values rather than its status (hostile findings 2 and 3)', () => {
+  it('a boundary sweep plots each cell as the whole run gives it; the witness card says its run stopped early and gives the whole path’s replay', async () => {
+    const search = `trials: 4
+seed: 5
+guided: { trials: 0 }
+early_decision: true
+space: { c: { grid: [0.3] }, eta: { grid: [0.01, 0.02, 0.05, 0.1] } }
+data: { block: matrix-completion, rows: 2, cols: 2, observed: [[1, 2, 1], [2, 1, 1], [2, 2, 0]] }
+model: { block: deep-linear, rows: 2, cols: 2, depth: 2, init: gaussian, scale: 0.3 }
+loss: { block: square, reduction: sum }
+dynamics: { block: gradient-descent, steps: 400, eta: eta }
+metrics:
+  lmin: { block: path-extreme, layer: W, of: 'loss' }
+  lossT: { block: loss }
+property: 'lmin > c'`;
+    const boundary = `x: { var: eta, values: [0.01, 0.05, 0.1] }
+metric: lossT
+fixed: { c: 0.3 }
+seed: 0`;
+    const loaded = loadClaimText('e.yaml', claimText({ id: 't.early-sweep', expect: 'refuted', search, boundary }), 't');
+    if (!loaded.ok) throw new Error(loaded.errors.map(formatError).join('\n'));
+    const spec = loaded.claim.search!;
+    const r = await checkClaim(loaded, { runner: inlineRunner() });
+    expect(r.boundary!.cells).toHaveLength(3);
+    for (const cell of r.boundary!.cells) {
+      const values = { c: 0.3, eta: cell.x, seed: 0 };
+      const early = runTrial(spec, values),
+        whole = runTrial(withoutEarlyDecision(spec), values);
+      // the cell's trial is one early decision stops well before the end of its run ...
+      expect(early.stoppedEarlyAt).toBeDefined();
+      expect(early.quantities.lossT).toBeGreaterThan(0.28);
+      // ... and the sweep shows the end of the whole run (the final loss falls to 1e-3 … 1e-31)
+      expect(cell.value).toBe(whole.quantities.lossT);
+      expect(cell.value!).toBeLessThan(0.01);
+    }
+    const w = r.search!.witness!;
+    expect(w.result.stoppedEarlyAt).toBeDefined();
+    const card = witnessCard(r, w, spec.property);
+    expect(card.stoppedEarly!.step).toBe(w.result.stoppedEarlyAt!.step);
+    expect(card.stoppedEarly!.wholePath).toBe(`${w.replay} --no-early`);
+    const md = witnessMarkdown(card).join('\n');
+    expect(md).toContain(`stopped early at step ${card.stoppedEarly!.step}`);
+    expect(md).toContain(`the path after step ${card.stoppedEarly!.step} was not computed, so a later divergence is not ruled out`);
+    expect(md).toContain(`the whole path: \`${w.replay} --no-early\``);
   });
 });

@@ -17,10 +17,10 @@ const impreciseCount = (s: SearchResult) =>
     ? ''
     : `, ${s.counts.imprecise} imprecise${s.counts.imprecise ? ' (the arithmetic could not decide them: neither counterexamples nor passes)' : ''}`;
 
-/** How many trials early decision stopped, and why that leaves their statuses as the whole paths give them. */
+/** How many trials early decision stopped, what their statuses stand on, and what was not computed. */
 const earlyText = (s: SearchResult) =>
   s.evidence?.stoppedEarly
-    ? `${s.evidence.stoppedEarly} of the ${s.trialsRun} trials stopped early (search.early_decision): a running path min only falls and a running max only rises, so their property or a hypothesis was already false for good and the whole path would have ended failed or out of regime the same (a divergence later on the path goes unseen; --no-early runs every path to its end)`
+    ? `${s.evidence.stoppedEarly} of the ${s.trialsRun} trials stopped early (search.early_decision), each at the first step where its property or a hypothesis was false for good (a running path min only falls, a running max only rises): its status, fail or out of regime, stands on the steps computed, a violation on that finite part of the path being a violation; the path after that step was not computed, so a later divergence is not ruled out, and its quantities are their values at that step (boundary maps and sweeps run their trials to the end); --no-early runs every path to its end`
     : '';
 
 /** A variable's domain as the claim declares it; a report without the spec's domain, by the search's first and last value. */

@@ -1,6 +1,7 @@
 // The witness card of a search (shown inside the search section): the failing trial, and what each
 // re-check found — the refined step (discretization), double-double along the same steps (rounding),
 // the final inequality in 64-digit arithmetic. An imprecise witness is shown as what it is: not a counterexample.
+import { earlyStopNote, wholePathCommand } from '../../claims/early-decision.js';
 import type { ClaimResult } from '../../runner.js';
 import { PHASE_WORDS, type Witness } from '../../search/search.js';
 import type { TrialResult } from '../../search/trial.js';
@@ -37,6 +38,8 @@ export interface WitnessCard {
   /** the first failing trial before shrinking */
   original: { values: string; where: string };
   replay: string;
+  /** set when early decision stopped the witness's run: where, what was not computed, and the replay of the whole path */
+  stoppedEarly?: { step: number; loss: string; note: string; wholePath: string };
   /** what a counterexample means, from the claim file */
   counterexampleMeans?: string;
 }
@@ -99,6 +102,16 @@ export function witnessCard(c: ClaimResult, w: Witness, property: string): Witne
     ...(w.recheck.preciseNote !== undefined ? { preciseNote: w.recheck.preciseNote } : {}),
     original: { values: valuesText(w.original.values), where: w.original.path !== undefined ? `path ${w.original.path}` : (PHASE_WORDS[w.phase] ?? 'found') },
     replay: w.replay,
+    ...(w.result.stoppedEarlyAt
+      ? {
+          stoppedEarly: {
+            step: w.result.stoppedEarlyAt.step,
+            loss: digits10(w.result.stoppedEarlyAt.loss),
+            note: earlyStopNote(w.result.stoppedEarlyAt),
+            wholePath: wholePathCommand(w.replay),
+          },
+        }
+      : {}),
     counterexampleMeans: c.claim?.tested_object?.counterexample_means,
   };
 }
@@ -106,6 +119,7 @@ export function witnessCard(c: ClaimResult, w: Witness, property: string): Witne
 /** "Counterexample (genuine, 2 shrinks) — neither …"; an imprecise witness: "Imprecise failure (0 shrinks) — rounding explains it: not a counterexample" */
 const title = (w: WitnessCard) => `${w.counterexample ? `Counterexample (${w.status}, ` : 'Imprecise failure ('}${w.shrinks} shrinks) — ${w.meaning}`;
 const partText = (p: NonNullable<WitnessCard['part']>) => `step ${p.step} (loss ${p.loss}): ${p.what}`;
+const earlyText = (e: NonNullable<WitnessCard['stoppedEarly']>) => `stopped early at step ${e.step} (loss ${e.loss}, search.early_decision): ${e.note}`;
 const BIG_WORDS = "the final inequality on the refined run's values, in 64-digit arithmetic";
 
 const rows = (p: Pairs) => p.map(([k, v]) => `<tr><th scope="row"><code>${h(k)}</code></th><td>${h(v)}</td></tr>`).join('');
@@ -127,6 +141,7 @@ export function witnessHtml(w: WitnessCard): string {
 <h5>${h(title(w))}</h5>
 <table><caption class="meta">the failing trial's values</caption><tbody>${rows(w.values)}</tbody></table>
 <p>property${w.counterexample ? '' : ' in float64'}: ${propertyHtml(w.property)}</p>
+${w.stoppedEarly ? `<p class="early"><strong>${h(earlyText(w.stoppedEarly))}</strong>. The whole path: <code class="replay">${h(w.stoppedEarly.wholePath)}</code></p>` : ''}
 ${checksHtml(w)}
 <details><summary>all quantities of this trial</summary><table><tbody>${rows(w.quantities)}</tbody></table></details>
 <p class="meta">discretization: ${h(w.recheck)}${w.preciseNote !== undefined ? `<br>rounding: ${h(w.preciseNote)}` : ''}<br>first failing trial before shrinking: ${h(w.original.values)} (${h(w.original.where)})</p>
@@ -144,6 +159,7 @@ export function witnessMarkdown(w: WitnessCard): string[] {
     '```',
     '',
     `- property${w.counterexample ? '' : ' in float64'}: ${propertyMarkdown(w.property)}`,
+    ...(w.stoppedEarly ? [`- **${esc(earlyText(w.stoppedEarly))}**; the whole path: ${mdCode(w.stoppedEarly.wholePath, false)}`] : []),
     '',
     '| run | status | lhs op rhs |',
     '|---|---|---|',
