@@ -32,7 +32,10 @@ export function ablatedSpec(spec: SearchSpec, premise: string): SearchSpec {
   const h = hypothesesOf(spec).find((x) => x.name === premise);
   if (!h) throw new Error(`no hypothesis "${premise}"`);
   const hypotheses = Object.fromEntries(Object.entries(spec.hypotheses).filter(([k]) => k !== premise));
-  return { ...spec, hypotheses, space: { ...spec.space, ...(h.widen ?? {}) }, full: undefined };
+  // without early decision: the premise is judged on each trial's whole path (a trial stopped early has
+  // seen only part of it, where the premise may still hold and later fail)
+  const { early_decision: _early, ...rest } = spec;
+  return { ...rest, hypotheses, space: { ...spec.space, ...(h.widen ?? {}) }, full: undefined };
 }
 
 /** Where a judged trial lies with respect to the premise (its expression on the trial's values and quantities): outside, inside, or unknown (a non-finite value). */

@@ -49,6 +49,8 @@ describe('hypothesis ablation', () => {
     expect(r.outside).toBe(0);
     const widened = searchFixture(search(`  small: { when: 'm <= 2', role: premise, widen: { m: { int: [1, 8] } } }`, 'srank <= 2', '{ int: [1, 2] }'));
     expect(ablatedSpec(widened, 'small').space.m).toEqual({ int: [1, 8] });
+    // a premise is judged on each trial's whole path: the ablated search never stops a trial early
+    expect(ablatedSpec({ ...widened, early_decision: true }, 'small').early_decision).toBeUndefined();
     const [w] = await runAblation(widened, { claimId: 't', runner: pool });
     expect(w.outcome).toBe('needed');
   });
