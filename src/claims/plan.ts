@@ -10,7 +10,7 @@ import type { BlockDef, BlockKind, NumExpr, RangeOf, StageBlocks, StaticCheck, S
 import { compileExpr, ExprError, type CompiledExpr } from '../core/expr.js';
 import { conjunctNodes, conjunctRobustness, robustness, type Robustness } from '../core/robustness.js';
 import { LIMITS, fmtCount, overLimit, trialMemoryMb } from './limits.js';
-import { widthMismatch } from './shapes.js';
+import { widthMismatch, type ShapeGrid, type ShapeProblem, type ShapeView } from './shapes.js';
 import { domainSize, domainValue, fieldIssues, guidedTrialCount, hypothesesOf, type BlockRef, type Domain, type HypothesisRole, type SearchSpec } from './schema.js';
 
 export type Path = (string | number)[];
@@ -195,7 +195,7 @@ export function trialResultMb(n: number, names: number): number {
 }
 
 /** Resolve a search section, reporting every problem to `issue` (the validator); the plan is complete only when none was reported. */
-export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened = false): SearchPlan {
+export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened = false, grids: readonly ShapeGrid[] = []): SearchPlan {
   const base: Path = ['search'];
   const names: ScopeName[] = [];
   const scope = new Set<string>();
@@ -223,10 +223,14 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
       for (const n of [...DATA_STAT_NAMES, 'n', 'd']) define(n, 'data');
     }
   }
-  if (stages.data && stages.model) {
-    const mismatch = widthMismatch(stages.data, stages.model, s.space, stageBlocks);
-    if (mismatch) issue({ path: [...base, 'model'], message: mismatch });
-  }
+  const widths = (view: ShapeView, path?: (p: ShapeProblem) => Path): boolean => {
+    if (!stages.data || !stages.model) return false;
+    const p = widthMismatch(stages.data, stages.model, s.space, stageBlocks, view);
+    if (p) issue({ path: path?.(p) ?? [...base, p.stage, ...(p.field ? [p.field] : [])], message: p.message });
+    return p !== undefined;
+  };
+  // a problem at the space's own points is reported once, not again at each view of them
+  const widthsAtSpace = widths({});
   if (s.dynamics && !(s.model && s.data && s.loss)) issue({ path: [...base, 'dynamics'], message: 'dynamics need a data set, a model and a loss' });
   const metrics: SearchPlan['metrics'] = [];
   for (const [name, ref] of Object.entries(s.metrics)) {
@@ -244,6 +248,7 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
       if (value !== undefined) overrides.push({ name: k, value });
     }
     variants.push({ name: variant, overrides });
+    if (!widthsAtSpace) widths({ overrides, where: `in variant "${variant}"` }, () => [...base, 'variants', variant]);
     for (const name of Object.keys(s.metrics)) define(`${name}_${variant}`, 'variant');
     if (s.data) for (const n of DATA_STAT_NAMES) define(`${n}_${variant}`, 'variant');
   }
@@ -272,6 +277,7 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
       );
     }
   }
+  if (!widthsAtSpace) for (const g of grids) widths({ values: g.values, where: g.where }, (p) => g.path(p.at));
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;
   for (const [k, m] of Object.entries(s.full?.metrics ?? {}))

@@ -1,9 +1,10 @@
 // The row width a model reads against the one its data set has, over the search space (issue 22):
 // the blocks' `check`s declare `columns` from their parameters; validation evaluates both at points
-// of the space and reports the first point where they differ, with the variables' values there.
+// of the space (and at the values variants, boundary grids and trajectories set) and reports the first
+// point where a width is no positive integer or the two differ, with the variables' values there.
 import type { BlockDef, NumExpr, RangeOf, StageBlocks, StaticRange } from '../blocks/types.js';
 import { compileExpr, type CompiledExpr } from '../core/expr.js';
-import { domainSize, domainValue, type Domain } from './schema.js';
+import { domainSize, domainValue, type BoundarySpec, type Domain, type TrajectorySpec } from './schema.js';
 
 /** Points of the space checked in full; beyond it, the corners and each variable's values one at a time. */
 export const SHAPE_POINTS = 4096;
@@ -31,8 +32,8 @@ function variablesOf(params: Record<string, unknown>, space: ReadonlySet<string>
 
 /**
  * Values of a variable at which widths are checked: every value of an int or grid domain; the two
- * ends of a range or log domain (a width from a continuous variable is checked at its ends, and only
- * where it is an integer there; between them the trial checks it).
+ * ends of a range or log domain (values a trial can draw: a width that is no positive integer there is
+ * an error; between them the trial checks it).
  */
 function valuesOf(d: Domain): number[] {
   const n = domainSize(d);
@@ -96,30 +97,118 @@ function pinned(at: Record<string, number>, cache: Map<string, CompiledExpr | nu
   };
 }
 
-const width = (r: StaticRange | undefined): number | undefined => (r && r.lo === r.hi && Number.isInteger(r.lo) && r.lo >= 1 ? r.lo : undefined);
+/** A width known at a point: lo = hi and finite. */
+const known = (r: StaticRange | undefined): number | undefined => (r && r.lo === r.hi && Number.isFinite(r.lo) ? r.lo : undefined);
+const isWidth = (x: number | undefined): x is number => x !== undefined && Number.isInteger(x) && x >= 1;
+
+/** The parameter of a block that sets its width, for the message's file:line:column: `d` if it has one, else the first that uses a variable. */
+function widthField(stage: Stage, names: ReadonlySet<string>): string | undefined {
+  if (Object.hasOwn(stage.params, 'd')) return 'd';
+  return Object.keys(stage.params).find((k) => variablesOf({ [k]: stage.params[k] }, names).size > 0);
+}
+
+/** Where a claim runs trials at other values than the space's: a variant's overrides, or the grid of a boundary map / trajectory. */
+export interface ShapeView {
+  /** the values a variable takes there, in place of its domain (a boundary axis, a fixed value) */
+  values?: Record<string, number[]>;
+  /** values set at each point of the space, from the point's values (a variant's overrides) */
+  overrides?: Array<{ name: string; value: number | CompiledExpr }>;
+  /** what the points are, for the message ("in variant \"wide\"", "in the boundary grid") */
+  where?: string;
+}
+
+/** A width problem at one point: the stage and parameter it is reported at, and the point. */
+export interface ShapeProblem {
+  stage: 'data' | 'model';
+  field?: string;
+  message: string;
+  at: Record<string, number>;
+}
 
 /**
- * The first point of the space where the model reads rows of another width than the data have, as a
- * message naming both widths and the variables' values there; undefined when none of the checked
- * points differ (or a width is not known before a trial: a data statistic, a block with no `check`).
+ * The first point of the space (or of a view of it: a variant, a boundary grid) where a width is not a
+ * positive integer, or the model reads rows of another width than the data have, with the variables'
+ * values there; undefined when none of the checked points has one (or a width is not known before a
+ * trial: a data statistic, a block with no `check`).
  */
-export function widthMismatch(data: Stage, model: Stage, space: Record<string, Domain>, stageBlocks: StageBlocks): string | undefined {
+export function widthMismatch(data: Stage, model: Stage, space: Record<string, Domain>, stageBlocks: StageBlocks, view: ShapeView = {}): ShapeProblem | undefined {
   if (!data.def.check || !model.def.check) return undefined;
   const spaceNames = new Set(Object.keys(space));
-  const names = [...new Set([...variablesOf(data.params, spaceNames), ...variablesOf(model.params, spaceNames)])].sort();
-  const lists = names.map((n) => valuesOf(space[n]));
+  const overrides = view.overrides ?? [];
+  const used = new Set([...variablesOf(data.params, spaceNames), ...variablesOf(model.params, spaceNames)]);
+  if (overrides.length && !overrides.some((o) => used.has(o.name))) return undefined;
+  // an override's expression reads the point's values before the override replaces them
+  for (const o of overrides) if (typeof o.value !== 'number') for (const sym of o.value.symbols) if (spaceNames.has(sym)) used.add(sym);
+  // (an unknown name in an override is reported where the variant is planned)
+  if (overrides.some((o) => typeof o.value !== 'number' && [...o.value.symbols].some((sym) => !spaceNames.has(sym)))) return undefined;
+  const names = [...used].sort();
+  const lists = names.map((n) => view.values?.[n] ?? valuesOf(space[n]));
   if (lists.some((l) => !l.length)) return undefined;
   const cache = new Map<string, CompiledExpr | null>();
-  for (const at of points(names, lists)) {
+  for (const point of points(names, lists)) {
+    const at = { ...point };
+    for (const o of overrides) at[o.name] = typeof o.value === 'number' ? o.value : o.value.value(point);
+    const shown = Object.keys(at).filter((n) => used.has(n) || overrides.some((o) => o.name === n));
+    const where = (shown.length ? ` at ${shown.map((n) => `${n} = ${at[n]}`).join(', ')}` : '') + (view.where ? ` (${view.where})` : '');
+    const notWidth = (stage: Stage, kind: 'data' | 'model', x: number): ShapeProblem => ({
+      stage: kind,
+      field: widthField(stage, spaceNames),
+      message: `${kind} block "${stage.def.name}" ${kind === 'data' ? 'has rows of' : 'reads data rows of'} ${x} numbers${where}: a row's width must be a positive integer`,
+      at,
+    });
     const shape = data.def.check(data.params as never, pinned(at, cache), stageBlocks);
-    const dataCols = width(shape.columns);
+    const dataCols = known(shape.columns);
     if (dataCols === undefined) continue;
+    if (!isWidth(dataCols)) return notWidth(data, 'data', dataCols);
     // the model may use the data's n and d (a space variable of that name keeps its own value)
-    const scope: Record<string, number> = { d: dataCols, ...(width(shape.rows) !== undefined ? { n: width(shape.rows)! } : {}), ...at };
-    const modelCols = width(model.def.check(model.params as never, pinned(scope, cache), stageBlocks).columns);
+    const rows = known(shape.rows);
+    const scope: Record<string, number> = { d: dataCols, ...(isWidth(rows) ? { n: rows } : {}), ...at };
+    const modelCols = known(model.def.check(model.params as never, pinned(scope, cache), stageBlocks).columns);
     if (modelCols === undefined || modelCols === dataCols) continue;
-    const where = names.length ? ` at ${names.map((n) => `${n} = ${at[n]}`).join(', ')}` : '';
-    return `model block "${model.def.name}" reads data rows of ${modelCols} numbers, but data block "${data.def.name}" has rows of ${dataCols}${where}`;
+    if (!isWidth(modelCols)) return notWidth(model, 'model', modelCols);
+    return {
+      stage: 'model',
+      message: `model block "${model.def.name}" reads data rows of ${modelCols} numbers, but data block "${data.def.name}" has rows of ${dataCols}${where}`,
+      at,
+    };
   }
   return undefined;
+}
+
+/** Values a claim's boundary map or trajectory runs trials at, where the file sets them, and where a problem there is reported. */
+export interface ShapeGrid {
+  values: Record<string, number[]>;
+  where: string;
+  path: (at: Record<string, number>) => (string | number)[];
+}
+
+/** The grids of a claim's boundary map (x, y and fixed values) and trajectory (series and fixed values). */
+export function shapeGrids(boundary: BoundarySpec | undefined, trajectory: TrajectorySpec | undefined): ShapeGrid[] {
+  const grid = (section: string, axes: Array<[string[], { var: string; values: number[] } | undefined]>, fixed: Record<string, number>): ShapeGrid => {
+    const values: Record<string, number[]> = Object.fromEntries(Object.entries(fixed).map(([k, v]) => [k, [v]]));
+    for (const [, ax] of axes) if (ax) values[ax.var] = ax.values;
+    return {
+      values,
+      where: `in the ${section === 'boundary' ? 'boundary grid' : 'trajectory'}`,
+      path: (at) => {
+        for (const [key, ax] of axes) if (ax && Object.hasOwn(at, ax.var)) return [section, ...key, 'values', ax.values.indexOf(at[ax.var])];
+        const k = Object.keys(fixed).find((n) => Object.hasOwn(at, n));
+        return k ? [section, 'fixed', k] : [section];
+      },
+    };
+  };
+  const out: ShapeGrid[] = [];
+  if (boundary)
+    out.push(
+      grid(
+        'boundary',
+        [
+          [['x'], boundary.x],
+          [['y'], boundary.y],
+        ],
+        boundary.fixed,
+      ),
+    );
+  if (trajectory) out.push(grid('trajectory', [[['series'], trajectory.series]], trajectory.fixed));
+  return out;
 }
