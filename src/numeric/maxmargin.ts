@@ -130,9 +130,46 @@ function scaledNorm(v: ArrayLike<number>, from = 0, to = v.length): number {
   let top = 0;
   for (let k = from; k < to; k++) top = Math.max(top, Math.abs(v[k]));
   if (top === 0 || !Number.isFinite(top)) return top;
+  return top * Math.sqrt(sumSquaresOver(v, top, from, to));
+}
+
+/** Σ_k (v_k/top)² for top = max |v_k| > 0 (in [1, to − from]). */
+function sumSquaresOver(v: ArrayLike<number>, top: number, from: number, to: number): number {
   let s = 0;
   for (let k = from; k < to; k++) s += (v[k] / top) ** 2;
-  return top * Math.sqrt(s);
+  return s;
+}
+
+/** x·2^e, exact unless the result leaves float64's normal range (|e| may exceed 1023, where 2^e itself is not a float64). */
+export function ldexp(x: number, e: number): number {
+  if (Math.abs(e) <= 1000) return x * 2 ** e;
+  const half = Math.trunc(e / 2);
+  return x * 2 ** half * 2 ** (e - half);
+}
+
+/** The exponent e with 2^e nearest (in log) the longest row's norm, computed without forming a norm that could overflow. */
+function longestRowExponent(X: Mat, what: string): number {
+  const { rows: n, cols: d } = X;
+  let best = -Infinity;
+  for (let i = 0; i < n; i++) {
+    let top = 0;
+    for (let k = i * d; k < (i + 1) * d; k++) top = Math.max(top, Math.abs(X.data[k]));
+    if (top > 0) best = Math.max(best, Math.log2(top) + Math.log2(sumSquaresOver(X.data, top, i * d, (i + 1) * d)) / 2);
+  }
+  if (!Number.isFinite(best)) throw new Error(`${what}: every row of the data is zero`);
+  return Math.round(best);
+}
+
+/** A value held as m·2^e, so that it survives where m·2^e itself would overflow or underflow. */
+export interface Scaled {
+  m: number;
+  e: number;
+}
+
+/** m·2^e as a float64, or NaN where it leaves float64's range (overflow to ±∞, or a nonzero m underflowing to 0). */
+export function unscaled(v: Scaled): number {
+  const r = ldexp(v.m, v.e);
+  return Number.isFinite(r) && (r !== 0 || v.m === 0) ? r : NaN;
 }
 
 /** An error for data the max-margin solvers cannot hold in float64: a non-finite entry. */
@@ -154,11 +191,14 @@ export function separableThroughOrigin(X: Mat, y: ArrayLike<number>): boolean {
   requireFiniteRows(X, 'separability LP');
   const lines = ['Minimize', ' obj: 0 w0', 'Subject To'];
   for (let i = 0; i < n; i++) {
-    const norm = scaledNorm(X.data, i * d, (i + 1) * d);
-    if (norm === 0) return false;
+    let top = 0;
+    for (let k = i * d; k < (i + 1) * d; k++) top = Math.max(top, Math.abs(X.data[k]));
+    if (top === 0) return false;
+    // x_i/‖x_i‖ as (x_i/top)/‖x_i/top‖: ‖x_i‖ itself can overflow (or lose digits below the normal range)
+    const rest = Math.sqrt(sumSquaresOver(X.data, top, i * d, (i + 1) * d));
     const terms: string[] = [];
     for (let k = 0; k < d; k++) {
-      const c = (y[i] * X.data[i * d + k]) / norm;
+      const c = (y[i] * X.data[i * d + k]) / top / rest;
       if (c !== 0) terms.push(`${c < 0 ? '-' : '+'} ${Math.abs(c)} w${k}`);
     }
     lines.push(` m${i}: ${terms.join(' ')} >= 1`);
@@ -173,10 +213,14 @@ export function separableThroughOrigin(X: Mat, y: ArrayLike<number>): boolean {
 }
 
 export interface HardMarginSvm {
-  /** ŵ = Σ_i α_i y_i x_i from the dual's α (≈ argmin ‖v‖ s.t. y_i⟨v, x_i⟩ ≥ 1) */
+  /** ŵ = Σ_i α_i y_i x_i from the dual's α (≈ argmin ‖v‖ s.t. y_i⟨v, x_i⟩ ≥ 1); ±∞ or 0 entries where ŵ leaves float64's range (see direction) */
   u: Float64Array;
-  /** min_i y_i⟨u, x_i⟩/‖u‖ */
+  /** ŵ·2^e for the data's scale 2^e: the same direction as ŵ, with entries of the size 1/γ̂ has on data of unit size */
+  direction: Float64Array;
+  /** min_i y_i⟨u, x_i⟩/‖u‖; NaN where it leaves float64's range (marginScaled still holds it) */
   margin: number;
+  /** the margin as m·2^e, computed on the data scaled to unit size */
+  marginScaled: Scaled;
   /**
    * The relative duality gap (P − D)/P at the end, P = ½‖u‖²/m² (u scaled to be feasible, m = min_i y_i⟨u, x_i⟩),
    * D = 1ᵀα − ½‖u‖²; ∞ when u separates no point set (m ≤ 0). It bounds what the sweeps left: γ̂ lies in
@@ -188,18 +232,17 @@ export interface HardMarginSvm {
 
 /**
  * Hard-margin linear SVM without bias through its dual, min_{α ≥ 0} ½αᵀQα − 1ᵀα with
- * Q_ij = y_iy_j⟨x_i, x_j⟩, by exact coordinate descent on the data scaled by a power of two (exact) so that
+ * Q_ij = y_iy_j⟨x_i, x_j⟩, by exact coordinate descent on the data scaled by a power of two 2^e (exact) so that
  * the longest row has norm in [1/√2, √2): the stopping test (a sweep moving u by less than tol) is then
- * relative to the data's scale. Returns the max-margin direction u, its margin and the duality gap.
+ * relative to the data's scale, and the margin (2^e times the scaled data's) and direction never over- or
+ * underflow on the way. Returns the max-margin direction u, its margin and the duality gap.
  */
 export function hardMarginSvm(X: Mat, y: Float64Array, tol = 1e-13, maxSweeps = 100000): HardMarginSvm {
   const n = X.rows,
     d = X.cols;
-  let longest = 0;
-  for (let i = 0; i < n; i++) longest = Math.max(longest, scaledNorm(X.data, i * d, (i + 1) * d));
-  if (!(longest > 0 && Number.isFinite(longest))) throw new Error(`hard-margin SVM: the longest row of the data has norm ${longest}`);
-  const scale = 2 ** Math.round(Math.log2(longest));
-  const x = scale === 1 ? X.data : X.data.map((v) => v / scale);
+  requireFiniteRows(X, 'hard-margin SVM');
+  const e = longestRowExponent(X, 'hard-margin SVM');
+  const x = e === 0 ? X.data : X.data.map((v) => ldexp(v, -e));
   const Q = new Float64Array(n * n);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
@@ -226,8 +269,11 @@ export function hardMarginSvm(X: Mat, y: Float64Array, tol = 1e-13, maxSweeps = 
   }
   const w = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) w[k] += alpha[i] * y[i] * x[i * d + k];
-  const u = scale === 1 ? w : w.map((v) => v / scale);
-  return { u, margin: linearMargin(u, X, y), gap: dualityGap(alpha, w, x, y, d), sweeps };
+  const u = e === 0 ? w : w.map((v) => ldexp(v, -e));
+  const scaledData = { rows: n, cols: d, data: x instanceof Float64Array ? x : Float64Array.from(x) };
+  const inScaled = linearMarginScaled(w, scaledData, y);
+  const marginScaled = { m: inScaled.m, e: inScaled.e + e };
+  return { u, direction: w, margin: unscaled(marginScaled), marginScaled, gap: dualityGap(alpha, w, x, y, d), sweeps };
 }
 
 /**
@@ -250,18 +296,31 @@ function dualityGap(alpha: Float64Array, w: Float64Array, x: ArrayLike<number>, 
   return Math.max(0, (1 - m) * (1 + m) - (2 * m * m * slack) / ww);
 }
 
-/** min_i y_i⟨u, x_i⟩ / ‖u‖. */
-export function linearMargin(u: ArrayLike<number>, X: Mat, y: Float64Array): number {
+/**
+ * min_i y_i⟨u, x_i⟩/‖u‖ as m·2^e: u/‖u‖ (a scaled norm) against the rows scaled by a power of two 2^e near
+ * max |x_ik|, so that neither ‖u‖² nor the inner products over- or underflow whatever the scales of u and X.
+ * m is NaN for u = 0 or a non-finite u.
+ */
+export function linearMarginScaled(u: ArrayLike<number>, X: Mat, y: Float64Array): Scaled {
   const d = X.cols;
-  let un = 0;
-  for (let k = 0; k < d; k++) un += u[k] * u[k];
+  const un = scaledNorm(u, 0, d);
+  if (!(un > 0 && Number.isFinite(un))) return { m: NaN, e: 0 };
+  const unit = Float64Array.from({ length: d }, (_, k) => u[k] / un);
+  let top = 0;
+  for (const v of X.data) top = Math.max(top, Math.abs(v));
+  const e = top > 0 && Number.isFinite(top) ? Math.round(Math.log2(top)) : 0;
   let m = Infinity;
   for (let i = 0; i < X.rows; i++) {
     let s = 0;
-    for (let k = 0; k < d; k++) s += u[k] * X.data[i * d + k];
-    m = Math.min(m, (y[i] * s) / Math.sqrt(un));
+    for (let k = 0; k < d; k++) s += unit[k] * ldexp(X.data[i * d + k], -e);
+    m = Math.min(m, y[i] * s);
   }
-  return m;
+  return { m, e };
+}
+
+/** min_i y_i⟨u, x_i⟩ / ‖u‖ (scale-safe, see linearMarginScaled); NaN where it leaves float64's range or u = 0. */
+export function linearMargin(u: ArrayLike<number>, X: Mat, y: Float64Array): number {
+  return unscaled(linearMarginScaled(u, X, y));
 }
 
 /** The top-k right singular vectors of W (rows of the result). */

@@ -110,9 +110,66 @@ property: 'lossT >= 0'`;
     ]);
   });
 
-  it('a shape that is not positive is a trial error naming the coordinate', () => {
-    const r = runTrial(claim(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '4 - i' }`, 0.1), { alpha: 0.1, seed: 1 });
+  it('a shape that is not positive is a trial error naming the coordinate (a shape of i and the space, which validation cannot evaluate)', () => {
+    const r = runTrial(claim(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '4 - i * alpha / 0.1' }`, 0.1), { alpha: 0.1, seed: 1 });
     expect(r.status).toBe('error');
     expect(r.message).toMatch(/diagonal-linear: shape must be positive and finite, found 0 at i = 4/);
+  });
+
+  // hostile finding #22.8: shape checked at validation where it is known, and an overflow it causes blamed on it
+  const validation = (model: string, alphas = '[0.1]') => {
+    const search = `trials: 1
+space: { alpha: { grid: ${alphas} } }
+data: { block: sparse-regression, n: 4, d: 8, k: 1 }
+model: ${model}
+loss: { block: square }
+metrics: { lossT: { block: loss } }
+property: 'lossT >= 0'`;
+    const r = loadClaimText('x.yaml', claimWithSearch(search), 't');
+    return r.ok ? [] : r.errors.map(formatError);
+  };
+
+  it('a constant shape ≤ 0 or non-finite, one of i alone ≤ 0 at some i ≤ d, or of the space ≤ 0 somewhere: invalid at shape', () => {
+    const at = (msg: string) => expect.stringMatching(new RegExp(`^x\\.yaml:\\d+:\\d+: search\\.model\\.shape: model block "diagonal-linear": ${msg}$`));
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: 0 }`)).toEqual([at('shape must be positive and finite, found 0')]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '0' }`)).toEqual([at('shape must be positive and finite, found 0')]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '1 / 0' }`)).toEqual([at('shape must be positive and finite, found Infinity')]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: 'i - 2' }`)).toEqual([at('shape must be positive and finite, found -1 at i = 1')]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '8 - i' }`)).toEqual([at('shape must be positive and finite, found 0 at i = 8')]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: 'alpha - 0.2' }`, '[0.1, 0.3]')).toEqual([
+      at('shape must be positive and finite, found -0\\.1.*'),
+    ]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '9 - i' }`)).toEqual([]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '1 + i * alpha' }`)).toEqual([]);
+  });
+
+  it('α·s_i outside alpha’s range [1e-100, 1e100] is invalid at shape (validation) or a trial error naming shape, not alpha alone', () => {
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: 1e100 }`, '[1e-3, 1e100]')).toEqual([
+      expect.stringContaining(
+        "search.model.shape: model block \"diagonal-linear\": the start's scale alpha·shape = 1e+100·1e+100 = 1e+200 is outside [1e-100, 1e+100] (alpha's range, which keeps u_iv_i = (α s_i)² well inside float64's): (α s_i)² = Infinity overflows float64; the shape sets it",
+      ),
+    ]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '1e-200' }`, '[1e-100]')).toEqual([
+      expect.stringContaining(
+        "alpha·shape = 1e-100·1e-200 = 1e-300 is outside [1e-100, 1e+100] (alpha's range, which keeps u_iv_i = (α s_i)² well inside float64's): (α s_i)² = 0 underflows to 0",
+      ),
+    ]);
+    expect(validation(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: 'i == 8 ? 1e-99 : 1' }`, '[1e-3, 1]')).toEqual([
+      expect.stringContaining('at i = 8 is outside [1e-100, 1e+100]'),
+    ]);
+    const r = runTrial(claim(`{ block: diagonal-linear, d: 8, alpha: alpha, parametrization: uv, shape: '1 + (i == 3) * alpha * 1e120' }`, 0.1), {
+      alpha: 0.1,
+      seed: 1,
+    });
+    expect(r.status).toBe('error');
+    expect(r.message).toMatch(
+      /diagonal-linear: the start's scale alpha·shape = 0\.1·1(\.0*1)?e\+119 = 1(\.0*\d)?e\+118 at i = 3 is outside .*\(α s_i\)² = 1(\.0*\d)?e\+236; the shape sets it/,
+    );
+    // a shaped u2-v2 start that u ≈ v cannot resolve names the shape beside alpha
+    const c = runTrial(claim(`{ block: diagonal-linear, d: 8, alpha: alpha, shape: '1 + (i == 3) * alpha * 1e90' }`, 0.1), { alpha: 0.1, seed: 1 });
+    expect(c.status).toBe('error');
+    expect(c.message).toMatch(
+      /diagonal-linear: at alpha = 0\.1 with shape s_i up to 1e\+89 \(α s_i up to 1e\+88\) the u2-v2 start resolves w .* or a smaller alpha or shape/,
+    );
   });
 });

@@ -181,6 +181,26 @@ describe('max-margin direction', () => {
     expect(metric('svm-distance', {})(s)).toBeCloseTo(2 * Math.sin(theta / 2), 12);
   });
 
+  it('scale-free from 1e-300 to 1e300 (data and w): γ̂ and the model margin times the data scale, ratio, angle and distance unchanged; NaN with the reason where γ̂ leaves float64', () => {
+    const gamma = 1 / Math.sqrt(0.52);
+    for (const c of [1e-300, 1e-160, 1e-60, 1e60, 1e160, 1e300])
+      for (const a of [1e-300, 1, 1e300]) {
+        const scaled = dataset({ ...Xc, data: Xc.data.map((x) => x * c) }, yc);
+        const s = state(m2, scaled, [a, 0]);
+        const along = state(m2, scaled, [3 * a, 2 * a]);
+        expect(metric('svm-margin', {})(s) / c).toBeCloseTo(gamma, 12);
+        expect(metric('svm-margin', { output: 'model' })(along) / c).toBeCloseTo(gamma, 12);
+        expect(metric('svm-margin', { output: 'ratio' })(along)).toBeCloseTo(1, 12);
+        expect(metric('svm-angle', {})(s)).toBeCloseTo(Math.atan2(2, 3), 12);
+        expect(metric('svm-distance', {})(along)).toBeLessThan(1e-12);
+      }
+    // one row (1.5e308, 1.5e308): γ̂ = √2·1.5e308 overflows
+    const huge = dataset(fromRows([[1.5e308, 1.5e308]]), [1]);
+    const f = metric('svm-margin', {});
+    expect(f(state(m2, huge, [1, 0]))).toBeNaN();
+    expect(f.nanReason?.()).toMatch(/^svm-margin: the SVM margin γ̂ is .*·2\^1024, outside float64's range \(it overflows to ±∞\)$/);
+  });
+
   it('NaN with the reason on non-separable data; an error for labels other than ±1 and for w = 0', () => {
     const bad = dataset(Xc, [1, 1, 1, 1]);
     for (const name of ['svm-angle', 'svm-distance', 'svm-margin']) {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { fromRows, mat, type Mat } from '../../src/numeric/linalg.js';
-import { hardMarginSvm, kktResidual, separableThroughOrigin } from '../../src/numeric/maxmargin.js';
+import { hardMarginSvm, kktResidual, linearMargin, separableThroughOrigin } from '../../src/numeric/maxmargin.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
 
@@ -144,6 +144,50 @@ describe('max-margin checks', () => {
       expect(norm(r.u.map((x, k) => x * c - base.u[k]))).toBeLessThan(1e-12 * norm(base.u));
       expect(r.gap).toBeLessThanOrEqual(1e-12);
     }
+  });
+});
+
+describe('the SVM and the linear margin at any scale float64 holds (hostile finding #22.1)', () => {
+  const unit = (v: ArrayLike<number>) => {
+    const top = Math.max(...Array.from(v, Math.abs));
+    const n = norm(Array.from(v, (x) => x / top));
+    return Array.from(v, (x) => x / top / n);
+  };
+
+  it('margin(c·X) = c·margin(X) to rounding and the direction is unchanged, for c from 1e-300 to 1e300; linearMargin(a·u, c·X) = c·linearMargin(u, X) for a from 1e-300 to 1e300', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 2, max: 6 }),
+        fc.integer({ min: 2, max: 3 }),
+        fc.double({ min: -300, max: 300, noNaN: true }),
+        fc.double({ min: -300, max: 300, noNaN: true }),
+        (seed, n, d, logC, logA) => {
+          const c = 10 ** logC,
+            a = 10 ** logA;
+          const { X, y } = separable(new Rng(seed), n, d);
+          const base = hardMarginSvm(X, y);
+          const r = hardMarginSvm(scaled(X, c), y);
+          expect(Math.abs(r.margin / c - base.margin)).toBeLessThan(1e-12 * base.margin);
+          expect(norm(unit(r.u).map((x, k) => x - unit(base.u)[k]))).toBeLessThan(1e-12);
+          expect(norm(unit(r.direction).map((x, k) => x - unit(base.u)[k]))).toBeLessThan(1e-12);
+          const u = Float64Array.from(base.u, (x) => x * a);
+          const m = linearMargin(u, scaled(X, c), y);
+          expect(Math.abs(m / c - base.margin)).toBeLessThan(1e-12 * base.margin);
+        },
+      ),
+      fcRuns(60),
+    );
+  });
+
+  it('a margin outside float64’s range is NaN, never 0 or ±∞', () => {
+    // ⟨û, x⟩ = 0.0995·2^-1074 (below the least subnormal) and √2·1.5e308 (above the largest float64)
+    const a = 2 ** -1022;
+    const tiny = fromRows([[a * (1 + 2 ** -52), a, 0]]);
+    expect(linearMargin(Float64Array.from([1, -1, 10]), tiny, Float64Array.from([1]))).toBeNaN();
+    expect(linearMargin(Float64Array.from([1, 1]), fromRows([[1.5e308, 1.5e308]]), Float64Array.from([1]))).toBeNaN();
+    expect(linearMargin(Float64Array.from([1, 1]), fromRows([[1.5e308, 1.5e308]]), Float64Array.from([-1]))).toBeNaN();
+    expect(linearMargin(Float64Array.from([0, 0]), tiny, Float64Array.from([1]))).toBeNaN();
   });
 });
 

@@ -19,7 +19,7 @@ import {
   UNIQUENESS_MARGIN,
   type RowSpace,
 } from '../../numeric/interpolants.js';
-import { hardMarginSvm, linearMargin, separableThroughOrigin } from '../../numeric/maxmargin.js';
+import { hardMarginSvm, linearMarginScaled, separableThroughOrigin, unscaled, type Scaled } from '../../numeric/maxmargin.js';
 import { layerOf, type LayerName } from '../../numeric/models.js';
 import { FLOAT64_UNIT } from '../path.js';
 import { checkSize } from '../limits.js';
@@ -233,8 +233,13 @@ export const SVM_GAP_TOLERANCE = 1e-10;
 const NOT_SEPARABLE =
   'the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction';
 
+/** The SVM: its direction w (ŵ up to a power of two, scale-safe), γ̂ (NaN outside float64's range) and γ̂ as m·2^e. */
+interface Svm extends SvmDirection {
+  marginScaled: Scaled;
+}
+
 /** ŵ and γ̂, or undefined when the data are not separable through the origin (the metric is then NaN). */
-function svmOf(s: SimState, what: string): SvmDirection | undefined {
+function svmOf(s: SimState, what: string): Svm | undefined {
   const data = needData(s);
   checkSize('entries', data.X.rows * (data.X.rows + data.X.cols), `${what}: the SVM dual's n × n Gram matrix (n ${data.X.rows}, d ${data.X.cols})`);
   requireSignLabels(data.y, what);
@@ -245,18 +250,34 @@ function svmOf(s: SimState, what: string): SvmDirection | undefined {
       throw new Error(
         `${what}: the SVM dual stopped after ${svm.sweeps} sweeps with a relative duality gap of ${svm.gap.toExponential(2)} > ${SVM_GAP_TOLERANCE}, so ŵ's direction is certain only to within ${Math.sqrt(svm.gap / (1 - svm.gap)).toExponential(2)} (relative distance): too coarse to report`,
       );
-    return { w: svm.u, margin: svm.margin };
+    return { w: svm.direction, margin: svm.margin, marginScaled: svm.marginScaled };
   });
 }
 
-/** A metric of the SVM direction: NaN, with the reason, where the data are not separable. */
-function svmMetric(what: string, thetaOf: (s: SimState) => Float64Array, value: (s: SimState, w: Float64Array, svm: SvmDirection) => number): MetricProduct {
+/** m·2^e as a float64, or NaN with the reason where it leaves float64's range (or m is undefined). */
+function rangeChecked(name: string, v: Scaled, nan: (why: string) => number): number {
+  const r = unscaled(v);
+  if (!Number.isNaN(r)) return r;
+  return nan(
+    Number.isFinite(v.m)
+      ? `${name} is ${v.m}·2^${v.e}, outside float64's range (it ${v.e > 0 ? 'overflows to ±∞' : 'underflows to 0'})`
+      : `${name} is undefined (${v.m})`,
+  );
+}
+
+/** A metric of the SVM direction: NaN, with the reason, where the data are not separable or a value leaves float64's range (`nan(why)`). */
+function svmMetric(
+  what: string,
+  thetaOf: (s: SimState) => Float64Array,
+  value: (s: SimState, w: Float64Array, svm: Svm, nan: (why: string) => number) => number,
+): MetricProduct {
   let reason: string | undefined;
+  const nan = (why: string): number => ((reason = why), NaN);
   const f = ((s: SimState) => {
     const w = predictor(s, thetaOf(s), what);
     const svm = svmOf(s, what);
     reason = svm ? undefined : `${what}: ${NOT_SEPARABLE}`;
-    return svm ? value(s, w, svm) : NaN;
+    return svm ? value(s, w, svm, nan) : NaN;
   }) as MetricProduct;
   f.nanReason = () => reason;
   return f;
@@ -301,7 +322,7 @@ export const svmAngle = defineMetric({
 export const svmMargin = defineMetric({
   name: 'svm-margin',
   summary:
-    'output "svm": the hard-margin SVM’s margin γ̂ = max_{‖v‖=1} min_i y_i⟨v, x_i⟩ = 1/‖ŵ‖ through the origin (as in svm-distance); "model": the normalized margin min_i y_i⟨w, x_i⟩/‖w‖ of the trained linear predictor (layer "w"); "ratio": model/svm (1 at the max-margin direction). NaN (with the reason) on data not separable through the origin; a trial error for labels other than ±1',
+    'output "svm": the hard-margin SVM’s margin γ̂ = max_{‖v‖=1} min_i y_i⟨v, x_i⟩ = 1/‖ŵ‖ through the origin (as in svm-distance); "model": the normalized margin min_i y_i⟨w, x_i⟩/‖w‖ of the trained linear predictor (layer "w"); "ratio": model/svm (1 at the max-margin direction). Computed on w/‖w‖ and the data scaled by a power of two (exact), so any scale float64 holds gives the same digits; NaN (with the reason) where the value itself leaves float64’s range, and on data not separable through the origin; a trial error for labels other than ±1',
   params: z.strictObject({ output: z.enum(['svm', 'model', 'ratio']).default('svm'), at }),
   expressions: {},
   needs: { layers: [PREDICTOR] },
@@ -309,11 +330,13 @@ export const svmMargin = defineMetric({
     svmMetric(
       'svm-margin',
       (s) => thetaAt(s, p.at),
-      (s, w, svm) => {
-        if (p.output === 'svm') return svm.margin;
+      (s, w, svm, nan) => {
+        if (p.output === 'svm') return rangeChecked('svm-margin: the SVM margin γ̂', svm.marginScaled, nan);
         if (euclideanNorm(w) === 0) throw new Error('svm-margin: the predictor w is zero, so its normalized margin is undefined');
-        const m = linearMargin(w, needData(s).X, needData(s).y);
-        return p.output === 'model' ? m : m / svm.margin;
+        const m = linearMarginScaled(w, needData(s).X, needData(s).y);
+        if (p.output === 'model') return rangeChecked('svm-margin: the normalized margin of w', m, nan);
+        // the ratio of the two m·2^e, never formed from values that could over- or underflow
+        return rangeChecked('svm-margin: the ratio of the margins', { m: m.m / svm.marginScaled.m, e: m.e - svm.marginScaled.e }, nan);
       },
     ),
 });
