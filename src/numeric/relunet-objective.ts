@@ -24,7 +24,16 @@ type KernelFactory = (
   ld: (p: number, y: number) => number,
 ) => (th: Float64Array, g: Float64Array) => number;
 
+/** Generated kernels kept, least recently used dropped first: a selection pattern is per data set, so the count grows with the data seen. */
+export const RELU_NET_KERNELS_KEPT = 256;
 const kernels = new Map<string, KernelFactory>();
+
+/** How many generated kernels are kept now (at most RELU_NET_KERNELS_KEPT). */
+export const reluNetKernelsKept = () => kernels.size;
+
+/** Every input of kernelSource, each list comma-joined and the fields space-separated: distinct shapes, row counts or selections never share a key. */
+export const reluNetKernelKey = (sizes: number[], cols: number, sel: number[], leaky: boolean, square: boolean, negate: boolean) =>
+  `${sizes.join(',')} ${cols} ${sel.length} ${sel.join(',')} ${leaky} ${square} ${negate}`;
 
 /**
  * The kernel's source, for layer sizes `sizes`, data rows of `cols` columns and row i selecting output sel[i]:
@@ -128,12 +137,15 @@ export function reluNetObjectiveKernel(
   const act = s.activation,
     leaky = act.leaky !== undefined,
     square = loss === squareLoss;
-  const key = `${sizes.join(',')} ${X.cols} ${sel.join('')} ${leaky} ${square} ${negate}`;
+  const key = reluNetKernelKey(sizes, X.cols, sel, leaky, square, negate);
   let kernel = kernels.get(key);
-  if (!kernel) {
+  if (kernel)
+    kernels.delete(key); // re-inserted below as the most recently used
+  else {
     const body = kernelSource(sizes, X.cols, sel, leaky, square, negate);
     kernel = new Function('X', 'Y', 'w', 'gam', 'dz', 'phi', 'dphi', 'lv', 'ld', `return function (th, g) {\n${body}\n};`) as KernelFactory;
-    kernels.set(key, kernel);
+    if (kernels.size >= RELU_NET_KERNELS_KEPT) kernels.delete(kernels.keys().next().value!);
   }
+  kernels.set(key, kernel);
   return kernel(X.data, y, w, act.leaky?.gamma ?? 0, act.leaky?.dphiAtZero ?? 0, act.phi, act.dphi, loss.value, loss.derivative);
 }

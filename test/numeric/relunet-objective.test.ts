@@ -6,7 +6,13 @@ import type { Mat } from '../../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
 import { leakyRelu, smoothLeakyRelu, type Model } from '../../src/numeric/models.js';
 import { reluNet } from '../../src/numeric/relunet.js';
-import { RELU_NET_KERNEL_MAX, reluNetObjectiveKernel } from '../../src/numeric/relunet-objective.js';
+import {
+  RELU_NET_KERNEL_MAX,
+  RELU_NET_KERNELS_KEPT,
+  reluNetKernelKey,
+  reluNetKernelsKept,
+  reluNetObjectiveKernel,
+} from '../../src/numeric/relunet-objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
 import { expectKernelMatchesGeneric, expectSameGradientFlow } from './objective-kernel-checks.js';
@@ -95,5 +101,68 @@ describe('relu-net objective kernel', () => {
     expect(reluNetObjectiveKernel(model, squareLoss, many.X, many.y, 1, false)).toBeUndefined();
     const none: Mat = { rows: 1, cols: 5, data: new Float64Array(5) };
     expect(reluNetObjectiveKernel(model, squareLoss, none, new Float64Array(1), 1, false)).toBeUndefined();
+  });
+});
+
+describe('relu-net objective kernel cache', () => {
+  const sizes = [1, 2, 12];
+  const model = reluNet({ sizes, activation: leakyRelu(0), init: 'gaussian', scale: 1 });
+  /** Rows [x_i, e_{c_i}] of the net [1, 2, 12]. */
+  const rowsSelecting = (sel: number[]): Mat => {
+    const X: Mat = { rows: sel.length, cols: 13, data: new Float64Array(13 * sel.length) };
+    sel.forEach((c, i) => ((X.data[i * 13] = i + 1), (X.data[i * 13 + 1 + c] = 1)));
+    return X;
+  };
+
+  it('gives rows selecting outputs [1, 11], then [11, 1], then [1, 1, 1] each its own kernel (one key "111" gave L = 0.969 for 0.00175)', () => {
+    const theta = model.init(new Rng(1));
+    for (const sel of [
+      [1, 11],
+      [11, 1],
+      [1, 1, 1],
+      [11, 1],
+    ]) {
+      const y = Float64Array.from(sel, (_, i) => (i % 2 ? -0.7 : 0.3));
+      expectKernelMatchesGeneric(model, unmarked(model), squareLoss, rowsSelecting(sel), y, 'sum', theta);
+    }
+  });
+
+  it('never shares a kernel between two shapes or selections: distinct inputs, distinct keys; every kernel met in turn matches the generic passes', () => {
+    const input = fc.record({
+      sizes: fc.array(fc.integer({ min: 1, max: 13 }), { minLength: 2, maxLength: 4 }),
+      cols: fc.integer({ min: 2, max: 30 }),
+      sel: fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 5 }),
+      leaky: fc.boolean(),
+      square: fc.boolean(),
+      negate: fc.boolean(),
+    });
+    const key = (c: { sizes: number[]; cols: number; sel: number[]; leaky: boolean; square: boolean; negate: boolean }) =>
+      reluNetKernelKey(c.sizes, c.cols, c.sel, c.leaky, c.square, c.negate);
+    fc.assert(
+      fc.property(input, input, (a, b) => JSON.stringify(a) === JSON.stringify(b) || key(a) !== key(b)),
+      fcRuns(2000),
+    );
+    // the same net and parameters on a sequence of data sets: each objective's L and ∇L are its own data's
+    const theta = model.init(new Rng(2));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 11 }), { minLength: 1, maxLength: 4 }), (sel) => {
+        const y = Float64Array.from(sel, (c) => c / 10 - 0.5);
+        expectKernelMatchesGeneric(model, unmarked(model), squareLoss, rowsSelecting(sel), y, 'sum', theta);
+      }),
+      fcRuns(300),
+    );
+  });
+
+  it('keeps at most RELU_NET_KERNELS_KEPT kernels, the least recently used dropped first', () => {
+    const theta = model.init(new Rng(3));
+    const sels = Array.from({ length: RELU_NET_KERNELS_KEPT + 20 }, (_, q) => [q % 12, Math.floor(q / 12) % 12, Math.floor(q / 144) % 12]);
+    for (const sel of sels) {
+      const X = rowsSelecting(sel);
+      expect(reluNetObjectiveKernel(model, squareLoss, X, new Float64Array(3), 1, false)).toBeDefined();
+      expect(reluNetKernelsKept()).toBeLessThanOrEqual(RELU_NET_KERNELS_KEPT);
+    }
+    expect(reluNetKernelsKept()).toBe(RELU_NET_KERNELS_KEPT);
+    // the first selections were dropped, and still give their own data's values when met again
+    expectKernelMatchesGeneric(model, unmarked(model), squareLoss, rowsSelecting(sels[0]), Float64Array.from([0.1, 0.2, 0.3]), 'sum', theta);
   });
 });
