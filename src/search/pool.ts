@@ -233,8 +233,8 @@ function trialBatcher(runBatch: RunBatch) {
     values: TrialValues;
     alone: () => Promise<TrialOutcome>;
     resolve: (o: TrialOutcome) => void;
-    /** runs a function in the asker's context (its priority and worker-time accounts) */
-    inContext: <R>(f: () => R) => R;
+    /** the asker's priority and worker-time accounts */
+    who?: Asker;
   }
   interface Queue {
     spec: SearchSpec;
@@ -252,13 +252,16 @@ function trialBatcher(runBatch: RunBatch) {
     for (const q of all.values())
       for (let i = 0; i < q.asked.length; i += q.size) {
         const group = q.asked.slice(i, i + q.size);
-        const alone = (a: Asked) => a.inContext(() => a.alone()).then(a.resolve);
+        const alone = (a: Asked) => (a.who ? asker.run(a.who, a.alone) : a.alone()).then(a.resolve);
         if (group.length === 1) {
           void alone(group[0]);
           continue;
         }
-        void group[0]
-          .inContext(() =>
+        // one task for the group, at its most urgent lane's priority; its worker time is shared by the lanes' searches
+        const spent: WorkerTime = { ms: 0 };
+        const priority = Math.min(...group.map((a) => a.who?.priority ?? 0));
+        void asker
+          .run({ priority, accounts: [spent] }, () =>
             runBatch(
               q.spec,
               group.map((a) => a.values),
@@ -266,7 +269,10 @@ function trialBatcher(runBatch: RunBatch) {
               q.options,
             ),
           )
-          .then((results) => group.forEach((a, k) => (results ? a.resolve({ result: results[k] }) : void alone(a))));
+          .then((results) => {
+            for (const a of group) for (const account of a.who?.accounts ?? []) account.ms += spent.ms / group.length;
+            group.forEach((a, k) => (results ? a.resolve({ result: results[k] }) : void alone(a)));
+          });
       }
   };
   return (spec: SearchSpec, values: TrialValues, timeoutMs: number, options: TrialOptions | undefined, size: number, alone: () => Promise<TrialOutcome>) =>
@@ -276,7 +282,7 @@ function trialBatcher(runBatch: RunBatch) {
       if (!queues.size) setImmediate(flush);
       let q = queues.get(key);
       if (!q) queues.set(key, (q = { spec, timeoutMs, options, size, asked: [] }));
-      q.asked.push({ values, alone, resolve, inContext: AsyncLocalStorage.snapshot() });
+      q.asked.push({ values, alone, resolve, who: asker.getStore() });
     });
 }
 

@@ -2,7 +2,7 @@
 // asserts. Refutation targets must be refuted with a genuine witness that replays.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadClaims } from '../../src/claims/load.js';
-import { checkClaim } from '../../src/runner.js';
+import { checkClaim, type ClaimResult } from '../../src/runner.js';
 import { createPool, withPriority } from '../../src/search/pool.js';
 import { runSearch, valuesAtPath } from '../../src/search/search.js';
 import { runTrial } from '../../src/search/trial.js';
@@ -12,11 +12,17 @@ const { claims } = loadClaims([CLAIMS_DIR]);
 const pool = createPool(2);
 afterAll(() => pool.close());
 
-// All claims are checked concurrently from the start, claim k's tasks before claim k+1's (withPriority),
-// so the workers never idle while one claim is in a sequential phase; each test awaits its own claim.
+// The claims whose tests will run (all, or those a `-t` filter selects) are checked concurrently from the
+// first such test on, claim k's tasks before claim k+1's (withPriority), so the workers never idle while
+// one claim is in a sequential phase; each test awaits its own claim.
 // verdicts come from the symbolic steps and the search; boundary maps and trajectory plots are
 // pictures (their code is tested in test/search/boundary.test.ts and trajectory.test.ts), so not re-drawn here
-const checked = claims.map((c, k) => (c.ok ? withPriority(k, () => checkClaim(c, { runner: pool, boundary: false })) : undefined));
+const testName = (c: (typeof claims)[number] & { ok: true }) => `${c.claim.id}: ${c.claim.expect}`;
+let checked: Array<Promise<ClaimResult> | undefined> | undefined;
+function startSelected(tests: Array<{ name: string; mode: string }>): Array<Promise<ClaimResult> | undefined> {
+  const selected = new Set(tests.filter((t) => t.mode === 'run').map((t) => t.name));
+  return claims.map((c, k) => (c.ok && selected.has(testName(c)) ? withPriority(k, () => checkClaim(c, { runner: pool, boundary: false })) : undefined));
+}
 
 describe('every claim file', () => {
   for (const [k, c] of claims.entries()) {
@@ -24,8 +30,9 @@ describe('every claim file', () => {
       it(`${c.file} is valid`, () => expect(c.errors).toEqual([]));
       continue;
     }
-    it(`${c.claim.id}: ${c.claim.expect}`, async () => {
-      const r = (await checked[k])!;
+    it(testName(c), async ({ task }) => {
+      checked ??= startSelected(task.suite?.tasks ?? []);
+      const r = await (checked[k] ?? checkClaim(c, { runner: pool, boundary: false }));
       expect(r.verdict, r.reason).toBe(c.claim.expect);
       if (c.claim.expect === 'refuted' && r.search?.frequency) {
         // a frequency claim is refuted by its whole sample: the re-run reproduces it exactly
