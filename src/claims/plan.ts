@@ -277,7 +277,7 @@ export function buildPlan(s: SearchSpec, issue: (i: PlanIssue) => void, widened 
       );
     }
   }
-  if (!widthsAtSpace) for (const g of grids) widths({ values: g.values, where: g.where }, (p) => g.path(p.at));
+  if (!widthsAtSpace) for (const g of grids) widths({ values: g.values, where: g.where }, (p) => g.path(p.at, p.blame));
   const property = checkedExpr(s.property, scope, [...base, 'property'], issue);
   const atLeast = s.frequency ? checkedExpr(s.frequency.at_least, new Set(Object.keys(s.space)), [...base, 'frequency', 'at_least'], issue) : undefined;
   for (const [k, m] of Object.entries(s.full?.metrics ?? {}))

@@ -123,6 +123,8 @@ export interface ShapeProblem {
   field?: string;
   message: string;
   at: Record<string, number>;
+  /** in a view with values: the variable whose value there alone (the others at their space values) makes the problem, where one does */
+  blame?: string;
 }
 
 /**
@@ -132,6 +134,15 @@ export interface ShapeProblem {
  * trial: a data statistic, a block with no `check`).
  */
 export function widthMismatch(data: Stage, model: Stage, space: Record<string, Domain>, stageBlocks: StageBlocks, view: ShapeView = {}): ShapeProblem | undefined {
+  const p = firstWidthMismatch(data, model, space, stageBlocks, view);
+  if (!p || !view.values) return p;
+  const blame = Object.keys(view.values).find(
+    (v) => Object.hasOwn(p.at, v) && Object.hasOwn(space, v) && firstWidthMismatch(data, model, space, stageBlocks, { values: { [v]: [p.at[v]] } }) !== undefined,
+  );
+  return blame === undefined ? p : { ...p, blame };
+}
+
+function firstWidthMismatch(data: Stage, model: Stage, space: Record<string, Domain>, stageBlocks: StageBlocks, view: ShapeView): ShapeProblem | undefined {
   if (!data.def.check || !model.def.check) return undefined;
   const spaceNames = new Set(Object.keys(space));
   const overrides = view.overrides ?? [];
@@ -179,7 +190,8 @@ export function widthMismatch(data: Stage, model: Stage, space: Record<string, D
 export interface ShapeGrid {
   values: Record<string, number[]>;
   where: string;
-  path: (at: Record<string, number>) => (string | number)[];
+  /** where the problem at `at` is reported: at the value of `blame` (the variable whose value alone makes it), else of the first axis in `at` */
+  path: (at: Record<string, number>, blame?: string) => (string | number)[];
 }
 
 /** The grids of a claim's boundary map (x, y and fixed values) and trajectory (series and fixed values). */
@@ -190,10 +202,14 @@ export function shapeGrids(boundary: BoundarySpec | undefined, trajectory: Traje
     return {
       values,
       where: `in the ${section === 'boundary' ? 'boundary grid' : 'trajectory'}`,
-      path: (at) => {
-        for (const [key, ax] of axes) if (ax && Object.hasOwn(at, ax.var)) return [section, ...key, 'values', ax.values.indexOf(at[ax.var])];
-        const k = Object.keys(fixed).find((n) => Object.hasOwn(at, n));
-        return k ? [section, 'fixed', k] : [section];
+      path: (at, blame) => {
+        const first = (ok: (v: string) => boolean) => {
+          for (const [key, ax] of axes) if (ax && ok(ax.var)) return [section, ...key, 'values', ax.values.indexOf(at[ax.var])];
+          const k = Object.keys(fixed).find(ok);
+          return k === undefined ? undefined : [section, 'fixed', k];
+        };
+        const inAt = (v: string) => Object.hasOwn(at, v);
+        return (blame === undefined ? undefined : first((v) => v === blame && inAt(v))) ?? first(inAt) ?? [section];
       },
     };
   };

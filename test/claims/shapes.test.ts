@@ -93,6 +93,19 @@ describe('data and model widths over the search space', () => {
     expect(load(t)).toEqual([expect.stringMatching(/^x\.yaml:\d+:\d+: trajectory\.series\.values\[1\]: .* has rows of 7 at k = 7 \(in the trajectory\)$/)]);
   });
 
+  it('a boundary mismatch made by the y value is reported at y’s value, not at x’s (review #22 §11)', () => {
+    const base = `${search('{ k: { grid: [5] }, j: { grid: [0] } }', '{ block: isotropic-gaussian, n: 4, d: "k + j" }', '{ block: linear, d: 5 }')}\ndynamics: { block: gradient-descent, steps: 1, eta: 0.1 }`;
+    // x = k at 5 (valid with j = 0), y = j at 0 or 2: the mismatch is j = 2
+    const b = claimText({ search: base, boundary: 'x: { var: k, values: [5] }\ny: { var: j, values: [0, 2] }\nmetric: lossT' });
+    expect(load(b)).toEqual([expect.stringMatching(new RegExp(`^${at(b, '2] }').replace(/[.]/g, '\\.')}: boundary\\.y\\.values\\[1\\]: .* has rows of 7 at j = 2, k = 5 \\(in the boundary grid\\)$`))]);
+    // x's value the cause: reported at x, as before
+    const bx = claimText({ search: base, boundary: 'x: { var: k, values: [5, 6] }\ny: { var: j, values: [0] }\nmetric: lossT' });
+    expect(load(bx)).toEqual([expect.stringMatching(/: boundary\.x\.values\[1\]: .* has rows of 6 at j = 0, k = 6 /)]);
+    // a fixed value the cause
+    const bf = claimText({ search: base, boundary: 'x: { var: k, values: [5] }\nmetric: lossT\nfixed: { j: 1 }' });
+    expect(load(bf)).toEqual([expect.stringMatching(/: boundary\.fixed\.j: .* has rows of 6 at j = 1, k = 5 /)]);
+  });
+
   it('a width that is not a positive integer at a point of the space: invalid at that parameter, naming the value and the variables', () => {
     const s = search('{ k: { grid: [4, 5] } }', '{ block: isotropic-gaussian, n: 4, d: "k / 2" }', '{ block: linear, d: 2 }');
     expect(errors(s)).toEqual([
