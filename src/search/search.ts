@@ -365,8 +365,8 @@ export async function runSearch(spec: SearchSpec, o: SearchOptions): Promise<Sea
   const worker: WorkerTime = { ms: 0 };
   const r = await charged(worker, () => searchOnce(spec, o));
   const ran = r.trialsRun - r.reusedTrials;
-  // on the calling thread (no pool) nothing is charged: wall-time trials/s, and no worker time
-  return worker.ms > 0 ? { ...r, workerMs: worker.ms, trialsPerSecond: ran / (worker.ms / 1000) } : r;
+  // nothing charged (the calling thread, or every trial from the journal): wall-time trials/s
+  return { ...r, workerMs: worker.ms, trialsPerSecond: worker.ms > 0 ? ran / (worker.ms / 1000) : r.trialsPerSecond };
 }
 
 async function searchOnce(spec: SearchSpec, o: SearchOptions): Promise<SearchResult> {
