@@ -643,6 +643,10 @@ const replay = defineCommand({
       say(`          ${earlyStopNote(r.stoppedEarlyAt)}`);
       say(`          the whole path: ${wholePathCommand(`${again}${args.refine ? ' --refine' : ''}${checkRounding ? ' --check-rounding' : ''}`)}`);
     }
+    if (r.decidedAt)
+      say(
+        `decided   at step ${r.decidedAt.step} (loss ${fmt(r.decidedAt.loss)}): ${r.decidedAt.reason}; the path was run to its end (--no-early), the status is the decision's`,
+      );
     if (r.precision)
       say(
         `precision double-double${r.precision.sameStepsAs ? ` along the ${r.precision.sameStepsAs} run's steps` : ''}${r.precision.part ? `; the paths part at step ${r.precision.part.step} (loss ${fmt(r.precision.part.loss)}): ${r.precision.part.what}` : r.precision.sameStepsAs ? '; the paths never part (10⁻⁶ relative)' : ''}`,

@@ -203,8 +203,6 @@ export function compileEarlyDecision(plan: SearchPlan, issue: (i: PlanIssue) => 
   for (const { name, block } of plan.metrics) {
     if (block.params.watched_to_loss !== undefined)
       refuse(['metrics', name, 'watched_to_loss'], 'a path stopped early ends above the loss its watch must reach, so the trial would be imprecise');
-    if (block.params.at === 'step1' || block.params.at === 'decade')
-      refuse(['metrics', name, 'at'], `"at: ${String(block.params.at)}" reads a snapshot of the whole run's schedule, which a run stopped early does not have`);
   }
   const formulas: Array<{ name?: string; decide: Decide; reads: string[] }> = [];
   const add = (name: string | undefined, node: MathNode, path: Path) => {
@@ -290,23 +288,41 @@ export function checkEarlyDecision(
   }
 }
 
-/** The search with early decision turned off (`--no-early`): the same spec as a claim that never opted in. */
+/** How a trial uses its early decision: `stop` its dynamics at the decision, or `observe` it and run the path to its end. */
+export type EarlyMode = 'stop' | 'observe';
+
+/** The internal mark of a search whose early decision observes without stopping (`--no-early`, boundary cells, ablation). */
+const WHOLE_RUN = 'whole-run';
+
+/** The early-decision mode of a search: undefined when it does not opt in. */
+export function earlyModeOf(s: SearchSpec): EarlyMode | undefined {
+  const e: unknown = s.early_decision;
+  return e === true ? 'stop' : e === WHOLE_RUN ? 'observe' : undefined;
+}
+
+/** Whether the search was made by withoutEarlyDecision: its printed commands carry `--no-early`. */
+export const runsWholePath = (s: SearchSpec): boolean => earlyModeOf(s) === 'observe';
+
+/**
+ * The search as `--no-early` runs it: every path to its end, with the decider still watching each step, so
+ * that a trial's status is still its first decision's (fail or out of regime at step k); only the cost and
+ * the quantities reported (those at the end of the run) differ from the early run.
+ */
 export function withoutEarlyDecision(s: SearchSpec): SearchSpec {
-  if (s.early_decision === undefined) return s;
-  const { early_decision: _, ...rest } = s;
-  return rest as SearchSpec;
+  if (s.early_decision !== true) return s;
+  return { ...s, early_decision: WHOLE_RUN as unknown as boolean };
 }
 
 /**
- * What a trial stopped early did not compute, in words (the witness card, `replay`): its status stands on
- * the steps it ran (a violation on the finite part of the path is a violation), and the rest of its path,
- * a divergence there included, was never run.
+ * What a trial stopped early did not compute, in words (the witness card, `replay`): its status was
+ * decided at step k (a violation on the finite part of the path is a violation, whatever the rest of the
+ * path does), and the rest of its path was never run.
  */
-export function earlyStopNote(stop: { step: number; reason: string }): string {
+export function earlyStopNote(stop: { step: number; reason: string; notComputed?: string[] }): string {
   const what = stop.reason.startsWith('out-of-regime') ? 'a hypothesis was' : 'the property was';
-  return `the path after step ${stop.step} was not computed, so a later divergence is not ruled out (${what} already false for good on the steps computed, and that decides the status); the quantities are their values at step ${stop.step}`;
+  const skipped = stop.notComputed?.length ? `; not computed (the formulas do not read them): ${stop.notComputed.join(', ')}` : '';
+  return `the status was decided at step ${stop.step} (${what} false for good there) and the path after it was not computed; the quantities are their values at step ${stop.step}${skipped}; --no-early shows the rest of the path (same status)`;
 }
 
 /** The command that re-runs a replay command's trial over its whole path (early decision off). */
-export const wholePathCommand = (replay: string): string => `${replay} --no-early`;
-
+export const wholePathCommand = (replay: string): string => (replay.includes(' --no-early') ? replay : `${replay} --no-early`);

@@ -1,6 +1,7 @@
 // Hypothesis ablation: the search re-run with one premise dropped (and the space widened where the
 // premise is enforced by the space itself), to see whether the theorem needs that premise here.
 import { hypothesesOf, type SearchSpec } from '../claims/schema.js';
+import { withoutEarlyDecision } from '../claims/early-decision.js';
 import { compileExpr } from '../core/expr.js';
 import { robustness } from '../core/robustness.js';
 import { runSearch, type SearchOptions, type SearchResult, type Witness } from './search.js';
@@ -32,10 +33,9 @@ export function ablatedSpec(spec: SearchSpec, premise: string): SearchSpec {
   const h = hypothesesOf(spec).find((x) => x.name === premise);
   if (!h) throw new Error(`no hypothesis "${premise}"`);
   const hypotheses = Object.fromEntries(Object.entries(spec.hypotheses).filter(([k]) => k !== premise));
-  // without early decision: the premise is judged on each trial's whole path (a trial stopped early has
-  // seen only part of it, where the premise may still hold and later fail)
-  const { early_decision: _early, ...rest } = spec;
-  return { ...rest, hypotheses, space: { ...spec.space, ...(h.widen ?? {}) }, full: undefined };
+  // each trial's whole path (a trial stopped early has seen only part of it, where the premise may still
+  // hold and later fail); its status is still its early decision's (withoutEarlyDecision)
+  return { ...withoutEarlyDecision(spec), hypotheses, space: { ...spec.space, ...(h.widen ?? {}) }, full: undefined };
 }
 
 /** Where a judged trial lies with respect to the premise (its expression on the trial's values and quantities): outside, inside, or unknown (a non-finite value). */

@@ -5,6 +5,7 @@
 // genuine. The evidence of a "holds" (distinct computations, coverage, failure-rate bound, tightness,
 // vacuity) is computed here; ablation.ts re-runs it without each premise.
 import fc from 'fast-check';
+import { runsWholePath } from '../claims/early-decision.js';
 import { planSearch } from '../claims/plan.js';
 import { GUIDED_BATCH, guidedTrialCount, type SearchSpec } from '../claims/schema.js';
 import { evaluateBig } from '../symbolic/cas.js';
@@ -227,27 +228,50 @@ const trialOptions = (spec: SearchSpec, o: SearchOptions): TrialOptions => {
   return { claim: o.claimId, ...(precision === 'dd' ? { precision } : {}) };
 };
 
-/** The flags that select the search a command replays: the authors' scale, a dropped premise. */
-function scaleFlags(full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
-  return `${full ? ' --full' : ''}${dropped ? ` --drop ${dropped}` : ''}${precision ? ` --precision ${precision}` : ''}`;
+/** The flags that select the search a command replays: the authors' scale, a dropped premise, the arithmetic, whole paths (`--no-early`; implied by --drop). */
+function scaleFlags(full = false, dropped?: string, precision?: 'float64' | 'dd', noEarly = false): string {
+  return `${full ? ' --full' : ''}${dropped ? ` --drop ${dropped}` : ''}${precision ? ` --precision ${precision}` : ''}${noEarly && !dropped ? ' --no-early' : ''}`;
 }
 
-export function rerunCommand(claimId: string, seed: number, trials: number, full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
-  return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${scaleFlags(full, dropped, precision)} --out reports/replay`;
+export function rerunCommand(
+  claimId: string,
+  seed: number,
+  trials: number,
+  full = false,
+  dropped?: string,
+  precision?: 'float64' | 'dd',
+  noEarly = false,
+): string {
+  return `npx claimcheck run ${claimId} --seed ${seed} --trials ${trials}${scaleFlags(full, dropped, precision, noEarly)} --out reports/replay`;
 }
 
 /** A trial named by its values (a trial is a pure function of the search and its values). */
-export function replayValuesCommand(claimId: string, values: TrialValues, full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
+export function replayValuesCommand(
+  claimId: string,
+  values: TrialValues,
+  full = false,
+  dropped?: string,
+  precision?: 'float64' | 'dd',
+  noEarly = false,
+): string {
   const v = Object.entries(values)
     .map(([k, x]) => `${k}=${x}`)
     .join(',');
-  return `npx claimcheck replay ${claimId} --values ${v}${scaleFlags(full, dropped, precision)}`;
+  return `npx claimcheck replay ${claimId} --values ${v}${scaleFlags(full, dropped, precision, noEarly)}`;
 }
 
 export const PHASE_WORDS: Record<TrialPhase, string> = { cover: 'covering design', random: 'random phase', guided: 'guided phase' };
 
-export function replayCommand(claimId: string, seed: number, path: string, full = false, dropped?: string, precision?: 'float64' | 'dd'): string {
-  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${scaleFlags(full, dropped, precision)}`;
+export function replayCommand(
+  claimId: string,
+  seed: number,
+  path: string,
+  full = false,
+  dropped?: string,
+  precision?: 'float64' | 'dd',
+  noEarly = false,
+): string {
+  return `npx claimcheck replay ${claimId} --seed ${seed} --path ${path}${scaleFlags(full, dropped, precision, noEarly)}`;
 }
 
 /** The point of the space that fast-check's run (seed, path) visits. */
@@ -547,7 +571,7 @@ async function searchOnce(spec: SearchSpec, o: SearchOptions): Promise<SearchRes
       sum / inRegime,
       spec.frequency.confidence,
       spec.frequency.at_least,
-      rerunCommand(o.target ?? o.claimId, seed, N, o.full, o.dropped, o.precision),
+      rerunCommand(o.target ?? o.claimId, seed, N, o.full, o.dropped, o.precision, runsWholePath(spec)),
     );
   }
   const finding: SearchFinding =
@@ -600,7 +624,7 @@ async function searchOnce(spec: SearchSpec, o: SearchOptions): Promise<SearchRes
             ...(sidesOf(results[tightest.k]) ? { sides: sidesOf(results[tightest.k]) } : {}),
             trial: tightest.k + 1,
             phase: judgedTrials[tightest.k].phase,
-            replay: replayValuesCommand(o.target ?? o.claimId, results[tightest.k].values, o.full, o.dropped, o.precision),
+            replay: replayValuesCommand(o.target ?? o.claimId, results[tightest.k].values, o.full, o.dropped, o.precision, runsWholePath(spec)),
             trace: minRhoTrace,
           },
         }
@@ -617,7 +641,7 @@ async function searchOnce(spec: SearchSpec, o: SearchOptions): Promise<SearchRes
     .map(({ r, k }) => ({
       values: r.values,
       ...(r.message ? { message: r.message } : {}),
-      replay: replayValuesCommand(o.target ?? o.claimId, results[k].values, o.full, o.dropped, o.precision),
+      replay: replayValuesCommand(o.target ?? o.claimId, results[k].values, o.full, o.dropped, o.precision, runsWholePath(spec)),
       ...(failAt === k && witness?.recheck.precise?.precision?.part ? { part: witness.recheck.precise.precision.part } : {}),
     }));
   const vacuous = spec.frequency || counts.fail ? undefined : vacuityReason(results.filter((_, k) => distinct(k)));
@@ -688,8 +712,8 @@ async function shrinkAndRecheck(spec: SearchSpec, o: SearchOptions, seed: number
     ...checked,
     replay:
       path !== undefined
-        ? replayCommand(o.target ?? o.claimId, seed, path, o.full, o.dropped, o.precision)
-        : replayValuesCommand(o.target ?? o.claimId, values, o.full, o.dropped, o.precision),
+        ? replayCommand(o.target ?? o.claimId, seed, path, o.full, o.dropped, o.precision, runsWholePath(spec))
+        : replayValuesCommand(o.target ?? o.claimId, values, o.full, o.dropped, o.precision, runsWholePath(spec)),
   };
 }
 

@@ -1,13 +1,12 @@
 // One trial: build the declared blocks for one point of the space, simulate in float64, record the
 // metrics, then judge the hypotheses and the property. Runs in a worker thread; never throws.
-import { DATA_STAT_NAMES } from '../blocks/index.js';
 import { dynamicsProblem } from '../blocks/dynamics/index.js';
 import type { BlockContext, DynamicsProduct, LossProduct, MetricProduct, PathLog, SimState, WatchReport } from '../blocks/types.js';
 import { compileExpr, comparisonSides, evaluateFinite, NonFiniteError, nonFiniteIn, type Scope } from '../core/expr.js';
-import { compileEarlyDecision, type EarlyDecider } from '../claims/early-decision.js';
+import { compileEarlyDecision, earlyModeOf, type EarlyDecider } from '../claims/early-decision.js';
 import { planSearch, type BlockPlan, type SearchPlan } from '../claims/plan.js';
 import type { SearchSpec } from '../claims/schema.js';
-import type { Dataset } from '../numeric/data.js';
+import { defineLazyStat, EAGER_DATA_STAT_NAMES, LAZY_DATA_STATS, type Dataset } from '../numeric/data.js';
 import { DivergedError, type Observer, type SimResult, type TrajectoryPoint } from '../numeric/dynamics.js';
 import { runKernelLanes, type KernelLane, type LaneOutcome } from '../numeric/batched.js';
 import type { Objective } from '../numeric/objective.js';
@@ -49,13 +48,18 @@ export interface TrialResult {
   trace?: TracePoint[];
   /** set when the claim's early_decision stopped the dynamics at this accepted step (0: the start), with the loss there and why (the quantities are their values at that step) */
   stoppedEarlyAt?: EarlyStop;
+  /** set when early decision decided the status at this step but the run went on to its end (--no-early, boundary cells, ablation, trajectories): the status is the decision's, the quantities those at the end */
+  decidedAt?: EarlyStop;
   ms: number;
 }
 
 export interface EarlyStop {
   step: number;
   loss: number;
+  /** the decided status, then why: "fail: …" or "out-of-regime: …" */
   reason: string;
+  /** on a run stopped there: the metrics and lets that the property and hypotheses do not read, not computed */
+  notComputed?: string[];
 }
 
 export interface TraceRequest {
@@ -188,6 +192,8 @@ interface SimEnv {
   nanReasons?: Record<string, string>;
   /** set when early decision stopped the main run */
   early?: EarlyStop;
+  /** set when early decision decided the main run's status and the run went on */
+  decided?: EarlyStop;
 }
 
 /** Thrown by the early-decision observer to stop the dynamics: the run as far as it went. */
@@ -201,27 +207,41 @@ class DecidedEarly extends Error {
 }
 
 const DECIDERS = new WeakMap<SearchPlan, EarlyDecider | null>();
-/** The plan's early decision, when its claim opts in (validation has refused every claim for which it is unsound). */
+/**
+ * The plan's early decision, when its claim opts in (validation has refused every claim for which it is
+ * unsound). A run that does not stop (withoutEarlyDecision: an ablated search, whose formulas may no longer
+ * compile without the dropped premise) judges its whole path when there is no decision to observe.
+ */
 function deciderOf(plan: SearchPlan): EarlyDecider | undefined {
-  if (plan.spec.early_decision !== true) return undefined;
+  const mode = earlyModeOf(plan.spec);
+  if (!mode) return undefined;
   let d = DECIDERS.get(plan);
   if (d === undefined) {
     const issues: string[] = [];
     d = compileEarlyDecision(plan, (i) => issues.push(i.message)) ?? null;
-    if (!d) throw new Error(issues.join('; '));
+    if (!d && mode === 'stop') throw new Error(issues.join('; '));
     DECIDERS.set(plan, d);
   }
   return d ?? undefined;
 }
 
 /**
- * The observer that stops the run at the first step where the decider settles the trial for good. It
- * stops only where the rest of the judgement reads what the whole path would give: every watching
- * metric defined, finite and not imprecise so far.
+ * The observer that finds the first step where the decider settles the trial for good, where every
+ * watching metric is defined, finite and not imprecise so far. With `stop` it stops the run there; else
+ * it records the decision (`decided`) and lets the run go on: the status is the decision's either way.
  */
-function earlyStopper(decider: EarlyDecider, constants: Scope, watching: Map<string, MetricProduct>, state: SimState, objective: Objective): Observer {
+function earlyStopper(
+  decider: EarlyDecider,
+  constants: Scope,
+  watching: Map<string, MetricProduct>,
+  state: SimState,
+  objective: Objective,
+  stop: boolean,
+  decided: (d: EarlyStop) => void,
+): Observer {
   let step = -1,
-    errorEstimate = 0;
+    errorEstimate = 0,
+    done = false;
   const running = (name: string) => {
     const f = watching.get(name)!;
     try {
@@ -244,11 +264,15 @@ function earlyStopper(decider: EarlyDecider, constants: Scope, watching: Map<str
   return (theta, point, stepError) => {
     step++;
     if (stepError) errorEstimate += stepError;
+    if (done) return;
     const d = decider.decide(constants, running);
     if (!d || !settled()) return;
+    done = true;
     const loss = point ? point.loss.hi + point.loss.lo : objective.value(theta);
+    const at: EarlyStop = { step, loss, reason: `${d.status}: ${d.why}` };
+    if (!stop) return decided(at);
     const sim: SimResult = { theta: Float64Array.from(theta), loss, steps: step, time: NaN, errorEstimate, trajectory: [], stoppedBy: 'steps' };
-    throw new DecidedEarly(sim, { step, loss, reason: `${d.status}: ${d.why}` });
+    throw new DecidedEarly(sim, at);
   };
 }
 
@@ -296,7 +320,17 @@ function* simulate(
   let data: Dataset | undefined;
   if (dataBlock) {
     data = build(dataBlock, local, rng, refine) as Dataset;
-    for (const k of DATA_STAT_NAMES) local[k] = scope[k + suffix] = quantities[k + suffix] = data.stats[k];
+    for (const k of EAGER_DATA_STAT_NAMES) local[k] = scope[k + suffix] = quantities[k + suffix] = data.stats[k];
+    const built = data;
+    for (const [k, stat] of Object.entries(LAZY_DATA_STATS))
+      defineLazyStat(
+        [
+          [local, k],
+          [scope, k + suffix],
+          [quantities, k + suffix],
+        ],
+        () => stat(built),
+      );
     for (const k of ['n', 'd'] as const) {
       if (k in local) continue;
       local[k] = data.stats[k];
@@ -328,8 +362,9 @@ function* simulate(
     });
     const tr = trace && tracer(trace.req, trace.out);
     if (tr) watchers.push(tr.watch(problem));
-    // a traced run (a trajectory plot) draws the whole path
-    const decider = !suffix && !tr ? deciderOf(plan) : undefined;
+    const decider = !suffix ? deciderOf(plan) : undefined;
+    // a traced run (a trajectory plot) draws the whole path, its decider observing
+    const stop = !tr && earlyModeOf(plan.spec) === 'stop';
     if (logs)
       watchers.push((theta, point) => {
         if (logs.loss.length < PATH_LOG_STEPS) logs.loss.push(point ? point.loss.hi + point.loss.lo : problem.objective.value(theta));
@@ -341,7 +376,7 @@ function* simulate(
     // the probe's perturbation lies below float64's resolution: it exists only in a double-double θ(0)
     const start = env.perturb && dd && !suffix ? perturbedBelowFloat64(theta0, env.perturb) : theta0;
     // after every other watcher, so that the running extremes it reads include this step
-    if (decider) watchers.push(earlyStopper(decider, decider.constants(local), watching, state, problem.objective));
+    if (decider) watchers.push(earlyStopper(decider, decider.constants(local), watching, state, problem.objective, stop, (d) => (env.decided = d)));
     const observeAll: Observer | undefined = watchers.length ? (theta, point, stepError) => watchers.forEach((w) => w(theta, point, stepError)) : undefined;
     const record = suffix ? undefined : { acceptedSteps: env.acceptedSteps };
     try {
@@ -366,7 +401,14 @@ function* simulate(
       return go(t0).theta;
     };
   }
+  // a run stopped early computes only the metrics its formulas read: the others may need the whole run
+  // (snapshots, its time, θ at its end) and would only be read at step k, where nothing judges them
+  const reads = !suffix && env.early ? new Set(deciderOf(plan)!.reads) : undefined;
   for (const { name, block } of plan.metrics) {
+    if (reads && !reads.has(name)) {
+      (env.early!.notComputed ??= []).push(name);
+      continue;
+    }
     const f = watching.get(name) ?? (build(block, local, rng, refine) as MetricProduct);
     local[name] = scope[name + suffix] = quantities[name + suffix] = f(state);
     const report = f.watchReport?.();
@@ -524,7 +566,7 @@ function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env
     ...(trace ? { trace: trace.out } : {}),
     ...(env.early ? { stoppedEarlyAt: env.early } : {}),
   });
-  const done = (result: TrialResult) => ({ result, scope });
+  const done = (result: TrialResult) => ({ result: byDecision(result, env), scope });
   try {
     const state = yield* simulate(plan, values, scope, quantities, env, '', trace, usage);
     // Variants: the same trial (same seed) with some variables changed; their metrics are named metric_variant.
@@ -535,7 +577,13 @@ function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env
     }
     // A `let` with a non-finite value anywhere in its expression is NaN, so that nothing judged from it can pass or fail.
     const letProblems: string[] = [];
+    const notComputed = new Set(env.early?.notComputed);
     for (const { name, expr } of plan.lets) {
+      if ([...expr.symbols].some((x) => notComputed.has(x))) {
+        notComputed.add(name);
+        env.early!.notComputed!.push(name);
+        continue;
+      }
       let v: number;
       try {
         v = evaluateFinite(expr, scope);
@@ -548,9 +596,17 @@ function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env
     }
     const traj = o.keepTrajectory ? state.sim?.trajectory : undefined;
     const diverged = (message: string) => done({ ...base('diverged', message), trajectory: traj });
+    // A hypothesis false on finite values puts the trial out of regime before a non-finite metric it does not read makes it
+    // diverged (svm-* metrics are NaN on data that a hypothesis `separable == 1` excludes); a NaN hypothesis is judged below.
+    const rhos = plan.hypotheses.map(({ robustness }) => robustness(scope));
+    if (!rhos.some(Number.isNaN) && plan.hypotheses.some(({ expr }, i) => rhos[i] < 0 && !nonFiniteIn(expr, scope))) {
+      plan.hypotheses.forEach(({ name }, i) => (hypotheses[name] = rhos[i] >= 0));
+      const outside = plan.hypotheses.filter((_, i) => !(rhos[i] >= 0)).map((h) => h.name);
+      return done({ ...base('out-of-regime', `outside ${outside.join(', ')}`), trajectory: traj });
+    }
     // A non-finite metric is a divergence (an infinite data statistic, κ of orthogonal data, is recorded; an expression that uses it makes the trial diverged below).
     const nonFinite = (names: string[]) => names.filter((k) => Number.isNaN(quantities[k]) || (!Number.isFinite(quantities[k]) && !MAY_BE_INFINITE.has(k)));
-    const badMetrics = nonFinite(plan.metrics.map((m) => m.name));
+    const badMetrics = nonFinite(plan.metrics.map((m) => m.name).filter((k) => !notComputed.has(k)));
     if (badMetrics.length)
       return diverged(`non-finite ${badMetrics.map((k) => `${k} = ${quantities[k]}${env.nanReasons?.[k] ? ` (${env.nanReasons[k]})` : ''}`).join(', ')}`);
     // One rule for hypotheses, property and frequency bound: a non-finite value anywhere in them is a divergence.
@@ -591,7 +647,7 @@ function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env
     // Not evidence either way: a path watch that could not tell what it decides, or a verdict that the metrics' rounding errors could flip.
     const unsure = Object.entries(env.watch).find(([, w]) => w.imprecise);
     if (unsure) return done({ ...base('imprecise', `${unsure[0]}: ${unsure[1].imprecise!.why}`), property, trajectory: traj });
-    const flippedBy = roundingFlip(plan, scope, env.roundingErrors, holds);
+    const flippedBy = roundingFlip(plan, scope, env.roundingErrors, holds, notComputed);
     if (flippedBy)
       return done({
         ...base('imprecise', `the property's verdict changes when ${flippedBy} move by their rounding error (a difference below what the arithmetic resolves)`),
@@ -610,17 +666,38 @@ function* judgeTrial(plan: SearchPlan, values: TrialValues, o: TrialOptions, env
 }
 
 /**
+ * A trial whose early decision settled it (at the step where it stopped, or at the step where it would
+ * have, when the run went on) has the decision's status, whatever the rest of the path does (a later
+ * divergence, a later imprecision): the status does not depend on whether the run stopped. What the
+ * judgement of the whole run found instead is kept in the message.
+ */
+function byDecision(result: TrialResult, env: SimEnv): TrialResult {
+  const d = env.early ?? env.decided;
+  if (!d) return result;
+  const status: TrialStatus = d.reason.startsWith('fail') ? 'fail' : 'out-of-regime';
+  const at = env.early ? {} : { decidedAt: d };
+  if (result.status === status) return { ...result, ...at };
+  const found = env.early ? 'judged at that step' : 'the rest of the path, run to its end';
+  return {
+    ...result,
+    status,
+    message: `decided at step ${d.step}: ${d.reason}; ${found}: ${result.status}${result.message ? ` — ${result.message}` : ''}`,
+    ...at,
+  };
+}
+
+/**
  * The metrics (named, with their rounding errors) whose rounding errors, each added or subtracted (every sign
  * pattern for up to 6 metrics; all one way beyond), flip the property's verdict; undefined when none do. Of a
  * flipping pattern, only the metrics it needs are named (each is dropped in turn while the flip survives without it).
  */
-function roundingFlip(plan: SearchPlan, scope: Scope, errors: Record<string, number>, holds: boolean): string | undefined {
+function roundingFlip(plan: SearchPlan, scope: Scope, errors: Record<string, number>, holds: boolean, notComputed: Set<string>): string | undefined {
   const names = Object.keys(errors);
   if (!names.length) return undefined;
   const flips = (signs: number[]): boolean => {
     const moved: Scope = { ...scope };
     names.forEach((k, i) => (moved[k] = scope[k] + signs[i] * errors[k]));
-    for (const { name, expr } of plan.lets) moved[name] = expr.value(moved);
+    for (const { name, expr } of plan.lets) if (!notComputed.has(name)) moved[name] = expr.value(moved);
     const m = plan.propertyRobustness(moved);
     return !Number.isNaN(m) && m >= 0 !== holds;
   };

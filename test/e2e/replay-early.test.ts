@@ -1,6 +1,7 @@
-// replay of a trial that early decision stopped (issue 22, hostile finding 3): the output says the path
-// after the stop step was not computed, so a later divergence is not ruled out, and prints the command
-// that runs the whole path — here that command finds the divergence the stopped run did not see.
+// replay of a trial that early decision stopped (issue 22, hostile finding 3; review finding 2): the output
+// says the status was decided at the stop step and the path after it was not computed, and prints the
+// command that runs the whole path — there the decider watches without stopping, so the status is the
+// same (fail, decided at step 1) and the message reports the divergence later on the path.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimsFixture, runCli } from '../helpers.js';
@@ -26,18 +27,21 @@ search:
 `;
 
 describe('replay of a trial stopped early', () => {
-  it('says what was not computed and prints the whole path’s replay, which shows the later divergence', () => {
+  it('says what was not computed and prints the whole path’s replay: the same status, with the later divergence reported', () => {
     const file = join(claimsFixture({ 'diverge-later.yaml': CLAIM }), 'diverge-later.yaml');
     const r = runCli(['replay', file, '--values', 'c=0.05,eta=0.7,seed=25'], { timeout: 60_000 });
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('status    fail');
     expect(r.out).toMatch(/early {5}stopped at step 1 \(loss [^)]*\): fail: the property is false for good/);
-    expect(r.out).toContain('the path after step 1 was not computed, so a later divergence is not ruled out');
+    expect(r.out).toContain('the status was decided at step 1 (the property was false for good there) and the path after it was not computed');
     const whole = /the whole path: (.*)$/m.exec(r.out)?.[1];
     expect(whole).toBe(`npx claimcheck replay ${file} --values c=0.05,eta=0.7,seed=25 --no-early`);
     const w = runCli(whole!.split(' ').slice(2), { timeout: 60_000 });
     expect(w.code, w.err).toBe(0);
-    expect(w.out).toMatch(/status {4}diverged — simulation diverged \(non-finite value\) at step 9/);
+    expect(w.out).toMatch(
+      /status {4}fail — decided at step 1: fail: the property is false for good: .*; the rest of the path, run to its end: diverged — simulation diverged \(non-finite value\) at step 9/,
+    );
+    expect(w.out).toMatch(/decided {3}at step 1 \(loss [^)]*\): fail: .*the path was run to its end \(--no-early\)/);
     expect(w.out).not.toContain('early     ');
   });
 });

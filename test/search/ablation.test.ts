@@ -1,3 +1,4 @@
+import { earlyModeOf } from '../../src/claims/early-decision.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ablatedSpec, runAblation } from '../../src/search/ablation.js';
 import { createPool } from '../../src/search/pool.js';
@@ -49,8 +50,8 @@ describe('hypothesis ablation', () => {
     expect(r.outside).toBe(0);
     const widened = searchFixture(search(`  small: { when: 'm <= 2', role: premise, widen: { m: { int: [1, 8] } } }`, 'srank <= 2', '{ int: [1, 2] }'));
     expect(ablatedSpec(widened, 'small').space.m).toEqual({ int: [1, 8] });
-    // a premise is judged on each trial's whole path: the ablated search never stops a trial early
-    expect(ablatedSpec({ ...widened, early_decision: true }, 'small').early_decision).toBeUndefined();
+    // a premise is judged on each trial's whole path: the ablated search never stops a trial early (its decider only observes)
+    expect(earlyModeOf(ablatedSpec({ ...widened, early_decision: true }, 'small'))).toBe('observe');
     const [w] = await runAblation(widened, { claimId: 't', runner: pool });
     expect(w.outcome).toBe('needed');
   });
