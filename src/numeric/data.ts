@@ -3,6 +3,7 @@
 import { OutsideDomainError } from '../core/errors.js';
 import { symmetricEigenvalues } from './eigenvalues.js';
 import { cholesky, gramCols, gramRows, mat, type Mat } from './linalg.js';
+import { separableThroughOrigin } from './maxmargin.js';
 import type { Rng } from './rng.js';
 
 export interface Dataset {
@@ -18,8 +19,41 @@ export interface Dataset {
  * pmax = max_{i≠j} |⟨x_i, x_j⟩|; kappa κ = R_min² / (n · p); Rratio R = R_max / R_min; lambda_max = λ_max(XXᵀ) = ‖X‖₂²;
  * lambda_min_pos = the smallest positive eigenvalue of XXᵀ and rank_X = rank X, both with the threshold of spectrumStats.
  */
-export const DATA_STAT_NAMES = ['Rmin', 'Rmax', 'pmax', 'kappa', 'Rratio', 'lambda_max', 'lambda_min_pos', 'rank_X'] as const;
-export type DataStatName = (typeof DATA_STAT_NAMES)[number];
+export const EAGER_DATA_STAT_NAMES = ['Rmin', 'Rmax', 'pmax', 'kappa', 'Rratio', 'lambda_max', 'lambda_min_pos', 'rank_X'] as const;
+export type DataStatName = (typeof EAGER_DATA_STAT_NAMES)[number];
+
+/**
+ * Statistics computed only when a formula reads them (an LP per data set): separable = 1 when the labels are ±1 and an
+ * LP finds w with y_i⟨w, x_i⟩ > 0 for every row (linearly separable through the origin, as the svm-* metrics need;
+ * a margin of the normalized rows below the LP's ~1e-9 resolution reads as 0), 0 when it finds none, NaN for other labels.
+ */
+export const LAZY_DATA_STATS = {
+  separable: (data: Pick<Dataset, 'X' | 'y'>): number =>
+    Array.prototype.every.call(data.y, (v: number) => v === 1 || v === -1) ? (separableThroughOrigin(data.X, data.y) ? 1 : 0) : NaN,
+} as const;
+
+/** Every statistic a data block adds to the trial scope. */
+export const DATA_STAT_NAMES = [...EAGER_DATA_STAT_NAMES, ...(Object.keys(LAZY_DATA_STATS) as Array<keyof typeof LAZY_DATA_STATS>)] as const;
+
+/**
+ * Sets `key` of each target to compute() on first read (once for all targets): not enumerable until then, so a
+ * record of the trial's quantities holds it only where a formula read it.
+ */
+export function defineLazyStat(targets: Array<[Record<string, number>, string]>, compute: () => number): void {
+  let value: number | undefined;
+  const settle = () => {
+    value ??= compute();
+    for (const [o, k] of targets) Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true });
+    return value;
+  };
+  for (const [o, k] of targets)
+    Object.defineProperty(o, k, {
+      get: settle,
+      set: (v: number) => Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true }),
+      enumerable: false,
+      configurable: true,
+    });
+}
 
 export interface DataStats extends Record<DataStatName, number> {
   n: number;

@@ -9,7 +9,7 @@ import { ModelHasNoLayerError } from '../../src/core/errors.js';
 import { BLOCKS } from '../../src/blocks/index.js';
 import { metricDefs, type MetricNeeds } from '../../src/blocks/metrics/index.js';
 import type { BlockContext, LossProduct, MetricProduct, SimState } from '../../src/blocks/types.js';
-import { DATA_STAT_NAMES, type Dataset } from '../../src/numeric/data.js';
+import { EAGER_DATA_STAT_NAMES as DATA_STAT_NAMES, type Dataset } from '../../src/numeric/data.js';
 import type { SimResult } from '../../src/numeric/dynamics.js';
 import type { Model } from '../../src/numeric/models.js';
 import { objective, type Objective } from '../../src/numeric/objective.js';

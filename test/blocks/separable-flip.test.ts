@@ -8,6 +8,8 @@ import { compileExpr } from '../../src/core/expr.js';
 import type { Dataset } from '../../src/numeric/data.js';
 import { separableThroughOrigin } from '../../src/numeric/maxmargin.js';
 import { Rng } from '../../src/numeric/rng.js';
+import { inlineRunner } from '../../src/search/pool.js';
+import { runSearch } from '../../src/search/search.js';
 import { runTrial } from '../../src/search/trial.js';
 import { claimWithSearch, searchFixture } from '../helpers.js';
 
@@ -55,5 +57,47 @@ describe('linearly-separable with flip', () => {
     expect(r.message).toBe(
       'non-finite ang = NaN (svm-angle: the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction)',
     );
+  });
+
+  // review #22 §6: a statistic that states separability, and hypotheses judged before a NaN metric they do not read
+  const flipSearch = (premise: string) =>
+    `trials: 1\nspace: { p: { grid: [0, 0.3] } }\ndata: { block: linearly-separable, n: 60, d: 2, margin: 0.1, flip: p }\nmodel: { block: linear, d: 2 }\nloss: { block: logistic }\ndynamics: { block: gradient-descent, steps: 20, eta: 0.1 }\nmetrics:\n  ang: { block: svm-angle }\n${premise}property: 'ang >= 0'`;
+
+  it('separable is 1 on separable data, 0 with flipped labels; computed only where a formula reads it', () => {
+    const spec = searchFixture(flipSearch("hypotheses: { sep: { when: 'separable == 1', role: premise } }\n"));
+    const clean = runTrial(spec, { p: 0, seed: 2 });
+    expect(clean.status).toBe('pass');
+    expect(clean.quantities.separable).toBe(1);
+    const noisy = runTrial(spec, { p: 0.3, seed: 2 });
+    expect(noisy.quantities.separable).toBe(0);
+    // read by no formula: not computed, not recorded
+    const unread = runTrial(searchFixture(flipSearch('')), { p: 0, seed: 2 });
+    expect(Object.keys(unread.quantities)).not.toContain('separable');
+  });
+
+  it('a premise separable == 1 puts the non-separable draws out of regime, not diverged by their NaN svm-angle', () => {
+    const r = runTrial(searchFixture(flipSearch("hypotheses: { sep: { when: 'separable == 1', role: premise } }\n")), { p: 0.3, seed: 2 });
+    expect(r.status).toBe('out-of-regime');
+    expect(r.message).toBe('outside sep');
+    expect(r.hypotheses).toEqual({ sep: false });
+    // a hypothesis that reads the NaN metric is still a divergence
+    const reads = runTrial(searchFixture(flipSearch("hypotheses: { sep: { when: 'separable == 1 and ang >= 0', role: premise } }\n")), { p: 0.3, seed: 2 });
+    expect(reads.status).toBe('diverged');
+  });
+
+  it('a claim over flip ∈ {0, 0.3} with svm-angle in its property holds with the premise separable == 1; without it, inconclusive, saying why', async () => {
+    const search = (premise: string) =>
+      flipSearch(premise).replace('trials: 1\n', 'trials: 8\nmin_in_regime: 2\n').replace("property: 'ang >= 0'", "property: 'ang < 3.2'");
+    const held = await runSearch(searchFixture(search("hypotheses: { sep: { when: 'separable == 1', role: premise } }\n")), {
+      claimId: 't',
+      runner: inlineRunner(),
+    });
+    expect(held.verdict).toBe('holds');
+    expect(held.counts.diverged).toBe(0);
+    expect(held.counts['out-of-regime']).toBeGreaterThan(0);
+    const dropped = await runSearch(searchFixture(search('')), { claimId: 't', runner: inlineRunner() });
+    expect(dropped.verdict).toBe('inconclusive');
+    expect(dropped.counts.diverged).toBeGreaterThan(0);
+    expect(dropped.reason).toMatch(/diverged/);
   });
 });
