@@ -2,7 +2,6 @@
 // SVM direction through the origin that gradient descent on separable data approaches in direction
 // (Soudry et al. 2018, JMLR, Thm 3), after an LP has checked that the data are separable.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { hardMarginSvm, separableThroughOrigin } from './maxmargin.js';
 import { euclideanNorm, type Mat } from './linalg.js';
 
 /** v/‖v‖; an error naming `what` for a zero (or non-finite) vector, which has no direction. */
@@ -56,25 +55,4 @@ export function requireSignLabels(y: ArrayLike<number>, what: string): void {
   for (let i = 0; i < y.length; i++)
     if (y[i] !== 1 && y[i] !== -1)
       throw new Error(`${what}: the labels must be ±1 (row ${i + 1} has ${y[i]}); the max-margin problem is stated for y_i ∈ {−1, +1}`);
-}
-
-export { separableThroughOrigin };
-
-export interface SvmDirection {
-  /** ŵ = argmin ‖w‖ s.t. y_i⟨w, x_i⟩ ≥ 1 (min_i y_i⟨ŵ, x_i⟩ = 1 at the optimum) */
-  w: Float64Array;
-  /** the max margin γ̂ = min_i y_i⟨ŵ, x_i⟩/‖ŵ‖ = 1/‖ŵ‖ */
-  margin: number;
-}
-
-/** The hard-margin SVM through the origin (maxmargin.ts's dual coordinate descent), after checking ±1 labels and separability; a clear error otherwise. */
-export function svmDirection(X: Mat, y: Float64Array, what: string): SvmDirection {
-  requireSignLabels(y, what);
-  if (!separableThroughOrigin(X, y))
-    throw new Error(
-      `${what}: the data are not linearly separable through the origin (no w has y_i⟨w, x_i⟩ > 0 for all ${X.rows} rows), so there is no max-margin direction`,
-    );
-  const { u, margin } = hardMarginSvm(X, y);
-  if (!(margin > 0)) throw new Error(`${what}: the SVM dual did not reach a separating direction (margin ${margin})`);
-  return { w: u, margin };
 }

@@ -80,13 +80,17 @@ export function frobeniusNorm(a: Mat | Float64Array): number {
   return Math.sqrt(frobeniusNormSq(a));
 }
 
-/** ‖v‖₂, scaled by max|v_i| against overflow and underflow. */
-export function euclideanNorm(v: ArrayLike<number>): number {
+/**
+ * ‖v‖₂ over the entries k ∈ [from, to) (all by default) with mask[k] ≠ 0 (all without a mask), scaled by their
+ * max |v_k| against overflow and underflow: max · √Σ_k (v_k/max)², summed in k order.
+ */
+export function euclideanNorm(v: ArrayLike<number>, over: { from?: number; to?: number; mask?: ArrayLike<number> } = {}): number {
+  const { from = 0, to = v.length, mask } = over;
   let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  for (let k = from; k < to; k++) if (!mask || mask[k]) m = Math.max(m, Math.abs(v[k]));
   if (m === 0 || !Number.isFinite(m)) return m;
   let s = 0;
-  for (let i = 0; i < v.length; i++) s += (v[i] / m) ** 2;
+  for (let k = from; k < to; k++) if (!mask || mask[k]) s += (v[k] / m) ** 2;
   return m * Math.sqrt(s);
 }
 

@@ -2,7 +2,7 @@
 // margins and sign agreement, the KKT residual of (P) as a linear program, the hard-margin linear
 // SVM, and the linear boundary z = Wᵀa with the test points that compare a net against it.
 import { SingularValueDecomposition, Matrix } from 'ml-matrix';
-import { toRows, type Mat } from './linalg.js';
+import { euclideanNorm, toRows, type Mat } from './linalg.js';
 import { highs } from './lp.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
@@ -123,14 +123,6 @@ export function kktResidual(W: Mat, a: ArrayLike<number>, X: Mat, y: Float64Arra
   let resid = 0;
   for (let t = 0; t < m * d; t++) resid += (r.Columns[`ep${t}`]?.Primal ?? 0) + (r.Columns[`en${t}`]?.Primal ?? 0);
   return { residual: resid / (l1 || 1), slackness: lmax > 0 ? slack / lmax : Infinity, kinkFraction: kinks / (m * n) };
-}
-
-/** ‖v‖₂ without overflow or underflow (scaled by max |v_k|). */
-function scaledNorm(v: ArrayLike<number>, from = 0, to = v.length): number {
-  let top = 0;
-  for (let k = from; k < to; k++) top = Math.max(top, Math.abs(v[k]));
-  if (top === 0 || !Number.isFinite(top)) return top;
-  return top * Math.sqrt(sumSquaresOver(v, top, from, to));
 }
 
 /** Σ_k (v_k/top)² for top = max |v_k| > 0 (in [1, to − from]). */
@@ -303,7 +295,7 @@ function dualityGap(alpha: Float64Array, w: Float64Array, x: ArrayLike<number>, 
  */
 export function linearMarginScaled(u: ArrayLike<number>, X: Mat, y: Float64Array): Scaled {
   const d = X.cols;
-  const un = scaledNorm(u, 0, d);
+  const un = euclideanNorm(u, { to: d });
   if (!(un > 0 && Number.isFinite(un))) return { m: NaN, e: 0 };
   const unit = Float64Array.from({ length: d }, (_, k) => u[k] / un);
   let top = 0;

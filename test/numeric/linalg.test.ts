@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  euclideanNorm,
   cholesky,
   determinant,
   effectiveRankOf,
@@ -182,5 +183,47 @@ describe('spectral summaries', () => {
     expect(schattenOf([3, 4], 1)).toBeCloseTo(7, 14);
     expect(schattenOf([1, 1], 0.5)).toBeCloseTo(4, 14);
     expect(() => schattenOf([1], 0)).toThrow(/p > 0/);
+  });
+});
+
+// review #22 §9: one overflow-safe 2-norm in place of linalg's, maxmargin's scaledNorm (a range) and increments' parameterNorm (a mask)
+describe('euclideanNorm over a range and a mask', () => {
+  /** The three former copies, verbatim in their operations. */
+  const scaledNorm = (v: ArrayLike<number>, from: number, to: number) => {
+    let top = 0;
+    for (let k = from; k < to; k++) top = Math.max(top, Math.abs(v[k]));
+    if (top === 0 || !Number.isFinite(top)) return top;
+    let s = 0;
+    for (let k = from; k < to; k++) s += (v[k] / top) ** 2;
+    return top * Math.sqrt(s);
+  };
+  const parameterNorm = (theta: Float64Array, mask?: Float64Array) => {
+    let m = 0;
+    for (let i = 0; i < theta.length; i++) if (!mask || mask[i]) m = Math.max(m, Math.abs(theta[i]));
+    if (m === 0 || !Number.isFinite(m)) return m;
+    let s = 0;
+    for (let i = 0; i < theta.length; i++) if (!mask || mask[i]) s += (theta[i] / m) ** 2;
+    return m * Math.sqrt(s);
+  };
+  it('gives the former copies’ bits, at every scale, with infinities, NaN and zeros', () => {
+    const entry = fc.oneof(fc.double({ noNaN: false }), fc.constantFrom(0, -0, 1e-310, 1e300, -1e300, Infinity), fc.double({ min: -10, max: 10, noNaN: true }));
+    fc.assert(
+      fc.property(
+        fc.array(entry, { minLength: 0, maxLength: 12 }),
+        fc.nat(),
+        fc.nat(),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        (xs, a, b, bits) => {
+          const v = Float64Array.from(xs);
+          const from = v.length ? a % (v.length + 1) : 0,
+            to = from + (v.length - from ? b % (v.length - from + 1) : 0);
+          const mask = Float64Array.from(v, (_, i) => (bits[i] ? 1 : 0));
+          expect(Object.is(euclideanNorm(v, { from, to }), scaledNorm(v, from, to))).toBe(true);
+          expect(Object.is(euclideanNorm(v, { mask }), parameterNorm(v, mask))).toBe(true);
+          expect(Object.is(euclideanNorm(v), parameterNorm(v))).toBe(true);
+        },
+      ),
+      fcRuns(2000),
+    );
   });
 });

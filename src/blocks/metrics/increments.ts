@@ -3,6 +3,7 @@
 // log(1/L)/‖θ‖^L never decreases), checked at every accepted step.
 import { z } from 'zod';
 import { compileExpr } from '../../core/expr.js';
+import { euclideanNorm } from '../../numeric/linalg.js';
 import { FLOAT64_UNIT, PATH_LOG_STEPS } from '../path.js';
 import type { MetricProduct, SimState } from '../types.js';
 import { defineMetric } from './common.js';
@@ -11,16 +12,6 @@ import { defineMetric } from './common.js';
 export const PARAMETER_SYMBOLS = ['loss', 'step', 'norm', 'norm_all', 'qmin'] as const;
 const PARAMETER_SYMBOLS_DOC =
   'loss (the objective), step (accepted steps so far; 0 at the start), norm (‖θ‖₂ over the trained parameters: every layer that trains), norm_all (‖θ‖₂ over all parameters, frozen ones included), qmin (min_i y_i f(x_i; θ), the unnormalized margin; computed only when read)';
-
-/** ‖θ‖₂ of the entries where mask is 1 (all entries without a mask), scaled against overflow. */
-function parameterNorm(theta: Float64Array, mask?: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < theta.length; i++) if (!mask || mask[i]) m = Math.max(m, Math.abs(theta[i]));
-  if (m === 0 || !Number.isFinite(m)) return m;
-  let s = 0;
-  for (let i = 0; i < theta.length; i++) if (!mask || mask[i]) s += (theta[i] / m) ** 2;
-  return m * Math.sqrt(s);
-}
 
 export const pathIncrement = defineMetric({
   name: 'path-increment',
@@ -79,8 +70,8 @@ export const pathIncrement = defineMetric({
         // only the symbols the expressions read (the loss is a forward pass)
         if (reads.has('loss')) scope.loss = objective.value(theta);
         scope.step = step;
-        if (reads.has('norm')) scope.norm = parameterNorm(theta, model.trainable);
-        if (reads.has('norm_all')) scope.norm_all = parameterNorm(theta);
+        if (reads.has('norm')) scope.norm = euclideanNorm(theta, { mask: model.trainable });
+        if (reads.has('norm_all')) scope.norm_all = euclideanNorm(theta);
         if (pred) {
           model.forward(theta, data.X, pred);
           let q = Infinity;

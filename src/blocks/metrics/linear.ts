@@ -5,7 +5,7 @@
 // the data alone and are computed once per data set.
 import { z } from 'zod';
 import type { Dataset } from '../../numeric/data.js';
-import { angleBetween, oneMinusCos, requireSignLabels, topSingularVector, type SvmDirection } from '../../numeric/directions.js';
+import { angleBetween, oneMinusCos, requireSignLabels, topSingularVector } from '../../numeric/directions.js';
 import { euclideanNorm, type Mat } from '../../numeric/linalg.js';
 import {
   HYPENTROPY_ALPHA_RANGE,
@@ -234,7 +234,11 @@ const NOT_SEPARABLE =
   'the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction';
 
 /** The SVM: its direction w (ŵ up to a power of two, scale-safe), γ̂ (NaN outside float64's range) and γ̂ as m·2^e. */
-interface Svm extends SvmDirection {
+interface Svm {
+  /** ŵ·2^e: the direction of ŵ = argmin ‖w‖ s.t. y_i⟨w, x_i⟩ ≥ 1 */
+  w: Float64Array;
+  /** γ̂ = min_i y_i⟨ŵ, x_i⟩/‖ŵ‖ = 1/‖ŵ‖ */
+  margin: number;
   marginScaled: Scaled;
 }
 
@@ -263,6 +267,20 @@ function rangeChecked(name: string, v: Scaled, nan: (why: string) => number): nu
       ? `${name} is ${v.m}·2^${v.e}, outside float64's range (it ${v.e > 0 ? 'overflows to ±∞' : 'underflows to 0'})`
       : `${name} is undefined (${v.m})`,
   );
+}
+
+/**
+ * min_i y_i⟨u, x_i⟩/‖u‖ over the SVM's γ̂ (1 at the max-margin direction), through svmOf (separability LP, duality
+ * gap, per-data cache), as the ratio of the two m·2^e; NaN with the reason (`nan`) on data not separable through
+ * the origin, for u = 0, or where the ratio leaves float64's range.
+ */
+export function marginOverSvm(s: SimState, u: ArrayLike<number>, what: string, nan: (why: string) => number): number {
+  const svm = svmOf(s, what);
+  if (!svm) return nan(`${what}: ${NOT_SEPARABLE}`);
+  if (euclideanNorm(u) === 0) return nan(`${what}: the direction is zero, so its normalized margin is undefined`);
+  const d = needData(s);
+  const m = linearMarginScaled(u, d.X, d.y);
+  return rangeChecked(`${what}: the ratio of the margins`, { m: m.m / svm.marginScaled.m, e: m.e - svm.marginScaled.e }, nan);
 }
 
 /** A metric of the SVM direction: NaN, with the reason, where the data are not separable or a value leaves float64's range (`nan(why)`). */

@@ -2,17 +2,11 @@
 // KKT points of the max-margin problem, and the linear boundary z = Wᵀa of a two-layer net.
 import { z } from 'zod';
 import { frobeniusNorm } from '../../numeric/linalg.js';
-import {
-  boundaryTestPoints,
-  hardMarginSvm,
-  kktResidual as kktResidualOf,
-  linearBoundaryNormal,
-  linearMargin,
-  minMargin as minMarginOf,
-  signDisagreement,
-} from '../../numeric/maxmargin.js';
+import { boundaryTestPoints, kktResidual as kktResidualOf, linearBoundaryNormal, minMargin as minMarginOf, signDisagreement } from '../../numeric/maxmargin.js';
 import { layerOf } from '../../numeric/models.js';
+import type { MetricProduct, SimState } from '../types.js';
 import { at, defineMetric, needData, thetaAt, twoLayerParts } from './common.js';
+import { marginOverSvm } from './linear.js';
 
 export const minMargin = defineMetric({
   name: 'min-margin',
@@ -98,14 +92,20 @@ export const linearBoundaryDisagreement = defineMetric({
 
 export const marginRatio = defineMetric({
   name: 'margin-ratio',
-  summary: 'margin of z = Wᵀa (the linear boundary’s normal) divided by the hard-margin linear SVM’s margin (dual by exact coordinate descent)',
+  summary:
+    'margin min_i y_i⟨z, x_i⟩/‖z‖ of z = Wᵀa (the linear boundary’s normal) divided by the hard-margin linear SVM’s margin γ̂ through the origin, computed as svm-margin’s ratio (the SVM dual by exact coordinate descent after the separability LP, refused above a relative duality gap of 1e-10, once per data set); NaN with the reason on data not separable through the origin, for z = 0, or where the ratio leaves float64’s range',
   params: z.strictObject({ at }),
   expressions: {},
   needs: { layers: ['W', 'v'], meta: ['gamma'] },
-  create: (p) => (s) => {
-    const d = needData(s);
-    const { a } = twoLayerParts(s);
-    const W = layerOf(s.model, thetaAt(s, p.at), 'W');
-    return linearMargin(linearBoundaryNormal(W, a), d.X, d.y) / hardMarginSvm(d.X, d.y).margin;
+  create: (p) => {
+    let reason: string | undefined;
+    const f = ((s: SimState) => {
+      reason = undefined;
+      const { a } = twoLayerParts(s);
+      const W = layerOf(s.model, thetaAt(s, p.at), 'W');
+      return marginOverSvm(s, linearBoundaryNormal(W, a), 'margin-ratio', (why) => ((reason = why), NaN));
+    }) as MetricProduct;
+    f.nanReason = () => reason;
+    return f;
   },
 });
