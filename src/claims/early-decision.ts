@@ -5,7 +5,7 @@
 // that a claim's property and hypotheses are built from such comparisons (and constants) with
 // and/or/not and a constant `c ? x : y`, and compiles them to a three-valued (Kleene) decision.
 import type { MathNode } from 'mathjs';
-import { comparisonMargin } from '../core/robustness.js';
+import { comparisonMargin, type ExprNode } from '../core/robustness.js';
 import { evaluateFinite, NonFiniteError, type Scope } from '../core/expr.js';
 import { buildPlan, type BlockPlan, type Path, type PlanIssue, type SearchPlan } from './plan.js';
 import { searchAtScale, type SearchSpec } from './schema.js';
@@ -42,18 +42,7 @@ export function runningDirection(block: BlockPlan): Direction | string {
   return p.extreme === 'max' ? 'up' : 'down';
 }
 
-type Node = {
-  type: string;
-  fn?: string;
-  name?: string;
-  args?: MathNode[];
-  content?: MathNode;
-  conditionals?: string[];
-  params?: MathNode[];
-  condition?: MathNode;
-  trueExpr?: MathNode;
-  falseExpr?: MathNode;
-};
+type Node = ExprNode;
 
 const symbolsOf = (n: MathNode): string[] =>
   n

@@ -49,18 +49,22 @@ const COMPARE = nameTable<(a: number, b: number) => boolean>({
   unequal: (a, b) => a !== b,
 });
 
+/** The fields of a mathjs node that the robustness semantics (and the early-decision check) read. */
+export type ExprNode = {
+  type: string;
+  fn?: string;
+  name?: string;
+  args?: MathNode[];
+  content?: MathNode;
+  conditionals?: string[];
+  params?: MathNode[];
+  condition?: MathNode;
+  trueExpr?: MathNode;
+  falseExpr?: MathNode;
+};
+
 function compile(n: MathNode): Robustness {
-  const node = n as unknown as {
-    type: string;
-    fn?: string;
-    args?: MathNode[];
-    content?: MathNode;
-    conditionals?: string[];
-    params?: MathNode[];
-    condition?: MathNode;
-    trueExpr?: MathNode;
-    falseExpr?: MathNode;
-  };
+  const node = n as unknown as ExprNode;
   if (node.type === 'ParenthesisNode') return compile(node.content!);
   if (node.type === 'OperatorNode' && node.args!.length === 2) {
     const op = node.fn!,

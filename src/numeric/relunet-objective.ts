@@ -8,21 +8,10 @@ import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { layerOffsets, selectedOutput } from './relunet.js';
+import type { KernelFactory } from './two-layer-objective.js';
 
 /** Shapes up to this many rows × parameters get a generated kernel (the straight-line code grows with it). */
 export const RELU_NET_KERNEL_MAX = 2048;
-
-type KernelFactory = (
-  X: Float64Array,
-  Y: Float64Array,
-  w: number,
-  gam: number,
-  dz: number,
-  phi: (z: number) => number,
-  dphi: (z: number) => number,
-  lv: (p: number, y: number) => number,
-  ld: (p: number, y: number) => number,
-) => (th: Float64Array, g: Float64Array) => number;
 
 /** Generated kernels kept, least recently used dropped first: a selection pattern is per data set, so the count grows with the data seen. */
 export const RELU_NET_KERNELS_KEPT = 256;

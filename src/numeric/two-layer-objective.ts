@@ -24,8 +24,8 @@ interface TwoLayerShape {
 /** Shapes up to this many products n·m·d get a generated kernel (the straight-line code grows with it; dense.ts's blocked kernels serve larger ones). */
 export const TWO_LAYER_KERNEL_MAX = 1024;
 
-/** Binds a kernel to its data, activation and loss: the closures of one shape share their compiled code. */
-type KernelFactory = (
+/** Binds a kernel to its data, activation and loss: the closures of one shape share their compiled code (also relunet-objective.ts's). */
+export type KernelFactory = (
   X: Float64Array,
   Y: Float64Array,
   w: number,
