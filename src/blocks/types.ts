@@ -53,8 +53,8 @@ export interface DynamicsProblem {
   loss: LossProduct;
   /** The dynamics' own seeded stream, from its start on every call (so re-runs such as restarts repeat their draws): call once per run. Forked from the trial seed under its own label, so it shifts no other stream. */
   rng(): Rng;
-  /** The same loss and reduction over the given rows, in that order, repeats counted: 'sum' sums over them, 'mean' averages over them. All rows in order give `objective` itself. */
-  objectiveOn(rows: ArrayLike<number>): Objective;
+  /** The same loss and reduction over the given rows, in that order, repeats counted: 'sum' sums over them, 'mean' averages over them. All rows in order give `objective` itself. `labels`: the n labels to use instead of the data's (label noise). */
+  objectiveOn(rows: ArrayLike<number>, labels?: Float64Array): Objective;
   /** The double-double twins of the objective and model (dd-model.ts); throws NoDoubleDoubleError when the model or loss has none. */
   dd(): DDProblem;
 }

@@ -133,3 +133,67 @@ describe('sgd', () => {
     expect(() => sgdBlock.create(sgdBlock.params.parse({ steps: 1, eta: 0.1, batch: 0 }), ctx())).toThrow(/batch/);
   });
 });
+
+describe('sgd with label noise', () => {
+  const lin = twoLayerNet({ d, width: 3, activation: linearActivation, trainOutput: true, wScale: 0.5, vScale: 0.5, vInit: 'gaussian' });
+  const th0 = lin.init(new Rng(5).fork('init'));
+  const regression: Dataset = { ...data, y: Float64Array.from(data.y, (v, i) => v * (1 + i / n)) };
+  const square = { loss: squareLoss, reduction: 'mean' as const };
+
+  it('with label_noise 0 and label_flip 0 draws nothing for labels: bit for bit the run without them', () => {
+    for (const batch of [3, n]) {
+      const plain = sgd(problemOf(lin, regression, square, 7), th0, { steps: 200, eta: 0.05, batch, sampling: 'reshuffle', snapshots: true });
+      const zero = sgd(problemOf(lin, regression, square, 7), th0, {
+        steps: 200,
+        eta: 0.05,
+        batch,
+        sampling: 'reshuffle',
+        snapshots: true,
+        labelNoise: 0,
+        labelFlip: 0,
+      });
+      expect(bits(zero)).toEqual(bits(plain));
+    }
+  });
+
+  it('perturbs the labels afresh per batch, from the seed: the same seed repeats the path, another does not', () => {
+    const o = { steps: 100, eta: 0.05, batch: n, sampling: 'reshuffle' as const, labelNoise: 0.5 };
+    const a = sgd(problemOf(lin, regression, square, 7), th0, o);
+    expect(bits(sgd(problemOf(lin, regression, square, 7), th0, o))).toEqual(bits(a));
+    expect(bits(sgd(problemOf(lin, regression, square, 8), th0, o)).theta).not.toEqual(bits(a).theta);
+    const gd = sgd(problemOf(lin, regression, square, 7), th0, { ...o, labelNoise: 0 });
+    expect(bits(a).theta).not.toEqual(bits(gd).theta);
+  });
+
+  it('gives, for the square loss, a first step whose mean over seeds is the noiseless step (the gradient is affine in y)', () => {
+    const o = { steps: 1, eta: 0.05, batch: n, sampling: 'reshuffle' as const, labelNoise: 0.3 };
+    const exact = sgd(problemOf(lin, regression, square, 1), th0, { ...o, labelNoise: 0 }).theta;
+    const K = 400;
+    const mean = new Float64Array(th0.length),
+      sq = new Float64Array(th0.length);
+    for (let s = 0; s < K; s++) {
+      const t = sgd(problemOf(lin, regression, square, 100 + s), th0, o).theta;
+      for (let i = 0; i < t.length; i++) ((mean[i] += t[i] / K), (sq[i] += (t[i] - exact[i]) ** 2 / K));
+    }
+    for (let i = 0; i < th0.length; i++) {
+      const sd = Math.sqrt(sq[i]);
+      // within 5 standard errors of the noiseless step, and the noise does move θ
+      expect(Math.abs(mean[i] - exact[i])).toBeLessThanOrEqual((5 * sd) / Math.sqrt(K) + 1e-15);
+    }
+    expect(Math.max(...sq)).toBeGreaterThan(0);
+  });
+
+  it('flips ±1 labels with probability label_flip: p = 1 is gradient descent on the negated labels', () => {
+    const logistic = { loss: logisticLoss, reduction: 'mean' as const };
+    const flipped: Dataset = { ...data, y: Float64Array.from(data.y, (v) => -v) };
+    const o = { steps: 50, eta: 0.1, batch: n, sampling: 'reshuffle' as const };
+    const a = sgd(problemOf(model, data, logistic, 3), theta0, { ...o, labelFlip: 1 });
+    const b = sgd(problemOf(model, flipped, logistic, 3), theta0, o);
+    expect(bits(a).theta).toEqual(bits(b).theta);
+  });
+
+  it('refuses a negative label_noise and a label_flip outside [0, 1]', () => {
+    expect(() => sgdBlock.create(sgdBlock.params.parse({ steps: 1, eta: 0.1, batch: 2, label_noise: -1 }), ctx())).toThrow(/label_noise/);
+    expect(() => sgdBlock.create(sgdBlock.params.parse({ steps: 1, eta: 0.1, batch: 2, label_flip: 1.5 }), ctx())).toThrow(/label_flip/);
+  });
+});

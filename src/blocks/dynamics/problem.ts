@@ -19,11 +19,11 @@ export function dynamicsProblem(objective: Objective, model: Model, data: Datase
     data,
     loss,
     rng: () => new Rng(seed).fork('dynamics'),
-    objectiveOn(rows) {
-      // all rows in order: the objective itself (same numbers; Gram-coordinate models evaluate only their own data)
-      let all = rows.length === n;
+    objectiveOn(rows, labels) {
+      // all rows in order with the data's labels: the objective itself (same numbers; Gram-coordinate models evaluate only their own data)
+      let all = rows.length === n && !labels;
       for (let k = 0; all && k < n; k++) all = rows[k] === k;
-      return all ? objective : objectiveOnRows(model, loss.loss, data.X, data.y, loss.reduction, rows);
+      return all ? objective : objectiveOnRows(model, loss.loss, data.X, labels ?? data.y, loss.reduction, rows);
     },
     dd() {
       if (twins) return twins;
