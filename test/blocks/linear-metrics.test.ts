@@ -207,7 +207,7 @@ describe('max-margin direction', () => {
       const f = metric(name, {});
       expect(f(state(m2, bad, [1, 0]))).toBeNaN();
       expect(f.nanReason?.()).toBe(
-        `${name}: the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction`,
+        `${name}: the data are not linearly separable through the origin to the LP’s resolution (an LP in HiGHS on the rows scaled to unit length found no w with y_i⟨w, x_i⟩ > 0 for every row; a normalized margin below ~1e-9, HiGHS’s tolerance, cannot be told from none), so there is no max-margin direction`,
       );
       expect(f(state(m2, data, [1, 0]))).not.toBeNaN();
       expect(f.nanReason?.()).toBeUndefined();

@@ -55,7 +55,7 @@ describe('linearly-separable with flip', () => {
     const r = runTrial(spec, { p: 0.3, seed: 2 });
     expect(r.status).toBe('diverged');
     expect(r.message).toBe(
-      'non-finite ang = NaN (svm-angle: the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction)',
+      'non-finite ang = NaN (svm-angle: the data are not linearly separable through the origin to the LP’s resolution (an LP in HiGHS on the rows scaled to unit length found no w with y_i⟨w, x_i⟩ > 0 for every row; a normalized margin below ~1e-9, HiGHS’s tolerance, cannot be told from none), so there is no max-margin direction)',
     );
   });
 

@@ -231,7 +231,7 @@ export const SVM_GAP_TOLERANCE = 1e-10;
 
 /** Why a metric that needs the SVM is NaN on data no line through the origin separates. */
 const NOT_SEPARABLE =
-  'the data are not linearly separable through the origin (an LP in HiGHS found no w with y_i⟨w, x_i⟩ > 0 for every row), so there is no max-margin direction';
+  'the data are not linearly separable through the origin to the LP’s resolution (an LP in HiGHS on the rows scaled to unit length found no w with y_i⟨w, x_i⟩ > 0 for every row; a normalized margin below ~1e-9, HiGHS’s tolerance, cannot be told from none), so there is no max-margin direction';
 
 /** The SVM: its direction w (ŵ up to a power of two, scale-safe), γ̂ (NaN outside float64's range) and γ̂ as m·2^e. */
 interface Svm {
