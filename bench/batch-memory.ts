@@ -31,7 +31,7 @@ export function largestBatchMemory(threads = 2, steps?: number): string {
   const grown = process.resourceUsage().maxRSS - before;
   const heap = process.memoryUsage().heapUsed - heap0;
   const stepsRun = values[0].steps ?? '(the claim’s)';
-  return `The largest batch (${c.claim.id} at full scale: ${lanes} lanes of ${stepsRun} GD steps, ${results.filter((r) => r.status === 'pass').length} pass): ${s.toFixed(1)} s; the process's peak resident memory grew by ${(grown / 1024).toFixed(1)} MB during it (peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB in all, heap +${(heap / 2 ** 20).toFixed(1)} MB after it).`;
+  return `The largest batch (${c.claim.id} at full scale: ${lanes} lanes of ${stepsRun} GD steps, ${results.filter((r) => r.status === 'pass').length} pass): ${s.toFixed(1)} s; the process's peak resident memory grew by ${(grown / 1024).toFixed(1)} MB during it (peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB in all, heap ${heap < 0 ? '−' : '+'}${(Math.abs(heap) / 2 ** 20).toFixed(1)} MB after it).`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(largestBatchMemory(2, process.argv[2] ? Number(process.argv[2]) : undefined));
