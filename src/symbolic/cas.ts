@@ -47,9 +47,10 @@ export const EXACT_ENGINE = 'exact polynomial normal form';
 /**
  * Try to reduce an expression to 0. A rational function with rational coefficients is decided exactly by
  * its polynomial normal form (0 or not: definitive); anything else goes to nerdamer-prime's expand, then
- * its simplify, then mathjs simplify.
+ * its simplify, then mathjs simplify — up to the first normal form when the numbers already refute it (a simplify
+ * can take seconds, and a later engine's 0 would only say that engine is wrong).
  */
-export function reducesToZero(expr: string): ZeroTest {
+export function reducesToZero(expr: string, o: { refutedByNumbers?: boolean } = {}): ZeroTest {
   let f: RationalFunction | undefined;
   try {
     f = exactNormalForm(expr);
@@ -69,6 +70,8 @@ export function reducesToZero(expr: string): ZeroTest {
     try {
       const r = f().replace(/\s+/g, '');
       if (r === '0') return { result: 'zero', engine };
+      // a difference the numbers show nonzero (to 64 digits) cannot be 0: only a faulty engine would say so, and the verdict is refuted either way
+      if (o.refutedByNumbers) return { result: 'nonzero', engine: `${engine} (the numbers refute it: no other engine asked)`, normalForm: r };
       normalForm ??= r;
     } catch (e) {
       errors.push(`${engine}: ${(e as Error).message}`);

@@ -415,7 +415,7 @@ function checkCase(step: SymbolicStep, c: { name: string; when: string[]; define
       cas = { result: 'nonzero', engine: 'none', normalForm: 'no certificate given: the CAS cannot decide an inequality by itself' };
     }
   } else {
-    cas = reducesToZero(diff.toString());
+    cas = reducesToZero(diff.toString(), { refutedByNumbers: failures > 0 });
   }
 
   const expression = diff.toString();

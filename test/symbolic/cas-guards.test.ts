@@ -72,3 +72,25 @@ describe('differences too small for float64 to see', () => {
     expect(r.verdict).not.toBe('refuted');
   });
 });
+
+describe('a difference the numbers already refute', () => {
+  // nerdamer's simplify took 6–10 s on vardi2021.norm-difference-conserved's refuted step; its answer could not change the verdict
+  it('asks the engines only up to the first normal form, and says so', () => {
+    const expr = 'sqrt(x^2 + y^2) * x - abs(y) * x';
+    const all = reducesToZero(expr);
+    expect(all).toMatchObject({ result: 'nonzero', engine: 'nerdamer-prime expand, nerdamer-prime simplify, mathjs simplify' });
+    const first = reducesToZero(expr, { refutedByNumbers: true });
+    expect(first.result).toBe('nonzero');
+    expect(first.engine).toBe('nerdamer-prime expand (the numbers refute it: no other engine asked)');
+    expect(first.normalForm).toBe(all.normalForm);
+  });
+
+  it('still reports a faulty 0 of the first engine and decides a rational difference exactly', () => {
+    expect(reducesToZero('x * (x + 1) - x^2 - x', { refutedByNumbers: true })).toMatchObject({ result: 'zero', engine: 'exact polynomial normal form' });
+    const r = checkStep(step({ id: 'false', kind: 'identity', lhs: 'sqrt(x^2 + 1) * x', rhs: 'abs(x) * x', variables: { x: [0.5, 2] } }), 1);
+    expect(r.verdict).toBe('refuted');
+    expect(r.cases[0].cas.engine).toMatch(/the numbers refute it/);
+    const t = checkStep(step({ id: 'true', kind: 'identity', lhs: 'sqrt(x^2) * x', rhs: 'abs(x) * x', variables: { x: [0.5, 2] } }), 1);
+    expect(t.cases[0].cas.engine).not.toMatch(/the numbers refute it/);
+  });
+});
