@@ -81,8 +81,54 @@ export class Rng {
     return this.nextUint32() & 1 ? 1 : -1;
   }
 
+  /** out[i] = scale · normal() for each i in turn: normal()'s draws and numbers, with the generator's state in locals. */
   fillNormal(out: Float64Array, scale = 1): Float64Array {
-    for (let i = 0; i < out.length; i++) out[i] = scale * this.normal();
+    const len = out.length;
+    let i = 0;
+    if (len > 0 && this.spare !== undefined) {
+      out[i++] = scale * this.spare;
+      this.spare = undefined;
+    }
+    if (i === len) return out;
+    this.usage.drawn = true;
+    let s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3;
+    // step() on the locals (as int32: the same bits; written back as uint32 below)
+    const next = (): number => {
+      const m = Math.imul(s1, 5);
+      const result = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      return result;
+    };
+    const uniform = (): number => {
+      const hi = next() >>> 5;
+      const lo = next() >>> 6;
+      return (hi * 67108864 + lo) / 9007199254740992;
+    };
+    let spare: number | undefined;
+    while (i < len) {
+      let u = 0;
+      while (u === 0) u = uniform();
+      const v = uniform();
+      const r = Math.sqrt(-2 * Math.log(u));
+      const sin = r * Math.sin(2 * Math.PI * v);
+      out[i++] = scale * (r * Math.cos(2 * Math.PI * v));
+      if (i < len) out[i++] = scale * sin;
+      else spare = sin;
+    }
+    this.spare = spare;
+    this.s0 = s0 >>> 0;
+    this.s1 = s1 >>> 0;
+    this.s2 = s2 >>> 0;
+    this.s3 = s3 >>> 0;
     return out;
   }
 
