@@ -2,6 +2,7 @@
 // the dynamics, so simulate in the r ≤ n coordinates of an orthonormal basis Q of the data's row
 // span, and carry the frozen orthogonal part of the initialization only through
 // W_⊥W_⊥ᵀ ~ Wishart_m(d − r, ω²I). A step costs O(m·n·r) whatever d is.
+import { preActivations } from './dense.js';
 import { mat, type Mat } from './linalg.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
@@ -56,35 +57,9 @@ export function gramCoordinates(X: Mat): { Q: Mat; Xt: Mat } {
   }
   const Q = mat(r, d);
   Q.data.set(basis.subarray(0, r * d));
-  // X̃[i,a] = Σ_k X[i,k] Q[a,k], four a at a time (four sums, each in k order)
+  // X̃[i,a] = Σ_k X[i,k] Q[a,k] in k order (dense.ts); the columns from `end` on add +0·+0 = +0, which leaves a sum begun at +0 (never −0) unchanged
   const Xt = mat(n, r);
-  for (let i = 0; i < n; i++) {
-    const x = i * d;
-    let a = 0;
-    for (; a + 3 < r; a += 4) {
-      const q0 = a * d,
-        q1 = q0 + d,
-        q2 = q1 + d,
-        q3 = q2 + d;
-      let s0 = 0,
-        s1 = 0,
-        s2 = 0,
-        s3 = 0;
-      for (let k = 0; k < end; k++) {
-        const xk = A[x + k];
-        s0 += xk * basis[q0 + k];
-        s1 += xk * basis[q1 + k];
-        s2 += xk * basis[q2 + k];
-        s3 += xk * basis[q3 + k];
-      }
-      Xt.data.set([s0, s1, s2, s3], i * r + a);
-    }
-    for (; a < r; a++) {
-      let s = 0;
-      for (let k = 0; k < end; k++) s += A[x + k] * basis[a * d + k];
-      Xt.data[i * r + a] = s;
-    }
-  }
+  preActivations(basis, A, undefined, 0, n, r, d, Xt.data);
   return { Q, Xt };
 }
 
@@ -115,42 +90,8 @@ export function inGramCoordinates(makeInner: (r: number) => Model, X: Mat, width
       const P = mat(m, m);
       const G = new Float64Array(m * k); // row i at i·k, drawn row by row
       for (let i = 0; i < m; i++) g.fillNormal(G.subarray(i * k, (i + 1) * k), wScale);
-      // P[i,j] = Σ_t G[i,t] G[j,t] in t order, for j ≤ i: two rows × two rows at a time (four sums)
-      let i = 0;
-      for (; i + 1 < m; i += 2) {
-        const a0 = i * k,
-          a1 = a0 + k;
-        let j = 0;
-        for (; j <= i; j += 2) {
-          const b0 = j * k,
-            b1 = b0 + k;
-          let s00 = 0,
-            s01 = 0,
-            s10 = 0,
-            s11 = 0;
-          for (let t = 0; t < k; t++) {
-            const x0 = G[a0 + t],
-              x1 = G[a1 + t],
-              y0 = G[b0 + t],
-              y1 = G[b1 + t];
-            s00 += x0 * y0;
-            s01 += x0 * y1;
-            s10 += x1 * y0;
-            s11 += x1 * y1;
-          }
-          P.data[i * m + j] = P.data[j * m + i] = s00;
-          P.data[(i + 1) * m + j] = P.data[j * m + i + 1] = s10;
-          P.data[(i + 1) * m + j + 1] = P.data[(j + 1) * m + i + 1] = s11;
-          // (i, j + 1) lies above the diagonal when j = i: its sum is (j + 1, i)'s, s10
-          if (j < i) P.data[i * m + j + 1] = P.data[(j + 1) * m + i] = s01;
-        }
-      }
-      for (; i < m; i++)
-        for (let j = 0; j <= i; j++) {
-          let s = 0;
-          for (let t = 0; t < k; t++) s += G[i * k + t] * G[j * k + t];
-          P.data[i * m + j] = P.data[j * m + i] = s;
-        }
+      // P[i,j] = Σ_t G[i,t] G[j,t] in t order (dense.ts; the product G[j,t]·G[i,t] is the same number)
+      preActivations(G, G, undefined, 0, m, m, k, P.data);
       perp = P;
       return theta;
     },
