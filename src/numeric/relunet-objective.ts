@@ -15,7 +15,15 @@ export const RELU_NET_KERNEL_MAX = 2048;
 
 /** Generated kernels kept, least recently used dropped first: a selection pattern is per data set, so the count grows with the data seen. */
 export const RELU_NET_KERNELS_KEPT = 256;
-const kernels = new Map<string, KernelFactory>();
+/** undefined: a source longer than RELU_NET_KERNEL_SOURCE_MAX */
+const kernels = new Map<string, KernelFactory | undefined>();
+
+/**
+ * Longer sources (in characters; their bytecode is about as many bytes) are left to the generic passes: V8 never
+ * optimizes a function of ≥ 60 KB bytecode and optimizes one of ~35–45 KB late or not at all, and the straight-line
+ * code unoptimized runs 5–10× slower than the generic loops (a width-14 depth-3 net on 4 rows: 70 µs a step against 7).
+ */
+export const RELU_NET_KERNEL_SOURCE_MAX = 34000;
 
 /** How many generated kernels are kept now (at most RELU_NET_KERNELS_KEPT). */
 export const reluNetKernelsKept = () => kernels.size;
@@ -100,7 +108,8 @@ function kernelSource(sizes: number[], cols: number, sel: number[], leaky: boole
 /**
  * For objective(model, loss, X, y, ·) with reduction weight w (1 or 1/n): a function (θ, out) ↦ L(θ) that writes
  * ∇L(θ) into out (−∇L(θ) with `negate`), bit-identical to objective's valueAndGrad (then negated); undefined
- * when the model is no relu-net (Model.structure), a row selects no output, or rows × parameters exceed RELU_NET_KERNEL_MAX.
+ * when the model is no relu-net (Model.structure), a row selects no output, rows × parameters exceed RELU_NET_KERNEL_MAX
+ * or the source RELU_NET_KERNEL_SOURCE_MAX.
  */
 export function reluNetObjectiveKernel(
   model: Model,
@@ -128,13 +137,17 @@ export function reluNetObjectiveKernel(
     square = loss === squareLoss;
   const key = reluNetKernelKey(sizes, X.cols, sel, leaky, square, negate);
   let kernel = kernels.get(key);
-  if (kernel)
+  if (kernels.has(key))
     kernels.delete(key); // re-inserted below as the most recently used
   else {
     const body = kernelSource(sizes, X.cols, sel, leaky, square, negate);
-    kernel = new Function('X', 'Y', 'w', 'gam', 'dz', 'phi', 'dphi', 'lv', 'ld', `return function (th, g) {\n${body}\n};`) as KernelFactory;
+    kernel =
+      body.length > RELU_NET_KERNEL_SOURCE_MAX
+        ? undefined
+        : (new Function('X', 'Y', 'w', 'gam', 'dz', 'phi', 'dphi', 'lv', 'ld', `return function (th, g) {\n${body}\n};`) as KernelFactory);
     if (kernels.size >= RELU_NET_KERNELS_KEPT) kernels.delete(kernels.keys().next().value!);
   }
   kernels.set(key, kernel);
+  if (!kernel) return undefined;
   return kernel(X.data, y, w, act.leaky?.gamma ?? 0, act.leaky?.dphiAtZero ?? 0, act.phi, act.dphi, loss.value, loss.derivative);
 }

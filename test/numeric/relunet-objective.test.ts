@@ -5,9 +5,11 @@ import { describe, expect, it } from 'vitest';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
 import { leakyRelu, smoothLeakyRelu, type Model } from '../../src/numeric/models.js';
+import { objective } from '../../src/numeric/objective.js';
 import { reluNet } from '../../src/numeric/relunet.js';
 import {
   RELU_NET_KERNEL_MAX,
+  RELU_NET_KERNEL_SOURCE_MAX,
   RELU_NET_KERNELS_KEPT,
   reluNetKernelKey,
   reluNetKernelsKept,
@@ -101,6 +103,18 @@ describe('relu-net objective kernel', () => {
     expect(reluNetObjectiveKernel(model, squareLoss, many.X, many.y, 1, false)).toBeUndefined();
     const none: Mat = { rows: 1, cols: 5, data: new Float64Array(5) };
     expect(reluNetObjectiveKernel(model, squareLoss, none, new Float64Array(1), 1, false)).toBeUndefined();
+  });
+
+  it('leaves shapes whose source V8 would not optimize (over RELU_NET_KERNEL_SOURCE_MAX) to the generic passes', () => {
+    // width 14, depth 3 on 4 rows (lyu2020.thm44-logistic-kkt): 952 products, under RELU_NET_KERNEL_MAX, a source of ~85 000 characters
+    const model = reluNet({ sizes: [2, 14, 14, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    const rng = new Rng(5);
+    const { X, y } = rowsOf(rng, 4, 2, 1);
+    expect(4 * model.nParams).toBeLessThanOrEqual(RELU_NET_KERNEL_MAX);
+    expect(reluNetObjectiveKernel(model, logisticLoss, X, y, 1, false)).toBeUndefined();
+    expect(reluNetObjectiveKernel(model, logisticLoss, X, y, 1, false)).toBeUndefined(); // the verdict cached
+    expect(objective(model, logisticLoss, X, y, 'sum').negativeGradient).toBeUndefined(); // the generic passes
+    expect(RELU_NET_KERNEL_SOURCE_MAX).toBeLessThan(60000);
   });
 });
 
