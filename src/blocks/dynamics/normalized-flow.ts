@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DDVec } from '../../numeric/dd-model.js';
 import { ddNormalizedFlow } from '../../numeric/dd-dynamics.js';
 import { normalizedFlow, type Observer } from '../../numeric/dynamics.js';
+import { reluNetNormalizedFlow } from '../../numeric/relunet-flow.js';
 import { twoLayerNormalizedFlow } from '../../numeric/two-layer-kernel.js';
 import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems, type DynamicsProblem, type LossProduct } from '../types.js';
@@ -24,8 +25,12 @@ export const normalizedFlowBlock = defineBlock({
     return Object.assign(
       ({ model, data, loss }: DynamicsProblem, theta0: Float64Array, observe?: Observer) => {
         exponential(loss);
-        // a two-layer net runs on its generated kernel (the same numbers)
-        return twoLayerNormalizedFlow(model, data.X, data.y, theta0, { ...o, observe }) ?? normalizedFlow(model, data.X, data.y, theta0, { ...o, observe });
+        // a two-layer net or a leaky-ReLU relu-net runs on its generated kernel (the same numbers)
+        return (
+          twoLayerNormalizedFlow(model, data.X, data.y, theta0, { ...o, observe }) ??
+          reluNetNormalizedFlow(model, data.X, data.y, theta0, { ...o, observe }) ??
+          normalizedFlow(model, data.X, data.y, theta0, { ...o, observe })
+        );
       },
       {
         dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer) => {
