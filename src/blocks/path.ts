@@ -19,6 +19,9 @@ export const PATH_SYMBOLS = [
 export const PATH_SYMBOLS_DOC =
   'loss (the objective), step (accepted steps so far; 0 at the start), det (square layers; NaN otherwise), fro, nuc, spec (= s1), erank (effective rank), singular values s1 ≥ s2 ≥ …, entries e11, e12, … (1-based)';
 
+const S_NAMES = PATH_SYMBOLS.slice(7, 16),
+  E_NAMES = Array.from({ length: 9 }, (_, i) => PATH_SYMBOLS.slice(16 + 9 * i, 25 + 9 * i));
+
 export function pathSymbols(m: Mat, loss: number, step: number): Record<string, number> {
   const sv = singularValues(m);
   const out: Record<string, number> = {
@@ -30,8 +33,8 @@ export function pathSymbols(m: Mat, loss: number, step: number): Record<string, 
     spec: spectralOf(sv),
     erank: effectiveRankOf(sv),
   };
-  sv.slice(0, 9).forEach((x, i) => (out[`s${i + 1}`] = x));
-  for (let i = 0; i < Math.min(m.rows, 9); i++) for (let j = 0; j < Math.min(m.cols, 9); j++) out[`e${i + 1}${j + 1}`] = m.data[i * m.cols + j];
+  for (let i = 0; i < Math.min(sv.length, 9); i++) out[S_NAMES[i]] = sv[i];
+  for (let i = 0; i < Math.min(m.rows, 9); i++) for (let j = 0; j < Math.min(m.cols, 9); j++) out[E_NAMES[i][j]] = m.data[i * m.cols + j];
   return out;
 }
 
@@ -82,7 +85,15 @@ export function symbolsAt(
  * perturbations while a symbol it reads is unresolved was made by a difference smaller than its
  * rounding error; a resolved value merely near a threshold is not.
  */
-export function roundingPerturbations(sym: Record<string, number>, unit: number): { variants: () => Array<Record<string, number>>; unresolved: Set<string> } {
+export function roundingPerturbations(
+  sym: Record<string, number>,
+  unit: number,
+): {
+  variants: () => Array<Record<string, number>>;
+  /** writes the symbols `names` of the two variants (those of them that sym has) into up and down */
+  fillVariants: (names: readonly string[], up: Record<string, number>, down: Record<string, number>) => void;
+  unresolved: Set<string>;
+} {
   const k = 100 * unit;
   const unresolved = new Set<string>();
   const shifts: Array<[string, number, number]> = [];
@@ -108,5 +119,13 @@ export function roundingPerturbations(sym: Record<string, number>, unit: number)
     }
     return [up, down];
   };
-  return { variants, unresolved };
+  const fillVariants = (names: readonly string[], up: Record<string, number>, down: Record<string, number>) => {
+    for (const name of names) if (Object.hasOwn(sym, name)) up[name] = down[name] = sym[name];
+    for (const [name, d, floor] of shifts)
+      if (names.includes(name)) {
+        up[name] = sym[name] + d;
+        down[name] = Math.max(floor, sym[name] - d);
+      }
+  };
+  return { variants, fillVariants, unresolved };
 }

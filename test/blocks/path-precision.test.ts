@@ -1,14 +1,16 @@
 // Rounding detectors of path-extreme (src/blocks/metrics/paths.ts, src/blocks/path.ts): decisions below
 // rounding error, a determinant that changes sign inside its resolution band, and the watch report.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pathExtreme } from '../../src/blocks/metrics/paths.js';
-import { FLOAT64_UNIT, precisePathSymbols, roundingPerturbations } from '../../src/blocks/path.js';
+import { FLOAT64_UNIT, PATH_SYMBOLS, pathSymbols, precisePathSymbols, roundingPerturbations } from '../../src/blocks/path.js';
 import type { MetricProduct, SimState } from '../../src/blocks/types.js';
 import { ddVecFrom } from '../../src/numeric/dd-model.js';
 import { deepLinearNet } from '../../src/numeric/deeplinear.js';
 import type { Dataset } from '../../src/numeric/data.js';
 import type { Objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
+import { fcRuns } from '../checks.js';
 
 // depth 1: θ is W itself (2×2, row-major), so a path is a list of matrices
 const model = deepLinearNet({ rows: 2, cols: 2, depth: 1, width: 2, init: 'gaussian', scale: 1, detSign: 'any' });
@@ -84,6 +86,31 @@ describe('decisions below rounding error', () => {
     expect(down.s2).toBe(0);
     expect(up.s2).toBeCloseTo(100 * FLOAT64_UNIT * 2, 30);
     expect(up.loss).toBeCloseTo((100 * FLOAT64_UNIT) ** 2 * 4, 40);
+  });
+
+  it('fillVariants writes, for the names asked, exactly the values of variants() (bit for bit), and nothing else', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 16, maxLength: 16 }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        fc.subarray(PATH_SYMBOLS),
+        (rows, cols, entries, loss, names) => {
+          const data = Float64Array.from(entries.slice(0, rows * cols));
+          const sym = pathSymbols({ rows, cols, data }, loss, 3);
+          const r = roundingPerturbations(sym, FLOAT64_UNIT);
+          const [up, down] = r.variants();
+          const upScope: Record<string, number> = { k: 1 },
+            downScope: Record<string, number> = { k: 1 };
+          r.fillVariants([...names, 'k'], upScope, downScope);
+          const pick = (v: Record<string, number>) => Object.fromEntries([...names, 'k'].filter((n) => n in v).map((n) => [n, v[n]]));
+          expect(upScope).toStrictEqual({ k: 1, ...pick(up) });
+          expect(downScope).toStrictEqual({ k: 1, ...pick(down) });
+        },
+      ),
+      fcRuns(200),
+    );
   });
 
   it('path symbols formed in double-double keep det and the smallest singular value of a nearly singular layer', () => {

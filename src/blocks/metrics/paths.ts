@@ -34,6 +34,8 @@ export const pathExtreme = defineMetric({
       until = p.until ? compileExpr(p.until) : undefined;
     // the symbols each decision reads (checked against the unresolved ones at every step)
     const reads = new Map([when, until].filter((e) => e !== undefined).map((e) => [e, [...e.symbols]]));
+    // every name an expression here reads: a step's symbols are copied into the scopes for these alone
+    const read = [...new Set([of, when, until].flatMap((e) => (e ? [...e.symbols] : [])))];
     let best = p.extreme === 'min' ? Infinity : -Infinity,
       bestError = 0,
       count = 0,
@@ -111,12 +113,12 @@ export const pathExtreme = defineMetric({
         const { symbols, unit, rounding } = at;
         lastLoss = symbols.loss;
         detSign.see(symbols, unit, step, () => (stepError ? stepBand(at, model, theta, p.layer, stepError) : 0));
-        Object.assign(scope, symbols);
+        for (const name of read) if (Object.hasOwn(symbols, name)) scope[name] = symbols[name];
         let perturbed: Array<Record<string, number>> | undefined;
         const variants = () => {
           if (perturbed) return perturbed;
-          const [up, down] = rounding.variants();
-          return (perturbed = [Object.assign(upScope, up), Object.assign(downScope, down)]);
+          rounding.fillVariants(read, upScope, downScope);
+          return (perturbed = [upScope, downScope]);
         };
         const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
         const uncertain = (e: typeof when, nominal: boolean | undefined) =>
