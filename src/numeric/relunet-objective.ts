@@ -8,6 +8,7 @@ import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { layerOffsets, selectedOutput } from './relunet.js';
+import { reluNetKernelObjective } from './relunet-wasm.js';
 import type { KernelFactory } from './two-layer-objective.js';
 
 /** Shapes up to this many rows × parameters get a generated kernel (the straight-line code grows with it). */
@@ -109,7 +110,7 @@ function kernelSource(sizes: number[], cols: number, sel: number[], leaky: boole
  * For objective(model, loss, X, y, ·) with reduction weight w (1 or 1/n): a function (θ, out) ↦ L(θ) that writes
  * ∇L(θ) into out (−∇L(θ) with `negate`), bit-identical to objective's valueAndGrad (then negated); undefined
  * when the model is no relu-net (Model.structure), a row selects no output, rows × parameters exceed RELU_NET_KERNEL_MAX
- * or the source RELU_NET_KERNEL_SOURCE_MAX.
+ * or the source RELU_NET_KERNEL_SOURCE_MAX (then relunet-wasm.ts's WebAssembly kernel where it applies, the same bits).
  */
 export function reluNetObjectiveKernel(
   model: Model,
@@ -125,7 +126,9 @@ export function reluNetObjectiveKernel(
     n = X.rows,
     dIn = sizes[0],
     dOut = sizes.at(-1)!;
-  if (n < 1 || X.cols < dIn + dOut || model.nParams !== layerOffsets(sizes).nParams || n * model.nParams > RELU_NET_KERNEL_MAX) return undefined;
+  if (n < 1 || X.cols < dIn + dOut || model.nParams !== layerOffsets(sizes).nParams) return undefined;
+  // shapes too large for straight-line code: the WebAssembly kernel (leaky ReLU, up to RELU_NET_FLOW_MAX_ROWS rows), else the generic passes
+  if (n * model.nParams > RELU_NET_KERNEL_MAX) return reluNetKernelObjective(model, loss, X, y, w, negate);
   let sel: number[];
   try {
     sel = Array.from({ length: n }, (_, i) => selectedOutput(X, dIn, dOut, i));
@@ -148,6 +151,6 @@ export function reluNetObjectiveKernel(
     if (kernels.size >= RELU_NET_KERNELS_KEPT) kernels.delete(kernels.keys().next().value!);
   }
   kernels.set(key, kernel);
-  if (!kernel) return undefined;
+  if (!kernel) return reluNetKernelObjective(model, loss, X, y, w, negate);
   return kernel(X.data, y, w, act.leaky?.gamma ?? 0, act.leaky?.dphiAtZero ?? 0, act.phi, act.dphi, loss.value, loss.derivative);
 }

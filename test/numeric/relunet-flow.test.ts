@@ -1,12 +1,15 @@
-// The generated relu-net normalized-flow kernel (src/numeric/relunet-flow.ts) against dynamics.ts's normalizedFlow
-// on reluNet's own passes: the same bits for θ, losses, snapshots, what observers see, early stops and divergence.
+// The generated relu-net kernel (src/numeric/relunet-wasm.ts) and the normalized flow on it (relunet-flow.ts) against
+// dynamics.ts's normalizedFlow and objective() on reluNet's own passes: the same bits for θ, losses, snapshots, what observers see, early stops and divergence.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizedFlow, type SimResult } from '../../src/numeric/dynamics.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { leakyRelu, smoothLeakyRelu } from '../../src/numeric/models.js';
 import { reluNet } from '../../src/numeric/relunet.js';
-import { reluNetFlowKernel, reluNetFlowKernels, reluNetNormalizedFlow } from '../../src/numeric/relunet-flow.js';
+import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
+import { objective } from '../../src/numeric/objective.js';
+import { reluNetNormalizedFlow } from '../../src/numeric/relunet-flow.js';
+import { reluNetFlowKernel, reluNetFlowKernels, reluNetKernelObjective } from '../../src/numeric/relunet-wasm.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
 
@@ -109,5 +112,39 @@ describe.skipIf(reluNetFlowKernels !== 'wasm-simd')('relu-net normalized-flow ke
     expect(
       reluNetFlowKernel(reluNet({ sizes: [2, 2, 1], activation: leakyRelu(0), init: 'gaussian', scale: 1 }), { ...X, data: Float64Array.of(1, 2, 0) }),
     ).toBeUndefined();
+  });
+
+  it('gives objective()’s L, ∇L and −∇L bit for bit (property: shapes, zeros, c_i = 0, infinite entries, losses, reductions)', () => {
+    fc.assert(
+      fc.property(cases, fc.boolean(), fc.boolean(), fc.constantFrom('none', 'any', 'first'), (c, logistic, mean, infinite) => {
+        const rng = new Rng(c.seed);
+        const sizes = [c.dIn, ...c.hidden, c.dOut];
+        const model = reluNet({ sizes, activation: leakyRelu(c.gamma, c.dphiAtZero), init: 'gaussian', scale: c.scale });
+        const { structure: _, ...generic } = model;
+        const theta = model.init(rng.fork('init'));
+        if (c.zeros) for (let i = 0; i < theta.length; i++) if (rng.uniform() < 0.2) theta[i] = rng.uniform() < 0.5 ? 0 : -0;
+        const { X, y } = rowsOf(rng, c.n, c.dIn, c.dOut);
+        const loss = logistic ? logisticLoss : squareLoss;
+        // rows fitted exactly (c_i = 0: skipped), and an infinite weight (NaN and ±∞ where the passes multiply it)
+        if (c.zeros && !logistic) {
+          const f = new Float64Array(c.n);
+          model.forward(theta, X, f);
+          for (let i = 0; i < c.n; i += 2) y[i] = f[i];
+        }
+        if (infinite !== 'none') theta[c.seed % (infinite === 'any' ? theta.length : c.dIn * sizes[1])] = c.seed % 2 ? Infinity : -Infinity;
+        const w = mean ? 1 / c.n : 1;
+        const plain = objective(generic, loss, X, y, mean ? 'mean' : 'sum');
+        const g = new Float64Array(theta.length),
+          g1 = new Float64Array(theta.length).fill(7),
+          g2 = new Float64Array(theta.length).fill(7);
+        const l = plain.valueAndGrad(theta, g);
+        const l1 = reluNetKernelObjective(model, loss, X, y, w, false)!(theta, g1);
+        const l2 = reluNetKernelObjective(model, loss, X, y, w, true)!(theta, g2);
+        expect([l1, l2].map((v) => Object.is(v, l))).toEqual([true, true]);
+        expect(bits(g1)).toEqual(bits(g));
+        expect(bits(g2)).toEqual(bits(g.map((v) => -v)));
+      }),
+      fcRuns(300),
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
   reluNetKernelsKept,
   reluNetObjectiveKernel,
 } from '../../src/numeric/relunet-objective.js';
+import { reluNetFlowKernels } from '../../src/numeric/relunet-wasm.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
 import { expectKernelMatchesGeneric, expectSameGradientFlow } from './objective-kernel-checks.js';
@@ -105,15 +106,17 @@ describe('relu-net objective kernel', () => {
     expect(reluNetObjectiveKernel(model, squareLoss, none, new Float64Array(1), 1, false)).toBeUndefined();
   });
 
-  it('leaves shapes whose source V8 would not optimize (over RELU_NET_KERNEL_SOURCE_MAX) to the generic passes', () => {
+  it('hands shapes whose source V8 would not optimize (over RELU_NET_KERNEL_SOURCE_MAX) to the WebAssembly kernel, else to the generic passes', () => {
     // width 14, depth 3 on 4 rows (lyu2020.thm44-logistic-kkt): 952 products, under RELU_NET_KERNEL_MAX, a source of ~85 000 characters
-    const model = reluNet({ sizes: [2, 14, 14, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    const leaky = reluNet({ sizes: [2, 14, 14, 1], activation: leakyRelu(0, 0), init: 'gaussian', scale: 1 });
+    const smooth = reluNet({ sizes: [2, 14, 14, 1], activation: smoothLeakyRelu(0.2, 2), init: 'gaussian', scale: 1 });
     const rng = new Rng(5);
     const { X, y } = rowsOf(rng, 4, 2, 1);
-    expect(4 * model.nParams).toBeLessThanOrEqual(RELU_NET_KERNEL_MAX);
-    expect(reluNetObjectiveKernel(model, logisticLoss, X, y, 1, false)).toBeUndefined();
-    expect(reluNetObjectiveKernel(model, logisticLoss, X, y, 1, false)).toBeUndefined(); // the verdict cached
-    expect(objective(model, logisticLoss, X, y, 'sum').negativeGradient).toBeUndefined(); // the generic passes
+    expect(4 * leaky.nParams).toBeLessThanOrEqual(RELU_NET_KERNEL_MAX);
+    expect(reluNetObjectiveKernel(smooth, logisticLoss, X, y, 1, false)).toBeUndefined();
+    expect(reluNetObjectiveKernel(smooth, logisticLoss, X, y, 1, false)).toBeUndefined(); // the verdict cached
+    expect(objective(smooth, logisticLoss, X, y, 'sum').negativeGradient).toBeUndefined(); // the generic passes
+    if (reluNetFlowKernels === 'wasm-simd') expectKernelMatchesGeneric(leaky, unmarked(leaky), logisticLoss, X, y, 'sum', leaky.init(rng));
     expect(RELU_NET_KERNEL_SOURCE_MAX).toBeLessThan(60000);
   });
 });
