@@ -5,6 +5,7 @@
 import { ddAdd, ddFromNumber, ddMul, ddSqrt, type DD } from './dd.js';
 import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Mat } from './linalg.js';
+import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -13,6 +14,28 @@ export interface CpOptions {
   rank: number;
   /** factor entries N(0, scale²) */
   scale: number;
+}
+
+/** Makes a model's objective kernel: (θ, out) ↦ L(θ) with ∇L(θ) (or −∇L(θ)) written into out; undefined where the model has none for this loss. */
+type CpKernelOf = (loss: Loss, X: Mat, y: Float64Array, w: number, negate: boolean) => ((theta: Float64Array, out: Float64Array) => number) | undefined;
+
+const cpKernels = new WeakMap<Model, CpKernelOf>();
+
+/**
+ * objective.ts's L(θ) and ∇L(θ) (or −∇L(θ), for gradient flow) of an order-3 CP factorization under the square
+ * loss in one pass over the observed entries: cpFactorization's forward and backward and objective.ts's loss sum
+ * with the same operations in the same order (test/numeric/tensor.test.ts compares bits). Undefined for other
+ * models, losses and orders.
+ */
+export function cpObjectiveKernel(
+  model: Model,
+  loss: Loss,
+  X: Mat,
+  y: Float64Array,
+  w: number,
+  negate: boolean,
+): ((theta: Float64Array, out: Float64Array) => number) | undefined {
+  return cpKernels.get(model)?.(loss, X, y, w, negate);
 }
 
 /** Row-major strides of a tensor with these dimensions. */
@@ -119,7 +142,7 @@ export function cpFactorization(o: CpOptions): Model {
     return R * M ** N <= 1e300;
   }
 
-  return {
+  const model: Model = {
     name: 'cp-factorization',
     nParams,
     trainable: new Float64Array(nParams).fill(1),
@@ -200,6 +223,83 @@ export function cpFactorization(o: CpOptions): Model {
     },
     dd: () => cpFactorizationDD(o),
   };
+
+  // The kernel's own copy of X's nonzero entries, and the entries a row measures in increasing order (backward's
+  // order over e: G is 0 elsewhere). A non-finite T or c takes the model's own passes, as objective.ts composes them.
+  const kernelOf: CpKernelOf = (loss, X, y, w, negate) => {
+    if (N !== 3 || loss !== squareLoss || X.cols !== size) return undefined;
+    const n = X.rows;
+    const pred = new Float64Array(n),
+      c = new Float64Array(n);
+    const generic = (theta: Float64Array, out: Float64Array): number => {
+      model.forward(theta, X, pred);
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const r = pred[i] - y[i];
+        s += 0.5 * r * r;
+        c[i] = w * r;
+      }
+      model.backward(theta, X, c, out, true);
+      if (negate) for (let i = 0; i < out.length; i++) out[i] = -out[i];
+      return w * s;
+    };
+    const starts = new Int32Array(n + 1),
+      entries: number[] = [],
+      values: number[] = [];
+    for (let k = 0; k < n; k++) {
+      for (let e = 0; e < size; e++) {
+        const x = X.data[k * size + e];
+        if (x !== 0) (entries.push(e), values.push(x));
+      }
+      starts[k + 1] = entries.length;
+    }
+    const ent = Int32Array.from(entries),
+      val = Float64Array.from(values),
+      seen = Int32Array.from(new Set(entries)),
+      ascending = Int32Array.from(seen).sort();
+    const Tk = new Float64Array(size),
+      Gk = new Float64Array(size);
+    return (theta, out) => {
+      if (!surelyFinite(theta)) return generic(theta, out);
+      for (let q = 0; q < seen.length; q++) Tk[seen[q]] = entryOf(theta, seen[q]);
+      let s = 0;
+      for (let k = 0; k < n; k++) {
+        let f = 0;
+        for (let q = starts[k]; q < starts[k + 1]; q++) f += val[q] * Tk[ent[q]];
+        const r = f - y[k];
+        s += 0.5 * r * r;
+        c[k] = w * r;
+      }
+      if (!allFinite(c, n)) return generic(theta, out);
+      for (let q = 0; q < ascending.length; q++) Gk[ascending[q]] = 0;
+      for (let k = 0; k < n; k++) {
+        const ck = c[k];
+        if (ck === 0) continue;
+        for (let q = starts[k]; q < starts[k + 1]; q++) Gk[ent[q]] += ck * val[q];
+      }
+      out.fill(0);
+      for (let q = 0; q < ascending.length; q++) {
+        const e = ascending[q],
+          g = Gk[e];
+        if (g === 0) continue;
+        const b0 = at[e * 3],
+          b1 = at[e * 3 + 1],
+          b2 = at[e * 3 + 2];
+        for (let r = 0; r < R; r++) {
+          const a0 = theta[b0 + r],
+            a1 = theta[b1 + r],
+            a2 = theta[b2 + r];
+          out[b0 + r] += g * a1 * a2;
+          out[b1 + r] += g * a0 * a2;
+          out[b2 + r] += g * a0 * a1;
+        }
+      }
+      if (negate) for (let i = 0; i < nParams; i++) out[i] = -out[i];
+      return w * s;
+    };
+  };
+  cpKernels.set(model, kernelOf);
+  return model;
 }
 
 /** The double-double twin of cpFactorization (same θ layout and layers). */

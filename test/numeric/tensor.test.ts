@@ -6,8 +6,9 @@ import { completionData } from '../../src/numeric/data.js';
 import { LOSSES } from '../../src/numeric/losses.js';
 import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { cpFactorization, randomLowRankTensor } from '../../src/numeric/tensor.js';
+import { cpFactorization, cpObjectiveKernel, randomLowRankTensor } from '../../src/numeric/tensor.js';
 import { expectGradientMatchesFD, fcRuns } from '../checks.js';
+import { expectKernelMatchesGeneric, expectSameGradientFlow } from './objective-kernel-checks.js';
 
 describe('CP factorization and tensor completion', () => {
   it('has gradients that match central finite differences (property)', () => {
@@ -86,5 +87,61 @@ describe('CP factorization and tensor completion', () => {
       }),
       fcRuns(40),
     );
+  });
+
+  it('the fused order-3 objective kernel equals the model passes bit for bit: sums, repeated and multi-entry measurements, zero rows and factors, non-finite T or c (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(1, 1e33, 1e120, 1e200), // 1e33: T finite, c infinite (a measurement of 1e250); larger: T not surely finite
+        fc.constantFrom<'sum' | 'mean'>('sum', 'mean'),
+        (dims, R, seed, big, reduction) => {
+          const rng = new Rng(seed);
+          const model = cpFactorization({ dims, rank: R, scale: 0.9 });
+          const generic = { ...model }; // the same passes, not registered for a kernel
+          const size = dims[0] * dims[1] * dims[2];
+          const k = Math.max(1, Math.ceil(size / 2));
+          const data = completionData(rng.fork('d'), randomLowRankTensor(rng.fork('t'), dims, 1), k);
+          // extra rows: one measuring two entries (one of them again, negatively), one measuring nothing (c = 0)
+          const X = { rows: k + 2, cols: size, data: new Float64Array((k + 2) * size) };
+          X.data.set(data.X.data);
+          X.data[k * size + (seed % size)] = big === 1e33 ? 1e250 : -0.5;
+          X.data[k * size + ((seed >> 3) % size)] += 2;
+          const y = Float64Array.from([...data.y, 0.25, 0]);
+          const theta = model.init(rng.fork('init')).map((x) => x * big);
+          theta[seed % theta.length] = 0;
+          theta[(seed >> 5) % theta.length] = -0;
+          expectKernelMatchesGeneric(model, generic, LOSSES.square, X, y, reduction, theta);
+        },
+      ),
+      fcRuns(150),
+    );
+  });
+
+  it('a gradient flow through the fused kernel takes the same steps to the same point as through the model passes', () => {
+    const rng = new Rng(11);
+    const dims = [4, 4, 4];
+    const model = cpFactorization({ dims, rank: 16, scale: 1e-3 });
+    const data = completionData(rng.fork('d'), randomLowRankTensor(rng.fork('t'), dims, 1), 26);
+    const o = { time: 1e7, rtol: 1e-8, atol: 1e-12, maxSteps: 300, stopLoss: 1e-10 };
+    expect(expectSameGradientFlow(model, { ...model }, LOSSES.square, data.X, data.y, 'sum', model.init(rng.fork('init')), o)).toBeGreaterThan(100);
+  });
+
+  it('the fused kernel predicts NaN, as the model does, when only an unobserved entry of T overflows', () => {
+    const model = cpFactorization({ dims: [2, 2, 2], rank: 1, scale: 1 });
+    const X = { rows: 1, cols: 8, data: Float64Array.of(1, 0, 0, 0, 0, 0, 0, 0) }; // T[0,0,0] = 1 observed, T[1,1,1] = 1e600 not
+    const theta = Float64Array.of(1, 1e200, 1, 1e200, 1, 1e200);
+    expectKernelMatchesGeneric(model, { ...model }, LOSSES.square, X, Float64Array.of(1), 'sum', theta);
+    expect(Number.isNaN(objective(model, LOSSES.square, X, Float64Array.of(1), 'sum').valueAndGrad(theta, new Float64Array(6)))).toBe(true);
+  });
+
+  it('has a fused kernel only for order-3 factorizations under the square loss', () => {
+    const X = { rows: 1, cols: 8, data: new Float64Array(8).fill(1) },
+      y = Float64Array.of(1);
+    expect(cpObjectiveKernel(cpFactorization({ dims: [2, 2, 2], rank: 2, scale: 1 }), LOSSES.square, X, y, 1, false)).toBeDefined();
+    expect(cpObjectiveKernel(cpFactorization({ dims: [2, 4], rank: 2, scale: 1 }), LOSSES.square, X, y, 1, false)).toBeUndefined();
+    expect(cpObjectiveKernel(cpFactorization({ dims: [2, 2, 2], rank: 2, scale: 1 }), LOSSES.logistic, X, y, 1, false)).toBeUndefined();
   });
 });
