@@ -4,7 +4,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exactGram } from '../../src/numeric/data.js';
 import { dopriWasm } from '../../src/numeric/dense.js';
-import { DivergedError, gradientDescent, gradientFlow, gradientFlowRichardson, integrateDopri, normalizedFlow } from '../../src/numeric/dynamics.js';
+import {
+  DivergedError,
+  dopriNextStep,
+  gradientDescent,
+  gradientFlow,
+  gradientFlowRichardson,
+  integrateDopri,
+  normalizedFlow,
+} from '../../src/numeric/dynamics.js';
 import { fromRows, mat } from '../../src/numeric/linalg.js';
 import { exponentialLoss, LOSSES } from '../../src/numeric/losses.js';
 import { leakyRelu, twoLayerNet, type Model } from '../../src/numeric/models.js';
@@ -228,6 +236,22 @@ function dopriReference(F: (theta: Float64Array, out: Float64Array) => number, t
 }
 
 describe('Dormand–Prince step, written out', () => {
+  it('chooses the next step as h·min(5, max(0.2, 0.9·err^(−1/5))) bit for bit, also where the clamp decides without the power (property)', () => {
+    const plain = (h: number, err: number) => h * (err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -0.2))));
+    // errors spread over 40 decades, and within 1% of the two points where the clamp starts to decide
+    const err = fc.oneof(
+      fc.double({ min: -30, max: 10, noNaN: true }).map((e) => 10 ** e),
+      fc.double({ min: 0.99, max: 1.01, noNaN: true }).chain((f) => fc.constantFrom(f * (0.9 / 5) ** 5, f * 4.5 ** 5)),
+      fc.constantFrom(0, Number.MIN_VALUE, 1.88e-4, 1850, Infinity),
+    );
+    fc.assert(
+      fc.property(fc.double({ min: 1e-6, max: 10, noNaN: true }), err, (h, e) => {
+        expect(Object.is(dopriNextStep(h, e, 1), plain(h, e))).toBe(true);
+      }),
+      fcRuns(20000),
+    );
+  });
+
   it('takes the same steps as the plain loops over the Butcher tableau, bit for bit', () => {
     // a nonlinear field, one coordinate held at −0
     const F = (t: Float64Array, out: Float64Array) => {
