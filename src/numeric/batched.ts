@@ -9,7 +9,7 @@ import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
 import { layerOffsets, selectedOutput } from './relunet.js';
-import { moduleBytes, uleb, vec } from './wasm-asm.js';
+import { moduleBytes, sleb, uleb, vec } from './wasm-asm.js';
 
 /** One trial's gradient descent, as gradientDescent(objective(model, loss, X, y, reduction), theta0, {steps, eta, stopLoss, snapshots, observe}) would run it. */
 export interface GradientDescentLane {
@@ -212,8 +212,10 @@ const wasmKernels = new Map<string, WasmKernel | undefined>();
  * The module exporting step(theta, grad, loss, finite, pairs, update, w, eta, x, y, sel, gamma, dphiAtZero):
  * byte offsets of the batch's arrays (trial-innermost, width B; sel as f64), the number of lane pairs,
  * whether to update θ first, and the reduction's weight w. Returns the number of those lanes not finite.
+ * `tail` (B odd): the module for the last lane alone (called with pairs = 1), paired with the next entry of each
+ * array, whose lane computes on unused numbers and is never stored (v128.store64_lane of lane 0 only).
  */
-function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<ArrayBuffer> {
+function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): Uint8Array<ArrayBuffer> {
   const k = sizes.length - 1,
     dIn = sizes[0],
     dOut = sizes[k];
@@ -252,7 +254,10 @@ function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<Arr
   };
   // v128.load / store at base + lane + offset (offset a constant of the shape and width)
   const load = (base: string, offset: number) => [...get(base), ...get('lane'), 0x6a, 0xfd, ...uleb(0x00), 3, ...uleb(offset)];
-  const store = (base: string, offset: number, value: number[]) => [...get(base), ...get('lane'), 0x6a, ...value, 0xfd, ...uleb(0x0b), 3, ...uleb(offset)];
+  const store = (base: string, offset: number, value: number[]) =>
+    tail
+      ? [...get(base), ...get('lane'), 0x6a, ...value, 0xfd, ...uleb(0x5b), 3, ...uleb(offset), 0]
+      : [...get(base), ...get('lane'), 0x6a, ...value, 0xfd, ...uleb(0x0b), 3, ...uleb(offset)];
   const at = (i: number) => 8 * B * i;
   const sum = (terms: number[][]) => terms.reduce((s, t) => add(s, t), get('zero'));
   const t = (j: number, r: number, c: number) => `t${offsets[j] + r * sizes[j] + c}`;
@@ -263,7 +268,9 @@ function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<Arr
   emit(set('zero', splat(0)), set('one', splat(1)), set('half', splat(0.5)), [...get('w'), 0xfd, ...uleb(0x14), 0x21, ...local('wv')]);
   emit([0x41, 0, 0x21, ...local('q')], [0x41, 0, 0x21, ...local('bad')]);
   emit([0x02, 0x40, ...get('q'), ...get('pairs'), 0x4e, 0x0d, 0], [0x03, 0x40]); // block; if q >= pairs: exit; loop
-  emit([...get('q'), 0x41, 4, 0x74, 0x21, ...local('lane')]); // lane = q << 4
+  if (tail)
+    emit([0x41, ...sleb(8 * (B - 1)), 0x21, ...local('lane')]); // lane = 8(B − 1)
+  else emit([...get('q'), 0x41, 4, 0x74, 0x21, ...local('lane')]); // lane = q << 4
   emit(set('gm', load('gamma', 0)), set('dz', load('dphiAtZero', 0)));
   for (let i = 0; i < P; i++) emit(set(`t${i}`, load('theta', at(i))));
   emit([...get('update'), 0x04, 0x40], set('e', load('eta', 0)));
@@ -306,10 +313,11 @@ function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<Arr
   emit(set('fin', mul(get('zero'), get('lw'))));
   for (let i = 0; i < P; i++) emit(set('fin', add(get('fin'), mul(get('zero'), get(`t${i}`)))));
   emit(set('fin', eq(get('fin'), get('zero'))));
-  for (const half of [0, 1]) {
-    // finite[2q + half] = lane `half` of fin is all ones; bad += its negation
+  for (const half of tail ? [0] : [0, 1]) {
+    // finite[2q + half] (tail: finite[B − 1]) = lane `half` of fin is all ones; bad += its negation
     const ok = [...get('fin'), 0xfd, ...uleb(0x1d), half, 0x42, 0, 0x52]; // i64x2.extract_lane; i64.ne 0
-    emit([...get('finite'), ...get('q'), 0x41, 1, 0x74, 0x6a, ...ok, 0x3a, 0, ...uleb(half)]); // i32.store8 at finite + 2q + half
+    const at = tail ? [0x41, ...sleb(B - 1)] : [...get('q'), 0x41, 1, 0x74];
+    emit([...get('finite'), ...at, 0x6a, ...ok, 0x3a, 0, ...uleb(half)]); // i32.store8 at finite + 2q + half
     emit([...get('bad'), 0x41, 1, ...ok, 0x6b, 0x6a, 0x21, ...local('bad')]);
   }
   emit([...get('q'), 0x41, 1, 0x6a, 0x22, ...local('q'), ...get('pairs'), 0x48, 0x0d, 0, 0x0b, 0x0b]); // q++; br_if q < pairs; end loop; end block
@@ -327,12 +335,12 @@ function wasmKernelModule(sizes: number[], n: number, B: number): Uint8Array<Arr
 }
 
 /** The generated kernel of this shape and width; undefined where WebAssembly SIMD is unavailable. */
-function wasmKernel(sizes: number[], n: number, B: number): WasmKernel | undefined {
-  const key = `${sizes.join('-')} ${n} ${B}`;
+function wasmKernel(sizes: number[], n: number, B: number, tail = false): WasmKernel | undefined {
+  const key = `${sizes.join('-')} ${n} ${B} ${tail}`;
   if (!wasmKernels.has(key)) {
     let kernel: WasmKernel | undefined;
     try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmKernelModule(sizes, n, B)), { env: { memory: wasmMemory! } });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmKernelModule(sizes, n, B, tail)), { env: { memory: wasmMemory! } });
       kernel = instance.exports.step as WasmKernel;
     } catch {
       kernel = undefined;
@@ -404,11 +412,15 @@ function reluNetStep(lanes: GradientDescentLane[], region?: number): { state: Ba
     selF.set(sel);
     f64(l.gamma, B).set(gamma);
     f64(l.dphiAtZero, B).set(dphiAtZero);
-    const odd = unrolledKernel(sizes, true, true);
+    // the odd lane: a module of its own, else JavaScript
+    const tail = B & 1 ? wasmKernel(sizes, n, B, true) : undefined;
+    const odd = B & 1 && !tail ? unrolledKernel(sizes, true, true) : undefined;
     const none: never[] = [];
     const step: BatchedStep = ({ theta, grad, loss, finite }, update) => {
-      let notFinite = kernel(l.theta, l.grad, l.loss, l.finite, B >> 1, update ? 1 : 0, w, l.eta, l.x, l.y, l.sel, l.gamma, l.dphiAtZero);
-      if (B & 1) notFinite += odd(theta, grad, loss, finite, B - 1, B, update, n, w, eta, x, y, selF, gamma, dphiAtZero, none, none, none, none);
+      const u = update ? 1 : 0;
+      let notFinite = kernel(l.theta, l.grad, l.loss, l.finite, B >> 1, u, w, l.eta, l.x, l.y, l.sel, l.gamma, l.dphiAtZero);
+      if (tail) notFinite += tail(l.theta, l.grad, l.loss, l.finite, 1, u, w, l.eta, l.x, l.y, l.sel, l.gamma, l.dphiAtZero);
+      else if (odd) notFinite += odd(theta, grad, loss, finite, B - 1, B, update, n, w, eta, x, y, selF, gamma, dphiAtZero, none, none, none, none);
       return notFinite;
     };
     return { state, step };
