@@ -365,15 +365,28 @@ export function deepLinearNetDD(o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'de
     for (let j = 0; j < L; j++) p.push(ddMatMul(layer(theta, j), p[j]));
     return p;
   };
-  const transpose = (m: DDMat): DDMat => {
-    const t: DDMat = { rows: m.cols, cols: m.rows, ...ddVec(m.hi.length) };
+  const transpose = (m: DDMat, t: DDMat = { rows: m.cols, cols: m.rows, ...ddVec(m.hi.length) }): DDMat => {
+    t.rows = m.cols;
+    t.cols = m.rows;
     for (let a = 0; a < m.rows; a++) for (let b = 0; b < m.cols; b++) ddSet(t, b * m.rows + a, ddGet(m, a * m.cols + b));
     return t;
+  };
+  // forward's and backward's matrices, allocated once (layers() returns fresh ones): the same products into them
+  const mat = (r: number, c: number): DDMat => ({ rows: r, cols: c, ...ddVec(r * c) });
+  const eye = { cols: identity(cols), rows: identity(rows) };
+  const pre = [eye.cols, ...shapes.map(([r]) => mat(r, cols))];
+  const G: DDMat = mat(rows, cols);
+  const suffixes = [eye.rows, ...shapes.map(([, c]) => mat(rows, c))]; // suffixes[j + 1] = W_L⋯W_{j+1}: rows × shapes[j][1]
+  const grads = shapes.map(([r, c]) => ({ st: mat(r, rows), sg: mat(r, cols), pt: mat(cols, c), g: mat(r, c) }));
+  /** prefix products into pre (pre[j] = W_j⋯W_1), as prefixes computes them */
+  const prefixesInto = (theta: DDVec): DDMat[] => {
+    for (let j = 0; j < L; j++) ddMatMul(layer(theta, j), pre[j], pre[j + 1]);
+    return pre;
   };
   return {
     nParams,
     forward(theta, X, out) {
-      const W = prefixes(theta)[L];
+      const W = prefixesInto(theta)[L];
       for (let i = 0; i < X.rows; i++) {
         let f = ddFromNumber(0);
         for (let k = 0; k < rows * cols; k++) {
@@ -385,19 +398,21 @@ export function deepLinearNetDD(o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'de
     },
     backward(theta, X, c, grad) {
       // G = Σ_k c_k A_k; ∂/∂W_j = (W_L⋯W_{j+1})ᵀ G (W_{j−1}⋯W_1)ᵀ, as in deepLinearNet
-      const G: DDMat = { rows, cols, ...ddVec(rows * cols) };
+      G.hi.fill(0);
+      G.lo.fill(0);
       for (let i = 0; i < X.rows; i++)
         for (let k = 0; k < rows * cols; k++) {
           const x = X.data[i * X.cols + k];
           if (x !== 0) ddSet(G, k, ddAdd(ddGet(G, k), ddMul(ddGet(c, i), ddFromNumber(x))));
         }
-      const pre = prefixes(theta);
-      let suffix = identity(rows); // W_L⋯W_{j+2}, rows × shapes[j+1][0]
+      prefixesInto(theta);
+      let suffix = suffixes[0]; // W_L⋯W_{j+2}, rows × shapes[j+1][0]
       for (let j = L - 1; j >= 0; j--) {
-        const g = ddMatMul(ddMatMul(transpose(suffix), G), transpose(pre[j]));
+        const b = grads[j];
+        const g = ddMatMul(ddMatMul(transpose(suffix, b.st), G, b.sg), transpose(pre[j], b.pt), b.g);
         grad.hi.set(g.hi, offsets[j]);
         grad.lo.set(g.lo, offsets[j]);
-        suffix = ddMatMul(suffix, layer(theta, j));
+        suffix = ddMatMul(suffix, layer(theta, j), suffixes[j + 1]);
       }
     },
     layers(theta) {
