@@ -9,6 +9,7 @@ import {
   gramRows,
   mat,
   matmul,
+  toRows,
   nuclearNorm,
   schattenOf,
   singularValueRatio,
@@ -224,6 +225,25 @@ describe('euclideanNorm over a range and a mask', () => {
         },
       ),
       fcRuns(2000),
+    );
+  });
+});
+
+describe('toRows', () => {
+  it('gives the rows of Array.from over each row, bit for bit (−0, NaN, ±∞ included)', () => {
+    const entry = fc.oneof(fc.double(), fc.constantFrom(-0, 0, NaN, Infinity, -Infinity));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.array(entry, { minLength: 36, maxLength: 36 }), (rows, cols, xs) => {
+        const a = mat(rows, cols, xs.slice(0, rows * cols));
+        const got = toRows(a);
+        const want = Array.from({ length: rows }, (_, i) => Array.from(a.data.subarray(i * cols, (i + 1) * cols)));
+        expect(got.length).toBe(rows);
+        got.forEach((r, i) => {
+          expect(r.length).toBe(cols);
+          r.forEach((x, j) => expect(Object.is(x, want[i][j])).toBe(true));
+        });
+      }),
+      fcRuns(300),
     );
   });
 });
