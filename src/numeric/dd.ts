@@ -357,23 +357,64 @@ for (let n = 1, f = 1; n <= EXP_TERMS; n++) INV_FACTORIAL.push(ddDiv(ONE, ddFrom
 const EXP_OVERFLOW = 709.79; // above it e^a > 2^1024
 const EXP_UNDERFLOW = -745.2; // below it e^a < 2^-1075 rounds to 0
 
+/** 2^j for j = −1022 … 1022, the very numbers `2 ** j` gives (a lookup instead of a pow per call). */
+const POW2 = Float64Array.from({ length: 2045 }, (_, i) => 2 ** (i - 1022));
+
 /** a·2^k, exact unless the result overflows or is subnormal; |k| ≤ 2044. */
 function ddMulPow2(a: DD, k: number): DD {
   const k1 = Math.trunc(k / 2);
-  const s1 = 2 ** k1;
-  const s2 = 2 ** (k - k1);
+  const s1 = POW2[k1 + 1022];
+  const s2 = POW2[k - k1 + 1022];
   return { hi: a.hi * s1 * s2, lo: a.lo * s1 * s2 };
 }
 
-/** e^a − 1 for |a| ≤ 0.35: Taylor series at a/2^s, then s doublings. */
+/**
+ * e^a − 1 for |a| ≤ 0.35: Taylor series at a/2^s, then s doublings. ddMul, ddAdd and twoProd are written out on
+ * locals (the same operations in the same order: test/numeric/dd.test.ts compares bits with the composed form);
+ * the objects they allocate were a third of a double-double replay's time.
+ */
 function expm1Reduced(a: DD): DD {
   if (a.hi === 0) return a;
   const abs = Math.abs(a.hi);
   const s = abs > 2 ** -8 ? Math.ceil(Math.log2(abs)) + 8 : 0;
   const t = ddMulPow2(a, -s);
-  let p = INV_FACTORIAL[EXP_TERMS];
-  for (let n = EXP_TERMS - 1; n >= 1; n--) p = ddAdd(ddMul(p, t), INV_FACTORIAL[n]);
-  let m = ddMul(p, t);
+  const th = t.hi,
+    tl = t.lo;
+  const tH = highHalf(th),
+    tL = th - tH;
+  let ph = INV_FACTORIAL[EXP_TERMS].hi,
+    pl = INV_FACTORIAL[EXP_TERMS].lo;
+  for (let n = EXP_TERMS; n >= 1; n--) {
+    // (ph, pl) ← (ph, pl)·t: twoProd(ph, th), then quickTwoSum
+    const q = ph * th;
+    const pH = highHalf(ph),
+      pL = ph - pH;
+    const e = pH * tH - q + pH * tL + pL * tH + pL * tL + (ph * tl + pl * th + pl * tl);
+    const mh = q + e;
+    const ml = e - (mh - q);
+    if (n === 1) {
+      ph = mh;
+      pl = ml;
+      break;
+    }
+    // (ph, pl) ← (mh, ml) + 1/(n−1)!: ddAdd
+    const c = INV_FACTORIAL[n - 1];
+    let s0 = mh + c.hi;
+    let v = s0 - mh;
+    let e0 = mh - (s0 - v) + (c.hi - v);
+    const t0 = ml + c.lo;
+    v = t0 - ml;
+    const f = ml - (t0 - v) + (c.lo - v);
+    e0 += t0;
+    let h = s0 + e0;
+    e0 = e0 - (h - s0);
+    s0 = h;
+    e0 += f;
+    h = s0 + e0;
+    ph = h;
+    pl = e0 - (h - s0);
+  }
+  let m: DD = { hi: ph, lo: pl };
   for (let i = 0; i < s; i++) m = ddAdd(ddMul(m, m), { hi: 2 * m.hi, lo: 2 * m.lo });
   return m;
 }
