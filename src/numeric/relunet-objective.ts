@@ -8,7 +8,7 @@ import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { layerOffsets, selectedOutput } from './relunet.js';
-import { reluNetKernelObjective } from './relunet-wasm.js';
+import { reluNetWasmObjective } from './relunet-wasm.js';
 import type { KernelFactory } from './two-layer-objective.js';
 
 /** Shapes up to this many rows × parameters get a generated kernel (the straight-line code grows with it). */
@@ -128,7 +128,7 @@ export function reluNetObjectiveKernel(
     dOut = sizes.at(-1)!;
   if (n < 1 || X.cols < dIn + dOut || model.nParams !== layerOffsets(sizes).nParams) return undefined;
   // shapes too large for straight-line code: the WebAssembly kernel (leaky ReLU, up to RELU_NET_FLOW_MAX_ROWS rows), else the generic passes
-  if (n * model.nParams > RELU_NET_KERNEL_MAX) return reluNetKernelObjective(model, loss, X, y, w, negate);
+  if (n * model.nParams > RELU_NET_KERNEL_MAX) return reluNetWasmObjective(model, loss, X, y, w, negate);
   let sel: number[];
   try {
     sel = Array.from({ length: n }, (_, i) => selectedOutput(X, dIn, dOut, i));
@@ -151,6 +151,6 @@ export function reluNetObjectiveKernel(
     if (kernels.size >= RELU_NET_KERNELS_KEPT) kernels.delete(kernels.keys().next().value!);
   }
   kernels.set(key, kernel);
-  if (!kernel) return reluNetKernelObjective(model, loss, X, y, w, negate);
+  if (!kernel) return reluNetWasmObjective(model, loss, X, y, w, negate);
   return kernel(X.data, y, w, act.leaky?.gamma ?? 0, act.leaky?.dphiAtZero ?? 0, act.phi, act.dphi, loss.value, loss.derivative);
 }

@@ -248,19 +248,31 @@ interface KernelExports {
 }
 
 const shapeKey = (s: ReluNetFlowShape) => `${s.sizes.join(',')} ${s.n} ${s.norm}`;
+/** Compiled modules by shape, the least recently used dropped past MODULES_KEPT (a claim file can ask for many shapes). */
+const MODULES_KEPT = 256;
 const modules = new Map<string, WebAssembly.Module | undefined>();
 function compiled(s: ReluNetFlowShape): WebAssembly.Module | undefined {
   const key = shapeKey(s);
-  if (!modules.has(key)) {
-    let mod: WebAssembly.Module | undefined;
-    try {
-      mod = new WebAssembly.Module(kernelModule(s));
-    } catch {
-      mod = undefined;
-    }
+  if (modules.has(key)) {
+    const mod = modules.get(key);
+    modules.delete(key);
     modules.set(key, mod);
+    return mod;
   }
-  return modules.get(key);
+  let mod: WebAssembly.Module | undefined;
+  try {
+    mod = new WebAssembly.Module(kernelModule(s));
+  } catch {
+    mod = undefined;
+  }
+  modules.set(key, mod);
+  if (modules.size > MODULES_KEPT) {
+    const oldest = modules.keys().next().value!;
+    modules.delete(oldest);
+    idle.delete(oldest);
+    shared.delete(oldest);
+  }
+  return mod;
 }
 
 /** 'wasm-simd' where the kernels run; 'js' with CLAIMCHECK_KERNELS=js or without WebAssembly SIMD (normalizedFlow runs then). */
@@ -278,11 +290,27 @@ export interface ReluNetFlowKernel extends KernelExports {
   release(): void;
 }
 
-type Instance = { exports: KernelExports; buffer: ArrayBuffer };
+/** An instance of a shape's module; `boundTo`: whose model and data its memory holds now. */
+type Instance = { exports: KernelExports; buffer: ArrayBuffer; boundTo?: object };
+/** Instances of flows that ended, up to 4 per shape. */
 const idle = new Map<string, Instance[]>();
+/** One instance per shape for objective()s: each call rebinds it when another objective used it last. */
+const shared = new Map<string, Instance>();
 
-/** The kernel of `model` (a relu-net with a leaky ReLU) on its data X; undefined where none applies. Without `norm`, backward returns 0. */
-export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlowKernel | undefined {
+let instancesMade = 0;
+/** How many kernel instances (each with its own memory) this thread has made: for the tests. */
+export const reluNetKernelInstancesMade = (): number => instancesMade;
+
+function instantiate(shape: ReluNetFlowShape): Instance | undefined {
+  const mod = compiled(shape);
+  if (!mod) return undefined;
+  instancesMade++;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(layout(shape).bytes / 65536) });
+  return { exports: new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports, buffer: memory.buffer };
+}
+
+/** What a relu-net with a leaky ReLU on X needs of a kernel: its shape and each row's selected output; undefined where no kernel applies. */
+function kernelCase(model: Model, X: Mat, norm: boolean) {
   const st = model.structure;
   if (reluNetFlowKernels !== 'wasm-simd' || st?.kind !== 'relu-net' || !st.activation.leaky) return undefined;
   const sizes = st.sizes,
@@ -297,18 +325,17 @@ export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlo
     return undefined; // the model's own passes say which row
   }
   const shape = { sizes, n, norm };
-  const L = layout(shape);
-  const key = shapeKey(shape);
-  let inst = idle.get(key)?.pop();
-  if (!inst) {
-    const mod = compiled(shape);
-    if (!mod) return undefined;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(L.bytes / 65536) });
-    inst = { exports: new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports, buffer: memory.buffer };
-  }
-  const { exports: e, buffer: buf } = inst;
+  return { shape, key: shapeKey(shape), L: layout(shape), gamma: st.activation.leaky.gamma, dphiAtZero: st.activation.leaky.dphiAtZero, sel, dIn, dOut };
+}
+type KernelCase = NonNullable<ReturnType<typeof kernelCase>>;
+
+/** Writes γ, φ′(0), X's rows (paired and row-major), zero c and the output masks into the instance's memory. */
+function bind(inst: Instance, kc: KernelCase, X: Mat, owner: object): void {
+  const { L, sel, dIn, dOut } = kc,
+    n = sel.length,
+    buf = inst.buffer;
   const f = (at: number, len: number) => new Float64Array(buf, at, len);
-  f(0, 2).set([st.activation.leaky.gamma, st.activation.leaky.dphiAtZero]);
+  f(0, 2).set([kc.gamma, kc.dphiAtZero]);
   const x = f(L.A[0], 2 * L.pairs * dIn).fill(0),
     xr = f(L.R[0], n * dIn);
   for (let i = 0; i < n; i++)
@@ -320,10 +347,16 @@ export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlo
   f(L.C, 2 * L.pairs).fill(0);
   const masks = new Int32Array(buf, L.M, 4 * L.pairs * dOut).fill(0);
   for (let i = 0; i < n; i++) masks.fill(-1, 2 * (2 * ((i >> 1) * dOut + sel[i]) + (i & 1)), 2 * (2 * ((i >> 1) * dOut + sel[i]) + (i & 1)) + 2);
+  inst.boundTo = owner;
+}
+
+/** Views of an instance's θ, grad, c and the gathered predictions. */
+function views(inst: Instance, kc: KernelCase) {
+  const { L, sel, dOut } = kc,
+    n = sel.length;
+  const f = (at: number, len: number) => new Float64Array(inst.buffer, at, len);
   const out = f(L.A[L.k], 2 * L.pairs * dOut),
     pred = new Float64Array(n);
-  const mine = inst;
-  let released = false;
   return {
     theta: f(L.theta, L.P),
     grad: f(L.grad, L.P),
@@ -332,6 +365,21 @@ export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlo
       for (let i = 0; i < n; i++) pred[i] = out[2 * ((i >> 1) * dOut + sel[i]) + (i & 1)];
       return pred;
     },
+  };
+}
+
+/** The kernel of `model` (a relu-net with a leaky ReLU) on its data X, for one flow (release() it after); undefined where none applies. Without `norm`, backward returns 0. */
+export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlowKernel | undefined {
+  const kc = kernelCase(model, X, norm);
+  if (!kc) return undefined;
+  const inst = idle.get(kc.key)?.pop() ?? instantiate(kc.shape);
+  if (!inst) return undefined;
+  const owner = {};
+  bind(inst, kc, X, owner);
+  const e = inst.exports;
+  let released = false;
+  return {
+    ...views(inst, kc),
     forward: e.forward,
     backward: e.backward,
     ascend: e.ascend,
@@ -339,9 +387,10 @@ export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlo
     release() {
       if (released) return;
       released = true;
-      const list = idle.get(key) ?? [];
-      if (list.length < 4) list.push(mine);
-      idle.set(key, list);
+      inst.boundTo = undefined;
+      const list = idle.get(kc.key) ?? [];
+      if (list.length < 4) list.push(inst);
+      idle.set(kc.key, list);
     },
   };
 }
@@ -350,7 +399,7 @@ export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlo
  * objective(model, loss, X, y, ·)'s valueAndGrad with reduction weight w (then negated, with `negate`) on a kernel of its own:
  * (θ, out) ↦ L(θ), ∇L(θ) (or −∇L(θ)) written into out, bit-identical; undefined where no kernel applies.
  */
-export function reluNetKernelObjective(
+export function reluNetWasmObjective(
   model: Model,
   loss: Loss,
   X: Mat,
@@ -358,16 +407,27 @@ export function reluNetKernelObjective(
   w: number,
   negate: boolean,
 ): ((theta: Float64Array, out: Float64Array) => number) | undefined {
-  const K = reluNetFlowKernel(model, X, false);
-  if (!K) return undefined;
+  const kc = kernelCase(model, X, false);
+  if (!kc) return undefined;
+  let inst = shared.get(kc.key);
+  if (!inst) {
+    inst = instantiate(kc.shape);
+    if (!inst) return undefined;
+    shared.set(kc.key, inst);
+  }
+  // one instance per shape, not per objective (SGD builds an objective per mini-batch): a call rebinds it when it holds another's data
+  const mine = inst,
+    owner = {},
+    { theta, grad, c, pred: gather } = views(mine, kc),
+    e = mine.exports;
   const n = X.rows,
-    { theta, grad, c } = K,
     P = theta.length,
     square = loss === squareLoss;
   return (th, out) => {
+    if (mine.boundTo !== owner) bind(mine, kc, X, owner);
     theta.set(th);
-    K.forward();
-    const pred = K.pred();
+    e.forward();
+    const pred = gather();
     let s = 0;
     if (square)
       for (let i = 0; i < n; i++) {
@@ -380,7 +440,7 @@ export function reluNetKernelObjective(
         s += loss.value(pred[i], y[i]);
         c[i] = w * loss.derivative(pred[i], y[i]);
       }
-    K.backward();
+    e.backward();
     if (negate) for (let p = 0; p < P; p++) out[p] = -grad[p];
     else out.set(grad);
     return w * s;

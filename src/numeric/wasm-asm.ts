@@ -92,7 +92,7 @@ export class Fn {
   }
   get = (name: string): Code => {
     const i = this.index.get(name);
-    if (i === undefined) throw new Error(`two-layer kernel: local ${name} read before it is set`);
+    if (i === undefined) throw new Error(`generated WebAssembly kernel: local ${name} read before it is set`);
     return [0x20, ...uleb(i)];
   };
   /** local.set, declaring the local (of the given type) on first use */

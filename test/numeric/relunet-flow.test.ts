@@ -9,7 +9,7 @@ import { reluNet } from '../../src/numeric/relunet.js';
 import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
 import { objective } from '../../src/numeric/objective.js';
 import { reluNetNormalizedFlow } from '../../src/numeric/relunet-flow.js';
-import { reluNetFlowKernel, reluNetFlowKernels, reluNetKernelObjective } from '../../src/numeric/relunet-wasm.js';
+import { reluNetFlowKernel, reluNetFlowKernels, reluNetKernelInstancesMade, reluNetWasmObjective } from '../../src/numeric/relunet-wasm.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
 
@@ -50,7 +50,7 @@ const cases = fc.record({
   hidden: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 0, maxLength: 4 }),
   dIn: fc.integer({ min: 1, max: 4 }),
   dOut: fc.integer({ min: 1, max: 3 }),
-  n: fc.integer({ min: 1, max: 9 }),
+  n: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 32 })),
   gamma: fc.constantFrom(0, 0.1, 0.5),
   dphiAtZero: fc.constantFrom(0, 1, 0.5),
   // exact zeros in θ: z = 0 (φ′(0)) and δ = 0 (skipped terms)
@@ -138,13 +138,33 @@ describe.skipIf(reluNetFlowKernels !== 'wasm-simd')('relu-net normalized-flow ke
           g1 = new Float64Array(theta.length).fill(7),
           g2 = new Float64Array(theta.length).fill(7);
         const l = plain.valueAndGrad(theta, g);
-        const l1 = reluNetKernelObjective(model, loss, X, y, w, false)!(theta, g1);
-        const l2 = reluNetKernelObjective(model, loss, X, y, w, true)!(theta, g2);
+        const l1 = reluNetWasmObjective(model, loss, X, y, w, false)!(theta, g1);
+        const l2 = reluNetWasmObjective(model, loss, X, y, w, true)!(theta, g2);
         expect([l1, l2].map((v) => Object.is(v, l))).toEqual([true, true]);
         expect(bits(g1)).toEqual(bits(g));
         expect(bits(g2)).toEqual(bits(g.map((v) => -v)));
       }),
       fcRuns(300),
     );
+  });
+
+  it('shares one instance per shape among objectives, rebinding its data when another used it last (review finding: one instance per objective, never returned — SGD builds an objective per mini-batch)', () => {
+    const rng = new Rng(5);
+    const model = reluNet({ sizes: [3, 7, 5, 2], activation: leakyRelu(0.1), init: 'gaussian', scale: 1 });
+    const { structure: _, ...generic } = model;
+    const theta = model.init(rng.fork('init'));
+    const batches = Array.from({ length: 40 }, () => rowsOf(rng, 6, 3, 2));
+    const before = reluNetKernelInstancesMade();
+    const kernels = batches.map(({ X, y }) => reluNetWasmObjective(model, logisticLoss, X, y, 1, false)!);
+    expect(reluNetKernelInstancesMade() - before).toBeLessThanOrEqual(1);
+    // interleaved: every call after the first rebinds the shared memory to its own rows
+    for (let round = 0; round < 2; round++)
+      batches.forEach(({ X, y }, b) => {
+        const g = new Float64Array(theta.length),
+          gk = new Float64Array(theta.length);
+        const l = objective(generic, logisticLoss, X, y, 'sum').valueAndGrad(theta, g);
+        expect(Object.is(kernels[b](theta, gk), l)).toBe(true);
+        expect(bits(gk)).toEqual(bits(g));
+      });
   });
 });
