@@ -196,6 +196,41 @@ describe('batchedGradientDescent', () => {
     expect(batchedKernels).toBe(process.env.CLAIMCHECK_KERNELS === 'js' ? 'js' : 'wasm-simd');
   });
 
+  it('runs the odd lane of an odd-width batch on its own WebAssembly module (leaky ReLU, square loss), and every lane keeps its scalar bits', () => {
+    if (batchedKernels !== 'wasm-simd') return;
+    // each generated instance's step, counted by the number of lane pairs it was called with
+    const calls: Map<number, number>[] = [];
+    const Instance = WebAssembly.Instance;
+    class CountingInstance extends Instance {
+      override get exports(): WebAssembly.Exports {
+        const exports = super.exports,
+          step = exports.step as (...a: number[]) => number,
+          counts = new Map<number, number>();
+        calls.push(counts);
+        return { ...exports, step: (...a: number[]) => (counts.set(a[4], (counts.get(a[4]) ?? 0) + 1), step(...a)) };
+      }
+    }
+    WebAssembly.Instance = CountingInstance;
+    try {
+      for (const B of [3, 5, 7]) {
+        calls.length = 0;
+        // a shape of this test only, so both of its modules are built here: the pairs' and the tail's
+        const lanes = Array.from({ length: B }, (_, b) =>
+          reluLane([2, 5, 1], 3, 1000 * B + b, { reduction: 'sum', logistic: false, steps: 40, stop: false, diverge: false }),
+        );
+        expectKernelLikeScalarRuns(lanes, true, true);
+        expect(calls.length).toBe(2);
+        const [pairs, tail] = calls;
+        expect([...pairs.keys()]).toEqual([B >> 1]);
+        expect([...tail.keys()]).toEqual([1]);
+        expect(tail.get(1)).toBe(pairs.get(B >> 1));
+        expect(tail.get(1)).toBeGreaterThan(40);
+      }
+    } finally {
+      WebAssembly.Instance = Instance;
+    }
+  });
+
   it('a batch run from an observer of a running batch leaves both batches their scalar results', () => {
     const outer = [0, 1, 2].map((b) => reluLane([2, 2, 2], 2, 10 + b, { reduction: 'sum', logistic: false, steps: 25, stop: false, diverge: false }));
     const inner = [0, 1, 2].map((b) => reluLane([2, 3, 2], 2, 20 + b, { reduction: 'sum', logistic: false, steps: 15, stop: false, diverge: false }));
