@@ -5,6 +5,7 @@
 // relu-nets run a step kernel generated for their shape: WebAssembly SIMD (two lanes per vector) for
 // leaky ReLU under the square loss, else JavaScript (one lane at a time, θ in locals).
 import { DivergedError, recorder, snapshotSchedule, type Observer, type SimResult } from './dynamics.js';
+import { cachedKernel } from './kernel-cache.js';
 import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
@@ -184,13 +185,10 @@ function unrolledKernelSource(sizes: number[], leaky: boolean, square: boolean):
 
 function unrolledKernel(sizes: number[], leaky: boolean, square: boolean): UnrolledKernel {
   const key = `${sizes.join('-')} ${leaky} ${square}`;
-  let kernel = unrolledKernels.get(key);
-  if (!kernel) {
+  return cachedKernel(unrolledKernels, key, () => {
     const args = 'theta, grad, loss, finite, from, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative';
-    kernel = new Function(...args.split(', '), unrolledKernelSource(sizes, leaky, square)) as UnrolledKernel;
-    unrolledKernels.set(key, kernel);
-  }
-  return kernel;
+    return new Function(...args.split(', '), unrolledKernelSource(sizes, leaky, square)) as UnrolledKernel;
+  });
 }
 
 // WebAssembly SIMD: the step kernel of one shape (sizes, rows, batch width) as a module built here,
@@ -337,17 +335,14 @@ function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): 
 /** The generated kernel of this shape and width; undefined where WebAssembly SIMD is unavailable. */
 function wasmKernel(sizes: number[], n: number, B: number, tail = false): WasmKernel | undefined {
   const key = `${sizes.join('-')} ${n} ${B} ${tail}`;
-  if (!wasmKernels.has(key)) {
-    let kernel: WasmKernel | undefined;
+  return cachedKernel(wasmKernels, key, () => {
     try {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmKernelModule(sizes, n, B, tail)), { env: { memory: wasmMemory! } });
-      kernel = instance.exports.step as WasmKernel;
+      return instance.exports.step as WasmKernel;
     } catch {
-      kernel = undefined;
+      return undefined;
     }
-    wasmKernels.set(key, kernel);
-  }
-  return wasmKernels.get(key);
+  });
 }
 
 /** Which kernels run leaky-ReLU nets under the square loss: 'wasm-simd' (generated WebAssembly, two lanes per vector) or 'js' (CLAIMCHECK_KERNELS=js, or no WebAssembly SIMD). */

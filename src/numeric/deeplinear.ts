@@ -2,6 +2,7 @@
 // of matrix sensing: an example is a measurement matrix A_k (its row-major vec is the row x_k) and
 // the prediction is ⟨A_k, W⟩. Matrix completion is the case A_k = e_i e_jᵀ.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { cachedKernel } from './kernel-cache.js';
 import { determinant, matmulInto, type Mat } from './linalg.js';
 import { ddAdd, ddFromNumber, ddMul } from './dd.js';
 import { ddGet, ddMatMul, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
@@ -218,15 +219,12 @@ function productKernel(o: Pick<DeepLinearOptions, 'rows' | 'cols' | 'depth' | 'w
   const { rows, cols, depth: L, width } = o;
   if (L * Math.max(rows, cols, width) ** 3 > DEEP_LINEAR_KERNEL_MAX) return undefined;
   const key = `${rows} ${cols} ${L} ${width}`;
-  let kernel = products.get(key);
-  if (!kernel) {
+  return cachedKernel(products, key, () => {
     const S: string[] = [];
     const W = emitProduct(S, o);
     S.push(...W.flat().map((e, k) => `out[${k}] = ${e};`));
-    kernel = new Function('th', 'out', S.join('\n')) as (th: Float64Array, out: Float64Array) => void;
-    products.set(key, kernel);
-  }
-  return kernel;
+    return new Function('th', 'out', S.join('\n')) as (th: Float64Array, out: Float64Array) => void;
+  });
 }
 const products = new Map<string, (th: Float64Array, out: Float64Array) => void>();
 
@@ -333,11 +331,11 @@ export function deepLinearObjectiveKernel(
   if (X.cols !== rows * cols || 2 * n * rows * cols + 3 * L * big ** 3 > DEEP_LINEAR_KERNEL_MAX) return undefined;
   const square = loss === squareLoss;
   const key = `${rows} ${cols} ${L} ${width} ${n} ${square} ${negate}`;
-  let kernel = kernels.get(key);
-  if (!kernel) {
-    kernel = new Function('X', 'Y', 'w', 'lv', 'ld', `return function (th, g) {\n${kernelSource(o, n, X.cols, square, negate)}\n};`) as KernelFactory;
-    kernels.set(key, kernel);
-  }
+  const kernel = cachedKernel(
+    kernels,
+    key,
+    () => new Function('X', 'Y', 'w', 'lv', 'ld', `return function (th, g) {\n${kernelSource(o, n, X.cols, square, negate)}\n};`) as KernelFactory,
+  );
   return kernel(X.data, y, w, loss.value, loss.derivative);
 }
 

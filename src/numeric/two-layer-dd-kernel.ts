@@ -5,6 +5,7 @@
 // operations in its order (IEEE add, sub and mul per lane, never fused), so every sum is bit-identical to
 // ddDotFloat's (test/numeric/two-layer-dd-kernel.test.ts).
 import { f64, f64x2, Fn, I32, i32, moduleBytes, V128, type Code } from './wasm-asm.js';
+import { cachedKernel } from './kernel-cache.js';
 
 /** Byte offsets of the arrays in a kernel's memory, for n rows, m neurons, d columns (m and d padded to even). */
 function layout(n: number, m: number, d: number) {
@@ -171,16 +172,13 @@ export interface DDDotKernel {
 export function ddDotKernel(X: Float64Array, XSplit: Float64Array, n: number, m: number, d: number): DDDotKernel | undefined {
   if (process.env.CLAIMCHECK_KERNELS === 'js' || n < 1 || m < 1 || d < 1) return undefined;
   const key = `${n} ${m} ${d}`;
-  if (!modules.has(key)) {
-    let mod: WebAssembly.Module | undefined;
+  const mod = cachedKernel(modules, key, () => {
     try {
-      mod = new WebAssembly.Module(kernelModule(n, m, d));
+      return new WebAssembly.Module(kernelModule(n, m, d));
     } catch {
-      mod = undefined;
+      return undefined;
     }
-    modules.set(key, mod);
-  }
-  const mod = modules.get(key);
+  });
   if (!mod) return undefined;
   const L = layout(n, m, d);
   const { mp, dp } = L;

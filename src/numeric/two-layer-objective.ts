@@ -5,6 +5,7 @@
 // At the Vardi–Shamir sizes (n ≤ 8, d ≤ 6, m ≤ 5) the generic path is per-call overhead, not arithmetic.
 // Only integers and flags enter the generated code; γ, φ′(0), the reduction weight and the data are arguments.
 import type { Mat } from './linalg.js';
+import { cachedKernel } from './kernel-cache.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
 
@@ -136,11 +137,9 @@ export function twoLayerObjectiveKernel(
     leaky = act.leaky !== undefined,
     square = loss === squareLoss;
   const key = `${n} ${m} ${d} ${s.hiddenBias} ${s.trainOutput} ${leaky} ${square} ${negate}`;
-  let kernel = kernels.get(key);
-  if (!kernel) {
+  const kernel = cachedKernel(kernels, key, () => {
     const body = kernelSource(n, m, d, s, leaky, square, negate);
-    kernel = new Function('X', 'Y', 'w', 'gam', 'dz', 'phi', 'dphi', 'lv', 'ld', `return function (th, g) {\n${body}\n};`) as KernelFactory;
-    kernels.set(key, kernel);
-  }
+    return new Function('X', 'Y', 'w', 'gam', 'dz', 'phi', 'dphi', 'lv', 'ld', `return function (th, g) {\n${body}\n};`) as KernelFactory;
+  });
   return kernel(A.data, y, w, act.leaky?.gamma ?? 0, act.leaky?.dphiAtZero ?? 0, act.phi, act.dphi, loss.value, loss.derivative);
 }
