@@ -47,8 +47,7 @@ export const EXACT_ENGINE = 'exact polynomial normal form';
 /**
  * Try to reduce an expression to 0. A rational function with rational coefficients is decided exactly by
  * its polynomial normal form (0 or not: definitive); anything else goes to nerdamer-prime's expand, then
- * its simplify, then mathjs simplify — up to the first normal form when the numbers already refute it (a simplify
- * can take seconds, and a later engine's 0 would only say that engine is wrong).
+ * its simplify, then mathjs simplify — only up to the first normal form when the numbers already refute it.
  */
 export function reducesToZero(expr: string, o: { refutedByNumbers?: boolean } = {}): ZeroTest {
   let f: RationalFunction | undefined;
@@ -70,7 +69,8 @@ export function reducesToZero(expr: string, o: { refutedByNumbers?: boolean } = 
     try {
       const r = f().replace(/\s+/g, '');
       if (r === '0') return { result: 'zero', engine };
-      // a difference the numbers show nonzero (to 64 digits) cannot be 0: only a faulty engine would say so, and the verdict is refuted either way
+      // a difference the numbers show nonzero (float64, re-checked in 64 digits where that could run) is not 0: a later engine's 0
+      // would only be its fault (the step cas-fault rather than refuted; the claim refuted either way), and a simplify can take seconds
       if (o.refutedByNumbers) return { result: 'nonzero', engine: `${engine} (the numbers refute it: no other engine asked)`, normalForm: r };
       normalForm ??= r;
     } catch (e) {
