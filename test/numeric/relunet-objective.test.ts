@@ -15,7 +15,7 @@ import {
   reluNetKernelsKept,
   reluNetObjectiveKernel,
 } from '../../src/numeric/relunet-objective.js';
-import { reluNetFlowKernels } from '../../src/numeric/relunet-wasm.js';
+import { reluNetFlowKernels, reluNetKernelInstancesMade } from '../../src/numeric/relunet-wasm.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
 import { expectKernelMatchesGeneric, expectSameGradientFlow } from './objective-kernel-checks.js';
@@ -118,6 +118,26 @@ describe('relu-net objective kernel', () => {
     expect(objective(smooth, logisticLoss, X, y, 'sum').negativeGradient).toBeUndefined(); // the generic passes
     if (reluNetFlowKernels === 'wasm-simd') expectKernelMatchesGeneric(leaky, unmarked(leaky), logisticLoss, X, y, 'sum', leaky.init(rng));
     expect(RELU_NET_KERNEL_SOURCE_MAX).toBeLessThan(60000);
+  });
+
+  it('routes objective() of a large leaky-ReLU net under the square loss with reduction mean (rows × parameters over RELU_NET_KERNEL_MAX) to the WebAssembly kernel, the same bits', () => {
+    if (reluNetFlowKernels !== 'wasm-simd') return;
+    // a shape of this test only: its kernel instance is made here
+    const model = reluNet({ sizes: [3, 11, 13, 2], activation: leakyRelu(0.1, 1), init: 'gaussian', scale: 1 });
+    for (const [seed, n] of [
+      [6, 17],
+      [7, 32],
+    ]) {
+      const rng = new Rng(seed);
+      const { X, y } = rowsOf(rng, n, 3, 2);
+      expect(n * model.nParams).toBeGreaterThan(RELU_NET_KERNEL_MAX);
+      const theta = model.init(rng.fork('init'));
+      theta[5] = 0;
+      theta[40] = -0;
+      const made = reluNetKernelInstancesMade();
+      expectKernelMatchesGeneric(model, unmarked(model), squareLoss, X, y, 'mean', theta);
+      expect(reluNetKernelInstancesMade()).toBe(made + 1);
+    }
   });
 });
 
