@@ -4,23 +4,14 @@ import { ddDeterminant, ddMatRound, type DDMat, type PrecisePoint } from '../num
 import { determinant, effectiveRankOf, frobeniusOf, nuclearOf, singularValues, spectralOf, type Mat } from '../numeric/linalg.js';
 import { layerOf, type Model } from '../numeric/models.js';
 
+/** The singular values' names s1…s9, and the entries' e11…e99 (1-based, by row). */
+const S_NAMES = Array.from({ length: 9 }, (_, i) => `s${i + 1}`),
+  E_NAMES = Array.from({ length: 9 }, (_, i) => Array.from({ length: 9 }, (_, j) => `e${i + 1}${j + 1}`));
+
 /** Symbols of a layer along a path (path-extreme, trajectory plots): entries e11… (1-based, up to 9×9), singular values s1…, and summaries. */
-export const PATH_SYMBOLS = [
-  'loss',
-  'step',
-  'det',
-  'fro',
-  'nuc',
-  'spec',
-  'erank',
-  ...Array.from({ length: 9 }, (_, i) => `s${i + 1}`),
-  ...Array.from({ length: 81 }, (_, k) => `e${Math.floor(k / 9) + 1}${(k % 9) + 1}`),
-];
+export const PATH_SYMBOLS = ['loss', 'step', 'det', 'fro', 'nuc', 'spec', 'erank', ...S_NAMES, ...E_NAMES.flat()];
 export const PATH_SYMBOLS_DOC =
   'loss (the objective), step (accepted steps so far; 0 at the start), det (square layers; NaN otherwise), fro, nuc, spec (= s1), erank (effective rank), singular values s1 ≥ s2 ≥ …, entries e11, e12, … (1-based)';
-
-const S_NAMES = PATH_SYMBOLS.slice(7, 16),
-  E_NAMES = Array.from({ length: 9 }, (_, i) => PATH_SYMBOLS.slice(16 + 9 * i, 25 + 9 * i));
 
 export function pathSymbols(m: Mat, loss: number, step: number): Record<string, number> {
   const sv = singularValues(m);
@@ -89,7 +80,6 @@ export function roundingPerturbations(
   sym: Record<string, number>,
   unit: number,
 ): {
-  variants: () => Array<Record<string, number>>;
   /** writes the symbols `names` of the two variants (those of them that sym has) into up and down */
   fillVariants: (names: readonly string[], up: Record<string, number>, down: Record<string, number>) => void;
   unresolved: Set<string>;
@@ -109,16 +99,6 @@ export function roundingPerturbations(
   }
   for (let i = 2; i <= 9 && sym[`s${i}`] !== undefined; i++) shift(`s${i}`, k * sym.s1, 0);
   shift('loss', k * k * Math.max(1, fro * fro), 0);
-  // the shifted copies are made only when a decision needs them
-  const variants = () => {
-    const up: Record<string, number> = { ...sym },
-      down: Record<string, number> = { ...sym };
-    for (const [name, d, floor] of shifts) {
-      up[name] = sym[name] + d;
-      down[name] = Math.max(floor, sym[name] - d);
-    }
-    return [up, down];
-  };
   const fillVariants = (names: readonly string[], up: Record<string, number>, down: Record<string, number>) => {
     for (const name of names) if (Object.hasOwn(sym, name)) up[name] = down[name] = sym[name];
     for (const [name, d, floor] of shifts)
@@ -127,5 +107,5 @@ export function roundingPerturbations(
         down[name] = Math.max(floor, sym[name] - d);
       }
   };
-  return { variants, fillVariants, unresolved };
+  return { fillVariants, unresolved };
 }

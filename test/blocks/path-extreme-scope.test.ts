@@ -53,7 +53,8 @@ function fullScopeWatch(w: Watch, trial: Record<string, number>, path: number[][
     const sym = pathSymbols({ rows: 2, cols: 2, data: Float64Array.from(t) }, lossOf(t), step);
     const rounding = roundingPerturbations(sym, FLOAT64_UNIT);
     const scope = { ...trial, ...sym },
-      variants = rounding.variants().map((v) => ({ ...trial, ...v }));
+      variants = [{ ...trial }, { ...trial }];
+    rounding.fillVariants(Object.keys(sym), variants[0], variants[1]);
     const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
     const uncertain = (e: typeof when, nominal: boolean | undefined) =>
       e !== undefined && [...e.symbols].some((x) => rounding.unresolved.has(x)) && variants.some((v) => (e.value(v) !== 0) !== nominal);

@@ -78,8 +78,10 @@ describe('decisions below rounding error', () => {
 
   it('perturbations move det by 100u·‖W‖^n, the lower singular values by 100u·s1, and the loss by (100u)²·max(1, ‖W‖²)', () => {
     const sym = { det: 1e-20, fro: 2, s1: 2, s2: 0, loss: 0 };
-    const { variants, unresolved } = roundingPerturbations(sym, FLOAT64_UNIT);
-    const [up, down] = variants();
+    const { fillVariants, unresolved } = roundingPerturbations(sym, FLOAT64_UNIT);
+    const up: Record<string, number> = {},
+      down: Record<string, number> = {};
+    fillVariants(Object.keys(sym), up, down);
     expect([...unresolved].sort()).toEqual(['det', 'loss', 's2']);
     expect(roundingPerturbations({ ...sym, det: 1e-12, s2: 1e-6, loss: 0.1 }, FLOAT64_UNIT).unresolved.size).toBe(0);
     expect(up.det - sym.det).toBeCloseTo(100 * FLOAT64_UNIT * 4, 30);
@@ -88,7 +90,22 @@ describe('decisions below rounding error', () => {
     expect(up.loss).toBeCloseTo((100 * FLOAT64_UNIT) ** 2 * 4, 40);
   });
 
-  it('fillVariants writes, for the names asked, exactly the values of variants() (bit for bit), and nothing else', () => {
+  it('fillVariants writes, for the names asked, the symbols shifted by their rounding bands (bit for bit), and nothing else', () => {
+    /** The two variants of every symbol: det ± 100u·fro^n (n×n), s_i ± 100u·s1 (i ≥ 2, not below 0), loss ± (100u)²·max(1, fro²) (not below 0). */
+    const shifted = (sym: Record<string, number>) => {
+      const k = 100 * FLOAT64_UNIT,
+        n = [1, 2, 3, 4].filter((i) => Number.isFinite(sym[`s${i}`])).length;
+      const band: Record<string, number> = { loss: k * k * Math.max(1, sym.fro * sym.fro) };
+      if (Number.isFinite(sym.det)) band.det = k * sym.fro ** n;
+      for (let i = 2; i <= n; i++) band[`s${i}`] = k * sym.s1;
+      const up = { ...sym },
+        down = { ...sym };
+      for (const [name, d] of Object.entries(band)) {
+        up[name] = sym[name] + d;
+        down[name] = name === 'det' ? sym[name] - d : Math.max(0, sym[name] - d);
+      }
+      return [up, down];
+    };
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 4 }),
@@ -99,11 +116,10 @@ describe('decisions below rounding error', () => {
         (rows, cols, entries, loss, names) => {
           const data = Float64Array.from(entries.slice(0, rows * cols));
           const sym = pathSymbols({ rows, cols, data }, loss, 3);
-          const r = roundingPerturbations(sym, FLOAT64_UNIT);
-          const [up, down] = r.variants();
+          const [up, down] = shifted(sym);
           const upScope: Record<string, number> = { k: 1 },
             downScope: Record<string, number> = { k: 1 };
-          r.fillVariants([...names, 'k'], upScope, downScope);
+          roundingPerturbations(sym, FLOAT64_UNIT).fillVariants([...names, 'k'], upScope, downScope);
           const pick = (v: Record<string, number>) => Object.fromEntries([...names, 'k'].filter((n) => n in v).map((n) => [n, v[n]]));
           expect(upScope).toStrictEqual({ k: 1, ...pick(up) });
           expect(downScope).toStrictEqual({ k: 1, ...pick(down) });
@@ -111,6 +127,24 @@ describe('decisions below rounding error', () => {
       ),
       fcRuns(200),
     );
+  });
+
+  it('names entry (i, j) of a layer e_ij and its singular values s1 ≥ s2 ≥ …, every name a path symbol', () => {
+    for (const [rows, cols] of [
+      [9, 9],
+      [3, 7],
+      [10, 2],
+    ]) {
+      const data = Float64Array.from({ length: rows * cols }, (_, k) => k + 0.5);
+      const sym = pathSymbols({ rows, cols, data }, 0.25, 3);
+      for (let i = 1; i <= Math.min(rows, 9); i++) for (let j = 1; j <= Math.min(cols, 9); j++) expect(sym[`e${i}${j}`]).toBe(data[(i - 1) * cols + j - 1]);
+      const sv = Array.from({ length: 9 }, (_, i) => sym[`s${i + 1}`]).filter((x) => x !== undefined);
+      expect(sv.length).toBe(Math.min(rows, cols));
+      expect(sym.spec).toBe(sv[0]);
+      expect(Object.keys(sym).filter((n) => !PATH_SYMBOLS.includes(n))).toEqual([]);
+      expect(Object.keys(sym).length).toBe(7 + sv.length + Math.min(rows, 9) * Math.min(cols, 9));
+    }
+    expect(new Set(PATH_SYMBOLS).size).toBe(PATH_SYMBOLS.length);
   });
 
   it('path symbols formed in double-double keep det and the smallest singular value of a nearly singular layer', () => {
