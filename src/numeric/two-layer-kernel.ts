@@ -5,7 +5,8 @@
 // f64x2 add and mul are IEEE per lane, never fused), so results are bit-identical to it
 // (test/numeric/two-layer-kernel.test.ts). normalizedFlow and gradientDescent (dynamics.ts) are written
 // out here on the kernel, step for step in their order.
-import { DivergedError, exponentialLossWeights, recorder, snapshotSchedule, type NormalizedFlowOptions, type Observer, type SimResult } from './dynamics.js';
+import { DivergedError, recorder, snapshotSchedule, type NormalizedFlowOptions, type Observer, type SimResult } from './dynamics.js';
+import { kernelNormalizedFlow } from './kernel-flow.js';
 import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
@@ -463,31 +464,10 @@ function onKernel(model: Model, X: Mat, observe: Observer | undefined, run: (K: 
 /** normalizedFlow(model, X, y, theta0, o) on the kernel: the same steps, the same result; undefined where no kernel applies or with unit steps. */
 export function twoLayerNormalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Float64Array, o: NormalizedFlowOptions): SimResult | undefined {
   if (o.unitStep) return undefined;
-  return onKernel(model, X, o.observe, (K, look) => {
-    const n = X.rows;
-    const { theta, pred, c } = K;
-    theta.set(theta0);
-    const rec = recorder();
-    const schedule = o.snapshots ? snapshotSchedule(o.steps) : undefined;
-    const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
-    // the exponential loss at the θ of the last forward pass, and c
-    const expLoss = (): number => exponentialLossWeights(n, pred, y, c);
-    K.forward();
-    let loss = expLoss();
-    rec.record(0, 0, loss, true);
-    look();
-    let k = 0;
-    for (; k < o.steps; k++) {
-      const finite = K.flowStep(o.eta);
-      loss = expLoss();
-      if (Number.isNaN(loss) || !finite) throw new DivergedError(`step ${k + 1}`);
-      look();
-      rec.record(k + 1, k + 1, loss);
-      if (schedule?.has(k + 1)) snapshots!.push({ step: k + 1, theta: Float64Array.from(theta) });
-    }
-    rec.record(k, k, loss, true);
-    return { theta: Float64Array.from(theta), loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy: 'steps', snapshots };
-  });
+  // kernelNormalizedFlow hands the observer its θ
+  return onKernel(model, X, undefined, (K) =>
+    kernelNormalizedFlow({ theta: K.theta, c: K.c, forward: K.forward, pred: () => K.pred, step: (eta) => K.flowStep(eta) }, X.rows, y, theta0, o),
+  );
 }
 
 export interface TwoLayerDescentOptions {
