@@ -224,8 +224,8 @@ export function cpFactorization(o: CpOptions): Model {
     dd: () => cpFactorizationDD(o),
   };
 
-  // The kernel's own copy of X's nonzero entries, and the entries a row measures in increasing order (backward's
-  // order over e: G is 0 elsewhere). A non-finite T or c takes the model's own passes, as objective.ts composes them.
+  // X's nonzero entries (the model's sparse()), and the entries measured in increasing order (backward's order
+  // over e: G is 0 elsewhere). A non-finite T or c takes the model's own passes, as objective.ts composes them.
   const kernelOf: CpKernelOf = (loss, X, y, w, negate) => {
     if (N !== 3 || loss !== squareLoss || X.cols !== size) return undefined;
     const n = X.rows;
@@ -243,19 +243,12 @@ export function cpFactorization(o: CpOptions): Model {
       if (negate) for (let i = 0; i < out.length; i++) out[i] = -out[i];
       return w * s;
     };
-    const starts = new Int32Array(n + 1),
-      entries: number[] = [],
-      values: number[] = [];
-    for (let k = 0; k < n; k++) {
-      for (let e = 0; e < size; e++) {
-        const x = X.data[k * size + e];
-        if (x !== 0) (entries.push(e), values.push(x));
-      }
-      starts[k + 1] = entries.length;
-    }
-    const ent = Int32Array.from(entries),
-      val = Float64Array.from(values),
-      seen = Int32Array.from(new Set(entries)),
+    // X's nonzero entries as the model's passes hold them (sparse() makes new arrays for the next X: these stay X's)
+    sparse(X);
+    const starts = rowStart,
+      ent = entry,
+      val = value,
+      seen = measured,
       ascending = Int32Array.from(seen).sort();
     const Tk = new Float64Array(size),
       Gk = new Float64Array(size);

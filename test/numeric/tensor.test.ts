@@ -120,6 +120,25 @@ describe('CP factorization and tensor completion', () => {
     );
   });
 
+  it('each fused kernel keeps its own data’s entries while the model’s passes, or another kernel of the model, run on other data', () => {
+    const rng = new Rng(12);
+    const dims = [3, 2, 4];
+    const model = cpFactorization({ dims, rank: 3, scale: 1 });
+    const sets = [5, 9, 2].map((k, q) => completionData(rng.fork(`d${q}`), randomLowRankTensor(rng.fork(`t${q}`), dims, 1), k));
+    const fused = sets.map((d) => objective(model, LOSSES.square, d.X, d.y, 'sum'));
+    const plain = sets.map((d) => objective({ ...model }, LOSSES.square, d.X, d.y, 'sum'));
+    expect(fused.every((o) => o.negativeGradient !== undefined) && plain.every((o) => o.negativeGradient === undefined)).toBe(true);
+    for (const q of [0, 1, 2, 0, 2, 1, 0]) {
+      const theta = model.init(rng.fork(`θ${q}`));
+      const g1 = new Float64Array(model.nParams),
+        g2 = new Float64Array(model.nParams);
+      expect(Object.is(fused[q].valueAndGrad(theta, g1), plain[q].valueAndGrad(theta, g2))).toBe(true);
+      expect(g1.every((v, i) => Object.is(v, g2[i]))).toBe(true);
+      // the model's passes on the next data set, between two kernel calls
+      plain[(q + 1) % 3].value(theta);
+    }
+  });
+
   it('a gradient flow through the fused kernel takes the same steps to the same point as through the model passes', () => {
     const rng = new Rng(11);
     const dims = [4, 4, 4];
