@@ -2,6 +2,9 @@
 // or exponential-loss classification (Soudry et al. 2018) under the margin losses.
 import { ddAdd, ddFromNumber, ddMul, type DD } from './dd.js';
 import { ddGet, ddSet, type DDModel, type DDVec } from './dd-model.js';
+import { outerGradient, preActivations } from './dense.js';
+import type { Mat } from './linalg.js';
+import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -14,8 +17,17 @@ export interface LinearModelOptions {
   scale: number;
 }
 
+/** Bias-free linear models: their passes are dense.ts's products with one output (linearObjectiveKernel). */
+const biasFree = new WeakSet<Model>();
+
 /** f(x) = ⟨w, x⟩ + b; θ = [w (d), b (only with a bias)]. Layers "w" (1×d) and "b" (1×1). */
 export function linearModel(o: LinearModelOptions): Model {
+  const model = linearModelPasses(o);
+  if (!o.bias) biasFree.add(model);
+  return model;
+}
+
+function linearModelPasses(o: LinearModelOptions): Model {
   const { d } = o;
   const nParams = d + (o.bias ? 1 : 0);
   return {
@@ -91,5 +103,49 @@ export function linearModelDD(o: Pick<LinearModelOptions, 'd' | 'bias'>): DDMode
     layers(theta) {
       return { w: slice(theta, 0, d), ...(o.bias ? { b: slice(theta, d, d + 1) } : {}) };
     },
+  };
+}
+
+/** From this many products (rows × d) a linear model's objective runs on dense.ts's kernels (WebAssembly from 4096). */
+const LINEAR_KERNEL_FROM = 4096;
+
+/**
+ * objective(model, loss, X, y, ·)'s valueAndGrad with reduction weight w (then negated, with `negate`) for a bias-free linear
+ * model on n·d ≥ LINEAR_KERNEL_FROM products: Xθ by preActivations (each sum in k order, as forward) and Σ_i c_i x_i by
+ * outerGradient (in i order, as backward), bit-identical to the model's passes (test/numeric/linear.test.ts). backward skips a
+ * row whose c_i is 0 where the product adds 0·x_ik — the same sum unless x_ik is ±∞, so data with a non-finite entry keep the passes.
+ */
+export function linearObjectiveKernel(
+  model: Model,
+  loss: Loss,
+  X: Mat,
+  y: Float64Array,
+  w: number,
+  negate: boolean,
+): ((theta: Float64Array, out: Float64Array) => number) | undefined {
+  const n = X.rows,
+    d = X.cols;
+  if (!biasFree.has(model) || model.nParams !== d || n * d < LINEAR_KERNEL_FROM || !X.data.every(Number.isFinite)) return undefined;
+  const A = X.data,
+    pred = new Float64Array(n),
+    c = new Float64Array(n),
+    square = loss === squareLoss;
+  return (theta, out) => {
+    preActivations(theta, A, undefined, 0, n, 1, d, pred);
+    let s = 0;
+    if (square)
+      for (let i = 0; i < n; i++) {
+        const r = pred[i] - y[i];
+        s += 0.5 * r * r;
+        c[i] = w * r;
+      }
+    else
+      for (let i = 0; i < n; i++) {
+        s += loss.value(pred[i], y[i]);
+        c[i] = w * loss.derivative(pred[i], y[i]);
+      }
+    outerGradient(c, A, n, 1, d, out);
+    if (negate) for (let p = 0; p < d; p++) out[p] = -out[p];
+    return w * s;
   };
 }

@@ -3,6 +3,7 @@ import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { deepLinearObjectiveKernel } from './deeplinear.js';
+import { linearObjectiveKernel } from './linear.js';
 import { reluNetObjectiveKernel } from './relunet-objective.js';
 import { cpObjectiveKernel } from './tensor.js';
 import { twoLayerObjectiveKernel } from './two-layer-objective.js';
@@ -27,8 +28,9 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
     for (let i = 0; i < n; i++) s += loss.value(pred[i], y[i]);
     return w * s;
   };
-  // a small two-layer net, deep linear factorization or deep ReLU net: a kernel generated for its shape; an order-3 CP factorization: a fused pass; all bit-identical to the passes below
-  for (const kernelOf of [twoLayerObjectiveKernel, deepLinearObjectiveKernel, reluNetObjectiveKernel, cpObjectiveKernel]) {
+  // a small two-layer net, deep linear factorization or deep ReLU net: a kernel generated for its shape; an order-3 CP factorization: a fused pass;
+  // a large bias-free linear model: dense.ts's products; all bit-identical to the passes below
+  for (const kernelOf of [twoLayerObjectiveKernel, deepLinearObjectiveKernel, reluNetObjectiveKernel, cpObjectiveKernel, linearObjectiveKernel]) {
     const kernel = kernelOf(model, loss, X, y, w, false);
     if (kernel) return { nParams: model.nParams, value: valueOf, valueAndGrad: kernel, negativeGradient: kernelOf(model, loss, X, y, w, true) };
   }
