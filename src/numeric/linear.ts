@@ -4,7 +4,7 @@ import { ddAdd, ddFromNumber, ddMul, type DD } from './dd.js';
 import { ddGet, ddSet, type DDModel, type DDVec } from './dd-model.js';
 import { outerGradient, preActivations } from './dense.js';
 import type { Mat } from './linalg.js';
-import { squareLoss, type Loss } from './losses.js';
+import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -128,22 +128,10 @@ export function linearObjectiveKernel(
   if (!biasFree.has(model) || model.nParams !== d || n * d < LINEAR_KERNEL_FROM || !X.data.every(Number.isFinite)) return undefined;
   const A = X.data,
     pred = new Float64Array(n),
-    c = new Float64Array(n),
-    square = loss === squareLoss;
+    c = new Float64Array(n);
   return (theta, out) => {
     preActivations(theta, A, undefined, 0, n, 1, d, pred);
-    let s = 0;
-    if (square)
-      for (let i = 0; i < n; i++) {
-        const r = pred[i] - y[i];
-        s += 0.5 * r * r;
-        c[i] = w * r;
-      }
-    else
-      for (let i = 0; i < n; i++) {
-        s += loss.value(pred[i], y[i]);
-        c[i] = w * loss.derivative(pred[i], y[i]);
-      }
+    const s = lossSumAndWeights(loss, pred, y, n, w, c);
     outerGradient(c, A, n, 1, d, out);
     if (negate) for (let p = 0; p < d; p++) out[p] = -out[p];
     return w * s;

@@ -26,6 +26,26 @@ export const squareLoss: Loss = {
   },
 };
 
+/**
+ * Σ_i ℓ(p_i, y_i) over i = 0 … n−1 in order, and c_i = w·ℓ′(p_i, y_i): objective.ts's loss pass, shared by the
+ * generated kernels (the square loss written out as ½r·r and r = p − y, the others through `loss`).
+ */
+export function lossSumAndWeights(loss: Loss, pred: ArrayLike<number>, y: ArrayLike<number>, n: number, w: number, c: Float64Array): number {
+  let s = 0;
+  if (loss === squareLoss)
+    for (let i = 0; i < n; i++) {
+      const r = pred[i] - y[i];
+      s += 0.5 * r * r;
+      c[i] = w * r;
+    }
+  else
+    for (let i = 0; i < n; i++) {
+      s += loss.value(pred[i], y[i]);
+      c[i] = w * loss.derivative(pred[i], y[i]);
+    }
+  return s;
+}
+
 /** log(1 + e^{-q}) without overflow or loss of digits for large |q|. */
 export function logisticOfMargin(q: number): number {
   return q > 0 ? Math.log1p(Math.exp(-q)) : -q + Math.log1p(Math.exp(q));

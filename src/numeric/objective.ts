@@ -1,6 +1,6 @@
 // The training objective L(θ) = Σ_i ℓ(f(x_i;θ), y_i), or the mean over i; and the same over a subset of the rows (mini-batches).
 import type { Mat } from './linalg.js';
-import { squareLoss, type Loss } from './losses.js';
+import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { deepLinearObjectiveKernel } from './deeplinear.js';
 import { linearObjectiveKernel } from './linear.js';
@@ -39,19 +39,7 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
     value: valueOf,
     valueAndGrad(theta, grad) {
       model.forward(theta, X, pred);
-      let s = 0;
-      if (loss === squareLoss)
-        // squareLoss.value and .derivative written out: ½(p − y)(p − y) and p − y
-        for (let i = 0; i < n; i++) {
-          const r = pred[i] - y[i];
-          s += 0.5 * r * r;
-          c[i] = w * r;
-        }
-      else
-        for (let i = 0; i < n; i++) {
-          s += loss.value(pred[i], y[i]);
-          c[i] = w * loss.derivative(pred[i], y[i]);
-        }
+      const s = lossSumAndWeights(loss, pred, y, n, w, c);
       model.backward(theta, X, c, grad, true);
       return w * s;
     },

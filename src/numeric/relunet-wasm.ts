@@ -9,7 +9,7 @@
 // Used by the normalized flow (relunet-flow.ts) and, for shapes too large for relunet-objective.ts's straight-line code, by objective().
 import { layerOffsets, selectedOutput } from './relunet.js';
 import type { Mat } from './linalg.js';
-import { squareLoss, type Loss } from './losses.js';
+import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { call, f64, f64x2, Fn, F64, I32, i32, moduleBytes, simd, V128, type Code } from './wasm-asm.js';
 
@@ -421,25 +421,13 @@ export function reluNetWasmObjective(
     { theta, grad, c, pred: gather } = views(mine, kc),
     e = mine.exports;
   const n = X.rows,
-    P = theta.length,
-    square = loss === squareLoss;
+    P = theta.length;
   return (th, out) => {
     if (mine.boundTo !== owner) bind(mine, kc, X, owner);
     theta.set(th);
     e.forward();
     const pred = gather();
-    let s = 0;
-    if (square)
-      for (let i = 0; i < n; i++) {
-        const r = pred[i] - y[i];
-        s += 0.5 * r * r;
-        c[i] = w * r;
-      }
-    else
-      for (let i = 0; i < n; i++) {
-        s += loss.value(pred[i], y[i]);
-        c[i] = w * loss.derivative(pred[i], y[i]);
-      }
+    const s = lossSumAndWeights(loss, pred, y, n, w, c);
     e.backward();
     if (negate) for (let p = 0; p < P; p++) out[p] = -grad[p];
     else out.set(grad);

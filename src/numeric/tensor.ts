@@ -5,7 +5,7 @@
 import { ddAdd, ddFromNumber, ddMul, ddSqrt, type DD } from './dd.js';
 import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
 import type { Mat } from './linalg.js';
-import { squareLoss, type Loss } from './losses.js';
+import { lossSumAndWeights, squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import type { Rng } from './rng.js';
 
@@ -233,12 +233,7 @@ export function cpFactorization(o: CpOptions): Model {
       c = new Float64Array(n);
     const generic = (theta: Float64Array, out: Float64Array): number => {
       model.forward(theta, X, pred);
-      let s = 0;
-      for (let i = 0; i < n; i++) {
-        const r = pred[i] - y[i];
-        s += 0.5 * r * r;
-        c[i] = w * r;
-      }
+      const s = lossSumAndWeights(squareLoss, pred, y, n, w, c);
       model.backward(theta, X, c, out, true);
       if (negate) for (let i = 0; i < out.length; i++) out[i] = -out[i];
       return w * s;

@@ -8,7 +8,7 @@
 import { DivergedError, recorder, snapshotSchedule, type NormalizedFlowOptions, type Observer, type SimResult } from './dynamics.js';
 import { kernelNormalizedFlow } from './kernel-flow.js';
 import type { Mat } from './linalg.js';
-import { squareLoss, type Loss } from './losses.js';
+import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { call, f64, f64x2, Fn, I32, i32, F64, ifThen, moduleBytes, simd, V128, type Code } from './wasm-asm.js';
 
@@ -495,18 +495,7 @@ export function twoLayerGradientDescent(
     theta.set(theta0);
     // objective.ts's valueAndGrad after the forward pass at θ
     const valueAndGrad = (): number => {
-      let s = 0;
-      if (loss === squareLoss)
-        for (let i = 0; i < n; i++) {
-          const res = pred[i] - y[i];
-          s += 0.5 * res * res;
-          c[i] = w * res;
-        }
-      else
-        for (let i = 0; i < n; i++) {
-          s += loss.value(pred[i], y[i]);
-          c[i] = w * loss.derivative(pred[i], y[i]);
-        }
+      const s = lossSumAndWeights(loss, pred, y, n, w, c);
       K.backward();
       return w * s;
     };
