@@ -11,7 +11,7 @@ import { layerOffsets, selectedOutput } from './relunet.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
-import { call, f64, f64x2, Fn, F64, I32, i32, moduleBytes, simd, V128, type Code } from './wasm-asm.js';
+import { call, f64, f64x2, Fn, F64, I32, i32, moduleBytes, simd, thetaUpdateFn, V128, type Code } from './wasm-asm.js';
 
 /** What a kernel is generated for: the layer sizes [d_in, h_1, …, d_out], the number n of rows of X, and whether backward sums ‖grad‖². */
 export interface ReluNetFlowShape {
@@ -207,31 +207,7 @@ function kernelModule(s: ReluNetFlowShape): Uint8Array<ArrayBuffer> {
   }
 
   // ascend(h): θ ← θ + h·grad entry by entry; 1 when every entry of the new θ is finite, else 0
-  {
-    const f = new Fn('ascend', [['h', F64]]);
-    const inf = f64x2.splat(f64.c(Infinity));
-    const body = [
-      ...f.set('hv', V128, f64x2.splat(f.get('h'))),
-      ...f.set('ok', V128, f64x2.lt(zero, inf)),
-      ...f.loop('i', i32.c(0), i32.c(P & ~1), 2, () => [
-        ...f.set('a', I32, i32.mul(f.get('i'), i32.c(8))),
-        ...f.set('t', V128, f64x2.add(f64x2.load(f.get('a'), L.theta), f64x2.mul(f.get('hv'), f64x2.load(f.get('a'), L.grad)))),
-        ...f64x2.store(f.get('a'), f.get('t'), L.theta),
-        ...f.set('ok', V128, f64x2.and(f.get('ok'), f64x2.lt(f64x2.abs(f.get('t')), inf))),
-      ]),
-      ...f64x2.allTrue(f.get('ok')),
-    ];
-    if (P & 1) {
-      const a = i32.c(8 * (P - 1));
-      body.push(
-        ...f.set('e', F64, f64.add(f64.load(a, L.theta), f64.mul(f.get('h'), f64.load(a, L.grad)))),
-        ...f64.store(a, f.get('e'), L.theta),
-        ...[...f.get('e'), 0x99, ...f64.c(Infinity), 0x63], // f64.abs; f64.lt
-        0x71, // i32.and
-      );
-    }
-    fns.push(f.build(I32, body));
-  }
+  fns.push(thetaUpdateFn('ascend', P, L.theta, L.grad));
   // step(h) = ascend(h), then forward; returns ascend's
   {
     const f = new Fn('step', [['h', F64]]);

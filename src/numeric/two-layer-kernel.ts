@@ -10,7 +10,7 @@ import { kernelNormalizedFlow } from './kernel-flow.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
-import { call, f64, f64x2, Fn, I32, i32, F64, ifThen, moduleBytes, simd, V128, type Code } from './wasm-asm.js';
+import { call, f64, f64x2, Fn, I32, i32, F64, ifThen, moduleBytes, thetaUpdateFn, V128, type Code } from './wasm-asm.js';
 
 // ---- the kernel module ----
 
@@ -275,34 +275,7 @@ function kernelModule(s: TwoLayerShape): Uint8Array<ArrayBuffer> {
 
   // θ ← θ + h·grad (ascend) and θ ← θ − η·grad (descend), entry by entry; both return 1 when every
   // entry of the new θ is finite (|θ_i| < ∞), else 0
-  for (const [name, op, scalarOp] of [
-    ['ascend', 0xf0, 0xa0],
-    ['descend', 0xf1, 0xa1],
-  ] as const) {
-    const f = new Fn(name, [['h', F64]]);
-    const inf = f64x2.splat(f64.c(Infinity));
-    const body = [
-      ...f.set('hv', V128, f64x2.splat(f.get('h'))),
-      ...f.set('ok', V128, f64x2.lt(zero, inf)),
-      ...f.loop('i', i32.c(0), i32.c(P & ~1), 2, () => [
-        ...f.set('a', I32, i32.mul(f.get('i'), i32.c(8))),
-        ...f.set('t', V128, simd(op, f64x2.load(f.get('a'), L.theta), f64x2.mul(f.get('hv'), f64x2.load(f.get('a'), L.grad)))),
-        ...f64x2.store(f.get('a'), f.get('t'), L.theta),
-        ...f.set('ok', V128, f64x2.and(f.get('ok'), f64x2.lt(f64x2.abs(f.get('t')), inf))),
-      ]),
-      ...f64x2.allTrue(f.get('ok')),
-    ];
-    if (P & 1) {
-      const a = i32.c(8 * (P - 1));
-      body.push(
-        ...f.set('e', F64, [...f64.load(a, L.theta), ...f64.mul(f.get('h'), f64.load(a, L.grad)), scalarOp]),
-        ...f64.store(a, f.get('e'), L.theta),
-        ...[...f.get('e'), 0x99, ...f64.c(Infinity), 0x63], // f64.abs; f64.lt
-        0x71, // i32.and
-      );
-    }
-    fns.push(f.build(I32, body));
-  }
+  fns.push(thetaUpdateFn('ascend', P, L.theta, L.grad), thetaUpdateFn('descend', P, L.theta, L.grad, true));
 
   // one call per step: flowStep(h) = backward, ascend(h), forward; descentStep(η) = descend(η), forward
   const callFn = (name: string) => call(fns, name);

@@ -137,3 +137,34 @@ export function moduleBytes(fns: Array<ReturnType<Fn['build']>>): Uint8Array<Arr
 
 /** call: the function of `fns` named `name` */
 export const call = (fns: Array<{ name: string }>, name: string): Code => [0x10, ...uleb(fns.findIndex((g) => g.name === name))];
+
+/**
+ * The function `name`(h): θ ← θ + h·grad (θ ← θ − h·grad with `minus`) over the P entries at byte offsets theta and grad,
+ * two per f64x2 vector, the last one alone for odd P; returns 1 when every entry of the new θ is finite (|θ_i| < ∞), else 0.
+ */
+export function thetaUpdateFn(name: string, P: number, theta: number, grad: number, minus = false): ReturnType<Fn['build']> {
+  const f = new Fn(name, [['h', F64]]);
+  const inf = f64x2.splat(f64.c(Infinity));
+  const zero = f64x2.splat(f64.c(0));
+  const body = [
+    ...f.set('hv', V128, f64x2.splat(f.get('h'))),
+    ...f.set('ok', V128, f64x2.lt(zero, inf)),
+    ...f.loop('i', i32.c(0), i32.c(P & ~1), 2, () => [
+      ...f.set('a', I32, i32.mul(f.get('i'), i32.c(8))),
+      ...f.set('t', V128, (minus ? f64x2.sub : f64x2.add)(f64x2.load(f.get('a'), theta), f64x2.mul(f.get('hv'), f64x2.load(f.get('a'), grad)))),
+      ...f64x2.store(f.get('a'), f.get('t'), theta),
+      ...f.set('ok', V128, f64x2.and(f.get('ok'), f64x2.lt(f64x2.abs(f.get('t')), inf))),
+    ]),
+    ...f64x2.allTrue(f.get('ok')),
+  ];
+  if (P & 1) {
+    const a = i32.c(8 * (P - 1));
+    body.push(
+      ...f.set('e', F64, (minus ? f64.sub : f64.add)(f64.load(a, theta), f64.mul(f.get('h'), f64.load(a, grad)))),
+      ...f64.store(a, f.get('e'), theta),
+      ...[...f.get('e'), 0x99, ...f64.c(Infinity), 0x63], // f64.abs; f64.lt
+      0x71, // i32.and
+    );
+  }
+  return f.build(I32, body);
+}
