@@ -4,6 +4,10 @@ import { claimAnchor, fmt, valuesText } from '../format.js';
 import { escapeHtml as h, mdEscape as esc, tex } from '../markup.js';
 import { defineSection } from './section.js';
 
+/** A CAS answer that is not 0: which engines were asked (where the numbers already refuted the step, only the first; docs/claim-format.md). */
+const notReduced = (cas: { engine: string; normalForm?: string }): string =>
+  cas.engine === 'none' ? `not reduced${cas.normalForm ? ` (${cas.normalForm})` : ''}` : `not reduced to 0 by ${cas.engine}`;
+
 /** "200 random points + 300 guided evaluations (least margin 1.2e-5 at x = 0.5)" for an inequality, else "200 points" */
 function sampledText(n: StepResult['cases'][number]['numeric']): string {
   const g = n.guided;
@@ -35,7 +39,7 @@ function stepHtml(s: StepResult): string {
   const cases = s.cases
     .map(
       (c) =>
-        `<tr><td>${h(c.name)}</td><td>${c.conditions.length ? c.conditions.map((x) => `<code>${h(x)}</code>`).join(', ') : 'none'}</td><td>${h(c.verdict)}</td><td>${c.cas.result === 'zero' ? `reduced to 0 by ${h(c.cas.engine)}` : c.cas.result === 'failed' ? `failed (${h(c.cas.error ?? '')})` : `not reduced${c.cas.error ? ` (${h(c.cas.error)})` : ''}`}${c.cas.certificate ? `; certificate ${h(c.cas.certificate)}` : ''}</td><td>${h(sampledText(c.numeric))}, ${h(errorText(s.kind, c.numeric))}<br><span class="meta">tolerance: ${h(c.numeric.tolerance)}</span>${c.numeric.worst ? `<br>failing point: ${h(valuesText(c.numeric.worst.point))}; ${h(sidesText(s.kind, c.numeric.worst))}` : ''}</td></tr>`,
+        `<tr><td>${h(c.name)}</td><td>${c.conditions.length ? c.conditions.map((x) => `<code>${h(x)}</code>`).join(', ') : 'none'}</td><td>${h(c.verdict)}</td><td>${c.cas.result === 'zero' ? `reduced to 0 by ${h(c.cas.engine)}` : c.cas.result === 'failed' ? `failed (${h(c.cas.error ?? '')})` : `${h(notReduced(c.cas))}${c.cas.error ? ` (${h(c.cas.error)})` : ''}`}${c.cas.certificate ? `; certificate ${h(c.cas.certificate)}` : ''}</td><td>${h(sampledText(c.numeric))}, ${h(errorText(s.kind, c.numeric))}<br><span class="meta">tolerance: ${h(c.numeric.tolerance)}</span>${c.numeric.worst ? `<br>failing point: ${h(valuesText(c.numeric.worst.point))}; ${h(sidesText(s.kind, c.numeric.worst))}` : ''}</td></tr>`,
     )
     .join('');
   return `<li><strong>${h(s.id)}</strong> (${h(s.kind)}${s.sharedFrom ? `, shared with <a href="#${claimAnchor(s.sharedFrom)}">${h(s.sharedFrom)}</a>` : ''}): <span class="verdict">${s.verdict === 'verified' ? '✔' : s.verdict === 'numeric-only' ? '≈' : '✘'} ${h(s.verdict)}</span> — ${h(s.message)}
@@ -49,7 +53,7 @@ function stepMarkdown(s: StepResult): string[] {
   for (const c of s.cases) {
     const cond = c.conditions.length ? c.conditions.join(', ') : 'no conditions';
     out.push(
-      `  - case *${c.name}* (${cond}): ${c.verdict}. CAS: ${c.cas.result === 'zero' ? `reduced to 0 by ${c.cas.engine}` : c.cas.result === 'failed' ? `failed (${c.cas.error})` : 'could not reduce to 0'}${c.cas.certificate ? `, certificate ${c.cas.certificate}` : ''}; numbers: ${sampledText(c.numeric)}, ${errorText(s.kind, c.numeric)} (tolerance ${c.numeric.tolerance}).`,
+      `  - case *${c.name}* (${cond}): ${c.verdict}. CAS: ${c.cas.result === 'zero' ? `reduced to 0 by ${c.cas.engine}` : c.cas.result === 'failed' ? `failed (${c.cas.error})` : notReduced(c.cas)}${c.cas.certificate ? `, certificate ${c.cas.certificate}` : ''}; numbers: ${sampledText(c.numeric)}, ${errorText(s.kind, c.numeric)} (tolerance ${c.numeric.tolerance}).`,
     );
     if (c.numeric.worst)
       out.push(
