@@ -11,7 +11,7 @@ import { layerOffsets, selectedOutput } from './relunet.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
-import { call, f64, f64x2, Fn, F64, I32, i32, moduleBytes, simd, thetaUpdateFn, V128, type Code } from './wasm-asm.js';
+import { alignedArrays, call, f64, f64x2, Fn, F64, I32, i32, moduleBytes, simd, thetaUpdateFn, V128, type Code } from './wasm-asm.js';
 
 /** What a kernel is generated for: the layer sizes [d_in, h_1, …, d_out], the number n of rows of X, and whether backward sums ‖grad‖². */
 export interface ReluNetFlowShape {
@@ -27,12 +27,8 @@ export const RELU_NET_FLOW_MAX_ROWS = 32;
 function layout({ sizes, n }: ReluNetFlowShape) {
   const { k, offsets, nParams: P } = layerOffsets(sizes);
   const pairs = (n + 1) >> 1;
-  let at = 16; // 0: γ, 8: φ′(0)
-  const take = (doubles: number) => {
-    const o = at;
-    at += 8 * (doubles + (doubles & 1));
-    return o;
-  };
+  const mem = alignedArrays(16); // 0: γ, 8: φ′(0)
+  const take = mem.take;
   const theta = take(P),
     grad = take(P);
   /** a_j (a_0 = x, a_k = the outputs z_k), pairs interleaved: (a[2q][c], a[2q+1][c]) at A[j] + 16(q·h_j + c) */
@@ -47,7 +43,7 @@ function layout({ sizes, n }: ReluNetFlowShape) {
   const C = take(2 * pairs);
   /** per pair and output r, the lanes whose row selects output r (all bits set) */
   const M = take(2 * pairs * sizes[k]);
-  return { k, offsets, P, pairs, theta, grad, A, Z, R, D, C, M, bytes: at };
+  return { k, offsets, P, pairs, theta, grad, A, Z, R, D, C, M, bytes: mem.end() };
 }
 
 const lane = (v: Code, l: 0 | 1): Code => [...simd(0x21, v), l]; // f64x2.extract_lane

@@ -10,7 +10,7 @@ import { kernelNormalizedFlow } from './kernel-flow.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
-import { call, f64, f64x2, Fn, I32, i32, F64, ifThen, moduleBytes, thetaUpdateFn, V128, type Code } from './wasm-asm.js';
+import { alignedArrays, call, f64, f64x2, Fn, I32, i32, F64, ifThen, moduleBytes, thetaUpdateFn, V128, type Code } from './wasm-asm.js';
 
 // ---- the kernel module ----
 
@@ -27,12 +27,8 @@ export interface TwoLayerShape {
 function layout({ n, m, r, bias }: TwoLayerShape) {
   const pairs = (n + 1) >> 1,
     P = m * r + m + (bias ? m : 0);
-  let at = 16; // 0: γ, 8: φ′(0)
-  const take = (doubles: number) => {
-    const o = at;
-    at += 8 * (doubles + (doubles & 1));
-    return o;
-  };
+  const mem = alignedArrays(16); // 0: γ, 8: φ′(0)
+  const take = mem.take;
   const theta = take(P),
     grad = take(P),
     xp = take(2 * pairs * r),
@@ -62,7 +58,7 @@ function layout({ n, m, r, bias }: TwoLayerShape) {
     kRange,
     /** per block of columns starting at k (see backward), [qStart, qEnd) (i32 at qRange + 8k): the pairs of rows with a nonzero X in the block */
     qRange,
-    bytes: at,
+    bytes: mem.end(),
   };
 }
 

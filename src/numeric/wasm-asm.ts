@@ -168,3 +168,16 @@ export function thetaUpdateFn(name: string, P: number, theta: number, grad: numb
   }
   return f.build(I32, body);
 }
+
+/** Byte offsets for a kernel's float64 arrays, each 16-byte aligned (an f64x2 load), from `start`; `end()` is the bytes used. */
+export function alignedArrays(start = 16): { take(doubles: number): number; end(): number } {
+  let at = start;
+  return {
+    take(doubles) {
+      const o = at;
+      at += 8 * (doubles + (doubles & 1));
+      return o;
+    },
+    end: () => at,
+  };
+}

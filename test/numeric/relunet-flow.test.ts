@@ -2,7 +2,7 @@
 // dynamics.ts's normalizedFlow and objective() on reluNet's own passes: the same bits for θ, losses, snapshots, what observers see, early stops and divergence.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizedFlow, type SimResult } from '../../src/numeric/dynamics.js';
+import { normalizedFlow } from '../../src/numeric/dynamics.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { leakyRelu, smoothLeakyRelu } from '../../src/numeric/models.js';
 import { reluNet } from '../../src/numeric/relunet.js';
@@ -12,27 +12,7 @@ import { reluNetNormalizedFlow } from '../../src/numeric/relunet-flow.js';
 import { reluNetFlowKernel, reluNetFlowKernels, reluNetKernelInstancesMade, reluNetWasmObjective } from '../../src/numeric/relunet-wasm.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
-
-const bits = (a: ArrayLike<number>) => Array.from(a, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x.toString()));
-
-/** The run's result, or the error it throws (class and message). */
-function outcome(run: () => SimResult | undefined): SimResult | string {
-  try {
-    const r = run();
-    if (!r) throw new Error('no kernel');
-    return r;
-  } catch (e) {
-    return `${(e as Error).constructor.name}: ${(e as Error).message}`;
-  }
-}
-
-function expectSameOutcome(a: SimResult | string, b: SimResult | string) {
-  if (typeof a === 'string' || typeof b === 'string') return expect(a).toEqual(b);
-  expect(bits(a.theta)).toEqual(bits(b.theta));
-  expect(Object.is(a.loss, b.loss)).toBe(true);
-  expect({ ...a, theta: [], snapshots: undefined }).toEqual({ ...b, theta: [], snapshots: undefined });
-  expect(a.snapshots?.map((s) => [s.step, bits(s.theta)])).toEqual(b.snapshots?.map((s) => [s.step, bits(s.theta)]));
-}
+import { bits, expectSameOutcome, outcome } from './sim-outcome.js';
 
 /** Rows [x_i, e_c] with ±1 labels: n inputs, each for a random output coordinate, some input entries exactly 0. */
 function rowsOf(rng: Rng, n: number, dIn: number, dOut: number): { X: Mat; y: Float64Array } {

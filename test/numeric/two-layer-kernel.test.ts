@@ -2,7 +2,7 @@
 // dynamics.ts's normalizedFlow and gradientDescent: equal bit for bit, errors included.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradientDescent, normalizedFlow, type SimResult } from '../../src/numeric/dynamics.js';
+import { gradientDescent, normalizedFlow } from '../../src/numeric/dynamics.js';
 import { inGramCoordinates } from '../../src/numeric/gram.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { exponentialLoss, logisticLoss, squareLoss } from '../../src/numeric/losses.js';
@@ -11,31 +11,7 @@ import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { twoLayerGradientDescent, twoLayerKernel, twoLayerKernels, twoLayerNormalizedFlow } from '../../src/numeric/two-layer-kernel.js';
 import { fcRuns } from '../checks.js';
-
-const bits = (a: ArrayLike<number>) => Array.from(a, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x.toString()));
-
-function expectSameResult(a: SimResult, b: SimResult) {
-  expect(bits(a.theta)).toEqual(bits(b.theta));
-  expect(Object.is(a.loss, b.loss)).toBe(true);
-  expect({ ...a, theta: [], snapshots: undefined }).toEqual({ ...b, theta: [], snapshots: undefined });
-  expect(a.snapshots?.map((s) => [s.step, bits(s.theta)])).toEqual(b.snapshots?.map((s) => [s.step, bits(s.theta)]));
-}
-
-/** The run's result, or the error it throws (class and message). */
-function outcome(run: () => SimResult | undefined): SimResult | string {
-  try {
-    const r = run();
-    if (!r) throw new Error('no kernel');
-    return r;
-  } catch (e) {
-    return `${(e as Error).constructor.name}: ${(e as Error).message}`;
-  }
-}
-
-function expectSameOutcome(a: SimResult | string, b: SimResult | string) {
-  if (typeof a === 'string' || typeof b === 'string') expect(a).toEqual(b);
-  else expectSameResult(a, b);
-}
+import { bits, expectSameOutcome, expectSameResult, outcome } from './sim-outcome.js';
 
 interface Case {
   model: Model;
