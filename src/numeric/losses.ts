@@ -28,7 +28,7 @@ export const squareLoss: Loss = {
 
 /**
  * Σ_i ℓ(p_i, y_i) over i = 0 … n−1 in order, and c_i = w·ℓ′(p_i, y_i): objective.ts's loss pass, shared by the
- * generated kernels (the square loss written out as ½r·r and r = p − y, the others through `loss`).
+ * generated kernels (the square loss written out as ½r·r and r = p − y, the margin losses with one exp per row, the others through `loss`).
  */
 export function lossSumAndWeights(loss: Loss, pred: ArrayLike<number>, y: ArrayLike<number>, n: number, w: number, c: Float64Array): number {
   let s = 0;
@@ -37,6 +37,28 @@ export function lossSumAndWeights(loss: Loss, pred: ArrayLike<number>, y: ArrayL
       const r = pred[i] - y[i];
       s += 0.5 * r * r;
       c[i] = w * r;
+    }
+  else if (loss === logisticLoss)
+    // logisticOfMargin and logisticNegDerivative read the same e^{−|q|} (at q = ±0 both e^{±0} = 1): one exp per row
+    for (let i = 0; i < n; i++) {
+      const yi = y[i],
+        q = yi * pred[i];
+      if (q > 0) {
+        const e = Math.exp(-q);
+        s += Math.log1p(e);
+        c[i] = w * (-yi * (e / (1 + e)));
+      } else {
+        const e = Math.exp(q);
+        s += -q + Math.log1p(e);
+        c[i] = w * (-yi * (q >= 0 ? e / (1 + e) : 1 / (1 + e)));
+      }
+    }
+  else if (loss === exponentialLoss)
+    for (let i = 0; i < n; i++) {
+      const yi = y[i],
+        e = Math.exp(-yi * pred[i]);
+      s += e;
+      c[i] = w * (-yi * e);
     }
   else
     for (let i = 0; i < n; i++) {

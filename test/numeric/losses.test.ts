@@ -1,7 +1,7 @@
 // The losses of src/numeric/losses.ts: stable for large margins, derivatives against central differences.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOSSES, logisticLoss, logisticNegDerivative, logisticOfMargin } from '../../src/numeric/losses.js';
+import { LOSSES, exponentialLoss, logisticLoss, logisticNegDerivative, logisticOfMargin, lossSumAndWeights } from '../../src/numeric/losses.js';
 import { fcRuns } from '../checks.js';
 
 describe('losses', () => {
@@ -25,6 +25,34 @@ describe('losses', () => {
         expect(Math.abs(fd - l.derivative(p, y))).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
       }),
       fcRuns(300),
+    );
+  });
+
+  it('lossSumAndWeights gives the per-row ℓ and w·ℓ′ bit for bit (property: margins around 0, ±0, huge, non-finite)', () => {
+    const bits = (a: ArrayLike<number>) => Array.from(a, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x.toString()));
+    const prediction = fc.oneof(
+      fc.double({ min: -50, max: 50 }),
+      fc.constantFrom(0, -0, 1e-300, -1e-300, 745, -745, 800, -800, 1e308, -1e308, Infinity, -Infinity, NaN),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(logisticLoss, exponentialLoss),
+        fc.array(fc.tuple(prediction, fc.constantFrom(-1, 1, 0, -0, 0.3, -1.7)), { minLength: 1, maxLength: 12 }),
+        fc.constantFrom(1, 0.25, 1 / 3),
+        (loss, rows, w) => {
+          const pred = rows.map((r) => r[0]),
+            y = rows.map((r) => r[1]),
+            n = rows.length;
+          // the same loss as another object: the pass through loss.value and loss.derivative
+          const plain = { ...loss };
+          const c1 = new Float64Array(n),
+            c2 = new Float64Array(n);
+          const s1 = lossSumAndWeights(loss, pred, y, n, w, c1),
+            s2 = lossSumAndWeights(plain, pred, y, n, w, c2);
+          expect(bits([s1, ...c1])).toEqual(bits([s2, ...c2]));
+        },
+      ),
+      fcRuns(400),
     );
   });
 });
