@@ -143,6 +143,7 @@ interface DenseWasm {
   interleaveRowPairs(w: number, m: number, d: number, wp: number): void;
   preActivations(wp: number, x: number, b: number, n: number, m: number, d: number, z: number): void;
   outerGradient(g: number, x: number, n: number, m: number, d: number, grad: number): void;
+  rowDots(xp: number, theta: number, n: number, d: number, z: number): void;
 }
 
 /** dist/numeric/wasm/dense.wasm (also when this module runs from src/ under vitest); undefined when it is missing, WebAssembly SIMD is unavailable, or CLAIMCHECK_KERNELS=js. */
@@ -243,6 +244,51 @@ export function preActivations(
 export function outerGradient(G: Float64Array, X: Float64Array, n: number, m: number, d: number, grad: Float64Array): void {
   if (wasm && n * m * d >= WASM_FROM) outerGradientWasm(G, X, n, m, d, grad);
   else outerGradientJs(G, X, n, m, d, grad);
+}
+
+/** X θ and Σ_i c_i x_i of one n×d matrix X copied once into a dense.wasm instance of its own (rowProducts). */
+export interface RowProducts {
+  /** views into the instance's memory: θ (d entries), z (n), c (n), grad (d) */
+  theta: Float64Array;
+  z: Float64Array;
+  c: Float64Array;
+  grad: Float64Array;
+  /** z ← X θ, each z_i summed in k order from 0 (preActivations with one neuron, two rows per vector) */
+  predict(): void;
+  /** grad ← Σ_i c_i x_i, each entry summed in i order (outerGradient with one neuron) */
+  gradient(): void;
+}
+
+/**
+ * X held in WebAssembly memory for the products of a linear model (X θ and Xᵀ c), so that a call copies θ and c,
+ * not X: a dense.wasm instance per matrix, its memory grown once here (the views stay valid). Undefined where the
+ * WebAssembly build is not used.
+ */
+export function rowProducts(X: Float64Array, n: number, d: number): RowProducts | undefined {
+  if (!denseModule || !wasm) return undefined;
+  const inst = new WebAssembly.Instance(denseModule).exports as unknown as DenseWasm;
+  const nd = n * d;
+  const oXp = pad(nd),
+    oT = oXp + pad(nd),
+    oZ = oT + pad(d),
+    oC = oZ + pad(n),
+    oG = oC + pad(n);
+  const base = inst.workspace(),
+    mem = inst.memory,
+    need = base + 8 * (oG + d);
+  if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+  const at = (o: number) => base + 8 * o;
+  const f64 = (o: number, len: number) => new Float64Array(mem.buffer, at(o), len);
+  f64(0, nd).set(X.subarray(0, nd));
+  inst.interleaveRowPairs(base, n, d, at(oXp));
+  return {
+    theta: f64(oT, d),
+    z: f64(oZ, n),
+    c: f64(oC, n),
+    grad: f64(oG, d),
+    predict: () => inst.rowDots(at(oXp), at(oT), n, d, at(oZ)),
+    gradient: () => inst.outerGradient(at(oC), base, n, 1, d, at(oG)),
+  };
 }
 
 /** The Dormand–Prince exports of dense.wasm (wasm/dense.as.ts): stage points and error estimate; arguments are byte offsets into `memory`. */

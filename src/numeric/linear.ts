@@ -2,7 +2,7 @@
 // or exponential-loss classification (Soudry et al. 2018) under the margin losses.
 import { ddAdd, ddFromNumber, ddMul, type DD } from './dd.js';
 import { ddGet, ddSet, type DDModel, type DDVec } from './dd-model.js';
-import { outerGradient, preActivations } from './dense.js';
+import { outerGradient, preActivations, rowProducts } from './dense.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
@@ -112,7 +112,7 @@ const LINEAR_KERNEL_FROM = 4096;
 /**
  * objective(model, loss, X, y, ·)'s valueAndGrad with reduction weight w (then negated, with `negate`) for a bias-free linear
  * model on n·d ≥ LINEAR_KERNEL_FROM products: Xθ by preActivations (each sum in k order, as forward) and Σ_i c_i x_i by
- * outerGradient (in i order, as backward), bit-identical to the model's passes (test/numeric/linear.test.ts). backward skips a
+ * outerGradient (in i order, as backward), on X held in WebAssembly memory where it loads (rowProducts), bit-identical to the model's passes (test/numeric/linear.test.ts). backward skips a
  * row whose c_i is 0 where the product adds 0·x_ik — the same sum unless x_ik is ±∞, so data with a non-finite entry keep the passes.
  */
 export function linearObjectiveKernel(
@@ -126,8 +126,20 @@ export function linearObjectiveKernel(
   const n = X.rows,
     d = X.cols;
   if (!biasFree.has(model) || model.nParams !== d || n * d < LINEAR_KERNEL_FROM || !X.data.every(Number.isFinite)) return undefined;
-  const A = X.data,
-    pred = new Float64Array(n),
+  const A = X.data;
+  const r = rowProducts(A, n, d);
+  if (r)
+    return (theta, out) => {
+      r.theta.set(theta);
+      r.predict();
+      const s = lossSumAndWeights(loss, r.z, y, n, w, r.c);
+      r.gradient();
+      const g = r.grad;
+      if (negate) for (let p = 0; p < d; p++) out[p] = -g[p];
+      else out.set(g);
+      return w * s;
+    };
+  const pred = new Float64Array(n),
     c = new Float64Array(n);
   return (theta, out) => {
     preActivations(theta, A, undefined, 0, n, 1, d, pred);

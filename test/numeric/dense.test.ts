@@ -10,6 +10,7 @@ import {
   preActivations,
   preActivationsJs,
   preActivationsWasm,
+  rowProducts,
 } from '../../src/numeric/dense.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../../src/numeric/models.js';
 import { Rng } from '../../src/numeric/rng.js';
@@ -175,6 +176,37 @@ describe('WebAssembly SIMD kernels', () => {
           expect(bits(gw)).toEqual(bits(gj));
         },
       ),
+      fcRuns(200),
+    );
+  });
+
+  it('rowProducts (X held in WebAssembly memory) equals preActivations and outerGradient with one neuron bit for bit, over several calls (property: odd n, ±0, ∞, NaN)', () => {
+    // NaN by value: its sign bit is the hardware's (Object.is and every report read NaN alike)
+    const nanBits = (a: Float64Array) => bits(a).map((b, i) => (Number.isNaN(a[i]) ? 'NaN' : b));
+    const entry = (rng: Rng, special: boolean) => {
+      if (!special || rng.uniform() < 0.7) return rng.normal();
+      return [0, -0, Infinity, -Infinity, NaN, 1e308][Math.floor(rng.uniform() * 6)];
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 41 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.integer({ min: 0, max: 1e6 }), (n, d, special, seed) => {
+        const rng = new Rng(seed);
+        const X = Float64Array.from({ length: n * d }, () => entry(rng, special));
+        const r = rowProducts(X, n, d)!;
+        for (let call = 0; call < 3; call++) {
+          const theta = Float64Array.from({ length: d }, () => entry(rng, special));
+          r.theta.set(theta);
+          r.predict();
+          const z = new Float64Array(n);
+          preActivationsJs(theta, X, undefined, 0, n, 1, d, z);
+          expect(nanBits(Float64Array.from(r.z))).toEqual(nanBits(z));
+          const c = Float64Array.from({ length: n }, () => entry(rng, special));
+          r.c.set(c);
+          r.gradient();
+          const g = new Float64Array(d);
+          outerGradientJs(c, X, n, 1, d, g);
+          expect(nanBits(Float64Array.from(r.grad))).toEqual(nanBits(g));
+        }
+      }),
       fcRuns(200),
     );
   });

@@ -252,6 +252,50 @@ export function outerGradient(g: usize, x: usize, n: i32, m: i32, d: i32, grad: 
   }
 }
 
+/**
+ * z_i = Σ_k θ_k X[i,k] in k order, from 0 (preActivations with one neuron), two rows per vector: X arrives with
+ * its rows interleaved in pairs (interleaveRowPairs with m = n), an odd last row plainly after them.
+ */
+export function rowDots(xp: usize, theta: usize, n: i32, d: i32, z: usize): void {
+  const pairs = n >> 1,
+    ps = (<usize>d) << 4;
+  const zero = f64x2.splat(0.0);
+  let p = 0;
+  // four pairs (eight rows) at a time: four independent sums per θ_k
+  for (; p + 3 < pairs; p += 4) {
+    const a = xp + ((<usize>(p * d)) << 4);
+    let s0 = zero,
+      s1 = zero,
+      s2 = zero,
+      s3 = zero;
+    for (let k = 0; k < d; k++) {
+      const t = f64x2.splat(load<f64>(theta + ((<usize>k) << 3))),
+        o = a + ((<usize>k) << 4);
+      s0 = f64x2.add(s0, f64x2.mul(v128.load(o), t));
+      s1 = f64x2.add(s1, f64x2.mul(v128.load(o + ps), t));
+      s2 = f64x2.add(s2, f64x2.mul(v128.load(o + 2 * ps), t));
+      s3 = f64x2.add(s3, f64x2.mul(v128.load(o + 3 * ps), t));
+    }
+    const zo = z + ((<usize>p) << 4);
+    v128.store(zo, s0);
+    v128.store(zo, s1, 16);
+    v128.store(zo, s2, 32);
+    v128.store(zo, s3, 48);
+  }
+  for (; p < pairs; p++) {
+    const a = xp + ((<usize>(p * d)) << 4);
+    let s = zero;
+    for (let k = 0; k < d; k++) s = f64x2.add(s, f64x2.mul(v128.load(a + ((<usize>k) << 4)), f64x2.splat(load<f64>(theta + ((<usize>k) << 3)))));
+    v128.store(z + ((<usize>p) << 4), s);
+  }
+  if (n & 1) {
+    const a = xp + ((<usize>(pairs * d)) << 4);
+    let s = 0.0;
+    for (let k = 0; k < d; k++) s += load<f64>(a + ((<usize>k) << 3)) * load<f64>(theta + ((<usize>k) << 3));
+    store<f64>(z + ((<usize>(n - 1)) << 3), s);
+  }
+}
+
 // Dormand–Prince (integrateDopri in src/numeric/dynamics.ts): the stage points tmp = y + Σ_{r<s} c_r k_r and the
 // error estimate, two entries per f64x2 vector, each sum in the JavaScript loops' order (from y, then r = 0, 1, …),
 // so every entry is rounded as there. Arrays are n doubles at the given byte offsets.
