@@ -164,10 +164,12 @@ const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 210
 const [A10, A20, A21, A30, A31, A32, A40, A41, A42, A43, A50, A51, A52, A53, A54, A60, A61, A62, A63, A64, A65] = A.flat();
 const [B50, B51, B52, B53, B54, B55, B56] = B5;
 const [B40, B41, B42, B43, B44, B45, B46] = B4;
+/** The tableau as dormandPrince uses it (two-layer-flow.ts generates the same operations). */
+export const dopriTableau = { A: A.flat(), B5, B4 };
 
 // 0.9·err^(−1/5) ≥ 5 exactly when err ≤ (0.9/5)^5 ≈ 1.8896e-4 and ≤ 0.2 when err ≥ 4.5^5 ≈ 1845.3: beyond these bounds,
 // moved inward by ≥ 0.05% (a power is within an ulp of its value), the clamp decides without Math.pow (19% of vardi2021.thm1's worker time).
-const GROWTH_MAX_BELOW = 1.88e-4,
+export const GROWTH_MAX_BELOW = 1.88e-4,
   GROWTH_MIN_ABOVE = 1850;
 
 /** Dormand–Prince step-size control: the next step from this one's scaled error estimate (≤ 1 accepted), growth in [0.2, 5]. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DDVec } from '../../numeric/dd-model.js';
 import { ddGradientFlow } from '../../numeric/dd-dynamics.js';
 import { gradientFlow, type Observer } from '../../numeric/dynamics.js';
+import { twoLayerGradientFlow } from '../../numeric/two-layer-flow.js';
 import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
@@ -28,7 +29,9 @@ export const gradientFlowBlock = defineBlock({
     };
     checkSteps('gradient-flow', o.maxSteps, `max_steps ${o.maxSteps}`);
     return Object.assign(
-      ({ objective }: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) =>
+      // a leaky-ReLU two-layer net under the square loss runs on its generated kernel (the same numbers as on the problem's objective)
+      ({ objective, model, loss, data }: DynamicsProblem, theta0: Float64Array, observe?: Observer, record?: { acceptedSteps?: number[] }) =>
+        twoLayerGradientFlow(model, loss.loss, data.X, data.y, loss.reduction, theta0, { ...o, observe, acceptedSteps: record?.acceptedSteps }) ??
         gradientFlow(objective, theta0, { ...o, observe, acceptedSteps: record?.acceptedSteps }),
       {
         dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
