@@ -144,6 +144,25 @@ interface DenseWasm {
   preActivations(wp: number, x: number, b: number, n: number, m: number, d: number, z: number): void;
   outerGradient(g: number, x: number, n: number, m: number, d: number, grad: number): void;
   rowDots(xp: number, theta: number, n: number, d: number, z: number): void;
+  cpSquareLoss(
+    theta: number,
+    out: number,
+    P: number,
+    R: number,
+    m: number,
+    at: number,
+    T: number,
+    G: number,
+    n: number,
+    starts: number,
+    ent: number,
+    val: number,
+    y: number,
+    c: number,
+    w: number,
+    negate: number,
+    s: number,
+  ): number;
 }
 
 /** dist/numeric/wasm/dense.wasm (also when this module runs from src/ under vitest); undefined when it is missing, WebAssembly SIMD is unavailable, or CLAIMCHECK_KERNELS=js. */
@@ -288,6 +307,62 @@ export function rowProducts(X: Float64Array, n: number, d: number): RowProducts 
     grad: f64(oG, d),
     predict: () => inst.rowDots(at(oXp), at(oT), n, d, at(oZ)),
     gradient: () => inst.outerGradient(at(oC), base, n, 1, d, at(oG)),
+  };
+}
+
+/**
+ * An order-3 CP factorization's square-loss objective (tensor.ts cpObjectiveKernel) on dense.wasm's cpSquareLoss, its
+ * data copied once into an instance of its own: at (three θ offsets per measured entry, in increasing entry order),
+ * the rows' nonzeros (starts, ent: the measured entry's index, val) and y. The kernel returns w·L with ∇L (−∇L with
+ * `negate`) in out, or undefined, writing nothing, where the caller must take the model's passes.
+ */
+export function cpSquareLossWasm(
+  P: number,
+  R: number,
+  at: Int32Array,
+  starts: Int32Array,
+  ent: Int32Array,
+  val: Float64Array,
+  y: Float64Array,
+  w: number,
+  negate: boolean,
+): ((theta: Float64Array, out: Float64Array) => number | undefined) | undefined {
+  if (!denseModule || !wasm) return undefined;
+  const inst = new WebAssembly.Instance(denseModule).exports as unknown as DenseWasm;
+  const m = at.length / 3,
+    n = y.length,
+    nz = val.length;
+  let o = inst.workspace();
+  const take = (bytes: number) => ((o += Math.ceil(bytes / 16) * 16), o - Math.ceil(bytes / 16) * 16);
+  const l = {
+    theta: take(8 * P),
+    out: take(8 * P),
+    at: take(4 * at.length),
+    T: take(8 * m),
+    G: take(8 * m),
+    starts: take(4 * (n + 1)),
+    ent: take(4 * nz),
+    val: take(8 * nz),
+    y: take(8 * n),
+    c: take(8 * n),
+    s: take(8),
+  };
+  const mem = inst.memory;
+  if (mem.buffer.byteLength < o) mem.grow(Math.ceil((o - mem.buffer.byteLength) / 65536));
+  new Int32Array(mem.buffer, l.at, at.length).set(at);
+  new Int32Array(mem.buffer, l.starts, n + 1).set(starts);
+  new Int32Array(mem.buffer, l.ent, nz).set(ent);
+  new Float64Array(mem.buffer, l.val, nz).set(val);
+  new Float64Array(mem.buffer, l.y, n).set(y);
+  const theta = new Float64Array(mem.buffer, l.theta, P),
+    out = new Float64Array(mem.buffer, l.out, P),
+    s = new Float64Array(mem.buffer, l.s, 1);
+  const neg = negate ? 1 : 0;
+  return (th, dst) => {
+    theta.set(th);
+    if (!inst.cpSquareLoss(l.theta, l.out, P, R, m, l.at, l.T, l.G, n, l.starts, l.ent, l.val, l.y, l.c, w, neg, l.s)) return undefined;
+    dst.set(out);
+    return w * s[0];
   };
 }
 

@@ -4,6 +4,7 @@
 // the case of one-hot A_k. Random low-rank targets for completion live here too.
 import { ddAdd, ddFromNumber, ddMul, ddSqrt, type DD } from './dd.js';
 import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
+import { cpSquareLossWasm } from './dense.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, squareLoss, type Loss } from './losses.js';
 import type { Model } from './models.js';
@@ -17,15 +18,22 @@ export interface CpOptions {
 }
 
 /** Makes a model's objective kernel: (θ, out) ↦ L(θ) with ∇L(θ) (or −∇L(θ)) written into out; undefined where the model has none for this loss. */
-type CpKernelOf = (loss: Loss, X: Mat, y: Float64Array, w: number, negate: boolean) => ((theta: Float64Array, out: Float64Array) => number) | undefined;
+type CpKernelOf = (
+  loss: Loss,
+  X: Mat,
+  y: Float64Array,
+  w: number,
+  negate: boolean,
+  wasm: boolean,
+) => ((theta: Float64Array, out: Float64Array) => number) | undefined;
 
 const cpKernels = new WeakMap<Model, CpKernelOf>();
 
 /**
  * objective.ts's L(θ) and ∇L(θ) (or −∇L(θ), for gradient flow) of an order-3 CP factorization under the square
  * loss in one pass over the observed entries: cpFactorization's forward and backward and objective.ts's loss sum
- * with the same operations in the same order (test/numeric/tensor.test.ts compares bits). Undefined for other
- * models, losses and orders.
+ * with the same operations in the same order (test/numeric/tensor.test.ts compares bits): in WebAssembly (dense.ts
+ * cpSquareLossWasm) where it loads, unless `kernels.wasm` is false. Undefined for other models, losses and orders.
  */
 export function cpObjectiveKernel(
   model: Model,
@@ -34,8 +42,9 @@ export function cpObjectiveKernel(
   y: Float64Array,
   w: number,
   negate: boolean,
+  kernels: { wasm?: boolean } = {},
 ): ((theta: Float64Array, out: Float64Array) => number) | undefined {
-  return cpKernels.get(model)?.(loss, X, y, w, negate);
+  return cpKernels.get(model)?.(loss, X, y, w, negate, kernels.wasm !== false);
 }
 
 /** Row-major strides of a tensor with these dimensions. */
@@ -226,7 +235,7 @@ export function cpFactorization(o: CpOptions): Model {
 
   // X's nonzero entries (the model's sparse()), and the entries measured in increasing order (backward's order
   // over e: G is 0 elsewhere). A non-finite T or c takes the model's own passes, as objective.ts composes them.
-  const kernelOf: CpKernelOf = (loss, X, y, w, negate) => {
+  const kernelOf: CpKernelOf = (loss, X, y, w, negate, useWasm) => {
     if (N !== 3 || loss !== squareLoss || X.cols !== size) return undefined;
     const n = X.rows;
     const pred = new Float64Array(n),
@@ -245,6 +254,23 @@ export function cpFactorization(o: CpOptions): Model {
       val = value,
       seen = measured,
       ascending = Int32Array.from(seen).sort();
+    // the same in WebAssembly: measured entries by their index in increasing order
+    const index = new Int32Array(size);
+    ascending.forEach((e, j) => (index[e] = j));
+    const fast =
+      useWasm &&
+      cpSquareLossWasm(
+        nParams,
+        R,
+        Int32Array.from({ length: 3 * ascending.length }, (_, q) => at[ascending[Math.floor(q / 3)] * 3 + (q % 3)]),
+        starts,
+        ent.map((e) => index[e]),
+        val,
+        y.subarray(0, n),
+        w,
+        negate,
+      );
+    if (fast) return (theta, out) => fast(theta, out) ?? generic(theta, out);
     const Tk = new Float64Array(size),
       Gk = new Float64Array(size);
     return (theta, out) => {

@@ -296,6 +296,122 @@ export function rowDots(xp: usize, theta: usize, n: i32, d: i32, z: usize): void
   }
 }
 
+/**
+ * tensor.ts's fused objective of an order-3 CP factorization under the square loss (cpObjectiveKernel), the same
+ * operations in the same order, products of two components (r, r + 1) per vector. Byte offsets: θ and out (P
+ * doubles), at (i32: the three factor rows, θ offsets, of each measured entry, in increasing entry order), T and
+ * G (a double per measured entry), starts (i32, n + 1), ent (i32: the measured entry's index of each nonzero of a
+ * row), val, y and c (n), s (the loss sum is stored there). Returns 0, writing nothing to out, when R·max|θ|³
+ * ≤ 1e300 fails (T not surely finite) or some c_k is not finite: the caller takes the model's passes.
+ */
+export function cpSquareLoss(
+  theta: usize,
+  out: usize,
+  P: i32,
+  R: i32,
+  m: i32,
+  at: usize,
+  T: usize,
+  G: usize,
+  n: i32,
+  starts: usize,
+  ent: usize,
+  val: usize,
+  y: usize,
+  c: usize,
+  w: f64,
+  negate: i32,
+  s: usize,
+): i32 {
+  let big = f64x2.splat(0.0);
+  let i = 0;
+  for (; i + 1 < P; i += 2) big = f64x2.max(big, f64x2.abs(v128.load(theta + ((<usize>i) << 3))));
+  let M = max<f64>(f64x2.extract_lane(big, 0), f64x2.extract_lane(big, 1));
+  if (i < P) M = max<f64>(M, abs<f64>(load<f64>(theta + ((<usize>i) << 3))));
+  if (!(<f64>R * (M * M * M) <= 1e300)) return 0;
+  const pairs = R & ~1;
+  // T_e = Σ_r (a0·a1)·a2 in r order, from 0 (a zero factor gives ±0 as the stopped product does: the sum is never −0)
+  for (let j = 0; j < m; j++) {
+    const b = at + ((<usize>(3 * j)) << 2);
+    const b0 = theta + ((<usize>load<i32>(b)) << 3),
+      b1 = theta + ((<usize>load<i32>(b, 4)) << 3),
+      b2 = theta + ((<usize>load<i32>(b, 8)) << 3);
+    let v = 0.0;
+    let r = 0;
+    for (; r < pairs; r += 2) {
+      const o = (<usize>r) << 3;
+      const p = f64x2.mul(f64x2.mul(v128.load(b0 + o), v128.load(b1 + o)), v128.load(b2 + o));
+      v += f64x2.extract_lane(p, 0);
+      v += f64x2.extract_lane(p, 1);
+    }
+    if (r < R) {
+      const o = (<usize>r) << 3;
+      v += load<f64>(b0 + o) * load<f64>(b1 + o) * load<f64>(b2 + o);
+    }
+    store<f64>(T + ((<usize>j) << 3), v);
+  }
+  let sum = 0.0;
+  let finite = true;
+  for (let k = 0; k < n; k++) {
+    let f = 0.0;
+    const q1 = load<i32>(starts + ((<usize>(k + 1)) << 2));
+    for (let q = load<i32>(starts + ((<usize>k) << 2)); q < q1; q++)
+      f += load<f64>(val + ((<usize>q) << 3)) * load<f64>(T + ((<usize>load<i32>(ent + ((<usize>q) << 2))) << 3));
+    const res = f - load<f64>(y + ((<usize>k) << 3));
+    sum += 0.5 * res * res;
+    const ck = w * res;
+    store<f64>(c + ((<usize>k) << 3), ck);
+    finite = finite && ck - ck == 0;
+  }
+  store<f64>(s, sum);
+  if (!finite) return 0;
+  memory.fill(G, 0, (<usize>m) << 3);
+  for (let k = 0; k < n; k++) {
+    const ck = load<f64>(c + ((<usize>k) << 3));
+    if (ck == 0) continue;
+    const q1 = load<i32>(starts + ((<usize>(k + 1)) << 2));
+    for (let q = load<i32>(starts + ((<usize>k) << 2)); q < q1; q++) {
+      const g = G + ((<usize>load<i32>(ent + ((<usize>q) << 2))) << 3);
+      store<f64>(g, load<f64>(g) + ck * load<f64>(val + ((<usize>q) << 3)));
+    }
+  }
+  memory.fill(out, 0, (<usize>P) << 3);
+  for (let j = 0; j < m; j++) {
+    const g = load<f64>(G + ((<usize>j) << 3));
+    if (g == 0) continue;
+    const b = at + ((<usize>(3 * j)) << 2);
+    const t0 = (<usize>load<i32>(b)) << 3,
+      t1 = (<usize>load<i32>(b, 4)) << 3,
+      t2 = (<usize>load<i32>(b, 8)) << 3;
+    const gv = f64x2.splat(g);
+    let r = 0;
+    for (; r < pairs; r += 2) {
+      const o = (<usize>r) << 3;
+      const a0 = v128.load(theta + t0 + o),
+        a1 = v128.load(theta + t1 + o),
+        a2 = v128.load(theta + t2 + o);
+      v128.store(out + t0 + o, f64x2.add(v128.load(out + t0 + o), f64x2.mul(f64x2.mul(gv, a1), a2)));
+      v128.store(out + t1 + o, f64x2.add(v128.load(out + t1 + o), f64x2.mul(f64x2.mul(gv, a0), a2)));
+      v128.store(out + t2 + o, f64x2.add(v128.load(out + t2 + o), f64x2.mul(f64x2.mul(gv, a0), a1)));
+    }
+    if (r < R) {
+      const o = (<usize>r) << 3;
+      const a0 = load<f64>(theta + t0 + o),
+        a1 = load<f64>(theta + t1 + o),
+        a2 = load<f64>(theta + t2 + o);
+      store<f64>(out + t0 + o, load<f64>(out + t0 + o) + g * a1 * a2);
+      store<f64>(out + t1 + o, load<f64>(out + t1 + o) + g * a0 * a2);
+      store<f64>(out + t2 + o, load<f64>(out + t2 + o) + g * a0 * a1);
+    }
+  }
+  if (negate) {
+    let q = 0;
+    for (; q + 1 < P; q += 2) v128.store(out + ((<usize>q) << 3), f64x2.neg(v128.load(out + ((<usize>q) << 3))));
+    if (q < P) store<f64>(out + ((<usize>q) << 3), -load<f64>(out + ((<usize>q) << 3)));
+  }
+  return 1;
+}
+
 // Dormand–Prince (integrateDopri in src/numeric/dynamics.ts): the stage points tmp = y + Σ_{r<s} c_r k_r and the
 // error estimate, two entries per f64x2 vector, each sum in the JavaScript loops' order (from y, then r = 0, 1, …),
 // so every entry is rounded as there. Arrays are n doubles at the given byte offsets.
