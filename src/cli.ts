@@ -389,18 +389,29 @@ async function runClaims(args: RunArgs): Promise<void> {
     const threads = intFlag(args.threads, 'threads', 1, MAX_THREADS) ?? availableParallelism();
     if (seed !== undefined && seeds !== undefined && seed + seeds - 1 > MAX_SEED)
       throw new UsageError(`--seed ${seed} with --seeds ${seeds} passes the largest run seed ${MAX_SEED}`);
-    const selected = select(targets, undefined, args.ablate ? 'ablate' : 'run');
-    const { papers, paperErrors } = selected;
-    const shard = args.shard ? parseShard(String(args.shard)) : undefined;
-    const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
-    checkEffectiveTrials(loads, trials, seeds, args.full);
-    const drop = dropFlag(args.drop, loads, args.full, args.ablate);
-    const precision = precisionFlag(args.precision);
-    // a diagnostic run without a premise never replaces the latest report
-    const out = args.out === undefined ? join('reports', drop ? `without-${drop}` : 'latest') : outFlag(args.out);
-    checkReportDir(out);
-    for (const e of paperErrors) warn(formatError(e));
+    // the workers load their modules while the claims load
     const workers = createPool(threads);
+    const prepare = () => {
+      const selected = select(targets, undefined, args.ablate ? 'ablate' : 'run');
+      const shard = args.shard ? parseShard(String(args.shard)) : undefined;
+      const loads = shard ? selected.loads.filter((_, p) => p % shard.n === shard.i - 1) : selected.loads;
+      checkEffectiveTrials(loads, trials, seeds, args.full);
+      const drop = dropFlag(args.drop, loads, args.full, args.ablate);
+      const precision = precisionFlag(args.precision);
+      // a diagnostic run without a premise never replaces the latest report
+      const out = args.out === undefined ? join('reports', drop ? `without-${drop}` : 'latest') : outFlag(args.out);
+      checkReportDir(out);
+      return { papers: selected.papers, paperErrors: selected.paperErrors, shard, loads, drop, precision, out };
+    };
+    let prepared: ReturnType<typeof prepare>;
+    try {
+      prepared = prepare();
+    } catch (e) {
+      await workers.close();
+      throw e;
+    }
+    const { papers, paperErrors, shard, loads, drop, precision, out } = prepared;
+    for (const e of paperErrors) warn(formatError(e));
     // --no-cache: journals in memory only, so nothing from earlier runs is used, and a trial
     // that this run asks for twice (a boundary cell that is also a search trial) still runs once
     const engine = engineFingerprint();

@@ -1,7 +1,8 @@
 // Expressions in claim files are data: parsed by mathjs into an AST, checked against an
 // explicit whitelist of node types, functions and symbols, and evaluated by our own walker.
 // Nothing in a claim file ever reaches eval, new Function or mathjs's evaluate.
-import { parse, type MathNode } from 'mathjs';
+import type { MathNode } from 'mathjs';
+import { parse } from './mathjs.js';
 
 /** A name table with no prototype: a name is in it only if it was put there (never `toString`, `valueOf`, …). */
 export function nameTable<V>(entries: Record<string, V>): Readonly<Record<string, V>> {

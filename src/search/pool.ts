@@ -145,7 +145,8 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
   const stepTimeoutMs = o.stepTimeoutMs ?? LIMITS.stepSeconds.value * 1000;
   const pool = new Piscina({
     filename: workerFile(),
-    minThreads: 1,
+    // every worker boots at once (a worker idle for idleTimeout above minThreads would be stopped, and booted again later)
+    minThreads: Math.max(1, Math.min(threads, availableParallelism())),
     maxThreads: Math.max(1, threads),
     idleTimeout: 2000,
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(memoryMb / 8))) },

@@ -1,7 +1,8 @@
 // The one small interface to the computer-algebra packages. The CAS proposes; the numbers decide
 // (check.ts): nerdamer and mathjs have silent wrong answers (shared/research/anchors-and-ecosystem.md §A3).
 import { createRequire } from 'node:module';
-import { all, create, parse, type MathNode } from 'mathjs';
+import type { MathNode } from 'mathjs';
+import { all, create, parse } from '../core/mathjs.js';
 import { bigMath, NoNormalForm, RationalFunction } from './polynomial.js';
 
 const require = createRequire(import.meta.url);

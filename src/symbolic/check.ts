@@ -2,7 +2,8 @@
 // Each case of a case split is reduced by the CAS and cross-checked in float64 at ≥ 200 seeded
 // random points of its region (an inequality then by a guided search for its least margin over the
 // box, guided-box.ts); a failing point is re-evaluated in 64-digit BigNumber arithmetic.
-import { parse, type MathNode } from 'mathjs';
+import type { MathNode } from 'mathjs';
+import { parse } from '../core/mathjs.js';
 import { evaluate, parseExpr, parseFnHead, type Scope } from '../core/expr.js';
 import { LIMITS } from '../claims/limits.js';
 import type { SymbolicStep } from '../claims/schema.js';

@@ -3,7 +3,8 @@
 // numerator/denominator polynomials with BigInt coefficients; it is 0 exactly when the numerator is.
 // Anything else (sqrt, abs, functions, powers with a non-integer or symbolic exponent, a negative power
 // of a non-constant) is outside the fragment and left to the other engines.
-import { create, all, type MathNode } from 'mathjs';
+import type { MathNode } from 'mathjs';
+import { all, create } from '../core/mathjs.js';
 import { CONSTANTS } from '../core/expr.js';
 
 /** Limits that keep hostile input from hanging or exhausting memory: past any of them the engine gives up. */
