@@ -52,3 +52,55 @@ export function kernelNormalizedFlow(K: NormalizedFlowKernel, n: number, y: Floa
   rec.record(k, k, loss, true);
   return { theta: Float64Array.from(theta), loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy: 'steps', snapshots };
 }
+
+/** A kernel that runs whole stretches of the normalized flow, the exponential loss and its weights included (two-layer-kernel.ts). */
+export interface NormalizedFlowRunsKernel {
+  theta: Float64Array;
+  forward(): void;
+  /** exponentialLossWeights of the last forward pass, into the kernel's c; returns the loss */
+  lossWeights(): number;
+  /** the loss of the last lossWeights() */
+  loss: Float64Array;
+  /** up to `count` steps (normalizedFlow's step, then lossWeights); the number of steps that stayed finite: a smaller one is where the run diverged */
+  flow(count: number, eta: number): number;
+}
+
+/**
+ * kernelNormalizedFlow on a kernel that runs the steps between two points where JavaScript acts (the recorder's next
+ * point, a snapshot, every step for an observer, the end): the same result. No unit steps.
+ */
+export function normalizedFlowRuns(K: NormalizedFlowRunsKernel, theta0: Float64Array, o: NormalizedFlowOptions): SimResult {
+  const { theta } = K;
+  theta.set(theta0);
+  const seen = o.observe && new Float64Array(theta.length);
+  const look = () => {
+    if (!o.observe) return;
+    seen!.set(theta);
+    o.observe(seen!);
+  };
+  const rec = recorder();
+  const schedule = o.snapshots ? [...snapshotSchedule(o.steps)].sort((a, b) => a - b) : undefined;
+  const snapshots: SimResult['snapshots'] = schedule ? [] : undefined;
+  K.forward();
+  let loss = K.lossWeights();
+  rec.record(0, 0, loss, true);
+  look();
+  // the step of recorder()'s next point: after a point at k, max(k + 1, ⌈1.08k⌉)
+  let nextPoint = 1,
+    nextSnapshot = 0;
+  let k = 0;
+  while (k < o.steps) {
+    while (schedule && nextSnapshot < schedule.length && schedule[nextSnapshot] <= k) nextSnapshot++;
+    const to = o.observe ? k + 1 : Math.min(o.steps, nextPoint, schedule?.[nextSnapshot] ?? Infinity);
+    const done = K.flow(to - k, o.eta);
+    if (done < to - k) throw new DivergedError(`step ${k + done + 1}`);
+    k = to;
+    loss = K.loss[0];
+    look();
+    rec.record(k, k, loss);
+    if (k >= nextPoint) nextPoint = Math.max(k + 1, Math.ceil(k * 1.08));
+    if (schedule?.[nextSnapshot] === k) snapshots!.push({ step: k, theta: Float64Array.from(theta) });
+  }
+  rec.record(k, k, loss, true);
+  return { theta: Float64Array.from(theta), loss, steps: k, time: k * o.eta, errorEstimate: 0, trajectory: rec.points, stoppedBy: 'steps', snapshots };
+}

@@ -6,11 +6,11 @@
 // (test/numeric/two-layer-kernel.test.ts). normalizedFlow and gradientDescent (dynamics.ts) are written
 // out here on the kernel, step for step in their order.
 import { DivergedError, recorder, snapshotSchedule, type NormalizedFlowOptions, type Observer, type SimResult } from './dynamics.js';
-import { kernelNormalizedFlow } from './kernel-flow.js';
+import { normalizedFlowRuns } from './kernel-flow.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
-import { alignedArrays, call, f64, f64x2, Fn, I32, i32, F64, ifThen, moduleBytes, thetaUpdateFn, V128, type Code } from './wasm-asm.js';
+import { alignedArrays, f64, f64x2, Fn, I32, i32, F64, ifThen, section, str, thetaUpdateFn, uleb, V128, vec, type Code } from './wasm-asm.js';
 
 // ---- the kernel module ----
 
@@ -37,6 +37,8 @@ function layout({ n, m, r, bias }: TwoLayerShape) {
     g = take(2 * pairs * m),
     pred = take(2 * pairs),
     c = take(2 * pairs),
+    y = take(2 * pairs),
+    loss = take(1),
     kRange = take(pairs),
     qRange = take(r);
   return {
@@ -54,6 +56,9 @@ function layout({ n, m, r, bias }: TwoLayerShape) {
     g,
     pred,
     c,
+    /** the labels y_i and the exponential loss of the last lossWeights() (the normalized flow's) */
+    y,
+    loss,
     /** per pair of rows q, [kStart, kEnd) (i32 at kRange + 8q): both rows of X are 0 outside (a bias keeps every k) */
     kRange,
     /** per block of columns starting at k (see backward), [qStart, qEnd) (i32 at qRange + 8k): the pairs of rows with a nonzero X in the block */
@@ -62,8 +67,28 @@ function layout({ n, m, r, bias }: TwoLayerShape) {
   };
 }
 
+/** moduleBytes (wasm-asm.ts) with env.exp: (f64) → f64 imported as function 0 (Math.exp: the normalized flow's weights) */
+function moduleWithExp(fns: Array<ReturnType<Fn['build']>>): Uint8Array<ArrayBuffer> {
+  const expType = [0x60, 1, F64, 1, F64];
+  return Uint8Array.from(
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00].concat(
+      section(1, vec([expType, ...fns.map((f) => f.type)])),
+      section(
+        2,
+        vec([
+          [...str('env'), ...str('memory'), 0x02, 0x00, 0x00],
+          [...str('env'), ...str('exp'), 0x00, 0x00],
+        ]),
+      ),
+      section(3, vec(fns.map((_, i) => uleb(i + 1)))),
+      section(7, vec(fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i + 1)]))),
+      section(10, vec(fns.map((f) => f.code))),
+    ),
+  );
+}
+
 /**
- * The module of one shape, importing its memory (layout above) and exporting
+ * The module of one shape, importing its memory (layout above) and Math.exp, and exporting
  * forward(): z = XWᵀ (+ b) and pred_i = Σ_j v_j φ(z_ij);
  * backward(): grad = Σ_i c_i ∂f(x_i)/∂θ from the z of the last forward (only trained entries written);
  * ascend(h): θ ← θ + h·grad; descend(η): θ ← θ − η·grad, each returning 1 when the new θ is finite, else 0.
@@ -115,13 +140,21 @@ function kernelModule(s: TwoLayerShape): Uint8Array<ArrayBuffer> {
         }),
       );
       for (let u = 0; u < rows; u++) for (let t = 0; t < js; t++) out.push(...f64x2.store(zAt(f.get('q'), f.get('j')), f.get(`s${u}_${t}`), 16 * (u * m + t)));
+      // pred_i += v_j φ(z_ij), j in order
+      for (let t = 0; t < js; t++) {
+        out.push(...f.set('vt', V128, f64x2.loadSplat(thAt(f.get('j')), 8 * (nW + t))));
+        for (let u = 0; u < rows; u++) out.push(...f.set(`f${u}`, V128, f64x2.add(f.get(`f${u}`), f64x2.mul(f.get('vt'), phi(f, f.get(`s${u}_${t}`))))));
+      }
       return out;
     };
-    /** every neuron for `rows` pairs from q: four at a time, then one at a time */
-    const neurons = (rows: number): Code => [
-      ...f.loop('j', i32.c(0), i32.c(m & ~3), 4, () => block(rows, 4)),
-      ...f.loop('j', i32.c(m & ~3), i32.c(m), 1, () => block(rows, 1)),
-    ];
+    /** every neuron for `rows` pairs from q: four at a time, then one at a time; pred_i = Σ_j v_j φ(z_ij) from 0 in j order beside them */
+    const neurons = (rows: number): Code => {
+      const out: Code = [];
+      for (let u = 0; u < rows; u++) out.push(...f.set(`f${u}`, V128, zero));
+      out.push(...f.loop('j', i32.c(0), i32.c(m & ~3), 4, () => block(rows, 4)), ...f.loop('j', i32.c(m & ~3), i32.c(m), 1, () => block(rows, 1)));
+      for (let u = 0; u < rows; u++) out.push(...f64x2.store(i32.add(i32.c(L.pred), i32.mul(f.get('q'), i32.c(16))), f.get(`f${u}`), 16 * u));
+      return out;
+    };
     const maxI32 = (a: Code, b: Code): Code => [...a, ...b, ...a, ...b, 0x4a, 0x1b], // select(a, b, a > b)
       minI32 = (a: Code, b: Code): Code => [...a, ...b, ...a, ...b, 0x48, 0x1b]; // select(a, b, a < b)
     const body: Code = [
@@ -135,16 +168,6 @@ function kernelModule(s: TwoLayerShape): Uint8Array<ArrayBuffer> {
         ...f.set('kStart', I32, kRangeOf(f.get('q'), 0)),
         ...f.set('kEnd', I32, kRangeOf(f.get('q'), 1)),
         ...neurons(1),
-      ]),
-      // pred_i = Σ_j v_j φ(z_ij), from 0 in j order
-      ...f.loop('q', i32.c(0), i32.c(pairs), 1, () => [
-        ...f.set('f', V128, zero),
-        ...f.set('za', I32, zAt(f.get('q'), i32.c(0))),
-        ...f.loop('j', i32.c(0), i32.c(m), 1, () => [
-          ...f.set('f', V128, f64x2.add(f.get('f'), f64x2.mul(f64x2.loadSplat(thAt(f.get('j')), 8 * nW), phi(f, f64x2.load(f.get('za')))))),
-          ...f.set('za', I32, i32.add(f.get('za'), i32.c(16))),
-        ]),
-        ...f64x2.store(i32.add(i32.c(L.pred), i32.mul(f.get('q'), i32.c(16))), f.get('f')),
       ]),
     ];
     fns.push(f.build(undefined, body));
@@ -274,7 +297,7 @@ function kernelModule(s: TwoLayerShape): Uint8Array<ArrayBuffer> {
   fns.push(thetaUpdateFn('ascend', P, L.theta, L.grad), thetaUpdateFn('descend', P, L.theta, L.grad, true));
 
   // one call per step: flowStep(h) = backward, ascend(h), forward; descentStep(η) = descend(η), forward
-  const callFn = (name: string) => call(fns, name);
+  const callFn = (name: string): Code => [0x10, ...uleb(1 + fns.findIndex((g) => g.name === name))];
   {
     const f = new Fn('flowStep', [['h', F64]]);
     fns.push(f.build(I32, [...callFn('backward'), ...f.get('h'), ...callFn('ascend'), ...callFn('forward')]));
@@ -283,8 +306,51 @@ function kernelModule(s: TwoLayerShape): Uint8Array<ArrayBuffer> {
     const f = new Fn('descentStep', [['h', F64]]);
     fns.push(f.build(I32, [...f.get('h'), ...callFn('descend'), ...callFn('forward')]));
   }
+  // lossWeights(): dynamics.ts exponentialLossWeights(n, pred, y, c) written out, operation for operation (f64.min is
+  // Math.min, NaN and −0 included; exp is Math.exp itself); the loss also stored at `loss`
+  {
+    const { n } = s;
+    const f = new Fn('lossWeights', []);
+    const at = (base: number) => i32.add(i32.c(base), i32.mul(f.get('i'), i32.c(8)));
+    const q = () => f64.mul(f64.load(at(L.y)), f64.load(at(L.pred)));
+    const exp = (x: Code): Code => [...x, 0x10, 0];
+    const neg = (x: Code): Code => [...x, 0x9a];
+    const body: Code = [
+      ...f.set('qmin', F64, f64.c(Infinity)),
+      ...f.loop('i', i32.c(0), i32.c(n), 1, () => f.set('qmin', F64, [...f.get('qmin'), ...q(), 0xa4])),
+      ...f.set('s', F64, f64.c(0)),
+      ...f.loop('i', i32.c(0), i32.c(n), 1, () => [
+        ...f.set('e', F64, exp(neg(f64.sub(q(), f.get('qmin'))))),
+        ...f64.store(at(L.c), f.get('e')),
+        ...f.set('s', F64, f64.add(f.get('s'), f.get('e'))),
+      ]),
+      ...f.loop('i', i32.c(0), i32.c(n), 1, () => f64.store(at(L.c), f64.mul([...f64.load(at(L.c)), ...f.get('s'), 0xa3], f64.load(at(L.y))))),
+      ...f.set('s', F64, f64.mul(exp(neg(f.get('qmin'))), f.get('s'))),
+      ...f64.store(i32.c(L.loss), f.get('s')),
+      ...f.get('s'),
+    ];
+    fns.push(f.build(F64, body));
+  }
+  // flow(count, h): up to `count` normalized-flow steps (flowStep(h), then lossWeights); returns how many steps
+  // stayed finite: count, or the index of the first step whose θ is not finite or whose loss is NaN
+  {
+    const f = new Fn('flow', [
+      ['count', I32],
+      ['h', F64],
+    ]);
+    const body: Code = [
+      ...f.loop('k', i32.c(0), f.get('count'), 1, () => [
+        ...f.set('ok', I32, [...f.get('h'), ...callFn('flowStep')]),
+        ...f.set('loss', F64, callFn('lossWeights')),
+        // loss ≠ loss (NaN) or θ not finite: return k
+        ...ifThen([...f.get('loss'), ...f.get('loss'), 0x62, ...f.get('ok'), 0x45, 0x72], [...f.get('k'), 0x0f]),
+      ]),
+      ...f.get('count'),
+    ];
+    fns.push(f.build(I32, body));
+  }
 
-  return moduleBytes(fns);
+  return moduleWithExp(fns);
 }
 
 interface KernelExports {
@@ -296,6 +362,10 @@ interface KernelExports {
   flowStep(h: number): number;
   /** descend(η), forward(); returns descend's */
   descentStep(eta: number): number;
+  /** the exponential loss of pred against y, and the normalized flow's weights into c (exponentialLossWeights) */
+  lossWeights(): number;
+  /** up to `count` steps of flowStep(h) and lossWeights(); the number of steps that stayed finite (see the module) */
+  flow(count: number, h: number): number;
 }
 
 const shapeKey = (s: TwoLayerShape) => `${s.n} ${s.m} ${s.r} ${s.trainOutput} ${s.bias}`;
@@ -326,6 +396,10 @@ export interface TwoLayerKernel extends KernelExports {
   pred: Float64Array;
   /** the coefficients c_i backward() reads */
   c: Float64Array;
+  /** the labels lossWeights() reads */
+  y: Float64Array;
+  /** the loss of the last lossWeights() */
+  loss: Float64Array;
   /** hands the kernel's memory back for the next run of this shape (its views are then reused) */
   release(): void;
 }
@@ -350,7 +424,7 @@ export function twoLayerKernel(model: Model, X: Mat): TwoLayerKernel | undefined
     const mod = compiled(shape);
     if (!mod) return undefined;
     const memory = new WebAssembly.Memory({ initial: Math.ceil(L.bytes / 65536) });
-    inst = { exports: new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports, buffer: memory.buffer };
+    inst = { exports: new WebAssembly.Instance(mod, { env: { memory, exp: Math.exp } }).exports as unknown as KernelExports, buffer: memory.buffer };
   }
   const { exports: e, buffer: buf } = inst;
   const f = (at: number, len: number) => new Float64Array(buf, at, len);
@@ -358,6 +432,7 @@ export function twoLayerKernel(model: Model, X: Mat): TwoLayerKernel | undefined
   f(0, 2).set([s.activation.leaky.gamma, s.activation.leaky.dphiAtZero]);
   f(L.grad, L.P).fill(0);
   f(L.c, 2 * L.pairs).fill(0);
+  f(L.y, 2 * L.pairs).fill(0);
   const xp = f(L.xp, 2 * L.pairs * r),
     x = f(L.x, 2 * L.pairs * r),
     kRange = new Int32Array(buf, L.kRange, 2 * L.pairs),
@@ -392,12 +467,16 @@ export function twoLayerKernel(model: Model, X: Mat): TwoLayerKernel | undefined
     grad: f(L.grad, L.P),
     pred: f(L.pred, n),
     c: f(L.c, n),
+    y: f(L.y, n),
+    loss: f(L.loss, 1),
     forward: e.forward,
     backward: e.backward,
     ascend: e.ascend,
     descend: e.descend,
     flowStep: e.flowStep,
     descentStep: e.descentStep,
+    lossWeights: e.lossWeights,
+    flow: e.flow,
     release() {
       if (released) return;
       released = true;
@@ -433,10 +512,11 @@ function onKernel(model: Model, X: Mat, observe: Observer | undefined, run: (K: 
 /** normalizedFlow(model, X, y, theta0, o) on the kernel: the same steps, the same result; undefined where no kernel applies or with unit steps. */
 export function twoLayerNormalizedFlow(model: Model, X: Mat, y: Float64Array, theta0: Float64Array, o: NormalizedFlowOptions): SimResult | undefined {
   if (o.unitStep) return undefined;
-  // kernelNormalizedFlow hands the observer its θ
-  return onKernel(model, X, undefined, (K) =>
-    kernelNormalizedFlow({ theta: K.theta, c: K.c, forward: K.forward, pred: () => K.pred, step: (eta) => K.flowStep(eta) }, X.rows, y, theta0, o),
-  );
+  // normalizedFlowRuns hands the observer its θ
+  return onKernel(model, X, undefined, (K) => {
+    K.y.set(y.subarray(0, X.rows));
+    return normalizedFlowRuns({ theta: K.theta, forward: K.forward, lossWeights: K.lossWeights, loss: K.loss, flow: K.flow }, theta0, o);
+  });
 }
 
 export interface TwoLayerDescentOptions {

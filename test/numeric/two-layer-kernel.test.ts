@@ -119,6 +119,27 @@ describe.skipIf(twoLayerKernels !== 'wasm-simd')('generated two-layer kernel', (
     );
   });
 
+  it('runs of many steps in the kernel (no observer) equal normalizedFlow: the recorder’s thinned points, snapshots, divergence at any step', () => {
+    fc.assert(
+      fc.property(
+        shapes,
+        fc.integer({ min: 0, max: 400 }),
+        fc.boolean(),
+        fc.option(fc.double({ min: 300, max: 308, noNaN: true }), { nil: undefined }),
+        ({ n, r, m, seed, ...o }, steps, snapshots, overflow) => {
+          const { model, X, y, theta } = randomCase(n, r, m, seed, o);
+          // η = 10^300 … 10^308: θ overflows after a few to a few hundred steps
+          const opts = { steps, eta: overflow === undefined ? 0.05 : 10 ** overflow, snapshots };
+          expectSameOutcome(
+            outcome(() => twoLayerNormalizedFlow(model, X, y, theta, opts)),
+            outcome(() => normalizedFlow(model, X, y, theta, opts)),
+          );
+        },
+      ),
+      fcRuns(80),
+    );
+  });
+
   it('gradientDescent on the kernel equals gradientDescent on objective() (property: losses, reductions, stop loss, divergence)', () => {
     fc.assert(
       fc.property(
