@@ -280,11 +280,13 @@ export interface RowProducts {
 
 /**
  * X held in WebAssembly memory for the products of a linear model (X θ and Xᵀ c), so that a call copies θ and c,
- * not X: a dense.wasm instance per matrix, its memory grown once here (the views stay valid). Undefined where the
- * WebAssembly build is not used.
+ * not X: a dense.wasm instance per matrix, its memory grown once here (the views stay valid). Callers share it (one
+ * call at a time: each reads z or grad before the next call). Undefined where the WebAssembly build is not used.
  */
 export function rowProducts(X: Float64Array, n: number, d: number): RowProducts | undefined {
   if (!denseModule || !wasm) return undefined;
+  const held = residentRows.get(X);
+  if (held && held.n === n && held.d === d && held.x.every((v, i) => Object.is(v, X[i]))) return held.products;
   const inst = new WebAssembly.Instance(denseModule).exports as unknown as DenseWasm;
   const nd = n * d;
   const oXp = pad(nd),
@@ -298,9 +300,10 @@ export function rowProducts(X: Float64Array, n: number, d: number): RowProducts 
   if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
   const at = (o: number) => base + 8 * o;
   const f64 = (o: number, len: number) => new Float64Array(mem.buffer, at(o), len);
-  f64(0, nd).set(X.subarray(0, nd));
+  const x = f64(0, nd);
+  x.set(X.subarray(0, nd));
   inst.interleaveRowPairs(base, n, d, at(oXp));
-  return {
+  const products: RowProducts = {
     theta: f64(oT, d),
     z: f64(oZ, n),
     c: f64(oC, n),
@@ -308,7 +311,12 @@ export function rowProducts(X: Float64Array, n: number, d: number): RowProducts 
     predict: () => inst.rowDots(at(oXp), at(oT), n, d, at(oZ)),
     gradient: () => inst.outerGradient(at(oC), base, n, 1, d, at(oG)),
   };
+  residentRows.set(X, { n, d, x, products });
+  return products;
 }
+
+/** The last rowProducts of each matrix (objective() makes two kernels of one X), taken again while X's entries are those copied. */
+const residentRows = new WeakMap<Float64Array, { n: number; d: number; x: Float64Array; products: RowProducts }>();
 
 /**
  * An order-3 CP factorization's square-loss objective (tensor.ts cpObjectiveKernel) on dense.wasm's cpSquareLoss, its

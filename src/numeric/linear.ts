@@ -2,7 +2,7 @@
 // or exponential-loss classification (Soudry et al. 2018) under the margin losses.
 import { ddAdd, ddFromNumber, ddMul, type DD } from './dd.js';
 import { ddGet, ddSet, type DDModel, type DDVec } from './dd-model.js';
-import { outerGradient, preActivations, rowProducts } from './dense.js';
+import { denseKernels, outerGradient, preActivations, rowProducts } from './dense.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
@@ -106,8 +106,12 @@ export function linearModelDD(o: Pick<LinearModelOptions, 'd' | 'bias'>): DDMode
   };
 }
 
-/** From this many products (rows × d) a linear model's objective runs on dense.ts's kernels (WebAssembly from 4096). */
-const LINEAR_KERNEL_FROM = 4096;
+/**
+ * From this many products (rows × d) a linear model's objective runs on X held in WebAssembly memory (a gradient-descent
+ * step of 50×10 1.4× and of 20×100 2.4× faster than the passes; 8×2 and 16×5 as fast), or without WebAssembly on dense.ts's
+ * JavaScript products from 4096.
+ */
+export const LINEAR_KERNEL_FROM = denseKernels === 'wasm-simd' ? 64 : 4096;
 
 /**
  * objective(model, loss, X, y, ·)'s valueAndGrad with reduction weight w (then negated, with `negate`) for a bias-free linear

@@ -210,4 +210,17 @@ describe('WebAssembly SIMD kernels', () => {
       fcRuns(200),
     );
   });
+
+  it('rowProducts reuses the copy of a matrix while its entries are unchanged, and copies it again after a change', () => {
+    const X = Float64Array.from({ length: 12 }, (_, i) => i - 5.5);
+    const a = rowProducts(X, 4, 3)!;
+    expect(rowProducts(X, 4, 3)).toBe(a);
+    X[7] = 100;
+    const b = rowProducts(X, 4, 3)!;
+    expect(b).not.toBe(a);
+    b.theta.set([0, 1, 0]);
+    b.predict();
+    expect(Array.from(b.z)).toEqual([-4.5, -1.5, 100, 4.5]);
+    expect(rowProducts(X, 3, 4)).not.toBe(b);
+  });
 });

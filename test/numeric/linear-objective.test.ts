@@ -1,7 +1,7 @@
 // A large bias-free linear model's objective on dense.ts's kernels (linearObjectiveKernel) against the model's own passes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linearModel, linearObjectiveKernel } from '../../src/numeric/linear.js';
+import { LINEAR_KERNEL_FROM, linearModel, linearObjectiveKernel } from '../../src/numeric/linear.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { exponentialLoss, logisticLoss, squareLoss } from '../../src/numeric/losses.js';
 import { objective } from '../../src/numeric/objective.js';
@@ -37,7 +37,7 @@ describe('linear objective on dense kernels', () => {
           if (zeros) theta[seed % d] = -0;
           const kernel = linearObjectiveKernel(model, loss, X, y, mean ? 1 / n : 1, false);
           const negative = linearObjectiveKernel(model, loss, X, y, mean ? 1 / n : 1, true);
-          expect(kernel === undefined).toBe(n * d < 4096);
+          expect(kernel === undefined).toBe(n * d < LINEAR_KERNEL_FROM);
           if (!kernel || !negative) return;
           const { ...plain } = model; // the same passes, not registered: objective() takes the generic path
           const generic = objective(plain, loss, X, y, mean ? 'mean' : 'sum');
@@ -67,6 +67,9 @@ describe('linear objective on dense kernels', () => {
     expect(linearObjectiveKernel(model, logisticLoss, X, y, 1, false)).toBeUndefined();
     X.data[7] = 1;
     expect(linearObjectiveKernel(linearModel({ d: 50, bias: true, init: 'zero', scale: 1 }), logisticLoss, X, y, 1, false)).toBeUndefined();
-    expect(linearObjectiveKernel(model, logisticLoss, { rows: 81, cols: 50, data: X.data.subarray(0, 4050) }, y, 1, false)).toBeUndefined();
+    const rows = Math.floor((LINEAR_KERNEL_FROM - 1) / 5);
+    const small = linearModel({ d: 5, bias: false, init: 'zero', scale: 1 });
+    expect(linearObjectiveKernel(small, logisticLoss, { rows, cols: 5, data: X.data.subarray(0, 5 * rows) }, y, 1, false)).toBeUndefined();
+    expect(linearObjectiveKernel(small, logisticLoss, { rows: rows + 1, cols: 5, data: X.data.subarray(0, 5 * rows + 5) }, y, 1, false)).toBeDefined();
   });
 });
