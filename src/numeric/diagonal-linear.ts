@@ -9,6 +9,10 @@
 // with sinh(2a_i) = w0_i/(2α²s_i²) [D]; uv takes its image 2αs_i(cosh a_i, sinh a_i).
 import { ddAdd, ddFromNumber, ddMul, ddSub, type DD } from './dd.js';
 import { ddGet, ddSet, ddVec, type DDMat, type DDModel, type DDVec } from './dd-model.js';
+import { rowProducts } from './dense.js';
+import type { Mat } from './linalg.js';
+import { LINEAR_KERNEL_FROM } from './linear.js';
+import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
 
 export type DiagonalParametrization = 'u2-v2' | 'uv';
@@ -62,7 +66,12 @@ export function diagonalStartResolution(theta: ArrayLike<number>, d: number, par
 }
 
 /** w = u⊙u − v⊙v or u⊙v, into out (d entries). */
-export function diagonalPredictor(theta: ArrayLike<number>, d: number, parametrization: DiagonalParametrization, out = new Float64Array(d)): Float64Array {
+export function diagonalPredictor(
+  theta: ArrayLike<number>,
+  d: number,
+  parametrization: DiagonalParametrization,
+  out: Float64Array = new Float64Array(d),
+): Float64Array {
   for (let k = 0; k < d; k++) {
     const u = theta[k],
       v = theta[d + k];
@@ -71,8 +80,56 @@ export function diagonalPredictor(theta: ArrayLike<number>, d: number, parametri
   return out;
 }
 
+/** The diagonal networks made here, with their d and parametrization (diagonalLinearObjectiveKernel). */
+const diagonalModels = new WeakMap<Model, DiagonalLinearOptions>();
+
 /** θ = [u (d), v (d)]; f(x) = ⟨w, x⟩. Layers "u", "v" (views, 1×d) and "w" (the effective predictor, 1×d). */
 export function diagonalLinear(o: DiagonalLinearOptions): Model {
+  const model = diagonalLinearPasses(o);
+  diagonalModels.set(model, o);
+  return model;
+}
+
+/**
+ * objective(model, loss, X, y, ·)'s valueAndGrad with reduction weight w (then negated, with `negate`) for a diagonal network on
+ * n·d ≥ LINEAR_KERNEL_FROM products of finite data: the model's passes with Xw and Σ_i c_i x_i on X held in WebAssembly memory
+ * (dense.ts rowProducts: each sum in the passes' order), bit-identical (test/numeric/diagonal-linear-objective.test.ts). As for
+ * linear models, the rows with c_i = 0 that backward skips add ±0 to sums that are never −0.
+ */
+export function diagonalLinearObjectiveKernel(
+  model: Model,
+  loss: Loss,
+  X: Mat,
+  y: Float64Array,
+  w: number,
+  negate: boolean,
+): ((theta: Float64Array, out: Float64Array) => number) | undefined {
+  const o = diagonalModels.get(model);
+  const n = X.rows,
+    d = X.cols;
+  if (!o || o.d !== d || n * d < LINEAR_KERNEL_FROM || !X.data.every(Number.isFinite)) return undefined;
+  const r = rowProducts(X.data, n, d);
+  if (!r) return undefined;
+  const uv = o.parametrization === 'uv';
+  return (theta, out) => {
+    diagonalPredictor(theta, d, o.parametrization, r.theta);
+    r.predict();
+    const s = lossSumAndWeights(loss, r.z, y, n, w, r.c);
+    r.gradient();
+    const g = r.grad;
+    for (let k = 0; k < d; k++) {
+      const u = theta[k],
+        v = theta[d + k];
+      const gu = uv ? v * g[k] : 2 * u * g[k],
+        gv = uv ? u * g[k] : -2 * v * g[k];
+      out[k] = negate ? -gu : gu;
+      out[d + k] = negate ? -gv : gv;
+    }
+    return w * s;
+  };
+}
+
+function diagonalLinearPasses(o: DiagonalLinearOptions): Model {
   const { d, parametrization: p } = o;
   const w = new Float64Array(d),
     g = new Float64Array(d);

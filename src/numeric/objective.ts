@@ -3,6 +3,7 @@ import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
 import type { Model } from './models.js';
 import { deepLinearObjectiveKernel } from './deeplinear.js';
+import { diagonalLinearObjectiveKernel } from './diagonal-linear.js';
 import { linearObjectiveKernel } from './linear.js';
 import { reluNetObjectiveKernel } from './relunet-objective.js';
 import { cpObjectiveKernel } from './tensor.js';
@@ -29,8 +30,15 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
     return w * s;
   };
   // a small two-layer net, deep linear factorization or deep ReLU net: a kernel generated for its shape; an order-3 CP factorization: a fused pass;
-  // a large bias-free linear model: dense.ts's products; all bit-identical to the passes below
-  for (const kernelOf of [twoLayerObjectiveKernel, deepLinearObjectiveKernel, reluNetObjectiveKernel, cpObjectiveKernel, linearObjectiveKernel]) {
+  // a bias-free linear model or a diagonal network: dense.ts's products; all bit-identical to the passes below
+  for (const kernelOf of [
+    twoLayerObjectiveKernel,
+    deepLinearObjectiveKernel,
+    reluNetObjectiveKernel,
+    cpObjectiveKernel,
+    linearObjectiveKernel,
+    diagonalLinearObjectiveKernel,
+  ]) {
     const kernel = kernelOf(model, loss, X, y, w, false);
     if (kernel) return { nParams: model.nParams, value: valueOf, valueAndGrad: kernel, negativeGradient: kernelOf(model, loss, X, y, w, true) };
   }
