@@ -9,7 +9,7 @@ import { logisticLoss, squareLoss } from '../../src/numeric/losses.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Model } from '../../src/numeric/models.js';
 import { objective } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
-import { twoLayerFlowKernels, twoLayerGradientFlow } from '../../src/numeric/two-layer-flow.js';
+import { batchedTwoLayerGradientFlow, twoLayerFlowKernels, twoLayerGradientFlow, type GradientFlowLane } from '../../src/numeric/two-layer-flow.js';
 import { fcRuns } from '../checks.js';
 import { bits, expectSameOutcome, outcome } from './sim-outcome.js';
 
@@ -82,6 +82,8 @@ function observed(run: (o: GradientFlowOptions) => SimResult | undefined, o: Gra
 const kernel = (c: Case) => (o: GradientFlowOptions) => twoLayerGradientFlow(c.model, squareLoss, c.X, c.y, c.reduction, c.theta, o);
 const scalar = (c: Case) => (o: GradientFlowOptions) => gradientFlow(objective(c.model, squareLoss, c.X, c.y, c.reduction), c.theta, o);
 
+it('the kernel loads (unless kernels are off)', () => expect(twoLayerFlowKernels).toBe(process.env.CLAIMCHECK_KERNELS === 'js' ? 'js' : 'wasm'));
+
 describe.skipIf(twoLayerFlowKernels !== 'wasm')('two-layer gradient-flow kernel', () => {
   it('equals gradientFlow bit for bit, stops and divergence included', () => {
     const seen = new Set<string>();
@@ -125,6 +127,55 @@ describe.skipIf(twoLayerFlowKernels !== 'wasm')('two-layer gradient-flow kernel'
       }),
       fcRuns(100),
     );
+  });
+
+  it('lanes in lock-step (two per vector) equal their scalar runs, each stopping on its own', () => {
+    const laneCase = fc.record({
+      gamma: fc.constantFrom(0, 0.1, 0.5, 1),
+      dphiAtZero: fc.constantFrom(0, 1, 0.5),
+      reduction: fc.constantFrom<'sum' | 'mean'>('sum', 'mean'),
+      scale: fc.constantFrom(1, 1, 1, 1e100, 1e160),
+      zeros: fc.boolean(),
+      seed: fc.integer({ min: 0, max: 1 << 20 }),
+      o: options,
+      observe: fc.boolean(),
+    });
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(shapes, fc.array(laneCase, { minLength: 1, maxLength: 5 }), (shape, specs) => {
+        const cases = specs.map((l) => ({ c: randomCase({ ...shape, ...l }), l }));
+        const logs = cases.map(() => ({ calls: [] as string[][], acceptedSteps: [] as number[] }));
+        const lanes: GradientFlowLane[] = cases.map(({ c, l }, b) => ({
+          model: c.model,
+          loss: squareLoss,
+          reduction: c.reduction,
+          X: c.X,
+          y: c.y,
+          theta0: c.theta,
+          options: l.observe
+            ? { ...l.o, observe: (theta, _p, e) => logs[b].calls.push([...bits(theta), String(e)]), acceptedSteps: logs[b].acceptedSteps }
+            : l.o,
+        }));
+        const outcomes = batchedTwoLayerGradientFlow(lanes);
+        cases.forEach(({ c, l }, b) => {
+          const o = outcomes[b];
+          const a = 'result' in o ? o.result : `${(o.error as Error).constructor.name}: ${(o.error as Error).message}`;
+          if (l.observe) {
+            const ref = observed(scalar(c), l.o);
+            expectSameOutcome(a, ref.result);
+            expect(logs[b].calls).toEqual(ref.calls);
+            expect(bits(logs[b].acceptedSteps)).toEqual(bits(ref.acceptedSteps));
+          } else
+            expectSameOutcome(
+              a,
+              outcome(() => scalar(c)(l.o)),
+            );
+          seen.add(typeof a === 'string' ? a.replace(/t = [^ ]+/, 't = #') : a.stoppedBy);
+        });
+      }),
+      fcRuns(200),
+    );
+    expect(seen.size).toBe(5);
   });
 
   it('chattering runs on a ReLU kink: many rejected steps', () => {

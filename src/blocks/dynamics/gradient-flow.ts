@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DDVec } from '../../numeric/dd-model.js';
 import { ddGradientFlow } from '../../numeric/dd-dynamics.js';
 import { gradientFlow, type Observer } from '../../numeric/dynamics.js';
-import { twoLayerGradientFlow } from '../../numeric/two-layer-flow.js';
+import { twoLayerFlowKernelLane, twoLayerGradientFlow } from '../../numeric/two-layer-flow.js';
 import { checkSteps } from '../limits.js';
 import { defineBlock, numExpr, staticProblems, type DynamicsProblem } from '../types.js';
 
@@ -36,9 +36,13 @@ export const gradientFlowBlock = defineBlock({
       {
         dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
           ddGradientFlow(problem.dd(), theta0, { ...o, observe, steps, acceptedSteps: record?.acceptedSteps }),
+        // lanes of one shape run two at a time in lock-step (two-layer-flow.ts), each as the function above runs it
+        batched: ({ model, loss, data }: DynamicsProblem, theta0: Float64Array, observe?: Observer) =>
+          twoLayerFlowKernelLane({ model, loss: loss.loss, reduction: loss.reduction, X: data.X, y: data.y, theta0, options: { ...o, observe } }),
       },
     );
   },
+  batchedModels: ['two-layer'],
   check: (p, range) => {
     const c = staticProblems(range);
     const steps = c.atLeast('max_steps', p.max_steps, 1);
