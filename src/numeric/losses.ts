@@ -82,19 +82,32 @@ export function logisticNegDerivative(q: number): number {
   return 1 / (1 + Math.exp(q));
 }
 
+/** The last argument of ddExpRepeated and its value: a double-double pass asks for ℓ(p, y), then ℓ′(p, y), whose forms read e^{∓q} of the same q. */
+let lastExpHi = NaN,
+  lastExpLo = NaN,
+  lastExp: DD = { hi: NaN, lo: NaN };
+
+/** ddExp(a), computed once for the same a twice in a row (a fresh object each time). */
+function ddExpRepeated(a: DD): DD {
+  // the same bits, ±0 told apart; a NaN is never the same
+  const same = a.hi === lastExpHi && a.lo === lastExpLo && Object.is(a.hi, lastExpHi) && Object.is(a.lo, lastExpLo);
+  if (!same) ((lastExp = ddExp(a)), (lastExpHi = a.hi), (lastExpLo = a.lo));
+  return { hi: lastExp.hi, lo: lastExp.lo };
+}
+
 /** logisticOfMargin in double-double, by the same stable forms. */
 export function ddLogisticOfMargin(q: DD): DD {
-  return q.hi > 0 ? ddLog1p(ddExp(ddNegate(q))) : ddAdd(ddNegate(q), ddLog1p(ddExp(q)));
+  return q.hi > 0 ? ddLog1p(ddExpRepeated(ddNegate(q))) : ddAdd(ddNegate(q), ddLog1p(ddExpRepeated(q)));
 }
 
 /** logisticNegDerivative in double-double, by the same stable forms. */
 export function ddLogisticNegDerivative(q: DD): DD {
   const one = ddFromNumber(1);
   if (q.hi >= 0) {
-    const e = ddExp(ddNegate(q));
+    const e = ddExpRepeated(ddNegate(q));
     return ddDiv(e, ddAdd(one, e));
   }
-  return ddDiv(one, ddAdd(one, ddExp(q)));
+  return ddDiv(one, ddAdd(one, ddExpRepeated(q)));
 }
 
 export const logisticLoss: Loss = {
@@ -112,9 +125,9 @@ export const exponentialLoss: Loss = {
   value: (p, y) => Math.exp(-y * p),
   derivative: (p, y) => -y * Math.exp(-y * p),
   dd: {
-    value: (p, y) => ddExp(ddMul(p, ddFromNumber(-y))),
+    value: (p, y) => ddExpRepeated(ddMul(p, ddFromNumber(-y))),
     derivative: (p, y) => {
-      const e = ddExp(ddMul(p, ddFromNumber(-y)));
+      const e = ddExpRepeated(ddMul(p, ddFromNumber(-y)));
       return Number.isFinite(e.hi) ? ddMul(ddFromNumber(-y), e) : ddFromNumber(-y * e.hi); // ddMul would make ∞ NaN
     },
   },

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { BigNumber } from 'mathjs';
 import { describe, expect, it } from 'vitest';
-import { ddFromNumber, ddToNumber, quickTwoSum } from '../../src/numeric/dd.js';
+import { ddAdd, ddDiv, ddExp, ddFromNumber, ddLog1p, ddMul, ddNegate, ddToNumber, quickTwoSum, type DD } from '../../src/numeric/dd.js';
 import { exponentialLoss, logisticLoss, squareLoss, type Loss } from '../../src/numeric/losses.js';
 import { fcRuns } from '../checks.js';
 import { big, ddBig, TWO } from './big.js';
@@ -87,5 +87,55 @@ describe('double-double twins of the margin losses', () => {
       expect(ddToNumber(loss.dd!.value(ddFromNumber(p), y)) + 0, `${loss.name}(${p}, ${y})`).toBe(loss.value(p, y) + 0);
       expect(ddToNumber(loss.dd!.derivative(ddFromNumber(p), y)) + 0, `${loss.name}'(${p}, ${y})`).toBe(loss.derivative(p, y) + 0);
     }
+  });
+
+  it('give the forms with a fresh e^{∓q} at every call, bit for bit, in any order of calls (property: repeated q, equal hi with another lo, ±0, NaN)', () => {
+    // the forms of losses.ts with ddExp called each time
+    const logisticValue = (q: DD) => (q.hi > 0 ? ddLog1p(ddExp(ddNegate(q))) : ddAdd(ddNegate(q), ddLog1p(ddExp(q))));
+    const logisticNeg = (q: DD) => {
+      const one = ddFromNumber(1);
+      if (q.hi >= 0) {
+        const e = ddExp(ddNegate(q));
+        return ddDiv(e, ddAdd(one, e));
+      }
+      return ddDiv(one, ddAdd(one, ddExp(q)));
+    };
+    const reference: Record<string, { value: (p: DD, y: number) => DD; derivative: (p: DD, y: number) => DD }> = {
+      logistic: {
+        value: (p, y) => logisticValue(ddMul(p, ddFromNumber(y))),
+        derivative: (p, y) => ddMul(ddFromNumber(-y), logisticNeg(ddMul(p, ddFromNumber(y)))),
+      },
+      exponential: {
+        value: (p, y) => ddExp(ddMul(p, ddFromNumber(-y))),
+        derivative: (p, y) => {
+          const e = ddExp(ddMul(p, ddFromNumber(-y)));
+          return Number.isFinite(e.hi) ? ddMul(ddFromNumber(-y), e) : ddFromNumber(-y * e.hi);
+        },
+      },
+    };
+    const bitsOf = (d: DD) => [d.hi, d.lo].map((x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : String(x)));
+    const p = fc.oneof(
+      fc.constantFrom<DD>(
+        { hi: 0.5, lo: 0 },
+        { hi: 0.5, lo: 2 ** -60 },
+        { hi: 0.5, lo: -(2 ** -60) },
+        { hi: 0, lo: 0 },
+        { hi: -0, lo: 0 },
+        { hi: NaN, lo: NaN },
+      ),
+      arbP(50),
+    );
+    const call = fc.tuple(
+      fc.constantFrom(logisticLoss, exponentialLoss),
+      fc.constantFrom<'value' | 'derivative'>('value', 'derivative'),
+      p,
+      fc.constantFrom(-1, 1),
+    );
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 12 }), (calls) => {
+        for (const [loss, which, at, y] of calls) expect(bitsOf(loss.dd![which](at, y))).toEqual(bitsOf(reference[loss.name][which](at, y)));
+      }),
+      fcRuns(300),
+    );
   });
 });
