@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadClaims } from '../src/claims/load.js';
 import { deepLinearNet } from '../src/numeric/deeplinear.js';
 import { denseKernels, dopriWasm } from '../src/numeric/dense.js';
+import { completionData } from '../src/numeric/data.js';
 import { inGramCoordinates } from '../src/numeric/gram.js';
 import { integrateDopri, normalizedFlow } from '../src/numeric/dynamics.js';
 import { mat, stableRank, type Mat } from '../src/numeric/linalg.js';
@@ -15,6 +16,7 @@ import { logisticLoss, squareLoss } from '../src/numeric/losses.js';
 import { leakyRelu, twoLayerNet, type Model } from '../src/numeric/models.js';
 import { objective, type Objective } from '../src/numeric/objective.js';
 import { reluNet } from '../src/numeric/relunet.js';
+import { cpFactorization, randomLowRankTensor } from '../src/numeric/tensor.js';
 import { Rng } from '../src/numeric/rng.js';
 import { twoLayerKernels, twoLayerNormalizedFlow } from '../src/numeric/two-layer-kernel.js';
 import { createPool } from '../src/search/pool.js';
@@ -182,6 +184,12 @@ console.log(numpy ? `\nNumPy ${numpy.numpy}: ${met} of ${judged} kernels at or u
   for (const L of [2, 4]) {
     const model = deepLinearNet({ rows: 2, cols: 2, depth: L, width: 2, init: 'balanced', scale: 0.1, detSign: 'positive' });
     cases.push([`deep-linear 2×2 L=${L} (Razin–Cohen c3)`, model, mat(3, 4, [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]), Float64Array.from([1, 1, 0]), 'sum']);
+  }
+  // Razin–Cohen's tensor completion (cp-factorization, WebAssembly objective: tensor.ts, dense.as.ts cpSquareLoss)
+  {
+    const dims = [5, 5, 5];
+    const data = completionData(rng.fork('c6'), randomLowRankTensor(rng.fork('c6t'), dims, 1), 50);
+    cases.push(['cp-factorization 5×5×5 R=25 (Razin–Cohen c6)', cpFactorization({ dims, rank: 25, scale: 1e-3 }), data.X, data.y, 'sum']);
   }
   // Timor et al.'s deep ReLU nets with vector outputs: rows [x_i, e_c], one per point and output coordinate
   for (const [label, sizes, points] of [
