@@ -312,8 +312,7 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
   let ones = ddVec(0); // n ones, to sum a row of Gt
   // the dot products of both passes on the generated kernel (two-layer-dd-kernel.ts: ddDotFloat's numbers), where it loads
   let dots: DDDotKernel | undefined;
-  const leaky = o.activation.leaky,
-    gammaDD = ddVecFrom(Float64Array.of(leaky?.gamma ?? 0));
+  const leaky = o.activation.leaky;
   let dotHi = new Float64Array(0),
     dotLo = new Float64Array(0);
 
@@ -349,23 +348,14 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
     zAt.lo.set(theta.lo.subarray(0, nW));
     zAt.hi.set(theta.hi.subarray(nB, nB + nb), nW);
     zAt.lo.set(theta.lo.subarray(nB, nB + nb), nW);
-    highHalves(theta.hi.subarray(0, nW), wSplit);
-    const n = X.rows;
     if (dots && !nb && leaky) {
-      // leakyRelu's twin written out without objects: φ(z) = z (z > 0) or ddMul(γ, z) (as ddMulAt), φ′(z) = 1, γ or φ′(0) by the sign of z
-      dots.preActivations(theta.hi, theta.lo, wSplit, z.hi, z.lo);
-      for (let q = 0; q < n * m; q++) {
-        const h = z.hi[q],
-          l = z.lo[q];
-        const sign = h > 0 || (h === 0 && l > 0) ? 1 : h < 0 || (h === 0 && l < 0) ? -1 : 0;
-        if (sign > 0) ((phiZ.hi[q] = h), (phiZ.lo[q] = l));
-        else ddMulAt(gammaDD.hi, gammaDD.lo, 0, z.hi, z.lo, q, phiZ.hi, phiZ.lo, q);
-        dphiZ.hi[q] = sign > 0 ? 1 : sign < 0 ? leaky.gamma : leaky.dphiAtZero;
-        dphiZ.lo[q] = 0;
-      }
+      // W's high halves, z, φ(z) = z or ddMul(γ, z) and φ′(z) = 1, γ or φ′(0) by z's sign: in the kernel, which keeps them
+      dots.leakyActivations(theta.hi, theta.lo, leaky.gamma, leaky.dphiAtZero);
       zValid = true;
       return;
     }
+    highHalves(theta.hi.subarray(0, nW), wSplit);
+    const n = X.rows;
     dots?.preActivations(theta.hi, theta.lo, wSplit, dotHi, dotLo);
     for (let i = 0; i < n; i++)
       for (let j = 0; j < m; j++) {
@@ -387,6 +377,7 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
     nParams: nW + m + nb,
     forward(theta, X, out) {
       preActivations(theta, X);
+      if (dots && !nb && leaky) return dots.outputs(theta.hi, theta.lo, nW, out.hi, out.lo);
       // f_i = Σ_j v_j φ(z_ij)
       for (let i = 0; i < X.rows; i++) ddSet(out, i, ddDotStrided(phiZ.hi, phiZ.lo, i * m, 1, theta.hi, theta.lo, nW, 1, m));
     },
@@ -394,6 +385,7 @@ export function twoLayerNetDD(o: Pick<TwoLayerOptions, 'd' | 'width' | 'activati
       grad.hi.fill(0);
       grad.lo.fill(0);
       preActivations(theta, X);
+      if (dots && !nb && leaky) return dots.leakyGradient(c.hi, c.lo, theta.hi, theta.lo, nW, grad.hi, grad.lo, !!o.trainOutput);
       // g_ij = c_i v_j φ′(z_ij): ∂/∂b_j = Σ_i g_ij, ∂/∂w_j = Σ_i g_ij x_i; ∂/∂v_j = Σ_i c_i φ(z_ij)
       const n = X.rows;
       if (ones.hi.length !== n) ones = ddVecFrom(new Float64Array(n).fill(1));

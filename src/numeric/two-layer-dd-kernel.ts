@@ -4,7 +4,7 @@
 // (two neurons, or two columns of X), and two of them interleaved, each lane performing ddDotFloat's
 // operations in its order (IEEE add, sub and mul per lane, never fused), so every sum is bit-identical to
 // ddDotFloat's (test/numeric/two-layer-dd-kernel.test.ts).
-import { f64, f64x2, Fn, I32, i32, moduleBytes, V128, type Code } from './wasm-asm.js';
+import { call, f64, f64x2, F64, Fn, I32, i32, moduleBytes, simd, V128, type Code } from './wasm-asm.js';
 import { cachedKernel } from './kernel-cache.js';
 
 /** Byte offsets of the arrays in a kernel's memory, for n rows, m neurons, d columns (m and d padded to even). */
@@ -37,6 +37,19 @@ function layout(n: number, m: number, d: number) {
     /** the weight gradient's hi and lo, m × dp row-major */
     rh: take(m * dp),
     rl: take(m * dp),
+    /** a leaky ReLU's φ(z) (hi, lo) and φ′(z), n × mp as z */
+    ph: take(n * mp),
+    pl: take(n * mp),
+    dq: take(n * mp),
+    /** v's hi and lo (m), c's hi and lo (n), the outputs f (n), v's gradient (m) */
+    vh: take(mp),
+    vl: take(mp),
+    ch: take(n),
+    cl: take(n),
+    fh: take(n),
+    fl: take(n),
+    uh: take(mp),
+    ul: take(mp),
     bytes: at,
   };
 }
@@ -77,6 +90,103 @@ function ddDotTerm(f: Fn, chains: number): Code {
     );
   }
   return out;
+}
+
+/** f64 or f64x2 arithmetic: one generator writes dd.ts's operations for one value or two per vector (IEEE per lane, never fused). */
+interface Lanes {
+  type: number;
+  c(x: number): Code;
+  add(a: Code, b: Code): Code;
+  sub(a: Code, b: Code): Code;
+  mul(a: Code, b: Code): Code;
+  /** |a| > b */
+  absGt(a: Code, b: Code): Code;
+  /** a where `when`, else b */
+  select(a: Code, b: Code, when: Code): Code;
+}
+const scalar: Lanes = {
+  type: F64,
+  c: f64.c,
+  add: f64.add,
+  sub: f64.sub,
+  mul: f64.mul,
+  absGt: (a, b) => [...a, 0x99, ...b, 0x64], // f64.abs; f64.gt
+  select: f64.select,
+};
+const vector: Lanes = {
+  type: V128,
+  c: (x) => f64x2.splat(f64.c(x)),
+  add: f64x2.add,
+  sub: f64x2.sub,
+  mul: f64x2.mul,
+  absGt: (a, b) => f64x2.gt(f64x2.abs(a), b),
+  select: f64x2.select,
+};
+
+/** dd.ts's highHalf of `x` into the local `out` (Veltkamp's split, scaled above 2^996: both formed, one kept). */
+function highHalfInto(L: Lanes, f: Fn, out: string, x: Code): Code {
+  const g = f.get;
+  return [
+    ...f.set(`${out}_x`, L.type, x),
+    ...f.set(`${out}_t`, L.type, L.mul(L.c(134217729), g(`${out}_x`))),
+    ...f.set(`${out}_y`, L.type, L.mul(g(`${out}_x`), L.c(2 ** -28))),
+    ...f.set(`${out}_u`, L.type, L.mul(L.c(134217729), g(`${out}_y`))),
+    ...f.set(
+      out,
+      L.type,
+      L.select(
+        L.mul(L.sub(g(`${out}_u`), L.sub(g(`${out}_u`), g(`${out}_y`))), L.c(2 ** 28)),
+        L.sub(g(`${out}_t`), L.sub(g(`${out}_t`), g(`${out}_x`))),
+        L.absGt(g(`${out}_x`), L.c(2 ** 996)),
+      ),
+    ),
+  ];
+}
+
+/** ddMulAt's product of the locals a = (ah, al), b = (bh, bl) with high halves a1, b1, into the locals `${out}h`, `${out}l`. */
+function ddMulInto(L: Lanes, f: Fn, out: string, [ah, al, a1]: string[], [bh, bl, b1]: string[]): Code {
+  const g = f.get;
+  const p = `${out}_p`,
+    a2 = `${out}_a2`,
+    b2 = `${out}_b2`,
+    e = `${out}_e`;
+  return [
+    ...f.set(p, L.type, L.mul(g(ah), g(bh))),
+    ...f.set(a2, L.type, L.sub(g(ah), g(a1))),
+    ...f.set(b2, L.type, L.sub(g(bh), g(b1))),
+    // e = a1·b1 − p + a1·b2 + a2·b1 + a2·b2 + (ah·bl + al·bh + al·bl), left to right
+    ...f.set(
+      e,
+      L.type,
+      L.add(
+        L.add(L.add(L.add(L.sub(L.mul(g(a1), g(b1)), g(p)), L.mul(g(a1), g(b2))), L.mul(g(a2), g(b1))), L.mul(g(a2), g(b2))),
+        L.add(L.add(L.mul(g(ah), g(bl)), L.mul(g(al), g(bh))), L.mul(g(al), g(bl))),
+      ),
+    ),
+    ...f.set(`${out}h`, L.type, L.add(g(p), g(e))),
+    ...f.set(`${out}l`, L.type, L.sub(g(e), L.sub(g(`${out}h`), g(p)))),
+  ];
+}
+
+/** ddDotStrided's step (sh, sl) += (ph, pl) on locals, as ddAdd. */
+function ddAccumulate(L: Lanes, f: Fn, sh: string, sl: string, ph: string, pl: string): Code {
+  const g = f.get;
+  return [
+    ...f.set('s', L.type, L.add(g(sh), g(ph))),
+    ...f.set('v', L.type, L.sub(g('s'), g(sh))),
+    ...f.set('e', L.type, L.add(L.sub(g(sh), L.sub(g('s'), g('v'))), L.sub(g(ph), g('v')))),
+    ...f.set('t', L.type, L.add(g(sl), g(pl))),
+    ...f.set('v', L.type, L.sub(g('t'), g(sl))),
+    ...f.set('ff', L.type, L.add(L.sub(g(sl), L.sub(g('t'), g('v'))), L.sub(g(pl), g('v')))),
+    ...f.set('e', L.type, L.add(g('e'), g('t'))),
+    ...f.set('h', L.type, L.add(g('s'), g('e'))),
+    ...f.set('e', L.type, L.sub(g('e'), L.sub(g('h'), g('s')))),
+    ...f.set('s', L.type, g('h')),
+    ...f.set('e', L.type, L.add(g('e'), g('ff'))),
+    ...f.set('h', L.type, L.add(g('s'), g('e'))),
+    ...f.set(sl, L.type, L.sub(g('e'), L.sub(g('h'), g('s')))),
+    ...f.set(sh, L.type, g('h')),
+  ];
 }
 
 /**
@@ -155,7 +265,135 @@ function kernelModule(n: number, m: number, d: number): Uint8Array<ArrayBuffer> 
     ]);
     fns.push(f.build(undefined, body));
   }
+  fns.push(...leakyFns(L, n, m, d, fns));
   return moduleBytes(fns);
+}
+
+/**
+ * The leaky ReLU's passes around the dot products, as twoLayerNetDD's (no hidden bias), with z, φ(z) and φ′(z) kept here:
+ * activations(γ, γ_lo, φ′(0)): W's high halves, z, φ(z) = z (z > 0) or ddMul(γ, z), φ′(z) = 1, γ or φ′(0) by z's sign;
+ * outputs(): f_i = ddDotStrided(φ(z) row i, v); gradient(): G[j, i] = c_i (where c_i = 0) or ddMul(ddMul(c_i, v_j), φ′(z_ij)),
+ * its high halves and the weight gradient; outputGradient(): ∂/∂v_j = ddDotStrided(φ(z) column j, c).
+ */
+function leakyFns(L: ReturnType<typeof layout>, n: number, m: number, d: number, fns: Array<{ name: string }>) {
+  const { mp } = L;
+  const out: Array<ReturnType<Fn['build']>> = [];
+  {
+    const f = new Fn('activations', [
+      ['gh', F64],
+      ['gl', F64],
+      ['d0', F64],
+    ]);
+    const g = f.get;
+    const at = (q: string) => i32.mul(g(q), i32.c(8));
+    const V = vector;
+    const zero = V.c(0);
+    const body: Code = [
+      ...f.loop('q', i32.c(0), i32.c(mp * d), 2, () => [...highHalfInto(V, f, 'w1', f64x2.load(at('q'), L.wh)), ...f64x2.store(at('q'), g('w1'), L.ws)]),
+      ...call(fns, 'preActivations'),
+      ...f.set('ah', V128, f64x2.splat(g('gh'))),
+      ...f.set('al', V128, f64x2.splat(g('gl'))),
+      ...highHalfInto(V, f, 'a1', g('ah')),
+      ...f.set('dneg', V128, g('ah')),
+      ...f.set('dzero', V128, f64x2.splat(g('d0'))),
+      ...f.loop('q', i32.c(0), i32.c(n * mp), 2, () => [
+        ...f.set('bh', V128, f64x2.load(at('q'), L.zh)),
+        ...f.set('bl', V128, f64x2.load(at('q'), L.zl)),
+        // z > 0: h > 0 or (h = 0 and l > 0); z < 0 likewise
+        ...f.set('hz', V128, simd(0x47, g('bh'), zero)),
+        ...f.set('pos', V128, simd(0x50, f64x2.gt(g('bh'), zero), simd(0x4e, g('hz'), f64x2.gt(g('bl'), zero)))),
+        ...f.set('neg', V128, simd(0x50, f64x2.lt(g('bh'), zero), simd(0x4e, g('hz'), f64x2.lt(g('bl'), zero)))),
+        ...highHalfInto(V, f, 'b1', g('bh')),
+        ...ddMulInto(V, f, 'm', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
+        ...f64x2.store(at('q'), V.select(g('bh'), g('mh'), g('pos')), L.ph),
+        ...f64x2.store(at('q'), V.select(g('bl'), g('ml'), g('pos')), L.pl),
+        ...f64x2.store(at('q'), V.select(V.c(1), V.select(g('dneg'), g('dzero'), g('neg')), g('pos')), L.dq),
+      ]),
+    ];
+    out.push(f.build(undefined, body));
+  }
+  const S = scalar;
+  {
+    const f = new Fn('outputs', []);
+    const g = f.get;
+    const body = f.loop('i', i32.c(0), i32.c(n), 1, () => [
+      ...f.set('sh', F64, S.c(0)),
+      ...f.set('sl', F64, S.c(0)),
+      ...f.loop('j', i32.c(0), i32.c(m), 1, () => [
+        ...f.set('a', I32, i32.mul(i32.add(i32.mul(g('i'), i32.c(mp)), g('j')), i32.c(8))),
+        ...f.set('ah', F64, f64.load(g('a'), L.ph)),
+        ...f.set('al', F64, f64.load(g('a'), L.pl)),
+        ...f.set('b', I32, i32.mul(g('j'), i32.c(8))),
+        ...f.set('bh', F64, f64.load(g('b'), L.vh)),
+        ...f.set('bl', F64, f64.load(g('b'), L.vl)),
+        ...highHalfInto(S, f, 'a1', g('ah')),
+        ...highHalfInto(S, f, 'b1', g('bh')),
+        ...ddMulInto(S, f, 'p', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
+        ...ddAccumulate(S, f, 'sh', 'sl', 'ph', 'pl'),
+      ]),
+      ...f64.store(i32.mul(g('i'), i32.c(8)), g('sh'), L.fh),
+      ...f64.store(i32.mul(g('i'), i32.c(8)), g('sl'), L.fl),
+    ]);
+    out.push(f.build(undefined, body));
+  }
+  {
+    const f = new Fn('gradient', []);
+    const g = f.get;
+    const body = [
+      ...f.loop('j', i32.c(0), i32.c(m), 1, () => [
+        ...f.set('b', I32, i32.mul(g('j'), i32.c(8))),
+        ...f.set('bh', F64, f64.load(g('b'), L.vh)),
+        ...f.set('bl', F64, f64.load(g('b'), L.vl)),
+        ...highHalfInto(S, f, 'b1', g('bh')),
+        ...f.loop('i', i32.c(0), i32.c(n), 1, () => [
+          ...f.set('a', I32, i32.mul(g('i'), i32.c(8))),
+          ...f.set('ah', F64, f64.load(g('a'), L.ch)),
+          ...f.set('al', F64, f64.load(g('a'), L.cl)),
+          ...highHalfInto(S, f, 'a1', g('ah')),
+          ...ddMulInto(S, f, 't', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
+          ...highHalfInto(S, f, 't1', g('th')),
+          ...f.set('dh', F64, f64.load(i32.mul(i32.add(i32.mul(g('i'), i32.c(mp)), g('j')), i32.c(8)), L.dq)),
+          ...f.set('dl', F64, S.c(0)),
+          ...highHalfInto(S, f, 'd1', g('dh')),
+          ...ddMulInto(S, f, 'u', ['th', 'tl', 't1'], ['dh', 'dl', 'd1']),
+          // c_i = 0 (either zero): G = c_i
+          ...f.set('c0', I32, [...f64.eq(g('ah'), S.c(0)), ...f64.eq(g('al'), S.c(0)), 0x71]),
+          ...f.set('ga', I32, i32.mul(i32.add(i32.mul(g('j'), i32.c(n)), g('i')), i32.c(8))),
+          ...f.set('uh', F64, S.select(g('ah'), g('uh'), g('c0'))),
+          ...f64.store(g('ga'), g('uh'), L.gh),
+          ...f64.store(g('ga'), S.select(g('al'), g('ul'), g('c0')), L.gl),
+          ...highHalfInto(S, f, 'g1', g('uh')),
+          ...f64.store(g('ga'), g('g1'), L.gs),
+        ]),
+      ]),
+      ...call(fns, 'weightGradient'),
+    ];
+    out.push(f.build(undefined, body));
+  }
+  {
+    const f = new Fn('outputGradient', []);
+    const g = f.get;
+    const body = f.loop('j', i32.c(0), i32.c(m), 1, () => [
+      ...f.set('sh', F64, S.c(0)),
+      ...f.set('sl', F64, S.c(0)),
+      ...f.loop('i', i32.c(0), i32.c(n), 1, () => [
+        ...f.set('a', I32, i32.mul(i32.add(i32.mul(g('i'), i32.c(mp)), g('j')), i32.c(8))),
+        ...f.set('ah', F64, f64.load(g('a'), L.ph)),
+        ...f.set('al', F64, f64.load(g('a'), L.pl)),
+        ...f.set('b', I32, i32.mul(g('i'), i32.c(8))),
+        ...f.set('bh', F64, f64.load(g('b'), L.ch)),
+        ...f.set('bl', F64, f64.load(g('b'), L.cl)),
+        ...highHalfInto(S, f, 'a1', g('ah')),
+        ...highHalfInto(S, f, 'b1', g('bh')),
+        ...ddMulInto(S, f, 'p', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
+        ...ddAccumulate(S, f, 'sh', 'sl', 'ph', 'pl'),
+      ]),
+      ...f64.store(i32.mul(g('j'), i32.c(8)), g('sh'), L.uh),
+      ...f64.store(i32.mul(g('j'), i32.c(8)), g('sl'), L.ul),
+    ]);
+    out.push(f.build(undefined, body));
+  }
+  return out;
 }
 
 const modules = new Map<string, WebAssembly.Module | undefined>();
@@ -166,6 +404,21 @@ export interface DDDotKernel {
   preActivations(wHi: Float64Array, wLo: Float64Array, wSplit: Float64Array, zHi: Float64Array, zLo: Float64Array): void;
   /** gradHi/gradLo[j·d + k] = ddDotFloat(gHi, gLo, gSplit, j·n, X, XSplit, k, d, n) for every neuron j and column k (G: m×n) */
   weightGradient(gHi: Float64Array, gLo: Float64Array, gSplit: Float64Array, gradHi: Float64Array, gradLo: Float64Array): void;
+  /** the pre-activations of W (θ's first m·d entries) and a leaky ReLU's φ(z), φ′(z) (slope γ, φ′(0) = dphiAtZero), kept in the kernel */
+  leakyActivations(thetaHi: Float64Array, thetaLo: Float64Array, gamma: number, dphiAtZero: number): void;
+  /** out_i = ddDotStrided(φ(z) row i, v) (v: θ from vAt), at the last leakyActivations */
+  outputs(thetaHi: Float64Array, thetaLo: Float64Array, vAt: number, outHi: Float64Array, outLo: Float64Array): void;
+  /** twoLayerNetDD's gradient of Σ_i c_i f_i at the last leakyActivations: W's into grad[0, m·d), v's into grad[vAt, vAt + m) with trainOutput */
+  leakyGradient(
+    cHi: Float64Array,
+    cLo: Float64Array,
+    thetaHi: Float64Array,
+    thetaLo: Float64Array,
+    vAt: number,
+    gradHi: Float64Array,
+    gradLo: Float64Array,
+    trainOutput: boolean,
+  ): void;
 }
 
 /** The kernel of shape (n, m, d) holding the data; undefined where WebAssembly SIMD is unavailable or CLAIMCHECK_KERNELS=js. */
@@ -183,7 +436,14 @@ export function ddDotKernel(X: Float64Array, XSplit: Float64Array, n: number, m:
   const L = layout(n, m, d);
   const { mp, dp } = L;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(L.bytes / 65536) });
-  const e = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as { preActivations(): void; weightGradient(): void };
+  const e = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as {
+    preActivations(): void;
+    weightGradient(): void;
+    activations(gh: number, gl: number, d0: number): void;
+    outputs(): void;
+    gradient(): void;
+    outputGradient(): void;
+  };
   const f = (at: number, len: number) => new Float64Array(memory.buffer, at, len);
   const x = f(L.x, n * dp),
     xs = f(L.xs, n * dp);
@@ -197,7 +457,18 @@ export function ddDotKernel(X: Float64Array, XSplit: Float64Array, n: number, m:
     gl = f(L.gl, m * n),
     gs = f(L.gs, m * n),
     rh = f(L.rh, m * dp),
-    rl = f(L.rl, m * dp);
+    rl = f(L.rl, m * dp),
+    vh = f(L.vh, m),
+    vl = f(L.vl, m),
+    ch = f(L.ch, n),
+    cl = f(L.cl, n),
+    fh = f(L.fh, n),
+    fl = f(L.fl, n),
+    uh = f(L.uh, m),
+    ul = f(L.ul, m);
+  const setV = (thetaHi: Float64Array, thetaLo: Float64Array, vAt: number) => {
+    for (let j = 0; j < m; j++) ((vh[j] = thetaHi[vAt + j]), (vl[j] = thetaLo[vAt + j]));
+  };
   return {
     preActivations(wHi, wLo, wSplit, zHi, zLo) {
       for (let j = 0; j < m; j++) {
@@ -213,6 +484,28 @@ export function ddDotKernel(X: Float64Array, XSplit: Float64Array, n: number, m:
       gs.set(gSplit.subarray(0, m * n));
       e.weightGradient();
       for (let j = 0; j < m; j++) (gradHi.set(rh.subarray(j * dp, j * dp + d), j * d), gradLo.set(rl.subarray(j * dp, j * dp + d), j * d));
+    },
+    leakyActivations(wHi, wLo, gamma, dphiAtZero) {
+      for (let j = 0; j < m; j++) {
+        const o = 2 * (j >> 1) * d + (j & 1);
+        for (let k = 0; k < d; k++) ((wh[o + 2 * k] = wHi[j * d + k]), (wl[o + 2 * k] = wLo[j * d + k]));
+      }
+      e.activations(gamma, 0, dphiAtZero);
+    },
+    outputs(thetaHi, thetaLo, vAt, outHi, outLo) {
+      setV(thetaHi, thetaLo, vAt);
+      e.outputs();
+      for (let i = 0; i < n; i++) ((outHi[i] = fh[i]), (outLo[i] = fl[i]));
+    },
+    leakyGradient(cHi, cLo, thetaHi, thetaLo, vAt, gradHi, gradLo, trainOutput) {
+      setV(thetaHi, thetaLo, vAt);
+      for (let i = 0; i < n; i++) ((ch[i] = cHi[i]), (cl[i] = cLo[i]));
+      e.gradient();
+      if (dp === d) (gradHi.set(rh.subarray(0, m * d)), gradLo.set(rl.subarray(0, m * d)));
+      else for (let j = 0; j < m; j++) (gradHi.set(rh.subarray(j * dp, j * dp + d), j * d), gradLo.set(rl.subarray(j * dp, j * dp + d), j * d));
+      if (!trainOutput) return;
+      e.outputGradient();
+      for (let j = 0; j < m; j++) ((gradHi[vAt + j] = uh[j]), (gradLo[vAt + j] = ul[j]));
     },
   };
 }

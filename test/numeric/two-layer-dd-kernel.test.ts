@@ -121,5 +121,53 @@ describe.skipIf(!simd)('generated double-double dot products', () => {
         fcRuns(80),
       );
     });
+    it('a leaky ReLU net (z, φ(z), φ′(z), the outputs and G held in the kernel) gives its passes without it, bit for bit (property: huge and zero entries, −0, a backward pass at a new θ)', () => {
+      fc.assert(
+        fc.property(
+          // at least 300 products n·m·d, where the model runs the kernel
+          fc.integer({ min: 5, max: 9 }),
+          fc.integer({ min: 8, max: 13 }),
+          fc.integer({ min: 8, max: 11 }),
+          fc.boolean(),
+          fc.boolean(),
+          fc.integer({ min: 0, max: 1e6 }),
+          (n, m, d, trainOutput, huge, seed) => {
+            const rng = new Rng(seed);
+            const X = { rows: n, cols: d, data: data(rng, n, d, seed % 2 === 0) };
+            const P = m * d + m;
+            const theta = ddRandom(rng, P, huge);
+            // a zero neuron (z = 0: φ′(0)) and negative zeros in W, v and c
+            (theta.hi.fill(0, 0, d), theta.lo.fill(0, 0, d));
+            theta.hi[d] = -0;
+            theta.lo[d + 1] = -0;
+            theta.hi[P - 1] = -0;
+            const c = ddRandom(rng, n, huge);
+            c.hi[0] = c.lo[0] = 0;
+            c.hi[1] = -0;
+            c.lo[1] = 0;
+            // c = 0 with an infinite v_j: G = c (not ddMul(ddMul(c_i, v_j), φ′), NaN)
+            if (seed % 4 === 0) (c.hi.fill(0), c.lo.fill(0), (theta.hi[m * d + 1] = Infinity));
+            const next = ddRandom(rng, P, false);
+            const o = { d, width: m, activation: leakyRelu(seed % 3 ? 0.1 : 0.3, seed % 2 ? 0.5 : 1), trainOutput, hiddenBias: false };
+            const run = () => {
+              const net = twoLayerNetDD(o);
+              const out = ddVec(n),
+                grad = ddVec(P),
+                grad2 = ddVec(P);
+              net.forward(theta, X, out);
+              net.backward(theta, X, c, grad);
+              net.backward(next, X, c, grad2);
+              return [out.hi, out.lo, grad.hi, grad.lo, grad2.hi, grad2.lo].map(bits);
+            };
+            const fast = run();
+            process.env.CLAIMCHECK_KERNELS = 'js';
+            const plain = run();
+            delete process.env.CLAIMCHECK_KERNELS;
+            expect(fast).toEqual(plain);
+          },
+        ),
+        fcRuns(120),
+      );
+    });
   });
 });
