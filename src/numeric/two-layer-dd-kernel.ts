@@ -4,7 +4,7 @@
 // (two neurons, or two columns of X), and two of them interleaved, each lane performing ddDotFloat's
 // operations in its order (IEEE add, sub and mul per lane, never fused), so every sum is bit-identical to
 // ddDotFloat's (test/numeric/two-layer-dd-kernel.test.ts).
-import { call, f64, f64x2, F64, Fn, I32, i32, moduleBytes, simd, V128, type Code } from './wasm-asm.js';
+import { call, f64, f64x2, F64, Fn, I32, i32, ifThen, moduleBytes, simd, V128, type Code } from './wasm-asm.js';
 import { cachedKernel } from './kernel-cache.js';
 
 /** Byte offsets of the arrays in a kernel's memory, for n rows, m neurons, d columns (m and d padded to even). */
@@ -50,6 +50,9 @@ function layout(n: number, m: number, d: number) {
     fl: take(n),
     uh: take(mp),
     ul: take(mp),
+    /** i32 tables of the data's zeros: kEnd[i] for the block of rows from i, iStart[k] for the block of columns from k */
+    kEnd: take(n),
+    iStart: take(dp),
     bytes: at,
   };
 }
@@ -200,7 +203,8 @@ function kernelModule(n: number, m: number, d: number): Uint8Array<ArrayBuffer> 
   const zero = f64x2.splat(f64.c(0));
   const fns: Array<ReturnType<Fn['build']>> = [];
   {
-    const f = new Fn('preActivations', []);
+    // with skip: the terms past kEnd (X zero there in the block's rows) left out, exact where W and z are finite (see activations)
+    const f = new Fn('preActivations', [['skip', I32]]);
     const g = f.get;
     /** `rows` rows from i for the neuron pair p */
     const block = (rows: number): Code => {
@@ -208,7 +212,8 @@ function kernelModule(n: number, m: number, d: number): Uint8Array<ArrayBuffer> 
       for (let u = 0; u < rows; u++) out.push(...f.set(`sh${u}`, V128, zero), ...f.set(`sl${u}`, V128, zero));
       out.push(...f.set('w', I32, i32.mul(i32.mul(g('p2'), i32.c(d)), i32.c(16))), ...f.set('xa', I32, i32.mul(i32.mul(g('i'), i32.c(dp)), i32.c(8))));
       out.push(
-        ...f.loop('k', i32.c(0), i32.c(d), 1, () => {
+        ...f.set('kEnd', I32, f64.select(i32.load(i32.mul(g('i'), i32.c(4)), L.kEnd), i32.c(d), g('skip'))),
+        ...f.loop('k', i32.c(0), g('kEnd'), 1, () => {
           const body: Code = [
             ...f.set('ah', V128, f64x2.load(g('w'), L.wh)),
             ...f.set('al', V128, f64x2.load(g('w'), L.wl)),
@@ -234,15 +239,20 @@ function kernelModule(n: number, m: number, d: number): Uint8Array<ArrayBuffer> 
     fns.push(f.build(undefined, body));
   }
   {
-    const f = new Fn('weightGradient', []);
+    // with skip: the rows before iStart (X zero there in the block's columns) left out, exact where G is finite (see gradient)
+    const f = new Fn('weightGradient', [['skip', I32]]);
     const g = f.get;
     /** `pairs` pairs of columns from k for neuron j */
     const block = (pairs: number): Code => {
       const out: Code = [];
       for (let u = 0; u < pairs; u++) out.push(...f.set(`sh${u}`, V128, zero), ...f.set(`sl${u}`, V128, zero));
-      out.push(...f.set('ga', I32, i32.mul(i32.mul(g('j'), i32.c(n)), i32.c(8))), ...f.set('xa', I32, i32.mul(g('k'), i32.c(8))));
       out.push(
-        ...f.loop('i', i32.c(0), i32.c(n), 1, () => {
+        ...f.set('iFrom', I32, f64.select(i32.load(i32.mul(g('k'), i32.c(4)), L.iStart), i32.c(0), g('skip'))),
+        ...f.set('ga', I32, i32.mul(i32.add(i32.mul(g('j'), i32.c(n)), g('iFrom')), i32.c(8))),
+        ...f.set('xa', I32, i32.mul(i32.add(i32.mul(g('iFrom'), i32.c(dp)), g('k')), i32.c(8))),
+      );
+      out.push(
+        ...f.loop('i', g('iFrom'), i32.c(n), 1, () => {
           const body: Code = [
             ...f.set('ah', V128, f64x2.loadSplat(g('ga'), L.gh)),
             ...f.set('al', V128, f64x2.loadSplat(g('ga'), L.gl)),
@@ -288,9 +298,37 @@ function leakyFns(L: ReturnType<typeof layout>, n: number, m: number, d: number,
     const at = (q: string) => i32.mul(g(q), i32.c(8));
     const V = vector;
     const zero = V.c(0);
+    const inf = V.c(Infinity);
+    const finite = (x: Code) => f64x2.lt(f64x2.abs(x), inf);
+    const and = (a: Code, b: Code) => simd(0x4e, a, b);
+    const sameBits = (a: Code, b: Code) => simd(0xd6, a, b); // i64x2.eq
     const body: Code = [
-      ...f.loop('q', i32.c(0), i32.c(mp * d), 2, () => [...highHalfInto(V, f, 'w1', f64x2.load(at('q'), L.wh)), ...f64x2.store(at('q'), g('w1'), L.ws)]),
+      ...f.set('wok', V128, f64x2.lt(zero, inf)),
+      ...f.loop('q', i32.c(0), i32.c(mp * d), 2, () => [
+        ...highHalfInto(V, f, 'w1', f64x2.load(at('q'), L.wh)),
+        ...f64x2.store(at('q'), g('w1'), L.ws),
+        ...f.set('wok', V128, and(g('wok'), and(finite(g('w1_x')), finite(f64x2.load(at('q'), L.wl))))),
+      ]),
+      // with W finite, a term with x = 0 is ±0 and leaves a sum (sh, sl) as it is where that sum is finite and a fixed point
+      // of adding ±0 (sh + e = sh and e − (sh + e − sh) = sl, e = sl or +0): z past kEnd is then z at kEnd; else all terms
+      ...f.set('skip', I32, f64x2.allTrue(g('wok'))),
+      ...g('skip'),
       ...call(fns, 'preActivations'),
+      ...ifThen(g('skip'), [
+        ...f.set('zok', V128, f64x2.lt(zero, inf)),
+        ...f.loop('q', i32.c(0), i32.c(n * mp), 2, () => [
+          ...f.set('zh', V128, f64x2.load(at('q'), L.zh)),
+          ...f.set('zl', V128, f64x2.load(at('q'), L.zl)),
+          ...f.set('ze', V128, V.select(g('zl'), zero, f64x2.ne(g('zl'), zero))),
+          ...f.set('zs', V128, f64x2.add(g('zh'), g('ze'))),
+          ...f.set(
+            'zok',
+            V128,
+            and(and(g('zok'), finite(g('zh'))), and(sameBits(g('zs'), g('zh')), sameBits(f64x2.sub(g('ze'), f64x2.sub(g('zs'), g('zh'))), g('zl')))),
+          ),
+        ]),
+        ...ifThen([...f64x2.allTrue(g('zok')), 0x45], [...i32.c(0), ...call(fns, 'preActivations')]), // i32.eqz
+      ]),
       ...f.set('ah', V128, f64x2.splat(g('gh'))),
       ...f.set('al', V128, f64x2.splat(g('gl'))),
       ...highHalfInto(V, f, 'a1', g('ah')),
@@ -340,6 +378,7 @@ function leakyFns(L: ReturnType<typeof layout>, n: number, m: number, d: number,
     const f = new Fn('gradient', []);
     const g = f.get;
     const body = [
+      ...f.set('gok', I32, i32.c(1)),
       ...f.loop('j', i32.c(0), i32.c(m), 1, () => [
         ...f.set('b', I32, i32.mul(g('j'), i32.c(8))),
         ...f.set('bh', F64, f64.load(g('b'), L.vh)),
@@ -360,12 +399,17 @@ function leakyFns(L: ReturnType<typeof layout>, n: number, m: number, d: number,
           ...f.set('c0', I32, [...f64.eq(g('ah'), S.c(0)), ...f64.eq(g('al'), S.c(0)), 0x71]),
           ...f.set('ga', I32, i32.mul(i32.add(i32.mul(g('j'), i32.c(n)), g('i')), i32.c(8))),
           ...f.set('uh', F64, S.select(g('ah'), g('uh'), g('c0'))),
+          ...f.set('ul', F64, S.select(g('al'), g('ul'), g('c0'))),
           ...f64.store(g('ga'), g('uh'), L.gh),
-          ...f64.store(g('ga'), S.select(g('al'), g('ul'), g('c0')), L.gl),
+          ...f64.store(g('ga'), g('ul'), L.gl),
+          // |G| < ∞ (f64.abs, f64.lt, i32.and twice)
+          ...f.set('gok', I32, [...g('gok'), ...g('uh'), 0x99, ...f64.c(Infinity), 0x63, 0x71, ...g('ul'), 0x99, ...f64.c(Infinity), 0x63, 0x71]),
           ...highHalfInto(S, f, 'g1', g('uh')),
           ...f64.store(g('ga'), g('g1'), L.gs),
         ]),
       ]),
+      // with G finite, the rows before iStart (X zero in the block's columns) add ±0 to sums at +0: left out
+      ...g('gok'),
       ...call(fns, 'weightGradient'),
     ];
     out.push(f.build(undefined, body));
@@ -437,8 +481,8 @@ export function ddDotKernel(X: Float64Array, XSplit: Float64Array, n: number, m:
   const { mp, dp } = L;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(L.bytes / 65536) });
   const e = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as {
-    preActivations(): void;
-    weightGradient(): void;
+    preActivations(skip: number): void;
+    weightGradient(skip: number): void;
     activations(gh: number, gl: number, d0: number): void;
     outputs(): void;
     gradient(): void;
@@ -448,6 +492,19 @@ export function ddDotKernel(X: Float64Array, XSplit: Float64Array, n: number, m:
   const x = f(L.x, n * dp),
     xs = f(L.xs, n * dp);
   for (let i = 0; i < n; i++) (x.set(X.subarray(i * d, (i + 1) * d), i * dp), xs.set(XSplit.subarray(i * d, (i + 1) * d), i * dp));
+  // the zeros of X: past kEnd[i] in the rows of the block from i (two rows, one for an odd last), before iStart[k] in the columns
+  // of the block from k (four columns, then two: weightGradient's blocks)
+  const kEnd = new Int32Array(memory.buffer, L.kEnd, n),
+    iStart = new Int32Array(memory.buffer, L.iStart, dp);
+  const nonzero = (i: number, k: number) => i < n && k < d && X[i * d + k] !== 0;
+  for (let i = 0; i < n; i += 2) for (let k = 0; k < d; k++) if (nonzero(i, k) || nonzero(i + 1, k)) kEnd[i] = k + 1;
+  const kp = dp >> 1;
+  for (let k = 0; k < dp; k += k < 2 * (kp & ~1) ? 4 : 2) {
+    const w = k < 2 * (kp & ~1) ? 4 : 2;
+    let first = n;
+    for (let i = n - 1; i >= 0; i--) for (let c = k; c < k + w; c++) if (nonzero(i, c)) first = i;
+    iStart[k] = first;
+  }
   const wh = f(L.wh, mp * d),
     wl = f(L.wl, mp * d),
     ws = f(L.ws, mp * d),
@@ -475,14 +532,14 @@ export function ddDotKernel(X: Float64Array, XSplit: Float64Array, n: number, m:
         const o = 2 * (j >> 1) * d + (j & 1);
         for (let k = 0; k < d; k++) ((wh[o + 2 * k] = wHi[j * d + k]), (wl[o + 2 * k] = wLo[j * d + k]), (ws[o + 2 * k] = wSplit[j * d + k]));
       }
-      e.preActivations();
+      e.preActivations(0);
       for (let i = 0; i < n; i++) (zHi.set(zh.subarray(i * mp, i * mp + m), i * m), zLo.set(zl.subarray(i * mp, i * mp + m), i * m));
     },
     weightGradient(gHi, gLo, gSplit, gradHi, gradLo) {
       gh.set(gHi.subarray(0, m * n));
       gl.set(gLo.subarray(0, m * n));
       gs.set(gSplit.subarray(0, m * n));
-      e.weightGradient();
+      e.weightGradient(0);
       for (let j = 0; j < m; j++) (gradHi.set(rh.subarray(j * dp, j * dp + d), j * d), gradLo.set(rl.subarray(j * dp, j * dp + d), j * d));
     },
     leakyActivations(wHi, wLo, gamma, dphiAtZero) {

@@ -147,6 +147,11 @@ describe.skipIf(!simd)('generated double-double dot products', () => {
             c.lo[1] = 0;
             // c = 0 with an infinite v_j: G = c (not ddMul(ddMul(c_i, v_j), φ′), NaN)
             if (seed % 4 === 0) (c.hi.fill(0), c.lo.fill(0), (theta.hi[m * d + 1] = Infinity));
+            // an infinite w_jk on a zero column of X: z_ij = NaN in every row (∞·0), the zero terms not left out
+            if (seed % 3 === 0) {
+              for (let i = 0; i < n; i++) X.data[i * d + d - 1] = 0;
+              theta.hi[2 * d + d - 1] = Infinity;
+            }
             const next = ddRandom(rng, P, false);
             const o = { d, width: m, activation: leakyRelu(seed % 3 ? 0.1 : 0.3, seed % 2 ? 0.5 : 1), trainOutput, hiddenBias: false };
             const run = () => {
