@@ -250,14 +250,15 @@ export function ddNormalizedFlow(model: DDModel, X: Mat, y: Float64Array, theta0
   const c = ddVec(n);
   const rounded = new Float64Array(model.nParams);
   const rec = recorder();
+  const q: DD[] = new Array(n);
   const expLoss = (): DD => {
     model.forward(theta, X, pred);
-    const q = (i: number) => ddMul(ddFromNumber(y[i]), ddGet(pred, i));
-    let qmin = q(0);
-    for (let i = 1; i < n; i++) if (ddCompare(q(i), qmin) < 0) qmin = q(i);
+    for (let i = 0; i < Math.max(n, 1); i++) q[i] = ddMul(ddFromNumber(y[i]), ddGet(pred, i));
+    let qmin = q[0];
+    for (let i = 1; i < n; i++) if (ddCompare(q[i], qmin) < 0) qmin = q[i];
     let s = ddFromNumber(0);
     for (let i = 0; i < n; i++) {
-      const e = ddExp(ddNegate(ddSub(q(i), qmin)));
+      const e = ddExp(ddNegate(ddSub(q[i], qmin)));
       ddSet(c, i, e);
       s = ddAdd(s, e);
     }

@@ -377,39 +377,51 @@ function leakyFns(L: ReturnType<typeof layout>, n: number, m: number, d: number,
   {
     const f = new Fn('gradient', []);
     const g = f.get;
-    const body = [
-      ...f.set('gok', I32, i32.c(1)),
-      ...f.loop('j', i32.c(0), i32.c(m), 1, () => [
+    const V = vector;
+    const zero = V.c(0);
+    const finite = (x: Code) => f64x2.lt(f64x2.abs(x), V.c(Infinity));
+    const and = (a: Code, b: Code) => simd(0x4e, a, b);
+    const lane = (x: Code, k: number): Code => [...simd(0x21, x), k]; // f64x2.extract_lane
+    /** G[j, i] and G[j + 1, i] (the second only where `lanes` is 2: an odd m's last neuron is alone), from c_i in a* and c0 */
+    const neurons = (lanes: number): Code => {
+      const out: Code = [
         ...f.set('b', I32, i32.mul(g('j'), i32.c(8))),
-        ...f.set('bh', F64, f64.load(g('b'), L.vh)),
-        ...f.set('bl', F64, f64.load(g('b'), L.vl)),
-        ...highHalfInto(S, f, 'b1', g('bh')),
-        ...f.loop('i', i32.c(0), i32.c(n), 1, () => [
-          ...f.set('a', I32, i32.mul(g('i'), i32.c(8))),
-          ...f.set('ah', F64, f64.load(g('a'), L.ch)),
-          ...f.set('al', F64, f64.load(g('a'), L.cl)),
-          ...highHalfInto(S, f, 'a1', g('ah')),
-          ...ddMulInto(S, f, 't', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
-          ...highHalfInto(S, f, 't1', g('th')),
-          ...f.set('dh', F64, f64.load(i32.mul(i32.add(i32.mul(g('i'), i32.c(mp)), g('j')), i32.c(8)), L.dq)),
-          ...f.set('dl', F64, S.c(0)),
-          ...highHalfInto(S, f, 'd1', g('dh')),
-          ...ddMulInto(S, f, 'u', ['th', 'tl', 't1'], ['dh', 'dl', 'd1']),
-          // c_i = 0 (either zero): G = c_i
-          ...f.set('c0', I32, [...f64.eq(g('ah'), S.c(0)), ...f64.eq(g('al'), S.c(0)), 0x71]),
-          ...f.set('ga', I32, i32.mul(i32.add(i32.mul(g('j'), i32.c(n)), g('i')), i32.c(8))),
-          ...f.set('uh', F64, S.select(g('ah'), g('uh'), g('c0'))),
-          ...f.set('ul', F64, S.select(g('al'), g('ul'), g('c0'))),
-          ...f64.store(g('ga'), g('uh'), L.gh),
-          ...f64.store(g('ga'), g('ul'), L.gl),
-          // |G| < ∞ (f64.abs, f64.lt, i32.and twice)
-          ...f.set('gok', I32, [...g('gok'), ...g('uh'), 0x99, ...f64.c(Infinity), 0x63, 0x71, ...g('ul'), 0x99, ...f64.c(Infinity), 0x63, 0x71]),
-          ...highHalfInto(S, f, 'g1', g('uh')),
-          ...f64.store(g('ga'), g('g1'), L.gs),
-        ]),
+        ...f.set('bh', V128, f64x2.load(g('b'), L.vh)),
+        ...f.set('bl', V128, f64x2.load(g('b'), L.vl)),
+        ...highHalfInto(V, f, 'b1', g('bh')),
+        ...ddMulInto(V, f, 't', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
+        ...highHalfInto(V, f, 't1', g('th')),
+        ...f.set('dh', V128, f64x2.load(i32.mul(i32.add(i32.mul(g('i'), i32.c(mp)), g('j')), i32.c(8)), L.dq)),
+        ...f.set('dl', V128, zero),
+        ...highHalfInto(V, f, 'd1', g('dh')),
+        ...ddMulInto(V, f, 'u', ['th', 'tl', 't1'], ['dh', 'dl', 'd1']),
+        // c_i = 0 (either zero): G = c_i
+        ...f.set('uh', V128, V.select(g('ah'), g('uh'), g('c0'))),
+        ...f.set('ul', V128, V.select(g('al'), g('ul'), g('c0'))),
+        ...f.set('gok', V128, and(g('gok'), and(finite(g('uh')), finite(g('ul'))))),
+        ...highHalfInto(V, f, 'g1', g('uh')),
+        ...f.set('ga', I32, i32.mul(i32.add(i32.mul(g('j'), i32.c(n)), g('i')), i32.c(8))),
+      ];
+      for (let k = 0; k < lanes; k++)
+        out.push(
+          ...f64.store(g('ga'), lane(g('uh'), k), L.gh + 8 * n * k),
+          ...f64.store(g('ga'), lane(g('ul'), k), L.gl + 8 * n * k),
+          ...f64.store(g('ga'), lane(g('g1'), k), L.gs + 8 * n * k),
+        );
+      return out;
+    };
+    const body = [
+      ...f.set('gok', V128, f64x2.lt(zero, V.c(Infinity))),
+      ...f.loop('i', i32.c(0), i32.c(n), 1, () => [
+        ...f.set('ah', V128, f64x2.loadSplat(i32.mul(g('i'), i32.c(8)), L.ch)),
+        ...f.set('al', V128, f64x2.loadSplat(i32.mul(g('i'), i32.c(8)), L.cl)),
+        ...highHalfInto(V, f, 'a1', g('ah')),
+        ...f.set('c0', V128, and(simd(0x47, g('ah'), zero), simd(0x47, g('al'), zero))), // f64x2.eq
+        ...f.loop('j', i32.c(0), i32.c(m & ~1), 2, () => neurons(2)),
+        ...(m & 1 ? [...f.set('j', I32, i32.c(m - 1)), ...neurons(1)] : []),
       ]),
       // with G finite, the rows before iStart (X zero in the block's columns) add ±0 to sums at +0: left out
-      ...g('gok'),
+      ...f64x2.allTrue(g('gok')),
       ...call(fns, 'weightGradient'),
     ];
     out.push(f.build(undefined, body));

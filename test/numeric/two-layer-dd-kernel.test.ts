@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ddDotFloat, highHalves } from '../../src/numeric/dd.js';
+import { ddNormalizedFlow } from '../../src/numeric/dd-dynamics.js';
 import { ddVec, ddVecFrom } from '../../src/numeric/dd-model.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNetDD } from '../../src/numeric/models.js';
 import { Rng } from '../../src/numeric/rng.js';
@@ -172,6 +173,35 @@ describe.skipIf(!simd)('generated double-double dot products', () => {
           },
         ),
         fcRuns(120),
+      );
+    });
+    it('the double-double normalized flow of a leaky net on exact-Gram-like data takes the steps of its run without the kernel, bit for bit (property: θ at every step, θ and the loss at the end)', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 7, max: 10 }),
+          fc.integer({ min: 8, max: 13 }),
+          fc.boolean(),
+          fc.integer({ min: 0, max: 1e6 }),
+          (n, m, trainOutput, seed) => {
+            const rng = new Rng(seed);
+            const d = n + (seed % 3);
+            const X = { rows: n, cols: d, data: data(rng, n, d, true) };
+            const y = Float64Array.from({ length: n }, (_, i) => (i % 2 ? 1 : -1));
+            const theta0 = Float64Array.from({ length: m * d + m }, (_, i) => (i < m * d ? 1e-3 : 1 / Math.sqrt(m)) * rng.normal());
+            const run = () => {
+              const seen: string[][] = [];
+              const net = twoLayerNetDD({ d, width: m, activation: leakyRelu(0.3, 0.5), trainOutput, hiddenBias: false });
+              const r = ddNormalizedFlow(net, X, y, theta0, { steps: 40, eta: 0.2, observe: (t) => seen.push(bits(t)) });
+              return [seen, bits(r.thetaDD.hi), bits(r.thetaDD.lo), r.loss];
+            };
+            const fast = run();
+            process.env.CLAIMCHECK_KERNELS = 'js';
+            const plain = run();
+            delete process.env.CLAIMCHECK_KERNELS;
+            expect(fast).toEqual(plain);
+          },
+        ),
+        fcRuns(20),
       );
     });
   });
