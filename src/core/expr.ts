@@ -249,9 +249,19 @@ function finiteChecked(n: MathNode, f: Evaluator): Evaluator {
   };
 }
 
+/**
+ * The expression as a function of an array of values: symbol `names[i]` reads values[i] (a constant's name too, where
+ * listed), any other symbol its constant; a symbol that is neither is an error. The same float64 operations in the
+ * same order as `value` on a scope holding those values.
+ */
+export function compileOnSlots(e: Expr, names: readonly string[]): (values: ArrayLike<number>) => number {
+  return compileNode(e.node, false, new Map(names.map((name, i) => [name, i]))) as unknown as (values: ArrayLike<number>) => number;
+}
+
 // Each node becomes a closure doing the same float64 operations in the same order as a direct walk.
-function compileNode(n: MathNode, finite: boolean): Evaluator {
-  const sub = (m: MathNode) => compileNode(m, finite);
+// With `slots`, a symbol reads its slot of an array of values instead of a scope's entry.
+function compileNode(n: MathNode, finite: boolean, slots?: Map<string, number>): Evaluator {
+  const sub = (m: MathNode) => compileNode(m, finite, slots);
   const checked = (f: Evaluator) => (finite ? finiteChecked(n, f) : f);
   switch (n.type) {
     case 'ConstantNode': {
@@ -262,6 +272,14 @@ function compileNode(n: MathNode, finite: boolean): Evaluator {
       const name = (n as unknown as { name: string }).name;
       const hasConstant = Object.hasOwn(CONSTANTS, name);
       const c = CONSTANTS[name];
+      if (slots) {
+        const i = slots.get(name);
+        if (i !== undefined) return (values) => (values as unknown as ArrayLike<number>)[i];
+        if (hasConstant) return () => c;
+        return () => {
+          throw new ExprError(`unknown symbol "${name}"; known: ${[...slots.keys()].sort().join(', ')}`);
+        };
+      }
       return checked((scope) => {
         if (Object.hasOwn(scope, name)) return scope[name];
         if (hasConstant) return c;
@@ -279,6 +297,7 @@ function compileNode(n: MathNode, finite: boolean): Evaluator {
           return () => {
             throw new ExprError(`operator "${op.fn}" is not allowed`);
           };
+        if (!finite && op.fn === 'unaryMinus') return (scope) => -a(scope);
         return checked((scope) => f(a(scope)));
       }
       const a = sub(op.args[0]),
@@ -289,6 +308,8 @@ function compileNode(n: MathNode, finite: boolean): Evaluator {
       }
       if (op.fn === 'and') return (scope) => (a(scope) !== 0 && b(scope) !== 0 ? 1 : 0);
       if (op.fn === 'or') return (scope) => (a(scope) !== 0 || b(scope) !== 0 ? 1 : 0);
+      const direct = finite ? undefined : directBinary(op.fn, a, b);
+      if (direct) return direct;
       const f = Object.hasOwn(BINARY, op.fn) ? BINARY[op.fn] : undefined;
       if (!f)
         return () => {
@@ -321,12 +342,44 @@ function compileNode(n: MathNode, finite: boolean): Evaluator {
         return () => {
           throw new ExprError(`function "${f.fn.name}" has no numeric definition here`);
         };
+      if (args.length === 1) {
+        const [a] = args;
+        return checked((scope) => fn(a(scope)));
+      }
+      if (args.length === 2) {
+        const [a, b] = args;
+        return checked((scope) => fn(a(scope), b(scope)));
+      }
       return checked((scope) => fn(...args.map((a) => a(scope))));
     }
     default:
       return () => {
         throw new ExprError(`${n.type} is not allowed`);
       };
+  }
+}
+
+/** BINARY's arithmetic and comparisons as closures of their own (the same operation on a's value and then b's, without the call through the table). */
+function directBinary(fn: string, a: Evaluator, b: Evaluator): Evaluator | undefined {
+  switch (fn) {
+    case 'add':
+      return (scope) => a(scope) + b(scope);
+    case 'subtract':
+      return (scope) => a(scope) - b(scope);
+    case 'multiply':
+      return (scope) => a(scope) * b(scope);
+    case 'divide':
+      return (scope) => a(scope) / b(scope);
+    case 'smaller':
+      return (scope) => (a(scope) < b(scope) ? 1 : 0);
+    case 'smallerEq':
+      return (scope) => (a(scope) <= b(scope) ? 1 : 0);
+    case 'larger':
+      return (scope) => (a(scope) > b(scope) ? 1 : 0);
+    case 'largerEq':
+      return (scope) => (a(scope) >= b(scope) ? 1 : 0);
+    default:
+      return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 // Metrics that watch every accepted step of the dynamics (watchesPath): extremes of path symbols,
 // and changes of the activation pattern.
 import { z } from 'zod';
-import { compileExpr } from '../../core/expr.js';
+import { CONSTANTS, compileExpr, compileOnSlots, type CompiledExpr } from '../../core/expr.js';
 import type { PrecisePoint } from '../../numeric/dd-model.js';
 import { determinant } from '../../numeric/linalg.js';
 import { layerOf, type Model } from '../../numeric/models.js';
@@ -32,8 +32,6 @@ export const pathExtreme = defineMetric({
     const of = compileExpr(p.of),
       when = p.when ? compileExpr(p.when) : undefined,
       until = p.until ? compileExpr(p.until) : undefined;
-    // the symbols each decision reads (checked against the unresolved ones at every step)
-    const reads = new Map([when, until].filter((e) => e !== undefined).map((e) => [e, [...e.symbols]]));
     // every name an expression here reads: a step's symbols are copied into the scopes for these alone
     const read = [...new Set([of, when, until].flatMap((e) => (e ? [...e.symbols] : [])))];
     let best = p.extreme === 'min' ? Infinity : -Infinity,
@@ -101,39 +99,71 @@ export const pathExtreme = defineMetric({
       };
     };
     f.watch = ({ model, objective, log }) => {
-      // the trial's values and the step's symbols (same keys at every step), and the two rounding variants: filled in place, step by step
-      const scope: Record<string, number> = { ...trial },
-        upScope: Record<string, number> = { ...trial },
-        downScope: Record<string, number> = { ...trial };
+      // the expressions read an array of slots: the trial's values and the step's symbols, filled in place step by step (a
+      // slot holds its last value; never filled, the expressions are evaluated on a scope as before, for its errors)
+      const names = [...read, ...Object.keys(CONSTANTS).filter((c) => Object.hasOwn(trial, c))];
+      const onSlots = (e: CompiledExpr) => ({ e, at: compileOnSlots(e, names), names: [...e.symbols] });
+      const ofS = onSlots(of),
+        whenS = when && onSlots(when),
+        untilS = until && onSlots(until);
+      const nominal = new Float64Array(names.length),
+        up = new Float64Array(names.length),
+        down = new Float64Array(names.length);
+      const fromTrial = names.map((name) => Object.hasOwn(trial, name));
+      names.forEach((name, i) => (nominal[i] = up[i] = down[i] = fromTrial[i] ? trial[name] : NaN));
+      const filled = { nominal: new Set<string>(), variants: new Set<string>() };
+      const unfilled = () => names.filter((name, i) => !fromTrial[i] && !filled.nominal.has(name)).length;
+      let nominalReady = unfilled() === 0,
+        variantsReady = nominalReady;
+      const scopeOf = (slots: Float64Array, had: Set<string>) => {
+        const scope: Record<string, number> = { ...trial };
+        names.forEach((name, i) => (fromTrial[i] || had.has(name) ? (scope[name] = slots[i]) : undefined));
+        return scope;
+      };
+      const valueAt = (x: ReturnType<typeof onSlots>, slots: Float64Array, ready: boolean, had: Set<string>) =>
+        ready ? x.at(slots) : x.e.value(scopeOf(slots, had));
+      const nominalValue = (x: ReturnType<typeof onSlots>) => valueAt(x, nominal, nominalReady, filled.nominal);
+      const decide = (x: typeof whenS) => (x ? nominalValue(x) !== 0 : undefined);
+      const kinds = names.map(shiftKind);
+      let at: StepSymbols,
+        variantsOf = -1;
+      const variants = () => {
+        if (variantsOf === step) return;
+        variantsOf = step;
+        fillVariants(at, names, kinds, up, down, variantsReady ? undefined : filled.variants);
+        if (!variantsReady) variantsReady = names.every((name, i) => fromTrial[i] || filled.variants.has(name));
+      };
+      const differs = (x: ReturnType<typeof onSlots>, nominal: boolean | undefined) => {
+        variants();
+        return [up, down].some((v) => (valueAt(x, v, variantsReady, filled.variants) !== 0) !== nominal);
+      };
+      const uncertain = (x: typeof whenS, nominal: boolean | undefined) =>
+        x !== undefined && x.names.some((name) => unresolved(at, name)) && differs(x, nominal);
+      const why = (e: string) =>
+        `"${e}" is decided at step ${step} by a difference below the rounding error of ${[...roundingPerturbations(at.symbols, at.unit).unresolved].join(', ')} (unit roundoff ${at.unit.toPrecision(2)})`;
       return (theta, point, stepError) => {
         watched = true;
         step++;
         if (stopped) return;
-        const at = stepSymbols(model, objective, theta, p.layer, step, point);
-        const { symbols, unit, rounding } = at;
+        at = stepSymbols(model, objective, theta, p.layer, step, point);
+        const { symbols, unit } = at;
         lastLoss = symbols.loss;
-        detSign.see(symbols, unit, step, () => (stepError ? stepBand(at, model, theta, p.layer, stepError) : 0));
-        for (const name of read) if (Object.hasOwn(symbols, name)) scope[name] = symbols[name];
-        let perturbed: Array<Record<string, number>> | undefined;
-        const variants = () => {
-          if (perturbed) return perturbed;
-          rounding.fillVariants(read, upScope, downScope);
-          return (perturbed = [upScope, downScope]);
-        };
-        const decide = (e: typeof when) => (e ? e.value(scope) !== 0 : undefined);
-        const uncertain = (e: typeof when, nominal: boolean | undefined) =>
-          e !== undefined && reads.get(e)!.some((x) => rounding.unresolved.has(x)) && variants().some((v) => (e.value(v) !== 0) !== nominal);
-        const stop = decide(until);
-        const counted = !stop && (decide(when) ?? true);
-        const why = (e: string) =>
-          `"${e}" is decided at step ${step} by a difference below the rounding error of ${[...rounding.unresolved].join(', ')} (unit roundoff ${unit.toPrecision(2)})`;
+        detSign.see(at, unit, step, () => (stepError ? stepBand(at, model, theta, p.layer, stepError) : 0));
+        for (let i = 0; i < names.length; i++)
+          if (Object.hasOwn(symbols, names[i])) {
+            nominal[i] = symbols[names[i]];
+            if (!nominalReady) filled.nominal.add(names[i]);
+          }
+        if (!nominalReady) nominalReady = unfilled() === 0;
+        const stop = decide(untilS);
+        const counted = !stop && (decide(whenS) ?? true);
         // an undecided stop leaves the rest of the path unknown; an undecided `when` matters only if the step's value would be the extreme
-        if (!imprecise && uncertain(until, stop)) imprecise = { step, loss: symbols.loss, why: why(p.until!) };
-        if (!stop && uncertain(when, decide(when))) {
-          const w = of.value(scope);
+        if (!imprecise && uncertain(untilS, stop)) imprecise = { step, loss: symbols.loss, why: why(p.until!) };
+        if (!stop && uncertain(whenS, decide(whenS))) {
+          const w = nominalValue(ofS);
           if (p.output === 'count' || (p.extreme === 'min' ? w < best : w > best)) whenUnsure = { step, loss: symbols.loss, why: why(p.when!), value: w };
         }
-        const v = counted ? of.value(scope) : NaN;
+        const v = counted ? nominalValue(ofS) : NaN;
         if (log && log.length < 3 * PATH_LOG_STEPS) log.push(step, (counted ? 1 : 0) | (stop ? 2 : 0), v);
         if (stop) return void (stopped = { step, loss: symbols.loss });
         if (!counted) return;
@@ -142,7 +172,11 @@ export const pathExtreme = defineMetric({
         if (p.extreme === 'min' ? v < best : v > best) {
           best = v;
           bestAfterFlip = !!detSign.flip;
-          bestError = Math.max(...variants().map((s) => Math.abs(of.value(s) - v)));
+          variants();
+          bestError = Math.max(
+            Math.abs(valueAt(ofS, up, variantsReady, filled.variants) - v),
+            Math.abs(valueAt(ofS, down, variantsReady, filled.variants) - v),
+          );
         }
       };
     };
@@ -163,12 +197,11 @@ function signThroughRounding() {
     entered: { step: number; loss: number; sign: number; band: number } | undefined;
   const state = {
     flip: undefined as { step: number; loss: number } | undefined,
-    see(sym: Record<string, number>, unit: number, step: number, stepBand: () => number) {
-      const det = sym.det;
+    see(at: StepSymbols, unit: number, step: number, stepBand: () => number) {
+      const sym = at.symbols,
+        det = sym.det;
       if (!Number.isFinite(det) || state.flip) return;
-      let n = 0;
-      while (n < 9 && sym[`s${n + 1}`] !== undefined) n++;
-      const scale = sym.fro ** n;
+      const scale = sym.fro ** at.defined;
       // the step's band is computed only where det is already small; once inside, det leaves only past the widest band seen since it entered
       const small = Math.abs(det) < 1e-6 * scale;
       const band = Math.max(100 * unit * scale, small ? stepBand() : 0, entered?.band ?? 0);
@@ -198,7 +231,13 @@ interface StepSymbols {
   theta: Float64Array;
   symbols: Record<string, number>;
   unit: number;
-  rounding: ReturnType<typeof roundingPerturbations>;
+  /** how many of s1, s2, … are there (up to the first missing) and finite (up to the first that is not) */
+  defined: number;
+  finite: number;
+  /** the last i with s2 … s_i all there (1: s2 is missing) */
+  shiftedTo: number;
+  /** roundingPerturbations' shifts of det (NaN where it has none: det not finite), of s2… and of the loss */
+  shift?: { det: number; s: number; loss: number };
   band?: { stepError: number; moved: number };
   /** θ moved by the scattered pattern (detMovedBy's work array) */
   moved?: Float64Array<ArrayBuffer>;
@@ -213,9 +252,65 @@ function stepSymbols(model: Model, objective: Objective, theta: Float64Array, la
   const { symbols, unit } = symbolsAt(model, theta, layer, () => objective.value(theta), step, point);
   const copy = last?.theta.length === theta.length ? last.theta : new Float64Array(theta.length);
   copy.set(theta);
-  const at: StepSymbols = { model, step, point, theta: copy, symbols, unit, rounding: roundingPerturbations(symbols, unit), moved: last?.moved };
+  let defined = 0,
+    finite = 0,
+    shiftedTo = 1;
+  while (defined < 9 && symbols[S_NAMES[defined]] !== undefined) defined++;
+  while (finite < 9 && Number.isFinite(symbols[S_NAMES[finite]])) finite++;
+  while (shiftedTo < 9 && symbols[S_NAMES[shiftedTo]] !== undefined) shiftedTo++;
+  const at: StepSymbols = { model, step, point, theta: copy, symbols, unit, defined, finite, shiftedTo, moved: last?.moved };
   byLayer.set(layer, at);
   return at;
+}
+
+const S_NAMES = Array.from({ length: 9 }, (_, i) => `s${i + 1}`);
+
+/** Which of roundingPerturbations' shifts a symbol may get: 'det', the index i of s_i (2…9), 'loss', or none. */
+function shiftKind(name: string): 'det' | 'loss' | number | undefined {
+  if (name === 'det' || name === 'loss') return name;
+  const i = S_NAMES.indexOf(name) + 1;
+  return i >= 2 ? i : undefined;
+}
+
+/** roundingPerturbations(at.symbols, at.unit)'s shift of a symbol (its d and floor), or undefined where it has none. */
+function shiftOf(at: StepSymbols, kind: ReturnType<typeof shiftKind>): { d: number; floor: number } | undefined {
+  if (kind === undefined) return undefined;
+  const sym = at.symbols;
+  if (!at.shift) {
+    const k = 100 * at.unit;
+    at.shift = { det: Number.isFinite(sym.det) ? k * sym.fro ** at.finite : NaN, s: k * sym.s1, loss: k * k * Math.max(1, sym.fro * sym.fro) };
+  }
+  if (kind === 'det') return Number.isFinite(sym.det) ? { d: at.shift.det, floor: -Infinity } : undefined;
+  if (kind === 'loss') return { d: at.shift.loss, floor: 0 };
+  return kind <= at.shiftedTo ? { d: at.shift.s, floor: 0 } : undefined;
+}
+
+/** Whether a symbol lies inside its own rounding band (is in roundingPerturbations' unresolved). */
+function unresolved(at: StepSymbols, name: string): boolean {
+  const shift = shiftOf(at, shiftKind(name));
+  return shift !== undefined && Math.abs(at.symbols[name]) < shift.d;
+}
+
+/** roundingPerturbations' fillVariants(names, up, down) on arrays of slots (slot i: names[i]); the names written are added to `written` where given. */
+function fillVariants(
+  at: StepSymbols,
+  names: readonly string[],
+  kinds: ReadonlyArray<ReturnType<typeof shiftKind>>,
+  up: Float64Array,
+  down: Float64Array,
+  written?: Set<string>,
+) {
+  const sym = at.symbols;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i],
+      shift = shiftOf(at, kinds[i]);
+    if (shift) {
+      up[i] = sym[name] + shift.d;
+      down[i] = Math.max(shift.floor, sym[name] - shift.d);
+    } else if (Object.hasOwn(sym, name)) up[i] = down[i] = sym[name];
+    else continue;
+    written?.add(name);
+  }
 }
 
 function sameBits(a: Float64Array, b: Float64Array): boolean {
