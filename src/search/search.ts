@@ -336,7 +336,7 @@ export function trialBatchSize(spec: SearchSpec, trials: number, threads: number
   return batchesTrials(spec) ? Math.max(1, Math.min(64, Math.ceil(trials / (2 * threads)))) : 1;
 }
 
-/** Runs `trials` on the pool, at most threads×2 at a time (batched: one batch of trialBatchSize trials per thread, so that a failure stops the batches after it), stopping new ones at `stopAt()`; results by index. */
+/** Runs `trials` on the pool, at most threads×2 at a time (batched: one batch per thread, growing to trialBatchSize trials, so that a failure stops the batches after it), stopping new ones at `stopAt()`; results by index. */
 async function runAll(
   spec: SearchSpec,
   o: SearchOptions,
@@ -351,12 +351,17 @@ async function runAll(
   const reused: boolean[] = new Array(n).fill(false);
   let next = 0,
     budgetExhausted = false;
-  const batch = trialBatchSize(spec, n, o.runner.threads);
-  const dispatch = batch > 1 ? { batch } : undefined;
+  const threads = o.runner.threads,
+    largest = trialBatchSize(spec, n, threads);
+  let notFailed = 0;
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     const pump = (): void => {
-      while (inFlight < o.runner.threads * (batch > 1 ? batch : 2) && next < n && next < stop.failAt) {
+      // batches grow from one trial as trials come back without a failure (1, 2, 4, … per thread): a search refuted by an
+      // early trial stops after little more work than unbatched, one that holds soon runs batches of the largest size
+      const batch = Math.min(largest, 2 ** Math.floor(Math.log2(1 + notFailed / threads)));
+      const dispatch = batch > 1 ? { batch } : undefined;
+      while (inFlight < threads * (batch > 1 ? batch : 2) && next < n && next < stop.failAt) {
         if (stop.budget()) {
           budgetExhausted = true;
           break;
@@ -374,6 +379,7 @@ async function runAll(
             reused[k] = t.reused === true;
             inFlight--;
             if (r.status === 'fail' && stopAtFailure) stop.failAt = Math.min(stop.failAt, k);
+            else notFailed++;
             onDone();
             pump();
           });

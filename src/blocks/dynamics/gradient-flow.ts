@@ -36,13 +36,13 @@ export const gradientFlowBlock = defineBlock({
       {
         dd: (problem: DynamicsProblem, theta0: Float64Array | DDVec, observe?: Observer, steps?: ArrayLike<number>, record?: { acceptedSteps?: number[] }) =>
           ddGradientFlow(problem.dd(), theta0, { ...o, observe, steps, acceptedSteps: record?.acceptedSteps }),
-        // lanes of one shape run two at a time in lock-step (two-layer-flow.ts), each as the function above runs it; not in batchedModels:
-        // a search dispatching batches runs a whole batch past a refuting witness (vardi2021.balancedness-ignores-bias: 4–10× its CPU)
+        // lanes of one shape run two at a time in lock-step (two-layer-flow.ts), each as the function above runs it
         batched: ({ model, loss, data }: DynamicsProblem, theta0: Float64Array, observe?: Observer) =>
           twoLayerFlowKernelLane({ model, loss: loss.loss, reduction: loss.reduction, X: data.X, y: data.y, theta0, options: { ...o, observe } }),
       },
     );
   },
+  batchedModels: ['two-layer'],
   check: (p, range) => {
     const c = staticProblems(range);
     const steps = c.atLeast('max_steps', p.max_steps, 1);
