@@ -354,24 +354,37 @@ function leakyFns(L: ReturnType<typeof layout>, n: number, m: number, d: number,
   {
     const f = new Fn('outputs', []);
     const g = f.get;
-    const body = f.loop('i', i32.c(0), i32.c(n), 1, () => [
-      ...f.set('sh', F64, S.c(0)),
-      ...f.set('sl', F64, S.c(0)),
-      ...f.loop('j', i32.c(0), i32.c(m), 1, () => [
-        ...f.set('a', I32, i32.mul(i32.add(i32.mul(g('i'), i32.c(mp)), g('j')), i32.c(8))),
-        ...f.set('ah', F64, f64.load(g('a'), L.ph)),
-        ...f.set('al', F64, f64.load(g('a'), L.pl)),
-        ...f.set('b', I32, i32.mul(g('j'), i32.c(8))),
-        ...f.set('bh', F64, f64.load(g('b'), L.vh)),
-        ...f.set('bl', F64, f64.load(g('b'), L.vl)),
-        ...highHalfInto(S, f, 'a1', g('ah')),
-        ...highHalfInto(S, f, 'b1', g('bh')),
-        ...ddMulInto(S, f, 'p', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
-        ...ddAccumulate(S, f, 'sh', 'sl', 'ph', 'pl'),
-      ]),
-      ...f64.store(i32.mul(g('i'), i32.c(8)), g('sh'), L.fh),
-      ...f64.store(i32.mul(g('i'), i32.c(8)), g('sl'), L.fl),
-    ]);
+    const V = vector;
+    const lane = (x: Code, k: number): Code => [...simd(0x21, x), k]; // f64x2.extract_lane
+    /** φ(z) at (i, j) and (i + 1, j) (rows = 2), or at (i, j) in both lanes */
+    const twoRows = (rows: number, from: number): Code =>
+      rows === 2 ? [...simd(0x22, f64x2.loadSplat(g('a'), from), f64.load(g('a'), from + 8 * mp)), 1] : f64x2.loadSplat(g('a'), from); // f64x2.replace_lane
+    /** f_i (and f_{i+1}), one row per lane */
+    const block = (rows: number): Code => {
+      const out: Code = [
+        ...f.set('sh', V128, V.c(0)),
+        ...f.set('sl', V128, V.c(0)),
+        ...f.loop('j', i32.c(0), i32.c(m), 1, () => [
+          ...f.set('a', I32, i32.mul(i32.add(i32.mul(g('i'), i32.c(mp)), g('j')), i32.c(8))),
+          ...f.set('ah', V128, twoRows(rows, L.ph)),
+          ...f.set('al', V128, twoRows(rows, L.pl)),
+          ...f.set('b', I32, i32.mul(g('j'), i32.c(8))),
+          ...f.set('bh', V128, f64x2.loadSplat(g('b'), L.vh)),
+          ...f.set('bl', V128, f64x2.loadSplat(g('b'), L.vl)),
+          ...highHalfInto(V, f, 'a1', g('ah')),
+          ...highHalfInto(V, f, 'b1', g('bh')),
+          ...ddMulInto(V, f, 'p', ['ah', 'al', 'a1'], ['bh', 'bl', 'b1']),
+          ...ddAccumulate(V, f, 'sh', 'sl', 'ph', 'pl'),
+        ]),
+      ];
+      for (let u = 0; u < rows; u++)
+        out.push(
+          ...f64.store(i32.mul(g('i'), i32.c(8)), lane(g('sh'), u), L.fh + 8 * u),
+          ...f64.store(i32.mul(g('i'), i32.c(8)), lane(g('sl'), u), L.fl + 8 * u),
+        );
+      return out;
+    };
+    const body = [...f.loop('i', i32.c(0), i32.c(n & ~1), 2, () => block(2)), ...(n & 1 ? [...f.set('i', I32, i32.c(n - 1)), ...block(1)] : [])];
     out.push(f.build(undefined, body));
   }
   {
