@@ -7,6 +7,7 @@
 //   c_i ≠ 0 and δ ≠ 0 (reluNet's skips), two columns c per vector, layers in θ's order, so that
 //   ‖∇L‖² = Σ grad_p² can be summed in index order beside it (the normalized flow's step length).
 // Used by the normalized flow (relunet-flow.ts) and, for shapes too large for relunet-objective.ts's straight-line code, by objective().
+import { IdleInstances } from './kernel-cache.js';
 import { layerOffsets, selectedOutput } from './relunet.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
@@ -241,7 +242,6 @@ function compiled(s: ReluNetFlowShape): WebAssembly.Module | undefined {
   if (modules.size > MODULES_KEPT) {
     const oldest = modules.keys().next().value!;
     modules.delete(oldest);
-    idle.delete(oldest);
     shared.delete(oldest);
   }
   return mod;
@@ -265,7 +265,7 @@ export interface ReluNetFlowKernel extends KernelExports {
 /** An instance of a shape's module; `boundTo`: whose model and data its memory holds now. */
 type Instance = { exports: KernelExports; buffer: ArrayBuffer; boundTo?: object };
 /** Instances of flows that ended, up to 4 per shape. */
-const idle = new Map<string, Instance[]>();
+const idle = new IdleInstances<Instance>();
 /** One instance per shape for objective()s: each call rebinds it when another objective used it last. */
 const shared = new Map<string, Instance>();
 
@@ -344,7 +344,7 @@ function views(inst: Instance, kc: KernelCase) {
 export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlowKernel | undefined {
   const kc = kernelCase(model, X, norm);
   if (!kc) return undefined;
-  const inst = idle.get(kc.key)?.pop() ?? instantiate(kc.shape);
+  const inst = idle.take(kc.key) ?? instantiate(kc.shape);
   if (!inst) return undefined;
   const owner = {};
   bind(inst, kc, X, owner);
@@ -360,9 +360,7 @@ export function reluNetFlowKernel(model: Model, X: Mat, norm = true): ReluNetFlo
       if (released) return;
       released = true;
       inst.boundTo = undefined;
-      const list = idle.get(kc.key) ?? [];
-      if (list.length < 4) list.push(inst);
-      idle.set(kc.key, list);
+      idle.give(kc.key, inst);
     },
   };
 }

@@ -17,7 +17,7 @@ import {
   type GradientFlowOptions,
   type SimResult,
 } from './dynamics.js';
-import { cachedKernel } from './kernel-cache.js';
+import { cachedKernel, IdleInstances } from './kernel-cache.js';
 import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
@@ -569,14 +569,14 @@ interface Instance {
 
 const modules = new Map<string, WebAssembly.Module>();
 /** Instances not in use, by shape and lanes: a run started from an observer takes another one. */
-const idle = new Map<string, Instance[]>();
+const idle = new IdleInstances<Instance>();
 
 const shapeKey = (s: FlowShape) => `${s.n} ${s.m} ${s.d} ${s.trainOutput} ${s.hiddenBias}`;
 
 /** fn with an instance of the shape's module (one lane or two) held for its duration. */
 function withInstance<T>(s: FlowShape, pair: boolean, fn: (inst: Instance) => T): T {
   const key = `${shapeKey(s)} ${pair ? 2 : 1}`;
-  let inst = idle.get(key)?.pop();
+  let inst = idle.take(key);
   if (!inst) {
     const mod = cachedKernel(modules, key, () => new WebAssembly.Module(flowModule(s, pair)));
     const memory = new WebAssembly.Memory({ initial: Math.ceil((pair ? pairLayout(s) : layout(s)).bytes / 65536) });
@@ -586,9 +586,7 @@ function withInstance<T>(s: FlowShape, pair: boolean, fn: (inst: Instance) => T)
   try {
     return fn(inst);
   } finally {
-    const list = idle.get(key);
-    if (list) list.push(inst);
-    else idle.set(key, [inst]);
+    idle.give(key, inst);
   }
 }
 

@@ -6,6 +6,7 @@
 // (test/numeric/two-layer-kernel.test.ts). normalizedFlow and gradientDescent (dynamics.ts) are written
 // out here on the kernel, step for step in their order.
 import { DivergedError, recorder, snapshotSchedule, type NormalizedFlowOptions, type Observer, type SimResult } from './dynamics.js';
+import { cachedKernel, IdleInstances } from './kernel-cache.js';
 import { normalizedFlowRuns } from './kernel-flow.js';
 import type { Mat } from './linalg.js';
 import { lossSumAndWeights, type Loss } from './losses.js';
@@ -371,17 +372,13 @@ interface KernelExports {
 const shapeKey = (s: TwoLayerShape) => `${s.n} ${s.m} ${s.r} ${s.trainOutput} ${s.bias}`;
 const modules = new Map<string, WebAssembly.Module | undefined>();
 function compiled(s: TwoLayerShape): WebAssembly.Module | undefined {
-  const key = shapeKey(s);
-  if (!modules.has(key)) {
-    let mod: WebAssembly.Module | undefined;
+  return cachedKernel(modules, shapeKey(s), () => {
     try {
-      mod = new WebAssembly.Module(kernelModule(s));
+      return new WebAssembly.Module(kernelModule(s));
     } catch {
-      mod = undefined;
+      return undefined;
     }
-    modules.set(key, mod);
-  }
-  return modules.get(key);
+  });
 }
 
 /** Whether generated kernels run: 'wasm-simd', or 'js' (CLAIMCHECK_KERNELS=js, or no WebAssembly SIMD), where the runs below fall back to the model's own passes. */
@@ -405,8 +402,8 @@ export interface TwoLayerKernel extends KernelExports {
 }
 
 type Instance = { exports: KernelExports; buffer: ArrayBuffer };
-/** Released instances by shape: a run takes one (or makes one) and gives it back, so memories are not made per run. */
-const idle = new Map<string, Instance[]>();
+/** Released instances by shape. */
+const idle = new IdleInstances<Instance>();
 
 /** The kernel of `model` (a two-layer net with a leaky ReLU, in full or Gram coordinates) on its data X; undefined where none applies. */
 export function twoLayerKernel(model: Model, X: Mat): TwoLayerKernel | undefined {
@@ -419,7 +416,7 @@ export function twoLayerKernel(model: Model, X: Mat): TwoLayerKernel | undefined
   const L = layout(shape);
   if (model.nParams !== L.P) return undefined;
   const key = shapeKey(shape);
-  let inst = idle.get(key)?.pop();
+  let inst = idle.take(key);
   if (!inst) {
     const mod = compiled(shape);
     if (!mod) return undefined;
@@ -480,9 +477,7 @@ export function twoLayerKernel(model: Model, X: Mat): TwoLayerKernel | undefined
     release() {
       if (released) return;
       released = true;
-      const list = idle.get(key) ?? [];
-      if (list.length < 4) list.push(mine);
-      idle.set(key, list);
+      idle.give(key, mine);
     },
   };
 }
