@@ -6,6 +6,7 @@
 // kernels run it; the JavaScript loops below are the fallback and its reference.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { cachedKernel } from './kernel-cache.js';
 
 const TILE = 512;
 
@@ -278,16 +279,18 @@ export interface RowProducts {
   gradient(): void;
 }
 
-/**
- * X held in WebAssembly memory for the products of a linear model (X θ and Xᵀ c), so that a call copies θ and c,
- * not X: a dense.wasm instance per matrix, its memory grown once here (the views stay valid). Callers share it (one
- * call at a time: each reads z or grad before the next call). Undefined where the WebAssembly build is not used.
- */
-export function rowProducts(X: Float64Array, n: number, d: number): RowProducts | undefined {
-  if (!denseModule || !wasm) return undefined;
-  const held = residentRows.get(X);
-  if (held && held.n === n && held.d === d && held.x.every((v, i) => Object.is(v, X[i]))) return held.products;
-  const inst = new WebAssembly.Instance(denseModule).exports as unknown as DenseWasm;
+/** One dense.wasm instance per matrix shape for rowProducts: X's copy (rows in pairs), and which matrix it holds now. */
+interface ResidentRows {
+  x: Float64Array;
+  boundTo?: Float64Array;
+  bind(X: Float64Array): void;
+  views: Omit<RowProducts, 'predict' | 'gradient'>;
+  predict(): void;
+  gradient(): void;
+}
+
+function residentRows(n: number, d: number): ResidentRows {
+  const inst = new WebAssembly.Instance(denseModule!).exports as unknown as DenseWasm;
   const nd = n * d;
   const oXp = pad(nd),
     oT = oXp + pad(nd),
@@ -300,23 +303,40 @@ export function rowProducts(X: Float64Array, n: number, d: number): RowProducts 
   if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
   const at = (o: number) => base + 8 * o;
   const f64 = (o: number, len: number) => new Float64Array(mem.buffer, at(o), len);
-  const x = f64(0, nd);
-  x.set(X.subarray(0, nd));
-  inst.interleaveRowPairs(base, n, d, at(oXp));
-  const products: RowProducts = {
-    theta: f64(oT, d),
-    z: f64(oZ, n),
-    c: f64(oC, n),
-    grad: f64(oG, d),
+  const R: ResidentRows = {
+    x: f64(0, nd),
+    bind(X) {
+      R.x.set(X.subarray(0, nd));
+      inst.interleaveRowPairs(base, n, d, at(oXp));
+      R.boundTo = X;
+    },
+    views: { theta: f64(oT, d), z: f64(oZ, n), c: f64(oC, n), grad: f64(oG, d) },
     predict: () => inst.rowDots(at(oXp), at(oT), n, d, at(oZ)),
     gradient: () => inst.outerGradient(at(oC), base, n, 1, d, at(oG)),
   };
-  residentRows.set(X, { n, d, x, products });
-  return products;
+  return R;
 }
 
-/** The last rowProducts of each matrix (objective() makes two kernels of one X), taken again while X's entries are those copied. */
-const residentRows = new WeakMap<Float64Array, { n: number; d: number; x: Float64Array; products: RowProducts }>();
+/**
+ * X held in WebAssembly memory for the products of a linear model (X θ and Xᵀ c), so that a call copies θ and c,
+ * not X: one dense.wasm instance per shape n × d (the 256 most recently used), shared by the products of every matrix
+ * of that shape, and copied X again when a call finds it holding another matrix (as the views θ, z, c and grad are
+ * shared, a caller writes θ or c and reads z or grad within one call). X's entries are read now (and at such a copy):
+ * a matrix changed in place afterwards must be passed again. Undefined where the WebAssembly build is not used.
+ */
+export function rowProducts(X: Float64Array, n: number, d: number): RowProducts | undefined {
+  if (!denseModule || !wasm) return undefined;
+  const R = cachedKernel(resident, `${n} ${d}`, () => residentRows(n, d));
+  if (R.boundTo !== X || !R.x.every((v, i) => Object.is(v, X[i]))) R.bind(X);
+  const bound = () => R.boundTo === X || R.bind(X);
+  return {
+    ...R.views,
+    predict: () => (bound(), R.predict()),
+    gradient: () => (bound(), R.gradient()),
+  };
+}
+
+const resident = new Map<string, ResidentRows>();
 
 /**
  * An order-3 CP factorization's square-loss objective (tensor.ts cpObjectiveKernel) on dense.wasm's cpSquareLoss, its
