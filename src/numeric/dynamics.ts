@@ -43,6 +43,10 @@ export function recorder() {
   let next = 0;
   return {
     points,
+    /** the step from which the next point is recorded (a kernel that runs many steps per call stops there) */
+    get next() {
+      return next;
+    },
     record(k: number, t: number, loss: number, force = false) {
       if (force || k >= next) {
         points.push({ t, loss });

@@ -85,20 +85,17 @@ export function normalizedFlowRuns(K: NormalizedFlowRunsKernel, theta0: Float64A
   let loss = K.lossWeights();
   rec.record(0, 0, loss, true);
   look();
-  // the step of recorder()'s next point: after a point at k, max(k + 1, ⌈1.08k⌉)
-  let nextPoint = 1,
-    nextSnapshot = 0;
+  let nextSnapshot = 0;
   let k = 0;
   while (k < o.steps) {
     while (schedule && nextSnapshot < schedule.length && schedule[nextSnapshot] <= k) nextSnapshot++;
-    const to = o.observe ? k + 1 : Math.min(o.steps, nextPoint, schedule?.[nextSnapshot] ?? Infinity);
+    const to = o.observe ? k + 1 : Math.min(o.steps, rec.next, schedule?.[nextSnapshot] ?? Infinity);
     const done = K.flow(to - k, o.eta);
     if (done < to - k) throw new DivergedError(`step ${k + done + 1}`);
     k = to;
     loss = K.loss[0];
     look();
     rec.record(k, k, loss);
-    if (k >= nextPoint) nextPoint = Math.max(k + 1, Math.ceil(k * 1.08));
     if (schedule?.[nextSnapshot] === k) snapshots!.push({ step: k, theta: Float64Array.from(theta) });
   }
   rec.record(k, k, loss, true);

@@ -676,8 +676,8 @@ function integrate(
   S[LOSS] = loss;
   const rec = recorder();
   rec.record(0, 0, loss, true);
-  // the recorder's next step, mirrored (recorder() records at step k ≥ next, then next = max(k + 1, ⌈1.08 k⌉))
-  S[REC_NEXT] = 1;
+  // the kernel returns at the recorder's next step
+  S[REC_NEXT] = rec.next;
   let stoppedBy: SimResult['stoppedBy'];
   for (;;) {
     const st = inst.run();
@@ -686,7 +686,7 @@ function integrate(
       acceptedSteps?.push(S[H]);
       observe?.(views.get(ptr[PY])!, undefined, S[ABS_ERR]);
       rec.record(steps, S[T], S[LOSS]);
-      if (steps >= S[REC_NEXT]) S[REC_NEXT] = Math.max(steps + 1, Math.ceil(steps * 1.08));
+      S[REC_NEXT] = rec.next;
       continue;
     }
     if (st === Status.PointNotFinite) acceptedSteps?.push(S[H]);
@@ -809,7 +809,7 @@ function integratePair(inst: Instance, s: FlowShape, lanes: GradientFlowLane[]):
         lane.options.acceptedSteps?.push(at(H, l));
         lane.options.observe?.(gather(l), undefined, at(ABS_ERR, l));
         recs[l].record(steps, at(T, l), at(LOSS, l));
-        if (steps >= at(REC_NEXT, l)) S[2 * REC_NEXT + l] = Math.max(steps + 1, Math.ceil(steps * 1.08));
+        S[2 * REC_NEXT + l] = recs[l].next;
       } catch (e) {
         fail(l, e);
       }
