@@ -327,6 +327,13 @@ function residentRows(n: number, d: number): ResidentRows {
 export function rowProducts(X: Float64Array, n: number, d: number): RowProducts | undefined {
   if (!denseModule || !wasm) return undefined;
   const R = cachedKernel(resident, `${n} ${d}`, () => residentRows(n, d));
+  // the shapes kept hold at most RESIDENT_BYTES of copies (a claim's data sets of many large shapes): the least recently used go first
+  let bytes = residentBytes();
+  for (const [key, r] of resident) {
+    if (bytes <= RESIDENT_BYTES || r === R) break;
+    resident.delete(key);
+    bytes -= 16 * r.x.length;
+  }
   if (R.boundTo !== X || !R.x.every((v, i) => Object.is(v, X[i]))) R.bind(X);
   const bound = () => R.boundTo === X || R.bind(X);
   return {
@@ -337,6 +344,14 @@ export function rowProducts(X: Float64Array, n: number, d: number): RowProducts 
 }
 
 const resident = new Map<string, ResidentRows>();
+/** The bytes of X's copies (each held twice: as given and in row pairs) that rowProducts keeps for shapes not in use. */
+export const RESIDENT_BYTES = 64 * 2 ** 20;
+/** The bytes rowProducts keeps now, for tests. */
+export function residentBytes(): number {
+  let bytes = 0;
+  for (const r of resident.values()) bytes += 16 * r.x.length;
+  return bytes;
+}
 
 /**
  * An order-3 CP factorization's square-loss objective (tensor.ts cpObjectiveKernel) on dense.wasm's cpSquareLoss, its

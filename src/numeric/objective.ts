@@ -18,7 +18,16 @@ export interface Objective {
   negativeGradient?: (theta: Float64Array, out: Float64Array) => number;
 }
 
-export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, reduction: 'sum' | 'mean'): Objective {
+/** Kernels that copy X into WebAssembly memory once per data set (dense.ts rowProducts). */
+const COPY_X = new Set([linearObjectiveKernel, diagonalLinearObjectiveKernel]);
+/** For an objective called a few times only (a mini-batch's), those kernels run from this many products n·d: below, the copy costs more than the passes it saves. */
+const FEW_CALLS_COPY_FROM = 4096;
+
+/**
+ * X and y are read when the objective is made (a kernel may keep copies): data changed in place afterwards needs a new
+ * objective. `fewCalls`: the objective of a mini-batch, called about once.
+ */
+export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, reduction: 'sum' | 'mean', o: { fewCalls?: boolean } = {}): Objective {
   const n = X.rows;
   const pred = new Float64Array(n);
   const c = new Float64Array(n);
@@ -39,6 +48,7 @@ export function objective(model: Model, loss: Loss, X: Mat, y: Float64Array, red
     linearObjectiveKernel,
     diagonalLinearObjectiveKernel,
   ]) {
+    if (o.fewCalls && COPY_X.has(kernelOf) && n * X.cols < FEW_CALLS_COPY_FROM) continue;
     const kernel = kernelOf(model, loss, X, y, w, false);
     if (kernel) return { nParams: model.nParams, value: valueOf, valueAndGrad: kernel, negativeGradient: kernelOf(model, loss, X, y, w, true) };
   }
@@ -66,5 +76,5 @@ export function objectiveOnRows(model: Model, loss: Loss, X: Mat, y: Float64Arra
     Xb.data.set(X.data.subarray(i * d, (i + 1) * d), k * d);
     yb[k] = y[i];
   }
-  return objective(model, loss, Xb, yb, reduction);
+  return objective(model, loss, Xb, yb, reduction, { fewCalls: true });
 }

@@ -10,6 +10,8 @@ import {
   preActivations,
   preActivationsJs,
   preActivationsWasm,
+  RESIDENT_BYTES,
+  residentBytes,
   rowProducts,
 } from '../../src/numeric/dense.js';
 import { leakyRelu, smoothLeakyRelu, twoLayerNet, type Activation } from '../../src/numeric/models.js';
@@ -209,6 +211,19 @@ describe('WebAssembly SIMD kernels', () => {
       }),
       fcRuns(200),
     );
+  });
+
+  it('rowProducts keeps at most RESIDENT_BYTES of copies for the shapes it holds (many large data sets: the least recently used dropped)', () => {
+    for (let k = 0; k < 12; k++) {
+      const n = 1000,
+        d = 600 + k;
+      const X = new Float64Array(n * d).fill(1);
+      const r = rowProducts(X, n, d)!;
+      r.theta.fill(1);
+      r.predict();
+      expect(r.z[n - 1]).toBe(d);
+      expect(residentBytes()).toBeLessThanOrEqual(RESIDENT_BYTES + 16 * n * d);
+    }
   });
 
   it('rowProducts: one instance per shape, shared by the matrices of that shape, each call on the matrix of its own products; a matrix changed in place is read again when passed again', () => {

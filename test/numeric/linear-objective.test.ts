@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { LINEAR_KERNEL_FROM, linearModel, linearObjectiveKernel } from '../../src/numeric/linear.js';
 import type { Mat } from '../../src/numeric/linalg.js';
 import { exponentialLoss, logisticLoss, squareLoss } from '../../src/numeric/losses.js';
-import { objective } from '../../src/numeric/objective.js';
+import { residentBytes } from '../../src/numeric/dense.js';
+import { objective, objectiveOnRows } from '../../src/numeric/objective.js';
 import { Rng } from '../../src/numeric/rng.js';
 import { fcRuns } from '../checks.js';
 
@@ -71,5 +72,25 @@ describe('linear objective on dense kernels', () => {
     const small = linearModel({ d: 5, bias: false, init: 'zero', scale: 1 });
     expect(linearObjectiveKernel(small, logisticLoss, { rows, cols: 5, data: X.data.subarray(0, 5 * rows) }, y, 1, false)).toBeUndefined();
     expect(linearObjectiveKernel(small, logisticLoss, { rows: rows + 1, cols: 5, data: X.data.subarray(0, 5 * rows + 5) }, y, 1, false)).toBeDefined();
+  });
+
+  it('a mini-batch objective (objectiveOnRows) of fewer than 4096 products takes the passes, not a copy of X: the same numbers without the copy per step', () => {
+    const rng = new Rng(7);
+    const n = 17,
+      d = 23; // a shape no other test uses, ≥ LINEAR_KERNEL_FROM products
+    const X: Mat = { rows: n, cols: d, data: Float64Array.from({ length: n * d }, () => rng.normal()) };
+    const y = Float64Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1));
+    const model = linearModel({ d, bias: false, init: 'gaussian', scale: 1 });
+    const theta = model.init(rng.fork('init'));
+    const rows = Array.from({ length: n }, (_, i) => i);
+    const before = residentBytes();
+    const batch = objectiveOnRows(model, logisticLoss, X, y, 'mean', rows);
+    expect(residentBytes()).toBe(before);
+    const whole = objective(model, logisticLoss, X, y, 'mean');
+    expect(residentBytes()).toBeGreaterThan(before);
+    const g1 = new Float64Array(d),
+      g2 = new Float64Array(d);
+    expect(bits([batch.valueAndGrad(theta, g1)])).toEqual(bits([whole.valueAndGrad(theta, g2)]));
+    expect(bits(g1)).toEqual(bits(g2));
   });
 });
