@@ -336,7 +336,7 @@ export function trialBatchSize(spec: SearchSpec, trials: number, threads: number
   return batchesTrials(spec) ? Math.max(1, Math.min(64, Math.ceil(trials / (2 * threads)))) : 1;
 }
 
-/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, up to threads batches, each growing to trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stopAt()`; results by index. */
+/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, after threads × 2 trials alone, up to threads batches of trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stopAt()`; results by index. */
 async function runAll(
   spec: SearchSpec,
   o: SearchOptions,
@@ -357,9 +357,9 @@ async function runAll(
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     const pump = (): void => {
-      // batches grow from one trial as trials come back without a failure (1, 2, 4, … per thread): a search refuted by an
-      // early trial stops after little more work than unbatched, one that holds soon runs batches of the largest size
-      const batch = Math.min(largest, 2 ** Math.floor(Math.log2(1 + notFailed / threads)));
+      // one trial per task until threads × 2 trials came back without a failure, then batches of the largest size: a search
+      // refuted by an early trial stops after about as much work as unbatched (one size only: a batched kernel is generated per lane count)
+      const batch = notFailed < 2 * threads ? 1 : largest;
       const dispatch = batch > 1 ? { batch } : undefined;
       while (inFlight < threads * (batch > 1 ? batch : 2) && next < n && next < stop.failAt) {
         if (stop.budget()) {
