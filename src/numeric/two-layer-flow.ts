@@ -271,6 +271,15 @@ function objectiveFn(s: FlowShape, L: { P: number; S: number; X: number; Y: numb
 }
 
 /** run(): dormandPrince's loop from the state in memory until it stops or JavaScript must act; returns a Status. */
+/** dopriNextStep's growth factor from the scaled error `err` (its clamps, Math.pow imported for the mid range). */
+function dopriGrowth(err: Code): Code {
+  return op.ifF64(
+    op.lt(err, f64.c(GROWTH_MAX_BELOW)),
+    f64.c(5),
+    op.ifF64(f64.gt(err, f64.c(GROWTH_MIN_ABOVE)), f64.c(0.2), op.min(f64.c(5), op.max(f64.c(0.2), f64.mul(f64.c(0.9), op.call(POW, err, f64.c(-0.2)))))),
+  );
+}
+
 function runFn(L: ReturnType<typeof layout>) {
   const { P } = L;
   const { A, B5, B4 } = dopriTableau;
@@ -311,18 +320,7 @@ function runFn(L: ReturnType<typeof layout>) {
   body.push(...setI('st', i32.c(Status.Time)));
   // dopriNextStep(h, err, t); `exit`: the outer block's branch depth where this code sits
   const nextStep = (exit: number): Code => [
-    ...setF(
-      'growth',
-      op.ifF64(
-        op.lt(g('err'), f64.c(GROWTH_MAX_BELOW)),
-        f64.c(5),
-        op.ifF64(
-          f64.gt(g('err'), f64.c(GROWTH_MIN_ABOVE)),
-          f64.c(0.2),
-          op.min(f64.c(5), op.max(f64.c(0.2), f64.mul(f64.c(0.9), op.call(POW, g('err'), f64.c(-0.2))))),
-        ),
-      ),
-    ),
+    ...setF('growth', dopriGrowth(g('err'))),
     ...setF('next', f64.mul(g('h'), g('growth'))),
     ...op.if(op.lt(g('next'), f64.mul(f64.c(1e-14), op.max(f64.c(1), g('t')))), [...setI('st', i32.c(Status.Underflow)), ...op.br(exit + 1)]),
     ...setF('h', g('next')),
@@ -456,18 +454,7 @@ function pairRunFn(L: ReturnType<typeof pairLayout>) {
     ...setF('errL', at(ERR, l)),
     ...setF('hL', at(H, l)),
     ...setF('tL', at(T, l)),
-    ...setF(
-      'growth',
-      op.ifF64(
-        op.lt(g('errL'), f64.c(GROWTH_MAX_BELOW)),
-        f64.c(5),
-        op.ifF64(
-          f64.gt(g('errL'), f64.c(GROWTH_MIN_ABOVE)),
-          f64.c(0.2),
-          op.min(f64.c(5), op.max(f64.c(0.2), f64.mul(f64.c(0.9), op.call(POW, g('errL'), f64.c(-0.2))))),
-        ),
-      ),
-    ),
+    ...setF('growth', dopriGrowth(g('errL'))),
     ...setF('next', f64.mul(g('hL'), g('growth'))),
     ...op.if(op.lt(g('next'), f64.mul(f64.c(1e-14), op.max(f64.c(1), g('tL')))), stop(l, Status.Underflow), put(H, l, g('next'))),
   ];
