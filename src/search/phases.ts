@@ -66,10 +66,14 @@ export function planTrials(spec: Pick<SearchSpec, 'space' | 'frequency'>, runSee
     }
   };
   const limit = 64 * Math.max(N, 16);
+  // every declared point run: no draw can give fresh values, so seeds are taken from the shortest draw that
+  // fills N (the same trials as from the longest: a longer draw extends a shorter one, taken in order)
+  const declaredPoints = vars.reduce((p, v) => p * domainSize(spec.space[v]), 1);
   let points: TrialValues[] = [];
   for (let draw = Math.max(16, 2 * N); trials.length < N; draw *= 2) {
     points = sampleSpace(spec.space, runSeed, Math.min(draw, limit));
-    take(points, !spec.frequency);
+    const usedUp = !spec.frequency && seenValues.size >= declaredPoints;
+    take(points, !spec.frequency && !usedUp);
     if (draw >= limit) break;
   }
   if (!spec.frequency) take(points, false);
