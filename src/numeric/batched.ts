@@ -37,8 +37,9 @@ export function gradientDescentLaneKey(lane: Pick<GradientDescentLane, 'model' |
   return `gradient-descent relu-net ${s.sizes.join('-')} X ${lane.X.rows}x${lane.X.cols} ${lane.reduction}`;
 }
 
-/** θ and ∇L trial-innermost (P·B entries), L one per lane, and finite[p] = 1 when lane p's L and θ are finite. */
+/** θ and ∇L trial-innermost (entry i of lane p at i·stride + p, stride ≥ B), L one per lane, and finite[p] = 1 when lane p's L and θ are finite. */
 interface BatchState {
+  stride: number;
   theta: Float64Array;
   grad: Float64Array;
   loss: Float64Array;
@@ -49,9 +50,8 @@ interface BatchState {
 type BatchedStep = (state: BatchState, update: boolean) => number;
 
 /** The lanes' data trial-innermost: X's input part (entry q of row i at (i·dIn + q)·B + b), y, and the output coordinate each row selects. */
-function laneData(lanes: GradientDescentLane[], dIn: number, dOut: number) {
-  const B = lanes.length,
-    n = lanes[0].X.rows,
+function laneData(lanes: GradientDescentLane[], dIn: number, dOut: number, B = lanes.length) {
+  const n = lanes[0].X.rows,
     cols = lanes[0].X.cols;
   const x = new Float64Array(n * dIn * B),
     y = new Float64Array(n * B),
@@ -96,6 +96,7 @@ type UnrolledKernel = (
   loss: Float64Array,
   finite: Uint8Array,
   from: number,
+  to: number,
   B: number,
   update: boolean,
   n: number,
@@ -128,7 +129,7 @@ function unrolledKernelSource(sizes: number[], leaky: boolean, square: boolean):
   const range = (m: number) => Array.from({ length: m }, (_, i) => i);
   const params = range(P);
   const L: string[] = ['let notFinite = 0;'];
-  L.push('for (let p = from; p < B; p++) {');
+  L.push('for (let p = from; p < to; p++) {');
   L.push(leaky ? 'const gm = gamma[p], dz = dphiAtZero[p];' : 'const phiP = phi[p], dphiP = dphi[p];');
   if (!square) L.push('const lv = lossValue[p], ld = lossDerivative[p];');
   L.push(`let ${params.map((i) => `t${i} = theta[${i} * B + p]`).join(', ')};`);
@@ -186,12 +187,12 @@ function unrolledKernelSource(sizes: number[], leaky: boolean, square: boolean):
 function unrolledKernel(sizes: number[], leaky: boolean, square: boolean): UnrolledKernel {
   const key = `${sizes.join('-')} ${leaky} ${square}`;
   return cachedKernel(unrolledKernels, key, () => {
-    const args = 'theta, grad, loss, finite, from, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative';
+    const args = 'theta, grad, loss, finite, from, to, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative';
     return new Function(...args.split(', '), unrolledKernelSource(sizes, leaky, square)) as UnrolledKernel;
   });
 }
 
-// WebAssembly SIMD: the step kernel of one shape (sizes, rows, batch width) as a module built here,
+// WebAssembly SIMD: the step kernel of one shape (sizes, rows, stride) as a module built here,
 // two lanes per f64x2 vector, straight-line code per pair of lanes. Each vector lane performs its scalar
 // run's operations in relunet.ts's order (f64x2 add, sub and mul are IEEE per lane, with no fused
 // multiply-add), branches become selects (a skipped update keeps the old value), so results are bit-identical.
@@ -208,10 +209,11 @@ const wasmKernels = new Map<string, WasmKernel | undefined>();
 
 /**
  * The module exporting step(theta, grad, loss, finite, pairs, update, w, eta, x, y, sel, gamma, dphiAtZero):
- * byte offsets of the batch's arrays (trial-innermost, width B; sel as f64), the number of lane pairs,
+ * byte offsets of the batch's arrays (trial-innermost, stride B; sel as f64), the number of lane pairs,
  * whether to update θ first, and the reduction's weight w. Returns the number of those lanes not finite.
- * `tail` (B odd): the module for the last lane alone (called with pairs = 1), paired with the next entry of each
+ * `tail` (B odd): the module for one lane alone (called with pairs = that lane's index), paired with the next entry of each
  * array, whose lane computes on unused numbers and is never stored (v128.store64_lane of lane 0 only).
+ * B is the arrays' stride (wasmStride), not the number of lanes: one module serves every batch up to it.
  */
 function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): Uint8Array<ArrayBuffer> {
   const k = sizes.length - 1,
@@ -250,7 +252,7 @@ function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): 
     const bytes = new Uint8Array(new Float64Array([v]).buffer);
     return [0x44, ...bytes, 0xfd, ...uleb(0x14)];
   };
-  // v128.load / store at base + lane + offset (offset a constant of the shape and width)
+  // v128.load / store at base + lane + offset (offset a constant of the shape and stride)
   const load = (base: string, offset: number) => [...get(base), ...get('lane'), 0x6a, 0xfd, ...uleb(0x00), 3, ...uleb(offset)];
   const store = (base: string, offset: number, value: number[]) =>
     tail
@@ -265,9 +267,11 @@ function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): 
   const emit = (...parts: number[][]) => parts.forEach((p) => code.push(...p));
   emit(set('zero', splat(0)), set('one', splat(1)), set('half', splat(0.5)), [...get('w'), 0xfd, ...uleb(0x14), 0x21, ...local('wv')]);
   emit([0x41, 0, 0x21, ...local('q')], [0x41, 0, 0x21, ...local('bad')]);
-  emit([0x02, 0x40, ...get('q'), ...get('pairs'), 0x4e, 0x0d, 0], [0x03, 0x40]); // block; if q >= pairs: exit; loop
+  // the tail runs once, on lane `pairs`
+  const count = tail ? [0x41, 1] : get('pairs');
+  emit([0x02, 0x40, ...get('q'), ...count, 0x4e, 0x0d, 0], [0x03, 0x40]); // block; if q >= count: exit; loop
   if (tail)
-    emit([0x41, ...sleb(8 * (B - 1)), 0x21, ...local('lane')]); // lane = 8(B − 1)
+    emit([...get('pairs'), 0x41, 3, 0x74, 0x21, ...local('lane')]); // lane = pairs << 3
   else emit([...get('q'), 0x41, 4, 0x74, 0x21, ...local('lane')]); // lane = q << 4
   emit(set('gm', load('gamma', 0)), set('dz', load('dphiAtZero', 0)));
   for (let i = 0; i < P; i++) emit(set(`t${i}`, load('theta', at(i))));
@@ -314,11 +318,11 @@ function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): 
   for (const half of tail ? [0] : [0, 1]) {
     // finite[2q + half] (tail: finite[B − 1]) = lane `half` of fin is all ones; bad += its negation
     const ok = [...get('fin'), 0xfd, ...uleb(0x1d), half, 0x42, 0, 0x52]; // i64x2.extract_lane; i64.ne 0
-    const at = tail ? [0x41, ...sleb(B - 1)] : [...get('q'), 0x41, 1, 0x74];
+    const at = tail ? get('pairs') : [...get('q'), 0x41, 1, 0x74];
     emit([...get('finite'), ...at, 0x6a, ...ok, 0x3a, 0, ...uleb(half)]); // i32.store8 at finite + 2q + half
     emit([...get('bad'), 0x41, 1, ...ok, 0x6b, 0x6a, 0x21, ...local('bad')]);
   }
-  emit([...get('q'), 0x41, 1, 0x6a, 0x22, ...local('q'), ...get('pairs'), 0x48, 0x0d, 0, 0x0b, 0x0b]); // q++; br_if q < pairs; end loop; end block
+  emit([...get('q'), 0x41, 1, 0x6a, 0x22, ...local('q'), ...count, 0x48, 0x0d, 0, 0x0b, 0x0b]); // q++; br_if q < count; end loop; end block
   emit(get('bad'));
   const i32 = 0x7f,
     f64 = 0x7c,
@@ -332,7 +336,10 @@ function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): 
   return moduleBytes([{ name: 'step', type: [0x60, ...vec(paramTypes.map((p) => [p])), ...vec([[i32]])], code: uleb(body.length).concat(body) }]);
 }
 
-/** The generated kernel of this shape and width; undefined where WebAssembly SIMD is unavailable. */
+/** A batch's stride in WebAssembly memory: B rounded up to a multiple of 64 (a search's largest batch), so that a shape needs one module (and one for an odd lane) whatever its batches' sizes. */
+const wasmStride = (B: number) => 64 * Math.ceil(B / 64);
+
+/** The generated kernel of this shape and stride; undefined where WebAssembly SIMD is unavailable. */
 function wasmKernel(sizes: number[], n: number, B: number, tail = false): WasmKernel | undefined {
   const key = `${sizes.join('-')} ${n} ${B} ${tail}`;
   return cachedKernel(wasmKernels, key, () => {
@@ -393,13 +400,14 @@ function reluNetStep(lanes: GradientDescentLane[], region?: number): { state: Ba
   const losses: Loss[] = lanes.map((l) => l.loss);
   const w = lanes[0].reduction === 'mean' ? 1 / n : 1;
   const eta = Float64Array.from(lanes, (l) => l.eta);
-  const { x, y, sel } = laneData(lanes, dIn, dOut);
-  const kernel = region !== undefined ? wasmKernel(sizes, n, B) : undefined;
+  const S = wasmStride(B);
+  const kernel = region !== undefined ? wasmKernel(sizes, n, S) : undefined;
   if (region !== undefined && kernel) {
-    const l = wasmLayout(region, B, nParams, n, sizes),
+    const { x, y, sel } = laneData(lanes, dIn, dOut, S);
+    const l = wasmLayout(region, S, nParams, n, sizes),
       mem = wasmMemory!.buffer;
     const f64 = (at: number, len: number) => new Float64Array(mem, at, len);
-    const state = { theta: f64(l.theta, nParams * B), grad: f64(l.grad, nParams * B), loss: f64(l.loss, B), finite: new Uint8Array(mem, l.finite, B) };
+    const state = { stride: S, theta: f64(l.theta, nParams * S), grad: f64(l.grad, nParams * S), loss: f64(l.loss, S), finite: new Uint8Array(mem, l.finite, S) };
     f64(l.eta, B).set(eta);
     f64(l.x, x.length).set(x);
     f64(l.y, y.length).set(y);
@@ -408,19 +416,20 @@ function reluNetStep(lanes: GradientDescentLane[], region?: number): { state: Ba
     f64(l.gamma, B).set(gamma);
     f64(l.dphiAtZero, B).set(dphiAtZero);
     // the odd lane: a module of its own, else JavaScript
-    const tail = B & 1 ? wasmKernel(sizes, n, B, true) : undefined;
+    const tail = B & 1 ? wasmKernel(sizes, n, S, true) : undefined;
     const odd = B & 1 && !tail ? unrolledKernel(sizes, true, true) : undefined;
     const none: never[] = [];
     const step: BatchedStep = ({ theta, grad, loss, finite }, update) => {
       const u = update ? 1 : 0;
       let notFinite = kernel(l.theta, l.grad, l.loss, l.finite, B >> 1, u, w, l.eta, l.x, l.y, l.sel, l.gamma, l.dphiAtZero);
-      if (tail) notFinite += tail(l.theta, l.grad, l.loss, l.finite, 1, u, w, l.eta, l.x, l.y, l.sel, l.gamma, l.dphiAtZero);
-      else if (odd) notFinite += odd(theta, grad, loss, finite, B - 1, B, update, n, w, eta, x, y, selF, gamma, dphiAtZero, none, none, none, none);
+      if (tail) notFinite += tail(l.theta, l.grad, l.loss, l.finite, B - 1, u, w, l.eta, l.x, l.y, l.sel, l.gamma, l.dphiAtZero);
+      else if (odd) notFinite += odd(theta, grad, loss, finite, B - 1, B, S, update, n, w, eta, x, y, selF, gamma, dphiAtZero, none, none, none, none);
       return notFinite;
     };
     return { state, step };
   }
-  const state = { theta: new Float64Array(nParams * B), grad: new Float64Array(nParams * B), loss: new Float64Array(B), finite: new Uint8Array(B) };
+  const { x, y, sel } = laneData(lanes, dIn, dOut);
+  const state = { stride: B, theta: new Float64Array(nParams * B), grad: new Float64Array(nParams * B), loss: new Float64Array(B), finite: new Uint8Array(B) };
   if (nParams <= UNROLLED_MAX_PARAMS) {
     const kernel = unrolledKernel(
       sizes,
@@ -432,7 +441,7 @@ function reluNetStep(lanes: GradientDescentLane[], region?: number): { state: Ba
       lossValue = losses.map((l) => l.value),
       lossDerivative = losses.map((l) => l.derivative);
     const step: BatchedStep = ({ theta, grad, loss, finite }, update) =>
-      kernel(theta, grad, loss, finite, 0, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative);
+      kernel(theta, grad, loss, finite, 0, B, B, update, n, w, eta, x, y, sel, gamma, dphiAtZero, phi, dphi, lossValue, lossDerivative);
     return { state, step };
   }
   // per row i: activations A[j] (A[0] = the input) and pre-activations Z[j] of layer j, entry r of lane b at (i·sizes[j] + r)·B + b
@@ -530,12 +539,12 @@ export function batchedGradientDescent(lanes: GradientDescentLane[], options: { 
   if (key === undefined) throw new Error(`batched gradient descent: no batched kernel for the model "${lanes[0].model.name}"`);
   for (const l of lanes)
     if (gradientDescentLaneKey(l) !== key) throw new Error(`batched gradient descent: lanes of different shapes (${key}; ${gradientDescentLaneKey(l)})`);
-  // the batch: position p holds lane at[p]; entry i of position p at i·width + p
+  // the batch: position p holds lane at[p]; entry i of position p at i·stride + p (stride ≥ width, the number of positions)
   const P = lanes[0].model.nParams;
   // in WebAssembly: the batch's arrays in one of two regions, a packed batch in the other
   let regions: number[] | undefined;
   if (batchedKernels === 'wasm-simd' && !wasmHeld && options.wasm !== false && B >= 2 && wasmCovers(lanes)) {
-    const bytes = wasmLayout(0, B, P, lanes[0].X.rows, lanes[0].model.structure!.sizes).bytes;
+    const bytes = wasmLayout(0, wasmStride(B), P, lanes[0].X.rows, lanes[0].model.structure!.sizes).bytes;
     const missing = 2 * bytes - wasmMemory!.buffer.byteLength;
     if (missing > 0) wasmMemory!.grow(Math.ceil(missing / 65536));
     regions = [0, bytes];
@@ -554,16 +563,16 @@ function lockStep(lanes: GradientDescentLane[], P: number, regions: number[] | u
     width = B,
     slot = 0;
   let { state, step } = reluNetStep(lanes, regions?.[slot]);
-  let { theta, grad, loss, finite } = state;
+  let { stride, theta, grad, loss, finite } = state;
   let active = new Uint8Array(width);
   lanes.forEach((l, b) => {
-    for (let i = 0; i < P; i++) theta[i * width + b] = l.theta0[i];
+    for (let i = 0; i < P; i++) theta[i * stride + b] = l.theta0[i];
   });
   // each lane's θ as its own array: what its observer sees, and its result
   const views = lanes.map(() => new Float64Array(P));
   const gather = (p: number) => {
     const v = views[at[p]];
-    for (let i = 0; i < P; i++) v[i] = theta[i * width + p];
+    for (let i = 0; i < P; i++) v[i] = theta[i * stride + p];
     return v;
   };
   const steps = Float64Array.from(lanes, (l) => l.steps),
@@ -611,15 +620,16 @@ function lockStep(lanes: GradientDescentLane[], P: number, regions: number[] | u
       keep.map((p) => lanes[at[p]]),
       regions?.[slot],
     );
+    const s = next.state.stride;
     keep.forEach((p, q) => {
       for (let i = 0; i < P; i++) {
-        next.state.theta[i * n + q] = theta[i * width + p];
-        next.state.grad[i * n + q] = grad[i * width + p];
+        next.state.theta[i * s + q] = theta[i * stride + p];
+        next.state.grad[i * s + q] = grad[i * stride + p];
       }
       next.state.loss[q] = loss[p];
     });
     at = keep.map((p) => at[p]);
-    ({ theta, grad, loss, finite } = next.state);
+    ({ stride, theta, grad, loss, finite } = next.state);
     [state, step, width] = [next.state, next.step, n];
     active = new Uint8Array(n).fill(1);
   };

@@ -196,9 +196,9 @@ describe('batchedGradientDescent', () => {
     expect(batchedKernels).toBe(process.env.CLAIMCHECK_KERNELS === 'js' ? 'js' : 'wasm-simd');
   });
 
-  it('runs the odd lane of an odd-width batch on its own WebAssembly module (leaky ReLU, square loss), and every lane keeps its scalar bits', () => {
+  it('runs the odd lane of an odd-width batch on its own WebAssembly module (leaky ReLU, square loss), one pair of modules for every batch up to a stride of 64, and every lane keeps its scalar bits', () => {
     if (batchedKernels !== 'wasm-simd') return;
-    // each generated instance's step, counted by the number of lane pairs it was called with
+    // each generated instance's step, counted by its `pairs` argument (the tail's: the index of its lane)
     const calls: Map<number, number>[] = [];
     const Instance = WebAssembly.Instance;
     class CountingInstance extends Instance {
@@ -212,20 +212,28 @@ describe('batchedGradientDescent', () => {
     }
     WebAssembly.Instance = CountingInstance;
     try {
-      for (const B of [3, 5, 7]) {
-        calls.length = 0;
-        // a shape of this test only, so both of its modules are built here: the pairs' and the tail's
+      for (const B of [3, 5, 7, 64]) {
+        // a shape of this test only, so both of its modules are built here, by the first batch: the pairs' and the tail's
         const lanes = Array.from({ length: B }, (_, b) =>
           reluLane([2, 5, 1], 3, 1000 * B + b, { reduction: 'sum', logistic: false, steps: 40, stop: false, diverge: false }),
         );
         expectKernelLikeScalarRuns(lanes, true, true);
-        expect(calls.length).toBe(2);
-        const [pairs, tail] = calls;
-        expect([...pairs.keys()]).toEqual([B >> 1]);
-        expect([...tail.keys()]).toEqual([1]);
-        expect(tail.get(1)).toBe(pairs.get(B >> 1));
-        expect(tail.get(1)).toBeGreaterThan(40);
       }
+      expect(calls.length).toBe(2);
+      const [pairs, tail] = calls;
+      expect([...pairs.keys()]).toEqual([1, 2, 3, 32]);
+      expect([...tail.keys()]).toEqual([2, 4, 6]);
+      for (const B of [3, 5, 7]) {
+        expect(tail.get(B - 1)).toBe(pairs.get(B >> 1));
+        expect(tail.get(B - 1)).toBeGreaterThan(40);
+      }
+      // a batch past the stride builds the next one's
+      expectKernelLikeScalarRuns(
+        Array.from({ length: 65 }, (_, b) => reluLane([2, 5, 1], 3, 5000 + b, { reduction: 'sum', logistic: false, steps: 40, stop: false, diverge: false })),
+        true,
+        true,
+      );
+      expect(calls.length).toBe(4);
     } finally {
       WebAssembly.Instance = Instance;
     }
