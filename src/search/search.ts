@@ -336,7 +336,7 @@ export function trialBatchSize(spec: SearchSpec, trials: number, threads: number
   return batchesTrials(spec) ? Math.max(1, Math.min(64, Math.ceil(trials / (2 * threads)))) : 1;
 }
 
-/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, after threads × 2 trials alone, up to threads batches of trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stopAt()`; results by index. */
+/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, after threads × 2 trials in pairs, up to threads batches of trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stopAt()`; results by index. */
 async function runAll(
   spec: SearchSpec,
   o: SearchOptions,
@@ -357,11 +357,16 @@ async function runAll(
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     const pump = (): void => {
-      // one trial per task until threads × 2 trials came back without a failure, then batches of the largest size: a search
-      // refuted by an early trial stops after about as much work as unbatched (one size only: a batched kernel is generated per lane count)
-      const batch = notFailed < 2 * threads ? 1 : largest;
+      // batches of two until threads × 2 trials came back without a failure, then batches of the largest size: a search refuted
+      // by an early trial stops after about as much work as unbatched (a pair, not one trial: a trial alone takes the scalar path,
+      // several times a batched lane's cost; a batched kernel serves every batch size of its shape)
+      const batch = notFailed < 2 * threads ? Math.min(2, largest) : largest;
       const dispatch = batch > 1 ? { batch } : undefined;
-      while (inFlight < threads * (batch > 1 ? batch : 2) && next < n && next < stop.failAt) {
+      // batches are asked for whole (a trial or two topping up a batch would run alone), but for the last
+      const room = batch > 1 ? threads * batch - inFlight : threads * 2 - inFlight,
+        left = Math.min(n, stop.failAt) - next;
+      const cap = inFlight + (batch > 1 && left > room ? Math.floor(room / batch) * batch : room);
+      while (inFlight < cap && next < n && next < stop.failAt) {
         if (stop.budget()) {
           budgetExhausted = true;
           break;
