@@ -1,5 +1,5 @@
 // Gradient descent on many same-shaped trials ("lanes") at once, parameters laid out trial-innermost:
-// entry i of lane b at i·B + b. Each lane performs exactly the operations of its scalar run
+// entry i of lane b at i·stride + b (stride B in JavaScript, 64·⌈B/64⌉ in WebAssembly memory). Each lane performs exactly the operations of its scalar run
 // (gradientDescent on objective(model, loss, X, y, reduction)) in the same order, so its result is
 // bit-identical to that run; a lane that stops (steps done, stop loss, divergence) leaves the others running.
 // relu-nets run a step kernel generated for their shape: WebAssembly SIMD (two lanes per vector) for
@@ -10,7 +10,7 @@ import type { Mat } from './linalg.js';
 import { squareLoss, type Loss } from './losses.js';
 import type { Activation, Model } from './models.js';
 import { layerOffsets, selectedOutput } from './relunet.js';
-import { moduleBytes, sleb, uleb, vec } from './wasm-asm.js';
+import { moduleBytes, uleb, vec } from './wasm-asm.js';
 
 /** One trial's gradient descent, as gradientDescent(objective(model, loss, X, y, reduction), theta0, {steps, eta, stopLoss, snapshots, observe}) would run it. */
 export interface GradientDescentLane {
@@ -316,7 +316,7 @@ function wasmKernelModule(sizes: number[], n: number, B: number, tail = false): 
   for (let i = 0; i < P; i++) emit(set('fin', add(get('fin'), mul(get('zero'), get(`t${i}`)))));
   emit(set('fin', eq(get('fin'), get('zero'))));
   for (const half of tail ? [0] : [0, 1]) {
-    // finite[2q + half] (tail: finite[B − 1]) = lane `half` of fin is all ones; bad += its negation
+    // finite[2q + half] (tail: finite[pairs], its lane) = lane `half` of fin is all ones; bad += its negation
     const ok = [...get('fin'), 0xfd, ...uleb(0x1d), half, 0x42, 0, 0x52]; // i64x2.extract_lane; i64.ne 0
     const at = tail ? get('pairs') : [...get('q'), 0x41, 1, 0x74];
     emit([...get('finite'), ...at, 0x6a, ...ok, 0x3a, 0, ...uleb(half)]); // i32.store8 at finite + 2q + half
@@ -407,7 +407,13 @@ function reluNetStep(lanes: GradientDescentLane[], region?: number): { state: Ba
     const l = wasmLayout(region, S, nParams, n, sizes),
       mem = wasmMemory!.buffer;
     const f64 = (at: number, len: number) => new Float64Array(mem, at, len);
-    const state = { stride: S, theta: f64(l.theta, nParams * S), grad: f64(l.grad, nParams * S), loss: f64(l.loss, S), finite: new Uint8Array(mem, l.finite, S) };
+    const state = {
+      stride: S,
+      theta: f64(l.theta, nParams * S),
+      grad: f64(l.grad, nParams * S),
+      loss: f64(l.loss, S),
+      finite: new Uint8Array(mem, l.finite, S),
+    };
     f64(l.eta, B).set(eta);
     f64(l.x, x.length).set(x);
     f64(l.y, y.length).set(y);
@@ -689,7 +695,7 @@ function lockStep(lanes: GradientDescentLane[], P: number, regions: number[] | u
 /** A run that a batched kernel can take together with the other lanes of the same key. */
 export interface KernelLane {
   key: string;
-  /** the numbers the kernel holds for this lane (θ, ∇L, per-row activations): what a batch's memory grows by per lane */
+  /** the numbers the kernel holds for this lane (θ, ∇L, per-row activations): what a batch's memory grows by per lane (WebAssembly pads a batch to a stride of 64 lanes, a few hundred numbers each) */
   entries: number;
   lane: unknown;
   kernel: (lanes: unknown[]) => LaneOutcome[];

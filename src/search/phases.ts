@@ -34,6 +34,13 @@ function coverSeeds(runSeed: number): () => number {
   return () => rng.nextUint32() % (SEED_MAX + 1);
 }
 
+/** How many values of the domain differ as a trial's key writes them (a grid may repeat one; 0 and −0 are one); more than `atLeast` unless counted. */
+function distinctValues(d: Domain, atLeast: number): number {
+  const size = domainSize(d);
+  if (size > 4 * atLeast + 64) return size;
+  return new Set(Array.from({ length: size }, (_, i) => String(domainValue(d, i)))).size;
+}
+
 /** The covering points, then distinct random points, N in all (fewer only if the space has fewer distinct points within the draws allowed). */
 export function planTrials(spec: Pick<SearchSpec, 'space' | 'frequency'>, runSeed: number, N: number): TrialPlan {
   const trials: PlannedTrial[] = [];
@@ -68,7 +75,7 @@ export function planTrials(spec: Pick<SearchSpec, 'space' | 'frequency'>, runSee
   const limit = 64 * Math.max(N, 16);
   // every declared point run: no draw can give fresh values, so seeds are taken from the shortest draw that
   // fills N (the same trials as from the longest: a longer draw extends a shorter one, taken in order)
-  const declaredPoints = vars.reduce((p, v) => p * domainSize(spec.space[v]), 1);
+  const declaredPoints = vars.reduce((p, v) => p * distinctValues(spec.space[v], N), 1);
   let points: TrialValues[] = [];
   for (let draw = Math.max(16, 2 * N); trials.length < N; draw *= 2) {
     points = sampleSpace(spec.space, runSeed, Math.min(draw, limit));

@@ -34,7 +34,12 @@ const journalEntries = (cwd: string): { k: string; status: string }[] => {
 const journalLines = (cwd: string) => journalEntries(cwd).length;
 // trials a resumed run may take from the journal as they are: fails and divergences could decide a verdict
 // and are re-run (the first claim is a frequency refutation, so most of its trials are fails)
-const reusable = (cwd: string) => new Set(journalEntries(cwd).filter((e) => !['fail', 'diverged'].includes(e.status)).map((e) => e.k)).size;
+const reusable = (cwd: string) =>
+  new Set(
+    journalEntries(cwd)
+      .filter((e) => !['fail', 'diverged'].includes(e.status))
+      .map((e) => e.k),
+  ).size;
 
 describe('kill and resume', () => {
   it('resumes a SIGKILLed run from the journal and writes the report an uninterrupted run writes', async () => {
@@ -49,7 +54,7 @@ describe('kill and resume', () => {
     void exited.then(() => (alive = false));
     const extraMs = (FC_SEED * 7919) % 1500;
     const t0 = Date.now();
-    while (alive && reusable(dir) < 5 && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 20));
+    while (alive && reusable(dir) < 5 && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, extraMs));
     const before = reusable(dir);
     child.kill('SIGKILL');

@@ -183,6 +183,22 @@ describe('batchedGradientDescent', () => {
     expect(stoppedByLoss).toBeGreaterThan(0);
   });
 
+  it('keeps every lane its scalar bits in batches past one stride (65–140 lanes) whose running lanes are packed into smaller strides', () => {
+    let packedAcross = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 65, max: 140 }), fc.nat(), fc.constantFrom<'sum' | 'mean'>('sum', 'mean'), (B, seed, reduction) => {
+        // steps spread over 0–40, so that the batch packs its running lanes again and again (128 → 64 → … lanes)
+        const lanes = Array.from({ length: B }, (_, b) =>
+          reluLane([2, 3, 1], 2, seed + b, { reduction, logistic: false, steps: (seed + 7 * b) % 41, stop: b % 5 === 0, diverge: b % 17 === 3 }),
+        );
+        expectLanesLikeScalarRuns(lanes, seed % 2 === 0);
+        packedAcross++;
+      }),
+      fcRuns(8),
+    );
+    expect(packedAcross).toBeGreaterThan(0);
+  });
+
   it('runs the Timor et al. experiment shape (width-2 depth-2, 3000 steps) bit-identically for 8 lanes', () => {
     const lanes = Array.from({ length: 8 }, (_, b) => ({
       ...reluLane([2, 2, 2], 2, 100 + b, { reduction: 'sum', logistic: false, steps: 3000, stop: false, diverge: false }),
