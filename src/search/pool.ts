@@ -19,7 +19,7 @@ import type { SearchSpec, SymbolicStep } from '../claims/schema.js';
 import { checkStep, stepNotChecked, type StepOutcome, type StepResult } from '../symbolic/check.js';
 import type { TrialValues } from './space.js';
 import { runTrial, type TrialOptions, type TrialResult } from './trial.js';
-import type { PingTask, StepTask, TrialBatchTask, TrialTask } from './worker.js';
+import type { StepTask, TrialBatchTask, TrialTask } from './worker.js';
 
 /** A trial's result and how this run obtained it; only `result` goes into the report. */
 export interface TrialOutcome {
@@ -119,7 +119,7 @@ function slots(n: number): { run: <T>(f: () => Promise<T>) => Promise<T>; use: (
 }
 
 /** The compiled worker (dist/search/worker.js): also used when this module runs from src/ under vitest, so the workers run what `npm run build` produced. */
-function workerFile(): string {
+export function workerFile(): string {
   const here = import.meta.url;
   const compiled = here.endsWith('.ts') ? new URL('../../dist/search/worker.js', here) : new URL('./worker.js', here);
   const file = fileURLToPath(compiled);
@@ -152,8 +152,10 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(memoryMb / 8))) },
   });
   const memoryMessage = `memory — the trial exceeded the worker heap limit of ${memoryMb} MB (set ${LIMITS.workerMb.env} to raise it)`;
-  // the first worker boots (loads its modules) before any trial's clock starts: a time limit counts only the trial
-  const ready = pool.run({ ping: true } satisfies PingTask).catch(() => undefined);
+  const loaded = workersLoaded(pool);
+  // every first worker has loaded its modules before any task's clock starts: a time limit counts only the task, and
+  // no worker is stopped (a task past its limit) while it loads
+  const ready = loaded.all();
   const slotted = slots(Math.max(1, threads));
   const slot = slotted.run;
   const single = (spec: SearchSpec, values: TrialValues, timeoutMs: number, options?: TrialOptions, faults?: Faults): Promise<TrialOutcome> =>
@@ -218,7 +220,44 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
       }),
     trial,
     run: async (spec, values, timeoutMs, options) => (await trial(spec, values, timeoutMs, options)).result,
-    close: () => pool.destroy(),
+    close: async () => {
+      await loaded.all();
+      await pool.destroy();
+    },
+  };
+}
+
+/** The key of the message a piscina worker posts once it has loaded its modules (piscina/dist/common.js READY; test/search/pool-load.test.ts checks it). */
+export const PISCINA_READY = '_WORKER_READY';
+
+/** How long close() waits for a worker still loading its modules before it stops it anyway. */
+const LOAD_WAIT_MS = 60_000;
+
+/**
+ * Which of the pool's workers have loaded their modules. Terminating a worker while it loads aborts the whole process
+ * (V8: "Module::IsGraphAsync must be used on an instantiated module", Node 20), so the pool gives its first workers timed
+ * tasks, and stops any worker, only once it has loaded. Piscina marks its first workers ready at once (they post their
+ * ready message when loaded) and announces a later one (workerCreate) only once it has loaded.
+ */
+export function workersLoaded(pool: Piscina) {
+  const first = new Set<number>(),
+    done = new Set<number>();
+  for (const w of pool.threads) {
+    first.add(w.threadId);
+    const id = w.threadId;
+    w.on('message', (m: unknown) => {
+      if (m && typeof m === 'object' && (m as Record<string, unknown>)[PISCINA_READY]) done.add(id);
+    });
+  }
+  pool.on('workerCreate', (w: { id: number }) => {
+    if (!first.has(w.id)) done.add(w.id);
+  });
+  return {
+    /** resolves once every worker now in the pool has loaded (one that died is no longer in it), or after LOAD_WAIT_MS */
+    all: async (): Promise<void> => {
+      const until = performance.now() + LOAD_WAIT_MS;
+      while (pool.threads.some((w) => !done.has(w.threadId)) && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    },
   };
 }
 

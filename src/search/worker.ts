@@ -34,13 +34,7 @@ export interface StepTask {
   seed: number;
 }
 
-/** A task that only proves the worker has booted (its modules loaded), so that no trial's time limit counts the boot. */
-export interface PingTask {
-  ping: true;
-}
-
-export default function (task: TrialTask | TrialBatchTask | StepTask | PingTask): TrialResult | TrialResult[] | StepResult | null {
-  if ('ping' in task) return null;
+export default function (task: TrialTask | TrialBatchTask | StepTask): TrialResult | TrialResult[] | StepResult {
   if ('step' in task) return checkStep(task.step, task.seed);
   if ('batch' in task) return runTrials(task.spec, task.batch, task.options);
   if (task.dieAlways) process.exit(70);
