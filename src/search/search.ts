@@ -336,7 +336,7 @@ export function trialBatchSize(spec: SearchSpec, trials: number, threads: number
   return batchesTrials(spec) ? Math.max(1, Math.min(64, Math.ceil(trials / (2 * threads)))) : 1;
 }
 
-/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, after threads × 2 trials in pairs, up to threads batches of trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stopAt()`; results by index. */
+/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, after threads × 2 trials alone, up to threads batches of trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stopAt()`; results by index. */
 async function runAll(
   spec: SearchSpec,
   o: SearchOptions,
@@ -357,10 +357,10 @@ async function runAll(
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     const pump = (): void => {
-      // batches of two until threads × 2 trials came back without a failure, then batches of the largest size: a search refuted
-      // by an early trial stops after about as much work as unbatched (a pair, not one trial: a trial alone takes the scalar path,
-      // several times a batched lane's cost; a batched kernel serves every batch size of its shape)
-      const batch = notFailed < 2 * threads ? Math.min(2, largest) : largest;
+      // one trial per task until threads × 2 trials came back without a failure, then batches of the largest size: a search
+      // refuted by an early trial stops after about as much work as unbatched (pairs instead cost lyu2020.thm44-logistic-kkt
+      // 40% more worker time: its JavaScript batched kernel does not pay at two lanes)
+      const batch = notFailed < 2 * threads ? 1 : largest;
       const dispatch = batch > 1 ? { batch } : undefined;
       // batches are asked for whole (a trial or two topping up a batch would run alone), but for the last
       const room = batch > 1 ? threads * batch - inFlight : threads * 2 - inFlight,

@@ -46,18 +46,18 @@ describe('batched dispatch', () => {
   // a search whose dynamics and model have a batched kernel (two-layer gradient flow)
   const spec = claimSearch('vardi2021/balancedness.yaml', 96);
 
-  it('starts with pairs, then whole batches of trialBatchSize once threads × 2 trials came back without a failure', async () => {
+  it('starts with one trial per task, then whole batches of trialBatchSize once threads × 2 trials came back without a failure', async () => {
     const largest = trialBatchSize(spec, 96, 2);
     expect(largest).toBeGreaterThanOrEqual(8);
     const { runner, sizes } = recordingRunner(new Set());
     await runSearch(spec, { claimId: 't.ramp', runner });
-    expect(sizes.slice(0, 4)).toEqual([2, 2, 2, 2]);
+    expect(sizes.slice(0, 4)).toEqual([1, 1, 1, 1]);
     expect(Math.max(...sizes)).toBe(largest);
-    // two sizes only, and no trial asked alone (it would take the scalar path)
-    expect(new Set(sizes)).toEqual(new Set([2, largest]));
+    // two sizes only: alone, and the largest batch
+    expect(new Set(sizes)).toEqual(new Set([1, largest]));
     // never shrinks while nothing fails
     for (let k = 1; k < 96; k++) expect(sizes[k]).toBeGreaterThanOrEqual(sizes[k - 1]);
-    // whole batches: past the pairs, the trials come in runs of `largest` (the last may be shorter)
+    // whole batches: past the single trials, the trials come in runs of `largest` (the last may be shorter)
     const big = sizes.filter((s) => s === largest).length;
     expect(big).toBe(96 - sizes.indexOf(largest));
   });
@@ -82,7 +82,7 @@ describe('batched dispatch', () => {
     };
     await runSearch(spec, { claimId: 't.ramp', runner: grouping });
     const largest = trialBatchSize(spec, 96, 2);
-    // past the pairs of the ramp, every group is a multiple of `largest`, but the last
+    // past the ramp's single trials, every group is a multiple of `largest`, but the last
     const groups = asked.slice(asked.findIndex((g) => g >= largest));
     expect(groups.length).toBeGreaterThan(2);
     for (const g of groups.slice(0, -1)) expect(g % largest).toBe(0);
@@ -91,8 +91,8 @@ describe('batched dispatch', () => {
   it('asks for few trials past an early failure (a refuted search does not run whole batches past its witness)', async () => {
     const { runner, sizes, askedAtFailure } = recordingRunner(new Set([1]));
     await runSearch(spec, { claimId: 't.ramp', runner });
-    // when trial 1's failure came back, threads × 2 trials had been asked, in pairs, as unbatched
+    // when trial 1's failure came back, threads × 2 trials had been asked, and one more after trial 0 passed: one per task, as unbatched
     expect(askedAtFailure[0]).toBeLessThanOrEqual(5);
-    expect(sizes.slice(0, askedAtFailure[0])).toEqual(new Array(askedAtFailure[0]).fill(2));
+    expect(sizes.slice(0, askedAtFailure[0])).toEqual(new Array(askedAtFailure[0]).fill(1));
   });
 });
