@@ -143,8 +143,10 @@ export interface PoolOptions {
 export function createPool(threads = availableParallelism(), o: PoolOptions = {}): TrialRunner {
   const memoryMb = o.memoryMb ?? LIMITS.workerMb.value;
   const stepTimeoutMs = o.stepTimeoutMs ?? LIMITS.stepSeconds.value * 1000;
+  let loaded: ReturnType<typeof workersLoaded> | undefined;
   const pool = new Piscina({
     filename: workerFile(),
+    loadBalancer: leastBusyLoaded((id) => loaded?.has(id) ?? false),
     // every worker boots at once (a worker idle for idleTimeout above minThreads would be stopped, and booted again later)
     minThreads: Math.max(1, Math.min(threads, availableParallelism())),
     maxThreads: Math.max(1, threads),
@@ -152,7 +154,7 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(memoryMb / 8))) },
   });
   const memoryMessage = `memory — the trial exceeded the worker heap limit of ${memoryMb} MB (set ${LIMITS.workerMb.env} to raise it)`;
-  const loaded = workersLoaded(pool);
+  loaded = workersLoaded(pool);
   // every first worker has loaded its modules before any task's clock starts: a time limit counts only the task, and
   // no worker is stopped (a task past its limit) while it loads
   const ready = loaded.all();
@@ -227,6 +229,17 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
   };
 }
 
+type LoadBalancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']>;
+
+/**
+ * Piscina's least-busy choice (one task per worker) among the workers that have loaded: piscina gives a queued task to
+ * any worker it holds, one still loading included (a replacement after a timeout or a death), and a time limit would
+ * then stop that worker mid-load. A task waits for a loaded worker instead.
+ */
+export function leastBusyLoaded(isLoaded: (id: number) => boolean): LoadBalancer {
+  return (_task, workers) => workers.find((w) => w.currentUsage === 0 && isLoaded(w.id)) ?? null;
+}
+
 /** The key of the message a piscina worker posts once it has loaded its modules (piscina/dist/common.js READY; test/search/pool-load.test.ts checks it). */
 export const PISCINA_READY = '_WORKER_READY';
 
@@ -235,9 +248,9 @@ const LOAD_WAIT_MS = 60_000;
 
 /**
  * Which of the pool's workers have loaded their modules. Terminating a worker while it loads aborts the whole process
- * (V8: "Module::IsGraphAsync must be used on an instantiated module", Node 20), so the pool gives its first workers timed
- * tasks, and stops any worker, only once it has loaded. Piscina marks its first workers ready at once (they post their
- * ready message when loaded) and announces a later one (workerCreate) only once it has loaded.
+ * (V8: "Module::IsGraphAsync must be used on an instantiated module", Node 20), so the pool gives a worker tasks
+ * (leastBusyLoaded), and stops it, only once it has loaded. Piscina marks its first workers ready at once (they post
+ * their ready message when loaded) and announces a later one (workerCreate) only once it has loaded.
  */
 export function workersLoaded(pool: Piscina) {
   const first = new Set<number>(),
@@ -253,6 +266,7 @@ export function workersLoaded(pool: Piscina) {
     if (!first.has(w.id)) done.add(w.id);
   });
   return {
+    has: (id: number) => done.has(id),
     /** resolves once every worker now in the pool has loaded (one that died is no longer in it), or after LOAD_WAIT_MS */
     all: async (): Promise<void> => {
       const until = performance.now() + LOAD_WAIT_MS;
