@@ -143,10 +143,10 @@ export interface PoolOptions {
 export function createPool(threads = availableParallelism(), o: PoolOptions = {}): TrialRunner {
   const memoryMb = o.memoryMb ?? LIMITS.workerMb.value;
   const stepTimeoutMs = o.stepTimeoutMs ?? LIMITS.stepSeconds.value * 1000;
-  let loaded: ReturnType<typeof workersLoaded> | undefined;
+  const loadedIds = new Set<number>();
   const pool = new Piscina({
     filename: workerFile(),
-    loadBalancer: leastBusyLoaded((id) => loaded?.has(id) ?? false),
+    loadBalancer: leastBusyLoaded((id) => loadedIds.has(id)),
     // every worker boots at once (a worker idle for idleTimeout above minThreads would be stopped, and booted again later)
     minThreads: Math.max(1, Math.min(threads, availableParallelism())),
     maxThreads: Math.max(1, threads),
@@ -154,7 +154,7 @@ export function createPool(threads = availableParallelism(), o: PoolOptions = {}
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(memoryMb / 8))) },
   });
   const memoryMessage = `memory — the trial exceeded the worker heap limit of ${memoryMb} MB (set ${LIMITS.workerMb.env} to raise it)`;
-  loaded = workersLoaded(pool);
+  const loaded = workersLoaded(pool, loadedIds);
   // every first worker has loaded its modules before any task's clock starts: a time limit counts only the task, and
   // no worker is stopped (a task past its limit) while it loads
   const ready = loaded.all();
@@ -250,11 +250,11 @@ const LOAD_WAIT_MS = 60_000;
  * Which of the pool's workers have loaded their modules. Terminating a worker while it loads aborts the whole process
  * (V8: "Module::IsGraphAsync must be used on an instantiated module", Node 20), so the pool gives a worker tasks
  * (leastBusyLoaded), and stops it, only once it has loaded. Piscina marks its first workers ready at once (they post
- * their ready message when loaded) and announces a later one (workerCreate) only once it has loaded.
+ * their ready message when loaded) and announces a later one (workerCreate) only once it has loaded. `done` is filled
+ * with the loaded workers' thread ids (the pool's balancer reads it).
  */
-export function workersLoaded(pool: Piscina) {
-  const first = new Set<number>(),
-    done = new Set<number>();
+export function workersLoaded(pool: Piscina, done = new Set<number>()) {
+  const first = new Set<number>();
   for (const w of pool.threads) {
     first.add(w.threadId);
     const id = w.threadId;
@@ -266,7 +266,6 @@ export function workersLoaded(pool: Piscina) {
     if (!first.has(w.id)) done.add(w.id);
   });
   return {
-    has: (id: number) => done.has(id),
     /** resolves once every worker now in the pool has loaded (one that died is no longer in it), or after LOAD_WAIT_MS */
     all: async (): Promise<void> => {
       const until = performance.now() + LOAD_WAIT_MS;
