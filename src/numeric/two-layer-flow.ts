@@ -270,7 +270,6 @@ function objectiveFn(s: FlowShape, L: { P: number; S: number; X: number; Y: numb
   return f.build(V.type, body);
 }
 
-/** run(): dormandPrince's loop from the state in memory until it stops or JavaScript must act; returns a Status. */
 /** dopriNextStep's growth factor from the scaled error `err` (its clamps, Math.pow imported for the mid range). */
 function dopriGrowth(err: Code): Code {
   return op.ifF64(
@@ -280,6 +279,7 @@ function dopriGrowth(err: Code): Code {
   );
 }
 
+/** run(): dormandPrince's loop from the state in memory until it stops or JavaScript must act; returns a Status. */
 function runFn(L: ReturnType<typeof layout>) {
   const { P } = L;
   const { A, B5, B4 } = dopriTableau;

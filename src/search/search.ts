@@ -336,7 +336,7 @@ export function trialBatchSize(spec: SearchSpec, trials: number, threads: number
   return batchesTrials(spec) ? Math.max(1, Math.min(64, Math.ceil(trials / (2 * threads)))) : 1;
 }
 
-/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, after threads × 2 trials alone, up to threads batches of trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stopAt()`; results by index. */
+/** Runs `trials` on the pool — unbatched, at most threads×2 in flight; batched, after threads × 2 trials alone, up to threads batches of trialBatchSize trials, so that a failure stops the batches after it — stopping new ones at `stop.failAt` or when `stop.budget()` runs out; results by index. */
 async function runAll(
   spec: SearchSpec,
   o: SearchOptions,
